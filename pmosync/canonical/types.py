@@ -1,0 +1,260 @@
+"""The canonical project model: one vocabulary for every tool a project team may use.
+
+Connectors know nothing of these types; mapping turns raw source records into them and the store
+keeps them. Every record names where it came from (``source`` is the connector's name from the
+YAML, ``source_id`` the tool's own id) and links back into that tool (``source_url``) so a report
+can send the PMO to the task itself. People are referenced through ``PersonIdentity`` (what one
+tool says about a human), never directly through ``Person``: identity resolution can then merge or
+split people later, from an alias added to the YAML, without rewriting a single task or entry.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from pmosync.canonical.ids import canonical_id
+
+RAG = Literal["green", "amber", "red", "blue", "complete"]
+"""Project health as PMOs speak it: blue is on hold, complete is closed."""
+RAG_VALUES: tuple[str, ...] = RAG.__args__
+
+TaskStatus = Literal["not_started", "in_progress", "done"]
+Priority = Literal["low", "medium", "high", "urgent"]
+ProjectStatus = Literal["active", "on_hold", "completed", "archived"]
+ApprovalStatus = Literal["draft", "submitted", "approved", "rejected"]
+CostCategory = Literal["expense", "invoice", "labour"]
+BudgetMeasure = Literal["money", "hours"]
+
+
+def _to_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+def _lower_email(value: str | None) -> str | None:
+    return value.strip().lower() if value else None
+
+
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+"""A moment in time. Naive datetimes are refused: a source's local time is ambiguous."""
+Email = Annotated[str | None, AfterValidator(_lower_email)]
+Percent = Annotated[float, Field(ge=0, le=100)]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+
+
+class Record(BaseModel):
+    """What every canonical record carries, whatever tool it came from."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+    entity: ClassVar[str]
+    """The entity's name; also its table's name and part of its canonical id."""
+
+    id: str = ""
+    source: Annotated[str, Field(min_length=1, max_length=64)]
+    source_id: Annotated[str, Field(min_length=1, max_length=255)]
+    source_url: str | None = None
+    updated_at: UtcDatetime | None = None
+    """When the source last changed the record (not when pmosync wrote it)."""
+    deleted_at: UtcDatetime | None = None
+    """Set when the source no longer has the record: a tombstone, never a silent drop."""
+
+    @model_validator(mode="after")
+    def _derive_id(self) -> Record:
+        expected = canonical_id(self.entity, self.source, self.source_id)
+        if not self.id:
+            self.id = expected
+        elif self.id != expected:
+            raise ValueError(f"id {self.id!r} is not the canonical id of this {self.entity}")
+        return self
+
+    @classmethod
+    def ref(cls, source: str, source_id: str) -> str:
+        """The canonical id of this entity as ``source`` knows it, for references."""
+        return canonical_id(cls.entity, source, source_id)
+
+
+class Portfolio(Record):
+    """A group of projects the PMO reports on together (Asana portfolio, Microsoft 365 group)."""
+
+    entity: ClassVar[str] = "portfolio"
+    name: str
+    owner_identity_id: str | None = None
+
+
+class Project(Record):
+    """One project (Asana project, Planner plan)."""
+
+    entity: ClassVar[str] = "project"
+    name: str
+    owner_identity_id: str | None = None
+    team: str | None = None
+    status: ProjectStatus = "active"
+    start_date: date | None = None
+    due_date: date | None = None
+    completed_at: UtcDatetime | None = None
+    created_at: UtcDatetime | None = None
+
+
+class PortfolioItem(Record):
+    """A project's membership of a portfolio; a project may sit in several portfolios."""
+
+    entity: ClassVar[str] = "portfolio_item"
+    portfolio_id: str
+    project_id: str
+
+
+class Phase(Record):
+    """A stage or column of a project (Asana section, Planner bucket)."""
+
+    entity: ClassVar[str] = "phase"
+    project_id: str
+    name: str
+    position: int | None = None
+
+
+class Task(Record):
+    """A unit of work; milestones are tasks with ``is_milestone`` set."""
+
+    entity: ClassVar[str] = "task"
+    project_id: str
+    phase_id: str | None = None
+    parent_id: str | None = None
+    name: str
+    is_milestone: bool = False
+    status: TaskStatus = "not_started"
+    start_date: date | None = None
+    due_date: date | None = None
+    completed_at: UtcDatetime | None = None
+    created_at: UtcDatetime | None = None
+    percent_complete: Percent | None = None
+    estimate_hours: Annotated[float, Field(ge=0)] | None = None
+    priority: Priority | None = None
+    tags: list[str] = Field(default_factory=list)
+    dependency_ids: list[str] = Field(default_factory=list)
+    """Canonical ids of the tasks this one waits on."""
+
+
+class Person(Record):
+    """One human, whatever tools they appear in (identities merged by email, then aliases)."""
+
+    entity: ClassVar[str] = "person"
+    name: str | None = None
+    email: Email = None
+    active: bool = True
+
+
+class PersonIdentity(Record):
+    """What one tool knows about a human; ``person_id`` is filled by identity resolution."""
+
+    entity: ClassVar[str] = "person_identity"
+    person_id: str | None = None
+    name: str | None = None
+    email: Email = None
+
+
+class Assignment(Record):
+    """A person assigned to a task; Planner tasks can have several."""
+
+    entity: ClassVar[str] = "assignment"
+    task_id: str
+    identity_id: str
+
+
+class TimeEntry(Record):
+    """Time a person logged, from a tool's time tracking or a timesheet workbook row."""
+
+    entity: ClassVar[str] = "time_entry"
+    identity_id: str
+    project_id: str
+    task_id: str | None = None
+    entry_date: date
+    minutes: Annotated[int, Field(ge=0)]
+    billable: bool | None = None
+    approval: ApprovalStatus | None = None
+    description: str | None = None
+
+
+class Allocation(Record):
+    """Capacity promised to a project for a period, in hours or as a percent of capacity."""
+
+    entity: ClassVar[str] = "allocation"
+    identity_id: str
+    project_id: str
+    start_date: date
+    end_date: date
+    hours: Annotated[float, Field(ge=0)] | None = None
+    percent: Annotated[float, Field(ge=0)] | None = None
+
+    @model_validator(mode="after")
+    def _period_is_forward(self) -> Allocation:
+        if self.end_date < self.start_date:
+            raise ValueError(
+                f"allocation ends ({self.end_date}) before it starts ({self.start_date})"
+            )
+        return self
+
+
+class Budget(Record):
+    """A project's budget: money in a currency, or hours."""
+
+    entity: ClassVar[str] = "budget"
+    project_id: str
+    amount: Decimal
+    measure: BudgetMeasure = "money"
+    currency: Currency | None = None
+
+    @model_validator(mode="after")
+    def _money_has_currency(self) -> Budget:
+        if self.measure == "money" and self.currency is None:
+            raise ValueError("a money budget needs a currency")
+        return self
+
+
+class CostEntry(Record):
+    """A cost booked against a project: an expense, an invoice or labour at a rate."""
+
+    entity: ClassVar[str] = "cost_entry"
+    project_id: str
+    entry_date: date
+    amount: Decimal
+    currency: Currency
+    category: CostCategory
+    description: str | None = None
+    vendor: str | None = None
+    identity_id: str | None = None
+
+
+class StatusUpdate(Record):
+    """A project status report as its owner wrote it, with the RAG they chose."""
+
+    entity: ClassVar[str] = "status_update"
+    project_id: str
+    posted_at: UtcDatetime
+    rag: RAG | None = None
+    title: str | None = None
+    text: str | None = None
+    author_identity_id: str | None = None
+
+
+ENTITY_TYPES: tuple[type[Record], ...] = (
+    Portfolio,
+    Project,
+    PortfolioItem,
+    Phase,
+    Task,
+    Person,
+    PersonIdentity,
+    Assignment,
+    TimeEntry,
+    Allocation,
+    Budget,
+    CostEntry,
+    StatusUpdate,
+)
+"""Every canonical entity, parents before children."""
+
+ENTITIES: dict[str, type[Record]] = {t.entity: t for t in ENTITY_TYPES}

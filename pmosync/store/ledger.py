@@ -1,0 +1,154 @@
+"""The run ledger: every sync or report run is a row, every stream it touched another.
+
+Counters advance with each committed page (see ``Writer``), so a run killed half-way still
+shows what it committed; the next run marks it ``interrupted``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import Engine, func, select, update
+
+from pmosync.store.schema import run_streams, runs
+from pmosync.store.writer import StreamRun
+
+RunStatus = Literal["running", "succeeded", "failed", "interrupted", "skipped"]
+_ERROR_LIMIT = 4000
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _clip(error: str | None) -> str | None:
+    return error if error is None or len(error) <= _ERROR_LIMIT else error[:_ERROR_LIMIT] + "…"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Ledger:
+    """Start and finish runs and their streams; read them back for ``pmosync status``."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def start_run(self, kind: str = "sync") -> str:
+        run_id = str(uuid.uuid4())
+        with self._engine.begin() as connection:
+            connection.execute(
+                runs.insert().values(
+                    id=run_id,
+                    kind=kind,
+                    started_at=_now(),
+                    status="running",
+                    host=socket.gethostname(),
+                    pid=os.getpid(),
+                )
+            )
+        return run_id
+
+    def start_stream(self, run_id: str, connector: str, stream: str) -> StreamRun:
+        with self._engine.begin() as connection:
+            connection.execute(
+                run_streams.insert().values(
+                    run_id=run_id,
+                    connector=connector,
+                    stream=stream,
+                    started_at=_now(),
+                    status="running",
+                )
+            )
+        return StreamRun(run_id, connector, stream)
+
+    def finish_stream(
+        self, stream_run: StreamRun, status: RunStatus, error: str | None = None
+    ) -> None:
+        with self._engine.begin() as connection:
+            connection.execute(
+                update(run_streams)
+                .where(
+                    run_streams.c.run_id == stream_run.run_id,
+                    run_streams.c.connector == stream_run.connector,
+                    run_streams.c.stream == stream_run.stream,
+                )
+                .values(status=status, ended_at=_now(), error=_clip(error))
+            )
+
+    def finish_run(self, run_id: str, status: RunStatus, error: str | None = None) -> None:
+        with self._engine.begin() as connection:
+            connection.execute(
+                update(runs)
+                .where(runs.c.id == run_id)
+                .values(status=status, ended_at=_now(), error=_clip(error))
+            )
+
+    def mark_interrupted(self) -> int:
+        """Close the runs of this host whose process died while they were running."""
+        host = socket.gethostname()
+        with self._engine.begin() as connection:
+            dead = [
+                run_id
+                for run_id, pid in connection.execute(
+                    select(runs.c.id, runs.c.pid).where(
+                        runs.c.status == "running", runs.c.host == host
+                    )
+                )
+                if pid is None or not _pid_alive(pid)
+            ]
+            if not dead:
+                return 0
+            now = _now()
+            reason = "the process ended before the run finished"
+            connection.execute(
+                update(runs)
+                .where(runs.c.id.in_(dead))
+                .values(status="interrupted", ended_at=now, error=reason)
+            )
+            connection.execute(
+                update(run_streams)
+                .where(run_streams.c.run_id.in_(dead), run_streams.c.status == "running")
+                .values(status="interrupted", ended_at=now, error=reason)
+            )
+        return len(dead)
+
+    def latest_streams(self) -> list[dict[str, Any]]:
+        """The most recent ledger row of every (connector, stream), by connector and stream."""
+        latest = (
+            select(
+                run_streams.c.connector,
+                run_streams.c.stream,
+                func.max(run_streams.c.started_at).label("started_at"),
+            )
+            .group_by(run_streams.c.connector, run_streams.c.stream)
+            .subquery()
+        )
+        query = (
+            select(run_streams)
+            .join(
+                latest,
+                (run_streams.c.connector == latest.c.connector)
+                & (run_streams.c.stream == latest.c.stream)
+                & (run_streams.c.started_at == latest.c.started_at),
+            )
+            .order_by(run_streams.c.connector, run_streams.c.stream)
+        )
+        with self._engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(query)]
+
+    def recent_runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        with self._engine.connect() as connection:
+            query = select(runs).order_by(runs.c.started_at.desc()).limit(limit)
+            return [dict(row._mapping) for row in connection.execute(query)]

@@ -1,0 +1,74 @@
+"""The store's own tables, beside the canonical ones: checkpoints, the run ledger, quarantine.
+
+``metadata`` here is the whole database: the canonical entity tables plus these. Alembic's
+migrations create exactly this, and a test holds the two together.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Index, Integer, String, Table, Text, UniqueConstraint
+
+from pmosync.canonical.columns import JsonDocument, UtcDateTime
+from pmosync.canonical.tables import ENTITY_TABLES, metadata
+
+__all__ = ["ENTITY_TABLES", "checkpoints", "metadata", "quarantine", "run_streams", "runs"]
+
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("connector", String(64), primary_key=True),
+    Column("stream", String(64), primary_key=True),
+    Column("state", JsonDocument, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    comment="Where each stream resumes; written in the same transaction as the page it covers.",
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("ended_at", UtcDateTime(), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("error", Text(), nullable=True),
+    Column("host", String(255), nullable=True),
+    Column("pid", Integer(), nullable=True),
+    Index(None, "started_at"),
+    comment="One row per sync or report run.",
+)
+
+RUN_STREAM_COUNTERS = ("inserted", "updated", "unchanged", "deleted", "quarantined", "requests")
+"""Per-stream counters, advanced in the transaction of each committed page."""
+
+run_streams = Table(
+    "run_streams",
+    metadata,
+    Column("run_id", String(36), primary_key=True),
+    Column("connector", String(64), primary_key=True),
+    Column("stream", String(64), primary_key=True),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("ended_at", UtcDateTime(), nullable=True),
+    Column("status", String(16), nullable=False),
+    *(Column(name, Integer(), nullable=False, server_default="0") for name in RUN_STREAM_COUNTERS),
+    Column("error", Text(), nullable=True),
+    Index(None, "connector", "stream", "started_at"),
+    comment="What one run did to one stream of one connector.",
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("stream", String(64), nullable=False),
+    Column("record_key", String(255), nullable=False),
+    Column("payload", Text(), nullable=False),
+    Column("reason", Text(), nullable=False),
+    Column("first_seen", UtcDateTime(), nullable=False),
+    Column("last_seen", UtcDateTime(), nullable=False),
+    Column("occurrences", Integer(), nullable=False, server_default="1"),
+    Column("resolved_at", UtcDateTime(), nullable=True),
+    UniqueConstraint("source", "stream", "record_key"),
+    comment="Records that failed mapping or validation, kept verbatim with the reason.",
+)

@@ -1,0 +1,113 @@
+"""The store: the canonical model in SQL (SQLite by default, PostgreSQL for teams).
+
+``Store`` is the only thing the rest of pmosync holds: it opens the database, keeps its schema
+current, and hands out ``Writer`` transactions (the one way in), checkpoints and the ledger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import Engine, exc, select
+
+from pmosync.canonical.types import Record
+from pmosync.store import migrate
+from pmosync.store.engine import (
+    IMMEDIATE,
+    create_store_engine,
+    describe_db_error,
+    display_url,
+    parse_store_url,
+)
+from pmosync.store.errors import StoreError
+from pmosync.store.ledger import Ledger
+from pmosync.store.schema import checkpoints
+from pmosync.store.writer import StreamRun, WriteCounts, Writer
+
+SchemaMode = Literal["create", "require", "upgrade"]
+
+
+class Store:
+    """An open store. Build it with ``Store.open``; close it when done."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.display_url = display_url(engine.url)
+        self.ledger = Ledger(engine)
+
+    @classmethod
+    def open(
+        cls, url: str, *, base_dir: Path | None = None, schema: SchemaMode = "create"
+    ) -> Store:
+        """Open the store at ``url``.
+
+        ``schema`` says what to do about the database's schema: ``create`` it in an empty
+        database (and refuse an outdated one), only ``require`` it to be current (read-only
+        commands, which must not create a database by looking at it), or ``upgrade`` it.
+        """
+        parsed = parse_store_url(url, base_dir)
+        display = display_url(parsed)
+        if schema == "require" and parsed.get_backend_name() == "sqlite":
+            database = parsed.database or ""
+            if database and database != ":memory:" and not Path(database).exists():
+                raise StoreError(f"store {display}: no such database file yet; run `pmosync sync`")
+        engine = create_store_engine(parsed)
+        try:
+            if schema == "upgrade":
+                migrate.upgrade(engine)
+            else:
+                migrate.ensure_current(engine, display, create=schema == "create")
+        except (exc.DBAPIError, exc.ArgumentError, OSError) as error:
+            engine.dispose()
+            raise StoreError(describe_db_error(parsed, error)) from None
+        except StoreError:
+            engine.dispose()
+            raise
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @contextmanager
+    def writer(self, stream: StreamRun | None = None) -> Iterator[Writer]:
+        """One transaction: what is written through the writer commits together, or not at all.
+
+        Bound to a ``StreamRun``, the writer also advances that stream's ledger counters and
+        names the connector and stream for checkpoints and quarantine.
+        """
+        try:
+            with (
+                self.engine.connect().execution_options(**{IMMEDIATE: True}) as connection,
+                connection.begin(),
+            ):
+                writer = Writer(connection, stream)
+                yield writer
+                writer._flush_ledger()
+        except exc.OperationalError as error:
+            raise StoreError(
+                describe_db_error(self.engine.url, error).replace(
+                    "cannot be opened", "could not be written"
+                )
+            ) from error
+
+    def upsert(self, records: Iterable[Record]) -> WriteCounts:
+        """Upsert one batch in its own transaction (a shorthand for ``writer().upsert``)."""
+        with self.writer() as writer:
+            return writer.upsert(records)
+
+    def checkpoint(self, connector: str, stream: str) -> dict[str, Any] | None:
+        """The state a stream saved with its last committed page, or None before its first."""
+        query = select(checkpoints.c.state).where(
+            checkpoints.c.connector == connector, checkpoints.c.stream == stream
+        )
+        with self.engine.connect() as connection:
+            return connection.scalar(query)

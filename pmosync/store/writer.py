@@ -1,0 +1,290 @@
+"""The one way data gets into the store: a ``Writer`` is one transaction.
+
+A stream's page is upserted, its bad records quarantined, its checkpoint moved and its ledger
+counters advanced through the same ``Writer``, so they commit together or not at all: a crash
+loses at most the page in flight, and a rerun resumes from a checkpoint that matches the data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Connection, Insert, Table, and_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from pmosync.canonical.tables import ENTITY_TABLES
+from pmosync.canonical.types import Record
+from pmosync.store.schema import checkpoints, quarantine, run_streams
+
+_CHUNK = 500
+"""Ids per ``IN (...)``: well under SQLite's bound-parameter limit, cheap for PostgreSQL."""
+_KEY_LIMIT = 255
+
+
+@dataclass
+class WriteCounts:
+    """What a write changed; ``unchanged`` records were identical and not rewritten."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    quarantined: int = 0
+    requests: int = 0
+
+    def add(self, other: WriteCounts) -> None:
+        for name, value in vars(other).items():
+            setattr(self, name, getattr(self, name) + value)
+
+
+@dataclass(frozen=True)
+class StreamRun:
+    """A ledger row: one stream of one connector within one run."""
+
+    run_id: str
+    connector: str
+    stream: str
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _row_hash(values: Iterable[Any]) -> str:
+    """A digest of a record's content; ``repr`` of dates, decimals and lists is stable."""
+    return hashlib.blake2b(repr(tuple(values)).encode(), digest_size=16).hexdigest()
+
+
+def _dialect_insert(connection: Connection, table: Table) -> Insert:
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+@cache
+def _upsert_statement(dialect: str, table: Table) -> Insert:
+    """INSERT ... ON CONFLICT (source, source_id) DO UPDATE, built once per table."""
+    stmt = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    keys = {"id", "source", "source_id"}
+    return stmt.on_conflict_do_update(
+        index_elements=["source", "source_id"],
+        set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys},
+    )
+
+
+class Writer:
+    """One open transaction on the store; use it through ``Store.writer()``."""
+
+    def __init__(self, connection: Connection, stream: StreamRun | None = None) -> None:
+        self._connection = connection
+        self._stream = stream
+        self.now = datetime.now(UTC)
+        self.counts = WriteCounts()
+
+    # -- canonical records ---------------------------------------------------------------
+
+    def upsert(self, records: Iterable[Record]) -> WriteCounts:
+        """Insert new records, rewrite changed ones, leave identical ones untouched.
+
+        Idempotent on (source, source_id): the same batch twice changes nothing the second
+        time. Within a batch the last record for a key wins. A tombstoned record that comes
+        back is revived (its ``deleted_at`` is whatever the incoming record says).
+        """
+        by_type: dict[type[Record], dict[tuple[str, str], Record]] = {}
+        for record in records:
+            by_type.setdefault(type(record), {})[(record.source, record.source_id)] = record
+        counts = WriteCounts()
+        for model, keyed in by_type.items():
+            counts.add(self._upsert_one_type(ENTITY_TABLES[model], keyed))
+        self.counts.add(counts)
+        return counts
+
+    def _upsert_one_type(self, table: Table, keyed: dict[tuple[str, str], Record]) -> WriteCounts:
+        stored = self._stored_hashes(table, keyed.keys())
+        rows, counts = [], WriteCounts()
+        for key, record in keyed.items():
+            row = record.model_dump()
+            row_hash = _row_hash(row.values())
+            previous = stored.get(key, False)
+            if previous == row_hash:
+                counts.unchanged += 1
+                continue
+            if previous is False:
+                counts.inserted += 1
+            else:
+                counts.updated += 1
+            row["row_hash"] = row_hash
+            row["synced_at"] = self.now
+            rows.append(row)
+        if rows:
+            statement = _upsert_statement(self._connection.dialect.name, table)
+            self._connection.execute(statement, rows)
+        return counts
+
+    def _stored_hashes(
+        self, table: Table, keys: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], str | None]:
+        """The stored ``row_hash`` of each key already in the table (None after a tombstone)."""
+        ids_by_source: dict[str, list[str]] = {}
+        for source, source_id in keys:
+            ids_by_source.setdefault(source, []).append(source_id)
+        found: dict[tuple[str, str], str | None] = {}
+        for source, source_ids in ids_by_source.items():
+            for chunk in _chunks(source_ids):
+                query = select(table.c.source_id, table.c.row_hash).where(
+                    table.c.source == source, table.c.source_id.in_(chunk)
+                )
+                for source_id, row_hash in self._connection.execute(query):
+                    found[(source, source_id)] = row_hash
+        return found
+
+    def soft_delete(
+        self,
+        model: type[Record],
+        source: str,
+        source_ids: Iterable[str],
+        at: datetime | None = None,
+    ) -> int:
+        """Tombstone the named records (never a row removed); returns how many were live."""
+        table = ENTITY_TABLES[model]
+        deleted = 0
+        for chunk in _chunks(list(source_ids)):
+            result = self._connection.execute(
+                update(table)
+                .where(
+                    table.c.source == source,
+                    table.c.source_id.in_(chunk),
+                    table.c.deleted_at.is_(None),
+                )
+                .values(deleted_at=at or self.now, row_hash=None, synced_at=self.now)
+            )
+            deleted += result.rowcount
+        self.counts.deleted += deleted
+        return deleted
+
+    def soft_delete_missing(
+        self,
+        model: type[Record],
+        source: str,
+        present_source_ids: Iterable[str],
+        within: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Tombstone the live records of ``source`` (limited to ``within``, e.g. one project)
+        that a complete listing no longer contains."""
+        table = ENTITY_TABLES[model]
+        scope = [table.c[name] == value for name, value in (within or {}).items()]
+        live = self._connection.scalars(
+            select(table.c.source_id).where(
+                table.c.source == source, table.c.deleted_at.is_(None), and_(True, *scope)
+            )
+        )
+        missing = set(live) - set(present_source_ids)
+        return self.soft_delete(model, source, sorted(missing)) if missing else 0
+
+    # -- quarantine, checkpoints, ledger ---------------------------------------------------
+
+    def quarantine(
+        self,
+        payload: Any,
+        reason: str,
+        *,
+        record_key: str | None = None,
+        source: str | None = None,
+        stream: str | None = None,
+    ) -> None:
+        """Keep a record that could not be mapped, verbatim, with the reason.
+
+        The same bad record seen again (same source, stream and key) updates its row rather
+        than adding one, so a daily sync of a broken task keeps one entry with a count.
+        """
+        source, stream = self._stream_names(source, stream)
+        text = _payload_text(payload)
+        if not record_key or len(record_key) > _KEY_LIMIT:
+            basis = record_key or text
+            record_key = "sha256:" + hashlib.sha256(basis.encode()).hexdigest()
+        stmt = _dialect_insert(self._connection, quarantine).values(
+            source=source,
+            stream=stream,
+            record_key=record_key,
+            payload=text,
+            reason=reason,
+            first_seen=self.now,
+            last_seen=self.now,
+            occurrences=1,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["source", "stream", "record_key"],
+            set_={
+                "payload": stmt.excluded.payload,
+                "reason": stmt.excluded.reason,
+                "last_seen": stmt.excluded.last_seen,
+                "occurrences": quarantine.c.occurrences + 1,
+                "resolved_at": None,
+            },
+        )
+        self._connection.execute(stmt)
+        self.counts.quarantined += 1
+
+    def save_checkpoint(
+        self, state: Mapping[str, Any], *, connector: str | None = None, stream: str | None = None
+    ) -> None:
+        """Record where the stream resumes; commits with the data written before it."""
+        connector, stream = self._stream_names(connector, stream)
+        stmt = _dialect_insert(self._connection, checkpoints).values(
+            connector=connector, stream=stream, state=dict(state), updated_at=self.now
+        )
+        self._connection.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["connector", "stream"],
+                set_={"state": stmt.excluded.state, "updated_at": stmt.excluded.updated_at},
+            )
+        )
+
+    def count_requests(self, requests: int) -> None:
+        """Add the HTTP requests this page cost to the stream's ledger row."""
+        self.counts.requests += requests
+
+    def _stream_names(self, first: str | None, stream: str | None) -> tuple[str, str]:
+        if self._stream is not None:
+            first = first or self._stream.connector
+            stream = stream or self._stream.stream
+        if not first or not stream:
+            raise ValueError("name the connector and stream, or open the writer for a StreamRun")
+        return first, stream
+
+    def _flush_ledger(self) -> None:
+        """Advance the stream's ledger counters by what this transaction wrote."""
+        if self._stream is None:
+            return
+        increments = {
+            name: run_streams.c[name] + value
+            for name, value in vars(self.counts).items()
+            if value
+        }
+        if not increments:
+            return
+        self._connection.execute(
+            update(run_streams)
+            .where(
+                run_streams.c.run_id == self._stream.run_id,
+                run_streams.c.connector == self._stream.connector,
+                run_streams.c.stream == self._stream.stream,
+            )
+            .values(increments)
+        )
+
+
+def _payload_text(payload: Any) -> str:
+    if isinstance(payload, bytes):
+        return payload.decode("utf-8", errors="replace")
+    if isinstance(payload, str):
+        return payload
+    return json.dumps(payload, default=str, ensure_ascii=False, sort_keys=True)
+
