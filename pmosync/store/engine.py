@@ -7,17 +7,21 @@ driver otherwise opens transactions lazily and behind SQLAlchemy's back.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import URL, make_url
 
-from pmosync.store.errors import StoreError
+from pmosync.store.errors import StoreUrlError
 
 SQLITE_BUSY_TIMEOUT_S = 30
 IMMEDIATE = "pmosync_immediate"
 """Execution option: begin a SQLite transaction with ``BEGIN IMMEDIATE`` (take the write lock
 up front, so a transaction that reads before it writes cannot fail half-way on a lock upgrade)."""
+
+
+_USERINFO_PASSWORD = re.compile(r"(://[^/@:]*:)[^@/]*@")
 
 
 def display_url(url: URL | str) -> str:
@@ -26,7 +30,7 @@ def display_url(url: URL | str) -> str:
         try:
             url = make_url(url)
         except exc.ArgumentError:
-            return "<unparseable store URL>"
+            return _USERINFO_PASSWORD.sub(r"\1***@", url)
     return url.render_as_string(hide_password=True)
 
 
@@ -39,7 +43,7 @@ def parse_store_url(url: str, base_dir: Path | None = None) -> URL:
     try:
         parsed = make_url(url)
     except exc.ArgumentError:
-        raise StoreError(
+        raise StoreUrlError(
             f"store URL {display_url(url)!r} is not a database URL "
             "(expected e.g. sqlite:///pmosync.db or postgresql://user@host/db)"
         ) from None
@@ -80,12 +84,12 @@ def create_store_engine(url: URL) -> Engine:
             return engine
         return create_engine(url, pool_pre_ping=True)
     except exc.NoSuchModuleError:
-        raise StoreError(
+        raise StoreUrlError(
             f"store {display_url(url)}: no database driver for {url.drivername!r} "
             "(SQLite is built in; for PostgreSQL install pmosync[postgres])"
         ) from None
     except ModuleNotFoundError as missing:
-        raise StoreError(
+        raise StoreUrlError(
             f"store {display_url(url)}: the driver module {missing.name!r} is not installed "
             "(for PostgreSQL install pmosync[postgres])"
         ) from None

@@ -264,9 +264,7 @@ class Writer:
         if self._stream is None:
             return
         increments = {
-            name: run_streams.c[name] + value
-            for name, value in vars(self.counts).items()
-            if value
+            name: run_streams.c[name] + value for name, value in vars(self.counts).items() if value
         }
         if not increments:
             return
@@ -287,4 +285,3 @@ def _payload_text(payload: Any) -> str:
     if isinstance(payload, str):
         return payload
     return json.dumps(payload, default=str, ensure_ascii=False, sort_keys=True)
-

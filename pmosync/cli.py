@@ -1,0 +1,204 @@
+"""The ``pmosync`` command.
+
+Exit codes: 0 success, 1 a job failed (including a store that cannot be reached), 2 a usage or
+configuration error. A problem the user can fix prints one line per problem on stderr, starting
+with where it is; tracebacks are reserved for bugs.
+
+Everything beyond typer is imported inside the command that needs it, so ``pmosync --help``
+starts in a fraction of a second and never loads SQLAlchemy, the SDKs or matplotlib.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+from pmosync import __version__
+
+if TYPE_CHECKING:
+    from pmosync.config import PmosyncConfig
+    from pmosync.store import Store
+    from pmosync.store.store import SchemaMode
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+app = typer.Typer(
+    name="pmosync",
+    help="Collect project data from Asana, Microsoft Planner and timesheet workbooks into one "
+    "store, and report portfolio status to the PMO.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+config_app = typer.Typer(help="Work with the YAML configuration.", no_args_is_help=True)
+db_app = typer.Typer(help="Manage the store's database.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+app.add_typer(db_app, name="db")
+
+ConfigOption = Annotated[
+    Path,
+    typer.Option(
+        "--config",
+        "-c",
+        envvar="PMOSYNC_CONFIG",
+        help="The YAML configuration file.",
+        show_default=True,
+    ),
+]
+StoreOption = Annotated[
+    str | None,
+    typer.Option("--store", help="A store URL; overrides the config file's `store`."),
+]
+DEFAULT_CONFIG = Path("pmosync.yaml")
+
+
+def _fail(lines: list[str] | str, code: int) -> NoReturn:
+    for line in [lines] if isinstance(lines, str) else lines:
+        typer.echo(line, err=True)
+    raise typer.Exit(code)
+
+
+def _load_config(path: Path) -> PmosyncConfig:
+    from pmosync.config import ConfigError, load_config
+
+    try:
+        return load_config(path)
+    except ConfigError as error:
+        _fail(error.problems, EXIT_USAGE)
+
+
+def _open_store(config_path: Path, store_url: str | None, schema: SchemaMode) -> Store:
+    """Open the store named by ``--store``, else by the config file."""
+    from pmosync.store import Store, StoreError, StoreUrlError
+
+    if store_url is None:
+        config = _load_config(config_path)
+        store_url, base_dir = config.store, config.config_path.parent
+    else:
+        base_dir = None
+    try:
+        return Store.open(store_url, base_dir=base_dir, schema=schema)
+    except StoreUrlError as error:
+        _fail(str(error), EXIT_USAGE)
+    except StoreError as error:
+        _fail(str(error), EXIT_FAILED)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"pmosync {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """pmosync: one consolidated, trustworthy picture of every project, in every tool."""
+
+
+@app.command()
+def check(config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Validate a configuration file and say what it configures."""
+    from pmosync.store.engine import display_url
+
+    loaded = _load_config(config)
+    connectors = ", ".join(f"{name} ({c.type})" for name, c in loaded.connectors.items())
+    reports = ", ".join(f"{name} ({r.kind})" for name, r in loaded.reports.items())
+    typer.echo(f"{config}: valid")
+    typer.echo(f"  store:      {display_url(loaded.store)}")
+    typer.echo(f"  connectors: {connectors or 'none'}")
+    typer.echo(f"  reports:    {reports or 'none'}")
+
+
+@config_app.command("schema")
+def config_schema(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")
+    ] = None,
+) -> None:
+    """Print the JSON Schema of the configuration, for editor autocompletion."""
+    from pmosync.config import config_json_schema
+
+    text = json.dumps(config_json_schema(), indent=2) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {output}", err=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = DEFAULT_CONFIG, store: StoreOption = None) -> None:
+    """Create or upgrade the store's schema in place."""
+    from pmosync.store.migrate import current_revision
+
+    with _open_store(config, store, "upgrade") as opened, opened.engine.connect() as connection:
+        revision = current_revision(connection)
+    typer.echo(f"store {opened.display_url} is at schema revision {revision} (current)")
+
+
+@app.command()
+def status(config: ConfigOption = DEFAULT_CONFIG, store: StoreOption = None) -> None:
+    """Show the last run of every connector and stream, from the run ledger."""
+    from rich.console import Console
+    from rich.table import Table
+
+    with _open_store(config, store, "require") as opened:
+        latest = opened.ledger.latest_streams()
+    if not latest:
+        typer.echo(f"store {opened.display_url}: no runs yet")
+        return
+    table = Table(
+        title=f"Last runs in {opened.display_url}",
+        caption="records: +new ~changed -deleted (unchanged records are not rewritten)",
+    )
+    for column in ("connector", "stream", "started (UTC)", "took", "status"):
+        table.add_column(column)
+    table.add_column("records", justify="right")
+    table.add_column("quarantined", justify="right")
+    table.add_column("requests", justify="right")
+    errors = []
+    for row in latest:
+        ended = row["ended_at"]
+        table.add_row(
+            row["connector"],
+            row["stream"],
+            row["started_at"].strftime("%Y-%m-%d %H:%M"),
+            f"{(ended - row['started_at']).total_seconds():.1f}s" if ended else "-",
+            row["status"],
+            f"+{row['inserted']} ~{row['updated']} -{row['deleted']}",
+            str(row["quarantined"]),
+            str(row["requests"]),
+        )
+        if row["error"]:
+            errors.append(f"{row['connector']}/{row['stream']}: {row['error']}")
+    console = Console()
+    if not console.is_terminal:  # a log file or a pipe: rich would squeeze it into 80 columns
+        console.width = 140
+    console.print(table)
+    for line in errors:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def demo() -> None:
+    """Run the tour on a built-in sandbox organisation (no credentials, no network)."""
+    typer.echo(
+        "pmosync demo: the guided tour is not built yet. It will start the Asana and Microsoft "
+        "Graph sandboxes on 127.0.0.1, sync a generated organisation into demo/pmosync.db, and "
+        "render every report into demo/out/. Until then, `pmosync check -c "
+        "examples/pmosync.yaml` shows what a configuration looks like."
+    )
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
