@@ -1,0 +1,5 @@
+"""``python -m pmosync`` is the ``pmosync`` command."""
+
+from pmosync.cli import main
+
+main()

@@ -1,0 +1,97 @@
+"""The command line as users and schedulers meet it: exit codes, one-line errors, start-up."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from cli import assert_one_clean_line, run_pmosync
+
+from pmosync.canonical import Task
+from pmosync.store import Store
+
+HEAVY = ("asana", "msgraph", "azure", "matplotlib", "sqlalchemy", "alembic", "openpyxl")
+
+
+def test_help_lists_the_commands_without_importing_heavy_libraries():
+    probe = (
+        "import sys\n"
+        "from pmosync.cli import app\n"
+        "try:\n    app(['--help'])\nexcept SystemExit as done:\n    code = done.code\n"
+        f"print('CODE', code)\nprint('HEAVY', [m for m in {HEAVY!r} if m in sys.modules])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert "CODE 0" in result.stdout
+    assert "HEAVY []" in result.stdout
+    for command in ("check", "status", "config", "db"):
+        assert command in result.stdout
+
+
+def test_version():
+    result = run_pmosync("--version")
+    assert result.returncode == 0 and result.stdout.startswith("pmosync ")
+
+
+def test_an_unknown_command_is_a_usage_error():
+    result = run_pmosync("frobnicate")
+    assert result.returncode == 2
+    assert "No such command" in result.stderr
+
+
+def test_db_upgrade_creates_then_confirms_the_schema(store_url):
+    first = run_pmosync("db", "upgrade", "--store", store_url)
+    assert first.returncode == 0, first.stderr
+    assert "schema revision 0001 (current)" in first.stdout
+    again = run_pmosync("db", "upgrade", "--store", store_url)
+    assert again.returncode == 0 and "0001" in again.stdout
+
+
+def test_status_shows_the_last_run_of_each_stream(store_url):
+    with Store.open(store_url) as store:
+        run_id = store.ledger.start_run()
+        stream = store.ledger.start_stream(run_id, "asana-eng", "tasks")
+        with store.writer(stream) as writer:
+            writer.upsert(
+                [Task(source="asana-eng", source_id=str(n), project_id="p", name="t") for n in (1, 2)]
+            )
+            writer.soft_delete(Task, "asana-eng", ["1"])
+            writer.count_requests(4)
+        store.ledger.finish_stream(stream, "failed", "HTTP 403 on project 1200: Forbidden")
+        store.ledger.finish_run(run_id, "failed")
+    result = run_pmosync("status", "--store", store_url)
+    assert result.returncode == 0, result.stderr
+    row = next(line for line in result.stdout.splitlines() if "asana-eng" in line and "│" in line)
+    cells = [cell.strip() for cell in row.split("│") if cell.strip()]
+    assert cells[0:2] == ["asana-eng", "tasks"]
+    assert cells[4:] == ["failed", "+2 ~0 -1", "0", "4"]
+    assert "asana-eng/tasks: HTTP 403 on project 1200: Forbidden" in result.stdout
+
+
+def test_status_of_an_empty_store_says_so(sqlite_url):
+    Store.open(sqlite_url).close()
+    result = run_pmosync("status", "--store", sqlite_url)
+    assert result.returncode == 0 and "no runs yet" in result.stdout
+
+
+def test_status_does_not_create_a_missing_sqlite_store(tmp_path):
+    result = run_pmosync("status", "--store", f"sqlite:///{tmp_path}/nothing.db")
+    line = assert_one_clean_line(result, 1)
+    assert "no such database file yet" in line
+    assert not (tmp_path / "nothing.db").exists()
+
+
+def test_an_unreachable_store_fails_the_job_and_hides_the_password():
+    result = run_pmosync("status", "--store", "postgresql://pmo:Hunter2Secret@127.0.0.1:1/pmo")
+    line = assert_one_clean_line(result, 1)
+    assert line.startswith("store postgresql+psycopg://pmo:***@127.0.0.1:1/pmo cannot be opened")
+    assert "Hunter2Secret" not in result.stdout + result.stderr
+
+
+def test_a_malformed_store_url_is_a_configuration_error():
+    result = run_pmosync("status", "--store", "sqlite-ish:/pmosync.db")
+    assert "is not a database URL" in assert_one_clean_line(result, 2)
+
+
+def test_demo_placeholder_exits_cleanly():
+    result = run_pmosync("demo")
+    assert result.returncode == 0 and "sandbox" in result.stdout
