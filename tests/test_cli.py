@@ -52,7 +52,10 @@ def test_status_shows_the_last_run_of_each_stream(store_url):
         stream = store.ledger.start_stream(run_id, "asana-eng", "tasks")
         with store.writer(stream) as writer:
             writer.upsert(
-                [Task(source="asana-eng", source_id=str(n), project_id="p", name="t") for n in (1, 2)]
+                [
+                    Task(source="asana-eng", source_id=str(n), project_id="p", name="t")
+                    for n in (1, 2)
+                ]
             )
             writer.soft_delete(Task, "asana-eng", ["1"])
             writer.count_requests(4)
