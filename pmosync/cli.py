@@ -107,9 +107,14 @@ def _main(
 @app.command()
 def check(config: ConfigOption = DEFAULT_CONFIG) -> None:
     """Validate a configuration file and say what it configures."""
-    from pmosync.store.engine import display_url
+    from pmosync.store import StoreUrlError
+    from pmosync.store.engine import create_store_engine, display_url, parse_store_url
 
     loaded = _load_config(config)
+    try:  # the URL and its driver, without connecting: the database may not exist yet
+        create_store_engine(parse_store_url(loaded.store, loaded.config_path.parent)).dispose()
+    except StoreUrlError as error:
+        _fail(f"{config}: store: {error}", EXIT_USAGE)
     connectors = ", ".join(f"{name} ({c.type})" for name, c in loaded.connectors.items())
     reports = ", ".join(f"{name} ({r.kind})" for name, r in loaded.reports.items())
     typer.echo(f"{config}: valid")

@@ -98,3 +98,22 @@ def test_a_malformed_store_url_is_a_configuration_error():
 def test_demo_placeholder_exits_cleanly():
     result = run_pmosync("demo")
     assert result.returncode == 0 and "sandbox" in result.stdout
+
+
+def test_config_schema_prints_the_committed_example_schema():
+    """examples/pmosync.schema.json (what the example's $schema line points at) is current."""
+    import json
+    from pathlib import Path
+
+    from jsonschema import Draft202012Validator
+
+    result = run_pmosync("config", "schema")
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout)
+    Draft202012Validator.check_schema(printed)
+    committed = Path(__file__).resolve().parent.parent / "examples" / "pmosync.schema.json"
+    assert json.loads(committed.read_text(encoding="utf-8")) == printed, (
+        "examples/pmosync.schema.json is stale: run "
+        "`pmosync config schema -o examples/pmosync.schema.json`"
+    )
+    assert set(printed["properties"]) >= {"store", "connectors", "reports", "sync", "people"}

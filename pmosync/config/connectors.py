@@ -1,0 +1,301 @@
+"""Connector sections: one model per ``type``, chosen by the ``type`` key.
+
+These models describe *what to fetch and how to sign in*; they know nothing about HTTP. Each
+check that needs more than one key (only one Asana scope, exactly one Microsoft credential, the
+columns a timesheet needs) raises ``LocatedProblems`` so the message points at the key that is
+wrong rather than at the whole connector.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Self
+
+from pydantic import Field, SecretStr, model_validator
+
+from pmosync.config.errors import LocatedMessage, LocatedProblems, did_you_mean
+from pmosync.config.fields import (
+    ConfigModel,
+    Currency,
+    Encoding,
+    Gid,
+    HttpUrl,
+    NonEmptyStr,
+)
+
+AsanaField = Literal[
+    "budget", "rag", "estimate_hours", "priority", "percent_complete", "start_date"
+]
+Rag = Literal["green", "amber", "red", "blue", "complete"]
+WorkbookKind = Literal["time", "cost"]
+
+#: Columns per workbook kind: (required, optional). Keys are canonical names; values in the
+#: YAML are the header text in the user's workbook.
+WORKBOOK_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "time": (
+        ("person", "date", "hours", "project"),
+        ("task", "billable", "approval", "description"),
+    ),
+    "cost": (
+        ("date", "amount", "project"),
+        ("currency", "category", "description", "person", "vendor"),
+    ),
+}
+ColumnKey = Literal[
+    "person", "date", "hours", "project", "task", "billable", "approval", "description",
+    "amount", "currency", "category", "vendor",
+]  # fmt: skip
+
+
+def _string_properties(keys: tuple[str, ...]) -> dict[str, object]:
+    """Schema extra so editors offer the allowed keys of a free-form mapping."""
+    return {"properties": {key: {"type": "string"} for key in keys}}
+
+
+def _fail(messages: list[LocatedMessage]) -> None:
+    if messages:
+        raise LocatedProblems(messages)
+
+
+class AsanaConnector(ConfigModel):
+    """Projects, tasks, time entries and status updates from one Asana workspace."""
+
+    type: Literal["asana"] = Field(description="Selects the Asana connector.")
+    token: SecretStr = Field(
+        description="Personal access or service-account token; write ${ASANA_TOKEN}, not the value."
+    )
+    workspace: Gid = Field(description="Workspace gid (digits).")
+    base_url: HttpUrl = Field(
+        "https://app.asana.com/api/1.0",
+        description="API root; change only to point at a sandbox or proxy.",
+    )
+    portfolios: list[NonEmptyStr] = Field(
+        default_factory=list,
+        description=(
+            "Portfolio gids to sync (with their projects). Use at most one of "
+            "portfolios/projects/teams; none means every project of the workspace."
+        ),
+    )
+    projects: list[NonEmptyStr] = Field(default_factory=list, description="Project gids to sync.")
+    teams: list[NonEmptyStr] = Field(
+        default_factory=list, description="Team gids whose projects to sync."
+    )
+    fields: dict[AsanaField, NonEmptyStr] = Field(
+        default_factory=dict,
+        json_schema_extra=_string_properties(AsanaField.__args__),
+        description="Canonical field -> Asana custom field name or gid.",
+    )
+    rag_vocabulary: dict[str, Rag] = Field(
+        default_factory=dict,
+        description="Option of the RAG custom field -> green, amber, red, blue or complete.",
+    )
+    requests_per_minute: int = Field(
+        1500,
+        ge=1,
+        le=1500,
+        description="Client-side quota (Asana allows 150 on free plans, 1500 on paid plans).",
+    )
+    max_concurrency: int = Field(4, ge=1, le=50, description="Requests in flight at once.")
+    time_entries_window_days: int = Field(
+        30,
+        ge=0,
+        le=366,
+        description="Days of time entries each sync re-reads (entries are edited after the fact).",
+    )
+    modified_since_overlap_minutes: int = Field(
+        5, ge=0, le=1440, description="Overlap on incremental task fetches, to absorb clock skew."
+    )
+
+    @model_validator(mode="after")
+    def _one_scope(self) -> Self:
+        given = [name for name in ("portfolios", "projects", "teams") if getattr(self, name)]
+        _fail(
+            [
+                LocatedMessage(
+                    (name,),
+                    f"use only one of portfolios, projects or teams (found {' and '.join(given)})",
+                    at_key=True,
+                )
+                for name in given[1:]
+            ]
+        )
+        return self
+
+
+class MicrosoftAuth(ConfigModel):
+    """Sign-in to Microsoft Graph, shared by every Microsoft connector.
+
+    Exactly one credential: an app secret, a certificate, a managed identity, or a static
+    bearer token (for the sandbox and quick trials).
+    """
+
+    tenant_id: NonEmptyStr | None = Field(
+        None,
+        description="Directory (tenant) id; required with client_secret or certificate_path.",
+    )
+    client_id: NonEmptyStr | None = Field(
+        None,
+        description="Application (client) id; required with client_secret or certificate_path.",
+    )
+    client_secret: SecretStr | None = Field(
+        None, description="App registration secret; write ${AZURE_CLIENT_SECRET}."
+    )
+    certificate_path: NonEmptyStr | None = Field(
+        None, description="PEM certificate with private key for the app registration."
+    )
+    managed_identity: bool = Field(
+        False, description="Sign in with the Azure managed identity of the host."
+    )
+    token: SecretStr | None = Field(
+        None, description="A static bearer token (sandbox, short trials)."
+    )
+    base_url: HttpUrl = Field(
+        "https://graph.microsoft.com/v1.0",
+        description="Graph API root; change only to point at a sandbox or proxy.",
+    )
+
+    @model_validator(mode="after")
+    def _one_credential(self) -> Self:
+        given = [
+            name
+            for name in ("client_secret", "certificate_path", "managed_identity", "token")
+            if getattr(self, name)
+        ]
+        choices = "client_secret, certificate_path, managed_identity: true or token"
+        if not given:
+            _fail([LocatedMessage((), f"needs a way to sign in: one of {choices}", at_key=True)])
+        messages = [
+            LocatedMessage(
+                (name,), f"use only one way to sign in (found {' and '.join(given)})", at_key=True
+            )
+            for name in given[1:]
+        ]
+        if given and given[0] in ("client_secret", "certificate_path"):
+            messages += [
+                LocatedMessage((), f"missing required key '{name}' (needed with {given[0]})", True)
+                for name in ("tenant_id", "client_id")
+                if getattr(self, name) is None
+            ]
+        _fail(messages)
+        return self
+
+
+class WorkbookSource(ConfigModel):
+    """Timesheet or cost workbooks (XLSX/CSV): which columns mean what."""
+
+    kind: WorkbookKind = Field(
+        "time",
+        description="time: timesheet rows (person, date, hours, project); cost: expenses.",
+    )
+    columns: dict[ColumnKey, NonEmptyStr] = Field(
+        json_schema_extra=_string_properties(ColumnKey.__args__),
+        description="Canonical column -> header text in the workbook.",
+    )
+    sheet: NonEmptyStr | None = Field(
+        None, description="Worksheet name; default is the first sheet."
+    )
+    patterns: list[NonEmptyStr] = Field(
+        default_factory=lambda: ["*.xlsx", "*.csv"],
+        min_length=1,
+        description="File name patterns to read.",
+    )
+    default_currency: Currency | None = Field(
+        None, description="Currency for amounts without one (ISO code such as EUR)."
+    )
+
+    @model_validator(mode="after")
+    def _columns_fit_kind(self) -> Self:
+        required, optional = WORKBOOK_COLUMNS[self.kind]
+        messages = []
+        for key in self.columns:
+            if key not in required + optional:
+                allowed = ", ".join(required + optional)
+                hint = did_you_mean(key, required + optional)
+                messages.append(
+                    LocatedMessage(
+                        ("columns", key),
+                        f"'{key}' is not a column of kind {self.kind}{hint} (allowed: {allowed})",
+                        at_key=True,
+                    )
+                )
+        missing = [key for key in required if key not in self.columns]
+        if missing:
+            names = ", ".join(f"'{key}'" for key in missing)
+            plural = "s" if len(missing) > 1 else ""
+            messages.append(
+                LocatedMessage(
+                    ("columns",),
+                    f"missing required column{plural} {names} for kind {self.kind}",
+                    at_key=True,
+                )
+            )
+        _fail(messages)
+        return self
+
+
+class PlannerConnector(MicrosoftAuth):
+    """Plans, buckets and tasks of Microsoft Planner, per Microsoft 365 group."""
+
+    type: Literal["planner"] = Field(description="Selects the Microsoft Planner connector.")
+    groups: list[NonEmptyStr] = Field(
+        min_length=1, description="Microsoft 365 group ids whose plans to sync."
+    )
+    task_details: bool = Field(
+        False,
+        description="Also fetch task details (description, checklist): one extra request per task.",
+    )
+    max_concurrency: int = Field(4, ge=1, le=50, description="Requests in flight at once.")
+
+
+class SharePointFilesConnector(MicrosoftAuth, WorkbookSource):
+    """Workbooks kept in a SharePoint library folder or a Teams channel's files."""
+
+    type: Literal["sharepoint_files"] = Field(
+        description="Selects the SharePoint/Teams files connector."
+    )
+    site: NonEmptyStr | None = Field(
+        None,
+        description="SharePoint site, e.g. contoso.sharepoint.com:/sites/ops (use with folder).",
+    )
+    team: NonEmptyStr | None = Field(
+        None, description="Team name or id (use with channel) instead of site."
+    )
+    channel: NonEmptyStr | None = Field(None, description="Channel whose files hold the workbooks.")
+    folder: NonEmptyStr | None = Field(
+        None, description="Folder in the site's documents, or inside the channel's files."
+    )
+
+    @model_validator(mode="after")
+    def _one_location(self) -> Self:
+        if self.site is not None and self.team is not None:
+            message = "give either site + folder or team + channel, not both"
+            _fail([LocatedMessage(("team",), message, at_key=True)])
+        if self.site is None and self.team is None:
+            message = "needs a location: site + folder, or team + channel"
+            _fail([LocatedMessage((), message, at_key=True)])
+        if self.site is not None and self.folder is None:
+            _fail([LocatedMessage((), "missing required key 'folder' (needed with site)", True)])
+        if self.team is not None and self.channel is None:
+            _fail([LocatedMessage((), "missing required key 'channel' (needed with team)", True)])
+        if self.channel is not None and self.team is None:
+            _fail([LocatedMessage(("channel",), "channel needs team", at_key=True)])
+        return self
+
+
+class FilesConnector(WorkbookSource):
+    """Workbooks in a local or mounted folder."""
+
+    type: Literal["files"] = Field(description="Selects the local files connector.")
+    path: NonEmptyStr = Field(
+        description="A folder (files matching patterns) or a glob such as /data/timesheets/*.xlsx."
+    )
+    encoding: Encoding | None = Field(
+        None, description="Text encoding of CSV files; default is to detect it."
+    )
+
+
+Connector = Annotated[
+    AsanaConnector | PlannerConnector | SharePointFilesConnector | FilesConnector,
+    Field(discriminator="type"),
+]
+CONNECTOR_TYPES = ("asana", "files", "planner", "sharepoint_files")
+MICROSOFT_TYPES = ("planner", "sharepoint_files")

@@ -1,0 +1,169 @@
+"""Small validated value types shared by the config models, and the base model they all use.
+
+Each type carries its own check (with a message a PSO tool expert understands) *and* the JSON
+Schema an editor needs to flag the same mistake while typing, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import string
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema
+
+from pmosync.config.errors import show_value
+
+NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+GID_PATTERN = r"^[0-9]+$"
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+
+#: Placeholders a delivery folder/path template may use; the reports layer fills them in.
+FOLDER_PLACEHOLDERS = ("year", "month", "day", "week", "date", "report", "kind")
+
+CRON_FIELDS = "minute hour day-of-month month day-of-week"
+
+
+class ConfigModel(BaseModel):
+    """Base of every config model.
+
+    ``extra="forbid"`` turns a misspelt key into an error instead of a silently ignored setting;
+    ``coerce_numbers_to_str`` lets ``sheet: 2024`` or an unquoted gid mean the text the user
+    typed. Field descriptions are what editors show on hover (they are written as
+    ``Field(description=...)`` rather than attribute docstrings, which pydantic would have to
+    read from the source file at import time, slowing every CLI start).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        coerce_numbers_to_str=True,
+    )
+
+
+def _shown(value: str, what: str = "the value") -> str:
+    return show_value(value) or what
+
+
+def check_connector_name(name: str) -> str:
+    if not re.fullmatch(NAME_PATTERN, name):
+        raise ValueError(
+            f"connector name {_shown(name, 'this name')} is not allowed: use lower-case letters, "
+            "digits, '-' and '_', starting with a letter or digit"
+        )
+    return name
+
+
+def check_email(value: str) -> str:
+    value = value.strip()
+    if not re.fullmatch(EMAIL_PATTERN, value):
+        raise ValueError(f"{_shown(value)} is not a valid email address")
+    return value.lower()
+
+
+def check_gid(value: str) -> str:
+    if not re.fullmatch(GID_PATTERN, value):
+        raise ValueError(
+            f'{_shown(value)} is not an Asana gid (digits only, e.g. "1200000000000001")'
+        )
+    return value
+
+
+def check_cron(value: str) -> str:
+    fields = value.split()
+    if not fields:
+        raise ValueError(f"is empty; expected a cron expression ({CRON_FIELDS})")
+    if len(fields) == 5:
+        from croniter import croniter  # ~45 ms to import; only paid when a schedule is set
+
+        try:
+            if croniter.is_valid(" ".join(fields)):
+                return " ".join(fields)
+        except Exception:  # noqa: BLE001 - croniter raising on odd input means "not valid"
+            pass
+        detail = ""
+    else:
+        detail = f"; it has {len(fields)} field{'s' if len(fields) > 1 else ''}, not 5"
+    raise ValueError(f"{_shown(value)} is not a valid cron expression ({CRON_FIELDS}){detail}")
+
+
+def check_http_url(value: str) -> str:
+    if not re.match(r"^https?://[^/\s]+", value):
+        raise ValueError(f"{_shown(value)} is not an http:// or https:// URL")
+    return value.rstrip("/")
+
+
+def check_store_url(value: str) -> str:
+    # The URL may carry a database password: never quote it back.
+    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", value.strip()):
+        raise ValueError(
+            "must be a database URL such as sqlite:///pmosync.db or "
+            "postgresql+psycopg://user@host/db"
+        )
+    return value.strip()
+
+
+def check_currency(value: str) -> str:
+    if not re.fullmatch(CURRENCY_PATTERN, value):
+        raise ValueError(f"{_shown(value)} is not a currency code (three capitals, e.g. EUR)")
+    return value
+
+
+def check_encoding(value: str) -> str:
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        raise ValueError(f"unknown text encoding {_shown(value)}") from None
+    return value
+
+
+def check_folder_template(value: str) -> str:
+    """A folder such as ``Reports/{year}/{week}``: known placeholders, balanced braces."""
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(value) if name is not None]
+    except ValueError:
+        raise ValueError("unbalanced '{' or '}' (write {{ or }} for a literal brace)") from None
+    allowed = ", ".join("{" + n + "}" for n in FOLDER_PLACEHOLDERS)
+    for name in names:
+        if name not in FOLDER_PLACEHOLDERS:
+            shown = show_value("{" + name + "}") if name else "'{}'"
+            raise ValueError(f"unknown placeholder {shown or 'in braces'} (allowed: {allowed})")
+    return value
+
+
+def check_not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+def _schema(**schema: Any) -> WithJsonSchema:
+    return WithJsonSchema({"type": "string", **schema})
+
+
+NonEmptyStr = Annotated[str, AfterValidator(check_not_blank), _schema(minLength=1)]
+ConnectorName = Annotated[str, AfterValidator(check_connector_name), _schema(pattern=NAME_PATTERN)]
+Email = Annotated[str, AfterValidator(check_email), _schema(pattern=EMAIL_PATTERN)]
+Gid = Annotated[
+    str,
+    AfterValidator(check_gid),
+    WithJsonSchema({"type": ["string", "integer"], "pattern": GID_PATTERN}),
+]
+Cron = Annotated[
+    str,
+    AfterValidator(check_cron),
+    _schema(examples=["0 7 * * MON", "*/30 * * * *"], description=f"cron: {CRON_FIELDS}"),
+]
+HttpUrl = Annotated[str, AfterValidator(check_http_url), _schema(pattern=r"^https?://")]
+StoreUrl = Annotated[
+    str, AfterValidator(check_store_url), _schema(pattern=r"^[A-Za-z][A-Za-z0-9+.-]*://")
+]
+Currency = Annotated[str, AfterValidator(check_currency), _schema(pattern=CURRENCY_PATTERN)]
+Encoding = Annotated[str, AfterValidator(check_encoding), _schema()]
+FolderTemplate = Annotated[
+    str,
+    AfterValidator(check_not_blank),
+    AfterValidator(check_folder_template),
+    _schema(minLength=1),
+]

@@ -1,0 +1,219 @@
+"""The top-level config model, its small sections, and the checks that span sections.
+
+One model describes the whole file, so the loader, the ``check`` command and the JSON Schema
+that editors use for completion all come from the same definition.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, Self
+
+from pydantic import Field, PrivateAttr, SecretStr, model_validator
+
+from pmosync.config.connectors import MICROSOFT_TYPES, Connector
+from pmosync.config.errors import Loc, LocatedMessage, LocatedProblems, did_you_mean, short
+from pmosync.config.fields import ConfigModel, ConnectorName, Cron, Email, NonEmptyStr, StoreUrl
+from pmosync.config.reports import Report
+
+
+class People(ConfigModel):
+    """How one human's identities in several tools are merged.
+
+    People are matched by email; aliases cover the cases where one person uses several
+    addresses (old domains, personal Asana accounts).
+    """
+
+    aliases: dict[Email, list[Email]] = Field(
+        default_factory=dict,
+        description=(
+            "Canonical email -> the other emails of the same person. Emails are "
+            "compared in lower case."
+        ),
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_case_duplicates(cls, data: object) -> object:
+        aliases = data.get("aliases") if isinstance(data, dict) else None
+        if isinstance(aliases, dict):
+            seen: dict[str, str] = {}
+            messages = []
+            for key in aliases:
+                folded = str(key).strip().lower()
+                if folded in seen:
+                    text = f"'{short(str(key))}' is the same email as '{short(seen[folded])}'"
+                    messages.append(LocatedMessage(("aliases", key), text, at_key=True))
+                else:
+                    seen[folded] = str(key)
+            if messages:
+                raise LocatedProblems(messages)
+        return data
+
+    @model_validator(mode="after")
+    def _aliases_unambiguous(self) -> Self:
+        owner: dict[str, str] = {}
+        messages = []
+        for person, others in self.aliases.items():
+            for index, email in enumerate(others):
+                loc: Loc = ("aliases", person, index)
+                if email in self.aliases:
+                    text = f"'{short(email)}' is itself a person's email; it cannot be an alias"
+                    messages.append(LocatedMessage(loc, text))
+                elif owner.get(email, person) != person:
+                    text = f"'{short(email)}' is already an alias of '{short(owner[email])}'"
+                    messages.append(LocatedMessage(loc, text))
+                owner.setdefault(email, person)
+        if messages:
+            raise LocatedProblems(messages)
+        return self
+
+    def canonical_email(self, email: str) -> str:
+        """The canonical (lower-case) email of whoever uses ``email``."""
+        email = email.strip().lower()
+        for person, others in self.aliases.items():
+            if email in others:
+                return person
+        return email
+
+
+class Smtp(ConfigModel):
+    """Mail server for email deliveries with ``via: smtp``."""
+
+    host: NonEmptyStr = Field(description="Mail server host name.")
+    port: int = Field(
+        587,
+        ge=1,
+        le=65535,
+        description="Port; 587 by default, 465 when security is ssl and no port is given.",
+    )
+    security: Literal["starttls", "ssl", "none"] = Field(
+        "starttls",
+        description="starttls (submission, port 587), ssl (implicit TLS, port 465) or none.",
+    )
+    username: NonEmptyStr | None = Field(None, description="Login name, if the server wants one.")
+    password: SecretStr | None = Field(None, description="Login password; write ${SMTP_PASSWORD}.")
+    from_address: Email = Field(alias="from", description="Sender address (YAML key: from).")
+    timeout_s: float = Field(30, gt=0, le=600, description="Seconds to wait for the server.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.password is not None and self.username is None:
+            raise LocatedProblems([LocatedMessage(("password",), "password needs username", True)])
+        if self.security == "ssl" and "port" not in self.model_fields_set:
+            self.port = 465
+        return self
+
+
+class Sync(ConfigModel):
+    """The sync daemon."""
+
+    schedule: Cron | None = Field(
+        None,
+        description="When the daemon syncs (cron, 5 fields); none means no scheduled syncs.",
+    )
+    max_parallel_connectors: int = Field(
+        2, ge=1, le=16, description="Connectors synced at the same time."
+    )
+
+
+class PmosyncConfig(ConfigModel):
+    """A pmosync configuration file."""
+
+    store: StoreUrl = Field(
+        "sqlite:///pmosync.db",
+        description=(
+            "SQLAlchemy database URL, e.g. sqlite:///pmosync.db or "
+            "postgresql+psycopg://user@host/db."
+        ),
+    )
+    connectors: dict[ConnectorName, Connector] = Field(
+        default_factory=dict,
+        description="Sources to sync, by name; the name is recorded as `source` on every record.",
+    )
+    people: People = Field(default_factory=People, description="Identity resolution across tools.")
+    smtp: Smtp | None = Field(None, description="Mail server for email deliveries with via: smtp.")
+    reports: dict[str, Report] = Field(default_factory=dict, description="Report jobs, by name.")
+    sync: Sync = Field(default_factory=Sync, description="The sync daemon.")
+
+    _config_path: Path | None = PrivateAttr(default=None)
+
+    @property
+    def config_path(self) -> Path:
+        """Absolute path of the file this config was loaded from."""
+        if self._config_path is None:
+            raise RuntimeError("this configuration was not loaded from a file")
+        return self._config_path
+
+    def microsoft_connector_for(self, named: str | None) -> str | None:
+        """The Microsoft connector a delivery signs in with: the named one, else the only one.
+
+        ``None`` when there is no single answer (validation has already reported that for any
+        delivery that needs one).
+        """
+        if named is not None:
+            return named if named in self.connectors else None
+        candidates = [n for n, c in self.connectors.items() if c.type in MICROSOFT_TYPES]
+        return candidates[0] if len(candidates) == 1 else None
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Self:
+        messages: list[LocatedMessage] = []
+        for name, report in self.reports.items():
+            base: Loc = ("reports", name)
+            for index, source in enumerate(report.filters.sources):
+                if source not in self.connectors:
+                    loc = base + ("filters", "sources", index)
+                    messages.append(LocatedMessage(loc, self._no_connector(source)))
+            for index, delivery in enumerate(report.deliver):
+                messages += self._check_delivery(delivery.kind, delivery.target, base, index)
+        if messages:
+            raise LocatedProblems(messages)
+        return self
+
+    def _check_delivery(
+        self, kind: str, target: object, base: Loc, index: int
+    ) -> list[LocatedMessage]:
+        loc: Loc = base + ("deliver", index, kind)
+        via = getattr(target, "via", None)
+        named = getattr(target, "connector", None)
+        if kind == "email" and via == "smtp":
+            out = []
+            if self.smtp is None:
+                text = "email via smtp needs a top-level 'smtp' section (or use via: graph)"
+                out.append(LocatedMessage(loc, text, at_key=True))
+            if named is not None:
+                text = "connector is only used with via: graph"
+                out.append(LocatedMessage(loc + ("connector",), text, at_key=True))
+            return out
+        if kind == "sharepoint" or (kind == "email" and via == "graph"):
+            what = "a sharepoint delivery" if kind == "sharepoint" else "email via graph"
+            return self._check_microsoft(named, loc, what)
+        return []
+
+    def _check_microsoft(self, named: str | None, loc: Loc, what: str) -> list[LocatedMessage]:
+        kinds = " or ".join(MICROSOFT_TYPES)
+        if named is not None:
+            if named not in self.connectors:
+                return [LocatedMessage(loc + ("connector",), self._no_connector(named))]
+            actual = self.connectors[named].type
+            if actual not in MICROSOFT_TYPES:
+                text = f"connector '{named}' is of type {actual}; {what} needs a {kinds} connector"
+                return [LocatedMessage(loc + ("connector",), text)]
+            return []
+        candidates = [n for n, c in self.connectors.items() if c.type in MICROSOFT_TYPES]
+        if not candidates:
+            text = f"{what} signs in through a {kinds} connector, and none is configured"
+            return [LocatedMessage(loc, text, at_key=True)]
+        if len(candidates) > 1:
+            text = (
+                f"{what} needs 'connector:' to say which Microsoft connector to sign in with "
+                f"({', '.join(candidates)})"
+            )
+            return [LocatedMessage(loc, text, at_key=True)]
+        return []
+
+    def _no_connector(self, name: str) -> str:
+        known = ", ".join(self.connectors) or "none configured"
+        hint = did_you_mean(name, self.connectors)
+        return f"no connector named '{short(name)}'{hint} (connectors: {known})"

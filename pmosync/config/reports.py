@@ -1,0 +1,171 @@
+"""Report job sections: what to compute, when, in which formats, and where to deliver it.
+
+Checks that need the rest of the file (does the named connector exist, is there an smtp
+section) live on the top-level model in ``models.py``; this module checks each report alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal, Self
+
+from pydantic import ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from pmosync.config.errors import LocatedMessage, LocatedProblems
+from pmosync.config.fields import ConfigModel, Cron, Email, FolderTemplate, NonEmptyStr
+
+ReportKind = Literal[
+    "portfolio_status", "resource_utilisation", "timesheet_compliance", "governance"
+]
+ReportFormat = Literal["html", "xlsx", "csv", "json"]
+DELIVERY_TARGETS = ("sharepoint", "email", "teams", "folder")
+
+
+class Filters(ConfigModel):
+    """Narrow a report; an empty list means no restriction."""
+
+    portfolios: list[NonEmptyStr] = Field(
+        default_factory=list, description="Portfolio names or ids to include."
+    )
+    sources: list[NonEmptyStr] = Field(
+        default_factory=list, description="Connector names to include."
+    )
+    teams: list[NonEmptyStr] = Field(default_factory=list, description="Team names to include.")
+
+
+class SharePointDelivery(ConfigModel):
+    """Upload the rendered files to a SharePoint document library folder."""
+
+    site: NonEmptyStr = Field(
+        description="SharePoint site, e.g. contoso.sharepoint.com:/sites/pmo."
+    )
+    folder: FolderTemplate = Field(
+        description=(
+            "Folder in the site's documents; may use {year}, {month}, {day}, "
+            "{week}, {date}, {report}, {kind}."
+        )
+    )
+    connector: NonEmptyStr | None = Field(
+        None,
+        description="Microsoft connector whose sign-in to use; needed only when there are several.",
+    )
+
+
+class EmailDelivery(ConfigModel):
+    """Send the report by email, through the smtp section or Microsoft Graph sendMail."""
+
+    to: list[Email] = Field(min_length=1, description="Recipients.")
+    cc: list[Email] = Field(default_factory=list, description="Copy recipients.")
+    subject: str | None = Field(
+        None, description="Subject line; default names the report and its date."
+    )
+    via: Literal["smtp", "graph"] = Field(
+        "smtp", description="smtp: the top-level smtp section; graph: Microsoft Graph sendMail."
+    )
+    sender: Email | None = Field(None, description="Mailbox to send from with via: graph.")
+    connector: NonEmptyStr | None = Field(
+        None,
+        description="Microsoft connector for via: graph; needed only when there are several.",
+    )
+
+
+class TeamsDelivery(ConfigModel):
+    """Post a summary card to a Teams channel through a Workflows webhook."""
+
+    webhook_url: SecretStr = Field(
+        description="Workflows webhook URL; it is a credential, so write ${TEAMS_WEBHOOK_URL}."
+    )
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https(cls, value: SecretStr) -> SecretStr:
+        # Teams Workflows webhooks are HTTPS only; the value itself is never echoed.
+        if not value.get_secret_value().startswith("https://"):
+            raise ValueError("must be an https:// Workflows webhook URL")
+        return value
+
+
+class FolderDelivery(ConfigModel):
+    """Write the rendered files to a local or mounted folder."""
+
+    path: FolderTemplate = Field(
+        description="Folder path; may use the same placeholders as the SharePoint folder."
+    )
+
+
+class Delivery(ConfigModel):
+    """One delivery target: exactly one of sharepoint, email, teams or folder."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1, "maxProperties": 1})
+
+    sharepoint: SharePointDelivery | None = Field(
+        None, description="Upload to a SharePoint document library folder."
+    )
+    email: EmailDelivery | None = Field(None, description="Send by email (smtp or graph).")
+    teams: TeamsDelivery | None = Field(None, description="Post a card to a Teams channel.")
+    folder: FolderDelivery | None = Field(None, description="Write the files to a folder.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_target(cls, data: object) -> object:
+        if isinstance(data, dict):
+            given = [key for key in data if key in DELIVERY_TARGETS]  # as written
+            if len(given) > 1:
+                message = (
+                    f"one target per delivery item (found {' and '.join(given)}); "
+                    "start a new '- ' item for each"
+                )
+                raise LocatedProblems(
+                    [LocatedMessage((key,), message, at_key=True) for key in given[1:]]
+                )
+        return data
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Self:
+        if self.target is None:
+            raise ValueError(f"needs one of {', '.join(DELIVERY_TARGETS)}")
+        return self
+
+    @property
+    def kind(self) -> str:
+        """Which target this is: sharepoint, email, teams or folder."""
+        return next(key for key in DELIVERY_TARGETS if getattr(self, key) is not None)
+
+    @property
+    def target(
+        self,
+    ) -> SharePointDelivery | EmailDelivery | TeamsDelivery | FolderDelivery | None:
+        """The one target model that is set."""
+        for key in DELIVERY_TARGETS:
+            value = getattr(self, key)
+            if value is not None:
+                return value
+        return None
+
+
+class Report(ConfigModel):
+    """A report job."""
+
+    kind: ReportKind = Field(description="What to compute.")
+    schedule: Cron | None = Field(
+        None, description="When the daemon runs it (cron, 5 fields); none means on demand only."
+    )
+    formats: list[ReportFormat] = Field(
+        default_factory=lambda: ["html"], min_length=1, description="Rendered formats."
+    )
+    as_of: dt.date | None = Field(
+        None, description="Fixed report date (YYYY-MM-DD); default is the day it runs."
+    )
+    filters: Filters = Field(
+        default_factory=Filters,
+        description="Restrict the report to some portfolios, sources or teams.",
+    )
+    deliver: list[Delivery] = Field(
+        default_factory=list,
+        description="Where to send it; each item has one of sharepoint, email, teams, folder.",
+    )
+
+    @field_validator("formats")
+    @classmethod
+    def _dedupe_formats(cls, formats: list[str]) -> list[str]:
+        return list(dict.fromkeys(formats))
