@@ -266,3 +266,35 @@ def test_time_entries_keep_dates_and_minutes(store):
 def test_sqlite_store_runs_in_wal_mode(sqlite_url):
     with Store.open(sqlite_url) as store, store.engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_concurrent_writers_wait_for_each_other_instead_of_failing(store):
+    """Each page reads (stored hashes) before it writes; on SQLite a deferred transaction
+    would fail with 'database is locked' when another writer commits in between."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def sync(worker: int) -> None:
+        try:
+            run_id = store.ledger.start_run()
+            stream = store.ledger.start_stream(run_id, SOURCE, f"tasks-{worker}")
+            for page in range(10):
+                with store.writer(stream) as writer:
+                    first = worker * 1000 + page * 10
+                    writer.upsert([task(n) for n in range(first, first + 10)])
+                    writer.upsert([task(n) for n in range(0, 5)])  # contended rows
+                    writer.save_checkpoint({"page": page})
+            store.ledger.finish_stream(stream, "succeeded")
+            store.ledger.mark_interrupted()
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=sync, args=(worker,)) for worker in range(1, 5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(rows(store, Task)) == 4 * 100 + 5
+    assert all(store.checkpoint(SOURCE, f"tasks-{w}") == {"page": 9} for w in range(1, 5))

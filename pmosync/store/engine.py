@@ -8,15 +8,17 @@ driver otherwise opens transactions lazily and behind SQLAlchemy's back.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import URL, make_url
 
 from pmosync.store.errors import StoreUrlError
 
 SQLITE_BUSY_TIMEOUT_S = 30
-IMMEDIATE = "pmosync_immediate"
+_IMMEDIATE = "pmosync_immediate"
 """Execution option: begin a SQLite transaction with ``BEGIN IMMEDIATE`` (take the write lock
 up front, so a transaction that reads before it writes cannot fail half-way on a lock upgrade)."""
 
@@ -71,7 +73,7 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # type: ignore[no-untyped-def]
-        immediate = connection.get_execution_options().get(IMMEDIATE, False)
+        immediate = connection.get_execution_options().get(_IMMEDIATE, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
@@ -93,6 +95,20 @@ def create_store_engine(url: URL) -> Engine:
             f"store {display_url(url)}: the driver module {missing.name!r} is not installed "
             "(for PostgreSQL install pmosync[postgres])"
         ) from None
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction that will write: committed on success, else rolled back.
+
+    On SQLite it takes the write lock up front (``BEGIN IMMEDIATE``), waiting up to the busy
+    timeout for another writer, instead of failing half-way when a read turns into a write.
+    """
+    with (
+        engine.connect().execution_options(**{_IMMEDIATE: True}) as connection,
+        connection.begin(),
+    ):
+        yield connection
 
 
 def describe_db_error(url: URL, error: BaseException) -> str:

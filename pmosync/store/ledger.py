@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Engine, func, select, update
 
+from pmosync.store.engine import write_transaction
 from pmosync.store.schema import run_streams, runs
 from pmosync.store.writer import StreamRun
 
@@ -47,7 +48,7 @@ class Ledger:
 
     def start_run(self, kind: str = "sync") -> str:
         run_id = str(uuid.uuid4())
-        with self._engine.begin() as connection:
+        with write_transaction(self._engine) as connection:
             connection.execute(
                 runs.insert().values(
                     id=run_id,
@@ -61,7 +62,7 @@ class Ledger:
         return run_id
 
     def start_stream(self, run_id: str, connector: str, stream: str) -> StreamRun:
-        with self._engine.begin() as connection:
+        with write_transaction(self._engine) as connection:
             connection.execute(
                 run_streams.insert().values(
                     run_id=run_id,
@@ -76,7 +77,7 @@ class Ledger:
     def finish_stream(
         self, stream_run: StreamRun, status: RunStatus, error: str | None = None
     ) -> None:
-        with self._engine.begin() as connection:
+        with write_transaction(self._engine) as connection:
             connection.execute(
                 update(run_streams)
                 .where(
@@ -88,7 +89,7 @@ class Ledger:
             )
 
     def finish_run(self, run_id: str, status: RunStatus, error: str | None = None) -> None:
-        with self._engine.begin() as connection:
+        with write_transaction(self._engine) as connection:
             connection.execute(
                 update(runs)
                 .where(runs.c.id == run_id)
@@ -98,7 +99,7 @@ class Ledger:
     def mark_interrupted(self) -> int:
         """Close the runs of this host whose process died while they were running."""
         host = socket.gethostname()
-        with self._engine.begin() as connection:
+        with write_transaction(self._engine) as connection:
             dead = [
                 run_id
                 for run_id, pid in connection.execute(

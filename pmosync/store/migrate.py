@@ -16,7 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
 
-from pmosync.store.engine import IMMEDIATE
+from pmosync.store.engine import write_transaction
 from pmosync.store.errors import StoreError
 
 _UPGRADE_LOCK_KEY = 0x706D6F73  # "pmos": PostgreSQL advisory lock serialising upgrades
@@ -48,7 +48,7 @@ def _lock_for_upgrade(connection: Connection) -> None:
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Bring the database to the head revision; returns (revision before, revision after)."""
-    with engine.connect().execution_options(**{IMMEDIATE: True}) as connection, connection.begin():
+    with write_transaction(engine) as connection:
         _lock_for_upgrade(connection)
         before = current_revision(connection)
         command.upgrade(_config(connection), "head")

@@ -16,11 +16,11 @@ from sqlalchemy import Engine, exc, select
 from pmosync.canonical.types import Record
 from pmosync.store import migrate
 from pmosync.store.engine import (
-    IMMEDIATE,
     create_store_engine,
     describe_db_error,
     display_url,
     parse_store_url,
+    write_transaction,
 )
 from pmosync.store.errors import StoreError
 from pmosync.store.ledger import Ledger
@@ -85,10 +85,7 @@ class Store:
         names the connector and stream for checkpoints and quarantine.
         """
         try:
-            with (
-                self.engine.connect().execution_options(**{IMMEDIATE: True}) as connection,
-                connection.begin(),
-            ):
+            with write_transaction(self.engine) as connection:
                 writer = Writer(connection, stream)
                 yield writer
                 writer._flush_ledger()
