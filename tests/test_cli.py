@@ -117,3 +117,21 @@ def test_config_schema_prints_the_committed_example_schema():
         "`pmosync config schema -o examples/pmosync.schema.json`"
     )
     assert set(printed["properties"]) >= {"store", "connectors", "reports", "sync", "people"}
+
+
+def test_the_store_of_a_config_is_found_beside_it_whatever_the_working_directory(tmp_path):
+    config_dir = tmp_path / "etc"
+    config_dir.mkdir()
+    (config_dir / "pmosync.yaml").write_text("store: sqlite:///data/pmosync.db\n")
+    (config_dir / "data").mkdir()
+    elsewhere = tmp_path / "run"
+    elsewhere.mkdir()
+
+    upgraded = run_pmosync("db", "upgrade", "-c", config_dir / "pmosync.yaml", cwd=elsewhere)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert (config_dir / "data" / "pmosync.db").exists()
+    assert not (elsewhere / "data").exists()
+    status = run_pmosync(
+        "status", cwd=elsewhere, env={"PMOSYNC_CONFIG": str(config_dir / "pmosync.yaml")}
+    )
+    assert status.returncode == 0 and "no runs yet" in status.stdout
