@@ -128,8 +128,3 @@ def _table(model: type[Record]) -> Table:
 
 ENTITY_TABLES: dict[type[Record], Table] = {model: _table(model) for model in ENTITY_TYPES}
 """The table of each canonical entity type."""
-
-
-def content_columns(model: type[Record]) -> tuple[str, ...]:
-    """The columns a record of ``model`` fills, in table order (the store adds the rest)."""
-    return tuple(model.model_fields)

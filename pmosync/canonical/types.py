@@ -48,7 +48,7 @@ Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 class Record(BaseModel):
     """What every canonical record carries, whatever tool it came from."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+    model_config = ConfigDict(extra="forbid")
 
     entity: ClassVar[str]
     """The entity's name; also its table's name and part of its canonical id."""

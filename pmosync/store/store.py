@@ -88,7 +88,7 @@ class Store:
             with write_transaction(self.engine) as connection:
                 writer = Writer(connection, stream)
                 yield writer
-                writer._flush_ledger()
+                writer.flush_ledger()
         except exc.OperationalError as error:
             raise StoreError(
                 describe_db_error(self.engine.url, error).replace(

@@ -62,16 +62,15 @@ def _row_hash(values: Iterable[Any]) -> str:
     return hashlib.blake2b(repr(tuple(values)).encode(), digest_size=16).hexdigest()
 
 
-def _dialect_insert(connection: Connection, table: Table) -> Insert:
-    if connection.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
+def _insert(dialect: str, table: Table) -> Insert:
+    """The dialect's INSERT, which knows ON CONFLICT (both backends support it)."""
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
 @cache
 def _upsert_statement(dialect: str, table: Table) -> Insert:
     """INSERT ... ON CONFLICT (source, source_id) DO UPDATE, built once per table."""
-    stmt = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    stmt = _insert(dialect, table)
     keys = {"id", "source", "source_id"}
     return stmt.on_conflict_do_update(
         index_elements=["source", "source_id"],
@@ -209,7 +208,7 @@ class Writer:
         if not record_key or len(record_key) > _KEY_LIMIT:
             basis = record_key or text
             record_key = "sha256:" + hashlib.sha256(basis.encode()).hexdigest()
-        stmt = _dialect_insert(self._connection, quarantine).values(
+        stmt = _insert(self._connection.dialect.name, quarantine).values(
             source=source,
             stream=stream,
             record_key=record_key,
@@ -237,7 +236,7 @@ class Writer:
     ) -> None:
         """Record where the stream resumes; commits with the data written before it."""
         connector, stream = self._stream_names(connector, stream)
-        stmt = _dialect_insert(self._connection, checkpoints).values(
+        stmt = _insert(self._connection.dialect.name, checkpoints).values(
             connector=connector, stream=stream, state=dict(state), updated_at=self.now
         )
         self._connection.execute(
@@ -259,8 +258,11 @@ class Writer:
             raise ValueError("name the connector and stream, or open the writer for a StreamRun")
         return first, stream
 
-    def _flush_ledger(self) -> None:
-        """Advance the stream's ledger counters by what this transaction wrote."""
+    def flush_ledger(self) -> None:
+        """Advance the stream's ledger counters by what this transaction wrote.
+
+        ``Store.writer`` calls it last, inside the transaction, so the counters commit with
+        the data they count."""
         if self._stream is None:
             return
         increments = {
