@@ -12,6 +12,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
 
+from pmosync.canonical.types import RAG
 from pmosync.config.errors import LocatedMessage, LocatedProblems, did_you_mean
 from pmosync.config.fields import (
     ConfigModel,
@@ -25,7 +26,6 @@ from pmosync.config.fields import (
 AsanaField = Literal[
     "budget", "rag", "estimate_hours", "priority", "percent_complete", "start_date"
 ]
-Rag = Literal["green", "amber", "red", "blue", "complete"]
 WorkbookKind = Literal["time", "cost"]
 
 #: Columns per workbook kind: (required, optional). Keys are canonical names; values in the
@@ -84,7 +84,7 @@ class AsanaConnector(ConfigModel):
         json_schema_extra=_string_properties(AsanaField.__args__),
         description="Canonical field -> Asana custom field name or gid.",
     )
-    rag_vocabulary: dict[str, Rag] = Field(
+    rag_vocabulary: dict[str, RAG] = Field(
         default_factory=dict,
         description="Option of the RAG custom field -> green, amber, red, blue or complete.",
     )
@@ -297,5 +297,4 @@ Connector = Annotated[
     AsanaConnector | PlannerConnector | SharePointFilesConnector | FilesConnector,
     Field(discriminator="type"),
 ]
-CONNECTOR_TYPES = ("asana", "files", "planner", "sharepoint_files")
 MICROSOFT_TYPES = ("planner", "sharepoint_files")

@@ -153,8 +153,11 @@ class PmosyncConfig(ConfigModel):
         """
         if named is not None:
             return named if named in self.connectors else None
-        candidates = [n for n, c in self.connectors.items() if c.type in MICROSOFT_TYPES]
+        candidates = self._microsoft_connectors()
         return candidates[0] if len(candidates) == 1 else None
+
+    def _microsoft_connectors(self) -> list[str]:
+        return [n for n, c in self.connectors.items() if c.type in MICROSOFT_TYPES]
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Self:
@@ -201,7 +204,7 @@ class PmosyncConfig(ConfigModel):
                 text = f"connector '{named}' is of type {actual}; {what} needs a {kinds} connector"
                 return [LocatedMessage(loc + ("connector",), text)]
             return []
-        candidates = [n for n, c in self.connectors.items() if c.type in MICROSOFT_TYPES]
+        candidates = self._microsoft_connectors()
         if not candidates:
             text = f"{what} signs in through a {kinds} connector, and none is configured"
             return [LocatedMessage(loc, text, at_key=True)]
