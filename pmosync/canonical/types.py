@@ -93,6 +93,8 @@ class Project(Record):
     owner_identity_id: str | None = None
     team: str | None = None
     status: ProjectStatus = "active"
+    rag: RAG | None = None
+    """Health as the team last reported it (a health field, else the latest status update)."""
     start_date: date | None = None
     due_date: date | None = None
     completed_at: UtcDatetime | None = None
