@@ -1,0 +1,69 @@
+"""What the Asana connector's deletions and complete listings mean in canonical terms.
+
+The connector speaks in Asana's words: "task 12 was deleted", "project 7's section listing was
+complete and held these gids". This module turns those into the canonical entities and the
+store scope (which project's phases, which parent's subtasks) that tombstones may touch, so a
+listing of one project never retires another project's records.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pmosync.canonical.types import (
+    Allocation,
+    Budget,
+    PersonIdentity,
+    Phase,
+    Portfolio,
+    PortfolioItem,
+    Project,
+    StatusUpdate,
+    Task,
+    TimeEntry,
+)
+from pmosync.connectors.base import Reconcile
+from pmosync.mapping.asana.projects import BUDGET_FIELD_SUFFIX
+from pmosync.mapping.result import Tombstone
+from pmosync.mapping.scope import ReconcileScope
+
+
+def deleted(kind: str, source_ids: list[str]) -> list[Tombstone]:
+    """Tombstones for records the source reported deleted."""
+    if kind == "tasks":
+        return [Tombstone(entity, gid) for gid in source_ids for entity in ("task", "assignment")]
+    raise ValueError(f"the Asana mapping has no deletions for {kind!r}")
+
+
+def scopes(source: str, reconcile: Reconcile) -> list[ReconcileScope]:
+    """Where a complete listing's absentees are to be tombstoned."""
+    kind, parent, present = reconcile.kind, reconcile.parent, set(reconcile.present)
+    if kind == "users":
+        return [ReconcileScope(PersonIdentity, present)]
+    if kind == "portfolios":
+        return [ReconcileScope(Portfolio, present)]
+    if kind == "projects":
+        return [ReconcileScope(Project, present)]
+    if kind == "time_entries":
+        since = ("entry_date", date.fromisoformat(reconcile.since)) if reconcile.since else None
+        return [ReconcileScope(TimeEntry, present, on_or_after=since)]
+    if parent is None:
+        raise ValueError(f"a {kind!r} listing is reconciled per parent")
+    if kind == "portfolio_items":
+        return [ReconcileScope(PortfolioItem, present,
+                               {"portfolio_id": Portfolio.ref(source, parent)})]  # fmt: skip
+    if kind == "subtasks":
+        return [ReconcileScope(Task, present, {"parent_id": Task.ref(source, parent)})]
+    by_project = {"project_id": Project.ref(source, parent)}
+    if kind == "sections":
+        return [ReconcileScope(Phase, present, by_project)]
+    if kind == "tasks":
+        return [ReconcileScope(Task, present, by_project)]
+    if kind == "status_updates":
+        return [ReconcileScope(StatusUpdate, present, by_project)]
+    if kind == "allocations":
+        return [ReconcileScope(Allocation, present, by_project)]
+    if kind == "budgets":
+        present.add(parent + BUDGET_FIELD_SUFFIX)  # the API listing never holds these
+        return [ReconcileScope(Budget, present, by_project)]
+    raise ValueError(f"the Asana mapping cannot reconcile {kind!r}")

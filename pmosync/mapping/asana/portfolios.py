@@ -1,0 +1,44 @@
+"""Asana portfolios and their items (a project's membership of a portfolio)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pmosync.canonical.types import Portfolio, PortfolioItem, Project
+from pmosync.mapping.asana.context import Context
+from pmosync.mapping.asana.people import identity_ref
+from pmosync.mapping.asana.values import build, context_gid, record_gid, text, timestamp_of
+from pmosync.mapping.result import Mapped
+
+
+def map_portfolio(ctx: Context, raw: Mapping[str, Any]) -> Mapped:
+    """portfolios -> Portfolio."""
+    portfolio = build(
+        Portfolio,
+        source=ctx.source,
+        source_id=record_gid(raw),
+        name=text(raw, "name"),
+        owner_identity_id=identity_ref(ctx, raw, "owner"),
+        source_url=text(raw, "permalink_url"),
+        updated_at=timestamp_of(raw, "modified_at"),
+    )
+    return Mapped([portfolio], [])
+
+
+def map_portfolio_item(ctx: Context, raw: Mapping[str, Any]) -> Mapped:
+    """portfolio_items (a project compact + ``_portfolio``) -> PortfolioItem.
+
+    The item's source id joins both gids: a project may sit in several portfolios, and each
+    membership is its own record.
+    """
+    portfolio_gid = context_gid(raw, "_portfolio")
+    project_gid = record_gid(raw)
+    item = build(
+        PortfolioItem,
+        source=ctx.source,
+        source_id=f"{portfolio_gid}:{project_gid}",
+        portfolio_id=Portfolio.ref(ctx.source, portfolio_gid),
+        project_id=Project.ref(ctx.source, project_gid),
+    )
+    return Mapped([item], [])

@@ -1,0 +1,36 @@
+"""Asana status updates on projects: the RAG and words a project owner chose on a date."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pmosync.canonical.types import Project, StatusUpdate
+from pmosync.mapping.asana.context import Context
+from pmosync.mapping.asana.people import identity_ref
+from pmosync.mapping.asana.rag import status_type_rag
+from pmosync.mapping.asana.values import build, record_gid, ref_gid, text, timestamp_of
+from pmosync.mapping.result import Mapped, MappingError
+
+
+def map_status_update(ctx: Context, raw: Mapping[str, Any]) -> Mapped:
+    """status_updates -> StatusUpdate; only project updates have a project to hang on."""
+    subtype = raw.get("resource_subtype")
+    if subtype not in (None, "project_status_update"):
+        raise MappingError(f"status update is a {subtype}, not a project status update")
+    project_gid = ref_gid(raw, "parent")
+    if project_gid is None:
+        raise MappingError("status update has no parent project")
+    update = build(
+        StatusUpdate,
+        source=ctx.source,
+        source_id=record_gid(raw),
+        project_id=Project.ref(ctx.source, project_gid),
+        posted_at=timestamp_of(raw, "created_at"),
+        rag=status_type_rag(text(raw, "status_type")),
+        title=text(raw, "title"),
+        text=text(raw, "text"),
+        author_identity_id=identity_ref(ctx, raw, "author") or identity_ref(ctx, raw, "created_by"),
+        updated_at=timestamp_of(raw, "modified_at"),
+    )
+    return Mapped([update], [])

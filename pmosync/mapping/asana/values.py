@@ -1,0 +1,118 @@
+"""Reading single values out of raw Asana records, with errors a person can act on.
+
+Asana sends strings for everything (gids, dates, timestamps) and ``null`` for what is unset.
+Every reader here either returns a typed value or ``None`` for unset, or raises ``MappingError``
+naming the field and the value, so no malformed record reaches pydantic as a bare ``KeyError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from pmosync.canonical.types import Record
+from pmosync.mapping.result import MappingError
+
+R = TypeVar("R", bound=Record)
+
+
+def record_gid(raw: Mapping[str, Any]) -> str:
+    """The record's own gid: without it there is no ``source_id`` and nothing to upsert."""
+    gid = raw.get("gid")
+    if isinstance(gid, int) and not isinstance(gid, bool):
+        return str(gid)
+    if not isinstance(gid, str) or not gid.strip():
+        raise MappingError("record has no gid")
+    return gid
+
+
+def ref_gid(raw: Mapping[str, Any], key: str) -> str | None:
+    """The gid of a compact record in ``raw[key]`` (``{"gid": ..., ...}``), ``None`` if unset."""
+    value = raw.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise MappingError(f"{key} is not an Asana object: {value!r}")
+    try:
+        return record_gid(value)
+    except MappingError:
+        raise MappingError(f"{key} has no gid") from None
+
+
+def context_gid(raw: Mapping[str, Any], key: str) -> str:
+    """A gid the connector adds as context (``_project``, ``_portfolio``); required."""
+    value = raw.get(key)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str) or not value:
+        raise MappingError(f"record has no {key} (the connector adds it)")
+    return value
+
+
+def text(raw: Mapping[str, Any], key: str) -> str | None:
+    """A string field; Asana never sends other types here, so anything else is malformed."""
+    value = raw.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise MappingError(f"{key} is not text: {value!r}")
+
+
+def flag(raw: Mapping[str, Any], key: str) -> bool:
+    """A boolean field, false when absent (Asana omits what was not asked for)."""
+    value = raw.get(key)
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    raise MappingError(f"{key} is not true or false: {value!r}")
+
+
+def parse_date(value: Any, field: str) -> date | None:
+    """An Asana date (``YYYY-MM-DD``)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise MappingError(f"{field} is not a date: {value!r}")
+
+
+def parse_timestamp(value: Any, field: str) -> datetime | None:
+    """An Asana timestamp in UTC.
+
+    Asana writes ``2026-01-02T03:04:05.678Z``; other clients and exports write offsets or no
+    zone at all. A timestamp without a zone is taken as UTC, which is what Asana means by it.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if moment.tzinfo is None:
+                return moment.replace(tzinfo=UTC)
+            return moment.astimezone(UTC)
+    raise MappingError(f"{field} is not a timestamp: {value!r}")
+
+
+def date_of(raw: Mapping[str, Any], key: str) -> date | None:
+    """The date in ``raw[key]``."""
+    return parse_date(raw.get(key), key)
+
+
+def timestamp_of(raw: Mapping[str, Any], key: str) -> datetime | None:
+    """The timestamp in ``raw[key]``."""
+    return parse_timestamp(raw.get(key), key)
+
+
+def build(model: type[R], **values: Any) -> R:
+    """Construct a canonical record, turning pydantic's report into a one-line MappingError."""
+    try:
+        return model(**values)
+    except ValidationError as error:
+        raise MappingError.from_validation(model.entity, error) from None
