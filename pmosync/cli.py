@@ -105,8 +105,14 @@ def _main(
 
 
 @app.command()
-def check(config: ConfigOption = DEFAULT_CONFIG) -> None:
-    """Validate a configuration file and say what it configures."""
+def check(
+    config: ConfigOption = DEFAULT_CONFIG,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Only validate the file; contact no service.")
+    ] = False,
+) -> None:
+    """Validate a configuration file, say what it configures, and test each connector's
+    credentials and permissions with a few small requests."""
     from pmosync.store import StoreUrlError
     from pmosync.store.engine import create_store_engine, display_url, parse_store_url
 
@@ -121,6 +127,69 @@ def check(config: ConfigOption = DEFAULT_CONFIG) -> None:
     typer.echo(f"  store:      {display_url(loaded.store)}")
     typer.echo(f"  connectors: {connectors or 'none'}")
     typer.echo(f"  reports:    {reports or 'none'}")
+    if not offline and not _check_connectors(loaded):
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _check_connectors(config: PmosyncConfig) -> bool:
+    """Probe every connector that can be probed; True when none reported an error."""
+    from pmosync.sync.sources import probe_source
+
+    healthy = True
+    for name, connector in config.connectors.items():
+        results = probe_source(name, connector)
+        for result in results:
+            line = f"  {name}: {result.level}: {result.message}"
+            typer.echo(line, err=result.level == "error")
+        healthy = healthy and all(result.level != "error" for result in results)
+    return healthy
+
+
+@app.command()
+def sync(
+    connectors: Annotated[
+        list[str] | None, typer.Argument(help="Connectors to sync (default: all).")
+    ] = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+    full: Annotated[
+        bool, typer.Option("--full", help="Re-read everything instead of what changed.")
+    ] = False,
+) -> None:
+    """Sync the configured connectors into the store."""
+    import logging
+
+    from pmosync.store import StoreError
+    from pmosync.sync.run import run_sync
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    loaded = _load_config(config)
+    unknown = [name for name in connectors or () if name not in loaded.connectors]
+    if unknown:
+        known = ", ".join(loaded.connectors) or "none"
+        _fail(f"{config}: no connector named {', '.join(unknown)} (configured: {known})",
+              EXIT_USAGE)  # fmt: skip
+    store = _open_store(config, None, "create")
+    try:
+        results = run_sync(loaded, store, connectors or (), full=full)
+    except StoreError as error:
+        _fail(str(error), EXIT_FAILED)
+    finally:
+        store.close()
+    for result in results:
+        for warning in result.warnings:
+            typer.echo(f"{result.name}: warning: {warning}", err=True)
+        if result.error:
+            typer.echo(f"{result.name}: failed: {result.error}", err=True)
+        for stream in result.streams:
+            counts = stream.counts
+            line = (
+                f"{result.name}/{stream.name}: {stream.status}, {counts.inserted} new, "
+                f"{counts.updated} updated, {counts.unchanged} unchanged, {counts.deleted} "
+                f"deleted, {counts.quarantined} quarantined, {counts.requests} requests"
+            )
+            typer.echo(line + (f" ({stream.error})" if stream.error else ""))
+    if any(result.failed for result in results):
+        raise typer.Exit(EXIT_FAILED)
 
 
 @config_app.command("schema")

@@ -38,7 +38,7 @@ def test_check_accepts_the_example_and_says_what_it_configures(tmp_path):
     env["TEAMS_WEBHOOK_URL"] = (
         "https://prod.westeurope.logic.azure.com/workflows/1?sig=s3cr3t-token-value"
     )
-    result = run_pmosync("check", "-c", example, cwd=tmp_path, env=env)
+    result = run_pmosync("check", "--offline", "-c", example, cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
     assert "valid" in result.stdout and "asana" in result.stdout
     assert "s3cr3t-token-value" not in result.stdout + result.stderr

@@ -101,6 +101,12 @@ class AsanaConnector(ConfigModel):
         le=366,
         description="Days of time entries each sync re-reads (entries are edited after the fact).",
     )
+    plan_refresh_minutes: int = Field(
+        360,
+        ge=0,
+        le=10080,
+        description="How often allocations and budgets (plan data) are re-read in full.",
+    )
     modified_since_overlap_minutes: int = Field(
         5, ge=0, le=1440, description="Overlap on incremental task fetches, to absorb clock skew."
     )

@@ -174,11 +174,15 @@ class Writer:
         source: str,
         present_source_ids: Iterable[str],
         within: Mapping[str, Any] | None = None,
+        on_or_after: tuple[str, Any] | None = None,
     ) -> int:
-        """Tombstone the live records of ``source`` (limited to ``within``, e.g. one project)
-        that a complete listing no longer contains."""
+        """Tombstone the live records of ``source`` (limited to ``within``, e.g. one project,
+        and to ``on_or_after`` = (column, value) for a listing over a trailing window) that a
+        complete listing no longer contains."""
         table = ENTITY_TABLES[model]
         scope = [table.c[name] == value for name, value in (within or {}).items()]
+        if on_or_after is not None:
+            scope.append(table.c[on_or_after[0]] >= on_or_after[1])
         live = self._connection.scalars(
             select(table.c.source_id).where(
                 table.c.source == source, table.c.deleted_at.is_(None), and_(True, *scope)

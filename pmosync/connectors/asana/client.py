@@ -1,0 +1,299 @@
+"""The official ``asana`` SDK, wrapped with this connector's one retry policy.
+
+The SDK's own urllib3 retries are switched off: they would retry behind the limiter's back, go
+uncounted in the run ledger, and give up on a 429 storm after five tries. Instead every attempt
+passes through ``_GovernedApiClient.request``: it takes a slot from the shared limiter, counts
+the request, and on failure decides, once, what is retriable (429 honouring Retry-After; 5xx
+and dropped connections with jittered exponential backoff) and what is fatal (any other 4xx,
+turned into a one-line ``ConnectorError`` built from Asana's ``errors`` body, never from
+headers, so the token cannot leak into a message).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import asana
+import urllib3
+from asana.rest import ApiException
+
+from pmosync.connectors.errors import (
+    AuthenticationError,
+    ConnectorError,
+    FatalError,
+    InvalidRequest,
+    NotFound,
+    PaymentRequired,
+    PermissionDenied,
+    RetriableError,
+    UnreachableError,
+)
+from pmosync.connectors.limiter import RateLimiter
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 100
+"""Asana's maximum ``limit``: the fewest requests for any listing."""
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How long to keep trying before a retriable failure becomes an error."""
+
+    max_throttled: int = 12
+    """429s in a row for one request; each waits as long as Retry-After says."""
+    max_failures: int = 6
+    """5xx answers or dropped connections in a row for one request."""
+    backoff_base_s: float = 0.5
+    backoff_cap_s: float = 30.0
+    retry_after_cap_s: float = 120.0
+    timeout_s: tuple[float, float] = (10.0, 60.0)
+    """(connect, read) timeouts for each request."""
+
+    def backoff(self, failures: int, rng: random.Random) -> float:
+        """Full-jitter exponential backoff: spreads retries of parallel workers apart."""
+        return rng.uniform(0, min(self.backoff_cap_s, self.backoff_base_s * 2**failures))
+
+
+def _error_message(error: ApiException) -> str:
+    """Asana's own words from an ``{"errors": [{"message": ...}]}`` body, else the reason."""
+    try:
+        body = json.loads(error.body or b"{}")
+        messages = [item.get("message", "") for item in body.get("errors", [])]
+        text = "; ".join(message for message in messages if message)
+    except (ValueError, AttributeError, TypeError):
+        text = ""
+    return text or (error.reason or "no reason given")
+
+
+def _retry_after(error: ApiException, default: float) -> float:
+    headers = error.headers or {}
+    value = headers.get("Retry-After") or headers.get("retry-after")
+    try:
+        return max(0.0, float(value)) if value is not None else default
+    except ValueError:
+        return default
+
+
+_FATAL_BY_STATUS: dict[int, type[FatalError]] = {
+    400: InvalidRequest,
+    401: AuthenticationError,
+    402: PaymentRequired,
+    403: PermissionDenied,
+    404: NotFound,
+}
+
+
+def classify(error: ApiException, method: str, path: str) -> ConnectorError:
+    """Turn an SDK exception into one of our errors with a one-line message."""
+    status = int(error.status or 0)
+    where = f"{method} {path}"
+    message = _error_message(error)
+    if status == 401:
+        return AuthenticationError(
+            f"the Asana token was refused ({where}: 401 {message}); check it is valid and "
+            "not revoked",
+            status,
+        )
+    if status == 412 and (token := _sync_token(error)):
+        return InvalidSyncToken(f"{where}: 412 {message}", token)
+    if status == 402:
+        return PaymentRequired(
+            f"{where}: 402 {message} (a paid Asana plan is needed for this)", status
+        )
+    kind = _FATAL_BY_STATUS.get(status)
+    if kind is not None:
+        return kind(f"{where}: {status} {message}", status)
+    if status == 429 or status >= 500:
+        return RetriableError(f"{where}: {status} {message} (gave up after retries)")
+    return FatalError(f"{where}: {status} {message}", status)
+
+
+class InvalidSyncToken(FatalError):
+    """412 from ``/events``: the sync token is missing or too old; the body has a fresh one."""
+
+    def __init__(self, message: str, token: str) -> None:
+        super().__init__(message, 412)
+        self.token = token
+
+
+def _sync_token(error: ApiException) -> str | None:
+    try:
+        token = json.loads(error.body or b"{}").get("sync")
+    except (ValueError, AttributeError):
+        return None
+    return token if isinstance(token, str) and token else None
+
+
+class RequestCounter:
+    """Requests made by each thread since it last took the count, so that every page can say
+    what it cost even when several workers fetch at once."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self.total = 0
+
+    def add(self) -> None:
+        self._local.count = getattr(self._local, "count", 0) + 1
+        with self._lock:
+            self.total += 1
+
+    def take(self) -> int:
+        count = getattr(self._local, "count", 0)
+        self._local.count = 0
+        return count
+
+
+class _GovernedApiClient(asana.ApiClient):
+    """``asana.ApiClient`` whose every HTTP attempt is limited, counted and retried here."""
+
+    def __init__(
+        self,
+        configuration: asana.Configuration,
+        *,
+        limiter: RateLimiter,
+        counter: RequestCounter,
+        policy: RetryPolicy,
+    ) -> None:
+        super().__init__(configuration)
+        self._limiter = limiter
+        self._counter = counter
+        self._policy = policy
+        self._rng = random.Random()
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("_request_timeout") is None:
+            kwargs["_request_timeout"] = self._policy.timeout_s
+        path = urlsplit(url).path
+        throttled = failures = 0
+        while True:
+            self._limiter.acquire()
+            self._counter.add()
+            try:
+                return super().request(method, url, *args, **kwargs)
+            except ApiException as error:
+                status = int(error.status or 0)
+                if status == 429 and throttled < self._policy.max_throttled:
+                    throttled += 1
+                    wait = min(_retry_after(error, 1.0), self._policy.retry_after_cap_s)
+                    log.info("%s %s: 429, waiting %.1f s as Retry-After asks", method, path, wait)
+                    self._limiter.pause(wait)
+                    continue
+                if status >= 500 and failures < self._policy.max_failures:
+                    failures += 1
+                    time.sleep(self._policy.backoff(failures, self._rng))
+                    continue
+                raise classify(error, method, path) from None
+            except urllib3.exceptions.HTTPError as error:
+                if failures < self._policy.max_failures:
+                    failures += 1
+                    time.sleep(self._policy.backoff(failures, self._rng))
+                    continue
+                host = urlsplit(url).netloc
+                raise UnreachableError(
+                    f"{method} {path}: cannot reach {host} ({type(error).__name__}) "
+                    f"after {failures + 1} tries"
+                ) from None
+
+
+class AsanaClient:
+    """The SDK's API objects over one governed HTTP client, plus page-wise listing."""
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        base_url: str,
+        requests_per_minute: int,
+        max_concurrency: int,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        configuration = asana.Configuration()
+        configuration.host = base_url.rstrip("/")
+        configuration.access_token = token
+        configuration.retry_strategy = False
+        configuration.connection_pool_maxsize = max_concurrency + 2
+        self.limiter = RateLimiter(requests_per_minute)
+        self.counter = RequestCounter()
+        self.api_client = _GovernedApiClient(
+            configuration,
+            limiter=self.limiter,
+            counter=self.counter,
+            policy=policy or RetryPolicy(),
+        )
+        self.users = asana.UsersApi(self.api_client)
+        self.workspaces = asana.WorkspacesApi(self.api_client)
+        self.portfolios = asana.PortfoliosApi(self.api_client)
+        self.projects = asana.ProjectsApi(self.api_client)
+        self.sections = asana.SectionsApi(self.api_client)
+        self.tasks = asana.TasksApi(self.api_client)
+        self.events = asana.EventsApi(self.api_client)
+        self.time_entries = asana.TimeTrackingEntriesApi(self.api_client)
+        self.status_updates = asana.StatusUpdatesApi(self.api_client)
+        self.allocations = asana.AllocationsApi(self.api_client)
+        self.budgets = asana.BudgetsApi(self.api_client)
+
+    def close(self) -> None:
+        self.api_client.rest_client.pool_manager.clear()
+
+    def get(self, call: Callable[..., Any], *args: Any) -> Any:
+        """One unpaginated call; returns the ``data`` member."""
+        return call(*args, full_payload=True)["data"]
+
+    def pages(
+        self, call: Callable[..., Any], *args: Any, opts: Mapping[str, Any]
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Every page of a listing, ``limit`` 100, following ``next_page`` offsets.
+
+        An offset that expired (Asana's answer is a 400 naming ``offset``) restarts the listing
+        from its first page: the records already yielded are simply upserted again.
+        """
+        query = {**opts, "limit": PAGE_SIZE}
+        offset: str | None = None
+        restarts = 0
+        while True:
+            try:
+                payload = call(*args, {**query, **({"offset": offset} if offset else {})},
+                               full_payload=True)  # fmt: skip
+            except InvalidRequest as error:
+                if offset and "offset" in str(error).lower() and restarts < 3:
+                    log.info("%s; reading the listing again from its start", error)
+                    offset, restarts = None, restarts + 1
+                    continue
+                raise
+            yield payload.get("data") or []
+            next_page = payload.get("next_page")
+            if not next_page or not next_page.get("offset"):
+                return
+            offset = next_page["offset"]
+
+    def events_since(
+        self, resource: str, sync: str | None
+    ) -> tuple[list[dict[str, Any]], str, bool]:
+        """Events on ``resource`` since ``sync``: (events, next token, token_was_valid).
+
+        Asana answers a missing or expired token with 412 and a fresh token in the body; the
+        caller must then read the resource in full, since what changed meanwhile is unknown.
+        """
+        events: list[dict[str, Any]] = []
+        token = sync
+        while True:
+            try:
+                payload = self.events.get_events(
+                    resource, {"sync": token} if token else {}, full_payload=True
+                )
+            except InvalidSyncToken as error:
+                return [], error.token, False
+            events.extend(payload.get("data") or [])
+            token = payload.get("sync") or token
+            if not payload.get("has_more"):
+                return events, token, True

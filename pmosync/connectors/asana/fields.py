@@ -1,0 +1,52 @@
+"""The ``opt_fields`` each listing asks for: everything mapping needs, in the list call itself.
+
+Asana returns compact records unless asked; asking here, once per page, is what makes per-task
+GETs unnecessary. Each constant is the single place a stream's fields are declared.
+"""
+
+from __future__ import annotations
+
+_CUSTOM_FIELD_PARTS = (
+    "gid", "name", "type", "resource_subtype", "number_value", "text_value", "display_value",
+    "enum_value.gid", "enum_value.name", "multi_enum_values.gid", "multi_enum_values.name",
+    "date_value.date", "currency_code", "precision", "format",
+)  # fmt: skip
+
+
+def _join(*fields: str) -> str:
+    return ",".join(fields)
+
+
+CUSTOM_FIELDS = tuple(f"custom_fields.{part}" for part in _CUSTOM_FIELD_PARTS)
+
+USER = _join("gid", "name", "email")
+PORTFOLIO = _join(
+    "gid", "name", "owner.name", "owner.email", "permalink_url", "created_at", "archived"
+)
+PORTFOLIO_ITEM = _join("gid", "name")
+PROJECT = _join(
+    "gid", "name", "owner.name", "owner.email", "team.name", "start_on", "due_on", "due_date",
+    "completed", "completed_at", "archived", "created_at", "modified_at", "permalink_url",
+    "current_status_update.status_type", "current_status_update.created_at",
+    "current_status_update.title", *CUSTOM_FIELDS,
+)  # fmt: skip
+SECTION = _join("gid", "name", "created_at")
+TASK = _join(
+    "gid", "name", "resource_subtype", "completed", "completed_at", "created_at", "modified_at",
+    "start_on", "due_on", "due_at", "assignee.name", "assignee.email", "parent.gid",
+    "memberships.(project|section).gid", "dependencies.gid", "num_subtasks", "tags.name",
+    "permalink_url", *CUSTOM_FIELDS,
+)  # fmt: skip
+TIME_ENTRY = _join(
+    "gid", "duration_minutes", "entered_on", "attributable_to.gid", "created_by.name",
+    "created_by.email", "task.gid", "created_at", "approval_status", "billable_status",
+    "description",
+)  # fmt: skip
+STATUS_UPDATE = _join(
+    "gid", "title", "text", "status_type", "author.name", "author.email", "created_by.gid",
+    "created_at", "modified_at", "parent.gid", "resource_subtype",
+)  # fmt: skip
+ALLOCATION = _join(
+    "gid", "start_date", "end_date", "effort", "assignee.name", "assignee.email", "parent.gid",
+    "resource_subtype",
+)  # fmt: skip

@@ -1,0 +1,148 @@
+"""One configured Asana connector: its streams for a sync, and a connectivity check.
+
+A workspace on a free plan answers premium endpoints with 402; the first such answer also
+lowers the limiter to the free plan's 150 requests a minute, unless the YAML set a quota.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import timedelta
+from typing import Any
+
+from pmosync.config.connectors import AsanaConnector
+from pmosync.connectors.asana import fields
+from pmosync.connectors.asana.client import AsanaClient, RetryPolicy
+from pmosync.connectors.asana.streams import STREAMS, AsanaRun, Scope
+from pmosync.connectors.base import CheckResult, Page
+from pmosync.connectors.errors import ConnectorError, PaymentRequired, PermissionDenied
+
+FREE_PLAN_PER_MINUTE = 150
+
+
+class _Governed:
+    """A stream whose 402 answer tells the source the workspace is on a free plan."""
+
+    def __init__(self, stream: Any, source: AsanaSource) -> None:
+        self._stream = stream
+        self._source = source
+        self.name: str = stream.name
+
+    def pages(self, state: Mapping[str, Any] | None, *, full: bool) -> Iterator[Page]:
+        try:
+            yield from self._stream.pages(state, full=full)
+        except PaymentRequired:
+            self._source.on_free_plan()
+            raise
+
+
+class AsanaSource:
+    """The streams of one Asana connector over one SDK client."""
+
+    def __init__(
+        self, name: str, config: AsanaConnector, *, policy: RetryPolicy | None = None
+    ) -> None:
+        self.name = name
+        self.config = config
+        self.client = AsanaClient(
+            token=config.token.get_secret_value(),
+            base_url=str(config.base_url),
+            requests_per_minute=config.requests_per_minute,
+            max_concurrency=config.max_concurrency,
+            policy=policy,
+        )
+        self.run = AsanaRun(
+            client=self.client,
+            scope=Scope(
+                workspace=config.workspace,
+                portfolios=tuple(config.portfolios),
+                projects=tuple(config.projects),
+                teams=tuple(config.teams),
+            ),
+            max_concurrency=config.max_concurrency,
+            overlap=timedelta(minutes=config.modified_since_overlap_minutes),
+            time_window_days=config.time_entries_window_days,
+            plan_refresh=timedelta(minutes=config.plan_refresh_minutes),
+        )
+
+    def streams(self) -> list[_Governed]:
+        chosen = [stream for stream in STREAMS if stream.name != "portfolios"
+                  or not (self.config.projects or self.config.teams)]  # fmt: skip
+        return [_Governed(stream(self.run), self) for stream in chosen]
+
+    def warnings(self) -> list[str]:
+        return list(self.run.warnings)
+
+    def requests_made(self) -> int:
+        return self.client.counter.total
+
+    def on_free_plan(self) -> None:
+        explicit = "requests_per_minute" in self.config.model_fields_set
+        if not explicit and self.client.limiter.per_minute > FREE_PLAN_PER_MINUTE:
+            self.client.limiter.set_rate(FREE_PLAN_PER_MINUTE)
+            self.run.warn(
+                "the workspace is on a free Asana plan: premium streams are skipped and "
+                f"requests are held to {FREE_PLAN_PER_MINUTE}/min"
+            )
+
+    def close(self) -> None:
+        self.client.close()
+
+    def check(self) -> list[CheckResult]:
+        """Probe the token, the workspace and each stream's endpoint with one small request.
+
+        Stops at the first failure that makes the rest meaningless (a refused token, an
+        unknown workspace); otherwise reports every stream, naming a missing scope.
+        """
+        client = self.client
+        workspace = self.config.workspace
+        results: list[CheckResult] = []
+        try:
+            me = client.get(client.users.get_user, "me", {"opt_fields": "name,email"})
+            results.append(CheckResult("ok", f"token accepted (user {me.get('name', '?')})"))
+            ws = client.get(client.workspaces.get_workspace, workspace, {"opt_fields": "name"})
+            results.append(CheckResult("ok", f"workspace {workspace} ({ws.get('name', '?')})"))
+        except ConnectorError as error:
+            return [*results, CheckResult("error", str(error))]
+        first: list[str] = list(self.config.projects[:1])
+        if not first:
+            try:
+                found = client.get(client.projects.get_projects_for_workspace, workspace,
+                                   {"limit": 1, "opt_fields": "gid"})  # fmt: skip
+                first = [found[0]["gid"]] if found else []
+                results.append(CheckResult("ok", "projects: readable"))
+            except ConnectorError as error:
+                results.append(_failed("projects", error))
+        probes: list[tuple[str, Any, tuple[Any, ...]]] = [
+            ("users", client.users.get_users, ({"workspace": workspace, "limit": 1},)),
+            ("portfolios", client.portfolios.get_portfolios,
+             (workspace, {"limit": 1, "opt_fields": "gid"})),
+            ("time_entries", client.time_entries.get_time_tracking_entries,
+             ({"workspace": workspace, "limit": 1},)),
+        ]  # fmt: skip
+        if first:
+            project = first[0]
+            probes += [
+                ("tasks", client.tasks.get_tasks,
+                 ({"project": project, "limit": 1, "opt_fields": fields.TASK},)),
+                ("status_updates", client.status_updates.get_statuses_for_object,
+                 (project, {"limit": 1})),
+                ("allocations", client.allocations.get_allocations,
+                 ({"parent": project, "limit": 1},)),
+                ("budgets", client.budgets.get_budgets, (project,)),
+            ]  # fmt: skip
+        for stream, call, args in probes:
+            try:
+                client.get(call, *args)
+                results.append(CheckResult("ok", f"{stream}: readable"))
+            except ConnectorError as error:
+                results.append(_failed(stream, error))
+        return results
+
+
+def _failed(stream: str, error: ConnectorError) -> CheckResult:
+    if isinstance(error, PaymentRequired):
+        return CheckResult("warning", f"{stream}: not on this plan, will be skipped ({error})")
+    if isinstance(error, PermissionDenied):
+        return CheckResult("error", f"{stream}: permission denied ({error})")
+    return CheckResult("error", f"{stream}: {error}")

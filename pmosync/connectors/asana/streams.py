@@ -1,0 +1,436 @@
+"""The Asana streams, declared explicitly and run in this order.
+
+``users`` -> ``portfolios`` (with their items) -> ``projects`` -> ``tasks`` (each project's
+sections, tasks and subtasks) -> ``time_entries`` -> ``status_updates`` -> ``allocations`` ->
+``budgets``. The projects stream settles which projects are in scope; the streams after it
+read per project, several projects at once.
+
+Incremental rules, chosen to spend requests only where something changed:
+- tasks: ``modified_since`` the last pass (minus an overlap for clock skew); deletions from the
+  project's events feed; a missing or expired sync token (412) re-reads that project in full and
+  tombstones what is gone; sections are re-read only when the feed mentions one.
+- time entries: the trailing ``time_entries_window_days`` are re-read (entries are edited and
+  approved after the fact); anything older is taken as settled.
+- status updates: only projects whose ``current_status_update`` is newer than the last one read,
+  with ``created_since``.
+- allocations and budgets: plan data, re-read in full once ``plan_refresh_minutes`` have passed.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from pmosync.connectors.asana import fields
+from pmosync.connectors.asana.client import AsanaClient
+from pmosync.connectors.base import Page, Reconcile
+from pmosync.connectors.errors import FatalError, NotFound, PermissionDenied
+from pmosync.connectors.parallel import Finished, fan_out
+
+log = logging.getLogger(__name__)
+
+_PROJECT_SKIPPED = (PermissionDenied, NotFound)
+"""Errors confined to one project: it is skipped and reported, the others go on."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(slots=True)
+class Scope:
+    """What the YAML asks to sync: one of portfolios, projects or teams, else the workspace."""
+
+    workspace: str
+    portfolios: tuple[str, ...] = ()
+    projects: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class AsanaRun:
+    """What the streams of one sync share: the client, the scope, settings, and what earlier
+    streams learned (the projects in scope, each with its latest status update)."""
+
+    client: AsanaClient
+    scope: Scope
+    max_concurrency: int
+    overlap: timedelta
+    time_window_days: int
+    plan_refresh: timedelta
+    projects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    projects_known: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    def requests(self) -> int:
+        return self.client.counter.take()
+
+    def warn(self, message: str) -> None:
+        log.warning(message)
+        self.warnings.append(message)
+
+    def project_gids(self) -> list[str]:
+        if not self.projects_known:
+            raise FatalError("not read: the projects stream did not complete in this run")
+        return list(self.projects)
+
+
+class _Stream:
+    name = ""
+
+    def __init__(self, run: AsanaRun) -> None:
+        self.run = run
+        self.client = run.client
+
+
+class UsersStream(_Stream):
+    """Every user of the workspace (one listing, reconciled: users removed become tombstones)."""
+
+    name = "users"
+
+    def pages(self, state: Mapping[str, Any] | None, *, full: bool) -> Iterator[Page]:
+        present: set[str] = set()
+        opts = {"workspace": self.run.scope.workspace, "opt_fields": fields.USER}
+        for records in self.client.pages(self.client.users.get_users, opts=opts):
+            present.update(r["gid"] for r in records if "gid" in r)
+            yield Page("users", records, requests=self.run.requests())
+        yield Page("users", reconcile=[Reconcile("users", None, frozenset(present))],
+                   requests=self.run.requests())  # fmt: skip
+
+
+class PortfoliosStream(_Stream):
+    """Portfolios (all of the workspace, or those in scope) and which projects each holds."""
+
+    name = "portfolios"
+
+    def pages(self, state: Mapping[str, Any] | None, *, full: bool) -> Iterator[Page]:
+        wanted = set(self.run.scope.portfolios)
+        opts = {"workspace": self.run.scope.workspace, "opt_fields": fields.PORTFOLIO}
+        portfolios: list[str] = []
+        present: set[str] = set()
+        for records in self.client.pages(self.client.portfolios.get_portfolios,
+                                         self.run.scope.workspace, opts=opts):  # fmt: skip
+            if wanted:
+                records = [r for r in records if r.get("gid") in wanted]
+            portfolios += [r["gid"] for r in records if "gid" in r]
+            present.update(r["gid"] for r in records if "gid" in r)
+            yield Page("portfolios", records, requests=self.run.requests())
+        for missing in sorted(wanted - set(portfolios)):
+            self.run.warn(f"portfolio {missing} is not visible to this token; skipped")
+        for gid in portfolios:
+            items: set[str] = set()
+            opts = {"opt_fields": fields.PORTFOLIO_ITEM}
+            for records in self.client.pages(self.client.portfolios.get_items_for_portfolio,
+                                             gid, opts=opts):  # fmt: skip
+                for record in records:
+                    record["_portfolio"] = gid
+                items.update(f"{gid}:{r['gid']}" for r in records if "gid" in r)
+                yield Page("portfolio_items", records, requests=self.run.requests())
+            yield Page("portfolio_items", reconcile=[Reconcile("portfolio_items", gid,
+                       frozenset(items))], requests=self.run.requests())  # fmt: skip
+        reconcile = [Reconcile("portfolios", None, frozenset(present))] if not wanted else []
+        yield Page("portfolios", reconcile=reconcile, requests=self.run.requests())
+
+
+class ProjectsStream(_Stream):
+    """The projects in scope, with owner, dates, custom fields and latest status update."""
+
+    name = "projects"
+
+    def pages(self, state: Mapping[str, Any] | None, *, full: bool) -> Iterator[Page]:
+        scope = self.run.scope
+        api = self.client.projects
+        opts = {"opt_fields": fields.PROJECT}
+        listings: list[tuple[Any, str]]
+        if scope.projects:
+            yield from self._by_gid(scope.projects)
+            self.run.projects_known = True
+            return
+        if scope.portfolios:
+            listings = [(self.client.portfolios.get_items_for_portfolio, g)
+                        for g in scope.portfolios]  # fmt: skip
+        elif scope.teams:
+            listings = [(api.get_projects_for_team, team) for team in scope.teams]
+        else:
+            listings = [(api.get_projects_for_workspace, scope.workspace)]
+        for call, parent in listings:
+            try:
+                for records in self.client.pages(call, parent, opts=opts):
+                    records = [r for r in records if r.get("resource_type", "project") == "project"]
+                    self._remember(records)
+                    yield Page("projects", records, requests=self.run.requests())
+            except _PROJECT_SKIPPED as error:
+                self.run.warn(f"{parent} skipped: {error}")
+        self.run.projects_known = True
+        present = frozenset(self.run.projects)
+        yield Page("projects", reconcile=[Reconcile("projects", None, present)],
+                   requests=self.run.requests())  # fmt: skip
+
+    def _by_gid(self, gids: tuple[str, ...]) -> Iterator[Page]:
+        for gid in gids:
+            try:
+                record = self.client.get(self.client.projects.get_project, gid,
+                                         {"opt_fields": fields.PROJECT})  # fmt: skip
+            except _PROJECT_SKIPPED as error:
+                self.run.warn(f"project {gid} skipped: {error}")
+                continue
+            self._remember([record])
+            yield Page("projects", [record], requests=self.run.requests())
+
+    def _remember(self, records: list[dict[str, Any]]) -> None:
+        for record in records:
+            if "gid" in record:
+                self.run.projects[record["gid"]] = record
+
+
+class _PerProjectStream(_Stream, ABC):
+    """A stream read project by project, several at once; state is kept per project."""
+
+    def pages(self, state: Mapping[str, Any] | None, *, full: bool) -> Iterator[Page]:
+        saved: dict[str, Any] = dict((state or {}).get("projects", {}))
+        gids = self.run.project_gids()
+        for event in fan_out(
+            gids,
+            lambda gid: self._read_project(gid, saved.get(gid), full),
+            workers=self.run.max_concurrency,
+            skip=_PROJECT_SKIPPED,
+        ):
+            if isinstance(event, Finished):
+                if event.error is not None:
+                    self.run.warn(f"project {event.item} skipped in {self.name}: {event.error}")
+                continue
+            gid, (page, project_state) = event
+            if project_state is not None:
+                saved[gid] = project_state
+                page.state = {"projects": dict(saved)}
+            yield page
+
+    @abstractmethod
+    def _read_project(
+        self, gid: str, saved: Mapping[str, Any] | None, full: bool
+    ) -> Iterator[tuple[Page, dict[str, Any] | None]]:
+        """Pages of one project; the last carries the project's new state."""
+
+
+def _tag(records: list[dict[str, Any]], project: str) -> list[dict[str, Any]]:
+    for record in records:
+        record["_project"] = project
+    return records
+
+
+class TasksStream(_PerProjectStream):
+    """Each project's sections, tasks and subtasks."""
+
+    name = "tasks"
+
+    def _read_project(
+        self, gid: str, saved: Mapping[str, Any] | None, full: bool
+    ) -> Iterator[tuple[Page, dict[str, Any] | None]]:
+        started = _now()
+        token = None if full or not saved else saved.get("sync")
+        events, token, token_valid = self.client.events_since(gid, token)
+        incremental = token_valid and saved is not None and not full
+        if not incremental or any(_is_section_event(e) for e in events):
+            yield from self._sections(gid)
+        present: set[str] = set()
+        parents: list[str] = []
+        opts: dict[str, Any] = {"project": gid, "opt_fields": fields.TASK}
+        if incremental:
+            since = datetime.fromisoformat(saved["since"].replace("Z", "+00:00")) - self.run.overlap
+            opts["modified_since"] = _iso(since)
+        for records in self.client.pages(self.client.tasks.get_tasks, opts=opts):
+            present.update(r["gid"] for r in records if "gid" in r)
+            parents += [r["gid"] for r in records if r.get("num_subtasks") and "gid" in r]
+            yield Page("tasks", _tag(records, gid), requests=self.run.requests()), None
+        yield from self._subtasks(gid, parents, present)
+        deleted = sorted(_deleted_tasks(events, gid)) if incremental else []
+        reconcile = [] if incremental else [Reconcile("tasks", gid, frozenset(present))]
+        done = {"sync": token, "since": _iso(started)}
+        last = Page("tasks", deleted=deleted, reconcile=reconcile, requests=self.run.requests())
+        yield last, done
+
+    def _sections(self, gid: str) -> Iterator[tuple[Page, None]]:
+        position = 0
+        present: set[str] = set()
+        api = self.client.sections.get_sections_for_project
+        for records in self.client.pages(api, gid, opts={"opt_fields": fields.SECTION}):
+            for record in _tag(records, gid):
+                record["_position"] = position
+                position += 1
+            present.update(r["gid"] for r in records if "gid" in r)
+            yield Page("sections", records, requests=self.run.requests()), None
+        reconcile = [Reconcile("sections", gid, frozenset(present))]
+        yield Page("sections", reconcile=reconcile, requests=self.run.requests()), None
+
+    def _subtasks(
+        self, project: str, parents: list[str], present: set[str]
+    ) -> Iterator[tuple[Page, None]]:
+        """Subtasks are not project members: read them under each parent that has any, and
+        their parents' subtasks in turn; each parent's list is complete, so it reconciles."""
+        api = self.client.tasks.get_subtasks_for_task
+        queue = list(parents)
+        while queue:
+            parent = queue.pop(0)
+            children: set[str] = set()
+            for records in self.client.pages(api, parent, opts={"opt_fields": fields.TASK}):
+                children.update(r["gid"] for r in records if "gid" in r)
+                queue += [r["gid"] for r in records if r.get("num_subtasks") and "gid" in r]
+                yield Page("tasks", _tag(records, project), requests=self.run.requests()), None
+            present |= children
+            reconcile = [Reconcile("subtasks", parent, frozenset(children))]
+            yield Page("tasks", reconcile=reconcile, requests=self.run.requests()), None
+
+
+def _is_section_event(event: Mapping[str, Any]) -> bool:
+    resource = event.get("resource") or {}
+    return (resource.get("resource_type") or event.get("type")) == "section"
+
+
+def _deleted_tasks(events: list[Mapping[str, Any]], project: str) -> set[str]:
+    """Tasks deleted, or removed from this project, according to the project's events."""
+    gone: set[str] = set()
+    for event in events:
+        resource = event.get("resource") or {}
+        if (resource.get("resource_type") or event.get("type")) != "task" or "gid" not in resource:
+            continue
+        parent = event.get("parent") or {}
+        action = event.get("action")
+        if action == "deleted" or (action == "removed" and parent.get("gid") == project):
+            gone.add(resource["gid"])
+        elif action in ("added", "undeleted", "changed"):
+            gone.discard(resource["gid"])
+    return gone
+
+
+class TimeEntriesStream(_Stream):
+    """Time tracking entries, read by listing rather than per task (a workspace, portfolio or
+    project listing costs one request per 100 entries; per task it would cost one per task)."""
+
+    name = "time_entries"
+
+    def pages(self, state: Mapping[str, Any] | None, *, full: bool) -> Iterator[Page]:
+        scope = self.run.scope
+        in_scope = set(self.run.project_gids())
+        window_start: str | None = None
+        if state and not full:
+            window_start = (date.today() - timedelta(days=self.run.time_window_days)).isoformat()
+        base: dict[str, Any] = {"opt_fields": fields.TIME_ENTRY}
+        if window_start:
+            base["entered_on_start_date"] = window_start
+        if scope.portfolios:
+            listings = [{"portfolio": gid} for gid in scope.portfolios]
+        elif scope.projects:
+            listings = [{"attributable_to": gid} for gid in sorted(in_scope)]
+        else:
+            listings = [{"workspace": scope.workspace}]
+        present: set[str] = set()
+        api = self.client.time_entries.get_time_tracking_entries
+        for listing in listings:
+            for records in self.client.pages(api, opts={**base, **listing}):
+                records = [r for r in records
+                           if (r.get("attributable_to") or {}).get("gid") in in_scope]  # fmt: skip
+                present.update(r["gid"] for r in records if "gid" in r)
+                yield Page("time_entries", records, requests=self.run.requests())
+        reconcile = Reconcile("time_entries", None, frozenset(present), since=window_start)
+        yield Page("time_entries", state={"read_at": _iso(_now())}, reconcile=[reconcile],
+                   requests=self.run.requests())  # fmt: skip
+
+
+class StatusUpdatesStream(_PerProjectStream):
+    """Status updates of each project whose latest update is newer than the last one read."""
+
+    name = "status_updates"
+
+    def _read_project(
+        self, gid: str, saved: Mapping[str, Any] | None, full: bool
+    ) -> Iterator[tuple[Page, dict[str, Any] | None]]:
+        current = (self.run.projects.get(gid) or {}).get("current_status_update") or {}
+        latest = current.get("created_at")
+        seen = (saved or {}).get("latest")
+        incremental = saved is not None and not full
+        if incremental and (latest is None or (seen is not None and latest <= seen)):
+            return
+        opts: dict[str, Any] = {"opt_fields": fields.STATUS_UPDATE}
+        if incremental and seen:
+            opts["created_since"] = seen
+        present: set[str] = set()
+        newest = seen
+        api = self.client.status_updates.get_statuses_for_object
+        for records in self.client.pages(api, gid, opts=opts):
+            present.update(r["gid"] for r in records if "gid" in r)
+            stamps = [r["created_at"] for r in records if isinstance(r.get("created_at"), str)]
+            newest = max([newest or "", *stamps]) or None
+            yield Page("status_updates", records, requests=self.run.requests()), None
+        reconcile = [] if incremental else [Reconcile("status_updates", gid, frozenset(present))]
+        page = Page("status_updates", reconcile=reconcile, requests=self.run.requests())
+        yield page, {"latest": newest or latest}
+
+
+class _PlanStream(_PerProjectStream):
+    """Plan data that changes on a planning cadence, re-read in full once it is due."""
+
+    def _due(self, saved: Mapping[str, Any] | None, full: bool) -> bool:
+        if full or not saved or "read_at" not in saved:
+            return True
+        read_at = datetime.fromisoformat(saved["read_at"].replace("Z", "+00:00"))
+        return _now() - read_at >= self.run.plan_refresh
+
+
+class AllocationsStream(_PlanStream):
+    """Who is allocated to each project, for which period, in hours or percent."""
+
+    name = "allocations"
+
+    def _read_project(
+        self, gid: str, saved: Mapping[str, Any] | None, full: bool
+    ) -> Iterator[tuple[Page, dict[str, Any] | None]]:
+        if not self._due(saved, full):
+            return
+        started = _iso(_now())
+        present: set[str] = set()
+        opts = {"parent": gid, "opt_fields": fields.ALLOCATION}
+        for records in self.client.pages(self.client.allocations.get_allocations, opts=opts):
+            present.update(r["gid"] for r in records if "gid" in r)
+            yield Page("allocations", records, requests=self.run.requests()), None
+        page = Page("allocations", reconcile=[Reconcile("allocations", gid, frozenset(present))],
+                    requests=self.run.requests())  # fmt: skip
+        yield page, {"read_at": started}
+
+
+class BudgetsStream(_PlanStream):
+    """Each project's budget (Asana keeps at most one per project; the call is unpaginated)."""
+
+    name = "budgets"
+
+    def _read_project(
+        self, gid: str, saved: Mapping[str, Any] | None, full: bool
+    ) -> Iterator[tuple[Page, dict[str, Any] | None]]:
+        if not self._due(saved, full):
+            return
+        started = _iso(_now())
+        records = self.client.get(self.client.budgets.get_budgets, gid)
+        present = frozenset(r["gid"] for r in records if "gid" in r)
+        page = Page("budgets", records, reconcile=[Reconcile("budgets", gid, present)],
+                    requests=self.run.requests())  # fmt: skip
+        yield page, {"read_at": started}
+
+
+STREAMS: tuple[type[_Stream], ...] = (
+    UsersStream,
+    PortfoliosStream,
+    ProjectsStream,
+    TasksStream,
+    TimeEntriesStream,
+    StatusUpdatesStream,
+    AllocationsStream,
+    BudgetsStream,
+)
+"""Every Asana stream, in the order a sync runs them."""

@@ -1,0 +1,129 @@
+"""Run a connector's streams through mapping into the store, page by page.
+
+Each page is mapped and written in ONE transaction together with the stream's checkpoint and
+its ledger counters: a crash loses at most the page in flight and a rerun resumes from the last
+committed checkpoint. A record that does not map is quarantined with its raw payload and the
+reason; the page goes on. Errors are split as the connector raised them: a stream that fails
+is recorded and the next one runs; one that cannot succeed for any stream (a refused token, an
+unreachable host) ends the connector; a 402 skips the stream with a warning.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from pmosync.canonical.types import ENTITIES, Record
+from pmosync.connectors.base import Page, Reconcile, Source
+from pmosync.connectors.errors import ConnectorError, PaymentRequired
+from pmosync.mapping.result import Mapped, MappingError, Tombstone
+from pmosync.mapping.scope import ReconcileScope
+from pmosync.store import Store
+from pmosync.store.writer import StreamRun, WriteCounts, Writer
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["succeeded", "failed", "skipped"]
+
+
+class Mapper(Protocol):
+    """What the engine needs from a source's mapping."""
+
+    def map(self, stream: str, raw: Mapping[str, Any]) -> Mapped: ...
+
+    def record_key(self, raw: Any) -> str: ...
+
+    def deleted(self, kind: str, source_ids: list[str]) -> list[Tombstone]: ...
+
+    def scopes(self, reconcile: Reconcile) -> list[ReconcileScope]: ...
+
+
+@dataclass(slots=True)
+class StreamResult:
+    name: str
+    status: Outcome
+    counts: WriteCounts = field(default_factory=WriteCounts)
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class ConnectorResult:
+    name: str
+    streams: list[StreamResult] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+    """Set when the connector as a whole could not run (e.g. its token was refused)."""
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None or any(s.status == "failed" for s in self.streams)
+
+
+def write_page(writer: Writer, source: str, mapper: Mapper, page: Page) -> None:
+    """Map one page and write it, its tombstones and its checkpoint through ``writer``."""
+    records: list[Record] = []
+    tombstones: list[Tombstone] = list(mapper.deleted(page.kind, page.deleted) if page.deleted
+                                       else [])  # fmt: skip
+    for raw in page.records:
+        try:
+            mapped = mapper.map(page.kind, raw)
+        except MappingError as error:
+            writer.quarantine(raw, str(error), record_key=mapper.record_key(raw), stream=page.kind)
+            continue
+        records += mapped.records
+        tombstones += mapped.tombstones
+    writer.upsert(records)
+    by_entity: dict[str, list[str]] = defaultdict(list)
+    for tombstone in tombstones:
+        by_entity[tombstone.entity].append(tombstone.source_id)
+    for entity, source_ids in by_entity.items():
+        writer.soft_delete(ENTITIES[entity], source, source_ids)
+    for reconcile in page.reconcile:
+        for scope in mapper.scopes(reconcile):
+            writer.soft_delete_missing(scope.model, source, scope.present, within=scope.within,
+                                       on_or_after=scope.on_or_after)  # fmt: skip
+    if page.state is not None:
+        writer.save_checkpoint(page.state)
+    writer.count_requests(page.requests)
+
+
+def sync_source(
+    store: Store, run_id: str, source: Source, mapper: Mapper, *, full: bool = False
+) -> ConnectorResult:
+    """Run every stream of ``source`` in order; never raises for a source's own failures."""
+    result = ConnectorResult(source.name)
+    for stream in source.streams():
+        if result.error is not None:
+            break
+        stream_run = store.ledger.start_stream(run_id, source.name, stream.name)
+        outcome, stop = _run_stream(store, stream_run, stream, source.name, mapper, full)
+        result.streams.append(outcome)
+        store.ledger.finish_stream(stream_run, outcome.status, outcome.error)
+        if stop:
+            result.error = outcome.error
+    result.warnings = source.warnings()
+    return result
+
+
+def _run_stream(
+    store: Store, stream_run: StreamRun, stream: Any, source: str, mapper: Mapper, full: bool
+) -> tuple[StreamResult, bool]:
+    """Run one stream; also says whether the connector must stop (nothing else can work)."""
+    outcome = StreamResult(stream.name, "succeeded")
+    state = store.checkpoint(source, stream.name)
+    try:
+        for page in stream.pages(state, full=full):
+            with store.writer(stream_run) as writer:
+                write_page(writer, source, mapper, page)
+                outcome.counts.add(writer.counts)
+    except PaymentRequired as error:
+        outcome.status, outcome.error = "skipped", str(error)
+        log.warning("%s: stream %s skipped: %s", source, stream.name, error)
+    except ConnectorError as error:
+        outcome.status, outcome.error = "failed", str(error)
+        log.error("%s: stream %s failed: %s", source, stream.name, error)
+        return outcome, error.fatal_for_connector
+    return outcome, False
