@@ -263,6 +263,51 @@ def status(config: ConfigOption = DEFAULT_CONFIG, store: StoreOption = None) -> 
 
 
 @app.command()
+def sandbox(
+    size: Annotated[str, typer.Option(help="Organisation size: XS, S or M.")] = "S",
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic organisation.")] = 1,
+    rpm: Annotated[
+        int | None, typer.Option("--rpm", help="Requests per minute before a 429.")
+    ] = None,
+    latency_ms: Annotated[int, typer.Option(help="Latency added to every response.")] = 0,
+    free: Annotated[bool, typer.Option("--free", help="Act as a free (non-premium) plan.")] = False,
+    token: Annotated[str, typer.Option(help="The bearer token the sandbox accepts.")] = (
+        "sandbox-token"
+    ),
+) -> None:
+    """Run the API sandboxes on 127.0.0.1 until Ctrl-C or SIGTERM.
+
+    Prints one JSON line with each sandbox's base URL and token, for a config to point at."""
+    import signal
+    import threading
+
+    from pmosync.sandbox.asana import serve
+
+    try:
+        running = serve(
+            size, seed, requests_per_minute=rpm, latency_s=latency_ms / 1000, free=free,
+            token=token,
+        )  # fmt: skip
+    except ValueError as error:
+        _fail(f"sandbox: {error}", EXIT_USAGE)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    line = {
+        "asana": {
+            "base_url": running.base_url,
+            "token": running.token,
+            "workspace": running.org.workspace.gid,
+        }
+    }
+    typer.echo(json.dumps(line), nl=True)
+    try:
+        stop.wait()
+    finally:
+        running.stop()
+
+
+@app.command()
 def demo() -> None:
     """Run the tour on a built-in sandbox organisation (no credentials, no network)."""
     typer.echo(
