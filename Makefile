@@ -28,6 +28,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/store.py
 	$(BIN)/python bench/cli_startup.py
+	$(BIN)/python bench/asana_sync.py --size S
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -128,7 +128,7 @@ def test_soft_delete_missing_only_touches_its_scope(store):
         gone = writer.soft_delete_missing(
             Task, SOURCE, ["t0", "t2"], within={"project_id": PROJECT}
         )
-    assert gone == 2
+    assert gone == ["t1", "t3"]
     stored = rows(store, Task)
     assert {k for k, r in stored.items() if r["deleted_at"] is not None} == {"t1", "t3"}
 

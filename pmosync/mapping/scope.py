@@ -17,3 +17,5 @@ class ReconcileScope:
     present: set[str]
     within: dict[str, Any] = field(default_factory=dict)
     on_or_after: tuple[str, Any] | None = None
+    cascade: tuple[type[Record], ...] = ()
+    """Entities keyed by the same source id that go with each record (a task's assignment)."""

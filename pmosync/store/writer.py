@@ -175,10 +175,10 @@ class Writer:
         present_source_ids: Iterable[str],
         within: Mapping[str, Any] | None = None,
         on_or_after: tuple[str, Any] | None = None,
-    ) -> int:
+    ) -> list[str]:
         """Tombstone the live records of ``source`` (limited to ``within``, e.g. one project,
         and to ``on_or_after`` = (column, value) for a listing over a trailing window) that a
-        complete listing no longer contains."""
+        complete listing no longer contains; returns their source ids."""
         table = ENTITY_TABLES[model]
         scope = [table.c[name] == value for name, value in (within or {}).items()]
         if on_or_after is not None:
@@ -188,8 +188,10 @@ class Writer:
                 table.c.source == source, table.c.deleted_at.is_(None), and_(True, *scope)
             )
         )
-        missing = set(live) - set(present_source_ids)
-        return self.soft_delete(model, source, sorted(missing)) if missing else 0
+        missing = sorted(set(live) - set(present_source_ids))
+        if missing:
+            self.soft_delete(model, source, missing)
+        return missing
 
     # -- quarantine, checkpoints, ledger ---------------------------------------------------
 

@@ -65,8 +65,7 @@ class ConnectorResult:
 def write_page(writer: Writer, source: str, mapper: Mapper, page: Page) -> None:
     """Map one page and write it, its tombstones and its checkpoint through ``writer``."""
     records: list[Record] = []
-    tombstones: list[Tombstone] = list(mapper.deleted(page.kind, page.deleted) if page.deleted
-                                       else [])  # fmt: skip
+    tombstones = mapper.deleted(page.kind, page.deleted) if page.deleted else []
     for raw in page.records:
         try:
             mapped = mapper.map(page.kind, raw)
@@ -83,8 +82,11 @@ def write_page(writer: Writer, source: str, mapper: Mapper, page: Page) -> None:
         writer.soft_delete(ENTITIES[entity], source, source_ids)
     for reconcile in page.reconcile:
         for scope in mapper.scopes(reconcile):
-            writer.soft_delete_missing(scope.model, source, scope.present, within=scope.within,
-                                       on_or_after=scope.on_or_after)  # fmt: skip
+            gone = writer.soft_delete_missing(
+                scope.model, source, scope.present, scope.within, scope.on_or_after
+            )
+            for model in scope.cascade:
+                writer.soft_delete(model, source, gone)
     if page.state is not None:
         writer.save_checkpoint(page.state)
     writer.count_requests(page.requests)
@@ -121,9 +123,9 @@ def _run_stream(
                 outcome.counts.add(writer.counts)
     except PaymentRequired as error:
         outcome.status, outcome.error = "skipped", str(error)
-        log.warning("%s: stream %s skipped: %s", source, stream.name, error)
+        log.info("%s: stream %s skipped: %s", source, stream.name, error)
     except ConnectorError as error:
         outcome.status, outcome.error = "failed", str(error)
-        log.error("%s: stream %s failed: %s", source, stream.name, error)
+        log.info("%s: stream %s failed: %s", source, stream.name, error)
         return outcome, error.fatal_for_connector
     return outcome, False

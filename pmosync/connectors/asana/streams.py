@@ -74,8 +74,13 @@ class AsanaRun:
         return self.client.counter.take()
 
     def warn(self, message: str) -> None:
-        log.warning(message)
+        log.info(message)
         self.warnings.append(message)
+
+    def skip_project(self, gid: str, reason: str) -> None:
+        """Leave a project the token cannot read out of the rest of this run, and say so once."""
+        if self.projects.pop(gid, None) is not None:
+            self.warn(f"project {gid} skipped ({reason})")
 
     def project_gids(self) -> list[str]:
         if not self.projects_known:
@@ -180,7 +185,7 @@ class ProjectsStream(_Stream):
                 record = self.client.get(self.client.projects.get_project, gid,
                                          {"opt_fields": fields.PROJECT})  # fmt: skip
             except _PROJECT_SKIPPED as error:
-                self.run.warn(f"project {gid} skipped: {error}")
+                self.run.warn(f"project {gid} skipped ({error})")
                 continue
             self._remember([record])
             yield Page("projects", [record], requests=self.run.requests())
@@ -205,7 +210,7 @@ class _PerProjectStream(_Stream, ABC):
         ):
             if isinstance(event, Finished):
                 if event.error is not None:
-                    self.run.warn(f"project {event.item} skipped in {self.name}: {event.error}")
+                    self.run.skip_project(event.item, f"{self.name}: {event.error}")
                 continue
             gid, (page, project_state) = event
             if project_state is not None:

@@ -12,6 +12,7 @@ from datetime import date
 
 from pmosync.canonical.types import (
     Allocation,
+    Assignment,
     Budget,
     PersonIdentity,
     Phase,
@@ -53,12 +54,13 @@ def scopes(source: str, reconcile: Reconcile) -> list[ReconcileScope]:
         return [ReconcileScope(PortfolioItem, present,
                                {"portfolio_id": Portfolio.ref(source, parent)})]  # fmt: skip
     if kind == "subtasks":
-        return [ReconcileScope(Task, present, {"parent_id": Task.ref(source, parent)})]
+        within = {"parent_id": Task.ref(source, parent)}
+        return [ReconcileScope(Task, present, within, cascade=(Assignment,))]
     by_project = {"project_id": Project.ref(source, parent)}
     if kind == "sections":
         return [ReconcileScope(Phase, present, by_project)]
     if kind == "tasks":
-        return [ReconcileScope(Task, present, by_project)]
+        return [ReconcileScope(Task, present, by_project, cascade=(Assignment,))]
     if kind == "status_updates":
         return [ReconcileScope(StatusUpdate, present, by_project)]
     if kind == "allocations":

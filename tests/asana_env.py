@@ -1,0 +1,178 @@
+"""Shared pieces of the Asana end-to-end tests: a config pointing at a sandbox, and the ground
+truth comparison between the sandbox's own organisation and what the store holds.
+
+The expected values are read straight off the sandbox's ``Org`` (its dataclasses), never from
+pmosync's mapping; only canonical ids are computed, with the foundation's id function, to find
+the rows.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from pmosync.canonical.tables import ENTITY_TABLES
+from pmosync.canonical.types import (
+    Allocation,
+    Assignment,
+    Budget,
+    PersonIdentity,
+    Phase,
+    Portfolio,
+    PortfolioItem,
+    Project,
+    StatusUpdate,
+    Task,
+    TimeEntry,
+)
+from pmosync.config import load_config
+from pmosync.store import Store
+
+SOURCE = "asana-eng"
+RAG_OF_STATUS = {
+    "on_track": "green",
+    "at_risk": "amber",
+    "off_track": "red",
+    "on_hold": "blue",
+    "complete": "complete",
+}
+
+
+def write_config(tmp_path: Path, sandbox: Any, *, extra: str = "", store: str | None = None):
+    """A config for one Asana connector against ``sandbox``; returns (path, loaded config)."""
+    path = tmp_path / "pmosync.yaml"
+    path.write_text(
+        f"store: {store or 'sqlite:///pmosync.db'}\n"
+        "connectors:\n"
+        f"  {SOURCE}:\n"
+        "    type: asana\n"
+        "    token: ${ASANA_TOKEN}\n"
+        f'    workspace: "{sandbox.org.workspace.gid}"\n'
+        f"    base_url: {sandbox.base_url}\n"
+        "    max_concurrency: 4\n" + extra,
+        encoding="utf-8",
+    )
+    return path, load_config(path, environ={"ASANA_TOKEN": sandbox.token})
+
+
+def live_rows(store: Store, model: type) -> dict[str, dict[str, Any]]:
+    """Live (not tombstoned) rows of ``model`` from SOURCE, by source id."""
+    table = ENTITY_TABLES[model]
+    query = select(table).where(table.c.source == SOURCE, table.c.deleted_at.is_(None))
+    with store.engine.connect() as connection:
+        return {row.source_id: dict(row._mapping) for row in connection.execute(query)}
+
+
+def all_rows(store: Store, model: type) -> list[dict[str, Any]]:
+    table = ENTITY_TABLES[model]
+    with store.engine.connect() as connection:
+        return [dict(row._mapping) for row in connection.execute(select(table))]
+
+
+def _ref(model: type, gid: str | None) -> str | None:
+    return model.ref(SOURCE, gid) if gid else None
+
+
+def expected(org: Any) -> dict[type, dict[str, dict[str, Any]]]:
+    """What the store must hold for ``org``: per model, source id -> column values."""
+    tasks = {}
+    for task in org.tasks.values():
+        project = org.task_project(task)
+        tasks[task.gid] = {
+            "name": task.name,
+            "project_id": _ref(Project, project),
+            "phase_id": _ref(Phase, task.section_gid) if task.parent_gid is None else None,
+            "parent_id": _ref(Task, task.parent_gid),
+            "due_date": task.due_on,
+            "start_date": task.start_on,
+            "status": "done" if task.completed else ...,
+            "is_milestone": task.resource_subtype == "milestone",
+            "dependency_ids": sorted(Task.ref(SOURCE, gid) for gid in task.dependencies),
+        }
+    return {
+        PersonIdentity: {p.gid: {"email": p.email.lower()} for p in org.people.values()},
+        Portfolio: {p.gid: {"name": p.name} for p in org.portfolios.values()},
+        PortfolioItem: {
+            f"{p.gid}:{project}": {"project_id": _ref(Project, project)}
+            for p in org.portfolios.values()
+            for project in p.project_gids
+        },
+        Project: {p.gid: {"name": p.name} for p in org.projects.values()},
+        Phase: {
+            s.gid: {"name": s.name, "project_id": _ref(Project, s.project_gid)}
+            for s in org.sections.values()
+        },
+        Task: tasks,
+        Assignment: {
+            t.gid: {"identity_id": _ref(PersonIdentity, t.assignee_gid)}
+            for t in org.tasks.values()
+            if t.assignee_gid
+        },
+        TimeEntry: {
+            e.gid: {
+                "identity_id": _ref(PersonIdentity, e.user_gid),
+                "project_id": _ref(Project, e.project_gid),
+                "task_id": _ref(Task, e.task_gid),
+                "entry_date": e.entered_on,
+                "minutes": e.duration_minutes,
+            }
+            for e in org.time_entries.values()
+        },
+        StatusUpdate: {
+            s.gid: {"project_id": _ref(Project, s.project_gid), "rag": RAG_OF_STATUS[s.status_type]}
+            for s in org.status_updates.values()
+        },
+        Allocation: {
+            a.gid: {
+                "project_id": _ref(Project, a.project_gid),
+                "identity_id": _ref(PersonIdentity, a.assignee_gid),
+                "start_date": a.start_date,
+                "end_date": a.end_date,
+            }
+            for a in org.allocations.values()
+        },
+        Budget: {b.gid: {"project_id": _ref(Project, b.project_gid)} for b in org.budgets.values()},
+    }
+
+
+def differences(store: Store, org: Any, *, only: tuple[type, ...] = ()) -> list[str]:
+    """Every way the store differs from the organisation; empty when they agree."""
+    problems: list[str] = []
+    with org.lock:
+        wanted = expected(org)
+    for model, records in wanted.items():
+        if only and model not in only:
+            continue
+        rows = live_rows(store, model)
+        missing, extra = set(records) - set(rows), set(rows) - set(records)
+        if missing:
+            problems.append(f"{model.entity}: {len(missing)} missing, e.g. {sorted(missing)[:3]}")
+        if extra:
+            problems.append(f"{model.entity}: {len(extra)} not upstream, e.g. {sorted(extra)[:3]}")
+        for gid in set(records) & set(rows):
+            for column, value in records[gid].items():
+                stored = rows[gid][column]
+                if column == "status" and value is ...:
+                    if stored == "done":
+                        problems.append(f"{model.entity} {gid}: done but open upstream")
+                    continue
+                if column == "dependency_ids":
+                    stored = sorted(stored or [])
+                if isinstance(value, date) and isinstance(stored, str):
+                    stored = date.fromisoformat(stored)
+                if stored != value:
+                    problems.append(f"{model.entity} {gid}.{column}: {stored!r} != {value!r}")
+    return problems[:40]
+
+
+def duplicate_rows(store: Store) -> list[str]:
+    """(source, source_id) pairs held twice in any entity table: must never happen."""
+    dupes = []
+    for model in (Task, TimeEntry, Phase, Project, StatusUpdate, Assignment):
+        keys = [(row["source"], row["source_id"]) for row in all_rows(store, model)]
+        if len(keys) != len(set(keys)):
+            dupes.append(model.entity)
+    return dupes

@@ -1,0 +1,100 @@
+"""``pmosync sync``, ``pmosync check`` and ``pmosync sandbox`` against the Asana sandbox, run as a
+user runs them: the real command in a subprocess, the sandbox on loopback."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+
+from pmosync.canonical.types import ENTITY_TYPES
+from pmosync.sandbox.asana import AsanaSandbox
+from pmosync.sandbox.org import generate_org
+from pmosync.store import Store
+from tests.asana_env import SOURCE, all_rows, write_config
+from tests.cli import assert_one_clean_line, run_pmosync
+
+
+@pytest.fixture
+def sandbox():
+    with AsanaSandbox(generate_org(seed=3, size="XS")) as running:
+        yield running
+
+
+def test_a_revoked_token_fails_in_one_line_naming_the_connector_and_writes_nothing(
+    tmp_path, sandbox
+):
+    path, config = write_config(tmp_path, sandbox)
+    sandbox.revoke(sandbox.token)
+    result = run_pmosync("sync", "-c", path, env={"ASANA_TOKEN": sandbox.token})
+    line = assert_one_clean_line(result, 1)
+    assert line.startswith(f"{SOURCE}: failed:") and "token was refused" in line
+    assert sandbox.token not in result.stdout + result.stderr
+    with Store.open(config.store, base_dir=path.parent) as store:
+        assert all(all_rows(store, model) == [] for model in ENTITY_TYPES)
+
+
+def test_sync_says_what_each_stream_did(tmp_path, sandbox):
+    path, _ = write_config(tmp_path, sandbox)
+    result = run_pmosync("sync", "-c", path, env={"ASANA_TOKEN": sandbox.token})
+    assert result.returncode == 0, result.stderr
+    tasks_line = next(line for line in result.stdout.splitlines() if "/tasks:" in line)
+    assert tasks_line.startswith(f"{SOURCE}/tasks: succeeded, ")
+    assert "0 quarantined" in tasks_line
+
+
+def test_sync_refuses_an_unknown_connector_name(tmp_path, sandbox):
+    path, _ = write_config(tmp_path, sandbox)
+    result = run_pmosync("sync", "-c", path, "nope", env={"ASANA_TOKEN": sandbox.token})
+    line = assert_one_clean_line(result, 2)
+    assert "no connector named nope" in line and SOURCE in line
+
+
+def test_check_names_a_bad_token(tmp_path, sandbox):
+    path, _ = write_config(tmp_path, sandbox)
+    result = run_pmosync("check", "-c", path, env={"ASANA_TOKEN": "not-a-real-token"})
+    assert result.returncode == 1
+    assert f"{SOURCE}: error: the Asana token was refused" in result.stderr
+    assert "not-a-real-token" not in result.stdout + result.stderr
+
+
+def test_check_names_the_missing_scope(tmp_path, sandbox):
+    path, _ = write_config(tmp_path, sandbox)
+    sandbox.add_token("scoped-token", scopes={"users:read", "workspaces:read", "projects:read"})
+    result = run_pmosync("check", "-c", path, env={"ASANA_TOKEN": "scoped-token"})
+    assert result.returncode == 1
+    assert f"{SOURCE}: ok: projects: readable" in result.stdout
+    assert "tasks: permission denied" in result.stderr and "tasks:read" in result.stderr
+
+
+def test_check_passes_against_a_healthy_sandbox(tmp_path, sandbox):
+    path, _ = write_config(tmp_path, sandbox)
+    result = run_pmosync("check", "-c", path, env={"ASANA_TOKEN": sandbox.token})
+    assert result.returncode == 0, result.stderr
+    assert f"{SOURCE}: ok: token accepted" in result.stdout
+    assert "tasks: readable" in result.stdout
+
+
+def test_the_sandbox_command_serves_until_sigterm():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pmosync", "sandbox", "--size", "XS", "--token", "t0k"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        announced = json.loads(process.stdout.readline())["asana"]
+        assert announced["token"] == "t0k"
+        request = urllib.request.Request(
+            announced["base_url"] + "/users/me", headers={"Authorization": "Bearer t0k"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert json.loads(response.read())["data"]["gid"]
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    finally:
+        process.kill()

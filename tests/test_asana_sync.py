@@ -1,0 +1,243 @@
+"""The Asana connector end to end: the official SDK against the sandbox over loopback HTTP,
+through mapping into a real store, compared with the sandbox's own organisation."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from pmosync.canonical.types import Assignment, PersonIdentity, Phase, Project, Task, TimeEntry
+from pmosync.sandbox.asana import AsanaSandbox
+from pmosync.sandbox.org import OrgSize, generate_org
+from pmosync.store import Store
+from pmosync.store.schema import quarantine, run_streams
+from pmosync.sync.run import run_sync
+from tests.asana_env import SOURCE, differences, duplicate_rows, live_rows, write_config
+
+PAGED = OrgSize(projects=2, tasks=430, people=8, time_entries=420, teams=1, portfolios=1)
+"""Big enough that tasks and time entries span several pages of 100."""
+
+
+@pytest.fixture
+def org():
+    return generate_org(seed=11, size="XS")
+
+
+@pytest.fixture
+def sandbox(org):
+    with AsanaSandbox(org) as running:
+        yield running
+
+
+def _sync(tmp_path, sandbox, *, full=False, extra="", store_url=None):
+    path, config = write_config(tmp_path, sandbox, extra=extra, store=store_url)
+    store = Store.open(config.store, base_dir=path.parent)
+    try:
+        results = run_sync(config, store, full=full)
+    except BaseException:
+        store.close()
+        raise
+    return store, results
+
+
+def _streams(results):
+    return {stream.name: stream for result in results for stream in result.streams}
+
+
+def test_a_full_sync_holds_exactly_the_sandbox_organisation(tmp_path, store_url):
+    org = generate_org(seed=5, size=PAGED)
+    with AsanaSandbox(org) as sandbox:
+        store, results = _sync(tmp_path, sandbox, store_url=store_url)
+    with store:
+        assert not results[0].failed, results[0]
+        assert differences(store, org) == []
+        assert duplicate_rows(store) == []
+        streams = _streams(results)
+        assert streams["tasks"].counts.inserted >= len(org.tasks)
+        # every page of every listing was asked for with limit=100: 430 tasks are 5+ pages
+        assert streams["tasks"].counts.requests >= 5
+
+
+def test_people_keep_their_email_and_tasks_their_link(tmp_path, org, sandbox):
+    store, _ = _sync(tmp_path, sandbox)
+    with store:
+        people = live_rows(store, PersonIdentity)
+        assert {row["email"] for row in people.values()} == {
+            p.email.lower() for p in org.people.values()
+        }
+        task = next(iter(org.tasks.values()))
+        stored = live_rows(store, Task)[task.gid]
+        assert stored["source_url"] and task.gid in stored["source_url"]
+
+
+def test_an_incremental_sync_follows_edits_moves_completions_and_deletions(tmp_path, org, sandbox):
+    store, first = _sync(tmp_path, sandbox)
+    store.close()
+    full_requests = sandbox.stats()["total"]
+    project = next(iter(org.projects.values()))
+    tasks = [t for t in org.tasks.values() if t.project_gid == project.gid]
+    other_section = next(s for s in project.section_gids if s != tasks[1].section_gid)
+    person = next(iter(org.people))
+    org.edit_task(tasks[0].gid, name="Renamed by the test", due_on=date(2031, 1, 2))
+    org.move_task(tasks[1].gid, other_section)
+    org.complete_task(tasks[2].gid)
+    org.delete_task(tasks[3].gid)
+    created = org.create_task(project.gid, "Created by the test", assignee_gid=person)
+    org.add_time_entry(tasks[0].gid, person, date.today(), 45)
+    org.add_status_update(project.gid, "off_track", "Slipping", "Supplier late", person)
+    sandbox.reset_stats()
+
+    store, second = _sync(tmp_path, sandbox)
+    with store:
+        assert differences(store, org) == []
+        assert duplicate_rows(store) == []
+        tombstoned = {r["source_id"]: r for r in _all_tasks(store)}[tasks[3].gid]
+        assert tombstoned["deleted_at"] is not None
+        assert live_rows(store, Assignment)[created]["identity_id"] == PersonIdentity.ref(
+            SOURCE, person
+        )
+        assert live_rows(store, Project)[project.gid]["rag"] == "red"
+    assert sandbox.stats()["total"] < full_requests
+
+
+def _all_tasks(store):
+    from pmosync.canonical.tables import ENTITY_TABLES
+
+    table = ENTITY_TABLES[Task]
+    with store.engine.connect() as connection:
+        return [dict(row._mapping) for row in connection.execute(select(table))]
+
+
+def test_an_expired_sync_token_reconciles_the_project_in_full(tmp_path, org, sandbox):
+    store, _ = _sync(tmp_path, sandbox)
+    store.close()
+    victim = next(t for t in org.tasks.values() if t.project_gid and not t.subtask_gids)
+    org.delete_task(victim.gid)
+    sandbox.expire_sync_tokens()
+    store, results = _sync(tmp_path, sandbox)
+    with store:
+        assert victim.gid not in live_rows(store, Task)
+        assert differences(store, org) == []
+
+
+def test_an_expired_offset_restarts_the_listing_and_loses_nothing(tmp_path):
+    from pmosync.connectors.asana.client import AsanaClient
+
+    org = generate_org(seed=5, size=PAGED)
+    with AsanaSandbox(org) as sandbox:
+        client = AsanaClient(
+            token=sandbox.token, base_url=sandbox.base_url, requests_per_minute=1500,
+            max_concurrency=1,
+        )  # fmt: skip
+        project = next(iter(org.projects))
+        pages = client.pages(
+            client.tasks.get_tasks, opts={"project": project, "opt_fields": "name"}
+        )
+        seen = [record["gid"] for record in next(pages)]
+        sandbox.expire_offsets()
+        for page in pages:
+            seen += [record["gid"] for record in page]
+        client.close()
+    members = {t.gid for t in org.tasks.values() if t.project_gid == project}
+    assert set(seen) == members
+    assert len(seen) == len(members) + 100  # the first page was read twice
+
+
+def test_faults_throttling_and_expiry_still_end_at_the_ground_truth(tmp_path):
+    org = generate_org(seed=8, size=PAGED)
+    with AsanaSandbox(org, requests_per_minute=20, rate_window_s=1.0, fault_seed=3) as sandbox:
+        sandbox.set_faults(error_rate=0.1, drop_rate=0.03)
+        sandbox.throttle_next(3, retry_after_s=1)
+        store, results = _sync(tmp_path, sandbox)
+        store.close()
+        by_status = sandbox.stats()["by_status"]
+        assert by_status.get("429", by_status.get(429, 0)) >= 3
+        for task in list(org.tasks.values())[:20:4]:
+            if task.gid in org.tasks:
+                org.edit_task(task.gid, name=task.name + " (edited)")
+        sandbox.expire_sync_tokens()
+        store, results = _sync(tmp_path, sandbox)
+    with store:
+        assert not any(r.failed for r in results), results
+        assert differences(store, org) == []
+        assert duplicate_rows(store) == []
+
+
+def test_a_free_workspace_skips_time_tracking_with_a_warning_and_syncs_the_rest(tmp_path, org):
+    org.workspace.is_premium = False
+    with AsanaSandbox(org) as sandbox:
+        store, results = _sync(tmp_path, sandbox)
+    with store:
+        streams = _streams(results)
+        assert streams["time_entries"].status == "skipped"
+        assert "402" in streams["time_entries"].error
+        assert any("free Asana plan" in w for w in results[0].warnings)
+        assert live_rows(store, TimeEntry) == {}
+        assert differences(store, org, only=(Task, Phase, Project)) == []
+
+
+def test_a_forbidden_project_is_skipped_and_reported(tmp_path, org, sandbox):
+    hidden, gone, *_ = list(org.projects)
+    sandbox.forbid_project(hidden, status=403)
+    sandbox.forbid_project(gone, status=404)
+    store, results = _sync(tmp_path, sandbox)
+    with store:
+        warnings = " ".join(results[0].warnings)
+        assert hidden in warnings and gone in warnings
+        synced = {row["project_id"] for row in live_rows(store, Task).values()}
+        assert Project.ref(SOURCE, hidden) not in synced
+        assert synced  # the other projects' tasks are there
+
+
+def test_malformed_tasks_are_quarantined_and_the_run_goes_on(tmp_path, org, sandbox):
+    project_tasks = [t for t in org.tasks.values() if t.project_gid]
+    no_gid, odd_field = project_tasks[0], project_tasks[1]
+    sandbox.corrupt_task(no_gid.gid, "missing_gid")
+    sandbox.corrupt_task(odd_field.gid, "unknown_custom_field_type")
+    store, results = _sync(tmp_path, sandbox)
+    with store:
+        with store.engine.connect() as connection:
+            reasons = {
+                row.record_key: row.reason
+                for row in connection.execute(
+                    select(quarantine).where(quarantine.c.stream == "tasks")
+                )
+            }
+        assert "no gid" in " ".join(reasons.values())
+        assert "mystery" in reasons[odd_field.gid]
+        stored = live_rows(store, Task)
+        assert odd_field.gid not in stored and no_gid.gid not in stored
+        assert len(stored) == len(org.tasks) - 2
+        assert _streams(results)["tasks"].counts.quarantined == 2
+        assert not results[0].failed
+
+
+def test_the_ledger_counts_requests_per_stream(tmp_path, org, sandbox):
+    store, _ = _sync(tmp_path, sandbox)
+    with store, store.engine.connect() as connection:
+        counted = sum(connection.scalars(select(run_streams.c.requests)))
+    assert counted == sandbox.stats()["total"]
+
+
+def test_time_entries_outside_the_window_are_left_alone_inside_it_reconciled(
+    tmp_path, org, sandbox
+):
+    store, _ = _sync(tmp_path, sandbox)
+    store.close()
+    recent = [
+        e for e in org.time_entries.values() if e.entered_on >= date.today() - timedelta(days=5)
+    ]
+    old = [e for e in org.time_entries.values() if e.entered_on < date.today() - timedelta(days=60)]
+    org.delete_time_entry(recent[0].gid)
+    org.edit_time_entry(old[0].gid, duration_minutes=old[0].duration_minutes + 1)
+    store, _ = _sync(tmp_path, sandbox)
+    with store:
+        stored = live_rows(store, TimeEntry)
+        assert recent[0].gid not in stored
+        # older than the 30-day window: settled, not re-read (a --full sync would)
+        assert stored[old[0].gid]["minutes"] == old[0].duration_minutes - 1
+    store, _ = _sync(tmp_path, sandbox, full=True)
+    with store:
+        assert live_rows(store, TimeEntry)[old[0].gid]["minutes"] == old[0].duration_minutes
