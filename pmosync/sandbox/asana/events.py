@@ -1,0 +1,120 @@
+"""The events feed: sync tokens over the org's change journal.
+
+A sync token remembers the journal position and the resource it was issued for. The first
+call (no token) and a stale token get 412 with a fresh token, as Asana does; a valid token
+returns up to 100 events after its position and a token for the next call.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from typing import Any
+
+from pmosync.sandbox.asana.errors import ApiError
+from pmosync.sandbox.asana.params import format_timestamp
+from pmosync.sandbox.org import Change, Org
+
+MAX_EVENTS = 100
+STALE = (
+    "Sync token invalid or too old. If you are attempting to keep resources in sync, you must "
+    "fetch the full dataset for this query now and use the new sync token for the next sync."
+)
+# What a project's feed reports: its tasks, its sections and the project itself.
+_PROJECT_FEED_TYPES = frozenset({"task", "section", "project"})
+
+
+class SyncTokens:
+    """Issued tokens: token -> (resource gid, journal position, issue time)."""
+
+    def __init__(self, ttl_s: float) -> None:
+        self.ttl_s = ttl_s
+        self._tokens: dict[str, tuple[str, int, float]] = {}
+        self._lock = threading.Lock()
+
+    def issue(self, resource: str, position: int) -> str:
+        token = secrets.token_hex(16)
+        with self._lock:
+            self._tokens[token] = (resource, position, time.monotonic())
+        return token
+
+    def position(self, token: str | None, resource: str) -> int | None:
+        """The journal position of a live token issued for ``resource``, else None."""
+        if token is None:
+            return None
+        with self._lock:
+            entry = self._tokens.get(token)
+        if entry is None or entry[0] != resource or time.monotonic() - entry[2] > self.ttl_s:
+            return None
+        return entry[1]
+
+    def expire_all(self) -> None:
+        with self._lock:
+            self._tokens.clear()
+
+
+def relevant(change: Change, resource: str, is_project: bool) -> bool:
+    if is_project:
+        return resource in change.projects and change.resource_type in _PROJECT_FEED_TYPES
+    return change.gid == resource or (
+        change.parent_gid == resource and change.resource_type == "task"
+    )
+
+
+def events_since(
+    org: Org, tokens: SyncTokens, resource: str, token: str | None, user: dict[str, Any]
+) -> dict[str, Any]:
+    """The 200 body for a live token; raises the 412 (with a fresh token) otherwise."""
+    is_project = resource in org.projects
+    changes = org.changes
+    start = tokens.position(token, resource)
+    if start is None:
+        raise ApiError(412, STALE, extra={"sync": tokens.issue(resource, len(changes))})
+    found: list[Change] = []
+    position = len(changes)
+    for change in changes[start:]:
+        if relevant(change, resource, is_project):
+            if len(found) == MAX_EVENTS:
+                position = change.seq - 1
+                break
+            found.append(change)
+    has_more = position < len(changes)
+    return {
+        "data": [_event(org, change, user) for change in found],
+        "sync": tokens.issue(resource, position),
+        "has_more": has_more,
+    }
+
+
+def _named(
+    org: Org, resource_type: str | None, gid: str | None, fallback: str = ""
+) -> dict[str, Any] | None:
+    if gid is None or resource_type is None:
+        return None
+    table = {
+        "task": org.tasks,
+        "section": org.sections,
+        "project": org.projects,
+        "status_update": org.status_updates,
+    }.get(resource_type, {})
+    record = table.get(gid)
+    name = getattr(record, "title", None) or getattr(record, "name", None) or fallback
+    named: dict[str, Any] = {"gid": gid, "resource_type": resource_type, "name": name}
+    if resource_type == "task":
+        named["resource_subtype"] = getattr(record, "resource_subtype", "default_task")
+    return named
+
+
+def _event(org: Org, change: Change, user: dict[str, Any]) -> dict[str, Any]:
+    event: dict[str, Any] = {
+        "user": user,
+        "created_at": format_timestamp(change.at),
+        "type": change.resource_type,
+        "action": change.action,
+        "resource": _named(org, change.resource_type, change.gid, change.name),
+        "parent": _named(org, change.parent_type, change.parent_gid),
+    }
+    if change.action == "changed":
+        event["change"] = {"field": change.field, "action": "changed"}
+    return event

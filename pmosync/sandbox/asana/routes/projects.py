@@ -1,0 +1,107 @@
+"""Portfolios, projects, sections and custom fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pmosync.sandbox.asana import params
+from pmosync.sandbox.asana.call import Call, Reply
+from pmosync.sandbox.asana.index import positional
+from pmosync.sandbox.asana.resources import Setting
+from pmosync.sandbox.asana.routes.directory import gid_keys
+from pmosync.sandbox.asana.routing import Route
+
+
+def list_portfolios(call: Call) -> Reply:
+    call.workspace(call.gid_param("workspace", required=True) or "")
+    owner = call.gid_param("owner", allow_me=True)
+    keep = (lambda p: p.owner_gid == owner) if owner else None
+    portfolios = call.org.portfolios
+    return call.many("portfolio", gid_keys(set(portfolios)), portfolios.get, keep)
+
+
+def get_portfolio(call: Call) -> Reply:
+    gid = call.arg("portfolio_gid")
+    return call.one("portfolio", call.lookup("portfolio", call.org.portfolios, gid))
+
+
+def portfolio_items(call: Call) -> Reply:
+    gid = call.arg("portfolio_gid")
+    portfolio = call.lookup("portfolio", call.org.portfolios, gid)
+    return call.many("project", positional(portfolio.project_gids).after, call.org.projects.get)
+
+
+def _project_listing(call: Call, team: str | None) -> Reply:
+    archived_text = call.param("archived")
+    archived = params.boolean("archived", archived_text) if archived_text is not None else None
+
+    def keep(project: Any) -> bool:
+        if team is not None and project.team_gid != team:
+            return False
+        return archived is None or project.archived == archived
+
+    projects = call.org.projects
+    return call.many("project", gid_keys(set(projects)), projects.get, keep)
+
+
+def list_projects(call: Call) -> Reply:
+    workspace = call.gid_param("workspace")
+    team = call.gid_param("team")
+    if workspace is not None:
+        call.workspace(workspace)
+    if team is not None:
+        call.lookup("team", call.org.teams, team)
+    return _project_listing(call, team)
+
+
+def workspace_projects(call: Call) -> Reply:
+    call.workspace(call.arg("workspace_gid"))
+    return _project_listing(call, None)
+
+
+def team_projects(call: Call) -> Reply:
+    team = call.arg("team_gid")
+    call.lookup("team", call.org.teams, team)
+    return _project_listing(call, team)
+
+
+def get_project(call: Call) -> Reply:
+    return call.one("project", call.project(call.arg("project_gid")))
+
+
+def project_sections(call: Call) -> Reply:
+    project = call.project(call.arg("project_gid"))
+    return call.many("section", positional(project.section_gids).after, call.org.sections.get)
+
+
+def get_section(call: Call) -> Reply:
+    section = call.lookup("section", call.org.sections, call.arg("section_gid"))
+    call.project(section.project_gid, "section")
+    return call.one("section", section)
+
+
+def custom_field_settings(call: Call) -> Reply:
+    project = call.project(call.arg("project_gid"))
+    defs = call.org.custom_fields
+    settings = {gid: Setting(gid, project, defs[f]) for f, gid in project.settings.items()}
+    return call.many("custom_field_setting", positional(settings).after, settings.get, full=True)
+
+
+def get_custom_field(call: Call) -> Reply:
+    gid = call.arg("custom_field_gid")
+    return call.one("custom_field", call.lookup("custom_field", call.org.custom_fields, gid))
+
+
+ROUTES = (
+    Route("GET", "/portfolios", list_portfolios, premium=True),
+    Route("GET", "/portfolios/{portfolio_gid}", get_portfolio, premium=True),
+    Route("GET", "/portfolios/{portfolio_gid}/items", portfolio_items, premium=True),
+    Route("GET", "/projects", list_projects),
+    Route("GET", "/workspaces/{workspace_gid}/projects", workspace_projects),
+    Route("GET", "/teams/{team_gid}/projects", team_projects),
+    Route("GET", "/projects/{project_gid}", get_project),
+    Route("GET", "/projects/{project_gid}/sections", project_sections),
+    Route("GET", "/projects/{project_gid}/custom_field_settings", custom_field_settings),
+    Route("GET", "/sections/{section_gid}", get_section),
+    Route("GET", "/custom_fields/{custom_field_gid}", get_custom_field),
+)

@@ -1,0 +1,318 @@
+"""The Asana emulator as a real HTTP/1.1 server on loopback.
+
+Requests pass the same gates in the same order as at Asana (fault draw, latency, token,
+quota, server error, route, scope, plan), then a route handler reads the org under its lock.
+The server keeps connections alive and disables Nagle so clients measure the handler, not a
+delayed ACK.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+import time
+from collections import deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from pmosync.sandbox.asana.auth import NOT_AUTHORIZED, Tokens
+from pmosync.sandbox.asana.call import Call, Env, Reply
+from pmosync.sandbox.asana.control import handle_control
+from pmosync.sandbox.asana.errors import ApiError
+from pmosync.sandbox.asana.events import SyncTokens
+from pmosync.sandbox.asana.faults import Faults, RateLimiter
+from pmosync.sandbox.asana.index import OrgIndex
+from pmosync.sandbox.asana.paging import OffsetTokens
+from pmosync.sandbox.asana.resources import Renderer
+from pmosync.sandbox.asana.routes import ROUTES
+from pmosync.sandbox.asana.routing import Route, Router
+from pmosync.sandbox.asana.stats import RequestStats
+from pmosync.sandbox.org import Org
+
+API_PREFIX = "/api/1.0"
+CONTROL_PREFIX = "/_sandbox/"
+PREMIUM_ONLY = (
+    "This feature is only available to premium organizations and workspaces; "
+    "upgrade the workspace's plan to use it."
+)
+CORRUPTIONS = ("missing_gid", "unknown_custom_field_type")
+
+
+class AsanaSandbox:
+    """An Asana API emulator serving ``org`` at ``base_url`` once started."""
+
+    def __init__(
+        self,
+        org: Org,
+        *,
+        token: str = "sandbox-token",
+        scopes: set[str] | None = None,
+        requests_per_minute: int | None = None,
+        rate_window_s: float = 60.0,
+        latency_s: float = 0.0,
+        error_rate: float = 0.0,
+        drop_rate: float = 0.0,
+        fault_seed: int = 0,
+        offset_ttl_s: float = 600.0,
+        sync_ttl_s: float = 86400.0,
+    ) -> None:
+        self.org = org
+        self.token = token
+        self.user_gid = min(org.people)
+        self._tokens = Tokens()
+        self._tokens.add(token, scopes)
+        self._limiter = RateLimiter(requests_per_minute, rate_window_s)
+        self._faults = Faults(error_rate, latency_s, drop_rate, fault_seed)
+        self._stats = RequestStats()
+        self._router = Router(ROUTES)
+        index = OrgIndex(org)
+        self._mystery: set[str] = set()
+        self._env = Env(
+            org=org,
+            index=index,
+            renderer=Renderer(org, index, self._mystery),
+            offsets=OffsetTokens(offset_ttl_s),
+            syncs=SyncTokens(sync_ttl_s),
+        )
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        self.base_url = ""
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> AsanaSandbox:
+        """Bind 127.0.0.1 on a free port and serve in a daemon thread."""
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        server.daemon_threads = True
+        server.sandbox = self  # type: ignore[attr-defined]
+        self._server = server
+        self.base_url = f"http://127.0.0.1:{server.server_address[1]}{API_PREFIX}"
+        self._env.base_url = self.base_url
+        self._thread = threading.Thread(
+            target=server.serve_forever, args=(0.05,), name="asana-sandbox", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close kept-alive connections so clients fail fast."""
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        with self._connections_lock:
+            for connection in list(self._connections):
+                _shut(connection)
+        self._server = None
+
+    def __enter__(self) -> AsanaSandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- controls ----------------------------------------------------------------------------
+
+    def add_token(self, token: str, scopes: set[str] | None = None) -> None:
+        """Accept another token; ``scopes`` None grants full access."""
+        self._tokens.add(token, scopes)
+
+    def revoke(self, token: str) -> None:
+        self._tokens.revoke(token)
+
+    def forbid_project(self, gid: str, status: int = 403) -> None:
+        """Answer ``status`` (403 or 404) for the project and everything reached through it."""
+        if status not in (403, 404):
+            raise ValueError("status must be 403 or 404")
+        with self.org.lock:
+            self._env.forbidden[gid] = status
+
+    def corrupt_task(self, gid: str, kind: str) -> None:
+        """Serve a task malformed: "missing_gid" in listings or "unknown_custom_field_type"."""
+        if kind not in CORRUPTIONS:
+            raise ValueError(f"kind must be one of {CORRUPTIONS}")
+        with self.org.lock:
+            (self._env.missing_gid if kind == "missing_gid" else self._mystery).add(gid)
+
+    def expire_offsets(self) -> None:
+        self._env.offsets.expire_all()
+
+    def expire_sync_tokens(self) -> None:
+        self._env.syncs.expire_all()
+
+    def set_faults(
+        self,
+        error_rate: float | None = None,
+        latency_s: float | None = None,
+        drop_rate: float | None = None,
+    ) -> None:
+        self._faults.set(error_rate, latency_s, drop_rate)
+
+    def throttle_next(self, n: int, retry_after_s: int = 1) -> None:
+        """The next ``n`` requests get 429 with this Retry-After."""
+        self._faults.throttle_next(n, retry_after_s)
+
+    def stats(self) -> dict[str, Any]:
+        return self._stats.snapshot()
+
+    def reset_stats(self) -> None:
+        self._stats.reset()
+
+    @property
+    def requests(self) -> deque[tuple[str, str, str, int | str]]:
+        """Recent requests as (method, path, query, status), oldest first (bounded)."""
+        return self._stats.requests
+
+    # -- request handling ----------------------------------------------------------------------
+
+    def _track(self, connection: socket.socket, alive: bool) -> None:
+        with self._connections_lock:
+            (self._connections.add if alive else self._connections.discard)(connection)
+
+    def handle(self, handler: _Handler) -> None:
+        url = urlsplit(handler.path)
+        body = _read_body(handler)
+        method = handler.command
+        path = url.path[len(API_PREFIX) :] if url.path.startswith(API_PREFIX) else None
+        token = _bearer(handler.headers.get("Authorization"))
+        if path is not None and path.startswith(CONTROL_PREFIX):
+            self._control(handler, method, path, token, body)
+            return
+        route, args = self._router.match(method, path) if path is not None else (None, {})
+        endpoint = route.endpoint if route else f"{method} {url.path}"
+        fault = self._faults.draw()
+        if fault == "drop":
+            self._stats.record(method, url.path, url.query, endpoint, "dropped")
+            handler.close_connection = True
+            _shut(handler.connection)
+            return
+        if self._faults.latency_s:
+            time.sleep(self._faults.latency_s)
+        try:
+            status, reply = self._gates(route, method, path, token, fault)
+            if route is not None and status == 0:
+                pairs = parse_qsl(url.query, keep_blank_values=True)
+                status, reply = self._dispatch(route, path or "", args, pairs, body)
+            headers: dict[str, str] = {}
+        except ApiError as error:
+            status, reply, headers = error.status, error.body(), error.headers
+        self._stats.record(method, url.path, url.query, endpoint, status)
+        pretty = "opt_pretty=true" in url.query or "opt_pretty=1" in url.query
+        _send(handler, status, reply, headers, pretty)
+
+    def _gates(
+        self,
+        route: Route | None,
+        method: str,
+        path: str | None,
+        token: str | None,
+        fault: str | None,
+    ) -> Reply:
+        """The checks before a handler runs; status 0 means "go ahead"."""
+        if token is None or not self._tokens.known(token):
+            raise ApiError(401, NOT_AUTHORIZED)
+        forced = self._faults.forced_throttle()
+        wait = forced if forced is not None else self._limiter.retry_after(token)
+        if wait is not None:
+            raise ApiError(
+                429,
+                "You have made too many requests recently. Please, be chill.",
+                headers={"Retry-After": str(wait)},
+            )
+        if fault is not None:
+            raise ApiError(int(fault), "Server Error" if fault == "500" else "Service Unavailable")
+        if route is None:
+            raise ApiError(404, f"No matching route for request: {method} {path}")
+        scope = self._tokens.missing_scope(token, route.endpoint)
+        if scope is not None:
+            raise ApiError(403, f"Forbidden: your token does not have the required scope: {scope}")
+        if route.premium and not self.org.workspace.is_premium:
+            raise ApiError(402, PREMIUM_ONLY)
+        return 0, {}
+
+    def _dispatch(
+        self, route: Route, path: str, args: dict[str, str], pairs: list[tuple[str, str]], body: Any
+    ) -> Reply:
+        with self.org.lock:
+            self._env.index.refresh()
+            call = Call(self._env, path, args, pairs, body, self.user_gid)
+            return route.handler(call)
+
+    def _control(
+        self, handler: _Handler, method: str, path: str, token: str | None, body: Any
+    ) -> None:
+        try:
+            if token is None or not self._tokens.known(token):
+                raise ApiError(401, NOT_AUTHORIZED)
+            status, reply, headers = 200, handle_control(self, method, path, body), {}
+        except ApiError as error:
+            status, reply, headers = error.status, error.body(), error.headers
+        _send(handler, status, reply, headers, False)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server_version = "AsanaSandbox/1.0"
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.sandbox._track(self.connection, True)  # type: ignore[attr-defined]
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.sandbox._track(self.connection, False)  # type: ignore[attr-defined]
+
+    def _handle(self) -> None:
+        self.server.sandbox.handle(self)  # type: ignore[attr-defined]
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        """Silence: a benchmark's million requests do not belong on stderr."""
+
+
+def _bearer(header: str | None) -> str | None:
+    if not header or not header.startswith("Bearer "):
+        return None
+    return header[len("Bearer ") :].strip() or None
+
+
+def _read_body(handler: _Handler) -> Any:
+    """The JSON body if any (always drained, so a kept-alive connection stays in step)."""
+    length = int(handler.headers.get("Content-Length") or 0)
+    raw = handler.rfile.read(length) if length else b""
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def _send(
+    handler: _Handler, status: int, body: dict[str, Any], headers: dict[str, str], pretty: bool
+) -> None:
+    payload = json.dumps(
+        body, indent=2 if pretty else None, separators=None if pretty else (",", ":")
+    )
+    data = payload.encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json; charset=UTF-8")
+    handler.send_header("Content-Length", str(len(data)))
+    for name, value in headers.items():
+        handler.send_header(name, value)
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
+def _shut(connection: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        connection.shutdown(socket.SHUT_RDWR)
