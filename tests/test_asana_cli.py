@@ -10,13 +10,13 @@ import sys
 import urllib.request
 
 import pytest
+from asana_env import SOURCE, all_rows, write_config
+from cli import assert_one_clean_line, run_pmosync
 
 from pmosync.canonical.types import ENTITY_TYPES
 from pmosync.sandbox.asana import AsanaSandbox
 from pmosync.sandbox.org import generate_org
 from pmosync.store import Store
-from tests.asana_env import SOURCE, all_rows, write_config
-from tests.cli import assert_one_clean_line, run_pmosync
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from asana_env import SOURCE, differences, duplicate_rows, live_rows, write_config
 from sqlalchemy import select
 
 from pmosync.canonical.types import Assignment, PersonIdentity, Phase, Project, Task, TimeEntry
@@ -14,7 +15,6 @@ from pmosync.sandbox.org import OrgSize, generate_org
 from pmosync.store import Store
 from pmosync.store.schema import quarantine, run_streams
 from pmosync.sync.run import run_sync
-from tests.asana_env import SOURCE, differences, duplicate_rows, live_rows, write_config
 
 PAGED = OrgSize(projects=2, tasks=430, people=8, time_entries=420, teams=1, portfolios=1)
 """Big enough that tasks and time entries span several pages of 100."""
@@ -224,20 +224,22 @@ def test_the_ledger_counts_requests_per_stream(tmp_path, org, sandbox):
 def test_time_entries_outside_the_window_are_left_alone_inside_it_reconciled(
     tmp_path, org, sandbox
 ):
+    task = next(t for t in org.tasks.values() if t.project_gid)
+    person = next(iter(org.people))
+    recent = org.add_time_entry(task.gid, person, date.today() - timedelta(days=2), 30)
+    old = next(
+        e for e in org.time_entries.values() if e.entered_on < date.today() - timedelta(days=60)
+    )
     store, _ = _sync(tmp_path, sandbox)
     store.close()
-    recent = [
-        e for e in org.time_entries.values() if e.entered_on >= date.today() - timedelta(days=5)
-    ]
-    old = [e for e in org.time_entries.values() if e.entered_on < date.today() - timedelta(days=60)]
-    org.delete_time_entry(recent[0].gid)
-    org.edit_time_entry(old[0].gid, duration_minutes=old[0].duration_minutes + 1)
+    org.delete_time_entry(recent)
+    org.edit_time_entry(old.gid, duration_minutes=old.duration_minutes + 1)
     store, _ = _sync(tmp_path, sandbox)
     with store:
         stored = live_rows(store, TimeEntry)
-        assert recent[0].gid not in stored
-        # older than the 30-day window: settled, not re-read (a --full sync would)
-        assert stored[old[0].gid]["minutes"] == old[0].duration_minutes - 1
+        assert recent not in stored
+        # older than the 30-day window: taken as settled, not re-read (a --full sync would)
+        assert stored[old.gid]["minutes"] == old.duration_minutes - 1
     store, _ = _sync(tmp_path, sandbox, full=True)
     with store:
-        assert live_rows(store, TimeEntry)[old[0].gid]["minutes"] == old[0].duration_minutes
+        assert live_rows(store, TimeEntry)[old.gid]["minutes"] == old.duration_minutes

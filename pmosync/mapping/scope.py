@@ -19,3 +19,7 @@ class ReconcileScope:
     on_or_after: tuple[str, Any] | None = None
     cascade: tuple[type[Record], ...] = ()
     """Entities keyed by the same source id that go with each record (a task's assignment)."""
+    dependents: tuple[tuple[type[Record], str], ...] = ()
+    """(entity, column) pairs of records that point at a gone record through ``column`` and go
+    with it (a task's time entries and subtasks); a dependent of the same entity as ``model``
+    takes the same rules in turn, so a task's whole subtree goes."""

@@ -36,7 +36,7 @@ class Mapper(Protocol):
 
     def record_key(self, raw: Any) -> str: ...
 
-    def deleted(self, kind: str, source_ids: list[str]) -> list[Tombstone]: ...
+    def deleted(self, kind: str, source_ids: list[str]) -> list[ReconcileScope]: ...
 
     def scopes(self, reconcile: Reconcile) -> list[ReconcileScope]: ...
 
@@ -65,7 +65,7 @@ class ConnectorResult:
 def write_page(writer: Writer, source: str, mapper: Mapper, page: Page) -> None:
     """Map one page and write it, its tombstones and its checkpoint through ``writer``."""
     records: list[Record] = []
-    tombstones = mapper.deleted(page.kind, page.deleted) if page.deleted else []
+    tombstones: list[Tombstone] = []
     for raw in page.records:
         try:
             mapped = mapper.map(page.kind, raw)
@@ -80,16 +80,32 @@ def write_page(writer: Writer, source: str, mapper: Mapper, page: Page) -> None:
         by_entity[tombstone.entity].append(tombstone.source_id)
     for entity, source_ids in by_entity.items():
         writer.soft_delete(ENTITIES[entity], source, source_ids)
+    scopes = mapper.deleted(page.kind, page.deleted) if page.deleted else []
     for reconcile in page.reconcile:
-        for scope in mapper.scopes(reconcile):
-            gone = writer.soft_delete_missing(
-                scope.model, source, scope.present, scope.within, scope.on_or_after
-            )
-            for model in scope.cascade:
-                writer.soft_delete(model, source, gone)
+        scopes += mapper.scopes(reconcile)
+    for scope in scopes:
+        retire(writer, source, scope)
     if page.state is not None:
         writer.save_checkpoint(page.state)
     writer.count_requests(page.requests)
+
+
+def retire(
+    writer: Writer, source: str, scope: ReconcileScope, within: Mapping[str, Any] | None = None
+) -> None:
+    """Tombstone what ``scope`` says is gone, with everything that goes along with it."""
+    gone = writer.soft_delete_missing(
+        scope.model, source, scope.present, within or scope.within, scope.on_or_after
+    )
+    for model in scope.cascade:
+        writer.soft_delete(model, source, gone)
+    for source_id in gone:
+        reference = scope.model.ref(source, source_id)
+        for model, column in scope.dependents:
+            if model is scope.model:
+                retire(writer, source, scope, {column: reference})
+            else:
+                writer.soft_delete_missing(model, source, (), {column: reference})
 
 
 def sync_source(

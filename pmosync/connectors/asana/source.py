@@ -7,7 +7,7 @@ lowers the limiter to the free plan's 150 requests a minute, unless the YAML set
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from pmosync.config.connectors import AsanaConnector
@@ -18,6 +18,10 @@ from pmosync.connectors.base import CheckResult, Page
 from pmosync.connectors.errors import ConnectorError, PaymentRequired, PermissionDenied
 
 FREE_PLAN_PER_MINUTE = 150
+
+
+def _today() -> str:
+    return date.today().isoformat()
 
 
 class _Governed:
@@ -118,7 +122,7 @@ class AsanaSource:
             ("portfolios", client.portfolios.get_portfolios,
              (workspace, {"limit": 1, "opt_fields": "gid"})),
             ("time_entries", client.time_entries.get_time_tracking_entries,
-             ({"workspace": workspace, "limit": 1},)),
+             ({"workspace": workspace, "entered_on_start_date": _today(), "limit": 1},)),
         ]  # fmt: skip
         if first:
             project = first[0]

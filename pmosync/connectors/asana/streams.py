@@ -315,6 +315,10 @@ def _deleted_tasks(events: list[Mapping[str, Any]], project: str) -> set[str]:
     return gone
 
 
+_BEFORE_ANY_ENTRY = "2008-01-01"
+"""Asana was founded in 2008: no time entry is entered before this day."""
+
+
 class TimeEntriesStream(_Stream):
     """Time tracking entries, read by listing rather than per task (a workspace, portfolio or
     project listing costs one request per 100 entries; per task it would cost one per task)."""
@@ -327,9 +331,11 @@ class TimeEntriesStream(_Stream):
         window_start: str | None = None
         if state and not full:
             window_start = (date.today() - timedelta(days=self.run.time_window_days)).isoformat()
-        base: dict[str, Any] = {"opt_fields": fields.TIME_ENTRY}
-        if window_start:
-            base["entered_on_start_date"] = window_start
+        # a workspace listing must name a date; a full read starts before Asana had any entry
+        base: dict[str, Any] = {
+            "opt_fields": fields.TIME_ENTRY,
+            "entered_on_start_date": window_start or _BEFORE_ANY_ENTRY,
+        }
         if scope.portfolios:
             listings = [{"portfolio": gid} for gid in scope.portfolios]
         elif scope.projects:

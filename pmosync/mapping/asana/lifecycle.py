@@ -25,14 +25,21 @@ from pmosync.canonical.types import (
 )
 from pmosync.connectors.base import Reconcile
 from pmosync.mapping.asana.projects import BUDGET_FIELD_SUFFIX
-from pmosync.mapping.result import Tombstone
 from pmosync.mapping.scope import ReconcileScope
 
+_TASK_RULES = {
+    "cascade": (Assignment,),
+    "dependents": ((TimeEntry, "task_id"), (Task, "parent_id")),
+}
+"""A task that goes takes its assignment, its time entries and its subtasks with it, as in
+Asana, where deleting a task deletes all three."""
 
-def deleted(kind: str, source_ids: list[str]) -> list[Tombstone]:
-    """Tombstones for records the source reported deleted."""
+
+def deleted(source: str, kind: str, source_ids: list[str]) -> list[ReconcileScope]:
+    """What goes when the source reports records of ``kind`` deleted."""
     if kind == "tasks":
-        return [Tombstone(entity, gid) for gid in source_ids for entity in ("task", "assignment")]
+        return [ReconcileScope(Task, set(), {"source_id": gid}, **_TASK_RULES)
+                for gid in source_ids]  # fmt: skip
     raise ValueError(f"the Asana mapping has no deletions for {kind!r}")
 
 
@@ -55,12 +62,12 @@ def scopes(source: str, reconcile: Reconcile) -> list[ReconcileScope]:
                                {"portfolio_id": Portfolio.ref(source, parent)})]  # fmt: skip
     if kind == "subtasks":
         within = {"parent_id": Task.ref(source, parent)}
-        return [ReconcileScope(Task, present, within, cascade=(Assignment,))]
+        return [ReconcileScope(Task, present, within, **_TASK_RULES)]
     by_project = {"project_id": Project.ref(source, parent)}
     if kind == "sections":
         return [ReconcileScope(Phase, present, by_project)]
     if kind == "tasks":
-        return [ReconcileScope(Task, present, by_project, cascade=(Assignment,))]
+        return [ReconcileScope(Task, present, by_project, **_TASK_RULES)]
     if kind == "status_updates":
         return [ReconcileScope(StatusUpdate, present, by_project)]
     if kind == "allocations":

@@ -19,7 +19,7 @@ from pmosync.mapping.asana.resourcing import map_allocation, map_budget, map_tim
 from pmosync.mapping.asana.status_updates import map_status_update
 from pmosync.mapping.asana.tasks import map_task
 from pmosync.mapping.asana.values import record_gid
-from pmosync.mapping.result import Mapped, MappingError, Tombstone
+from pmosync.mapping.result import Mapped, MappingError
 from pmosync.mapping.scope import ReconcileScope
 
 StreamMapper = Callable[[Context, Mapping[str, Any]], Mapped]
@@ -86,9 +86,9 @@ class AsanaMapper:
         text = json.dumps(raw, sort_keys=True, default=str, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
-    def deleted(self, kind: str, source_ids: list[str]) -> list[Tombstone]:
-        """Tombstones for the records of ``kind`` the source reported deleted."""
-        return lifecycle.deleted(kind, source_ids)
+    def deleted(self, kind: str, source_ids: list[str]) -> list[ReconcileScope]:
+        """What goes when the source reports records of ``kind`` deleted."""
+        return lifecycle.deleted(self._context.source, kind, source_ids)
 
     def scopes(self, reconcile: Reconcile) -> list[ReconcileScope]:
         """Where a complete listing's absentees are to be tombstoned."""
