@@ -243,3 +243,28 @@ def test_time_entries_outside_the_window_are_left_alone_inside_it_reconciled(
     store, _ = _sync(tmp_path, sandbox, full=True)
     with store:
         assert live_rows(store, TimeEntry)[old.gid]["minutes"] == old.duration_minutes
+
+
+@pytest.mark.parametrize("scope", ["portfolios", "teams", "projects"])
+def test_a_scope_syncs_its_projects_and_nothing_else(tmp_path, org, sandbox, scope):
+    portfolio = next(iter(org.portfolios.values()))
+    team = next(iter(org.teams))
+    chosen = {
+        "portfolios": ([portfolio.gid], set(portfolio.project_gids)),
+        "teams": ([team], {p.gid for p in org.projects.values() if p.team_gid == team}),
+        "projects": ([next(iter(org.projects))], {next(iter(org.projects))}),
+    }
+    gids, wanted = chosen[scope]
+    assert wanted and wanted != set(org.projects)
+    listed = ", ".join(f'"{gid}"' for gid in gids)
+    store, results = _sync(tmp_path, sandbox, extra=f"    {scope}: [{listed}]\n")
+    with store:
+        assert not results[0].failed, results[0]
+        assert set(live_rows(store, Project)) == wanted
+        wanted_refs = {Project.ref(SOURCE, gid) for gid in wanted}
+        tasks = live_rows(store, Task)
+        assert {row["project_id"] for row in tasks.values()} == wanted_refs
+        expected_tasks = {t.gid for t in org.tasks.values() if org.task_project(t) in wanted}
+        assert set(tasks) == expected_tasks
+        entries = live_rows(store, TimeEntry)
+        assert {e.gid for e in org.time_entries.values() if e.project_gid in wanted} == set(entries)

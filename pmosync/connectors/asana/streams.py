@@ -388,6 +388,26 @@ class StatusUpdatesStream(_PerProjectStream):
 class _PlanStream(_PerProjectStream):
     """Plan data that changes on a planning cadence, re-read in full once it is due."""
 
+    @abstractmethod
+    def _listing(self, gid: str) -> Iterator[list[dict[str, Any]]]:
+        """The pages of one project's complete listing."""
+
+    def _read_project(
+        self, gid: str, saved: Mapping[str, Any] | None, full: bool
+    ) -> Iterator[tuple[Page, dict[str, Any] | None]]:
+        if not self._due(saved, full):
+            return
+        started = _iso(_now())
+        present: set[str] = set()
+        for records in self._listing(gid):
+            present.update(r["gid"] for r in records if "gid" in r)
+            yield Page(self.name, records, requests=self.run.requests()), None
+        reconcile = [Reconcile(self.name, gid, frozenset(present))]
+        yield (
+            Page(self.name, reconcile=reconcile, requests=self.run.requests()),
+            {"read_at": started},
+        )
+
     def _due(self, saved: Mapping[str, Any] | None, full: bool) -> bool:
         if full or not saved or "read_at" not in saved:
             return True
@@ -400,20 +420,9 @@ class AllocationsStream(_PlanStream):
 
     name = "allocations"
 
-    def _read_project(
-        self, gid: str, saved: Mapping[str, Any] | None, full: bool
-    ) -> Iterator[tuple[Page, dict[str, Any] | None]]:
-        if not self._due(saved, full):
-            return
-        started = _iso(_now())
-        present: set[str] = set()
+    def _listing(self, gid: str) -> Iterator[list[dict[str, Any]]]:
         opts = {"parent": gid, "opt_fields": fields.ALLOCATION}
-        for records in self.client.pages(self.client.allocations.get_allocations, opts=opts):
-            present.update(r["gid"] for r in records if "gid" in r)
-            yield Page("allocations", records, requests=self.run.requests()), None
-        page = Page("allocations", reconcile=[Reconcile("allocations", gid, frozenset(present))],
-                    requests=self.run.requests())  # fmt: skip
-        yield page, {"read_at": started}
+        return self.client.pages(self.client.allocations.get_allocations, opts=opts)
 
 
 class BudgetsStream(_PlanStream):
@@ -421,17 +430,8 @@ class BudgetsStream(_PlanStream):
 
     name = "budgets"
 
-    def _read_project(
-        self, gid: str, saved: Mapping[str, Any] | None, full: bool
-    ) -> Iterator[tuple[Page, dict[str, Any] | None]]:
-        if not self._due(saved, full):
-            return
-        started = _iso(_now())
-        records = self.client.get(self.client.budgets.get_budgets, gid)
-        present = frozenset(r["gid"] for r in records if "gid" in r)
-        page = Page("budgets", records, reconcile=[Reconcile("budgets", gid, present)],
-                    requests=self.run.requests())  # fmt: skip
-        yield page, {"read_at": started}
+    def _listing(self, gid: str) -> Iterator[list[dict[str, Any]]]:
+        yield self.client.get(self.client.budgets.get_budgets, gid)
 
 
 STREAMS: tuple[type[_Stream], ...] = (
