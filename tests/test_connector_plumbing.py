@@ -1,11 +1,13 @@
-"""The connector plumbing that is not Asana's: the request limiter and the per-item fan-out."""
+"""Connector plumbing: the request limiter, the per-item fan-out, the time-entry windows."""
 
 from __future__ import annotations
 
 import threading
+from datetime import date, timedelta
 
 import pytest
 
+from pmosync.connectors.asana.streams import date_windows
 from pmosync.connectors.errors import NotFound
 from pmosync.connectors.limiter import RateLimiter
 from pmosync.connectors.parallel import Finished, fan_out
@@ -99,3 +101,17 @@ def test_fan_out_stops_its_workers_when_the_consumer_stops_early():
     pages.close()
     assert started.is_set()
     assert threading.active_count() < 10
+
+
+@pytest.mark.parametrize(
+    ("first", "span", "parts"),
+    [(date(2008, 1, 1), 30, 12), (date(2026, 10, 25), 8, 4), (date(2026, 11, 24), 1, 0)],
+)
+def test_date_windows_cover_every_day_once(first, span, parts):
+    today = date(2026, 11, 24)
+    windows = date_windows(first, today, span_days=span, parts=parts)
+    assert windows[0] == (date(2026, 11, 25), None)  # entries dated in the future
+    assert windows[-1][0] == first
+    for (begin, _), (_, older_end) in zip(windows, windows[1:], strict=False):
+        assert older_end == begin - timedelta(days=1)  # no gap, no overlap
+    assert len(windows) <= parts + 2
