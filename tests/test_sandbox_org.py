@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from pmosync.sandbox.org import Org, OrgSize, generate_org, org_snapshot
+from pmosync.sandbox.org.snapshot import COLLECTIONS
 
 TODAY = date(2026, 3, 1)
 MIDNIGHT = datetime.combine(TODAY, time(), UTC)
@@ -70,19 +71,7 @@ def test_custom_size_and_content_shapes():
 
 def test_gids_are_unique_16_digit_strings(org):
     gids = [org.workspace.gid]
-    for name in (
-        "teams",
-        "people",
-        "custom_fields",
-        "portfolios",
-        "projects",
-        "sections",
-        "tasks",
-        "time_entries",
-        "status_updates",
-        "allocations",
-        "budgets",
-    ):
+    for name in COLLECTIONS:
         gids.extend(getattr(org, name))
     for custom_field in org.custom_fields.values():
         gids.extend(o.gid for o in custom_field.options)
