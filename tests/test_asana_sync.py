@@ -268,3 +268,33 @@ def test_a_scope_syncs_its_projects_and_nothing_else(tmp_path, org, sandbox, sco
         assert set(tasks) == expected_tasks
         entries = live_rows(store, TimeEntry)
         assert {e.gid for e in org.time_entries.values() if e.project_gid in wanted} == set(entries)
+
+
+def test_more_events_than_one_call_returns_are_all_followed(tmp_path):
+    org = generate_org(seed=5, size=PAGED)
+    with AsanaSandbox(org) as sandbox:
+        store, _ = _sync(tmp_path, sandbox)
+        store.close()
+        project = next(iter(org.projects))
+        doomed = [t.gid for t in org.tasks.values() if t.project_gid == project][:130]
+        for gid in doomed:
+            org.delete_task(gid)  # 130 deletions: more than the 100 events one call carries
+        store, _ = _sync(tmp_path, sandbox)
+    with store:
+        assert not set(doomed) & set(live_rows(store, Task))
+        assert differences(store, org) == []
+
+
+def test_a_deleted_subtask_goes_when_its_parent_changes(tmp_path, org, sandbox):
+    parent = next(t for t in org.tasks.values() if t.project_gid)
+    child = org.create_task(None, "Check the supplier contract", parent_gid=parent.gid)
+    store, _ = _sync(tmp_path, sandbox)
+    with store:
+        stored = live_rows(store, Task)[child]
+        assert stored["parent_id"] == Task.ref(SOURCE, parent.gid)
+        assert stored["project_id"] == Project.ref(SOURCE, parent.project_gid)
+    org.delete_task(child)
+    store, _ = _sync(tmp_path, sandbox)
+    with store:
+        assert child not in live_rows(store, Task)
+        assert differences(store, org) == []

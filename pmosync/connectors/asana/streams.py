@@ -247,6 +247,7 @@ class TasksStream(_PerProjectStream):
             yield from self._sections(gid)
         present: set[str] = set()
         parents: list[str] = []
+        childless: list[str] = []
         opts: dict[str, Any] = {"project": gid, "opt_fields": fields.TASK}
         if incremental:
             since = datetime.fromisoformat(saved["since"].replace("Z", "+00:00")) - self.run.overlap
@@ -254,10 +255,16 @@ class TasksStream(_PerProjectStream):
         for records in self.client.pages(self.client.tasks.get_tasks, opts=opts):
             present.update(r["gid"] for r in records if "gid" in r)
             parents += [r["gid"] for r in records if r.get("num_subtasks") and "gid" in r]
+            childless += [r["gid"] for r in records if r.get("num_subtasks") == 0 and "gid" in r]
             yield Page("tasks", _tag(records, gid), requests=self.run.requests()), None
         yield from self._subtasks(gid, parents, present)
         deleted = sorted(_deleted_tasks(events, gid)) if incremental else []
-        reconcile = [] if incremental else [Reconcile("tasks", gid, frozenset(present))]
+        if incremental:
+            # a changed task that now has no subtasks has lost any it had, and saying so costs
+            # no request (a full pass reconciles the whole project instead)
+            reconcile = [Reconcile("subtasks", task, frozenset()) for task in childless]
+        else:
+            reconcile = [Reconcile("tasks", gid, frozenset(present))]
         done = {"sync": token, "since": _iso(started)}
         last = Page("tasks", deleted=deleted, reconcile=reconcile, requests=self.run.requests())
         yield last, done
