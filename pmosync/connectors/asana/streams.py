@@ -166,6 +166,7 @@ class ProjectsStream(_Stream):
             listings = [(api.get_projects_for_team, team) for team in scope.teams]
         else:
             listings = [(api.get_projects_for_workspace, scope.workspace)]
+        complete = True
         for call, parent in listings:
             try:
                 for records in self.client.pages(call, parent, opts=opts):
@@ -174,10 +175,12 @@ class ProjectsStream(_Stream):
                     yield Page("projects", records, requests=self.run.requests())
             except _PROJECT_SKIPPED as error:
                 self.run.warn(f"{parent} skipped: {error}")
+                complete = False
         self.run.projects_known = True
+        # a listing we could not read says nothing about its projects: retire none of them
         present = frozenset(self.run.projects)
-        yield Page("projects", reconcile=[Reconcile("projects", None, present)],
-                   requests=self.run.requests())  # fmt: skip
+        reconcile = [Reconcile("projects", None, present)] if complete else []
+        yield Page("projects", reconcile=reconcile, requests=self.run.requests())
 
     def _by_gid(self, gids: tuple[str, ...]) -> Iterator[Page]:
         for gid in gids:
