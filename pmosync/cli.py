@@ -73,13 +73,16 @@ def _load_config(path: Path) -> PmosyncConfig:
 
 def _open_store(config_path: Path, store_url: str | None, schema: SchemaMode) -> Store:
     """Open the store named by ``--store``, else by the config file."""
-    from pmosync.store import Store, StoreError, StoreUrlError
-
     if store_url is None:
         config = _load_config(config_path)
-        store_url, base_dir = config.store, config.config_path.parent
-    else:
-        base_dir = None
+        return _open_url(config.store, config.config_path.parent, schema)
+    return _open_url(store_url, None, schema)
+
+
+def _open_url(store_url: str, base_dir: Path | None, schema: SchemaMode) -> Store:
+    """Open a store URL (a relative SQLite path lives in ``base_dir``), failing in one line."""
+    from pmosync.store import Store, StoreError, StoreUrlError
+
     try:
         return Store.open(store_url, base_dir=base_dir, schema=schema)
     except StoreUrlError as error:
@@ -168,7 +171,7 @@ def sync(
         known = ", ".join(loaded.connectors) or "none"
         _fail(f"{config}: no connector named {', '.join(unknown)} (configured: {known})",
               EXIT_USAGE)  # fmt: skip
-    store = _open_store(config, None, "create")
+    store = _open_url(loaded.store, loaded.config_path.parent, "create")
     try:
         results = run_sync(loaded, store, connectors or (), full=full)
     except StoreError as error:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from asana_env import SOURCE, differences, duplicate_rows, live_rows, write_config
+from asana_env import SOURCE, all_rows, differences, duplicate_rows, live_rows, write_config
 from sqlalchemy import select
 
 from pmosync.canonical.types import Assignment, PersonIdentity, Phase, Project, Task, TimeEntry
@@ -93,21 +93,13 @@ def test_an_incremental_sync_follows_edits_moves_completions_and_deletions(tmp_p
     with store:
         assert differences(store, org) == []
         assert duplicate_rows(store) == []
-        tombstoned = {r["source_id"]: r for r in _all_tasks(store)}[tasks[3].gid]
+        tombstoned = {r["source_id"]: r for r in all_rows(store, Task)}[tasks[3].gid]
         assert tombstoned["deleted_at"] is not None
         assert live_rows(store, Assignment)[created]["identity_id"] == PersonIdentity.ref(
             SOURCE, person
         )
         assert live_rows(store, Project)[project.gid]["rag"] == "red"
     assert sandbox.stats()["total"] < full_requests
-
-
-def _all_tasks(store):
-    from pmosync.canonical.tables import ENTITY_TABLES
-
-    table = ENTITY_TABLES[Task]
-    with store.engine.connect() as connection:
-        return [dict(row._mapping) for row in connection.execute(select(table))]
 
 
 def test_an_expired_sync_token_reconciles_the_project_in_full(tmp_path, org, sandbox):

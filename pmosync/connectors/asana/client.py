@@ -163,11 +163,13 @@ class _GovernedApiClient(asana.ApiClient):
         limiter: RateLimiter,
         counter: RequestCounter,
         policy: RetryPolicy,
+        on_payment_required: Callable[[], None] | None,
     ) -> None:
         super().__init__(configuration)
         self._limiter = limiter
         self._counter = counter
         self._policy = policy
+        self._on_payment_required = on_payment_required
         self._rng = random.Random()
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
@@ -192,7 +194,10 @@ class _GovernedApiClient(asana.ApiClient):
                     failures += 1
                     time.sleep(self._policy.backoff(failures, self._rng))
                     continue
-                raise classify(error, method, path) from None
+                failure = classify(error, method, path)
+                if isinstance(failure, PaymentRequired) and self._on_payment_required:
+                    self._on_payment_required()
+                raise failure from None
             except urllib3.exceptions.HTTPError as error:
                 if failures < self._policy.max_failures:
                     failures += 1
@@ -216,7 +221,9 @@ class AsanaClient:
         requests_per_minute: int,
         max_concurrency: int,
         policy: RetryPolicy | None = None,
+        on_payment_required: Callable[[], None] | None = None,
     ) -> None:
+        """``on_payment_required`` hears of every 402: the workspace is on a free plan."""
         configuration = asana.Configuration()
         configuration.host = base_url.rstrip("/")
         configuration.access_token = token
@@ -229,6 +236,7 @@ class AsanaClient:
             limiter=self.limiter,
             counter=self.counter,
             policy=policy or RetryPolicy(),
+            on_payment_required=on_payment_required,
         )
         self.users = asana.UsersApi(self.api_client)
         self.workspaces = asana.WorkspacesApi(self.api_client)

@@ -1,12 +1,12 @@
 """One configured Asana connector: its streams for a sync, and a connectivity check.
 
-A workspace on a free plan answers premium endpoints with 402; the first such answer also
-lowers the limiter to the free plan's 150 requests a minute, unless the YAML set a quota.
+A workspace on a free plan answers premium endpoints with 402; the client reports the first such
+answer here, which lowers the limiter to the free plan's 150 requests a minute unless the YAML
+set a quota.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,7 +14,7 @@ from pmosync.config.connectors import AsanaConnector
 from pmosync.connectors.asana import fields
 from pmosync.connectors.asana.client import AsanaClient, RetryPolicy
 from pmosync.connectors.asana.streams import STREAMS, AsanaRun, Scope
-from pmosync.connectors.base import CheckResult, Page
+from pmosync.connectors.base import CheckResult, Stream
 from pmosync.connectors.errors import ConnectorError, PaymentRequired, PermissionDenied
 
 FREE_PLAN_PER_MINUTE = 150
@@ -22,22 +22,6 @@ FREE_PLAN_PER_MINUTE = 150
 
 def _today() -> str:
     return date.today().isoformat()
-
-
-class _Governed:
-    """A stream whose 402 answer tells the source the workspace is on a free plan."""
-
-    def __init__(self, stream: Any, source: AsanaSource) -> None:
-        self._stream = stream
-        self._source = source
-        self.name: str = stream.name
-
-    def pages(self, state: Mapping[str, Any] | None, *, full: bool) -> Iterator[Page]:
-        try:
-            yield from self._stream.pages(state, full=full)
-        except PaymentRequired:
-            self._source.on_free_plan()
-            raise
 
 
 class AsanaSource:
@@ -54,6 +38,7 @@ class AsanaSource:
             requests_per_minute=config.requests_per_minute,
             max_concurrency=config.max_concurrency,
             policy=policy,
+            on_payment_required=self.on_free_plan,
         )
         self.run = AsanaRun(
             client=self.client,
@@ -69,16 +54,13 @@ class AsanaSource:
             plan_refresh=timedelta(minutes=config.plan_refresh_minutes),
         )
 
-    def streams(self) -> list[_Governed]:
+    def streams(self) -> list[Stream]:
         chosen = [stream for stream in STREAMS if stream.name != "portfolios"
                   or not (self.config.projects or self.config.teams)]  # fmt: skip
-        return [_Governed(stream(self.run), self) for stream in chosen]
+        return [stream(self.run) for stream in chosen]
 
     def warnings(self) -> list[str]:
         return list(self.run.warnings)
-
-    def requests_made(self) -> int:
-        return self.client.counter.total
 
     def on_free_plan(self) -> None:
         explicit = "requests_per_minute" in self.config.model_fields_set

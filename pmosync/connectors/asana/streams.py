@@ -41,6 +41,11 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _gids(records: list[dict[str, Any]]) -> list[str]:
+    """The gids of a page's records (a malformed one without a gid is the mapper's to report)."""
+    return [record["gid"] for record in records if "gid" in record]
+
+
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -70,8 +75,9 @@ class AsanaRun:
     projects_known: bool = False
     warnings: list[str] = field(default_factory=list)
 
-    def requests(self) -> int:
-        return self.client.counter.take()
+    def page(self, kind: str, records: list[dict[str, Any]] | None = None, **parts: Any) -> Page:
+        """A page charged with the requests this thread made since its previous page."""
+        return Page(kind, records or [], requests=self.client.counter.take(), **parts)
 
     def warn(self, message: str) -> None:
         log.info(message)
@@ -105,10 +111,9 @@ class UsersStream(_Stream):
         present: set[str] = set()
         opts = {"workspace": self.run.scope.workspace, "opt_fields": fields.USER}
         for records in self.client.pages(self.client.users.get_users, opts=opts):
-            present.update(r["gid"] for r in records if "gid" in r)
-            yield Page("users", records, requests=self.run.requests())
-        yield Page("users", reconcile=[Reconcile("users", None, frozenset(present))],
-                   requests=self.run.requests())  # fmt: skip
+            present.update(_gids(records))
+            yield self.run.page("users", records)
+        yield self.run.page("users", reconcile=[Reconcile("users", None, frozenset(present))])
 
 
 class PortfoliosStream(_Stream):
@@ -125,9 +130,9 @@ class PortfoliosStream(_Stream):
                                          self.run.scope.workspace, opts=opts):  # fmt: skip
             if wanted:
                 records = [r for r in records if r.get("gid") in wanted]
-            portfolios += [r["gid"] for r in records if "gid" in r]
-            present.update(r["gid"] for r in records if "gid" in r)
-            yield Page("portfolios", records, requests=self.run.requests())
+            portfolios += _gids(records)
+            present.update(_gids(records))
+            yield self.run.page("portfolios", records)
         for missing in sorted(wanted - set(portfolios)):
             self.run.warn(f"portfolio {missing} is not visible to this token; skipped")
         for gid in portfolios:
@@ -137,12 +142,13 @@ class PortfoliosStream(_Stream):
                                              gid, opts=opts):  # fmt: skip
                 for record in records:
                     record["_portfolio"] = gid
-                items.update(f"{gid}:{r['gid']}" for r in records if "gid" in r)
-                yield Page("portfolio_items", records, requests=self.run.requests())
-            yield Page("portfolio_items", reconcile=[Reconcile("portfolio_items", gid,
-                       frozenset(items))], requests=self.run.requests())  # fmt: skip
+                items.update(_gids(records))
+                yield self.run.page("portfolio_items", records)
+            yield self.run.page(
+                "portfolio_items", reconcile=[Reconcile("portfolio_items", gid, frozenset(items))]
+            )
         reconcile = [Reconcile("portfolios", None, frozenset(present))] if not wanted else []
-        yield Page("portfolios", reconcile=reconcile, requests=self.run.requests())
+        yield self.run.page("portfolios", reconcile=reconcile)
 
 
 class ProjectsStream(_Stream):
@@ -172,7 +178,7 @@ class ProjectsStream(_Stream):
                 for records in self.client.pages(call, parent, opts=opts):
                     records = [r for r in records if r.get("resource_type", "project") == "project"]
                     self._remember(records)
-                    yield Page("projects", records, requests=self.run.requests())
+                    yield self.run.page("projects", records)
             except _PROJECT_SKIPPED as error:
                 self.run.warn(f"{parent} skipped: {error}")
                 complete = False
@@ -180,7 +186,7 @@ class ProjectsStream(_Stream):
         # a listing we could not read says nothing about its projects: retire none of them
         present = frozenset(self.run.projects)
         reconcile = [Reconcile("projects", None, present)] if complete else []
-        yield Page("projects", reconcile=reconcile, requests=self.run.requests())
+        yield self.run.page("projects", reconcile=reconcile)
 
     def _by_gid(self, gids: tuple[str, ...]) -> Iterator[Page]:
         for gid in gids:
@@ -191,7 +197,7 @@ class ProjectsStream(_Stream):
                 self.run.warn(f"project {gid} skipped ({error})")
                 continue
             self._remember([record])
-            yield Page("projects", [record], requests=self.run.requests())
+            yield self.run.page("projects", [record])
 
     def _remember(self, records: list[dict[str, Any]]) -> None:
         for record in records:
@@ -253,13 +259,13 @@ class TasksStream(_PerProjectStream):
         childless: list[str] = []
         opts: dict[str, Any] = {"project": gid, "opt_fields": fields.TASK}
         if incremental:
-            since = datetime.fromisoformat(saved["since"].replace("Z", "+00:00")) - self.run.overlap
+            since = datetime.fromisoformat(saved["since"]) - self.run.overlap
             opts["modified_since"] = _iso(since)
         for records in self.client.pages(self.client.tasks.get_tasks, opts=opts):
-            present.update(r["gid"] for r in records if "gid" in r)
+            present.update(_gids(records))
             parents += [r["gid"] for r in records if r.get("num_subtasks") and "gid" in r]
             childless += [r["gid"] for r in records if r.get("num_subtasks") == 0 and "gid" in r]
-            yield Page("tasks", _tag(records, gid), requests=self.run.requests()), None
+            yield self.run.page("tasks", _tag(records, gid)), None
         yield from self._subtasks(gid, parents, present)
         deleted = sorted(_deleted_tasks(events, gid)) if incremental else []
         if incremental:
@@ -269,7 +275,7 @@ class TasksStream(_PerProjectStream):
         else:
             reconcile = [Reconcile("tasks", gid, frozenset(present))]
         done = {"sync": token, "since": _iso(started)}
-        last = Page("tasks", deleted=deleted, reconcile=reconcile, requests=self.run.requests())
+        last = self.run.page("tasks", deleted=deleted, reconcile=reconcile)
         yield last, done
 
     def _sections(self, gid: str) -> Iterator[tuple[Page, None]]:
@@ -280,10 +286,10 @@ class TasksStream(_PerProjectStream):
             for record in _tag(records, gid):
                 record["_position"] = position
                 position += 1
-            present.update(r["gid"] for r in records if "gid" in r)
-            yield Page("sections", records, requests=self.run.requests()), None
+            present.update(_gids(records))
+            yield self.run.page("sections", records), None
         reconcile = [Reconcile("sections", gid, frozenset(present))]
-        yield Page("sections", reconcile=reconcile, requests=self.run.requests()), None
+        yield self.run.page("sections", reconcile=reconcile), None
 
     def _subtasks(
         self, project: str, parents: list[str], present: set[str]
@@ -296,12 +302,12 @@ class TasksStream(_PerProjectStream):
             parent = queue.pop(0)
             children: set[str] = set()
             for records in self.client.pages(api, parent, opts={"opt_fields": fields.TASK}):
-                children.update(r["gid"] for r in records if "gid" in r)
+                children.update(_gids(records))
                 queue += [r["gid"] for r in records if r.get("num_subtasks") and "gid" in r]
-                yield Page("tasks", _tag(records, project), requests=self.run.requests()), None
+                yield self.run.page("tasks", _tag(records, project)), None
             present |= children
             reconcile = [Reconcile("subtasks", parent, frozenset(children))]
-            yield Page("tasks", reconcile=reconcile, requests=self.run.requests()), None
+            yield self.run.page("tasks", reconcile=reconcile), None
 
 
 def _is_section_event(event: Mapping[str, Any]) -> bool:
@@ -397,19 +403,18 @@ class TimeEntriesStream(_Stream):
             for records in self.client.pages(api, opts=query):
                 records = [r for r in records
                            if (r.get("attributable_to") or {}).get("gid") in in_scope]  # fmt: skip
-                yield Page("time_entries", records, requests=self.run.requests())
+                yield self.run.page("time_entries", records)
 
         present: set[str] = set()
         for event in fan_out(queries, read, workers=self.run.max_concurrency):
             if isinstance(event, Finished):
                 continue
             _, page = event
-            present.update(r["gid"] for r in page.records if "gid" in r)
+            present.update(_gids(page.records))
             yield page
         since = window_start.isoformat() if window_start else None
         reconcile = Reconcile("time_entries", None, frozenset(present), since=since)
-        yield Page("time_entries", state={"read_at": _iso(_now())}, reconcile=[reconcile],
-                   requests=self.run.requests())  # fmt: skip
+        yield self.run.page("time_entries", state={"read_at": _iso(_now())}, reconcile=[reconcile])
 
 
 class StatusUpdatesStream(_PerProjectStream):
@@ -433,12 +438,12 @@ class StatusUpdatesStream(_PerProjectStream):
         newest = seen
         api = self.client.status_updates.get_statuses_for_object
         for records in self.client.pages(api, gid, opts=opts):
-            present.update(r["gid"] for r in records if "gid" in r)
+            present.update(_gids(records))
             stamps = [r["created_at"] for r in records if isinstance(r.get("created_at"), str)]
             newest = max([newest or "", *stamps]) or None
-            yield Page("status_updates", records, requests=self.run.requests()), None
+            yield self.run.page("status_updates", records), None
         reconcile = [] if incremental else [Reconcile("status_updates", gid, frozenset(present))]
-        page = Page("status_updates", reconcile=reconcile, requests=self.run.requests())
+        page = self.run.page("status_updates", reconcile=reconcile)
         yield page, {"latest": newest or latest}
 
 
@@ -457,18 +462,18 @@ class _PlanStream(_PerProjectStream):
         started = _iso(_now())
         present: set[str] = set()
         for records in self._listing(gid):
-            present.update(r["gid"] for r in records if "gid" in r)
-            yield Page(self.name, records, requests=self.run.requests()), None
+            present.update(_gids(records))
+            yield self.run.page(self.name, records), None
         reconcile = [Reconcile(self.name, gid, frozenset(present))]
         yield (
-            Page(self.name, reconcile=reconcile, requests=self.run.requests()),
+            self.run.page(self.name, reconcile=reconcile),
             {"read_at": started},
         )
 
     def _due(self, saved: Mapping[str, Any] | None, full: bool) -> bool:
         if full or not saved or "read_at" not in saved:
             return True
-        read_at = datetime.fromisoformat(saved["read_at"].replace("Z", "+00:00"))
+        read_at = datetime.fromisoformat(saved["read_at"])
         return _now() - read_at >= self.run.plan_refresh
 
 

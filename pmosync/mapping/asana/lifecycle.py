@@ -24,6 +24,7 @@ from pmosync.canonical.types import (
     TimeEntry,
 )
 from pmosync.connectors.base import Reconcile
+from pmosync.mapping.asana.portfolios import portfolio_item_id
 from pmosync.mapping.asana.projects import BUDGET_FIELD_SUFFIX
 from pmosync.mapping.scope import ReconcileScope
 
@@ -58,8 +59,10 @@ def scopes(source: str, reconcile: Reconcile) -> list[ReconcileScope]:
     if parent is None:
         raise ValueError(f"a {kind!r} listing is reconciled per parent")
     if kind == "portfolio_items":
-        return [ReconcileScope(PortfolioItem, present,
-                               {"portfolio_id": Portfolio.ref(source, parent)})]  # fmt: skip
+        members = {portfolio_item_id(parent, project) for project in present}
+        return [
+            ReconcileScope(PortfolioItem, members, {"portfolio_id": Portfolio.ref(source, parent)})
+        ]
     if kind == "subtasks":
         within = {"parent_id": Task.ref(source, parent)}
         return [ReconcileScope(Task, present, within, **_TASK_RULES)]

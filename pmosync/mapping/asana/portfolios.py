@@ -26,18 +26,20 @@ def map_portfolio(ctx: Context, raw: Mapping[str, Any]) -> Mapped:
     return Mapped([portfolio], [])
 
 
-def map_portfolio_item(ctx: Context, raw: Mapping[str, Any]) -> Mapped:
-    """portfolio_items (a project compact + ``_portfolio``) -> PortfolioItem.
+def portfolio_item_id(portfolio_gid: str, project_gid: str) -> str:
+    """A membership's source id joins both gids: a project may sit in several portfolios, and
+    each membership is its own record."""
+    return f"{portfolio_gid}:{project_gid}"
 
-    The item's source id joins both gids: a project may sit in several portfolios, and each
-    membership is its own record.
-    """
+
+def map_portfolio_item(ctx: Context, raw: Mapping[str, Any]) -> Mapped:
+    """portfolio_items (a project compact + ``_portfolio``) -> PortfolioItem."""
     portfolio_gid = context_gid(raw, "_portfolio")
     project_gid = record_gid(raw)
     item = build(
         PortfolioItem,
         source=ctx.source,
-        source_id=f"{portfolio_gid}:{project_gid}",
+        source_id=portfolio_item_id(portfolio_gid, project_gid),
         portfolio_id=Portfolio.ref(ctx.source, portfolio_gid),
         project_id=Project.ref(ctx.source, project_gid),
     )
