@@ -30,13 +30,20 @@ class RateLimiter:
             self.per_minute = per_minute
             self._interval = 60.0 / per_minute
 
-    def acquire(self) -> None:
-        """Block until this caller may send one request."""
+    def reserve(self) -> float:
+        """Take the next slot; returns how long the caller must wait before using it.
+
+        Split from :meth:`acquire` so an asyncio caller can ``await asyncio.sleep`` the wait
+        instead of blocking its event loop."""
         with self._lock:
             now = self._clock()
             slot = max(now, self._next_slot)
             self._next_slot = slot + self._interval
-        wait = slot - now
+        return slot - now
+
+    def acquire(self) -> None:
+        """Block until this caller may send one request."""
+        wait = self.reserve()
         if wait > 0:
             self._sleep(wait)
 

@@ -17,7 +17,6 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -37,30 +36,12 @@ from pmosync.connectors.errors import (
     UnreachableError,
 )
 from pmosync.connectors.limiter import RateLimiter
+from pmosync.connectors.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 100
 """Asana's maximum ``limit``: the fewest requests for any listing."""
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """How long to keep trying before a retriable failure becomes an error."""
-
-    max_throttled: int = 12
-    """429s in a row for one request; each waits as long as Retry-After says."""
-    max_failures: int = 6
-    """5xx answers or dropped connections in a row for one request."""
-    backoff_base_s: float = 0.5
-    backoff_cap_s: float = 30.0
-    retry_after_cap_s: float = 120.0
-    timeout_s: tuple[float, float] = (10.0, 60.0)
-    """(connect, read) timeouts for each request."""
-
-    def backoff(self, failures: int, rng: random.Random) -> float:
-        """Full-jitter exponential backoff: spreads retries of parallel workers apart."""
-        return rng.uniform(0, min(self.backoff_cap_s, self.backoff_base_s * 2**failures))
 
 
 def _error_message(error: ApiException) -> str:

@@ -12,10 +12,11 @@ from typing import Any
 
 from pmosync.config.connectors import AsanaConnector
 from pmosync.connectors.asana import fields
-from pmosync.connectors.asana.client import AsanaClient, RetryPolicy
+from pmosync.connectors.asana.client import AsanaClient
 from pmosync.connectors.asana.streams import STREAMS, AsanaRun, Scope
 from pmosync.connectors.base import CheckResult, Stream
 from pmosync.connectors.errors import ConnectorError, PaymentRequired, PermissionDenied
+from pmosync.connectors.retry import RetryPolicy
 
 FREE_PLAN_PER_MINUTE = 150
 

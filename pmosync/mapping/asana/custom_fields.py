@@ -14,8 +14,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from pmosync.mapping.asana.values import parse_date
 from pmosync.mapping.result import MappingError
+from pmosync.mapping.values import parse_date
 
 KNOWN_TYPES = frozenset({"text", "enum", "multi_enum", "number", "date", "people", "reference"})
 """``type`` and ``resource_subtype`` of CustomFieldResponse in Asana's OpenAPI spec."""

@@ -13,8 +13,9 @@ from typing import Any
 
 from pmosync.canonical.types import PersonIdentity
 from pmosync.mapping.asana.context import Context
-from pmosync.mapping.asana.values import build, record_gid, ref_gid, text
+from pmosync.mapping.asana.values import record_gid, ref_gid
 from pmosync.mapping.result import Mapped
+from pmosync.mapping.values import build, text
 
 
 def identity_ref(ctx: Context, raw: Mapping[str, Any], key: str) -> str | None:

@@ -8,8 +8,9 @@ from typing import Any
 from pmosync.canonical.types import Portfolio, PortfolioItem, Project
 from pmosync.mapping.asana.context import Context
 from pmosync.mapping.asana.people import identity_ref
-from pmosync.mapping.asana.values import build, context_gid, record_gid, text, timestamp_of
+from pmosync.mapping.asana.values import context_gid, record_gid
 from pmosync.mapping.result import Mapped
+from pmosync.mapping.values import build, text, timestamp_of
 
 
 def map_portfolio(ctx: Context, raw: Mapping[str, Any]) -> Mapped:

@@ -15,16 +15,9 @@ from pmosync.mapping.asana.context import Context
 from pmosync.mapping.asana.custom_fields import CustomFields
 from pmosync.mapping.asana.people import identity_ref
 from pmosync.mapping.asana.rag import status_type_rag
-from pmosync.mapping.asana.values import (
-    build,
-    context_gid,
-    date_of,
-    flag,
-    record_gid,
-    text,
-    timestamp_of,
-)
+from pmosync.mapping.asana.values import context_gid, record_gid
 from pmosync.mapping.result import Mapped, MappingError, Tombstone
+from pmosync.mapping.values import build, date_of, flag, text, timestamp_of
 
 BUDGET_FIELD_SUFFIX = ":custom_field"
 """Source id suffix of a budget read from a project's budget custom field (the project's gid

@@ -16,8 +16,9 @@ from pmosync.canonical.types import (
 )
 from pmosync.mapping.asana.context import Context
 from pmosync.mapping.asana.people import identity_ref
-from pmosync.mapping.asana.values import build, date_of, record_gid, ref_gid, text
+from pmosync.mapping.asana.values import record_gid, ref_gid
 from pmosync.mapping.result import Mapped, MappingError, Tombstone
+from pmosync.mapping.values import build, date_of, text
 
 APPROVAL: dict[str, ApprovalStatus] = {
     "DRAFT": "draft",

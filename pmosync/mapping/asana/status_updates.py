@@ -9,8 +9,9 @@ from pmosync.canonical.types import Project, StatusUpdate
 from pmosync.mapping.asana.context import Context
 from pmosync.mapping.asana.people import identity_ref
 from pmosync.mapping.asana.rag import status_type_rag
-from pmosync.mapping.asana.values import build, record_gid, ref_gid, text, timestamp_of
+from pmosync.mapping.asana.values import record_gid, ref_gid
 from pmosync.mapping.result import Mapped, MappingError
+from pmosync.mapping.values import build, text, timestamp_of
 
 
 def map_status_update(ctx: Context, raw: Mapping[str, Any]) -> Mapped:

@@ -22,17 +22,9 @@ from pmosync.canonical.types import (
 from pmosync.mapping.asana.context import Context
 from pmosync.mapping.asana.custom_fields import CustomFields
 from pmosync.mapping.asana.people import identity_ref
-from pmosync.mapping.asana.values import (
-    build,
-    context_gid,
-    date_of,
-    flag,
-    record_gid,
-    ref_gid,
-    text,
-    timestamp_of,
-)
+from pmosync.mapping.asana.values import context_gid, record_gid, ref_gid
 from pmosync.mapping.result import Mapped, MappingError, Tombstone
+from pmosync.mapping.values import build, date_of, flag, text, timestamp_of
 
 PRIORITIES: dict[str, Priority] = {
     "low": "low",
