@@ -136,6 +136,8 @@ class Task(Record):
     estimate_hours: Annotated[float, Field(ge=0)] | None = None
     priority: Priority | None = None
     tags: list[str] = Field(default_factory=list)
+    description: str | None = None
+    """The task's notes (Planner task details, when the connector is set to fetch them)."""
     dependency_ids: list[str] = Field(default_factory=list)
     """Canonical ids of the tasks this one waits on."""
 

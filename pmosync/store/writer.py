@@ -86,6 +86,7 @@ class Writer:
         self._stream = stream
         self.now = datetime.now(UTC)
         self.counts = WriteCounts()
+        self._quarantined_keys: set[tuple[str, str, str]] = set()
 
     # -- canonical records ---------------------------------------------------------------
 
@@ -175,14 +176,18 @@ class Writer:
         present_source_ids: Iterable[str],
         within: Mapping[str, Any] | None = None,
         on_or_after: tuple[str, Any] | None = None,
+        prefix: str | None = None,
     ) -> list[str]:
         """Tombstone the live records of ``source`` (limited to ``within``, e.g. one project,
-        and to ``on_or_after`` = (column, value) for a listing over a trailing window) that a
-        complete listing no longer contains; returns their source ids."""
+        to ``on_or_after`` = (column, value) for a listing over a trailing window, and to
+        source ids starting with ``prefix``, e.g. one workbook's rows) that a complete listing
+        no longer contains; returns their source ids."""
         table = ENTITY_TABLES[model]
         scope = [table.c[name] == value for name, value in (within or {}).items()]
         if on_or_after is not None:
             scope.append(table.c[on_or_after[0]] >= on_or_after[1])
+        if prefix is not None:
+            scope.append(table.c.source_id.startswith(prefix, autoescape=True))
         live = self._connection.scalars(
             select(table.c.source_id).where(
                 table.c.source == source, table.c.deleted_at.is_(None), and_(True, *scope)
@@ -235,7 +240,37 @@ class Writer:
             },
         )
         self._connection.execute(stmt)
+        self._quarantined_keys.add((source, stream, record_key))
         self.counts.quarantined += 1
+
+    def resolve_quarantine(self, key_prefix: str, *, source: str | None = None) -> int:
+        """Mark resolved the open quarantine entries of ``source`` whose record key starts
+        with ``key_prefix`` and that this transaction did not quarantine again: a re-read
+        workbook replaces its rows, and its rows that are bad no more leave the quarantine."""
+        source, _ = self._stream_names(source, None)
+        open_entries = self._connection.execute(
+            select(quarantine.c.stream, quarantine.c.record_key).where(
+                quarantine.c.source == source,
+                quarantine.c.resolved_at.is_(None),
+                quarantine.c.record_key.startswith(key_prefix, autoescape=True),
+            )
+        )
+        fixed = [
+            (stream, key)
+            for stream, key in open_entries
+            if (source, stream, key) not in self._quarantined_keys
+        ]
+        for stream, key in fixed:
+            self._connection.execute(
+                quarantine.update()
+                .where(
+                    quarantine.c.source == source,
+                    quarantine.c.stream == stream,
+                    quarantine.c.record_key == key,
+                )
+                .values(resolved_at=self.now)
+            )
+        return len(fixed)
 
     def save_checkpoint(
         self, state: Mapping[str, Any], *, connector: str | None = None, stream: str | None = None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
 from pmosync.canonical.types import ENTITIES, Record
@@ -66,11 +66,14 @@ def write_page(writer: Writer, source: str, mapper: Mapper, page: Page) -> None:
     """Map one page and write it, its tombstones and its checkpoint through ``writer``."""
     records: list[Record] = []
     tombstones: list[Tombstone] = []
+    refused: set[str] = set()
     for raw in page.records:
         try:
             mapped = mapper.map(page.kind, raw)
         except MappingError as error:
-            writer.quarantine(raw, str(error), record_key=mapper.record_key(raw), stream=page.kind)
+            key = mapper.record_key(raw)
+            refused.add(key)
+            writer.quarantine(raw, str(error), record_key=key, stream=page.kind)
             continue
         records += mapped.records
         tombstones += mapped.tombstones
@@ -82,7 +85,7 @@ def write_page(writer: Writer, source: str, mapper: Mapper, page: Page) -> None:
         writer.soft_delete(ENTITIES[entity], source, source_ids)
     scopes = mapper.deleted(page.kind, page.deleted) if page.deleted else []
     for reconcile in page.reconcile:
-        scopes += mapper.scopes(reconcile)
+        scopes += [_without(scope, refused) for scope in mapper.scopes(reconcile)]
     for scope in scopes:
         retire(writer, source, scope)
     if page.state is not None:
@@ -90,18 +93,34 @@ def write_page(writer: Writer, source: str, mapper: Mapper, page: Page) -> None:
     writer.count_requests(page.requests)
 
 
+def _without(scope: ReconcileScope, refused: set[str]) -> ReconcileScope:
+    """A file's listing names every row, but a row that now fails mapping no longer holds
+    what was stored from it: its old record retires (the row itself waits in quarantine).
+    Only scopes keyed by prefix (workbook rows, whose record key is their source id)."""
+    if scope.prefix is None or not refused & scope.present:
+        return scope
+    return replace(scope, present=scope.present - refused)
+
+
 def retire(
     writer: Writer, source: str, scope: ReconcileScope, within: Mapping[str, Any] | None = None
 ) -> None:
     """Tombstone what ``scope`` says is gone, with everything that goes along with it."""
     gone = writer.soft_delete_missing(
-        scope.model, source, scope.present, within or scope.within, scope.on_or_after
+        scope.model, source, scope.present, within or scope.within, scope.on_or_after, scope.prefix
     )
+    if scope.prefix is not None and within is None:
+        writer.resolve_quarantine(scope.prefix, source=source)
     for model in scope.cascade:
         writer.soft_delete(model, source, gone)
     for source_id in gone:
         reference = scope.model.ref(source, source_id)
-        for model, column in scope.dependents:
+        for dependent in scope.dependents:
+            if isinstance(dependent, ReconcileScope):
+                (column,) = dependent.within
+                retire(writer, source, dependent, {column: reference})
+                continue
+            model, column = dependent
             if model is scope.model:
                 retire(writer, source, scope, {column: reference})
             else:
