@@ -1,0 +1,83 @@
+"""The raw records a workbook becomes: one per row, or one naming why the file is unreadable.
+
+These dicts are what the mapping receives and what the quarantine keeps verbatim, so they are
+plain JSON and say where they came from (file, sheet, row) in terms the person who keeps the
+workbook recognises. Their keys are built here and nowhere else: the stream lists them as the
+rows present in a file, the mapping uses them as ``source_id`` and quarantine key, and the
+engine retires a file's rows by their common prefix ``f"{file_key}#"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+Cell = str | int | float | bool | None
+"""A cell as a raw record holds it: text, a number, a flag, empty; dates as ISO text."""
+
+
+def file_prefix(file_key: str) -> str:
+    """What every key of one file's records starts with."""
+    return f"{file_key}#"
+
+
+def row_key(file_key: str, sheet: str | None, row: int) -> str:
+    """A row's key: the file, the sheet (empty for CSV) and the 1-based row number."""
+    return f"{file_prefix(file_key)}{sheet or ''}!{row}"
+
+
+def problem_key(file_key: str) -> str:
+    """The key of the record saying a file could not be read."""
+    return f"{file_prefix(file_key)}file"
+
+
+def row_record(
+    *,
+    file: str,
+    file_key: str,
+    url: str | None,
+    sheet: str | None,
+    row: int,
+    cells: Mapping[str, Cell],
+    duplicate_of: int | None = None,
+) -> dict[str, Any]:
+    """One data row of a sheet, its cells keyed by canonical column name."""
+    return {
+        "file": file,
+        "file_key": file_key,
+        "url": url,
+        "sheet": sheet,
+        "row": row,
+        "cells": dict(cells),
+        "duplicate_of": duplicate_of,
+    }
+
+
+def problem_record(
+    *, file: str, file_key: str, url: str | None, sheet: str | None, problem: str
+) -> dict[str, Any]:
+    """A file that could not be read at all; ``problem`` is the whole sentence to show."""
+    return {
+        "file": file,
+        "file_key": file_key,
+        "url": url,
+        "sheet": sheet,
+        "row": None,
+        "cells": {},
+        "duplicate_of": None,
+        "problem": problem,
+    }
+
+
+def record_key(raw: Mapping[str, Any]) -> str | None:
+    """The key of a raw record of this module's shape, None if it is not one."""
+    file_key = raw.get("file_key")
+    if not isinstance(file_key, str) or not file_key:
+        return None
+    if raw.get("problem") is not None:
+        return problem_key(file_key)
+    row = raw.get("row")
+    sheet = raw.get("sheet")
+    if isinstance(row, bool) or not isinstance(row, int) or not isinstance(sheet, str | None):
+        return None
+    return row_key(file_key, sheet, row)
