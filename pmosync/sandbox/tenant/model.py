@@ -1,0 +1,203 @@
+"""Records of a synthetic Microsoft 365 tenant: directory, Planner, SharePoint/Teams files, mail.
+
+Plain slotted dataclasses, referenced by id (Graph ids are GUID strings; SharePoint site ids
+are ``hostname,siteCollectionId,webId``). The people are the same humans as the Asana
+organisation's when the generator is given them, so identities match across tools by email.
+Nothing here knows HTTP: the Graph emulator renders these records as Graph JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(slots=True, frozen=True)
+class TenantSize:
+    """Explicit counts of a generated tenant; tests pass their own to stay small."""
+
+    groups: int
+    plans: int
+    tasks: int
+    people: int
+    timesheet_weeks: int
+
+
+TENANT_SIZES: dict[str, TenantSize] = {
+    "XS": TenantSize(groups=2, plans=2, tasks=30, people=6, timesheet_weeks=2),
+    "S": TenantSize(groups=2, plans=6, tasks=900, people=20, timesheet_weeks=8),
+    "M": TenantSize(groups=3, plans=60, tasks=30_000, people=60, timesheet_weeks=52),
+}
+
+
+@dataclass(slots=True)
+class User:
+    id: str
+    display_name: str
+    mail: str
+    user_principal_name: str
+    job_title: str | None = None
+
+
+@dataclass(slots=True)
+class Group:
+    """A Microsoft 365 group; with ``is_team`` it is also a Team (same id)."""
+
+    id: str
+    display_name: str
+    description: str
+    mail_nickname: str
+    owner_ids: list[str]
+    member_ids: list[str]
+    created_at: datetime
+    is_team: bool = False
+    site_id: str | None = None
+    """The group's SharePoint team site (where its channels keep their files)."""
+
+
+@dataclass(slots=True)
+class Channel:
+    id: str
+    team_id: str
+    display_name: str
+    description: str
+    folder_id: str
+    """The driveItem (a folder in the team site's default drive) holding the channel's files."""
+
+
+@dataclass(slots=True)
+class Plan:
+    id: str
+    title: str
+    group_id: str
+    created_by: str
+    created_at: datetime
+    version: int = 1
+    """Bumped by every change; the emulator derives ``@odata.etag`` from it."""
+    category_descriptions: dict[str, str] = field(default_factory=dict)
+    """``category1``..``category25`` -> label; only labelled categories are present."""
+    details_version: int = 1
+
+
+@dataclass(slots=True)
+class Bucket:
+    id: str
+    name: str
+    plan_id: str
+    order_hint: str
+    version: int = 1
+
+
+@dataclass(slots=True)
+class ChecklistItem:
+    id: str
+    title: str
+    is_checked: bool = False
+
+
+@dataclass(slots=True)
+class PlannerTask:
+    id: str
+    plan_id: str
+    bucket_id: str | None
+    title: str
+    order_hint: str
+    created_by: str
+    created_at: datetime
+    percent_complete: int = 0
+    """0, 50 or 100 in the Planner UI; any 0..100 through the API."""
+    priority: int = 5
+    """0..10: 0-1 urgent, 2-4 important, 5-7 medium, 8-10 low."""
+    start_at: datetime | None = None
+    due_at: datetime | None = None
+    completed_at: datetime | None = None
+    completed_by: str | None = None
+    assignee_ids: list[str] = field(default_factory=list)
+    applied_categories: list[str] = field(default_factory=list)
+    """Category keys (``category3``) whose labels live in the plan's details."""
+    version: int = 1
+    # Task details (fetched separately by clients, through /planner/tasks/{id}/details).
+    description: str = ""
+    checklist: list[ChecklistItem] = field(default_factory=list)
+    details_version: int = 1
+
+
+@dataclass(slots=True)
+class Site:
+    id: str
+    """``hostname,siteCollectionGuid,webGuid`` as Graph gives it."""
+    hostname: str
+    path: str
+    """Server-relative path such as ``/sites/ops``."""
+    display_name: str
+    drive_id: str
+    """The default document library ("Documents")."""
+
+
+@dataclass(slots=True)
+class Drive:
+    id: str
+    site_id: str
+    name: str
+    root_id: str
+
+
+@dataclass(slots=True)
+class DriveItem:
+    """A file (``content`` set) or folder (``content`` None) in a drive."""
+
+    id: str
+    drive_id: str
+    parent_id: str | None
+    name: str
+    created_at: datetime
+    modified_at: datetime
+    content: bytes | None = None
+    version: int = 1
+    """Bumped on every content or name change; eTag and cTag derive from it."""
+
+    @property
+    def is_folder(self) -> bool:
+        return self.content is None
+
+
+@dataclass(slots=True)
+class TimesheetRow:
+    """One row of a generated timesheet workbook: the ground truth the file renders."""
+
+    email: str
+    day: date
+    hours: float
+    project: str
+    """The plan title, as a person would type it."""
+    task: str | None
+    billable: bool
+
+
+@dataclass(slots=True)
+class Timesheet:
+    """A generated weekly workbook in the timesheet channel; ``item_id`` is its driveItem."""
+
+    item_id: str
+    week_start: date
+    sheet: str
+    rows: list[TimesheetRow]
+
+
+@dataclass(slots=True)
+class SharePointList:
+    id: str
+    site_id: str
+    display_name: str
+    items: dict[str, dict[str, object]] = field(default_factory=dict)
+    """Item id -> its ``fields``."""
+
+
+@dataclass(slots=True)
+class SentMail:
+    """A message accepted by ``/users/{id}/sendMail``, normalised to camelCase Graph JSON."""
+
+    sender: str
+    message: dict[str, object]
+    save_to_sent_items: bool
+    received_at: datetime
