@@ -8,13 +8,10 @@ delayed ACK.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import socket
-import threading
 import time
 from collections import deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -23,13 +20,12 @@ from pmosync.sandbox.asana.call import Call, Env, Reply
 from pmosync.sandbox.asana.control import handle_control
 from pmosync.sandbox.asana.errors import ApiError
 from pmosync.sandbox.asana.events import SyncTokens
-from pmosync.sandbox.asana.faults import Faults, RateLimiter
 from pmosync.sandbox.asana.index import OrgIndex
 from pmosync.sandbox.asana.paging import OffsetTokens
 from pmosync.sandbox.asana.resources import Renderer
 from pmosync.sandbox.asana.routes import ROUTES
 from pmosync.sandbox.asana.routing import Route, Router
-from pmosync.sandbox.asana.stats import RequestStats
+from pmosync.sandbox.http import Faults, LoopbackServer, RateLimiter, RequestStats, bearer, shut
 from pmosync.sandbox.org import Org
 
 API_PREFIX = "/api/1.0"
@@ -77,38 +73,23 @@ class AsanaSandbox:
             offsets=OffsetTokens(offset_ttl_s),
             syncs=SyncTokens(sync_ttl_s),
         )
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
+        self._server = LoopbackServer(
+            self.handle, name="asana-sandbox", server_version="AsanaSandbox/1.0"
+        )
         self.base_url = ""
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> AsanaSandbox:
         """Bind 127.0.0.1 on a free port and serve in a daemon thread."""
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        server.daemon_threads = True
-        server.sandbox = self  # type: ignore[attr-defined]
-        self._server = server
-        self.base_url = f"http://127.0.0.1:{server.server_address[1]}{API_PREFIX}"
+        port = self._server.start()
+        self.base_url = f"http://127.0.0.1:{port}{API_PREFIX}"
         self._env.base_url = self.base_url
-        self._thread = threading.Thread(
-            target=server.serve_forever, args=(0.05,), name="asana-sandbox", daemon=True
-        )
-        self._thread.start()
         return self
 
     def stop(self) -> None:
         """Stop serving and close kept-alive connections so clients fail fast."""
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        with self._connections_lock:
-            for connection in list(self._connections):
-                _shut(connection)
-        self._server = None
+        self._server.stop()
 
     def __enter__(self) -> AsanaSandbox:
         return self.start()
@@ -170,16 +151,12 @@ class AsanaSandbox:
 
     # -- request handling ----------------------------------------------------------------------
 
-    def _track(self, connection: socket.socket, alive: bool) -> None:
-        with self._connections_lock:
-            (self._connections.add if alive else self._connections.discard)(connection)
-
-    def handle(self, handler: _Handler) -> None:
+    def handle(self, handler: BaseHTTPRequestHandler) -> None:
         url = urlsplit(handler.path)
         body = _read_body(handler)
         method = handler.command
         path = url.path[len(API_PREFIX) :] if url.path.startswith(API_PREFIX) else None
-        token = _bearer(handler.headers.get("Authorization"))
+        token = bearer(handler.headers.get("Authorization"))
         if path is not None and path.startswith(CONTROL_PREFIX):
             self._control(handler, method, path, token, body)
             return
@@ -189,7 +166,7 @@ class AsanaSandbox:
         if fault == "drop":
             self._stats.record(method, url.path, url.query, endpoint, "dropped")
             handler.close_connection = True
-            _shut(handler.connection)
+            shut(handler.connection)
             return
         if self._faults.latency_s:
             time.sleep(self._faults.latency_s)
@@ -244,7 +221,12 @@ class AsanaSandbox:
             return route.handler(call)
 
     def _control(
-        self, handler: _Handler, method: str, path: str, token: str | None, body: Any
+        self,
+        handler: BaseHTTPRequestHandler,
+        method: str,
+        path: str,
+        token: str | None,
+        body: Any,
     ) -> None:
         try:
             if token is None or not self._tokens.known(token):
@@ -255,37 +237,7 @@ class AsanaSandbox:
         _send(handler, status, reply, headers, False)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    server_version = "AsanaSandbox/1.0"
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.sandbox._track(self.connection, True)  # type: ignore[attr-defined]
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.sandbox._track(self.connection, False)  # type: ignore[attr-defined]
-
-    def _handle(self) -> None:
-        self.server.sandbox.handle(self)  # type: ignore[attr-defined]
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        """Silence: a benchmark's million requests do not belong on stderr."""
-
-
-def _bearer(header: str | None) -> str | None:
-    if not header or not header.startswith("Bearer "):
-        return None
-    return header[len("Bearer ") :].strip() or None
-
-
-def _read_body(handler: _Handler) -> Any:
+def _read_body(handler: BaseHTTPRequestHandler) -> Any:
     """The JSON body if any (always drained, so a kept-alive connection stays in step)."""
     length = int(handler.headers.get("Content-Length") or 0)
     raw = handler.rfile.read(length) if length else b""
@@ -298,7 +250,11 @@ def _read_body(handler: _Handler) -> Any:
 
 
 def _send(
-    handler: _Handler, status: int, body: dict[str, Any], headers: dict[str, str], pretty: bool
+    handler: BaseHTTPRequestHandler,
+    status: int,
+    body: dict[str, Any],
+    headers: dict[str, str],
+    pretty: bool,
 ) -> None:
     payload = json.dumps(
         body, indent=2 if pretty else None, separators=None if pretty else (",", ":")
@@ -311,8 +267,3 @@ def _send(
         handler.send_header(name, value)
     handler.end_headers()
     handler.wfile.write(data)
-
-
-def _shut(connection: socket.socket) -> None:
-    with contextlib.suppress(OSError):
-        connection.shutdown(socket.SHUT_RDWR)

@@ -10,10 +10,15 @@ LOG_SIZE = 10_000
 
 
 class RequestStats:
-    """Totals by status ("200", "429", "dropped", …) and by endpoint ("GET /tasks")."""
+    """Totals by status ("200", "429", "dropped", …) and by endpoint ("GET /tasks").
 
-    def __init__(self) -> None:
+    ``counters`` names extra tallies an emulator keeps beside the requests (Graph counts the
+    items inside ``$batch`` requests); they appear in the snapshot even when zero.
+    """
+
+    def __init__(self, counters: tuple[str, ...] = ()) -> None:
         self._lock = threading.Lock()
+        self._counter_names = counters
         self.requests: deque[tuple[str, str, str, int | str]] = deque(maxlen=LOG_SIZE)
         self.reset()
 
@@ -22,6 +27,7 @@ class RequestStats:
             self._total = 0
             self._by_status: Counter[str] = Counter()
             self._by_endpoint: Counter[str] = Counter()
+            self._counters: Counter[str] = Counter()
             self.requests.clear()
 
     def record(self, method: str, path: str, query: str, endpoint: str, status: int | str) -> None:
@@ -31,10 +37,20 @@ class RequestStats:
             self._by_endpoint[endpoint] += 1
             self.requests.append((method, path, query, status))
 
+    def count(self, name: str, n: int = 1) -> None:
+        """Add to one of the extra counters named at construction."""
+        if name not in self._counter_names:
+            raise KeyError(name)
+        with self._lock:
+            self._counters[name] += n
+
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
-            return {
+            snap: dict[str, Any] = {
                 "total": self._total,
                 "by_status": dict(self._by_status),
                 "by_endpoint": dict(self._by_endpoint),
             }
+            for name in self._counter_names:
+                snap[name] = self._counters[name]
+            return snap

@@ -38,15 +38,28 @@ class RateLimiter:
 
 
 class Faults:
-    """Seeded error/drop draws, fixed latency and a counter of forced 429s."""
+    """Seeded error/drop draws, fixed latency and a counter of forced 429s.
 
-    def __init__(self, error_rate: float, latency_s: float, drop_rate: float, seed: int) -> None:
+    ``error_statuses`` are the 5xx codes an error draw picks from: each API has its own
+    favourites (Asana 500/503, Graph 503/504).
+    """
+
+    def __init__(
+        self,
+        error_rate: float,
+        latency_s: float,
+        drop_rate: float,
+        seed: int,
+        error_statuses: tuple[str, ...] = ("500", "503"),
+    ) -> None:
         self.error_rate = error_rate
         self.latency_s = latency_s
         self.drop_rate = drop_rate
+        self.error_statuses = error_statuses
         self._rng = random.Random(seed)
         self._throttle = 0
         self._throttle_after = 1
+        self._throttle_match: str | None = None
         self._lock = threading.Lock()
 
     def set(
@@ -63,24 +76,34 @@ class Faults:
             if drop_rate is not None:
                 self.drop_rate = drop_rate
 
-    def throttle_next(self, count: int, retry_after_s: int = 1) -> None:
+    def throttle_next(
+        self, count: int, retry_after_s: int = 1, path_contains: str | None = None
+    ) -> None:
+        """Force 429 on the next ``count`` requests (only those whose path contains the text)."""
         with self._lock:
             self._throttle = count
             self._throttle_after = retry_after_s
+            self._throttle_match = path_contains
 
-    def forced_throttle(self) -> int | None:
+    def forced_throttle(self, path: str = "") -> int | None:
         """Retry-After seconds when this request is one of the forced 429s."""
         with self._lock:
             if self._throttle <= 0:
                 return None
+            if self._throttle_match is not None and self._throttle_match not in path:
+                return None
             self._throttle -= 1
             return self._throttle_after
 
-    def draw(self) -> str | None:
-        """ "drop", "500", "503" or None for this request."""
+    def draw(self, allow_drop: bool = True) -> str | None:
+        """ "drop", one of ``error_statuses`` or None for this request.
+
+        ``allow_drop`` False is for work inside a request that cannot cut the connection on its
+        own (an item of a batch): a drop draw then counts as no fault.
+        """
         with self._lock:
-            if self.drop_rate and self._rng.random() < self.drop_rate:
+            if self.drop_rate and self._rng.random() < self.drop_rate and allow_drop:
                 return "drop"
             if self.error_rate and self._rng.random() < self.error_rate:
-                return self._rng.choice(("500", "503"))
+                return self._rng.choice(self.error_statuses)
             return None

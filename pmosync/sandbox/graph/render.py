@@ -1,0 +1,382 @@
+"""Tenant records as Graph v1.0 JSON (camelCase, ISO-8601 UTC timestamps with ``Z``).
+
+Only shapes live here; which records a response holds, and the envelope around them, is the
+handlers' business. Properties follow the v1.0 resource pages (user, group, team, channel,
+plannerPlan(+Details), plannerBucket, plannerTask(+Details), site, drive, driveItem, list,
+listItem); properties a real tenant would fill from features the sandbox lacks are null or
+empty, never invented.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from pmosync.sandbox.graph.etags import item_ctag, item_etag, planner_etag
+from pmosync.sandbox.tenant import (
+    Bucket,
+    Channel,
+    Drive,
+    DriveItem,
+    Group,
+    Plan,
+    PlannerTask,
+    SharePointList,
+    Site,
+    Tenant,
+    User,
+)
+
+GRAPH = "https://graph.microsoft.com/v1.0"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CATEGORY_COUNT = 25
+SYSTEM = {"user": {"displayName": "System Account"}}
+
+
+def iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _identity(user_id: str | None) -> dict[str, Any] | None:
+    if user_id is None:
+        return None
+    return {"user": {"displayName": None, "id": user_id}}
+
+
+def provisioned_at(tenant: Tenant) -> datetime:
+    """When the tenant's sites and drives were made: a year before ``today`` (no model field)."""
+    return datetime.combine(tenant.today - timedelta(days=365), time(), UTC)
+
+
+# -- directory ---------------------------------------------------------------------------------
+
+
+def user(record: User) -> dict[str, Any]:
+    given, _, surname = record.display_name.partition(" ")
+    return {
+        "businessPhones": [],
+        "displayName": record.display_name,
+        "givenName": given or None,
+        "jobTitle": record.job_title,
+        "mail": record.mail,
+        "mobilePhone": None,
+        "officeLocation": None,
+        "preferredLanguage": None,
+        "surname": surname or None,
+        "userPrincipalName": record.user_principal_name,
+        "id": record.id,
+    }
+
+
+def group(record: Group, tenant: Tenant) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "deletedDateTime": None,
+        "classification": None,
+        "createdDateTime": iso(record.created_at),
+        "description": record.description,
+        "displayName": record.display_name,
+        "groupTypes": ["Unified"],
+        "mail": f"{record.mail_nickname}@{tenant.domain}",
+        "mailEnabled": True,
+        "mailNickname": record.mail_nickname,
+        "securityEnabled": False,
+        "visibility": "Private",
+        "resourceProvisioningOptions": ["Team"] if record.is_team else [],
+    }
+
+
+def team(record: Group, tenant: Tenant) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "createdDateTime": iso(record.created_at),
+        "displayName": record.display_name,
+        "description": record.description,
+        "internalId": f"19:{record.id.replace('-', '')}@thread.tacv2",
+        "classification": None,
+        "specialization": "none",
+        "visibility": "private",
+        "webUrl": f"https://teams.microsoft.com/l/team/{quote(record.id)}?tenantId={tenant.tenant_id}",
+        "isArchived": False,
+        "tenantId": tenant.tenant_id,
+    }
+
+
+def channel(record: Channel, tenant: Tenant) -> dict[str, Any]:
+    created = tenant.groups[record.team_id].created_at if record.team_id in tenant.groups else None
+    return {
+        "id": record.id,
+        "createdDateTime": iso(created),
+        "displayName": record.display_name,
+        "description": record.description,
+        "isFavoriteByDefault": None,
+        "email": "",
+        "tenantId": tenant.tenant_id,
+        "webUrl": f"https://teams.microsoft.com/l/channel/{quote(record.id, safe='')}/"
+        f"{quote(record.display_name)}?groupId={record.team_id}&tenantId={tenant.tenant_id}",
+        "membershipType": "standard",
+    }
+
+
+# -- Planner -----------------------------------------------------------------------------------
+
+
+def plan(record: Plan) -> dict[str, Any]:
+    return {
+        "@odata.etag": planner_etag("Plan", record.id, record.version),
+        "createdDateTime": iso(record.created_at),
+        "owner": record.group_id,
+        "title": record.title,
+        "id": record.id,
+        "createdBy": _identity(record.created_by),
+        "container": {
+            "containerId": record.group_id,
+            "type": "group",
+            "url": f"{GRAPH}/groups/{record.group_id}",
+        },
+    }
+
+
+def plan_details(record: Plan, tenant: Tenant) -> dict[str, Any]:
+    members = tenant.groups[record.group_id].member_ids if record.group_id in tenant.groups else []
+    categories: dict[str, Any] = {
+        "@odata.type": "#microsoft.graph.plannerCategoryDescriptions",
+    }
+    for n in range(1, CATEGORY_COUNT + 1):
+        categories[f"category{n}"] = record.category_descriptions.get(f"category{n}")
+    return {
+        "@odata.etag": planner_etag("PlanDe", record.id, record.details_version),
+        "sharedWith": {user_id: True for user_id in members},
+        "categoryDescriptions": categories,
+        "id": record.id,
+    }
+
+
+def bucket(record: Bucket) -> dict[str, Any]:
+    return {
+        "@odata.etag": planner_etag("Bucket", record.id, record.version),
+        "name": record.name,
+        "planId": record.plan_id,
+        "orderHint": record.order_hint,
+        "id": record.id,
+    }
+
+
+def task(record: PlannerTask) -> dict[str, Any]:
+    active = sum(not item.is_checked for item in record.checklist)
+    assigned_at = iso(record.created_at)
+    return {
+        "@odata.etag": planner_etag("Task", record.id, record.version),
+        "planId": record.plan_id,
+        "bucketId": record.bucket_id,
+        "title": record.title,
+        "orderHint": record.order_hint,
+        "assigneePriority": "",
+        "percentComplete": record.percent_complete,
+        "startDateTime": iso(record.start_at),
+        "createdDateTime": iso(record.created_at),
+        "dueDateTime": iso(record.due_at),
+        "hasDescription": bool(record.description),
+        "previewType": "automatic",
+        "completedDateTime": iso(record.completed_at),
+        "completedBy": _identity(record.completed_by),
+        "referenceCount": 0,
+        "checklistItemCount": len(record.checklist),
+        "activeChecklistItemCount": active,
+        "conversationThreadId": None,
+        "priority": record.priority,
+        "id": record.id,
+        "createdBy": _identity(record.created_by),
+        "appliedCategories": {key: True for key in record.applied_categories},
+        "assignments": {
+            user_id: {
+                "@odata.type": "#microsoft.graph.plannerAssignment",
+                "assignedDateTime": assigned_at,
+                "orderHint": f"8585{n:015d} !",
+                "assignedBy": _identity(record.created_by),
+            }
+            for n, user_id in enumerate(record.assignee_ids)
+        },
+    }
+
+
+def task_details(record: PlannerTask) -> dict[str, Any]:
+    modified = iso(record.created_at)
+    return {
+        "@odata.etag": planner_etag("TaskDe", record.id, record.details_version),
+        "description": record.description,
+        "previewType": "automatic",
+        "id": record.id,
+        "references": {},
+        "checklist": {
+            item.id: {
+                "@odata.type": "#microsoft.graph.plannerChecklistItem",
+                "isChecked": item.is_checked,
+                "title": item.title,
+                "orderHint": f"8585{n:015d}",
+                "lastModifiedDateTime": modified,
+                "lastModifiedBy": _identity(record.created_by),
+            }
+            for n, item in enumerate(record.checklist)
+        },
+    }
+
+
+# -- SharePoint and files ----------------------------------------------------------------------
+
+
+def site_url(record: Site) -> str:
+    return f"https://{record.hostname}{quote(record.path)}"
+
+
+def site(record: Site, tenant: Tenant) -> dict[str, Any]:
+    at = iso(provisioned_at(tenant))
+    return {
+        "id": record.id,
+        "createdDateTime": at,
+        "lastModifiedDateTime": at,
+        "description": "",
+        "name": record.path.rstrip("/").rsplit("/", 1)[-1],
+        "displayName": record.display_name,
+        "webUrl": site_url(record),
+        "root": {},
+        "siteCollection": {"hostname": record.hostname},
+    }
+
+
+def drive(record: Drive, tenant: Tenant) -> dict[str, Any]:
+    owner_site = tenant.sites.get(record.site_id)
+    web = f"{site_url(owner_site)}/Shared%20Documents" if owner_site else None
+    return {
+        "id": record.id,
+        "createdDateTime": iso(provisioned_at(tenant)),
+        "description": "",
+        "driveType": "documentLibrary",
+        "name": record.name,
+        "webUrl": web,
+        "createdBy": SYSTEM,
+        "owner": SYSTEM,
+    }
+
+
+def drive_item(record: DriveItem, tenant: Tenant, download_url: str | None) -> dict[str, Any]:
+    """A driveItem; ``download_url`` is the pre-authenticated link (files only)."""
+    owner = tenant.drives.get(record.drive_id)
+    owner_site = tenant.sites.get(owner.site_id) if owner else None
+    path = tenant.item_path(record.id)
+    base = f"{site_url(owner_site)}/Shared%20Documents" if owner_site else ""
+    body: dict[str, Any] = {
+        "@odata.etag": item_etag(record.id, record.version),
+        "createdDateTime": iso(record.created_at),
+        "eTag": item_etag(record.id, record.version),
+        "id": record.id,
+        "lastModifiedDateTime": iso(record.modified_at),
+        "name": "root" if record.parent_id is None else record.name,
+        "webUrl": base + (quote(path) if path != "/" else ""),
+        "cTag": item_ctag(record.id, record.version),
+        "size": len(record.content) if record.content is not None else _folder_size(record, tenant),
+        "createdBy": SYSTEM,
+        "lastModifiedBy": SYSTEM,
+        "parentReference": _parent_reference(record, tenant, path, owner_site),
+        "fileSystemInfo": {
+            "createdDateTime": iso(record.created_at),
+            "lastModifiedDateTime": iso(record.modified_at),
+        },
+    }
+    if record.parent_id is None:
+        body["root"] = {}
+    if record.is_folder:
+        body["folder"] = {"childCount": sum(1 for _ in _children(record, tenant))}
+    else:
+        body["file"] = {"mimeType": mime_type(record.name)}
+        if download_url is not None:
+            body = {"@microsoft.graph.downloadUrl": download_url, **body}
+    return body
+
+
+def _parent_reference(
+    record: DriveItem, tenant: Tenant, path: str, owner_site: Site | None
+) -> dict[str, Any]:
+    ref: dict[str, Any] = {"driveType": "documentLibrary", "driveId": record.drive_id}
+    if owner_site is not None:
+        ref["siteId"] = owner_site.id
+    if record.parent_id is not None:
+        parent_path = path.rsplit("/", 1)[0]
+        ref["id"] = record.parent_id
+        ref["name"] = (
+            tenant.items[record.parent_id].name if record.parent_id in tenant.items else None
+        )
+        ref["path"] = f"/drives/{record.drive_id}/root:{quote(parent_path)}"
+    return ref
+
+
+def _children(record: DriveItem, tenant: Tenant) -> list[DriveItem]:
+    return [i for i in tenant.items.values() if i.parent_id == record.id]
+
+
+def _folder_size(record: DriveItem, tenant: Tenant) -> int:
+    """A folder's size is the total of what it holds (folders of folders included)."""
+    total, pending = 0, [record.id]
+    while pending:
+        current = pending.pop()
+        for child in tenant.items.values():
+            if child.parent_id == current:
+                if child.content is None:
+                    pending.append(child.id)
+                else:
+                    total += len(child.content)
+    return total
+
+
+def mime_type(name: str) -> str:
+    if name.lower().endswith(".xlsx"):
+        return XLSX
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def sp_list(record: SharePointList, tenant: Tenant) -> dict[str, Any]:
+    owner = tenant.sites.get(record.site_id)
+    at = iso(provisioned_at(tenant))
+    return {
+        "@odata.etag": f'"{record.id},1"',
+        "createdDateTime": at,
+        "description": "",
+        "id": record.id,
+        "lastModifiedDateTime": at,
+        "name": record.display_name.replace(" ", ""),
+        "webUrl": f"{site_url(owner)}/Lists/{quote(record.display_name.replace(' ', ''))}"
+        if owner
+        else None,
+        "displayName": record.display_name,
+        "createdBy": SYSTEM,
+        "parentReference": {"siteId": record.site_id},
+        "list": {"contentTypesEnabled": False, "hidden": False, "template": "genericList"},
+    }
+
+
+def list_item(
+    record: SharePointList, item_id: str, tenant: Tenant, *, with_fields: bool
+) -> dict[str, Any]:
+    at = iso(datetime.combine(tenant.today, time(), UTC))
+    fields = record.items[item_id]
+    body: dict[str, Any] = {
+        "@odata.etag": f'"{record.id}-{item_id},1"',
+        "createdDateTime": at,
+        "eTag": f'"{record.id}-{item_id},1"',
+        "id": item_id,
+        "lastModifiedDateTime": at,
+        "webUrl": None,
+        "createdBy": SYSTEM,
+        "lastModifiedBy": SYSTEM,
+        "parentReference": {"id": record.id, "siteId": record.site_id},
+        "contentType": {"id": "0x0100", "name": "Item"},
+    }
+    if with_fields:
+        body["fields"] = {"@odata.etag": body["eTag"], "id": item_id, **fields}
+    return body

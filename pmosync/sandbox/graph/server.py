@@ -1,0 +1,400 @@
+"""The Microsoft Graph emulator as a real HTTP/1.1 server on loopback.
+
+A request passes the gates in Graph's order (fault draw and latency, token, throttling,
+injected server error, route, permission), then a route handler reads the tenant under its
+lock. ``$batch`` items go through the same gates one by one. Pre-authenticated download and
+upload URLs (``/_download``, ``/_upload``) stand for the SharePoint hosts Graph hands out:
+served by this same server but under another host name (``file_host``, "localhost"), no token
+there and no Graph quota either.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from pmosync.sandbox.graph import aliases, batch, files, render, uploads
+from pmosync.sandbox.graph.auth import Tokens, unauthenticated
+from pmosync.sandbox.graph.call import Call, Env, Reply
+from pmosync.sandbox.graph.control import handle_control
+from pmosync.sandbox.graph.downloads import DownloadLinks
+from pmosync.sandbox.graph.errors import GraphError, bad_request, error_body, item_not_found
+from pmosync.sandbox.graph.odata import SkipTokens
+from pmosync.sandbox.graph.paths import split_path
+from pmosync.sandbox.graph.routes import ROUTES
+from pmosync.sandbox.graph.routing import Router
+from pmosync.sandbox.graph.uploads import UploadSessions
+from pmosync.sandbox.http import Faults, LoopbackServer, RateLimiter, RequestStats, bearer, shut
+from pmosync.sandbox.tenant import SentMail, Tenant
+
+API_PREFIX = "/v1.0"
+CONTROL_PREFIX = "/_sandbox/"
+JSON_TYPE = "application/json;odata.metadata=minimal;odata.streaming=true;charset=utf-8"
+THROTTLED = "Too many requests. Retry after the number of seconds in the Retry-After header."
+UNAVAILABLE = {
+    "503": ("serviceNotAvailable", "The service is temporarily unavailable. Retry later."),
+    "504": ("gatewayTimeout", "The gateway did not receive a timely response. Retry later."),
+}
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    method: str
+    path: str
+    """Raw (percent-encoded) path below the version prefix, starting with ``/``."""
+    query: str
+    headers: Mapping[str, str]
+    body: bytes
+    token: str | None
+
+
+class GraphSandbox:
+    """A Microsoft Graph v1.0 emulator serving ``tenant`` at ``base_url`` once started."""
+
+    def __init__(
+        self,
+        tenant: Tenant,
+        *,
+        token: str = "sandbox-graph-token",
+        roles: set[str] | None = None,
+        page_size: int = 100,
+        requests_per_minute: int | None = None,
+        rate_window_s: float = 60.0,
+        latency_s: float = 0.0,
+        error_rate: float = 0.0,
+        drop_rate: float = 0.0,
+        fault_seed: int = 0,
+        file_host: str = "localhost",
+    ) -> None:
+        self.tenant = tenant
+        self.file_host = file_host
+        """Host name of the pre-authenticated download/upload URLs: another name for this
+        server, as Graph's point at SharePoint rather than graph.microsoft.com, so a client
+        whose token provider only trusts the API host sends them no token."""
+        self.token = token
+        self._tokens = Tokens()
+        self._tokens.add(token, roles)
+        self._limiter = RateLimiter(requests_per_minute, rate_window_s)
+        self._faults = Faults(
+            error_rate, latency_s, drop_rate, fault_seed, error_statuses=tuple(UNAVAILABLE)
+        )
+        self._stats = RequestStats(counters=("batch_items", "batch_items_throttled"))
+        self._router = Router(ROUTES)
+        self._env = Env(tenant, page_size, SkipTokens(), DownloadLinks(), UploadSessions())
+        self._server = LoopbackServer(
+            self.handle, name="graph-sandbox", server_version="GraphSandbox/1.0"
+        )
+        self.base_url = ""
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> GraphSandbox:
+        """Bind 127.0.0.1 on a free port and serve in a daemon thread."""
+        port = self._server.start()
+        self.base_url = f"http://127.0.0.1:{port}{API_PREFIX}"
+        self._env.base_url = self.base_url
+        files_url = f"http://{self.file_host}:{port}{API_PREFIX}"
+        self._env.downloads.base_url = self._env.uploads.base_url = files_url
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close kept-alive connections so clients fail fast."""
+        self._server.stop()
+
+    def __enter__(self) -> GraphSandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- controls ----------------------------------------------------------------------------
+
+    def add_token(self, token: str, roles: set[str] | None = None) -> None:
+        """Accept another token; ``roles`` None grants every permission."""
+        self._tokens.add(token, roles)
+
+    def revoke(self, token: str) -> None:
+        self._tokens.revoke(token)
+
+    def set_faults(
+        self,
+        error_rate: float | None = None,
+        latency_s: float | None = None,
+        drop_rate: float | None = None,
+    ) -> None:
+        self._faults.set(error_rate, latency_s, drop_rate)
+
+    def throttle_next(
+        self, n: int, retry_after_s: int = 1, path_contains: str | None = None
+    ) -> None:
+        """The next ``n`` Graph requests (batch items included; only those whose decoded path
+        contains ``path_contains`` when given) get 429 with this Retry-After."""
+        self._faults.throttle_next(n, retry_after_s, path_contains)
+
+    def stats(self) -> dict[str, Any]:
+        """Totals, by status and by endpoint; a ``$batch`` is one request, its items are
+        counted in ``batch_items`` (and ``batch_items_throttled`` for their 429s)."""
+        return self._stats.snapshot()
+
+    def reset_stats(self) -> None:
+        self._stats.reset()
+
+    @property
+    def requests(self) -> deque[tuple[str, str, str, int | str]]:
+        """Recent requests as (method, path, query, status), oldest first (bounded)."""
+        return self._stats.requests
+
+    @property
+    def sent_mail(self) -> list[SentMail]:
+        return self.tenant.sent_mail
+
+    # -- HTTP --------------------------------------------------------------------------------
+
+    def handle(self, handler: BaseHTTPRequestHandler) -> None:
+        url = urlsplit(handler.path)
+        body = _read_body(handler)
+        method = handler.command
+        headers = {k: v for k, v in handler.headers.items()}
+        ids = (str(uuid.uuid4()), _header(headers, "client-request-id") or str(uuid.uuid4()))
+        if not url.path.startswith(API_PREFIX + "/"):
+            reply = Reply(400, bad_request(f"Invalid version in {url.path}").body(*ids))
+            self._stats.record(method, url.path, url.query, f"{method} (no version)", 400)
+            _send(handler, reply, ids)
+            return
+        raw = url.path[len(API_PREFIX) :]
+        token = bearer(_header(headers, "Authorization"))
+        if raw.startswith(CONTROL_PREFIX):
+            _send(handler, self._control(method, raw, token, body, ids), ids)
+            return
+        fault = self._faults.draw()
+        if fault == "drop":
+            self._stats.record(method, url.path, url.query, f"{method} {raw}", "dropped")
+            handler.close_connection = True
+            shut(handler.connection)
+            return
+        if self._faults.latency_s:
+            time.sleep(self._faults.latency_s)
+        request = ApiRequest(method, raw, url.query, headers, body, token)
+        if raw.startswith(("/_download/", "/_upload/")):
+            reply, endpoint = self._preauthenticated(request, fault, ids)
+        elif unquote(raw) == "/$batch":
+            reply, endpoint = self._batch(request, fault, ids), "POST /$batch"
+        else:
+            reply, endpoint = self.execute(request, fault, ids)
+        self._stats.record(method, url.path, url.query, endpoint, reply.status)
+        _send(handler, reply, ids)
+
+    # -- one API request (standalone or a batch item) ----------------------------------------
+
+    def execute(
+        self, request: ApiRequest, fault: str | None, ids: tuple[str, str]
+    ) -> tuple[Reply, str]:
+        """Run one Graph request through the gates and its route; (reply, endpoint label)."""
+        segments = split_path(request.path)
+        alias_error: GraphError | None = None
+        try:
+            with self.tenant.lock:
+                segments = aliases.canonical(segments, self.tenant)
+        except GraphError as error:
+            alias_error = error
+        route, args, path_known = self._router.match(request.method, segments)
+        endpoint = route.endpoint if route else f"{request.method} (unknown)"
+        try:
+            token = self._tokens.check(request.token)
+            self._throttle(token, unquote(request.path))
+            if fault is not None:
+                code, message = UNAVAILABLE[fault]
+                raise GraphError(int(fault), code, message)
+            if segments[:1] == ["me"]:
+                raise bad_request("/me request is only valid with delegated authentication flow.")
+            if alias_error is not None:
+                raise alias_error
+            if route is None:
+                if path_known:
+                    raise GraphError(
+                        405,
+                        "BadRequest",
+                        "Specified HTTP method is not allowed for the request target.",
+                    )
+                last = segments[-1] if segments else ""
+                raise bad_request(f"Resource not found for the segment '{last}'.")
+            self._tokens.require(token, route.access)
+            call = Call(
+                self._env,
+                request.method,
+                request.path,
+                args,
+                parse_qsl(request.query, keep_blank_values=True),
+                request.headers,
+                request.body,
+            )
+            with self.tenant.lock:
+                reply = route.handler(call)
+            return _conditional(reply, request.headers), endpoint
+        except GraphError as error:
+            return Reply(error.status, error.body(*ids), dict(error.headers)), endpoint
+        except Exception as error:  # a bug in the sandbox: say so as Graph would, keep serving
+            message = f"Sandbox error: {type(error).__name__}: {error}"
+            return Reply(500, error_body("generalException", message, *ids)), endpoint
+
+    def _throttle(self, token: str, path: str) -> None:
+        wait = self._faults.forced_throttle(path)
+        if wait is None:
+            wait = self._limiter.retry_after(token)
+        if wait is not None:
+            raise GraphError(429, "TooManyRequests", THROTTLED, headers={"Retry-After": str(wait)})
+
+    # -- $batch ------------------------------------------------------------------------------
+
+    def _batch(self, request: ApiRequest, fault: str | None, ids: tuple[str, str]) -> Reply:
+        try:
+            self._tokens.check(request.token)
+            if request.method != "POST":
+                raise GraphError(405, "BadRequest", "$batch accepts POST only.")
+            if fault is not None:
+                code, message = UNAVAILABLE[fault]
+                raise GraphError(int(fault), code, message)
+            items, order = batch.parse(request.body)
+        except GraphError as error:
+            return Reply(error.status, error.body(*ids), dict(error.headers))
+
+        def run_item(item: batch.Item) -> Reply:
+            self._stats.count("batch_items")
+            if unquote(item.path) == "/$batch":
+                reply = Reply(400, bad_request("A batch cannot hold a batch.").body(*ids))
+            else:
+                sub = ApiRequest(
+                    item.method, item.path, item.query, item.headers, item.body, request.token
+                )
+                reply, _ = self.execute(sub, self._faults.draw(allow_drop=False), ids)
+            if reply.status == 429:
+                self._stats.count("batch_items_throttled")
+            return reply
+
+        return Reply(200, batch.run(items, run_item, order))
+
+    # -- pre-authenticated download and upload URLs ------------------------------------------
+
+    def _preauthenticated(
+        self, request: ApiRequest, fault: str | None, ids: tuple[str, str]
+    ) -> tuple[Reply, str]:
+        kind, _, key = request.path.strip("/").partition("/")
+        endpoint = f"{request.method} /{kind}/{{key}}"
+        try:
+            if fault is not None:
+                code, message = UNAVAILABLE[fault]
+                raise GraphError(int(fault), code, message)
+            if kind == "_download":
+                return self._download(request, key), endpoint
+            return self._upload(request, key), endpoint
+        except GraphError as error:
+            return Reply(error.status, error.body(*ids), dict(error.headers)), endpoint
+
+    def _download(self, request: ApiRequest, key: str) -> Reply:
+        if request.method != "GET":
+            raise GraphError(405, "BadRequest", "Download links accept GET only.")
+        item_id = self._env.downloads.item_id(key)
+        with self.tenant.lock:
+            item = self.tenant.items.get(item_id)
+            if item is None or item.content is None:
+                raise item_not_found("The file no longer exists.")
+            content = item.content
+            mime = render.mime_type(item.name)
+        return Reply(200, content, {"Content-Type": mime})
+
+    def _upload(self, request: ApiRequest, key: str) -> Reply:
+        if _header(request.headers, "Authorization") is not None:
+            raise unauthenticated(
+                "Upload URLs are pre-authenticated; send no Authorization header to them."
+            )
+        sessions = self._env.uploads
+        session = sessions.get(key)
+        if request.method == "DELETE":
+            sessions.close(key)
+            return Reply(204)
+        if request.method == "GET":
+            return Reply(200, session.progress())
+        if request.method != "PUT":
+            raise GraphError(405, "BadRequest", "Upload URLs accept PUT, GET and DELETE.")
+        fragment = uploads.parse_fragment(
+            _header(request.headers, "Content-Range"), len(request.body)
+        )
+        with self.tenant.lock:
+            if not uploads.accept(session, fragment, request.body):
+                return Reply(202, session.progress())
+            stored, created = files.write(
+                self.tenant, session.target, bytes(session.received), session.behaviour
+            )
+            sessions.close(key)
+            body = render.drive_item(stored, self.tenant, self._env.downloads.url(stored.id))
+        return Reply(201 if created else 200, body)
+
+    # -- control -----------------------------------------------------------------------------
+
+    def _control(
+        self, method: str, path: str, token: str | None, body: bytes, ids: tuple[str, str]
+    ) -> Reply:
+        try:
+            self._tokens.check(token)
+            return Reply(200, handle_control(self, method, path, body))
+        except GraphError as error:
+            return Reply(error.status, error.body(*ids), dict(error.headers))
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    wanted = name.lower()
+    for key, value in headers.items():
+        if key.lower() == wanted:
+            return value
+    return None
+
+
+def _conditional(reply: Reply, headers: Mapping[str, str]) -> Reply:
+    """304 when ``If-None-Match`` names the entity's current etag."""
+    wanted = _header(headers, "If-None-Match")
+    if wanted is None or reply.status != 200 or not isinstance(reply.body, dict):
+        return reply
+    etag = reply.body.get("@odata.etag")
+    if etag is not None and (
+        wanted.strip() == "*" or etag in [t.strip() for t in wanted.split(",")]
+    ):
+        return Reply(304, None, {"ETag": etag})
+    return reply
+
+
+def _read_body(handler: BaseHTTPRequestHandler) -> bytes:
+    """The raw body (always drained, so a kept-alive connection stays in step)."""
+    length = int(handler.headers.get("Content-Length") or 0)
+    return handler.rfile.read(length) if length else b""
+
+
+def _send(handler: BaseHTTPRequestHandler, reply: Reply, ids: tuple[str, str]) -> None:
+    if isinstance(reply.body, dict):
+        data = json.dumps(reply.body, separators=(",", ":")).encode()
+        content_type: str | None = JSON_TYPE
+    elif isinstance(reply.body, bytes):
+        data, content_type = reply.body, "application/octet-stream"
+    else:
+        data, content_type = b"", None
+    handler.send_response(reply.status)
+    headers = dict(reply.headers)
+    if content_type is not None:
+        headers.setdefault("Content-Type", content_type)
+    headers.setdefault("Cache-Control", "no-cache")
+    headers["request-id"] = ids[0]
+    headers["client-request-id"] = ids[1]
+    if isinstance(reply.body, dict):
+        headers["OData-Version"] = "4.0"
+    for name, value in headers.items():
+        handler.send_header(name, value)
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    if data:
+        handler.wfile.write(data)
