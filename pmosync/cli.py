@@ -140,7 +140,7 @@ def _check_connectors(config: PmosyncConfig) -> bool:
 
     healthy = True
     for name, connector in config.connectors.items():
-        results = probe_source(name, connector)
+        results = probe_source(name, connector, config.config_path.parent)
         for result in results:
             line = f"  {name}: {result.level}: {result.message}"
             typer.echo(line, err=result.level == "error")
@@ -278,21 +278,28 @@ def sandbox(
         "sandbox-token"
     ),
 ) -> None:
-    """Run the API sandboxes on 127.0.0.1 until Ctrl-C or SIGTERM.
+    """Run the Asana and Microsoft Graph sandboxes on 127.0.0.1 until Ctrl-C or SIGTERM.
 
-    Prints one JSON line with each sandbox's base URL and token, for a config to point at."""
+    Both serve the same generated people. Prints one JSON line with each sandbox's base URL
+    and token (and the Asana workspace, the Microsoft 365 groups), for a config to point at."""
     import signal
     import threading
 
-    from pmosync.sandbox.asana import serve
+    from pmosync.sandbox import asana, graph
 
     try:
-        running = serve(
+        running = asana.serve(
             size, seed, requests_per_minute=rpm, latency_s=latency_ms / 1000, free=free,
             token=token,
         )  # fmt: skip
     except ValueError as error:
         _fail(f"sandbox: {error}", EXIT_USAGE)
+    people = [(person.name, person.email) for person in running.org.people.values()]
+    page_size = 100  # Planner's server-side page size, fixed like the real service's
+    microsoft = graph.serve(
+        size, seed, people=people, page_size=page_size, requests_per_minute=rpm,
+        latency_s=latency_ms / 1000,
+    )  # fmt: skip
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -301,13 +308,20 @@ def sandbox(
             "base_url": running.base_url,
             "token": running.token,
             "workspace": running.org.workspace.gid,
-        }
+        },
+        "graph": {
+            "base_url": microsoft.base_url,
+            "token": microsoft.token,
+            "groups": sorted(microsoft.tenant.groups),
+            "page_size": page_size,
+        },
     }
     typer.echo(json.dumps(line), nl=True)
     try:
         stop.wait()
     finally:
         running.stop()
+        microsoft.stop()
 
 
 @app.command()

@@ -158,6 +158,15 @@ class MicrosoftAuth(ConfigModel):
         "https://graph.microsoft.com/v1.0",
         description="Graph API root; change only to point at a sandbox or proxy.",
     )
+    requests_per_minute: int | None = Field(
+        None,
+        ge=1,
+        le=100_000,
+        description=(
+            "Client-side quota; Graph publishes none for Planner and files, and 429s are "
+            "honoured either way. Set it to leave room for other apps of the tenant."
+        ),
+    )
 
     @model_validator(mode="after")
     def _one_credential(self) -> Self:
@@ -247,7 +256,17 @@ class PlannerConnector(MicrosoftAuth):
     )
     task_details: bool = Field(
         False,
-        description="Also fetch task details (description, checklist): one extra request per task.",
+        description=(
+            "Also fetch task details (description, checklist) of new and changed tasks, "
+            "20 per $batch request."
+        ),
+    )
+    group_as_portfolio: bool = Field(
+        True, description="Report each group as a portfolio holding its plans."
+    )
+    milestone_category: NonEmptyStr | None = Field(
+        "Milestone",
+        description="Label of the plan category that marks a task as a milestone.",
     )
     max_concurrency: int = Field(4, ge=1, le=50, description="Requests in flight at once.")
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pmosync.config import PmosyncConfig
 from pmosync.store import Store
 from pmosync.sync.engine import ConnectorResult, sync_source
-from pmosync.sync.sources import UnsupportedConnector, open_source
+from pmosync.sync.sources import UnsupportedConnector, open_source, sync_order
 
 
 def run_sync(
@@ -26,9 +26,15 @@ def run_sync(
     run_id = store.ledger.start_run("sync")
     results: list[ConnectorResult] = []
     try:
-        for name in names or list(config.connectors):
+        for name in sync_order(config.connectors, names or list(config.connectors)):
             try:
-                source, mapper = open_source(name, config.connectors[name])
+                source, mapper = open_source(
+                    name,
+                    config.connectors[name],
+                    store=store,
+                    aliases=config.people.aliases,
+                    base_dir=config.config_path.parent,
+                )
             except UnsupportedConnector as error:
                 results.append(ConnectorResult(name, error=str(error)))
                 continue

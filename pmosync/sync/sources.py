@@ -5,38 +5,103 @@ The engine itself never names a connector; this table is the one place that does
 
 from __future__ import annotations
 
-from pmosync.config.connectors import AsanaConnector
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pmosync.config.connectors import (
+    AsanaConnector,
+    FilesConnector,
+    PlannerConnector,
+    SharePointFilesConnector,
+)
 from pmosync.connectors.base import CheckResult, Source
+from pmosync.connectors.retry import RetryPolicy
+from pmosync.store import Store
 from pmosync.sync.engine import Mapper
+
+WORKBOOK_TYPES = (FilesConnector, SharePointFilesConnector)
+"""Connectors whose rows name projects and people synced by the others: they run last."""
+
+PROBE_POLICY = RetryPolicy(max_throttled=2, max_failures=1)
+"""``pmosync check`` gives up quickly: a check should answer in seconds, not wait out an
+outage."""
 
 
 class UnsupportedConnector(Exception):
     """A connector type the configuration accepts but this version cannot sync yet."""
 
 
-def open_source(name: str, config: object) -> tuple[Source, Mapper]:
-    """The connector and its mapper for one configured connector."""
+def sync_order(connectors: Mapping[str, object], names: Sequence[str]) -> list[str]:
+    """Tool connectors first, then workbook connectors, each group in the given order."""
+    return sorted(names, key=lambda name: isinstance(connectors[name], WORKBOOK_TYPES))
+
+
+def open_source(
+    name: str,
+    config: object,
+    *,
+    store: Store | None = None,
+    aliases: Mapping[str, Sequence[str]] = {},
+    policy: RetryPolicy | None = None,
+    base_dir: Path | None = None,
+) -> tuple[Source, Mapper]:
+    """The connector and its mapper for one configured connector.
+
+    Workbook connectors need ``store``: their rows are resolved against what is synced; a
+    relative local ``path`` is taken from ``base_dir``, the config file's folder."""
     if isinstance(config, AsanaConnector):
         from pmosync.connectors.asana.source import AsanaSource
         from pmosync.mapping.asana import AsanaMapper
 
         mapper = AsanaMapper(name, fields=config.fields, rag_vocabulary=config.rag_vocabulary)
-        return AsanaSource(name, config), mapper
+        return AsanaSource(name, config, policy=policy), mapper
+    if isinstance(config, PlannerConnector):
+        from pmosync.connectors.microsoft.source import PlannerSource
+        from pmosync.mapping.microsoft import PlannerMapper
+
+        mapper = PlannerMapper(
+            name,
+            group_as_portfolio=config.group_as_portfolio,
+            milestone_category=config.milestone_category,
+        )
+        return PlannerSource(name, config, policy=policy), mapper
+    if isinstance(config, WORKBOOK_TYPES):
+        from pmosync.mapping.directory import Directory
+        from pmosync.mapping.workbooks import WorkbookMapper
+        from pmosync.sync.directory import load_directory
+
+        directory = (
+            Directory()  # a probe maps nothing
+            if store is None
+            else load_directory(store, exclude_source=name, aliases=aliases)
+        )
+        mapper = WorkbookMapper(
+            name,
+            config.kind,
+            directory,
+            datetime.now(UTC).date(),
+            default_currency=config.default_currency,
+            columns=config.columns,
+        )
+        if isinstance(config, FilesConnector):
+            from pmosync.connectors.files.source import FilesSource
+
+            return FilesSource(name, config, base_dir=base_dir), mapper
+        from pmosync.connectors.microsoft.files import SharePointFilesSource
+
+        return SharePointFilesSource(name, config, policy=policy), mapper
     kind = getattr(config, "type", type(config).__name__)
     raise UnsupportedConnector(f"{name}: connectors of type {kind} cannot be synced yet")
 
 
-def probe_source(name: str, config: object) -> list[CheckResult]:
-    """``pmosync check``'s connectivity probe of one connector, with few retries: a check
-    should answer in seconds, not wait out an outage."""
-    if isinstance(config, AsanaConnector):
-        from pmosync.connectors.asana.client import RetryPolicy
-        from pmosync.connectors.asana.source import AsanaSource
-
-        source = AsanaSource(name, config, policy=RetryPolicy(max_throttled=2, max_failures=1))
-        try:
-            return source.check()
-        finally:
-            source.close()
-    kind = getattr(config, "type", type(config).__name__)
-    return [CheckResult("warning", f"connectors of type {kind} cannot be probed yet")]
+def probe_source(name: str, config: object, base_dir: Path | None = None) -> list[CheckResult]:
+    """``pmosync check``'s connectivity probe of one connector."""
+    try:
+        source, _ = open_source(name, config, policy=PROBE_POLICY, base_dir=base_dir)
+    except UnsupportedConnector as error:
+        return [CheckResult("warning", str(error))]
+    try:
+        return source.check()
+    finally:
+        source.close()

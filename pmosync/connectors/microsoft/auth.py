@@ -1,0 +1,80 @@
+"""Sign-in to Microsoft Graph from one of the four credentials the config allows.
+
+The azure-identity credentials are the async ones: msgraph-sdk runs on asyncio, and a sync
+credential would block the event loop while it fetches a token. A static token (the sandbox,
+short trials) goes through the same kiota bearer-token provider so every request is signed
+the same way, and only for the configured Graph host: a redirect to another host (a download
+URL) never carries the token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from kiota_abstractions.authentication import (
+    AccessTokenProvider,
+    AllowedHostsValidator,
+    AuthenticationProvider,
+    BaseBearerTokenAuthenticationProvider,
+)
+from kiota_authentication_azure.azure_identity_authentication_provider import (
+    AzureIdentityAuthenticationProvider,
+)
+
+from pmosync.config.connectors import MicrosoftAuth
+
+
+class StaticTokenProvider(AccessTokenProvider):
+    """Hands out one fixed bearer token, for the configured host only."""
+
+    def __init__(self, token: str, host: str) -> None:
+        self._token = token
+        self._hosts = AllowedHostsValidator([host])
+
+    async def get_authorization_token(
+        self, uri: str, additional_authentication_context: dict[str, Any] | None = None
+    ) -> str:
+        return self._token if self._hosts.is_url_host_valid(uri) else ""
+
+    def get_allowed_hosts_validator(self) -> AllowedHostsValidator:
+        return self._hosts
+
+
+def graph_scope(base_url: str) -> str:
+    """The app-only scope for the Graph host (``https://graph.microsoft.com/.default``)."""
+    parts = urlsplit(base_url)
+    return f"{parts.scheme}://{parts.netloc}/.default"
+
+
+def open_credential(config: MicrosoftAuth) -> Any | None:
+    """The azure-identity async credential the config names; None for a static token."""
+    if config.token is not None:
+        return None
+    from azure.identity.aio import (
+        CertificateCredential,
+        ClientSecretCredential,
+        ManagedIdentityCredential,
+    )
+
+    if config.client_secret is not None:
+        return ClientSecretCredential(
+            config.tenant_id, config.client_id, config.client_secret.get_secret_value()
+        )
+    if config.certificate_path is not None:
+        return CertificateCredential(
+            config.tenant_id, config.client_id, certificate_path=config.certificate_path
+        )
+    return ManagedIdentityCredential(client_id=config.client_id)
+
+
+def auth_provider(config: MicrosoftAuth, credential: Any | None) -> AuthenticationProvider:
+    """The kiota provider that signs every Graph request for ``config.base_url``'s host."""
+    host = urlsplit(config.base_url).hostname or ""
+    if credential is None:
+        assert config.token is not None
+        provider = StaticTokenProvider(config.token.get_secret_value(), host)
+        return BaseBearerTokenAuthenticationProvider(provider)
+    return AzureIdentityAuthenticationProvider(
+        credential, scopes=[graph_scope(config.base_url)], allowed_hosts=[host]
+    )

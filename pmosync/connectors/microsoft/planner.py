@@ -1,0 +1,260 @@
+"""The Planner streams: plans of the configured groups, buckets, tasks, and the people behind
+assignments.
+
+Planner v1.0 has no delta query, so every sync lists each plan's tasks (one cheap request per
+server page) and compares each task's ``@odata.etag`` with the one recorded in the checkpoint:
+only new and changed tasks go to mapping (and, when configured, have their details fetched, 20
+per ``$batch``). A complete listing is also what retires: a task missing from its plan's
+listing, a plan missing from its group's, a bucket missing from its plan's. A listing that
+failed (a 403 on one group, a plan deleted mid-run) retires nothing.
+
+Each task record handed to mapping is ``{"task": <Graph task>, "details": <task details or
+null>, "categoryDescriptions": <its plan's labels>}``: mapping stays a pure function of the
+record, even when a quarantined task is re-mapped on its own later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pmosync.config.connectors import PlannerConnector
+from pmosync.connectors.base import Page, Reconcile
+from pmosync.connectors.errors import ConnectorError, NotFound, PermissionDenied
+from pmosync.connectors.microsoft.graph import BatchAnswer, GraphClient, classify, gather
+
+USER_FIELDS = "id,displayName,mail,userPrincipalName"
+GROUP_FIELDS = "id,displayName,description,mail"
+
+
+def _short_etag(etag: str | None) -> str:
+    """A checkpoint needs to know *whether* an etag changed, not the etag: 8 bytes do."""
+    return hashlib.blake2b((etag or "").encode(), digest_size=8).hexdigest()
+
+
+def _digest(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def _people_of(task: Mapping[str, Any]) -> set[str]:
+    """Every user a task mentions: assignees, creator, completer."""
+    ids = set((task.get("assignments") or {}).keys())
+    for key in ("createdBy", "completedBy"):
+        user = ((task.get(key) or {}).get("user") or {}).get("id")
+        if user:
+            ids.add(user)
+    return ids
+
+
+class PlannerRun:
+    """What the streams of one run share: the client, the plans found, the people seen."""
+
+    def __init__(self, config: PlannerConnector, client: GraphClient) -> None:
+        self.config = config
+        self.client = client
+        self.plans: dict[str, dict[str, Any]] = {}
+        """Plan id -> its plan details (``categoryDescriptions``), from the plans stream."""
+        self.plans_complete = False
+        self.people: set[str] = set()
+        self.warnings: list[str] = []
+
+    def page(self, kind: str, records: list[dict[str, Any]], **extra: Any) -> Page:
+        return Page(kind, records, requests=self.client.take_requests(), **extra)
+
+    def skip(self, what: str, error: ConnectorError) -> None:
+        self.warnings.append(f"{what} skipped: {error}")
+
+    async def windowed(self, items: list[str], work) -> list[tuple[str, Any]]:
+        """``work(item)`` for every item, ``max_concurrency`` at a time, in item order."""
+        return list(zip(items, await gather(*(work(item) for item in items)), strict=True))
+
+    def windows(self, items: list[str]) -> Iterator[list[str]]:
+        size = max(1, self.config.max_concurrency)
+        for start in range(0, len(items), size):
+            yield items[start : start + size]
+
+
+class PlansStream:
+    """Each configured group, its plans and their details (category labels)."""
+
+    name = "plans"
+
+    def __init__(self, run: PlannerRun) -> None:
+        self.run = run
+
+    def pages(self, state: Mapping[str, Any] | None, *, full: bool) -> Iterator[Page]:
+        run, client = self.run, self.run.client
+        complete, plan_ids = True, set()
+        for group_id in run.config.groups:
+            try:
+                group, plans, details = client.run(self._group(group_id))
+            except (NotFound, PermissionDenied) as error:
+                run.skip(f"group {group_id}", error)
+                complete = False
+                continue
+            yield run.page("groups", [group])
+            records = []
+            for plan in plans:
+                answer = details.get(plan["id"])
+                if answer is None or answer.status != 200:
+                    complete = False
+                    run.warnings.append(f"plan {plan['id']}: its details could not be read")
+                    continue
+                run.plans[plan["id"]] = answer.body
+                plan_ids.add(plan["id"])
+                records.append({**plan, "details": answer.body, "group": group})
+            yield run.page("plans", records)
+        run.plans_complete = complete
+        if complete:
+            reconcile = [
+                Reconcile("groups", None, frozenset(run.config.groups)),
+                Reconcile("plans", None, frozenset(plan_ids)),
+            ]
+            yield run.page("plans", [], reconcile=reconcile)
+
+    async def _group(self, group_id: str) -> tuple[dict, list[dict], dict[str, BatchAnswer]]:
+        client = self.run.client
+        group = await client.get(f"groups/{group_id}?$select={GROUP_FIELDS}")
+        plans = await client.collect(
+            client.sdk.groups.by_group_id(group_id).planner.plans.to_get_request_information()
+        )
+        details = await client.batch({p["id"]: f"planner/plans/{p['id']}/details" for p in plans})
+        return group, plans, details
+
+
+class BucketsStream:
+    """Each plan's buckets (phases)."""
+
+    name = "buckets"
+
+    def __init__(self, run: PlannerRun) -> None:
+        self.run = run
+
+    def pages(self, state: Mapping[str, Any] | None, *, full: bool) -> Iterator[Page]:
+        run, client = self.run, self.run.client
+        for window in run.windows(sorted(run.plans)):
+            answers = client.run(run.windowed(window, self._buckets))
+            for plan_id, (buckets, error) in answers:
+                if error is not None:
+                    run.skip(f"buckets of plan {plan_id}", error)
+                    continue
+                present = frozenset(b["id"] for b in buckets)
+                yield run.page(
+                    "buckets", buckets, reconcile=[Reconcile("buckets", plan_id, present)]
+                )
+
+    async def _buckets(self, plan_id: str) -> tuple[list[dict], ConnectorError | None]:
+        client = self.run.client
+        builder = client.sdk.planner.plans.by_planner_plan_id(plan_id).buckets
+        try:
+            return await client.collect(builder.to_get_request_information()), None
+        except NotFound as error:
+            return [], error
+
+
+class TasksStream:
+    """Each plan's tasks; only new and changed ones (by etag) go on to mapping."""
+
+    name = "tasks"
+
+    def __init__(self, run: PlannerRun) -> None:
+        self.run = run
+
+    def pages(self, state: Mapping[str, Any] | None, *, full: bool) -> Iterator[Page]:
+        run, client = self.run, self.run.client
+        known: dict[str, Any] = {} if full or not state else dict(state.get("plans") or {})
+        seen: dict[str, Any] = {}
+        assignments: set[str] = set()
+        complete = run.plans_complete
+        for window in run.windows(sorted(run.plans)):
+            listed = client.run(run.windowed(window, self._list))
+            for plan_id, (tasks, error) in listed:
+                if error is not None:
+                    run.skip(f"tasks of plan {plan_id}", error)
+                    complete = False
+                    if plan_id in known:
+                        seen[plan_id] = known[plan_id]
+                    continue
+                categories = run.plans[plan_id].get("categoryDescriptions") or {}
+                previous = known.get(plan_id) or {}
+                if previous.get("categories") != _digest(categories):
+                    previous = {}  # relabelled categories: every task's tags change
+                etags = {t["id"]: _short_etag(t.get("@odata.etag")) for t in tasks}
+                before = previous.get("etags") or {}
+                changed = [t for t in tasks if before.get(t["id"]) != etags[t["id"]]]
+                details = client.run(self._details(changed))
+                for task in tasks:
+                    assignments.update(f"{task['id']}:{u}" for u in task.get("assignments") or {})
+                for task in changed:
+                    run.people |= _people_of(task)
+                records = [
+                    {
+                        "task": task,
+                        "details": details.get(task["id"]),
+                        "categoryDescriptions": categories,
+                    }
+                    for task in changed
+                ]
+                seen[plan_id] = {"categories": _digest(categories), "etags": etags}
+                yield run.page(
+                    "tasks",
+                    records,
+                    state={"plans": {**known, **seen}},
+                    reconcile=[Reconcile("tasks", plan_id, frozenset(etags))],
+                )
+        final = [Reconcile("assignments", None, frozenset(assignments))] if complete else []
+        yield run.page("tasks", [], state={"plans": seen}, reconcile=final)
+
+    async def _list(self, plan_id: str) -> tuple[list[dict], ConnectorError | None]:
+        client = self.run.client
+        builder = client.sdk.planner.plans.by_planner_plan_id(plan_id).tasks
+        try:
+            return await client.collect(builder.to_get_request_information()), None
+        except NotFound as error:
+            return [], error
+
+    async def _details(self, tasks: list[dict]) -> dict[str, dict]:
+        if not self.run.config.task_details or not tasks:
+            return {}
+        answers = await self.run.client.batch(
+            {t["id"]: f"planner/tasks/{t['id']}/details" for t in tasks}
+        )
+        details = {}
+        for task_id, answer in answers.items():
+            if answer.status == 200:
+                details[task_id] = answer.body
+            elif answer.status != 404:  # a task deleted since the listing has no details
+                raise classify(
+                    answer.status, answer.body, "GET", f"/planner/tasks/{task_id}/details"
+                )
+        return details
+
+
+class UsersStream:
+    """The people behind assignments, resolved to name and email 20 per ``$batch``."""
+
+    name = "users"
+
+    def __init__(self, run: PlannerRun) -> None:
+        self.run = run
+
+    def pages(self, state: Mapping[str, Any] | None, *, full: bool) -> Iterator[Page]:
+        run = self.run
+        known = set() if full or not state else set(state.get("known") or ())
+        wanted = sorted(run.people - known)
+        answers = run.client.run(
+            run.client.batch({u: f"users/{u}?$select={USER_FIELDS}" for u in wanted})
+        )
+        records = []
+        for user_id in wanted:
+            answer = answers[user_id]
+            if answer.status == 200:
+                records.append(answer.body)
+            elif answer.status == 404:  # an account deleted since it was assigned
+                records.append({"id": user_id, "displayName": None, "mail": None})
+            else:
+                raise classify(answer.status, answer.body, "GET", f"/users/{user_id}")
+        yield run.page("users", records, state={"known": sorted(known | set(wanted))})

@@ -1,0 +1,72 @@
+"""The Planner connector as the engine sees it, and the probe ``pmosync check`` runs.
+
+The probe makes one small request per Graph permission the connector relies on, so a missing
+permission is named before the first sync rather than discovered at 7 a.m.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from pmosync.config.connectors import PlannerConnector
+from pmosync.connectors.base import CheckResult, Stream
+from pmosync.connectors.errors import ConnectorError, PermissionDenied
+from pmosync.connectors.microsoft.graph import GraphClient
+from pmosync.connectors.microsoft.planner import (
+    BucketsStream,
+    PlannerRun,
+    PlansStream,
+    TasksStream,
+    UsersStream,
+)
+from pmosync.connectors.retry import RetryPolicy
+
+Probe = tuple[str, Callable[[], Awaitable[object]]]
+
+
+class PlannerSource:
+    """Plans, buckets, tasks and assignees of the configured Microsoft 365 groups."""
+
+    def __init__(
+        self, name: str, config: PlannerConnector, *, policy: RetryPolicy | None = None
+    ) -> None:
+        self.name = name
+        self.config = config
+        self.client = GraphClient(config, policy=policy, max_concurrency=config.max_concurrency)
+        self._run = PlannerRun(config, self.client)
+
+    def streams(self) -> list[Stream]:
+        run = self._run
+        return [PlansStream(run), BucketsStream(run), TasksStream(run), UsersStream(run)]
+
+    def warnings(self) -> list[str]:
+        return list(self._run.warnings)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def check(self) -> list[CheckResult]:
+        client, group = self.client, self.config.groups[0]
+        probes: list[Probe] = [
+            ("Group.Read.All", lambda: client.get(f"groups/{group}?$select=id,displayName")),
+            ("Tasks.Read.All", lambda: client.get(f"groups/{group}/planner/plans")),
+            ("User.Read.All", lambda: client.get("users?$top=1&$select=id")),
+        ]
+        return run_probes(client, probes)
+
+
+def run_probes(client: GraphClient, probes: list[Probe]) -> list[CheckResult]:
+    """One result per permission; a refused sign-in ends the probe with one line."""
+    results = []
+    for permission, probe in probes:
+        try:
+            client.run(probe())
+        except PermissionDenied as error:
+            results.append(CheckResult("error", f"missing permission {permission}: {error}"))
+        except ConnectorError as error:
+            results.append(CheckResult("error", str(error)))
+            if error.fatal_for_connector:
+                break
+        else:
+            results.append(CheckResult("ok", f"{permission}: granted"))
+    return results

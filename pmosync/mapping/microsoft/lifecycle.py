@@ -1,0 +1,48 @@
+"""What the Planner connector's complete listings retire, in canonical terms.
+
+A task that goes takes its assignments with it; a plan that goes (deleted upstream, or gone
+from its group) takes its buckets, its tasks (and their assignments) and its portfolio
+membership with it, so a deleted plan leaves no live orphans in the PMO's reports.
+"""
+
+from __future__ import annotations
+
+from pmosync.canonical.types import (
+    Assignment,
+    PersonIdentity,
+    Phase,
+    Portfolio,
+    PortfolioItem,
+    Project,
+    Task,
+)
+from pmosync.connectors.base import Reconcile
+from pmosync.mapping.scope import ReconcileScope
+
+_TASK_DEPENDENTS = ((Assignment, "task_id"),)
+_PLAN_DEPENDENTS = (
+    (Phase, "project_id"),
+    (PortfolioItem, "project_id"),
+    ReconcileScope(Task, set(), {"project_id": None}, dependents=_TASK_DEPENDENTS),
+)
+
+
+def scopes(source: str, reconcile: Reconcile) -> list[ReconcileScope]:
+    """Where a complete listing's absentees are to be tombstoned."""
+    kind, parent, present = reconcile.kind, reconcile.parent, set(reconcile.present)
+    if kind == "groups":
+        return [ReconcileScope(Portfolio, present)]
+    if kind == "plans":
+        return [ReconcileScope(Project, present, dependents=_PLAN_DEPENDENTS)]
+    if kind == "assignments":
+        return [ReconcileScope(Assignment, present)]
+    if kind == "users":
+        return [ReconcileScope(PersonIdentity, present)]
+    if parent is None:
+        raise ValueError(f"a {kind!r} listing is reconciled per plan")
+    by_plan = {"project_id": Project.ref(source, parent)}
+    if kind == "buckets":
+        return [ReconcileScope(Phase, present, by_plan)]
+    if kind == "tasks":
+        return [ReconcileScope(Task, present, by_plan, dependents=_TASK_DEPENDENTS)]
+    raise ValueError(f"the Planner mapping cannot reconcile {kind!r}")

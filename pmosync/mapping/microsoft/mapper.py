@@ -1,0 +1,62 @@
+"""``PlannerMapper``: one entry point from (stream, raw Graph record) to canonical records."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from pmosync.connectors.base import Reconcile
+from pmosync.mapping.microsoft import lifecycle
+from pmosync.mapping.microsoft.planner import (
+    map_bucket,
+    map_group,
+    map_plan,
+    map_task,
+    map_user,
+)
+from pmosync.mapping.result import Mapped, MappingError
+from pmosync.mapping.scope import ReconcileScope
+
+
+class PlannerMapper:
+    """Maps one Planner connector's records onto the canonical model; pure."""
+
+    def __init__(
+        self, source: str, *, group_as_portfolio: bool = True, milestone_category: str | None
+    ) -> None:
+        self.source = source
+        self.group_as_portfolio = group_as_portfolio
+        self.milestone_category = milestone_category
+
+    def map(self, stream: str, raw: Mapping[str, Any]) -> Mapped:
+        if not isinstance(raw, Mapping):
+            raise MappingError(f"record is not a JSON object: {type(raw).__name__}")
+        if stream == "tasks":
+            return map_task(self.source, raw, self.milestone_category)
+        if stream == "plans":
+            return map_plan(self.source, raw, self.group_as_portfolio)
+        if stream == "buckets":
+            return map_bucket(self.source, raw)
+        if stream == "users":
+            return map_user(self.source, raw)
+        if stream == "groups":
+            return map_group(self.source, raw, self.group_as_portfolio)
+        raise ValueError(f"unknown Planner stream {stream!r}")
+
+    def record_key(self, raw: Any) -> str:
+        """The Graph id of a raw record (a task record's task id), else a digest."""
+        if isinstance(raw, Mapping):
+            inner = raw.get("task") if isinstance(raw.get("task"), Mapping) else raw
+            found = inner.get("id")
+            if isinstance(found, str) and found.strip():
+                return found
+        text = json.dumps(raw, sort_keys=True, default=str, separators=(",", ":"))
+        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def deleted(self, kind: str, source_ids: list[str]) -> list[ReconcileScope]:
+        raise ValueError("Planner reports no deletions; its listings are reconciled instead")
+
+    def scopes(self, reconcile: Reconcile) -> list[ReconcileScope]:
+        return lifecycle.scopes(self.source, reconcile)

@@ -1,0 +1,165 @@
+"""Planner records (as Graph sends them) -> canonical records, worked out by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from pmosync.canonical.types import (
+    Assignment,
+    PersonIdentity,
+    Phase,
+    Portfolio,
+    Project,
+    Task,
+)
+from pmosync.connectors.base import Reconcile
+from pmosync.mapping.microsoft import PlannerMapper
+from pmosync.mapping.result import MappingError
+
+SOURCE = "planner-ops"
+MAPPER = PlannerMapper(SOURCE, group_as_portfolio=True, milestone_category="Milestone")
+
+
+def _task(**fields):
+    task = {
+        "@odata.etag": 'W/"JzEtVGFzayAgQEBAQEBAQEBAQEBAQEBAWCc="',
+        "id": "pbT5K2OVkkO1M7r5bfsJ6JgAGD5m",
+        "planId": "xqQg5FS2LkCp935s-FIFm2QAFkHM",
+        "bucketId": "hsOf2dhOJkqyYYZEtdzDe2QAIUCR",
+        "title": "Order the racks",
+        "percentComplete": 50,
+        "priority": 3,
+        "startDateTime": "2026-11-02T00:00:00Z",
+        "dueDateTime": "2026-11-20T17:00:00Z",
+        "createdDateTime": "2026-10-30T09:15:00.123Z",
+        "completedDateTime": None,
+        "appliedCategories": {"category2": True, "category7": True, "category4": False},
+        "assignments": {
+            "a1b2c3d4-0000-4000-8000-000000000001": {
+                "@odata.type": "#microsoft.graph.plannerAssignment",
+                "assignedDateTime": "2026-10-30T09:15:00Z",
+                "orderHint": "8585",
+            },
+            "a1b2c3d4-0000-4000-8000-000000000002": {
+                "@odata.type": "#microsoft.graph.plannerAssignment",
+                "assignedDateTime": "2026-10-30T09:16:00Z",
+                "orderHint": "8586",
+            },
+        },
+    }
+    task.update(fields)
+    return {
+        "task": task,
+        "details": None,
+        "categoryDescriptions": {"category1": "Customer", "category2": "Milestone",
+                                 "category4": "Risk", "category7": None},
+    }  # fmt: skip
+
+
+def test_a_task_maps_status_priority_dates_tags_and_every_assignee():
+    mapped = MAPPER.map("tasks", _task())
+    task = next(r for r in mapped.records if isinstance(r, Task))
+    assert task.source_id == "pbT5K2OVkkO1M7r5bfsJ6JgAGD5m"
+    assert task.project_id == Project.ref(SOURCE, "xqQg5FS2LkCp935s-FIFm2QAFkHM")
+    assert task.phase_id == Phase.ref(SOURCE, "hsOf2dhOJkqyYYZEtdzDe2QAIUCR")
+    assert (task.status, task.percent_complete, task.priority) == ("in_progress", 50.0, "high")
+    assert (task.start_date, task.due_date) == (date(2026, 11, 2), date(2026, 11, 20))
+    assert task.created_at == datetime(2026, 10, 30, 9, 15, 0, 123000, tzinfo=UTC)
+    # category2 is labelled Milestone; category7 is applied but unlabelled; category4 is off
+    assert task.tags == ["Milestone", "category7"]
+    assert task.is_milestone
+    assert task.source_url.endswith("/plan/xqQg5FS2LkCp935s-FIFm2QAFkHM/view/board/task/"
+                                    "pbT5K2OVkkO1M7r5bfsJ6JgAGD5m")  # fmt: skip
+    assignments = [r for r in mapped.records if isinstance(r, Assignment)]
+    assert [a.source_id for a in assignments] == [
+        "pbT5K2OVkkO1M7r5bfsJ6JgAGD5m:a1b2c3d4-0000-4000-8000-000000000001",
+        "pbT5K2OVkkO1M7r5bfsJ6JgAGD5m:a1b2c3d4-0000-4000-8000-000000000002",
+    ]
+    assert assignments[0].identity_id == PersonIdentity.ref(
+        SOURCE, "a1b2c3d4-0000-4000-8000-000000000001"
+    )
+    assert all(a.task_id == task.id for a in assignments)
+
+
+@pytest.mark.parametrize(
+    ("percent", "status"), [(0, "not_started"), (1, "in_progress"), (99, "in_progress"),
+                            (100, "done")],
+)  # fmt: skip
+def test_percent_complete_bands(percent, status):
+    task = MAPPER.map("tasks", _task(percentComplete=percent)).records[0]
+    assert task.status == status
+
+
+@pytest.mark.parametrize(
+    ("priority", "canonical"),
+    [(0, "urgent"), (1, "urgent"), (2, "high"), (4, "high"), (5, "medium"), (7, "medium"),
+     (8, "low"), (10, "low")],
+)  # fmt: skip
+def test_priority_bands_follow_the_planner_ui(priority, canonical):
+    assert MAPPER.map("tasks", _task(priority=priority)).records[0].priority == canonical
+
+
+def test_details_give_the_description_and_a_task_without_bucket_has_no_phase():
+    raw = _task(bucketId=None)
+    raw["details"] = {"description": "Two 42U racks, delivered to DC2.", "checklist": {}}
+    task = MAPPER.map("tasks", raw).records[0]
+    assert task.description == "Two 42U racks, delivered to DC2."
+    assert task.phase_id is None
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"percentComplete": 150}, "percentComplete is not a whole number from 0 to 100"),
+        ({"priority": "high"}, "priority is not a whole number from 0 to 10"),
+        ({"dueDateTime": "next week"}, "dueDateTime is not a timestamp"),
+        ({"id": None}, "record has no id"),
+        ({"assignments": ["someone"]}, "assignments is not an object"),
+    ],
+)
+def test_malformed_tasks_say_which_field_is_wrong(change, message):
+    with pytest.raises(MappingError, match=message):
+        MAPPER.map("tasks", _task(**change))
+
+
+def test_a_plan_is_a_project_in_its_groups_portfolio_and_users_keep_their_email():
+    plan = {
+        "id": "xqQg5FS2LkCp935s-FIFm2QAFkHM",
+        "title": "Data centre move",
+        "createdDateTime": "2026-01-05T08:00:00Z",
+        "createdBy": {"user": {"id": "a1b2c3d4-0000-4000-8000-000000000001"}},
+        "details": {"categoryDescriptions": {}},
+        "group": {"id": "6f2c1f0e-1111-4c2e-9a57-0e3f5a1b2c3d", "displayName": "Operations"},
+    }
+    project, item = MAPPER.map("plans", plan).records
+    assert (project.name, project.team) == ("Data centre move", "Operations")
+    assert project.owner_identity_id == PersonIdentity.ref(
+        SOURCE, "a1b2c3d4-0000-4000-8000-000000000001"
+    )
+    assert item.portfolio_id == Portfolio.ref(SOURCE, "6f2c1f0e-1111-4c2e-9a57-0e3f5a1b2c3d")
+    assert item.project_id == project.id
+    no_portfolio = PlannerMapper(SOURCE, group_as_portfolio=False, milestone_category=None)
+    assert [type(r) for r in no_portfolio.map("plans", plan).records] == [Project]
+    user = MAPPER.map(
+        "users",
+        {"id": "u1", "displayName": "Aisha Khan", "mail": None,
+         "userPrincipalName": "Aisha.Khan@Contoso.example"},
+    ).records[0]  # fmt: skip
+    assert user.email == "aisha.khan@contoso.example"
+    guest = MAPPER.map(
+        "users",
+        {"id": "u2", "displayName": "Guest", "mail": None,
+         "userPrincipalName": "guest_fabrikam.com#EXT#@contoso.onmicrosoft.com"},
+    ).records[0]  # fmt: skip
+    assert guest.email is None
+
+
+def test_a_gone_plan_retires_its_buckets_tasks_assignments_and_membership():
+    (scope,) = MAPPER.scopes(Reconcile("plans", None, frozenset({"keep"})))
+    assert scope.model is Project and scope.present == {"keep"}
+    retired = {getattr(d, "model", None) or d[0] for d in scope.dependents}
+    assert {Phase, Task}.issubset(retired)
+    task_scope = next(d for d in scope.dependents if getattr(d, "model", None) is Task)
+    assert task_scope.dependents == ((Assignment, "task_id"),)
