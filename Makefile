@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/store.py
 	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/asana_sync.py --size S
+	$(BIN)/python bench/planner_sync.py --size S
 
 clean:
 	rm -rf $(VENV) build *.egg-info
