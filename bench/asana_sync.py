@@ -18,13 +18,10 @@ Baselines measured in the same run:
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -32,6 +29,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _measure import emit, peak_rss_mb  # noqa: E402
+from _sandbox import control, start_sandbox  # noqa: E402
 
 from pmosync.config import load_config  # noqa: E402
 from pmosync.store import Store  # noqa: E402
@@ -39,29 +37,6 @@ from pmosync.sync.run import run_sync  # noqa: E402
 
 SOURCE = "asana-bench"
 QUOTA_PER_MINUTE = 1500
-
-
-def start_sandbox(size: str, fast: bool) -> tuple[subprocess.Popen[str], dict[str, Any]]:
-    command = [sys.executable, "-m", "pmosync", "sandbox", "--size", size, "--seed", "1"]
-    if not fast:
-        command += ["--rpm", str(QUOTA_PER_MINUTE), "--latency-ms", "50"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    line = process.stdout.readline() if process.stdout else ""
-    if not line:
-        process.kill()
-        raise SystemExit("the sandbox did not start")
-    return process, json.loads(line)["asana"]
-
-
-def control(sandbox: dict[str, Any], method: str, path: str, body: Any = None) -> Any:
-    request = urllib.request.Request(
-        sandbox["base_url"] + "/_sandbox/" + path,
-        method=method,
-        data=json.dumps(body).encode() if body is not None else None,
-        headers={"Authorization": f"Bearer {sandbox['token']}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=600) as response:
-        return json.loads(response.read())
 
 
 def pages(count: int) -> int:
@@ -127,7 +102,9 @@ def main() -> None:
     parser.add_argument("--size", default="S", choices=["XS", "S", "M"])
     parser.add_argument("--fast", action="store_true", help="no quota and no added latency")
     args = parser.parse_args()
-    process, sandbox = start_sandbox(args.size, args.fast)
+    quota = [] if args.fast else ["--rpm", str(QUOTA_PER_MINUTE), "--latency-ms", "50"]
+    process, described = start_sandbox(args.size, *quota)
+    sandbox = described["asana"]
     try:
         with tempfile.TemporaryDirectory() as folder:
             config_path = Path(folder) / "pmosync.yaml"

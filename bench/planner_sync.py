@@ -20,13 +20,10 @@ unchanged workbook and re-maps no unchanged task.
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -34,6 +31,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _measure import emit, peak_rss_mb  # noqa: E402
+from _sandbox import control, start_sandbox  # noqa: E402
 
 from pmosync.config import load_config  # noqa: E402
 from pmosync.store import Store  # noqa: E402
@@ -41,27 +39,6 @@ from pmosync.sync.run import run_sync  # noqa: E402
 
 PLANNER = "planner-bench"
 TIMESHEETS = "timesheets-bench"
-
-
-def start_sandbox(size: str) -> tuple[subprocess.Popen[str], dict[str, Any]]:
-    command = [sys.executable, "-m", "pmosync", "sandbox", "--size", size, "--seed", "1"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    line = process.stdout.readline() if process.stdout else ""
-    if not line:
-        process.kill()
-        raise SystemExit("the sandbox did not start")
-    return process, json.loads(line)["graph"]
-
-
-def control(sandbox: dict[str, Any], method: str, path: str, body: Any = None) -> Any:
-    request = urllib.request.Request(
-        sandbox["base_url"] + "/_sandbox/" + path,
-        method=method,
-        data=json.dumps(body).encode() if body is not None else None,
-        headers={"Authorization": f"Bearer {sandbox['token']}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=600) as response:
-        return json.loads(response.read())
 
 
 def requests_min(snapshot: dict[str, Any], page_size: int) -> int:
@@ -121,7 +98,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="S", choices=["XS", "S", "M"])
     args = parser.parse_args()
-    process, sandbox = start_sandbox(args.size)
+    process, described = start_sandbox(args.size)
+    sandbox = described["graph"]
     groups = ", ".join(f'"{g}"' for g in sandbox["groups"])
     try:
         with tempfile.TemporaryDirectory() as folder:
