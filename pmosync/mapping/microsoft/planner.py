@@ -19,7 +19,6 @@ from typing import Any
 
 from pmosync.canonical.types import (
     Assignment,
-    Person,
     PersonIdentity,
     Phase,
     Portfolio,
@@ -33,7 +32,6 @@ from pmosync.mapping.result import Mapped, MappingError
 from pmosync.mapping.values import build, parse_timestamp, text
 
 PLANNER_WEB = "https://planner.cloud.microsoft/webui"
-_ = Person  # identities are merged into people by identity resolution, not here
 
 
 def graph_id(raw: Mapping[str, Any], key: str = "id") -> str:
