@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections import deque
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -26,6 +25,7 @@ from pmosync.sandbox.asana.resources import Renderer
 from pmosync.sandbox.asana.routes import ROUTES
 from pmosync.sandbox.asana.routing import Route, Router
 from pmosync.sandbox.http import Faults, LoopbackServer, RateLimiter, RequestStats, bearer, shut
+from pmosync.sandbox.http.controls import SandboxControls
 from pmosync.sandbox.org import Org
 
 API_PREFIX = "/api/1.0"
@@ -37,7 +37,7 @@ PREMIUM_ONLY = (
 CORRUPTIONS = ("missing_gid", "unknown_custom_field_type")
 
 
-class AsanaSandbox:
+class AsanaSandbox(SandboxControls):
     """An Asana API emulator serving ``org`` at ``base_url`` once started."""
 
     def __init__(
@@ -87,24 +87,11 @@ class AsanaSandbox:
         self._env.base_url = self.base_url
         return self
 
-    def stop(self) -> None:
-        """Stop serving and close kept-alive connections so clients fail fast."""
-        self._server.stop()
-
-    def __enter__(self) -> AsanaSandbox:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     # -- controls ----------------------------------------------------------------------------
 
     def add_token(self, token: str, scopes: set[str] | None = None) -> None:
         """Accept another token; ``scopes`` None grants full access."""
         self._tokens.add(token, scopes)
-
-    def revoke(self, token: str) -> None:
-        self._tokens.revoke(token)
 
     def forbid_project(self, gid: str, status: int = 403) -> None:
         """Answer ``status`` (403 or 404) for the project and everything reached through it."""
@@ -126,28 +113,9 @@ class AsanaSandbox:
     def expire_sync_tokens(self) -> None:
         self._env.syncs.expire_all()
 
-    def set_faults(
-        self,
-        error_rate: float | None = None,
-        latency_s: float | None = None,
-        drop_rate: float | None = None,
-    ) -> None:
-        self._faults.set(error_rate, latency_s, drop_rate)
-
     def throttle_next(self, n: int, retry_after_s: int = 1) -> None:
         """The next ``n`` requests get 429 with this Retry-After."""
         self._faults.throttle_next(n, retry_after_s)
-
-    def stats(self) -> dict[str, Any]:
-        return self._stats.snapshot()
-
-    def reset_stats(self) -> None:
-        self._stats.reset()
-
-    @property
-    def requests(self) -> deque[tuple[str, str, str, int | str]]:
-        """Recent requests as (method, path, query, status), oldest first (bounded)."""
-        return self._stats.requests
 
     # -- request handling ----------------------------------------------------------------------
 

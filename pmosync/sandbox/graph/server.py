@@ -13,11 +13,9 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
-from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from pmosync.sandbox.graph import aliases, batch, files, render, uploads
@@ -32,6 +30,7 @@ from pmosync.sandbox.graph.routes import ROUTES
 from pmosync.sandbox.graph.routing import Router
 from pmosync.sandbox.graph.uploads import UploadSessions
 from pmosync.sandbox.http import Faults, LoopbackServer, RateLimiter, RequestStats, bearer, shut
+from pmosync.sandbox.http.controls import SandboxControls
 from pmosync.sandbox.tenant import SentMail, Tenant
 
 API_PREFIX = "/v1.0"
@@ -55,8 +54,11 @@ class ApiRequest:
     token: str | None
 
 
-class GraphSandbox:
-    """A Microsoft Graph v1.0 emulator serving ``tenant`` at ``base_url`` once started."""
+class GraphSandbox(SandboxControls):
+    """A Microsoft Graph v1.0 emulator serving ``tenant`` at ``base_url`` once started.
+
+    In ``stats()`` a ``$batch`` is one request; its items are counted in ``batch_items`` (and
+    ``batch_items_throttled`` for their 429s)."""
 
     def __init__(
         self,
@@ -104,32 +106,11 @@ class GraphSandbox:
         self._env.downloads.base_url = self._env.uploads.base_url = files_url
         return self
 
-    def stop(self) -> None:
-        """Stop serving and close kept-alive connections so clients fail fast."""
-        self._server.stop()
-
-    def __enter__(self) -> GraphSandbox:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     # -- controls ----------------------------------------------------------------------------
 
     def add_token(self, token: str, roles: set[str] | None = None) -> None:
         """Accept another token; ``roles`` None grants every permission."""
         self._tokens.add(token, roles)
-
-    def revoke(self, token: str) -> None:
-        self._tokens.revoke(token)
-
-    def set_faults(
-        self,
-        error_rate: float | None = None,
-        latency_s: float | None = None,
-        drop_rate: float | None = None,
-    ) -> None:
-        self._faults.set(error_rate, latency_s, drop_rate)
 
     def throttle_next(
         self, n: int, retry_after_s: int = 1, path_contains: str | None = None
@@ -137,19 +118,6 @@ class GraphSandbox:
         """The next ``n`` Graph requests (batch items included; only those whose decoded path
         contains ``path_contains`` when given) get 429 with this Retry-After."""
         self._faults.throttle_next(n, retry_after_s, path_contains)
-
-    def stats(self) -> dict[str, Any]:
-        """Totals, by status and by endpoint; a ``$batch`` is one request, its items are
-        counted in ``batch_items`` (and ``batch_items_throttled`` for their 429s)."""
-        return self._stats.snapshot()
-
-    def reset_stats(self) -> None:
-        self._stats.reset()
-
-    @property
-    def requests(self) -> deque[tuple[str, str, str, int | str]]:
-        """Recent requests as (method, path, query, status), oldest first (bounded)."""
-        return self._stats.requests
 
     @property
     def sent_mail(self) -> list[SentMail]:

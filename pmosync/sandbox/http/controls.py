@@ -1,0 +1,58 @@
+"""The test-facing controls every emulator offers, written once.
+
+An emulator subclass holds ``_server`` (a LoopbackServer), ``_tokens`` (with ``revoke``),
+``_faults`` and ``_stats``, and defines ``start``; this base gives it the context manager, stop,
+token revocation, fault switches and request accounting with identical behaviour.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any, Self
+
+from pmosync.sandbox.http.faults import Faults
+from pmosync.sandbox.http.server import LoopbackServer
+from pmosync.sandbox.http.stats import RequestStats
+
+
+class SandboxControls:
+    _server: LoopbackServer
+    _tokens: Any
+    _faults: Faults
+    _stats: RequestStats
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        """Stop serving and close kept-alive connections so clients fail fast."""
+        self._server.stop()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def revoke(self, token: str) -> None:
+        self._tokens.revoke(token)
+
+    def set_faults(
+        self,
+        error_rate: float | None = None,
+        latency_s: float | None = None,
+        drop_rate: float | None = None,
+    ) -> None:
+        self._faults.set(error_rate, latency_s, drop_rate)
+
+    def stats(self) -> dict[str, Any]:
+        """Totals, by status and by endpoint (and any extra counters the emulator keeps)."""
+        return self._stats.snapshot()
+
+    def reset_stats(self) -> None:
+        self._stats.reset()
+
+    @property
+    def requests(self) -> deque[tuple[str, str, str, int | str]]:
+        """Recent requests as (method, path, query, status), oldest first (bounded)."""
+        return self._stats.requests
