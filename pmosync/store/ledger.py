@@ -22,6 +22,10 @@ RunStatus = Literal["running", "succeeded", "failed", "interrupted", "skipped"]
 _ERROR_LIMIT = 4000
 
 
+_ACTIVE_RUNS: set[str] = set()
+"""Runs this process started and has not finished (whether or not their end was written)."""
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -59,6 +63,7 @@ class Ledger:
                     pid=os.getpid(),
                 )
             )
+        _ACTIVE_RUNS.add(run_id)
         return run_id
 
     def start_stream(self, run_id: str, connector: str, stream: str) -> StreamRun:
@@ -89,6 +94,7 @@ class Ledger:
             )
 
     def finish_run(self, run_id: str, status: RunStatus, error: str | None = None) -> None:
+        _ACTIVE_RUNS.discard(run_id)
         with write_transaction(self._engine) as connection:
             connection.execute(
                 update(runs)
@@ -97,8 +103,12 @@ class Ledger:
             )
 
     def mark_interrupted(self) -> int:
-        """Close the runs of this host whose process died while they were running."""
-        host = socket.gethostname()
+        """Close the runs of this host whose process died while they were running.
+
+        A long-lived process (the daemon) also closes its own runs that are no longer active:
+        a run whose ending could not be written (the database went away) is over all the same.
+        """
+        host, me = socket.gethostname(), os.getpid()
         with write_transaction(self._engine) as connection:
             dead = [
                 run_id
@@ -107,7 +117,9 @@ class Ledger:
                         runs.c.status == "running", runs.c.host == host
                     )
                 )
-                if pid is None or not _pid_alive(pid)
+                if pid is None
+                or (pid == me and run_id not in _ACTIVE_RUNS)
+                or (pid != me and not _pid_alive(pid))
             ]
             if not dead:
                 return 0

@@ -37,6 +37,51 @@ def sync_order(connectors: Mapping[str, object], names: Sequence[str]) -> list[s
     return sorted(names, key=lambda name: isinstance(connectors[name], WORKBOOK_TYPES))
 
 
+def open_mapper(
+    name: str,
+    config: object,
+    *,
+    store: Store | None = None,
+    aliases: Mapping[str, Sequence[str]] = {},
+) -> Mapper:
+    """The mapping of one configured connector, without its connector (no network).
+
+    Workbook mappers resolve rows against what is synced, read from ``store``; without one
+    (a probe) they map nothing."""
+    if isinstance(config, AsanaConnector):
+        from pmosync.mapping.asana import AsanaMapper
+
+        return AsanaMapper(name, fields=config.fields, rag_vocabulary=config.rag_vocabulary)
+    if isinstance(config, PlannerConnector):
+        from pmosync.mapping.microsoft import PlannerMapper
+
+        return PlannerMapper(
+            name,
+            group_as_portfolio=config.group_as_portfolio,
+            milestone_category=config.milestone_category,
+        )
+    if isinstance(config, WORKBOOK_TYPES):
+        from pmosync.mapping.directory import Directory
+        from pmosync.mapping.workbooks import WorkbookMapper
+        from pmosync.sync.directory import load_directory
+
+        directory = (
+            Directory()
+            if store is None
+            else load_directory(store, exclude_source=name, aliases=aliases)
+        )
+        return WorkbookMapper(
+            name,
+            config.kind,
+            directory,
+            datetime.now(UTC).date(),
+            default_currency=config.default_currency,
+            columns=config.columns,
+        )
+    kind = getattr(config, "type", type(config).__name__)
+    raise UnsupportedConnector(f"{name}: connectors of type {kind} cannot be synced yet")
+
+
 def open_source(
     name: str,
     config: object,
@@ -48,51 +93,24 @@ def open_source(
 ) -> tuple[Source, Mapper]:
     """The connector and its mapper for one configured connector.
 
-    Workbook connectors need ``store``: their rows are resolved against what is synced; a
-    relative local ``path`` is taken from ``base_dir``, the config file's folder."""
+    A relative local ``path`` is taken from ``base_dir``, the config file's folder."""
+    mapper = open_mapper(name, config, store=store, aliases=aliases)
     if isinstance(config, AsanaConnector):
         from pmosync.connectors.asana.source import AsanaSource
-        from pmosync.mapping.asana import AsanaMapper
 
-        mapper = AsanaMapper(name, fields=config.fields, rag_vocabulary=config.rag_vocabulary)
         return AsanaSource(name, config, policy=policy), mapper
     if isinstance(config, PlannerConnector):
         from pmosync.connectors.microsoft.source import PlannerSource
-        from pmosync.mapping.microsoft import PlannerMapper
 
-        mapper = PlannerMapper(
-            name,
-            group_as_portfolio=config.group_as_portfolio,
-            milestone_category=config.milestone_category,
-        )
         return PlannerSource(name, config, policy=policy), mapper
-    if isinstance(config, WORKBOOK_TYPES):
-        from pmosync.mapping.directory import Directory
-        from pmosync.mapping.workbooks import WorkbookMapper
-        from pmosync.sync.directory import load_directory
+    if isinstance(config, FilesConnector):
+        from pmosync.connectors.files.source import FilesSource
 
-        directory = (
-            Directory()  # a probe maps nothing
-            if store is None
-            else load_directory(store, exclude_source=name, aliases=aliases)
-        )
-        mapper = WorkbookMapper(
-            name,
-            config.kind,
-            directory,
-            datetime.now(UTC).date(),
-            default_currency=config.default_currency,
-            columns=config.columns,
-        )
-        if isinstance(config, FilesConnector):
-            from pmosync.connectors.files.source import FilesSource
+        return FilesSource(name, config, base_dir=base_dir), mapper
+    from pmosync.connectors.microsoft.files import SharePointFilesSource
 
-            return FilesSource(name, config, base_dir=base_dir), mapper
-        from pmosync.connectors.microsoft.files import SharePointFilesSource
-
-        return SharePointFilesSource(name, config, policy=policy), mapper
-    kind = getattr(config, "type", type(config).__name__)
-    raise UnsupportedConnector(f"{name}: connectors of type {kind} cannot be synced yet")
+    assert isinstance(config, SharePointFilesConnector)
+    return SharePointFilesSource(name, config, policy=policy), mapper
 
 
 def probe_source(name: str, config: object, base_dir: Path | None = None) -> list[CheckResult]:

@@ -1,0 +1,109 @@
+"""The ``pmosync`` application and what its commands share: options, exit codes, one-line failures.
+
+The commands live beside this module, one module per group (``setup``, ``syncing``,
+``ledger``, ``data``, ``daemon``, ``sandbox``); ``pmosync.cli`` imports them all.
+
+Exit codes: 0 success, 1 a job failed (including a store that cannot be reached), 2 a usage or
+configuration error. A problem the user can fix prints one line per problem on stderr, starting
+with where it is; tracebacks are reserved for bugs.
+
+Everything beyond typer is imported inside the command that needs it, so ``pmosync --help``
+starts in a fraction of a second and never loads SQLAlchemy, the SDKs or matplotlib.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+from pmosync import __version__
+
+if TYPE_CHECKING:
+    from pmosync.config import PmosyncConfig
+    from pmosync.store import Store
+    from pmosync.store.store import SchemaMode
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+app = typer.Typer(
+    name="pmosync",
+    help="Collect project data from Asana, Microsoft Planner and timesheet workbooks into one "
+    "store, and report portfolio status to the PMO.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+config_app = typer.Typer(help="Work with the YAML configuration.", no_args_is_help=True)
+db_app = typer.Typer(help="Manage the store's database.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+app.add_typer(db_app, name="db")
+
+ConfigOption = Annotated[
+    Path,
+    typer.Option(
+        "--config",
+        "-c",
+        envvar="PMOSYNC_CONFIG",
+        help="The YAML configuration file.",
+        show_default=True,
+    ),
+]
+StoreOption = Annotated[
+    str | None,
+    typer.Option("--store", help="A store URL; overrides the config file's `store`."),
+]
+DEFAULT_CONFIG = Path("pmosync.yaml")
+
+
+def fail(lines: list[str] | str, code: int) -> NoReturn:
+    for line in [lines] if isinstance(lines, str) else lines:
+        typer.echo(line, err=True)
+    raise typer.Exit(code)
+
+
+def load_config_or_exit(path: Path) -> PmosyncConfig:
+    from pmosync.config import ConfigError, load_config
+
+    try:
+        return load_config(path)
+    except ConfigError as error:
+        fail(error.problems, EXIT_USAGE)
+
+
+def open_store(config_path: Path, store_url: str | None, schema: SchemaMode) -> Store:
+    """Open the store named by ``--store``, else by the config file."""
+    if store_url is None:
+        config = load_config_or_exit(config_path)
+        return open_url(config.store, config.config_path.parent, schema)
+    return open_url(store_url, None, schema)
+
+
+def open_url(store_url: str, base_dir: Path | None, schema: SchemaMode) -> Store:
+    """Open a store URL (a relative SQLite path lives in ``base_dir``), failing in one line."""
+    from pmosync.store import Store, StoreError, StoreUrlError
+
+    try:
+        return Store.open(store_url, base_dir=base_dir, schema=schema)
+    except StoreUrlError as error:
+        fail(str(error), EXIT_USAGE)
+    except StoreError as error:
+        fail(str(error), EXIT_FAILED)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"pmosync {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """pmosync: one consolidated, trustworthy picture of every project, in every tool."""

@@ -1,0 +1,94 @@
+"""Commands that set pmosync up: ``check``, ``config schema``, ``db upgrade``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pmosync.cli.app import (
+    DEFAULT_CONFIG,
+    EXIT_FAILED,
+    EXIT_USAGE,
+    ConfigOption,
+    StoreOption,
+    app,
+    config_app,
+    db_app,
+    fail,
+    load_config_or_exit,
+    open_store,
+)
+
+if TYPE_CHECKING:
+    from pmosync.config import PmosyncConfig
+
+
+@app.command()
+def check(
+    config: ConfigOption = DEFAULT_CONFIG,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Only validate the file; contact no service.")
+    ] = False,
+) -> None:
+    """Validate a configuration file, say what it configures, and test each connector's
+    credentials and permissions with a few small requests."""
+    from pmosync.store import StoreUrlError
+    from pmosync.store.engine import create_store_engine, display_url, parse_store_url
+
+    loaded = load_config_or_exit(config)
+    try:  # the URL and its driver, without connecting: the database may not exist yet
+        create_store_engine(parse_store_url(loaded.store, loaded.config_path.parent)).dispose()
+    except StoreUrlError as error:
+        fail(f"{config}: store: {error}", EXIT_USAGE)
+    connectors = ", ".join(f"{name} ({c.type})" for name, c in loaded.connectors.items())
+    reports = ", ".join(f"{name} ({r.kind})" for name, r in loaded.reports.items())
+    typer.echo(f"{config}: valid")
+    typer.echo(f"  store:      {display_url(loaded.store)}")
+    typer.echo(f"  connectors: {connectors or 'none'}")
+    typer.echo(f"  reports:    {reports or 'none'}")
+    if not offline and not _check_connectors(loaded):
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _check_connectors(config: PmosyncConfig) -> bool:
+    """Probe every connector that can be probed; True when none reported an error."""
+    from pmosync.sync.sources import probe_source
+
+    healthy = True
+    for name, connector in config.connectors.items():
+        results = probe_source(name, connector, config.config_path.parent)
+        for result in results:
+            line = f"  {name}: {result.level}: {result.message}"
+            typer.echo(line, err=result.level == "error")
+        healthy = healthy and all(result.level != "error" for result in results)
+    return healthy
+
+
+@config_app.command("schema")
+def config_schema(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")
+    ] = None,
+) -> None:
+    """Print the JSON Schema of the configuration, for editor autocompletion."""
+    from pmosync.config import config_json_schema
+
+    text = json.dumps(config_json_schema(), indent=2) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {output}", err=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = DEFAULT_CONFIG, store: StoreOption = None) -> None:
+    """Create or upgrade the store's schema in place."""
+    from pmosync.store.migrate import current_revision
+
+    with open_store(config, store, "upgrade") as opened, opened.engine.connect() as connection:
+        revision = current_revision(connection)
+    typer.echo(f"store {opened.display_url} is at schema revision {revision} (current)")
