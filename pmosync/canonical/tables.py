@@ -46,6 +46,14 @@ metadata = MetaData(
 ID_LENGTH = 36
 STORE_ONLY_COLUMNS = ("row_hash", "synced_at")
 
+RESOLVED_COLUMNS: dict[str, frozenset[str]] = {
+    "person_identity": frozenset({"person_id"}),
+}
+"""Columns pmosync derives after a sync, not the source: an identity's ``person_id`` is set by
+identity resolution. A connector's upsert of the record inserts them as it says (empty) but never
+overwrites them, and they stay out of the row hash, so re-syncing an unchanged identity neither
+unlinks it from its person nor counts as an update."""
+
 
 def _unwrap(annotation: object) -> tuple[object, bool]:
     """The annotation without ``| None`` or ``Annotated[...]``, and whether None was allowed."""
