@@ -125,7 +125,7 @@ def main() -> None:
             control(sandbox, "POST", "mutate", {"fraction": 0.01, "seed": 2})
             control(sandbox, "POST", "reset_stats", {})
             started = time.perf_counter()
-            results = run_sync(config, store)
+            results = run_sync(config, store).connectors
             incremental_s = time.perf_counter() - started
             requests_incremental = control(sandbox, "GET", "stats")["total"]
             peak_mb = peak_rss_mb()  # the sync's peak, before the snapshot is loaded to compare

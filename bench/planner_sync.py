@@ -120,13 +120,13 @@ def main() -> None:
             store = Store.open(config.store, base_dir=config_path.parent)
             control(sandbox, "POST", "reset_stats", {})
             started = time.perf_counter()
-            full = run_sync(config, store)
+            full = run_sync(config, store).connectors
             full_s = time.perf_counter() - started
             requests_full = control(sandbox, "GET", "stats")["total"]
             touched = control(sandbox, "POST", "mutate", {"fraction": 0.01, "seed": 2})["touched"]
             control(sandbox, "POST", "reset_stats", {})
             started = time.perf_counter()
-            incremental = run_sync(config, store)
+            incremental = run_sync(config, store).connectors
             incremental_s = time.perf_counter() - started
             stats = control(sandbox, "GET", "stats")
             peak_mb = peak_rss_mb()  # the sync's peak, before the snapshot is loaded to compare

@@ -35,7 +35,7 @@ def _sync(tmp_path, sandbox, *, full=False, extra="", store_url=None):
     path, config = write_config(tmp_path, sandbox, extra=extra, store=store_url)
     store = Store.open(config.store, base_dir=path.parent)
     try:
-        results = run_sync(config, store, full=full)
+        results = run_sync(config, store, full=full).connectors
     except BaseException:
         store.close()
         raise
@@ -204,6 +204,22 @@ def test_malformed_tasks_are_quarantined_and_the_run_goes_on(tmp_path, org, sand
         assert len(stored) == len(org.tasks) - 2
         assert _streams(results)["tasks"].counts.quarantined == 2
         assert not results[0].failed
+
+
+def test_a_record_that_maps_again_leaves_the_quarantine(tmp_path, org, sandbox):
+    task = next(t for t in org.tasks.values() if t.project_gid)
+    sandbox.corrupt_task(task.gid, "unknown_custom_field_type")
+    store, _ = _sync(tmp_path, sandbox)
+    store.close()
+    sandbox.repair_task(task.gid)
+    store, results = _sync(tmp_path, sandbox, full=True)
+    with store, store.engine.connect() as connection:
+        entry = connection.execute(
+            select(quarantine).where(quarantine.c.record_key == task.gid)
+        ).one()
+        assert entry.resolved_at is not None and entry.occurrences == 1
+        assert task.gid in live_rows(store, Task)
+    assert not results[0].failed
 
 
 def test_the_ledger_counts_requests_per_stream(tmp_path, org, sandbox):

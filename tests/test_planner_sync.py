@@ -45,7 +45,7 @@ def _sync(tmp_path, sandbox, *, full=False, extra="", store_url=None, groups=Non
     )
     store = Store.open(config.store, base_dir=path.parent)
     try:
-        results = run_sync(config, store, full=full)
+        results = run_sync(config, store, full=full).connectors
     except BaseException:
         store.close()
         raise

@@ -43,7 +43,7 @@ def _sync(tmp_path, sandbox, *, timesheets_extra="", store_url=None):
     path, config = write_config(tmp_path, sandbox, sections, store=store_url)
     store = Store.open(config.store, base_dir=path.parent)
     try:
-        results = run_sync(config, store)
+        results = run_sync(config, store).connectors
     except BaseException:
         store.close()
         raise
@@ -143,7 +143,7 @@ def test_a_site_and_folder_work_like_a_team_and_channel(tmp_path, tenant, sandbo
     )
     path, config = write_config(tmp_path, sandbox, sections)
     with Store.open(config.store, base_dir=path.parent) as store:
-        results = {r.name: r for r in run_sync(config, store)}
+        results = {r.name: r for r in run_sync(config, store).connectors}
         assert not results[TIMESHEETS].failed, results[TIMESHEETS]
         assert stored_entries(store) == timesheet_entries(tenant)
 

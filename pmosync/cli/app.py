@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from pmosync import __version__
+from pmosync.cli.logs import LogFormat
 
 if TYPE_CHECKING:
     from pmosync.config import PmosyncConfig
@@ -54,6 +55,14 @@ ConfigOption = Annotated[
 StoreOption = Annotated[
     str | None,
     typer.Option("--store", help="A store URL; overrides the config file's `store`."),
+]
+LogFormatOption = Annotated[
+    LogFormat,
+    typer.Option(
+        "--log-format",
+        help="text: plain lines (progress bars on a terminal); json: one JSON object per line "
+        "on stderr, for log shippers.",
+    ),
 ]
 DEFAULT_CONFIG = Path("pmosync.yaml")
 

@@ -1,8 +1,15 @@
-"""Commands that sync: ``sync``."""
+"""Commands that sync: ``sync``, and ``run`` (a sync, then the reports that are due)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,11 +18,22 @@ from pmosync.cli.app import (
     EXIT_FAILED,
     EXIT_USAGE,
     ConfigOption,
+    LogFormatOption,
     app,
     fail,
     load_config_or_exit,
     open_url,
 )
+from pmosync.cli.logs import LogFormat
+
+if TYPE_CHECKING:
+    from pmosync.config import PmosyncConfig
+    from pmosync.sync.run import SyncRun
+
+
+FullOption = Annotated[
+    bool, typer.Option("--full", help="Re-read everything instead of what changed.")
+]
 
 
 @app.command()
@@ -24,42 +42,111 @@ def sync(
         list[str] | None, typer.Argument(help="Connectors to sync (default: all).")
     ] = None,
     config: ConfigOption = DEFAULT_CONFIG,
-    full: Annotated[
-        bool, typer.Option("--full", help="Re-read everything instead of what changed.")
-    ] = False,
+    full: FullOption = False,
+    log_format: LogFormatOption = LogFormat.text,
 ) -> None:
-    """Sync the configured connectors into the store."""
-    import logging
+    """Sync the configured connectors into the store, side by side, and say what changed.
+
+    Exits 1 when any connector failed (the others still ran) or the run was stopped."""
+    loaded = load_config_or_exit(config)
+    run = _sync(loaded, config, connectors or (), full, log_format)
+    if run.failed:
+        raise typer.Exit(EXIT_FAILED)
+
+
+@app.command("run")
+def run_once(
+    config: ConfigOption = DEFAULT_CONFIG,
+    full: FullOption = False,
+    log_format: LogFormatOption = LogFormat.text,
+) -> None:
+    """One sync, then every report whose schedule came due since it last ran: for cron,
+    systemd timers and Kubernetes CronJobs instead of the daemon.
+
+    Reports run even when a connector failed (they say how fresh their data is); exits 1 when
+    the sync or a report failed."""
+    from datetime import UTC, datetime
 
     from pmosync.store import StoreError
-    from pmosync.sync.run import run_sync
+    from pmosync.sync.jobs import due_reports, run_report_job
 
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     loaded = load_config_or_exit(config)
-    unknown = [name for name in connectors or () if name not in loaded.connectors]
-    if unknown:
-        known = ", ".join(loaded.connectors) or "none"
-        fail(f"{config}: no connector named {', '.join(unknown)} (configured: {known})",
-              EXIT_USAGE)  # fmt: skip
+    run = _sync(loaded, config, (), full, log_format)
+    failed = run.failed
     store = open_url(loaded.store, loaded.config_path.parent, "create")
     try:
-        results = run_sync(loaded, store, connectors or (), full=full)
+        for name in due_reports(loaded, store, datetime.now(UTC)):
+            outcome = run_report_job(loaded, store, name)
+            typer.echo(f"report {name}: {outcome.status}" + (
+                f" ({outcome.error})" if outcome.error else ""))  # fmt: skip
+            failed = failed or outcome.status == "failed"
     except StoreError as error:
         fail(str(error), EXIT_FAILED)
     finally:
         store.close()
-    for result in results:
-        for warning in result.warnings:
-            typer.echo(f"{result.name}: warning: {warning}", err=True)
-        if result.error:
-            typer.echo(f"{result.name}: failed: {result.error}", err=True)
-        for stream in result.streams:
-            counts = stream.counts
-            line = (
-                f"{result.name}/{stream.name}: {stream.status}, {counts.inserted} new, "
-                f"{counts.updated} updated, {counts.unchanged} unchanged, {counts.deleted} "
-                f"deleted, {counts.quarantined} quarantined, {counts.requests} requests"
-            )
-            typer.echo(line + (f" ({stream.error})" if stream.error else ""))
-    if any(result.failed for result in results):
+    if failed:
         raise typer.Exit(EXIT_FAILED)
+
+
+def _sync(
+    loaded: PmosyncConfig,
+    config: Path,
+    connectors: Sequence[str],
+    full: bool,
+    log_format: LogFormat,
+) -> SyncRun:
+    """The sync both commands run: checked names, logging, progress, signals, the summary."""
+    import time
+
+    from pmosync.cli.logs import configure_logging
+    from pmosync.cli.progress import LiveProgress, LogObserver, report
+    from pmosync.store import StoreError
+    from pmosync.sync.run import run_sync
+
+    unknown = [name for name in connectors if name not in loaded.connectors]
+    if unknown:
+        known = ", ".join(loaded.connectors) or "none"
+        fail(f"{config}: no connector named {', '.join(unknown)} (configured: {known})",
+             EXIT_USAGE)  # fmt: skip
+    live = log_format == "text" and sys.stderr.isatty()
+    configure_logging(log_format, quiet_info=live)
+    store = open_url(loaded.store, loaded.config_path.parent, "create")
+    started = time.monotonic()
+    try:
+        with _stop_on_signals() as stop:
+            if live:
+                with LiveProgress() as progress:
+                    run = run_sync(loaded, store, connectors, full=full, stop=stop,
+                                   observer=progress)  # fmt: skip
+            else:
+                run = run_sync(loaded, store, connectors, full=full, stop=stop,
+                               observer=LogObserver())  # fmt: skip
+    except StoreError as error:
+        fail(str(error), EXIT_FAILED)
+    finally:
+        store.close()
+    report(run, started, json_logs=log_format == "json")
+    return run
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[threading.Event]:
+    """SIGTERM (a service manager, a CronJob's deadline) or a first Ctrl-C asks the run to
+    stop after the pages in flight commit; a second Ctrl-C stops at once."""
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: object) -> None:
+        if signum == signal.SIGINT and stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        logging.getLogger("pmosync.sync").warning(
+            "stopping after the pages in flight (%s); Ctrl-C again to stop at once",
+            signal.Signals(signum).name,
+        )
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

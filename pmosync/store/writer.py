@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Table, and_, select, update
+from sqlalchemy import Connection, Insert, Table, and_, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from pmosync.canonical.tables import ENTITY_TABLES
+from pmosync.canonical.tables import ENTITY_TABLES, RESOLVED_COLUMNS
 from pmosync.canonical.types import Record
 from pmosync.store.schema import checkpoints, quarantine, run_streams
 
@@ -69,9 +69,10 @@ def _insert(dialect: str, table: Table) -> Insert:
 
 @cache
 def _upsert_statement(dialect: str, table: Table) -> Insert:
-    """INSERT ... ON CONFLICT (source, source_id) DO UPDATE, built once per table."""
+    """INSERT ... ON CONFLICT (source, source_id) DO UPDATE, built once per table; the
+    table's resolved columns are inserted but never updated (pmosync, not the source, owns them)."""
     stmt = _insert(dialect, table)
-    keys = {"id", "source", "source_id"}
+    keys = {"id", "source", "source_id", *RESOLVED_COLUMNS.get(table.name, ())}
     return stmt.on_conflict_do_update(
         index_elements=["source", "source_id"],
         set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys},
@@ -108,10 +109,13 @@ class Writer:
 
     def _upsert_one_type(self, table: Table, keyed: dict[tuple[str, str], Record]) -> WriteCounts:
         stored = self._stored_hashes(table, keyed.keys())
+        resolved = RESOLVED_COLUMNS.get(table.name, frozenset())
         rows, counts = [], WriteCounts()
         for key, record in keyed.items():
             row = record.model_dump()
-            row_hash = _row_hash(row.values())
+            # A resolved column hashes as empty, whatever the record says, so the digest is the
+            # one stored before the column was resolved and a re-sync finds the row unchanged.
+            row_hash = _row_hash(None if name in resolved else v for name, v in row.items())
             previous = stored.get(key, False)
             if previous == row_hash:
                 counts.unchanged += 1
@@ -144,6 +148,32 @@ class Writer:
                 for source_id, row_hash in self._connection.execute(query):
                     found[(source, source_id)] = row_hash
         return found
+
+    def set_resolved(
+        self, model: type[Record], column: str, values: Mapping[str, str | None]
+    ) -> int:
+        """Set a resolved column (see ``RESOLVED_COLUMNS``) by canonical id, ``{id: value}``;
+        the caller passes only rows whose value changes. Returns how many rows were set.
+
+        The content hash and ``synced_at`` stay: the source's record did not change."""
+        table = ENTITY_TABLES[model]
+        if column not in RESOLVED_COLUMNS.get(table.name, ()):
+            raise ValueError(f"{table.name}.{column} is not a resolved column")
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values({column: bindparam("row_value")})
+        )
+        items = [{"row_id": key, "row_value": value} for key, value in values.items()]
+        for chunk in _chunks(items):
+            self._connection.execute(statement, list(chunk))
+        return len(items)
+
+    @property
+    def connection(self) -> Connection:
+        """The transaction's connection, for a reader that must see what it is about to write
+        (identity resolution reads the identities and links them in one transaction)."""
+        return self._connection
 
     def soft_delete(
         self,
@@ -216,9 +246,7 @@ class Writer:
         """
         source, stream = self._stream_names(source, stream)
         text = _payload_text(payload)
-        if not record_key or len(record_key) > _KEY_LIMIT:
-            basis = record_key or text
-            record_key = "sha256:" + hashlib.sha256(basis.encode()).hexdigest()
+        record_key = _quarantine_key(record_key) if record_key else _digest(text)
         stmt = _insert(self._connection.dialect.name, quarantine).values(
             source=source,
             stream=stream,
@@ -272,6 +300,25 @@ class Writer:
             )
         return len(fixed)
 
+    def resolve_quarantined(self, record_keys: Iterable[str], *, stream: str) -> int:
+        """Mark resolved the open quarantine entries of these records: they mapped this time
+        (a fix upstream or in the config), so the quarantine no longer holds news."""
+        source, stream = self._stream_names(None, stream)
+        keys = [_quarantine_key(key) for key in record_keys if key]
+        resolved = 0
+        for chunk in _chunks(keys):
+            resolved += self._connection.execute(
+                quarantine.update()
+                .where(
+                    quarantine.c.source == source,
+                    quarantine.c.stream == stream,
+                    quarantine.c.resolved_at.is_(None),
+                    quarantine.c.record_key.in_(chunk),
+                )
+                .values(resolved_at=self.now)
+            ).rowcount
+        return resolved
+
     def save_checkpoint(
         self, state: Mapping[str, Any], *, connector: str | None = None, stream: str | None = None
     ) -> None:
@@ -320,6 +367,15 @@ class Writer:
             )
             .values(increments)
         )
+
+
+def _quarantine_key(key: str) -> str:
+    """A record's key as the quarantine stores it: a key too long for the column is hashed."""
+    return _digest(key) if len(key) > _KEY_LIMIT else key
+
+
+def _digest(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 def _payload_text(payload: Any) -> str:

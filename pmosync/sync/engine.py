@@ -14,10 +14,11 @@ import logging
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from threading import Event
 from typing import Any, Literal, Protocol
 
 from pmosync.canonical.types import ENTITIES, Record
-from pmosync.connectors.base import Page, Reconcile, Source
+from pmosync.connectors.base import Page, Reconcile, Source, Stream
 from pmosync.connectors.errors import ConnectorError, PaymentRequired
 from pmosync.mapping.result import Mapped, MappingError, Tombstone
 from pmosync.mapping.scope import ReconcileScope
@@ -26,7 +27,23 @@ from pmosync.store.writer import StreamRun, WriteCounts, Writer
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["succeeded", "failed", "skipped"]
+Outcome = Literal["succeeded", "failed", "skipped", "interrupted"]
+
+STOPPED = "stopped before the stream finished: shutdown requested (the next run resumes here)"
+
+
+class SyncObserver(Protocol):
+    """Told what the engine does, as it does it: the progress display, the daemon's logs.
+
+    Called from the connector's worker thread; implementations must be thread-safe."""
+
+    def stream_started(self, connector: str, stream: str) -> None: ...
+
+    def page_written(self, connector: str, stream: str, records: int, counts: WriteCounts) -> None:
+        """A page of ``records`` raw records was committed; ``counts`` is what it changed."""
+        ...
+
+    def stream_finished(self, connector: str, result: StreamResult) -> None: ...
 
 
 class Mapper(Protocol):
@@ -77,6 +94,8 @@ def write_page(writer: Writer, source: str, mapper: Mapper, page: Page) -> None:
             continue
         records += mapped.records
         tombstones += mapped.tombstones
+    mapped_keys = {mapper.record_key(raw) for raw in page.records} - refused
+    writer.resolve_quarantined(mapped_keys, stream=page.kind)  # fixed upstream or by config
     writer.upsert(records)
     by_entity: dict[str, list[str]] = defaultdict(list)
     for tombstone in tombstones:
@@ -128,34 +147,60 @@ def retire(
 
 
 def sync_source(
-    store: Store, run_id: str, source: Source, mapper: Mapper, *, full: bool = False
+    store: Store,
+    run_id: str,
+    source: Source,
+    mapper: Mapper,
+    *,
+    full: bool = False,
+    stop: Event | None = None,
+    observer: SyncObserver | None = None,
 ) -> ConnectorResult:
-    """Run every stream of ``source`` in order; never raises for a source's own failures."""
+    """Run every stream of ``source`` in order; never raises for a source's own failures.
+
+    ``stop`` is looked at between pages: once set, the page in flight is committed, the
+    stream is recorded as interrupted and no further stream starts."""
     result = ConnectorResult(source.name)
     for stream in source.streams():
-        if result.error is not None:
+        if result.error is not None or (stop is not None and stop.is_set()):
             break
         stream_run = store.ledger.start_stream(run_id, source.name, stream.name)
-        outcome, stop = _run_stream(store, stream_run, stream, source.name, mapper, full)
+        if observer is not None:
+            observer.stream_started(source.name, stream.name)
+        outcome, fatal = _run_stream(store, stream_run, stream, mapper, full, stop, observer)
         result.streams.append(outcome)
         store.ledger.finish_stream(stream_run, outcome.status, outcome.error)
-        if stop:
+        if observer is not None:
+            observer.stream_finished(source.name, outcome)
+        if fatal:
             result.error = outcome.error
     result.warnings = source.warnings()
     return result
 
 
 def _run_stream(
-    store: Store, stream_run: StreamRun, stream: Any, source: str, mapper: Mapper, full: bool
+    store: Store,
+    stream_run: StreamRun,
+    stream: Stream,
+    mapper: Mapper,
+    full: bool,
+    stop: Event | None,
+    observer: SyncObserver | None,
 ) -> tuple[StreamResult, bool]:
     """Run one stream; also says whether the connector must stop (nothing else can work)."""
+    source = stream_run.connector
     outcome = StreamResult(stream.name, "succeeded")
-    state = store.checkpoint(source, stream.name)
+    pages = stream.pages(store.checkpoint(source, stream.name), full=full)
     try:
-        for page in stream.pages(state, full=full):
+        for page in pages:
             with store.writer(stream_run) as writer:
                 write_page(writer, source, mapper, page)
-                outcome.counts.add(writer.counts)
+            outcome.counts.add(writer.counts)
+            if observer is not None:
+                observer.page_written(source, stream.name, len(page.records), writer.counts)
+            if stop is not None and stop.is_set():
+                outcome.status, outcome.error = "interrupted", STOPPED
+                break
     except PaymentRequired as error:
         outcome.status, outcome.error = "skipped", str(error)
         log.info("%s: stream %s skipped: %s", source, stream.name, error)
@@ -163,4 +208,8 @@ def _run_stream(
         outcome.status, outcome.error = "failed", str(error)
         log.info("%s: stream %s failed: %s", source, stream.name, error)
         return outcome, error.fatal_for_connector
+    finally:
+        close = getattr(pages, "close", None)
+        if close is not None:
+            close()  # a generator left mid-way releases its connections now, not at GC
     return outcome, False

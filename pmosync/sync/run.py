@@ -1,13 +1,59 @@
-"""One sync run over the configured connectors, recorded in the run ledger."""
+"""One sync run over the configured connectors, recorded in the run ledger.
+
+Tool connectors (Asana, Planner) run first, side by side up to ``sync.max_parallel_connectors``:
+they share nothing but the store, whose transactions keep their pages apart. Workbook connectors
+run after them, because their rows name the projects, tasks and people the tools just synced.
+Identity resolution then ties every tool's identities to one person per human.
+
+A connector's own failure never stops the others. The store failing (unreachable, full,
+read-only) stops everything: nothing more could be written, so the run ends failed and
+``StoreError`` says why in one line.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Literal
 
 from pmosync.config import PmosyncConfig
-from pmosync.store import Store
-from pmosync.sync.engine import ConnectorResult, sync_source
-from pmosync.sync.sources import UnsupportedConnector, open_source, sync_order
+from pmosync.connectors.errors import ConnectorError
+from pmosync.store import Store, StoreError
+from pmosync.sync.engine import STOPPED, ConnectorResult, SyncObserver, sync_source
+from pmosync.sync.sources import WORKBOOK_TYPES, UnsupportedConnector, open_source, sync_order
+
+log = logging.getLogger(__name__)
+
+RunOutcome = Literal["succeeded", "failed", "interrupted"]
+
+
+@dataclass
+class SyncRun:
+    """What one ``run_sync`` did: its ledger row and each connector's result."""
+
+    run_id: str
+    status: RunOutcome
+    connectors: list[ConnectorResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.status != "succeeded"
+
+
+class _Halt:
+    """Stop signal of a run: the caller's (shutdown requested) or the run's own (store gone)."""
+
+    def __init__(self, requested: threading.Event | None) -> None:
+        self.requested = requested
+        self.store_failed = threading.Event()
+
+    def is_set(self) -> bool:
+        return self.store_failed.is_set() or (
+            self.requested is not None and self.requested.is_set()
+        )
 
 
 def run_sync(
@@ -16,36 +62,112 @@ def run_sync(
     names: Sequence[str] = (),
     *,
     full: bool = False,
-) -> list[ConnectorResult]:
-    """Sync the named connectors (all when none are named), one after the other.
+    stop: threading.Event | None = None,
+    observer: SyncObserver | None = None,
+) -> SyncRun:
+    """Sync the named connectors (all when none are named) and resolve people.
 
     Runs left ``running`` by a process that died are marked interrupted first, so the ledger
-    never shows a ghost run.
+    never shows a ghost run. Setting ``stop`` ends the run after the pages in flight commit.
     """
     store.ledger.mark_interrupted()
-    run_id = store.ledger.start_run("sync")
-    results: list[ConnectorResult] = []
+    run = SyncRun(store.ledger.start_run("sync"), "succeeded")
+    halt = _Halt(stop)
+    store_errors: list[StoreError] = []
     try:
-        for name in sync_order(config.connectors, names or list(config.connectors)):
-            try:
-                source, mapper = open_source(
-                    name,
-                    config.connectors[name],
-                    store=store,
-                    aliases=config.people.aliases,
-                    base_dir=config.config_path.parent,
-                )
-            except UnsupportedConnector as error:
-                results.append(ConnectorResult(name, error=str(error)))
-                continue
-            try:
-                results.append(sync_source(store, run_id, source, mapper, full=full))
-            finally:
-                source.close()
-    except BaseException as error:
-        store.ledger.finish_run(run_id, "failed", f"{type(error).__name__}: {error}")
+        ordered = sync_order(config.connectors, names or list(config.connectors))
+        tools = [n for n in ordered if not isinstance(config.connectors[n], WORKBOOK_TYPES)]
+        workbooks = [n for n in ordered if n not in tools]
+        for group in (tools, workbooks):
+            if halt.is_set():
+                break
+            run.connectors += _sync_group(
+                group,
+                lambda name: _sync_one(
+                    config, store, run.run_id, name, full, halt, observer, store_errors
+                ),  # fmt: skip
+                config.sync.max_parallel_connectors,
+            )
+        if store_errors:
+            raise store_errors[0]
+        if not halt.is_set():
+            from pmosync.sync.people import resolve_people
+
+            resolve_people(store, config.people)
+    except StoreError as error:
+        _finish_if_possible(store, run.run_id, "failed", str(error))
         raise
-    failed = [r for r in results if r.failed]
-    summary = "; ".join(f"{r.name}: {r.error or 'a stream failed'}" for r in failed) or None
-    store.ledger.finish_run(run_id, "failed" if failed else "succeeded", summary)
-    return results
+    except BaseException as error:
+        _finish_if_possible(store, run.run_id, "failed", f"{type(error).__name__}: {error}")
+        raise
+    failed = [c for c in run.connectors if c.failed]
+    if halt.is_set():
+        run.status, summary = "interrupted", STOPPED
+    elif failed:
+        run.status = "failed"
+        summary = "; ".join(f"{c.name}: {c.error or 'a stream failed'}" for c in failed)
+    else:
+        summary = None
+    store.ledger.finish_run(run.run_id, run.status, summary)
+    return run
+
+
+def _sync_group(
+    names: list[str], sync_one: Callable[[str], ConnectorResult], parallel: int
+) -> list[ConnectorResult]:
+    """Sync ``names`` side by side, at most ``parallel`` at once; results in ``names`` order."""
+    if len(names) <= 1 or parallel == 1:
+        return [sync_one(name) for name in names]
+    with ThreadPoolExecutor(min(parallel, len(names)), thread_name_prefix="sync") as pool:
+        return list(pool.map(sync_one, names))
+
+
+def _sync_one(
+    config: PmosyncConfig,
+    store: Store,
+    run_id: str,
+    name: str,
+    full: bool,
+    halt: _Halt,
+    observer: SyncObserver | None,
+    store_errors: list[StoreError],
+) -> ConnectorResult:
+    """One connector, start to end; what goes wrong is its result, never an exception."""
+    try:
+        source, mapper = open_source(
+            name,
+            config.connectors[name],
+            store=store,
+            aliases=config.people.aliases,
+            base_dir=config.config_path.parent,
+        )
+    except (UnsupportedConnector, ConnectorError) as error:
+        return ConnectorResult(name, error=str(error))
+    except StoreError as error:
+        return _store_failed(name, error, halt, store_errors)
+    try:
+        return sync_source(store, run_id, source, mapper, full=full, stop=halt, observer=observer)
+    except StoreError as error:
+        return _store_failed(name, error, halt, store_errors)
+    except Exception as error:  # a bug: say so with the traceback, let the others finish
+        log.exception("%s: internal error", name)
+        return ConnectorResult(name, error=f"internal error (a bug): {type(error).__name__}")
+    finally:
+        source.close()
+
+
+def _store_failed(
+    name: str, error: StoreError, halt: _Halt, store_errors: list[StoreError]
+) -> ConnectorResult:
+    store_errors.append(error)
+    halt.store_failed.set()  # every other connector stops after its page in flight
+    return ConnectorResult(name, error=str(error))
+
+
+def _finish_if_possible(store: Store, run_id: str, status: RunOutcome, error: str) -> None:
+    """Close the ledger row; if the store cannot take even that, the next run marks it
+    interrupted (``Ledger.mark_interrupted``)."""
+    try:
+        store.ledger.finish_run(run_id, status, error)
+    except Exception:  # noqa: BLE001 - the store is what failed; its error is already raised
+        log.debug("could not record the end of run %s", run_id, exc_info=True)

@@ -107,6 +107,12 @@ class AsanaSandbox(SandboxControls):
         with self.org.lock:
             (self._env.missing_gid if kind == "missing_gid" else self._mystery).add(gid)
 
+    def repair_task(self, gid: str) -> None:
+        """Serve a task corrupted by ``corrupt_task`` well-formed again."""
+        with self.org.lock:
+            self._env.missing_gid.discard(gid)
+            self._mystery.discard(gid)
+
     def expire_offsets(self) -> None:
         self._env.offsets.expire_all()
 
