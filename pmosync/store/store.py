@@ -16,6 +16,7 @@ from sqlalchemy import Engine, exc, select
 from pmosync.canonical.types import Record
 from pmosync.store import migrate
 from pmosync.store.engine import (
+    DatabaseFault,
     create_store_engine,
     describe_db_error,
     display_url,
@@ -60,7 +61,7 @@ class Store:
                 migrate.upgrade(engine)
             else:
                 migrate.ensure_current(engine, display, create=schema == "create")
-        except (exc.DBAPIError, exc.ArgumentError, OSError) as error:
+        except (DatabaseFault, exc.DBAPIError, exc.ArgumentError, OSError) as error:
             engine.dispose()
             raise StoreError(describe_db_error(parsed, error)) from None
         except StoreError:
@@ -82,19 +83,13 @@ class Store:
         """One transaction: what is written through the writer commits together, or not at all.
 
         Bound to a ``StreamRun``, the writer also advances that stream's ledger counters and
-        names the connector and stream for checkpoints and quarantine.
+        names the connector and stream for checkpoints and quarantine. A database that fails
+        (full, read-only, gone) raises ``StoreError`` in one line (see ``engine``).
         """
-        try:
-            with write_transaction(self.engine) as connection:
-                writer = Writer(connection, stream)
-                yield writer
-                writer.flush_ledger()
-        except exc.OperationalError as error:
-            raise StoreError(
-                describe_db_error(self.engine.url, error).replace(
-                    "cannot be opened", "could not be written"
-                )
-            ) from error
+        with write_transaction(self.engine) as connection:
+            writer = Writer(connection, stream)
+            yield writer
+            writer.flush_ledger()
 
     def upsert(self, records: Iterable[Record]) -> WriteCounts:
         """Upsert one batch in its own transaction (a shorthand for ``writer().upsert``)."""
