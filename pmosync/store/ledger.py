@@ -15,7 +15,7 @@ from typing import Any, Literal
 from sqlalchemy import Engine, func, select, update
 
 from pmosync.store.engine import write_transaction
-from pmosync.store.schema import run_streams, runs
+from pmosync.store.schema import RUN_STREAM_COUNTERS, run_streams, runs
 from pmosync.store.writer import StreamRun
 
 RunStatus = Literal["running", "succeeded", "failed", "interrupted", "skipped"]
@@ -161,7 +161,35 @@ class Ledger:
         with self._engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
 
-    def recent_runs(self, limit: int = 20) -> list[dict[str, Any]]:
+    def recent_runs(self, limit: int = 20, kind: str | None = None) -> list[dict[str, Any]]:
+        """The newest runs first, each with its streams' counters summed (``pmosync runs``).
+
+        A run that touched no stream (a report, a run that failed before its first connector)
+        has zeros, not NULLs.
+        """
+        totals = (
+            select(
+                run_streams.c.run_id,
+                *(
+                    func.coalesce(func.sum(run_streams.c[name]), 0).label(name)
+                    for name in RUN_STREAM_COUNTERS
+                ),
+                func.count().label("streams"),
+            )
+            .group_by(run_streams.c.run_id)
+            .subquery()
+        )
+        query = (
+            select(
+                runs,
+                *(func.coalesce(totals.c[name], 0).label(name) for name in RUN_STREAM_COUNTERS),
+                func.coalesce(totals.c.streams, 0).label("streams"),
+            )
+            .outerjoin(totals, totals.c.run_id == runs.c.id)
+            .order_by(runs.c.started_at.desc(), runs.c.id)
+            .limit(limit)
+        )
+        if kind is not None:
+            query = query.where(runs.c.kind == kind)
         with self._engine.connect() as connection:
-            query = select(runs).order_by(runs.c.started_at.desc()).limit(limit)
             return [dict(row._mapping) for row in connection.execute(query)]
