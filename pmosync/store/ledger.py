@@ -12,7 +12,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Connection, Engine, func, select, update
 
 from pmosync.store.engine import write_transaction
 from pmosync.store.schema import RUN_STREAM_COUNTERS, run_streams, runs
@@ -50,13 +50,15 @@ class Ledger:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def start_run(self, kind: str = "sync") -> str:
+    def start_run(self, kind: str = "sync", job: str | None = None) -> str:
+        """Open a run of ``kind``; ``job`` names what ran (a report's name; default the kind)."""
         run_id = str(uuid.uuid4())
         with write_transaction(self._engine) as connection:
             connection.execute(
                 runs.insert().values(
                     id=run_id,
                     kind=kind,
+                    job=job or kind,
                     started_at=_now(),
                     status="running",
                     host=socket.gethostname(),
@@ -121,20 +123,21 @@ class Ledger:
                 or (pid == me and run_id not in _ACTIVE_RUNS)
                 or (pid != me and not _pid_alive(pid))
             ]
-            if not dead:
-                return 0
-            now = _now()
-            reason = "the process ended before the run finished"
-            connection.execute(
-                update(runs)
-                .where(runs.c.id.in_(dead))
-                .values(status="interrupted", ended_at=now, error=reason)
+            _interrupt(connection, dead, "the process ended before the run finished")
+        return len(dead)
+
+    def mark_interrupted_of(self, host: str, pid: int, reason: str) -> int:
+        """Close the runs a given process left running, on any host: the daemon taking over
+        from one whose lease ran out cannot ask another machine whether that process lives."""
+        with write_transaction(self._engine) as connection:
+            dead = list(
+                connection.scalars(
+                    select(runs.c.id).where(
+                        runs.c.status == "running", runs.c.host == host, runs.c.pid == pid
+                    )
+                )
             )
-            connection.execute(
-                update(run_streams)
-                .where(run_streams.c.run_id.in_(dead), run_streams.c.status == "running")
-                .values(status="interrupted", ended_at=now, error=reason)
-            )
+            _interrupt(connection, dead, reason)
         return len(dead)
 
     def latest_streams(self) -> list[dict[str, Any]]:
@@ -193,3 +196,20 @@ class Ledger:
             query = query.where(runs.c.kind == kind)
         with self._engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def _interrupt(connection: Connection, run_ids: list[str], reason: str) -> None:
+    """Mark these runs, and their streams still running, interrupted for ``reason``."""
+    if not run_ids:
+        return
+    now = _now()
+    connection.execute(
+        update(runs)
+        .where(runs.c.id.in_(run_ids))
+        .values(status="interrupted", ended_at=now, error=reason)
+    )
+    connection.execute(
+        update(run_streams)
+        .where(run_streams.c.run_id.in_(run_ids), run_streams.c.status == "running")
+        .values(status="interrupted", ended_at=now, error=reason)
+    )

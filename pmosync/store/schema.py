@@ -1,4 +1,5 @@
-"""The store's own tables, beside the canonical ones: checkpoints, the run ledger, quarantine.
+"""The store's own tables, beside the canonical ones: checkpoints, the run ledger, quarantine,
+and the daemon's lease and claimed ticks.
 
 ``metadata`` here is the whole database: the canonical entity tables plus these. Alembic's
 migrations create exactly this, and a test holds the two together.
@@ -11,7 +12,16 @@ from sqlalchemy import Column, Index, Integer, String, Table, Text, UniqueConstr
 from pmosync.canonical.columns import JsonDocument, UtcDateTime
 from pmosync.canonical.tables import ENTITY_TABLES, metadata
 
-__all__ = ["ENTITY_TABLES", "checkpoints", "metadata", "quarantine", "run_streams", "runs"]
+__all__ = [
+    "ENTITY_TABLES",
+    "checkpoints",
+    "daemon_lease",
+    "daemon_ticks",
+    "metadata",
+    "quarantine",
+    "run_streams",
+    "runs",
+]
 
 checkpoints = Table(
     "checkpoints",
@@ -34,7 +44,9 @@ runs = Table(
     Column("error", Text(), nullable=True),
     Column("host", String(255), nullable=True),
     Column("pid", Integer(), nullable=True),
+    Column("job", String(64), nullable=True),  # "sync", or the report's name
     Index(None, "started_at"),
+    Index(None, "kind", "job", "started_at"),
     comment="One row per sync or report run.",
 )
 
@@ -71,4 +83,25 @@ quarantine = Table(
     Column("resolved_at", UtcDateTime(), nullable=True),
     UniqueConstraint("source", "stream", "record_key"),
     comment="Records that failed mapping or validation, kept verbatim with the reason.",
+)
+
+daemon_lease = Table(
+    "daemon_lease",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(255), nullable=False),
+    Column("acquired_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    comment="Which daemon schedules jobs on this store, until when; one row per lease name.",
+)
+
+daemon_ticks = Table(
+    "daemon_ticks",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("job", String(64), primary_key=True),
+    Column("scheduled_at", UtcDateTime(), primary_key=True),
+    Column("claimed_by", String(255), nullable=False),
+    Column("claimed_at", UtcDateTime(), nullable=False),
+    comment="Scheduled ticks a daemon claimed before running them: each tick runs once.",
 )

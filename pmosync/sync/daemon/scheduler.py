@@ -1,0 +1,121 @@
+"""APScheduler wiring: one job per schedule in the YAML, fired by croniter's reading of it.
+
+Jobs exist only while this daemon holds the lease: a standby's scheduler runs with none. Every
+job has ``max_instances=1`` (a slow sync is never run twice at once), ``coalesce=True`` (ticks
+missed while it ran, or while the process was stopped, become one run) and a misfire grace
+(a tick more than that late is not run at all: the next one will be).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from typing import Literal
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+
+from pmosync.config import PmosyncConfig
+from pmosync.sync.daemon.cron import latest_tick, next_tick
+
+JobKind = Literal["sync", "report"]
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A scheduled job: the sync, or one report, and its cron expression."""
+
+    kind: JobKind
+    name: str
+    """``sync`` for the sync, else the report's name (the ledger's ``runs.job``)."""
+    schedule: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.kind}:{self.name}"
+
+    @property
+    def label(self) -> str:
+        return "sync" if self.kind == "sync" else f"report {self.name}"
+
+
+def job_specs(config: PmosyncConfig) -> list[JobSpec]:
+    """The jobs a config schedules: the sync (if it has a schedule), then each report."""
+    specs = [JobSpec("sync", "sync", config.sync.schedule)] if config.sync.schedule else []
+    specs += [
+        JobSpec("report", name, report.schedule)
+        for name, report in config.reports.items()
+        if report.schedule
+    ]
+    return specs
+
+
+class CronSchedule(BaseTrigger):
+    """An APScheduler trigger that fires on the ticks ``pmosync.sync.daemon.cron`` computes."""
+
+    __slots__ = ("expression", "zone")
+
+    def __init__(self, expression: str, zone: tzinfo) -> None:
+        self.expression = expression
+        self.zone = zone
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        if previous_fire_time is None:  # the first tick at or after now
+            return next_tick(self.expression, now - timedelta(microseconds=1), self.zone)
+        return next_tick(self.expression, previous_fire_time, self.zone)
+
+    def __str__(self) -> str:
+        return f"cron[{self.expression}]"
+
+
+class JobScheduler:
+    """A background scheduler whose jobs all call ``fire(spec)``."""
+
+    def __init__(self, fire: Callable[[JobSpec], None], zone: tzinfo, grace_s: float) -> None:
+        self._fire = fire
+        self.zone = zone
+        self.grace_s = grace_s
+        self._scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(4)},
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": int(grace_s),
+            },
+            timezone=zone,
+        )
+
+    def start(self) -> None:
+        self._scheduler.start()
+
+    def set_jobs(self, specs: list[JobSpec], *, catch_up: bool) -> None:
+        """Replace the jobs with ``specs``.
+
+        ``catch_up`` (on taking the lease) fires at once each job whose latest tick lies within
+        the misfire grace: a tick the previous holder did not live to run runs now (the claim
+        skips it if it did run it).
+        """
+        self.clear()
+        now = datetime.now(self.zone)
+        for spec in specs:
+            trigger = CronSchedule(spec.schedule, self.zone)
+            options = {}
+            if catch_up:
+                missed = now - latest_tick(spec.schedule, now, self.zone)
+                if missed <= timedelta(seconds=self.grace_s):
+                    options["next_run_time"] = now
+            self._scheduler.add_job(
+                self._fire, trigger, args=[spec], id=spec.id, name=spec.label, **options
+            )
+
+    def clear(self) -> None:
+        self._scheduler.remove_all_jobs()
+
+    def shutdown(self) -> None:
+        """Stop firing; wait for the jobs running now to return."""
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=True)

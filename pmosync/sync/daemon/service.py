@@ -1,0 +1,298 @@
+"""The daemon's lifecycle: standby or active, the lease kept, jobs run, reloads, shutdown.
+
+One thread keeps the lease: while standby it tries to take it (as soon as the holder's lease
+runs out), while active it renews it every third of the lease period. The daemon schedules jobs
+only while active, and stops the moment a renewal fails (the lease was lost, the store is
+down): it sets the stop of the run in flight and removes its jobs before anyone else could have
+taken the lease, so two daemons are never active at once. Each job claims its tick in the store
+before running it, so a tick runs once even across a take-over.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import exc
+
+from pmosync.config import ConfigError, PmosyncConfig, load_config
+from pmosync.store import Store, StoreError, StoreUrlError
+from pmosync.store.engine import describe_db_error, parse_store_url
+from pmosync.sync.daemon.cron import latest_tick, local_zone
+from pmosync.sync.daemon.lease import Lease, new_holder_id
+from pmosync.sync.daemon.scheduler import JobScheduler, JobSpec, job_specs
+from pmosync.sync.daemon.ticks import claim_tick
+from pmosync.sync.engine import SyncObserver
+
+log = logging.getLogger("pmosync.daemon")
+
+MIN_GRACE_S = 300
+SAFETY = 0.1
+"""Share of the lease period an active daemon gives up early, as a margin against a standby."""
+
+
+def no_schedules(config: PmosyncConfig) -> str | None:
+    """Why the daemon has nothing to do with ``config``, or None when it has jobs."""
+    if job_specs(config):
+        return None
+    return (
+        f"{config.config_path}: nothing to schedule: set sync.schedule or a report's schedule "
+        "(or run `pmosync run` from cron instead of the daemon)"
+    )
+
+
+def _store_of(config: PmosyncConfig) -> str:
+    """The store a config names, as a comparable text (a relative SQLite path resolved)."""
+    try:
+        return parse_store_url(config.store, config.config_path.parent).render_as_string()
+    except StoreUrlError:
+        return config.store
+
+
+class Daemon:
+    """One daemon process on one store."""
+
+    def __init__(
+        self,
+        config: PmosyncConfig,
+        store: Store,
+        *,
+        lease_seconds: float = 60,
+        observer: SyncObserver | None = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.lease = Lease(store.engine, new_holder_id(), lease_seconds)
+        self.zone = local_zone()
+        self.grace_s = max(MIN_GRACE_S, 2 * lease_seconds)
+        self.observer = observer
+        self._active = False
+        self._lock = threading.RLock()
+        self._run_stop = threading.Event()
+        self._stopping = threading.Event()
+        self._deadline = 0.0
+        """Monotonic time our lease runs out, counted from before the renewal that set it."""
+        self._standby_logged: str | None = None
+        self._scheduler = JobScheduler(self._run_job, self.zone, self.grace_s)
+        self._keeper = threading.Thread(target=self._keep_lease, name="lease", daemon=True)
+        self._watchdog = threading.Thread(target=self._watch, name="lease-watch", daemon=True)
+
+    @property
+    def active(self) -> bool:
+        return self._active
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        jobs = ", ".join(f"{s.label} '{s.schedule}'" for s in job_specs(self.config))
+        log.info(
+            "daemon %s on store %s; jobs: %s; times in %s",
+            self.lease.holder,
+            self.store.display_url,
+            jobs,
+            self.zone,
+        )
+        self._scheduler.start()
+        self._keeper.start()
+        self._watchdog.start()
+
+    def shutdown(self) -> None:
+        """Stop: the run in flight ends after its page, the lease is released for a standby."""
+        log.info("shutting down: finishing the page in flight")
+        self._stopping.set()
+        with self._lock:
+            self._run_stop.set()
+            self._scheduler.clear()
+        self._scheduler.shutdown()
+        self._keeper.join()
+        self._watchdog.join()
+        self._active = False
+        try:
+            if self.lease.release():  # also a lease taken just as the shutdown began
+                log.info("lease released")
+        except (exc.SQLAlchemyError, OSError) as error:
+            log.warning("could not release the lease: %s", self._describe(error))
+        log.info("stopped")
+
+    # --- the lease --------------------------------------------------------------------------
+
+    def _keep_lease(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                pause = self._lease_step()
+            except Exception:  # a bug: never leave an active daemon without its keeper
+                log.exception("lease keeper: internal error (a bug)")
+                self._demote("the lease keeper failed")
+                pause = self.lease.seconds / 3
+            self._stopping.wait(pause)
+
+    def _watch(self) -> None:
+        """Demote when our lease runs out, even while a renewal hangs on a dead connection."""
+        while not self._stopping.wait(self.lease.seconds / 20):
+            if self._active and time.monotonic() > self._deadline:
+                self._demote("the lease ran out before it could be renewed")
+
+    def _held_until(self, started: float) -> float:
+        """Our deadline after a renewal that began at ``started``: a tenth short of the lease,
+        so we stop before the database (whose expiry counts from later) lets another take it."""
+        return started + self.lease.seconds * (1 - SAFETY)
+
+    def _lease_step(self) -> float:
+        """One turn of the lease keeper; returns how long to sleep before the next."""
+        period = self.lease.seconds / 3
+        started = time.monotonic()
+        if self._active:
+            if started > self._deadline:
+                self._demote("the lease ran out before it could be renewed")
+                return 0
+            try:
+                renewed = self.lease.renew()
+            except (exc.SQLAlchemyError, OSError) as error:
+                self._demote(f"cannot renew the lease: {self._describe(error)}")
+                return period
+            if not renewed:
+                self._demote("the lease was taken over by another instance")
+                return 0
+            self._deadline = self._held_until(started)
+            return period
+        try:
+            state = self.lease.acquire()
+        except (exc.SQLAlchemyError, OSError) as error:
+            self._log_standby(f"standby: the store cannot be reached: {self._describe(error)}")
+            return period
+        if state.mine:
+            self._deadline = self._held_until(started)
+            self._promote(state.previous)
+            return period
+        until = state.expires_at.astimezone(self.zone).isoformat(timespec="seconds")
+        self._log_standby(f"standby: lease held by {state.holder} until {until}", state.holder)
+        return min(period, max(0.05, state.seconds_left() + 0.05))
+
+    def _log_standby(self, message: str, key: str | None = None) -> None:
+        """Say it once per holder (or once per kind of trouble), not every poll."""
+        key = key or message
+        if self._standby_logged != key:
+            self._standby_logged = key
+            log.info("%s", message)
+
+    def _promote(self, previous: str | None) -> None:
+        with self._lock:
+            if self._stopping.is_set():
+                return
+            self._active = True
+            self._standby_logged = None
+            self._run_stop = threading.Event()
+            log.info(
+                "active: holding the lease as %s%s",
+                self.lease.holder,
+                f" (taken over from {previous}, whose lease ran out)" if previous else "",
+            )
+        if previous:
+            self._close_runs_of(previous)
+        with self._lock:
+            if self._active:
+                self._scheduler.set_jobs(job_specs(self.config), catch_up=True)
+
+    def _demote(self, reason: str) -> None:
+        with self._lock:
+            if not self._active:
+                return
+            self._active = False
+            self._run_stop.set()
+            self._scheduler.clear()
+        log.warning("standby: %s; scheduling stopped", reason)
+
+    def _close_runs_of(self, previous: str) -> None:
+        """Mark interrupted the runs the previous holder left running: its lease ran out, so it
+        died or stopped scheduling, possibly on another host where ``mark_interrupted`` cannot
+        see whether its process lives."""
+        host, _, rest = previous.partition(":")
+        pid_text = rest.partition(":")[0]
+        if not pid_text.isdigit():
+            return
+        reason = f"the daemon running it ({previous}) stopped renewing its lease"
+        try:
+            closed = self.store.ledger.mark_interrupted_of(host, int(pid_text), reason)
+            if closed:
+                log.info("marked %d run(s) of %s interrupted", closed, previous)
+        except (exc.SQLAlchemyError, OSError) as error:
+            log.warning("could not close the runs of %s: %s", previous, self._describe(error))
+
+    # --- jobs ---------------------------------------------------------------------------
+
+    def _run_job(self, spec: JobSpec) -> None:
+        """Run one tick of a job, if this daemon is the one to run it."""
+        with self._lock:
+            if not self._active:
+                return
+            stop, config = self._run_stop, self.config
+        now = datetime.now(self.zone)
+        tick = latest_tick(spec.schedule, now, self.zone)
+        if stop.is_set():  # demoted or shutting down since the scheduler fired
+            return
+        if now - tick > timedelta(seconds=self.grace_s):
+            late = f"missed by more than {self.grace_s:.0f} s"
+            log.info("%s: tick %s %s, skipped", spec.label, tick.isoformat(), late)
+            return
+        try:
+            claim = claim_tick(self.lease, spec.kind, spec.name, tick)
+        except (exc.SQLAlchemyError, OSError) as error:
+            log.error("%s: cannot claim tick %s: %s", spec.label, tick, self._describe(error))
+            return
+        if claim != "claimed":
+            why = "already run" if claim == "already_run" else "the lease is no longer ours"
+            log.info("%s: tick %s not run: %s", spec.label, tick.isoformat(), why)
+            return
+        log.info("%s: running tick %s", spec.label, tick.isoformat())
+        try:
+            if spec.kind == "sync":
+                from pmosync.sync.run import run_sync
+
+                run = run_sync(config, self.store, stop=stop, observer=self.observer)
+                log.info("sync run %s %s (tick %s)", run.run_id, run.status, tick.isoformat())
+            else:
+                from pmosync.sync.jobs import run_report_job
+
+                outcome = run_report_job(config, self.store, spec.name, tick.date())
+                detail = f": {outcome.error}" if outcome.error else ""
+                log.info("report %s run %s %s%s", spec.name, outcome.run_id, outcome.status, detail)
+        except StoreError as error:
+            log.error("%s: %s", spec.label, error)
+        except Exception:  # a bug: say so with the traceback, and keep the daemon running
+            log.exception("%s: internal error (a bug)", spec.label)
+
+    # --- reload -------------------------------------------------------------------------
+
+    def reload(self, path: Path) -> bool:
+        """Re-read the config file; keep the previous one if the new one is invalid."""
+        try:
+            config = load_config(path)
+            problems = [] if (reason := no_schedules(config)) is None else [reason]
+        except ConfigError as error:
+            problems = list(error.problems)
+        if problems:
+            log.error("config reload failed, keeping the previous config: %s", problems[0])
+            for problem in problems[1:]:
+                log.error("%s", problem)
+            return False
+        if _store_of(config) != _store_of(self.config):
+            log.warning(
+                "the store changed in %s: restart the daemon to use it; still using %s",
+                path,
+                self.store.display_url,
+            )
+        with self._lock:
+            self.config = config
+            if self._active:
+                self._scheduler.set_jobs(job_specs(config), catch_up=False)
+        jobs = ", ".join(f"{s.label} '{s.schedule}'" for s in job_specs(config))
+        log.info("config reloaded from %s; jobs: %s", path, jobs)
+        return True
+
+    def _describe(self, error: BaseException) -> str:
+        return describe_db_error(self.store.engine.url, error).replace(
+            "cannot be opened", "cannot be reached"
+        )
