@@ -257,10 +257,16 @@ BAD_CONFIGS: list[BadConfig] = [
         "(minute hour day-of-month month day-of-week)",
     ),
     _file(
-        "six_field_cron",
-        "sync:\n  schedule: '0 0 7 * * MON'\n",
-        ":2:13: sync.schedule: '0 0 7 * * MON' is not a valid cron expression "
-        "(minute hour day-of-month month day-of-week); it has 6 fields, not 5",
+        "report_name_too_long",
+        "reports:\n  " + "w" * 65 + ":\n    kind: governance\n",
+        ":2:3: reports: report name is 65 characters long; at most 64",
+    ),
+    _file(
+        "seven_field_cron",
+        "sync:\n  schedule: '0 0 7 * * MON 2027'\n",
+        ":2:13: sync.schedule: '0 0 7 * * MON 2027' is not a valid cron expression "
+        "(minute hour day-of-month month day-of-week); it has 7 fields, not 5 (or 6 with seconds "
+        "first)",
     ),
     _file(
         "format_typo",

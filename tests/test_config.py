@@ -410,7 +410,10 @@ def test_json_schema_rejects_what_the_loader_rejects(bad: dict[str, object]) -> 
         ("  0   7 * * 1  ", True),
         ("@daily", False),
         ("0 7 * *", False),
-        ("0 0 7 * * MON", False),
+        ("0 0 7 * * MON", True),  # six fields: seconds first
+        ("*/2 * * * * *", True),
+        ("61 0 7 * * MON", False),  # a 61st second
+        ("0 0 7 * * MON 2027", False),
         ("61 7 * * *", False),
     ],
 )

@@ -24,6 +24,7 @@ CURRENCY_PATTERN = r"^[A-Z]{3}$"
 FOLDER_PLACEHOLDERS = ("year", "month", "day", "week", "date", "report", "kind")
 
 CRON_FIELDS = "minute hour day-of-month month day-of-week"
+CRON_SECONDS_FIELDS = "second " + CRON_FIELDS
 
 
 class ConfigModel(BaseModel):
@@ -46,12 +47,27 @@ def _shown(value: str, what: str = "the value") -> str:
     return show_value(value) or what
 
 
+NAME_LIMIT = 64
+"""Connector and report names are stored in the ledger, the checkpoints and every record's
+``source``: columns of this width."""
+
+
 def check_connector_name(name: str) -> str:
+    if len(name) > NAME_LIMIT:
+        raise ValueError(f"connector name is {len(name)} characters long; at most {NAME_LIMIT}")
     if not re.fullmatch(NAME_PATTERN, name):
         raise ValueError(
             f"connector name {_shown(name, 'this name')} is not allowed: use lower-case letters, "
             "digits, '-' and '_', starting with a letter or digit"
         )
+    return name
+
+
+def check_report_name(name: str) -> str:
+    if len(name) > NAME_LIMIT:
+        raise ValueError(f"report name is {len(name)} characters long; at most {NAME_LIMIT}")
+    if not name.strip():
+        raise ValueError("report name must not be empty")
     return name
 
 
@@ -71,21 +87,25 @@ def check_gid(value: str) -> str:
 
 
 def check_cron(value: str) -> str:
+    """Five fields (the norm), or six with seconds first (Quartz/Spring order) for schedules
+    that tick more than once a minute. The daemon reads them with the same croniter rules."""
     fields = value.split()
     if not fields:
         raise ValueError(f"is empty; expected a cron expression ({CRON_FIELDS})")
-    if len(fields) == 5:
+    if len(fields) in (5, 6):
         from croniter import croniter  # ~45 ms to import; only paid when a schedule is set
 
         try:
-            if croniter.is_valid(" ".join(fields)):
+            if croniter.is_valid(" ".join(fields), second_at_beginning=len(fields) == 6):
                 return " ".join(fields)
         except Exception:  # noqa: BLE001 - croniter raising on odd input means "not valid"
             pass
-        detail = ""
-    else:
-        detail = f"; it has {len(fields)} field{'s' if len(fields) > 1 else ''}, not 5"
-    raise ValueError(f"{_shown(value)} is not a valid cron expression ({CRON_FIELDS}){detail}")
+        order = CRON_FIELDS if len(fields) == 5 else CRON_SECONDS_FIELDS
+        raise ValueError(f"{_shown(value)} is not a valid cron expression ({order})")
+    raise ValueError(
+        f"{_shown(value)} is not a valid cron expression ({CRON_FIELDS}); it has {len(fields)} "
+        f"field{'s' if len(fields) > 1 else ''}, not 5 (or 6 with seconds first)"
+    )
 
 
 def check_http_url(value: str) -> str:
@@ -143,7 +163,14 @@ def _schema(**schema: Any) -> WithJsonSchema:
 
 
 NonEmptyStr = Annotated[str, AfterValidator(check_not_blank), _schema(minLength=1)]
-ConnectorName = Annotated[str, AfterValidator(check_connector_name), _schema(pattern=NAME_PATTERN)]
+ConnectorName = Annotated[
+    str,
+    AfterValidator(check_connector_name),
+    _schema(pattern=NAME_PATTERN, maxLength=NAME_LIMIT),
+]
+ReportName = Annotated[
+    str, AfterValidator(check_report_name), _schema(minLength=1, maxLength=NAME_LIMIT)
+]
 Email = Annotated[str, AfterValidator(check_email), _schema(pattern=EMAIL_PATTERN)]
 Gid = Annotated[
     str,
@@ -153,7 +180,10 @@ Gid = Annotated[
 Cron = Annotated[
     str,
     AfterValidator(check_cron),
-    _schema(examples=["0 7 * * MON", "*/30 * * * *"], description=f"cron: {CRON_FIELDS}"),
+    _schema(
+        examples=["0 7 * * MON", "*/30 * * * *"],
+        description=f"cron: {CRON_FIELDS} (or 6 fields, seconds first)",
+    ),
 ]
 HttpUrl = Annotated[str, AfterValidator(check_http_url), _schema(pattern=r"^https?://")]
 StoreUrl = Annotated[

@@ -13,7 +13,15 @@ from pydantic import Field, PrivateAttr, SecretStr, model_validator
 
 from pmosync.config.connectors import MICROSOFT_TYPES, Connector
 from pmosync.config.errors import Loc, LocatedMessage, LocatedProblems, did_you_mean, short
-from pmosync.config.fields import ConfigModel, ConnectorName, Cron, Email, NonEmptyStr, StoreUrl
+from pmosync.config.fields import (
+    ConfigModel,
+    ConnectorName,
+    Cron,
+    Email,
+    NonEmptyStr,
+    ReportName,
+    StoreUrl,
+)
 from pmosync.config.reports import Report
 
 
@@ -110,7 +118,10 @@ class Sync(ConfigModel):
 
     schedule: Cron | None = Field(
         None,
-        description="When the daemon syncs (cron, 5 fields); none means no scheduled syncs.",
+        description=(
+            "When the daemon syncs (cron: 5 fields, or 6 with seconds first); none means no "
+            "scheduled syncs."
+        ),
     )
     max_parallel_connectors: int = Field(
         2, ge=1, le=16, description="Connectors synced at the same time."
@@ -133,7 +144,9 @@ class PmosyncConfig(ConfigModel):
     )
     people: People = Field(default_factory=People, description="Identity resolution across tools.")
     smtp: Smtp | None = Field(None, description="Mail server for email deliveries with via: smtp.")
-    reports: dict[str, Report] = Field(default_factory=dict, description="Report jobs, by name.")
+    reports: dict[ReportName, Report] = Field(
+        default_factory=dict, description="Report jobs, by name."
+    )
     sync: Sync = Field(default_factory=Sync, description="The sync daemon.")
 
     _config_path: Path | None = PrivateAttr(default=None)

@@ -148,7 +148,11 @@ class Report(ConfigModel):
 
     kind: ReportKind = Field(description="What to compute.")
     schedule: Cron | None = Field(
-        None, description="When the daemon runs it (cron, 5 fields); none means on demand only."
+        None,
+        description=(
+            "When the daemon runs it (cron: 5 fields, or 6 with seconds first); none means on "
+            "demand only."
+        ),
     )
     formats: list[ReportFormat] = Field(
         default_factory=lambda: ["html"], min_length=1, description="Rendered formats."
