@@ -14,7 +14,7 @@ starts in a fraction of a second and never loads SQLAlchemy, the SDKs or matplot
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Literal, NoReturn
 
 import typer
 
@@ -64,6 +64,11 @@ LogFormatOption = Annotated[
         "on stderr, for log shippers.",
     ),
 ]
+TableFormatOption = Annotated[
+    Literal["table", "json"],
+    typer.Option("--format", help="table for people, json for scripts."),
+]
+"""``--format`` of the commands that list things."""
 DEFAULT_CONFIG = Path("pmosync.yaml")
 
 

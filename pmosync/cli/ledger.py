@@ -18,6 +18,7 @@ from pmosync.cli.app import (
     EXIT_FAILED,
     ConfigOption,
     StoreOption,
+    TableFormatOption,
     app,
     fail,
     load_config_or_exit,
@@ -35,11 +36,6 @@ quarantine_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(quarantine_app, name="quarantine")
-
-TableFormat = Annotated[
-    Literal["table", "json"],
-    typer.Option("--format", help="table for people, json for scripts."),
-]
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -94,7 +90,9 @@ def _print_table(table: Table, notes: Sequence[str] = ()) -> None:
 
 @app.command()
 def status(
-    config: ConfigOption = DEFAULT_CONFIG, store: StoreOption = None, format: TableFormat = "table"
+    config: ConfigOption = DEFAULT_CONFIG,
+    store: StoreOption = None,
+    format: TableFormatOption = "table",
 ) -> None:
     """Show the last run of every connector and stream: when, how long, what it did."""
     from rich.table import Table
@@ -159,7 +157,7 @@ def runs(
     kind: Annotated[
         Literal["sync", "report"] | None, typer.Option("--kind", help="Only runs of this kind.")
     ] = None,
-    format: TableFormat = "table",
+    format: TableFormatOption = "table",
 ) -> None:
     """Show the run history, newest first, with what each run's streams did in total."""
     from rich.table import Table
@@ -238,7 +236,7 @@ def quarantine_list(
     store: StoreOption = None,
     source: Annotated[str | None, typer.Option("--source", help="Only this connector.")] = None,
     all: Annotated[bool, typer.Option("--all", help="Include resolved entries.")] = False,
-    format: TableFormat = "table",
+    format: TableFormatOption = "table",
 ) -> None:
     """List quarantined records: which, why, since when, how often seen."""
     from rich.table import Table

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -13,18 +12,12 @@ from pmosync.cli.app import (
     EXIT_FAILED,
     ConfigOption,
     StoreOption,
+    TableFormatOption,
     app,
     fail,
     load_config_or_exit,
     open_url,
 )
-
-
-class PeopleFormat(StrEnum):
-    """``--format``: a table for people, JSON for programs."""
-
-    table = "table"
-    json = "json"
 
 
 @app.command()
@@ -39,9 +32,7 @@ def people(
             "tool knows, so an alias can be added under people.aliases.",
         ),
     ] = False,
-    output: Annotated[
-        PeopleFormat, typer.Option("--format", help="table for people, json for programs.")
-    ] = PeopleFormat.table,
+    output: TableFormatOption = "table",
 ) -> None:
     """Resolve identities into people (aliases from the YAML apply at once), then list them.
 
@@ -80,8 +71,8 @@ def people(
         _show_people(persons, output, summary)
 
 
-def _show_people(persons: list[Any], output: PeopleFormat, summary: str) -> None:
-    if output is PeopleFormat.json:
+def _show_people(persons: list[Any], output: str, summary: str) -> None:
+    if output == "json":
         document = [
             {
                 "id": p.id,
@@ -100,10 +91,8 @@ def _show_people(persons: list[Any], output: PeopleFormat, summary: str) -> None
     _print(table)
 
 
-def _show_unresolved(
-    identities: list[Any], emails: list[Any], output: PeopleFormat, summary: str
-) -> None:
-    if output is PeopleFormat.json:
+def _show_unresolved(identities: list[Any], emails: list[Any], output: str, summary: str) -> None:
+    if output == "json":
         document = {
             "identities": [{**vars(u.identity), "reason": u.reason} for u in identities],
             "workbook_emails": [vars(e) for e in emails],
