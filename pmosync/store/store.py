@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Engine, exc, select
+from sqlalchemy import Engine, exc, select, text
 
 from pmosync.canonical.types import Record
 from pmosync.store import migrate
@@ -29,6 +29,10 @@ from pmosync.store.schema import checkpoints
 from pmosync.store.writer import StreamRun, WriteCounts, Writer
 
 SchemaMode = Literal["create", "require", "upgrade"]
+
+_TAKE_WRITER_TURN = text("SELECT pg_advisory_xact_lock(7370323535)")
+"""A transaction-scoped advisory lock, released at commit or rollback; the number is pmosync's
+own (``pmos`` + ``5``), shared by every pmosync store in the database."""
 
 
 class Store:
@@ -85,8 +89,16 @@ class Store:
         Bound to a ``StreamRun``, the writer also advances that stream's ledger counters and
         names the connector and stream for checkpoints and quarantine. A database that fails
         (full, read-only, gone) raises ``StoreError`` in one line (see ``engine``).
+
+        Writers take turns, on PostgreSQL as on SQLite (whose ``BEGIN IMMEDIATE`` already
+        does): two transactions upserting the same record at once (a manual sync beside the
+        daemon's) would otherwise collide on the second of its two unique keys, which
+        ``ON CONFLICT`` does not arbitrate, or deadlock. Pages are short; fetching, which is
+        where a sync spends its time, stays parallel.
         """
         with write_transaction(self.engine) as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(_TAKE_WRITER_TURN)
             writer = Writer(connection, stream)
             yield writer
             writer.flush_ledger()
