@@ -85,6 +85,30 @@ def _print_table(table: Table, notes: Sequence[str] = ()) -> None:
         console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
+def _ledger_table(title: str, caption: str, leading: tuple[str, ...]) -> Table:
+    """The columns ``status`` and ``runs`` share, after their own ``leading`` ones."""
+    from rich.table import Table
+
+    table = Table(title=title, caption=caption)
+    for column in (*leading, "started (UTC)", "took", "status"):
+        table.add_column(column)
+    for column in ("records", "quarantined", "requests"):
+        table.add_column(column, justify="right")
+    return table
+
+
+def _ledger_cells(row: dict[str, Any]) -> tuple[str, ...]:
+    """A ledger row's cells under ``_ledger_table``'s shared columns."""
+    return (
+        _when(row["started_at"]),
+        _took(_seconds(row["started_at"], row["ended_at"])),
+        row["status"],
+        _records(row),
+        str(row["quarantined"]),
+        str(row["requests"]),
+    )
+
+
 # -- status ---------------------------------------------------------------------------------
 
 
@@ -95,7 +119,6 @@ def status(
     format: TableFormatOption = "table",
 ) -> None:
     """Show the last run of every connector and stream: when, how long, what it did."""
-    from rich.table import Table
 
     with open_store(config, store, "require") as opened:
         latest = opened.ledger.latest_streams()
@@ -105,26 +128,14 @@ def status(
     if not latest:
         typer.echo(f"store {opened.display_url}: no runs yet")
         return
-    table = Table(
-        title=f"Last runs in {opened.display_url}",
-        caption="records: +new ~changed -deleted (unchanged records are not rewritten)",
+    table = _ledger_table(
+        f"Last runs in {opened.display_url}",
+        "records: +new ~changed -deleted (unchanged records are not rewritten)",
+        ("connector", "stream"),
     )
-    for column in ("connector", "stream", "started (UTC)", "took", "status"):
-        table.add_column(column)
-    for column in ("records", "quarantined", "requests"):
-        table.add_column(column, justify="right")
     errors = []
     for row in latest:
-        table.add_row(
-            row["connector"],
-            row["stream"],
-            _when(row["started_at"]),
-            _took(_seconds(row["started_at"], row["ended_at"])),
-            row["status"],
-            _records(row),
-            str(row["quarantined"]),
-            str(row["requests"]),
-        )
+        table.add_row(row["connector"], row["stream"], *_ledger_cells(row))
         if row["error"]:
             errors.append(f"{row['connector']}/{row['stream']}: {row['error']}")
     _print_table(table, errors)
@@ -160,7 +171,6 @@ def runs(
     format: TableFormatOption = "table",
 ) -> None:
     """Show the run history, newest first, with what each run's streams did in total."""
-    from rich.table import Table
 
     with open_store(config, store, "require") as opened:
         history = opened.ledger.recent_runs(limit, kind)
@@ -170,27 +180,14 @@ def runs(
     if not history:
         typer.echo(f"store {opened.display_url}: no {kind + ' ' if kind else ''}runs yet")
         return
-    table = Table(
-        title=f"Runs in {opened.display_url}, newest first",
-        caption="records: +new ~changed -deleted, over every stream of the run",
+    table = _ledger_table(
+        f"Runs in {opened.display_url}, newest first",
+        "records: +new ~changed -deleted, over every stream of the run",
+        ("run", "kind"),
     )
-    for column in ("run", "kind", "started (UTC)", "took", "status"):
-        table.add_column(column)
-    for column in ("records", "quarantined", "requests"):
-        table.add_column(column, justify="right")
     table.add_column("error", overflow="fold")
     for row in history:
-        table.add_row(
-            row["id"][:8],
-            row["kind"],
-            _when(row["started_at"]),
-            _took(_seconds(row["started_at"], row["ended_at"])),
-            row["status"],
-            _records(row),
-            str(row["quarantined"]),
-            str(row["requests"]),
-            _first_line(row["error"]),
-        )
+        table.add_row(row["id"][:8], row["kind"], *_ledger_cells(row), _first_line(row["error"]))
     _print_table(table)
 
 

@@ -7,6 +7,7 @@ token revocation, fault switches and request accounting with identical behaviour
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections import deque
 from typing import Any, Self
 
@@ -15,14 +16,15 @@ from pmosync.sandbox.http.server import LoopbackServer
 from pmosync.sandbox.http.stats import RequestStats
 
 
-class SandboxControls:
+class SandboxControls(ABC):
     _server: LoopbackServer
     _tokens: Any
     _faults: Faults
     _stats: RequestStats
 
+    @abstractmethod
     def start(self) -> Self:
-        raise NotImplementedError
+        """Start serving on 127.0.0.1 (each emulator builds its own routes)."""
 
     def stop(self) -> None:
         """Stop serving and close kept-alive connections so clients fail fast."""
