@@ -41,9 +41,9 @@ def test_an_unknown_command_is_a_usage_error():
 def test_db_upgrade_creates_then_confirms_the_schema(store_url):
     first = run_pmosync("db", "upgrade", "--store", store_url)
     assert first.returncode == 0, first.stderr
-    assert "schema revision 0004 (current)" in first.stdout
+    assert "schema revision 0005 (current)" in first.stdout
     again = run_pmosync("db", "upgrade", "--store", store_url)
-    assert again.returncode == 0 and "0004" in again.stdout
+    assert again.returncode == 0 and "0005" in again.stdout
 
 
 def test_status_shows_the_last_run_of_each_stream(store_url):

@@ -48,6 +48,7 @@ def _shown(value: str, what: str = "the value") -> str:
 
 
 NAME_LIMIT = 64
+RESERVED_REPORT_NAMES = ("list", "history")
 """Connector and report names are stored in the ledger, the checkpoints and every record's
 ``source``: columns of this width."""
 
@@ -68,6 +69,8 @@ def check_report_name(name: str) -> str:
         raise ValueError(f"report name is {len(name)} characters long; at most {NAME_LIMIT}")
     if not name.strip():
         raise ValueError("report name must not be empty")
+    if name in RESERVED_REPORT_NAMES:
+        raise ValueError(f"'{name}' is a word of `pmosync report`; name the report otherwise")
     return name
 
 

@@ -6,6 +6,7 @@ that editors use for completion all come from the same definition.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal, Self
 
@@ -17,6 +18,7 @@ from pmosync.config.fields import (
     ConfigModel,
     ConnectorName,
     Cron,
+    Currency,
     Email,
     NonEmptyStr,
     ReportName,
@@ -113,6 +115,46 @@ class Smtp(ConfigModel):
         return self
 
 
+class HourlyRates(ConfigModel):
+    """Labour cost of logged time, for actual cost (AC) in earned value."""
+
+    currency: Currency = Field(description="Currency of the rates (ISO 4217, e.g. EUR).")
+    default: Decimal | None = Field(
+        None, ge=0, description="Rate per hour for anyone not listed; none leaves them uncosted."
+    )
+    people: dict[Email, Decimal] = Field(
+        default_factory=dict, description="Rate per hour by person email."
+    )
+
+
+class Resources(ConfigModel):
+    """People's capacity and cost, which no project tool states reliably."""
+
+    weekly_capacity_hours: float = Field(
+        40, gt=0, le=168, description="Contract hours per week for anyone not listed."
+    )
+    capacity: dict[Email, float] = Field(
+        default_factory=dict, description="Contract hours per week by person email."
+    )
+    hourly_rates: HourlyRates | None = Field(
+        None, description="Rates that turn logged hours into labour cost."
+    )
+
+    def capacity_of(self, email: str | None) -> float:
+        """Weekly contract hours of the person with ``email``."""
+        if email is not None and email in self.capacity:
+            return self.capacity[email]
+        return self.weekly_capacity_hours
+
+    def rate_of(self, email: str | None) -> Decimal | None:
+        """Hourly rate of the person with ``email``; None when no rate applies."""
+        if self.hourly_rates is None:
+            return None
+        if email is not None and email in self.hourly_rates.people:
+            return self.hourly_rates.people[email]
+        return self.hourly_rates.default
+
+
 class Sync(ConfigModel):
     """The sync daemon."""
 
@@ -144,6 +186,16 @@ class PmosyncConfig(ConfigModel):
     )
     people: People = Field(default_factory=People, description="Identity resolution across tools.")
     smtp: Smtp | None = Field(None, description="Mail server for email deliveries with via: smtp.")
+    resources: Resources = Field(
+        default_factory=Resources, description="Capacity and hourly rates of people."
+    )
+    output_dir: NonEmptyStr = Field(
+        "reports",
+        description=(
+            "Where every report run keeps its rendered files (relative to this file): "
+            "<output_dir>/<report>/<as_of>/."
+        ),
+    )
     reports: dict[ReportName, Report] = Field(
         default_factory=dict, description="Report jobs, by name."
     )
@@ -157,6 +209,11 @@ class PmosyncConfig(ConfigModel):
         if self._config_path is None:
             raise RuntimeError("this configuration was not loaded from a file")
         return self._config_path
+
+    @property
+    def output_path(self) -> Path:
+        """The folder report runs keep their files in (``output_dir`` against the file's own)."""
+        return (self.config_path.parent / self.output_dir).resolve()
 
     def microsoft_connector_for(self, named: str | None) -> str | None:
         """The Microsoft connector a delivery signs in with: the named one, else the only one.

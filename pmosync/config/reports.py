@@ -18,6 +18,10 @@ ReportKind = Literal[
     "portfolio_status", "resource_utilisation", "timesheet_compliance", "governance"
 ]
 ReportFormat = Literal["html", "xlsx", "csv", "json"]
+GovernanceCheck = Literal[
+    "owner", "dates", "budget", "status_update", "unassigned_overdue", "undated_milestones"
+]
+GOVERNANCE_CHECKS: tuple[str, ...] = GovernanceCheck.__args__
 DELIVERY_TARGETS = ("sharepoint", "email", "teams", "folder")
 
 
@@ -48,6 +52,13 @@ class SharePointDelivery(ConfigModel):
     connector: NonEmptyStr | None = Field(
         None,
         description="Microsoft connector whose sign-in to use; needed only when there are several.",
+    )
+    list: NonEmptyStr | None = Field(
+        None,
+        description=(
+            "A list on the same site (name or id) that gets one item per project and report "
+            "date: Title, Report, AsOf, RAG, ComputedRAG, PercentComplete, Link."
+        ),
     )
 
 
@@ -143,9 +154,75 @@ class Delivery(ConfigModel):
         return None
 
 
+class RagRules(ConfigModel):
+    """When the computed RAG turns amber or red; the worst rule wins and each names its reason."""
+
+    slip_amber_pct: float = Field(
+        10, ge=0, description="Schedule slip (PV-EV)/PV in percent at which a project is amber."
+    )
+    slip_red_pct: float = Field(25, ge=0, description="Schedule slip in percent for red.")
+    overdue_milestones_amber: int = Field(
+        1, ge=1, description="Overdue milestones (open, due before as_of) for amber."
+    )
+    overdue_milestones_red: int = Field(2, ge=1, description="Overdue milestones for red.")
+    cpi_amber: float = Field(0.95, gt=0, description="CPI below this is amber.")
+    cpi_red: float = Field(0.85, gt=0, description="CPI below this is red.")
+    status_stale_days: int = Field(
+        14, ge=1, description="Amber when the last status update is older than this (or none)."
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.slip_red_pct < self.slip_amber_pct:
+            raise ValueError("slip_red_pct must be at least slip_amber_pct")
+        if self.overdue_milestones_red < self.overdue_milestones_amber:
+            raise ValueError("overdue_milestones_red must be at least overdue_milestones_amber")
+        if self.cpi_red > self.cpi_amber:
+            raise ValueError("cpi_red must be at most cpi_amber")
+        return self
+
+
+class GovernanceRules(ConfigModel):
+    """Which governance checks a report runs."""
+
+    checks: list[GovernanceCheck] = Field(
+        default_factory=lambda: list(GOVERNANCE_CHECKS),
+        description=(
+            "owner: project without owner; dates: without start or due date; budget: without "
+            "budget; status_update: none in status_update_days; unassigned_overdue: overdue "
+            "tasks without assignee; undated_milestones: milestones without a due date."
+        ),
+    )
+    status_update_days: int = Field(
+        14, ge=1, description="A project needs a status update at least this often."
+    )
+
+
+class ReportRules(ConfigModel):
+    """Thresholds and windows of a report's metrics."""
+
+    rag: RagRules = Field(default_factory=RagRules, description="Computed RAG rules.")
+    governance: GovernanceRules = Field(
+        default_factory=GovernanceRules, description="Governance checks."
+    )
+    weeks: int = Field(
+        4, ge=1, le=52, description="Complete weeks shown by utilisation, compliance, throughput."
+    )
+    period_days: int = Field(
+        7, ge=1, le=366, description="'This period' (milestones completed, costs): days to as_of."
+    )
+    under_use_pct: float = Field(
+        60, ge=0, le=100, description="Logged hours below this percent of capacity: under-used."
+    )
+    over_logged_pct: float = Field(
+        120, ge=100, description="Timesheet compliance: logged above this percent of contract."
+    )
+
+
 class Report(ConfigModel):
     """A report job."""
 
+    title: str | None = Field(None, description="Heading and email subject; default the name.")
     kind: ReportKind = Field(description="What to compute.")
     schedule: Cron | None = Field(
         None,
@@ -167,6 +244,9 @@ class Report(ConfigModel):
     deliver: list[Delivery] = Field(
         default_factory=list,
         description="Where to send it; each item has one of sharepoint, email, teams, folder.",
+    )
+    rules: ReportRules = Field(
+        default_factory=ReportRules, description="Thresholds of the computed RAG and checks."
     )
 
     @field_validator("formats")

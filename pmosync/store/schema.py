@@ -7,7 +7,7 @@ migrations create exactly this, and a test holds the two together.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, Date, Index, Integer, String, Table, Text, UniqueConstraint
 
 from pmosync.canonical.columns import JsonDocument, UtcDateTime
 from pmosync.canonical.tables import ENTITY_TABLES, metadata
@@ -19,6 +19,8 @@ __all__ = [
     "daemon_ticks",
     "metadata",
     "quarantine",
+    "report_deliveries",
+    "report_snapshots",
     "run_streams",
     "runs",
 ]
@@ -104,4 +106,33 @@ daemon_ticks = Table(
     Column("claimed_by", String(255), nullable=False),
     Column("claimed_at", UtcDateTime(), nullable=False),
     comment="Scheduled ticks a daemon claimed before running them: each tick runs once.",
+)
+
+report_snapshots = Table(
+    "report_snapshots",
+    metadata,
+    Column("run_id", String(36), primary_key=True),
+    Column("report", String(64), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("as_of", Date(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("document", JsonDocument, nullable=False),
+    Index(None, "report", "as_of"),
+    comment="The figures of each report run, frozen: re-rendering and trend charts read these.",
+)
+
+report_deliveries = Table(
+    "report_deliveries",
+    metadata,
+    Column("report", String(64), primary_key=True),
+    Column("period", String(32), primary_key=True),  # the report's as_of date, ISO
+    Column("target", String(64), primary_key=True),  # digest of the target's settings
+    Column("label", Text(), nullable=False),  # what to show: "email to pmo@contoso.com"
+    Column("run_id", String(36), nullable=False),  # the snapshot last delivered or attempted
+    Column("status", String(16), nullable=False),  # delivered | failed
+    Column("attempts", Integer(), nullable=False, server_default="0"),
+    Column("error", Text(), nullable=True),
+    Column("location", Text(), nullable=True),  # where it landed: a URL or a path
+    Column("updated_at", UtcDateTime(), nullable=False),
+    comment="Each report period's delivery to each target: sent once, failures retried.",
 )

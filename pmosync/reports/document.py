@@ -1,0 +1,167 @@
+"""A computed report as data: headline figures, sections of typed rows, and chart series.
+
+Metrics produce a ``ReportDocument``; every renderer (HTML, XLSX, CSV, JSON, charts) reads only
+this. It is also the frozen snapshot a run stores, so a past report re-renders exactly and trend
+charts come from history rather than from recomputing the past against today's data.
+
+Values are JSON values: ``str``, ``int``, ``float``, ``bool`` or ``None``; dates are ISO strings
+and the column type says how to show them. ``None`` in a figure or cell means *undefined* (a CPI
+with no cost yet, a ratio over zero): renderers show it as such, never as 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+ValueType = Literal[
+    "text",  # free text from a source (escaped in HTML; never a formula in a spreadsheet)
+    "int",
+    "number",  # a plain decimal figure, 2 places
+    "money",  # an amount; the row's "currency" key (or the column's currency) names the unit
+    "hours",
+    "percent",  # 0..100 (not 0..1); may exceed 100 for utilisation
+    "ratio",  # SPI, CPI: 2-3 places
+    "date",  # ISO date string
+    "days",  # a signed whole number of days
+    "rag",  # green|amber|red|blue|complete, shown as a badge
+    "flag",  # bool: a yes/no marker (over-allocated, disagrees)
+]
+
+UNDEFINED_TEXT = "n/a"
+"""How every renderer shows an undefined figure."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a section. ``link`` names the row key holding a URL for this cell."""
+
+    key: str
+    title: str
+    type: ValueType = "text"
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    """A table: one XLSX sheet, one CSV file, one HTML table.
+
+    ``key`` is a short slug (a-z, 0-9, _) used for the sheet and the CSV file name. ``html_limit``
+    caps the rows shown in HTML and email (the files always hold every row); the HTML says how
+    many more there are.
+    """
+
+    key: str
+    title: str
+    columns: tuple[Column, ...]
+    rows: tuple[dict[str, Any], ...]
+    note: str | None = None
+    html_limit: int | None = 50
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A headline number at the top of the report ("Projects red: 3")."""
+
+    key: str
+    label: str
+    value: Any
+    type: ValueType = "int"
+    rag: str | None = None
+    """Colour the figure like a RAG badge (e.g. the red-projects count is red when > 0)."""
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: tuple[float | None, ...]
+    color: str | None = None
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Data for one PNG chart; ``x`` are the category labels (weeks, dates, RAG values)."""
+
+    key: str
+    title: str
+    kind: Literal["bar", "stacked_bar", "line"]
+    x: tuple[str, ...]
+    series: tuple[Series, ...]
+    y_label: str = ""
+
+
+@dataclass(frozen=True)
+class ReportDocument:
+    """Everything one report run computed; JSON round-trips exactly."""
+
+    report: str
+    kind: str
+    title: str
+    as_of: str
+    generated_at: str
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    figures: tuple[Figure, ...] = ()
+    charts: tuple[Chart, ...] = ()
+    sections: tuple[Section, ...] = ()
+    trend: dict[str, Any] = field(default_factory=dict)
+    """This run's point for later trend charts (e.g. RAG counts, % complete, AC/EV/PV)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ReportDocument:
+        return cls(
+            report=data["report"],
+            kind=data["kind"],
+            title=data["title"],
+            as_of=data["as_of"],
+            generated_at=data["generated_at"],
+            filters={k: list(v) for k, v in (data.get("filters") or {}).items()},
+            figures=tuple(Figure(**f) for f in data.get("figures") or ()),
+            charts=tuple(
+                Chart(
+                    key=c["key"],
+                    title=c["title"],
+                    kind=c["kind"],
+                    x=tuple(c["x"]),
+                    series=tuple(
+                        Series(s["name"], tuple(s["values"]), s.get("color")) for s in c["series"]
+                    ),
+                    y_label=c.get("y_label", ""),
+                )
+                for c in data.get("charts") or ()
+            ),
+            sections=tuple(
+                Section(
+                    key=s["key"],
+                    title=s["title"],
+                    columns=tuple(Column(**col) for col in s["columns"]),
+                    rows=tuple(dict(r) for r in s["rows"]),
+                    note=s.get("note"),
+                    html_limit=s.get("html_limit"),
+                )
+                for s in data.get("sections") or ()
+            ),
+            trend=dict(data.get("trend") or {}),
+        )
+
+    def section(self, key: str) -> Section:
+        return next(s for s in self.sections if s.key == key)
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """An earlier run's ``trend`` figures, for charts over time."""
+
+    as_of: str
+    trend: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    """One output file of a report run."""
+
+    name: str
+    content: bytes
+    media_type: str

@@ -1,0 +1,49 @@
+"""Report kinds: each turns a ``Dataset`` into a ``ReportDocument`` through the metrics.
+
+A builder is ``build(dataset, context) -> ReportDocument``; it computes nothing itself beyond
+arranging metric results into figures, sections and charts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pmosync.config.models import Resources
+from pmosync.config.reports import ReportRules
+from pmosync.reports.dataset import Dataset
+from pmosync.reports.document import ReportDocument, TrendPoint
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """What a builder needs beyond the rows: who it is for, its rules, and its history."""
+
+    name: str
+    kind: str
+    title: str
+    generated_at: datetime
+    rules: ReportRules = field(default_factory=ReportRules)
+    resources: Resources = field(default_factory=Resources)
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    history: tuple[TrendPoint, ...] = ()
+    """Earlier runs of this report (as_of before this one's), oldest first, at most 12."""
+
+
+Builder = Callable[[Dataset, ReportContext], ReportDocument]
+
+
+def builder(kind: str) -> Builder:
+    """The builder of ``kind`` (imported on demand: matplotlib-free, but not free)."""
+    if kind == "portfolio_status":
+        from pmosync.reports.kinds.portfolio_status import build
+    elif kind == "resource_utilisation":
+        from pmosync.reports.kinds.resource_utilisation import build
+    elif kind == "timesheet_compliance":
+        from pmosync.reports.kinds.timesheet_compliance import build
+    elif kind == "governance":
+        from pmosync.reports.kinds.governance import build
+    else:
+        raise ValueError(f"unknown report kind {kind!r}")
+    return build

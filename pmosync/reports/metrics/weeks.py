@@ -1,0 +1,38 @@
+"""Calendar arithmetic every weekly metric shares: ISO weeks (Monday first) and working days."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+
+def week_start(day: date) -> date:
+    """The Monday of ``day``'s ISO week."""
+    return day - timedelta(days=day.weekday())
+
+
+def week_label(monday: date) -> str:
+    """``2026-W47``: the ISO year and week number."""
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def complete_weeks(as_of: date, count: int) -> list[date]:
+    """The Mondays of the last ``count`` ISO weeks that have ended by ``as_of`` (its Sunday is
+    on or before ``as_of``), oldest first. A week in progress is never judged: a Wednesday
+    report would otherwise flag everyone's timesheet as short."""
+    last_sunday = as_of if as_of.weekday() == 6 else week_start(as_of) - timedelta(days=1)
+    last_monday = week_start(last_sunday)
+    return [last_monday - timedelta(weeks=n) for n in range(count - 1, -1, -1)]
+
+
+def working_days(start: date, end: date) -> int:
+    """Monday-to-Friday days from ``start`` to ``end``, both included (0 when end < start)."""
+    if end < start:
+        return 0
+    days = (end - start).days + 1
+    full_weeks, rest = divmod(days, 7)
+    count = full_weeks * 5
+    for offset in range(rest):
+        if (start + timedelta(days=full_weeks * 7 + offset)).weekday() < 5:
+            count += 1
+    return count
