@@ -32,10 +32,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, insert, select
 
 from pmosync.config import load_config
+from pmosync.reports.job import run_report
 from pmosync.store import Store
 from pmosync.store.schema import daemon_lease, daemon_ticks, run_streams, runs
 from pmosync.sync.daemon.cron import local_zone
-from pmosync.sync.jobs import NOT_YET, due_reports, run_report_job
+from pmosync.sync.jobs import due_reports
 
 EVERY_2S = "*/2 * * * * *"
 ROWS = [
@@ -244,16 +245,12 @@ def test_due_reports_follow_their_cron_ticks_since_their_last_run(tmp_path):
         assert due_reports(config, store, at(11, 23, 59, 59)) == ["daily", "monthly"]
         assert due_reports(config, store, at(12, 7, 0)) == ["weekly", "daily", "monthly"]
 
-        outcome = run_report_job(config, store, "monthly")
-        assert (outcome.status, outcome.error) == ("skipped", NOT_YET)
+        outcome = run_report(config, store, "monthly")
+        assert (outcome.status, outcome.error) == ("succeeded", None)
         with store.engine.connect() as connection:
             row = connection.execute(select(runs).where(runs.c.id == outcome.run_id)).one()
-        assert (row.kind, row.job, row.status, row.error) == (
-            "report",
-            "monthly",
-            "skipped",
-            NOT_YET,
-        )
+        assert (row.kind, row.job, row.status) == ("report", "monthly", "succeeded")
+        assert [path.suffix for path in outcome.files] == [".html"]  # the default format, kept
         # It ran after its latest tick: no longer due until the next one.
         now = datetime.now(zone)
         assert "monthly" not in due_reports(config, store, now)
@@ -371,13 +368,13 @@ def test_sighup_keeps_the_running_config_when_the_new_one_is_invalid(tmp_path, d
     mark = len(daemon.lines)
     daemon.process.send_signal(signal.SIGHUP)
     daemon.wait_for(r"config reloaded", start=mark)
-    daemon.wait_for(r"report weekly run \S+ skipped", start=mark)
+    daemon.wait_for(r"report weekly run \S+ succeeded", start=mark)
     assert daemon.stop() == 0
     reloaded_at = next(i for i, line in enumerate(daemon.lines) if "config reloaded" in line)
     later = daemon.lines[reloaded_at + 1 :]
     assert not any("sync: running tick" in line for line in later)
     reports = read(url, select(runs).where(runs.c.kind == "report"))
-    assert reports and {(r.job, r.status) for r in reports} == {("weekly", "skipped")}
+    assert reports and {(r.job, r.status) for r in reports} == {("weekly", "succeeded")}
 
 
 # --- health and metrics ---------------------------------------------------------------------

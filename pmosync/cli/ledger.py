@@ -70,11 +70,11 @@ def _first_line(text: str | None) -> str:
     return text.strip().splitlines()[0] if text and text.strip() else ""
 
 
-def _print_json(value: Any) -> None:
+def print_json(value: Any) -> None:
     typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
 
 
-def _print_table(table: Table, notes: Sequence[str] = ()) -> None:
+def print_table(table: Table, notes: Sequence[str] = ()) -> None:
     from rich.console import Console
 
     console = Console()
@@ -123,7 +123,7 @@ def status(
     with open_store(config, store, "require") as opened:
         latest = opened.ledger.latest_streams()
     if format == "json":
-        _print_json([_stream_json(row) for row in latest])
+        print_json([_stream_json(row) for row in latest])
         return
     if not latest:
         typer.echo(f"store {opened.display_url}: no runs yet")
@@ -138,7 +138,7 @@ def status(
         table.add_row(row["connector"], row["stream"], *_ledger_cells(row))
         if row["error"]:
             errors.append(f"{row['connector']}/{row['stream']}: {row['error']}")
-    _print_table(table, errors)
+    print_table(table, errors)
 
 
 def _stream_json(row: dict[str, Any]) -> dict[str, Any]:
@@ -175,7 +175,7 @@ def runs(
     with open_store(config, store, "require") as opened:
         history = opened.ledger.recent_runs(limit, kind)
     if format == "json":
-        _print_json([_run_json(row) for row in history])
+        print_json([_run_json(row) for row in history])
         return
     if not history:
         typer.echo(f"store {opened.display_url}: no {kind + ' ' if kind else ''}runs yet")
@@ -188,7 +188,7 @@ def runs(
     table.add_column("error", overflow="fold")
     for row in history:
         table.add_row(row["id"][:8], row["kind"], *_ledger_cells(row), _first_line(row["error"]))
-    _print_table(table)
+    print_table(table)
 
 
 def _run_json(row: dict[str, Any]) -> dict[str, Any]:
@@ -243,7 +243,7 @@ def quarantine_list(
     with open_store(config, store, "require") as opened:
         entries = list_entries(opened, source=source, include_resolved=all)
     if format == "json":
-        _print_json([_entry_json(entry) for entry in entries])
+        print_json([_entry_json(entry) for entry in entries])
         return
     if not entries:
         which = "" if all else "open "
@@ -277,7 +277,7 @@ def quarantine_list(
         if all:
             cells.append(_when(entry["resolved_at"]) if entry["resolved_at"] else "open")
         table.add_row(*cells)
-    _print_table(table)
+    print_table(table)
 
 
 @quarantine_app.command("show")
@@ -297,7 +297,7 @@ def quarantine_show(
     if entry is None:
         fail(f"store {opened.display_url}: no quarantine entry {entry_id}", EXIT_FAILED)
     if format == "json":
-        _print_json(_entry_json(entry))
+        print_json(_entry_json(entry))
         return
     state = f"resolved {_iso(entry['resolved_at'])}" if entry["resolved_at"] else "open"
     for label, value in (

@@ -67,8 +67,9 @@ def run_once(
     the sync or a report failed."""
     from datetime import UTC, datetime
 
+    from pmosync.reports.job import run_report
     from pmosync.store import StoreError
-    from pmosync.sync.jobs import due_reports, run_report_job
+    from pmosync.sync.jobs import due_reports
 
     loaded = load_config_or_exit(config)
     run = _sync(loaded, config, (), full, log_format)
@@ -76,7 +77,7 @@ def run_once(
     store = open_url(loaded.store, loaded.config_path.parent, "create")
     try:
         for name in due_reports(loaded, store, datetime.now(UTC)):
-            outcome = run_report_job(loaded, store, name)
+            outcome = run_report(loaded, store, name)
             typer.echo(f"report {name}: {outcome.status}" + (
                 f" ({outcome.error})" if outcome.error else ""))  # fmt: skip
             failed = failed or outcome.status == "failed"

@@ -11,9 +11,31 @@ a timesheet workbook counts once, and an unresolved identity still counts.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+
+from sqlalchemy import Connection, Row, Select, Table, select
+
+from pmosync.canonical import (
+    Allocation,
+    Assignment,
+    Budget,
+    CostEntry,
+    Person,
+    PersonIdentity,
+    Portfolio,
+    PortfolioItem,
+    Project,
+    StatusUpdate,
+    Task,
+    TimeEntry,
+)
+from pmosync.canonical.tables import ENTITY_TABLES
+from pmosync.config.reports import Filters
+from pmosync.store import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,3 +156,224 @@ class Dataset:
     people: dict[str, PersonRow] = field(default_factory=dict)
     """Everyone in scope by person_id: people with an identity in a filtered source, or named
     by a row above. The roster for timesheet compliance."""
+
+
+# -- loading -------------------------------------------------------------------------------
+
+
+def load_dataset(store: Store, filters: Filters, as_of: date) -> Dataset:
+    """The live rows in scope of ``filters``, with people resolved, as of ``as_of``.
+
+    Rows dated after ``as_of`` stay in: each metric decides what "as of" means for it (a due date
+    after as_of is the plan, a time entry after it is ignored).
+    """
+    with store.engine.connect() as connection:
+        reader = _Reader(connection)
+        projects = reader.projects(filters)
+        in_scope = {p.id for p in projects}
+        portfolio_ids = {pid for p in projects for pid in p.portfolio_ids}
+        dataset = Dataset(
+            as_of=as_of,
+            projects=projects,
+            portfolios=[p for p in reader.portfolios() if p.id in portfolio_ids],
+            tasks=reader.tasks(in_scope),
+            time_entries=reader.time_entries(in_scope),
+            allocations=reader.allocations(in_scope),
+            budgets=reader.budgets(in_scope),
+            costs=reader.costs(in_scope),
+            status_updates=reader.status_updates(in_scope),
+        )
+        dataset.people = reader.people(dataset, {p.source for p in projects})
+    return dataset
+
+
+def _live(table: Table, *columns: str) -> Select:
+    return select(*(table.c[name] for name in columns)).where(table.c.deleted_at.is_(None))
+
+
+class _Reader:
+    """One connection's worth of queries; identities resolve to people as rows are read."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        identities = ENTITY_TABLES[PersonIdentity]
+        self._identities = {
+            row.id: row
+            for row in connection.execute(
+                _live(identities, "id", "source", "person_id", "name", "email")
+            )
+        }
+
+    def person_of(self, identity_id: str | None) -> str | None:
+        """The person an identity belongs to; the identity itself until it is resolved."""
+        if identity_id is None:
+            return None
+        identity = self._identities.get(identity_id)
+        return identity.person_id if identity is not None and identity.person_id else identity_id
+
+    def _rows(self, table: Table, *columns: str) -> Iterator[Row]:
+        return iter(self._connection.execute(_live(table, *columns)))
+
+    def projects(self, filters: Filters) -> list[ProjectRow]:
+        memberships: dict[str, list[str]] = defaultdict(list)
+        for row in self._rows(ENTITY_TABLES[PortfolioItem], "portfolio_id", "project_id"):
+            memberships[row.project_id].append(row.portfolio_id)
+        wanted_portfolios = self._portfolio_ids(filters.portfolios) if filters.portfolios else None
+        columns = ("id", "source", "name", "source_url", "owner_identity_id", "team", "status")
+        columns += ("rag", "start_date", "due_date", "completed_at")
+        out = []
+        for row in self._rows(ENTITY_TABLES[Project], *columns):
+            portfolios = tuple(sorted(memberships.get(row.id, ())))
+            if filters.sources and row.source not in filters.sources:
+                continue
+            if filters.teams and row.team not in filters.teams:
+                continue
+            if wanted_portfolios is not None and not wanted_portfolios.intersection(portfolios):
+                continue
+            out.append(
+                ProjectRow(
+                    id=row.id,
+                    source=row.source,
+                    name=row.name,
+                    source_url=row.source_url,
+                    owner_id=self.person_of(row.owner_identity_id),
+                    team=row.team,
+                    status=row.status,
+                    rag=row.rag,
+                    start_date=row.start_date,
+                    due_date=row.due_date,
+                    completed_at=row.completed_at,
+                    portfolio_ids=portfolios,
+                )
+            )
+        out.sort(key=lambda p: (p.name.casefold(), p.id))
+        return out
+
+    def _portfolio_ids(self, named: list[str]) -> set[str]:
+        """Portfolios a filter names by name, canonical id or the tool's own id."""
+        wanted = set(named)
+        return {
+            row.id
+            for row in self._rows(ENTITY_TABLES[Portfolio], "id", "source_id", "name")
+            if wanted.intersection((row.id, row.source_id, row.name))
+        }
+
+    def portfolios(self) -> list[PortfolioRow]:
+        rows = self._rows(ENTITY_TABLES[Portfolio], "id", "source", "name", "source_url")
+        return sorted(
+            (PortfolioRow(r.id, r.source, r.name, r.source_url) for r in rows),
+            key=lambda p: (p.name.casefold(), p.id),
+        )
+
+    def tasks(self, in_scope: set[str]) -> list[TaskRow]:
+        assignees: dict[str, list[str]] = defaultdict(list)
+        for row in self._rows(ENTITY_TABLES[Assignment], "task_id", "identity_id"):
+            person = self.person_of(row.identity_id)
+            if person is not None and person not in assignees[row.task_id]:
+                assignees[row.task_id].append(person)
+        columns = ("id", "project_id", "name", "source_url", "parent_id", "is_milestone")
+        columns += ("status", "start_date", "due_date", "completed_at", "created_at")
+        columns += ("percent_complete", "estimate_hours")
+        return [
+            TaskRow(
+                id=row.id,
+                project_id=row.project_id,
+                name=row.name,
+                source_url=row.source_url,
+                parent_id=row.parent_id,
+                is_milestone=bool(row.is_milestone),
+                status=row.status,
+                start_date=row.start_date,
+                due_date=row.due_date,
+                completed_at=row.completed_at,
+                created_at=row.created_at,
+                percent_complete=row.percent_complete,
+                estimate_hours=row.estimate_hours,
+                assignee_ids=tuple(assignees.get(row.id, ())),
+            )
+            for row in self._rows(ENTITY_TABLES[Task], *columns)
+            if row.project_id in in_scope
+        ]
+
+    def time_entries(self, in_scope: set[str]) -> list[TimeRow]:
+        columns = ("identity_id", "project_id", "entry_date", "minutes", "task_id")
+        person_of = self.person_of
+        return [
+            TimeRow(person_of(r.identity_id), r.project_id, r.entry_date, r.minutes, r.task_id)
+            for r in self._rows(ENTITY_TABLES[TimeEntry], *columns)
+            if r.project_id in in_scope
+        ]
+
+    def allocations(self, in_scope: set[str]) -> list[AllocationRow]:
+        columns = ("identity_id", "project_id", "start_date", "end_date", "hours", "percent")
+        return [
+            AllocationRow(
+                self.person_of(r.identity_id),
+                r.project_id,
+                r.start_date,
+                r.end_date,
+                r.hours,
+                r.percent,
+            )
+            for r in self._rows(ENTITY_TABLES[Allocation], *columns)
+            if r.project_id in in_scope
+        ]
+
+    def budgets(self, in_scope: set[str]) -> list[BudgetRow]:
+        columns = ("project_id", "amount", "measure", "currency")
+        return [
+            BudgetRow(r.project_id, Decimal(r.amount), r.measure, r.currency)
+            for r in self._rows(ENTITY_TABLES[Budget], *columns)
+            if r.project_id in in_scope
+        ]
+
+    def costs(self, in_scope: set[str]) -> list[CostRow]:
+        columns = ("project_id", "entry_date", "amount", "currency", "category", "identity_id")
+        columns += ("vendor", "description")
+        return [
+            CostRow(
+                project_id=r.project_id,
+                entry_date=r.entry_date,
+                amount=Decimal(r.amount),
+                currency=r.currency,
+                category=r.category,
+                person_id=self.person_of(r.identity_id),
+                vendor=r.vendor,
+                description=r.description,
+            )
+            for r in self._rows(ENTITY_TABLES[CostEntry], *columns)
+            if r.project_id in in_scope
+        ]
+
+    def status_updates(self, in_scope: set[str]) -> list[StatusRow]:
+        columns = ("project_id", "posted_at", "rag", "title", "author_identity_id")
+        author = self.person_of
+        rows = [
+            StatusRow(r.project_id, r.posted_at, r.rag, r.title, author(r.author_identity_id))
+            for r in self._rows(ENTITY_TABLES[StatusUpdate], *columns)
+            if r.project_id in in_scope
+        ]
+        rows.sort(key=lambda s: (s.project_id, s.posted_at))
+        return rows
+
+    def people(self, dataset: Dataset, sources: set[str]) -> dict[str, PersonRow]:
+        """Everyone with an identity in the scope's sources, and anyone its rows name."""
+        named: set[str] = {p.owner_id for p in dataset.projects if p.owner_id}
+        named.update(a for t in dataset.tasks for a in t.assignee_ids)
+        named.update(t.person_id for t in dataset.time_entries)
+        named.update(a.person_id for a in dataset.allocations)
+        named.update(c.person_id for c in dataset.costs if c.person_id)
+        named.update(s.author_id for s in dataset.status_updates if s.author_id)
+        named.update(
+            self.person_of(i.id) or i.id for i in self._identities.values() if i.source in sources
+        )
+        people: dict[str, PersonRow] = {}
+        rows = self._rows(ENTITY_TABLES[Person], "id", "name", "email", "active")
+        for row in rows:
+            if row.id in named:
+                people[row.id] = PersonRow(row.id, row.name, row.email, bool(row.active))
+        for identity_id in named - people.keys():
+            identity = self._identities.get(identity_id)
+            if identity is not None:  # an identity identity resolution has not linked yet
+                people[identity_id] = PersonRow(identity_id, identity.name, identity.email)
+        return people

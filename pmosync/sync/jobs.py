@@ -1,4 +1,4 @@
-"""Report jobs as the scheduler sees them: which are due, and running one.
+"""Report jobs as the scheduler sees them: which are due (running one is `reports.job`).
 
 ``due_reports`` is what ``pmosync run`` asks after its sync: a report is due when its schedule
 ticked since it last ran, so cron, a systemd timer or a CronJob can call ``pmosync run`` as often
@@ -8,41 +8,15 @@ itself and records them the same way, so switching between the two never runs a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select
 
 from pmosync.config import PmosyncConfig
+from pmosync.reports.job import REPORT_KIND
 from pmosync.store import Store
 from pmosync.store.schema import runs
 from pmosync.sync.daemon.cron import latest_tick, local_zone
-
-REPORT_KIND = "report"
-NOT_YET = "report jobs are delivered by a later version of pmosync"
-
-
-@dataclass(frozen=True)
-class ReportRun:
-    """What one report job did: its ledger run and outcome."""
-
-    run_id: str
-    name: str
-    status: str
-    error: str | None = None
-
-
-def run_report_job(
-    config: PmosyncConfig, store: Store, name: str, as_of: date | None = None
-) -> ReportRun:
-    """Run the report job ``name`` as of ``as_of`` (default: today), recorded in the ledger.
-
-    A placeholder until report jobs exist: the run is recorded as ``skipped`` with the reason,
-    so schedules, ``due_reports`` and the daemon already behave as they will.
-    """
-    run_id = store.ledger.start_run(REPORT_KIND, name)
-    store.ledger.finish_run(run_id, "skipped", NOT_YET)
-    return ReportRun(run_id, name, "skipped", NOT_YET)
 
 
 def due_reports(config: PmosyncConfig, store: Store, now: datetime) -> list[str]:

@@ -254,9 +254,9 @@ class Daemon:
                 run = run_sync(config, self.store, stop=stop, observer=self.observer)
                 log.info("sync run %s %s (tick %s)", run.run_id, run.status, tick.isoformat())
             else:
-                from pmosync.sync.jobs import run_report_job
+                from pmosync.reports.job import run_report
 
-                outcome = run_report_job(config, self.store, spec.name, tick.date())
+                outcome = run_report(config, self.store, spec.name, tick.date())
                 detail = f": {outcome.error}" if outcome.error else ""
                 log.info("report %s run %s %s%s", spec.name, outcome.run_id, outcome.status, detail)
         except StoreError as error:

@@ -1,0 +1,287 @@
+"""``pmosync report``: list the report jobs, run one now, look back at earlier runs.
+
+``report NAME`` computes, keeps the files and delivers exactly as a scheduled run does (the
+same ledger run, the same once-per-target-and-date deliveries), so a PSO can re-run a report
+that failed at 7 a.m. without anyone getting it twice.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from pmosync.cli.app import (
+    DEFAULT_CONFIG,
+    EXIT_FAILED,
+    EXIT_USAGE,
+    ConfigOption,
+    StoreOption,
+    TableFormatOption,
+    app,
+    fail,
+    load_config_or_exit,
+    open_url,
+)
+from pmosync.cli.ledger import print_json, print_table
+
+if TYPE_CHECKING:
+    from pmosync.config import PmosyncConfig
+    from pmosync.reports.job import ReportOutcome
+    from pmosync.store import Store
+
+ACTIONS = ("list", "history")
+
+
+def _as_of(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"--as-of {text!r} is not a date; write YYYY-MM-DD", EXIT_USAGE)
+
+
+@app.command("report")
+def report(
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="A report's name to run it now; 'list' to list them; 'history NAME' to show "
+            "its earlier runs.",
+            show_default=False,
+        ),
+    ],
+    history_of: Annotated[
+        str | None, typer.Argument(help="With 'history': the report.", show_default=False)
+    ] = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+    store: StoreOption = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Report date YYYY-MM-DD (default: the config's, or today)."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Keep the files here instead of the config's output_dir."),
+    ] = None,
+    no_deliver: Annotated[
+        bool, typer.Option("--no-deliver", help="Compute and keep the files; send nothing.")
+    ] = False,
+    snapshot: Annotated[
+        str | None,
+        typer.Option(
+            "--snapshot",
+            help="Re-render an earlier run exactly as it was (its run id, or a prefix of it "
+            "from `report history`), nothing recomputed or sent.",
+        ),
+    ] = None,
+    format: TableFormatOption = "table",
+) -> None:
+    """Run a report now, list the reports, or show a report's history."""
+    loaded = load_config_or_exit(config)
+    if name not in ACTIONS and history_of is not None:
+        fail(f"unexpected argument {history_of!r} after the report name", EXIT_USAGE)
+    if name == "history" and history_of is None:
+        fail("report history needs a report name: pmosync report history NAME", EXIT_USAGE)
+    wanted = history_of if name == "history" else None if name == "list" else name
+    if wanted is not None and wanted not in loaded.reports and snapshot is None:
+        fail(_unknown(loaded, wanted), EXIT_USAGE)
+    opened = open_url(store or loaded.store, loaded.config_path.parent, "create")
+    try:
+        if name == "list":
+            _list(loaded, opened, format)
+        elif name == "history":
+            _history(opened, history_of or "", format)
+        elif snapshot is not None:
+            _rerender(loaded, opened, snapshot, out)
+        else:
+            _run(loaded, opened, name, _as_of(as_of), out, not no_deliver)
+    finally:
+        opened.close()
+
+
+def _unknown(config: PmosyncConfig, name: str) -> str:
+    from pmosync.config.errors import did_you_mean
+
+    known = ", ".join(config.reports) or "none: add a reports section"
+    hint = did_you_mean(name, list(config.reports))
+    return f"{config.config_path}: no report named {name!r}{hint} (reports: {known})"
+
+
+def _run(
+    config: PmosyncConfig, store: Store, name: str, as_of: date | None, out: Path | None, send: bool
+) -> None:
+    from pmosync.reports.job import run_report
+    from pmosync.store import StoreError
+
+    try:
+        outcome = run_report(config, store, name, as_of, out=out, deliver=send)
+    except StoreError as error:
+        fail(str(error), EXIT_FAILED)
+    _print_outcome(outcome)
+    if outcome.status != "succeeded":
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _print_outcome(outcome: ReportOutcome) -> None:
+    when = f" as of {outcome.as_of}" if outcome.as_of else ""
+    line = f"report {outcome.name}{when}: {outcome.status} (run {outcome.run_id[:8]})"
+    typer.echo(line)
+    for path in outcome.files:
+        typer.echo(f"  kept {path}")
+    for delivery in outcome.deliveries:
+        period = f" [{delivery.period}]" if delivery.period != str(outcome.as_of) else ""
+        if delivery.status == "failed":
+            typer.echo(f"  FAILED {delivery.label}{period}: {delivery.error}", err=True)
+        elif delivery.status == "already_delivered":
+            typer.echo(f"  already delivered {delivery.label}{period}")
+        else:
+            where = f" -> {delivery.location}" if delivery.location else ""
+            typer.echo(f"  delivered {delivery.label}{period}{where}")
+    if outcome.status == "failed" and not outcome.deliveries and outcome.error:
+        typer.echo(f"  {outcome.error}", err=True)
+
+
+def _rerender(config: PmosyncConfig, store: Store, run: str, out: Path | None) -> None:
+    from sqlalchemy import select
+
+    from pmosync.reports.job import rerender
+    from pmosync.store.schema import report_snapshots
+
+    query = select(report_snapshots.c.run_id).where(report_snapshots.c.run_id.startswith(run))
+    with store.engine.connect() as connection:
+        matches = list(connection.execute(query.limit(2)).scalars())
+    if len(matches) != 1:
+        why = "no report run" if not matches else "several report runs"
+        fail(f"{why} with an id starting {run!r}; see pmosync report history NAME", EXIT_USAGE)
+    rendered = rerender(config, store, matches[0], out)
+    if rendered is None:  # pragma: no cover - the query above found its snapshot
+        fail(f"run {run!r} kept no snapshot", EXIT_USAGE)
+    document, files = rendered
+    typer.echo(f"report {document.report} as of {document.as_of}: re-rendered from run {run}")
+    for path in files:
+        typer.echo(f"  kept {path}")
+
+
+def _list(config: PmosyncConfig, store: Store, format: str) -> None:
+    from sqlalchemy import func, select
+
+    from pmosync.store.schema import runs
+
+    latest = (
+        select(runs.c.job, func.max(runs.c.started_at).label("started_at"))
+        .where(runs.c.kind == "report")
+        .group_by(runs.c.job)
+        .subquery()
+    )
+    query = select(runs.c.job, runs.c.started_at, runs.c.status).join(
+        latest, (runs.c.job == latest.c.job) & (runs.c.started_at == latest.c.started_at)
+    )
+    with store.engine.connect() as connection:
+        last = {row.job: row for row in connection.execute(query)}
+    rows = []
+    for name, report in config.reports.items():
+        run = last.get(name)
+        rows.append(
+            {
+                "name": name,
+                "kind": report.kind,
+                "schedule": report.schedule,
+                "formats": list(report.formats),
+                "deliver": [d.kind for d in report.deliver],
+                "last_run": run.started_at.isoformat() if run else None,
+                "last_status": run.status if run else None,
+            }
+        )
+    if format == "json":
+        print_json(rows)
+        return
+    if not rows:
+        typer.echo(f"{config.config_path}: no reports configured")
+        return
+    from rich.table import Table
+
+    table = Table(title=f"Reports in {config.config_path.name}")
+    for column in ("report", "kind", "schedule", "formats", "deliver", "last run (UTC)", "status"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row["name"],
+            row["kind"],
+            row["schedule"] or "on demand",
+            ", ".join(row["formats"]),
+            ", ".join(row["deliver"]) or "-",
+            (row["last_run"] or "-")[:16].replace("T", " "),
+            row["last_status"] or "never run",
+        )
+    print_table(table)
+
+
+def _history(store: Store, name: str, format: str) -> None:
+    from sqlalchemy import func, select
+
+    from pmosync.store.schema import report_deliveries, report_snapshots, runs
+
+    delivered = (
+        select(
+            report_deliveries.c.run_id,
+            func.count().filter(report_deliveries.c.status == "delivered").label("delivered"),
+            func.count().filter(report_deliveries.c.status == "failed").label("failed"),
+        )
+        .where(report_deliveries.c.report == name)
+        .group_by(report_deliveries.c.run_id)
+        .subquery()
+    )
+    query = (
+        select(
+            report_snapshots.c.run_id,
+            report_snapshots.c.as_of,
+            runs.c.started_at,
+            runs.c.status,
+            func.coalesce(delivered.c.delivered, 0).label("delivered"),
+            func.coalesce(delivered.c.failed, 0).label("failed"),
+        )
+        .join(runs, runs.c.id == report_snapshots.c.run_id)
+        .outerjoin(delivered, delivered.c.run_id == report_snapshots.c.run_id)
+        .where(report_snapshots.c.report == name)
+        .order_by(runs.c.started_at.desc())
+        .limit(50)
+    )
+    with store.engine.connect() as connection:
+        rows: list[dict[str, Any]] = [dict(row._mapping) for row in connection.execute(query)]
+    if format == "json":
+        print_json(
+            [
+                {
+                    **row,
+                    "as_of": row["as_of"].isoformat(),
+                    "started_at": row["started_at"].isoformat(),
+                }
+                for row in rows
+            ]
+        )
+        return
+    if not rows:
+        typer.echo(f"report {name}: no runs yet")
+        return
+    from rich.table import Table
+
+    table = Table(
+        title=f"Runs of report {name}, newest first",
+        caption="re-render one exactly: pmosync report NAME --snapshot RUN",
+    )
+    for column in ("run", "as of", "started (UTC)", "status", "delivered", "failed"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row["run_id"][:8],
+            row["as_of"].isoformat(),
+            row["started_at"].strftime("%Y-%m-%d %H:%M"),
+            row["status"],
+            str(row["delivered"]),
+            str(row["failed"]),
+        )
+    print_table(table)

@@ -1,0 +1,188 @@
+"""One report run, end to end: compute, freeze, render, keep locally, deliver, record.
+
+The order is what makes a run safe to retry. The figures are frozen as a snapshot before
+anything is rendered, the files are kept in the output folder before anything is sent, and each
+delivery is recorded per target and report date, so a run that fails half-way is repaired by the
+next one without recomputing the past or sending anything twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pmosync.config import PmosyncConfig
+from pmosync.reports.dataset import load_dataset
+from pmosync.reports.document import RenderedFile, ReportDocument
+from pmosync.reports.kinds import ReportContext, builder
+from pmosync.reports.snapshots import history, load_snapshot, save_snapshot
+from pmosync.store import Store, StoreError
+
+if TYPE_CHECKING:
+    from pmosync.reports.delivery import DeliveryOutcome
+    from pmosync.reports.render import EmailHtml
+
+REPORT_KIND = "report"
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    """What one report run did: its ledger run, files kept, and each delivery."""
+
+    run_id: str
+    name: str
+    status: str  # succeeded | failed
+    as_of: date | None = None
+    error: str | None = None
+    folder: Path | None = None
+    files: tuple[Path, ...] = ()
+    deliveries: tuple[DeliveryOutcome, ...] = field(default_factory=tuple)
+
+
+def compute_document(
+    config: PmosyncConfig,
+    store: Store,
+    name: str,
+    as_of: date,
+    generated_at: datetime | None = None,
+) -> ReportDocument:
+    """The figures of report ``name`` as of ``as_of``, from the store as it is now."""
+    report = config.reports[name]
+    filters = report.filters
+    context = ReportContext(
+        name=name,
+        kind=report.kind,
+        title=report.title or name,
+        generated_at=generated_at or datetime.now(UTC),
+        rules=report.rules,
+        resources=config.resources,
+        filters={
+            key: list(values)
+            for key, values in (
+                ("portfolios", filters.portfolios),
+                ("sources", filters.sources),
+                ("teams", filters.teams),
+            )
+            if values
+        },
+        history=history(store, name, as_of),
+    )
+    return builder(report.kind)(load_dataset(store, filters, as_of), context)
+
+
+def render(
+    document: ReportDocument, formats: Sequence[str], with_email: bool
+) -> tuple[list[RenderedFile], EmailHtml | None]:
+    """The report's files and, when an email goes out, its HTML with cid images."""
+    from pmosync.reports.render import email_html, render_files
+
+    return render_files(document, formats), (email_html(document) if with_email else None)
+
+
+def keep_files(folder: Path, files: Sequence[RenderedFile]) -> list[Path]:
+    """Write ``files`` into ``folder``, each atomically (a crash never leaves half a file)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for rendered in files:
+        target = folder / rendered.name
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".part")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(rendered.content)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        written.append(target)
+    return written
+
+
+def output_folder(config: PmosyncConfig, document: ReportDocument, out: Path | None) -> Path:
+    """Where a run keeps its files: ``--out``, else ``<output_dir>/<report>-<as_of>``."""
+    from pmosync.reports.render import file_stem
+
+    return out if out is not None else config.output_path / file_stem(document)
+
+
+def run_report(
+    config: PmosyncConfig,
+    store: Store,
+    name: str,
+    as_of: date | None = None,
+    *,
+    out: Path | None = None,
+    deliver: bool = True,
+) -> ReportOutcome:
+    """Run report ``name`` as of ``as_of`` (default today), recorded as a ledger run.
+
+    The run fails when the report could not be computed or kept, or when a delivery failed;
+    a failed delivery is retried by the next run of the same report.
+    """
+    as_of = as_of or config.reports[name].as_of or date.today()
+    report = config.reports[name]
+    run_id = store.ledger.start_run(REPORT_KIND, name)
+    try:
+        document = compute_document(config, store, name, as_of)
+        save_snapshot(store, run_id, document)
+        targets = report.deliver if deliver else []
+        with_email = any(target.kind == "email" for target in targets)
+        files, email = render(document, report.formats, with_email)
+        folder = output_folder(config, document, out)
+        kept = keep_files(folder, files)
+        outcomes: list[DeliveryOutcome] = []
+        if targets:
+            from pmosync.reports.delivery import deliver_report, retry_failed
+
+            outcomes += deliver_report(config, store, name, run_id, document, files, email)
+            outcomes += retry_failed(
+                config, store, name, lambda doc: render(doc, report.formats, with_email)
+            )
+    except (StoreError, OSError) as error:
+        message = str(error) if isinstance(error, StoreError) else f"cannot keep the files: {error}"
+        _finish(store, run_id, "failed", message)
+        return ReportOutcome(run_id, name, "failed", as_of, message)
+    except Exception as error:  # a bug: the run says so, the traceback goes to the caller
+        _finish(store, run_id, "failed", f"internal error ({type(error).__name__}): {error}")
+        raise
+    failed = [o for o in outcomes if o.status == "failed"]
+    error = "; ".join(f"{o.label}: {o.error}" for o in failed) or None
+    _finish(store, run_id, "failed" if failed else "succeeded", error)
+    return ReportOutcome(
+        run_id,
+        name,
+        "failed" if failed else "succeeded",
+        as_of,
+        error,
+        folder,
+        tuple(kept),
+        tuple(outcomes),
+    )
+
+
+def _finish(store: Store, run_id: str, status: str, error: str | None) -> None:
+    # If the store went away mid-run, the next run marks this one interrupted.
+    with contextlib.suppress(StoreError):
+        store.ledger.finish_run(run_id, status, error)
+
+
+def rerender(
+    config: PmosyncConfig, store: Store, run_id: str, out: Path | None = None
+) -> tuple[ReportDocument, list[Path]] | None:
+    """Render the snapshot of an earlier run again, exactly as it was (nothing recomputed).
+
+    Formats are the report's current ones (all four when the report is no longer configured).
+    None when that run kept no snapshot.
+    """
+    document = load_snapshot(store, run_id)
+    if document is None:
+        return None
+    report = config.reports.get(document.report)
+    formats = report.formats if report is not None else ["html", "xlsx", "csv", "json"]
+    files, _ = render(document, formats, with_email=False)
+    return document, keep_files(output_folder(config, document, out), files)
