@@ -193,7 +193,7 @@ class PmosyncConfig(ConfigModel):
         "reports",
         description=(
             "Where every report run keeps its rendered files (relative to this file): "
-            "<output_dir>/<report>/<as_of>/."
+            "<output_dir>/<report>-<as_of>/."
         ),
     )
     reports: dict[ReportName, Report] = Field(

@@ -9,6 +9,7 @@ URL) never carries the token.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -51,6 +52,9 @@ def open_credential(config: MicrosoftAuth) -> Any | None:
     """The azure-identity async credential the config names; None for a static token."""
     if config.token is not None:
         return None
+    # azure-identity logs every failed token request as a warning with its traceback; the
+    # failure reaches the user once, as our one-line sign-in error, so keep its log quiet.
+    logging.getLogger("azure.identity").setLevel(logging.ERROR)
     from azure.identity.aio import (
         CertificateCredential,
         ClientSecretCredential,

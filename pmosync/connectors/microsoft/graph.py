@@ -359,10 +359,12 @@ class GraphClient:
 
 def _sign_in_error(error: Exception) -> ConnectorError:
     """azure-identity's failure to get a token, as one line without any secret."""
-    from azure.core.exceptions import ClientAuthenticationError
+    from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError
 
+    first = (getattr(error, "message", None) or str(error)).strip().splitlines()
+    reason = first[0] if first else type(error).__name__
     if isinstance(error, ClientAuthenticationError):
-        first = (getattr(error, "message", None) or str(error)).strip().splitlines()
-        reason = first[0] if first else type(error).__name__
         return AuthenticationError(f"could not sign in to Microsoft Entra ID: {reason}")
+    if isinstance(error, ServiceRequestError):  # the sign-in service itself is out of reach
+        return UnreachableError(f"cannot reach Microsoft Entra ID to sign in: {reason}")
     raise error

@@ -1,0 +1,39 @@
+"""A Microsoft sign-in service that cannot be reached is one line, not azure-identity's traceback.
+
+azure-identity reads its authority from ``AZURE_AUTHORITY_HOST``; pointing it at a closed port on
+loopback is a sign-in service that is down, with no network needed.
+"""
+
+from __future__ import annotations
+
+import socket
+
+from cli import run_pmosync
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_an_unreachable_sign_in_service_is_named_in_one_line(tmp_path):
+    path = tmp_path / "pmosync.yaml"
+    path.write_text(
+        "connectors:\n"
+        "  planner-ops:\n"
+        "    type: planner\n"
+        "    tenant_id: 00000000-0000-0000-0000-000000000001\n"
+        "    client_id: 00000000-0000-0000-0000-000000000002\n"
+        "    client_secret: ${SECRET}\n"
+        "    groups: ['00000000-0000-0000-0000-000000000003']\n",
+        encoding="utf-8",
+    )
+    env = {"SECRET": "s3cret-value", "AZURE_AUTHORITY_HOST": f"https://127.0.0.1:{_closed_port()}"}
+    result = run_pmosync("check", "-c", path, env=env)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    problems = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(problems) == 1, result.stderr
+    assert "planner-ops" in problems[0] and "cannot reach Microsoft Entra ID" in problems[0]
+    assert "s3cret-value" not in result.stdout + result.stderr
