@@ -30,6 +30,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/asana_sync.py --size S
 	$(BIN)/python bench/planner_sync.py --size S
+	$(BIN)/python bench/sync_e2e.py --size S
+	$(BIN)/python bench/reports.py --size S
 
 clean:
 	rm -rf $(VENV) build *.egg-info
