@@ -1,0 +1,227 @@
+"""The governance report: the gaps in project plans the PMO would otherwise chase by hand.
+
+Arranges ``metrics.governance`` findings into a linked list, counts per check and per project,
+with a chart of findings by check and a trend of the total across runs.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from pmosync.config.reports import GOVERNANCE_CHECKS
+from pmosync.reports.dataset import Dataset, ProjectRow
+from pmosync.reports.document import (
+    Chart,
+    Column,
+    Figure,
+    ReportDocument,
+    Section,
+    Series,
+    TrendPoint,
+)
+from pmosync.reports.kinds import ReportContext
+from pmosync.reports.metrics.governance import (
+    RULE_TITLES,
+    Finding,
+    governance_findings,
+    governed_projects,
+)
+
+LIST_LIMIT = 100
+"""Rows of a long list shown in HTML and email; the files hold them all."""
+
+FINDINGS_COLOR = "#c62828"
+PROJECTS_COLOR = "#1f77b4"
+
+
+def build(dataset: Dataset, context: ReportContext) -> ReportDocument:
+    """The governance report of ``dataset`` under ``context.rules.governance``."""
+    rules = context.rules.governance
+    enabled = [r for r in GOVERNANCE_CHECKS if r in rules.checks]
+    findings = governance_findings(dataset, rules)
+    checked = governed_projects(dataset)
+    by_rule = Counter(f.rule for f in findings)
+    flagged_projects = {f.project_id for f in findings}
+    trend: dict[str, Any] = {
+        "findings": len(findings),
+        "projects_with_findings": len(flagged_projects),
+        "projects_checked": len(checked),
+        "by_rule": {r: by_rule[r] for r in enabled},
+    }
+    projects = {p.id: p for p in dataset.projects}
+    return ReportDocument(
+        report=context.name,
+        kind=context.kind,
+        title=context.title,
+        as_of=dataset.as_of.isoformat(),
+        generated_at=context.generated_at.isoformat(),
+        filters={k: list(v) for k, v in context.filters.items()},
+        figures=(
+            Figure("findings", "Governance findings", len(findings), rag=_amber(len(findings))),
+            Figure(
+                "projects_with_findings",
+                "Projects with findings",
+                len(flagged_projects),
+                rag=_amber(len(flagged_projects)),
+            ),
+            Figure("projects_checked", "Projects checked", len(checked)),
+            Figure(
+                "projects_exempt",
+                "Projects exempt (completed or archived)",
+                len(dataset.projects) - len(checked),
+            ),
+        ),
+        charts=(
+            _rule_chart(enabled, by_rule),
+            _trend_chart(context.history, dataset.as_of.isoformat(), trend),
+        ),
+        sections=(
+            _by_rule_section(enabled, findings),
+            _by_project_section(enabled, findings, projects),
+            _findings_section(findings, projects, enabled),
+        ),
+        trend=trend,
+    )
+
+
+def _amber(count: int) -> str | None:
+    return "amber" if count else None
+
+
+def _disabled_note(enabled: list[str]) -> str | None:
+    off = [RULE_TITLES[r].lower() for r in GOVERNANCE_CHECKS if r not in enabled]
+    return f"Checks switched off: {', '.join(off)}." if off else None
+
+
+def _findings_section(
+    findings: list[Finding], projects: dict[str, ProjectRow], enabled: list[str]
+) -> Section:
+    rows = tuple(
+        {
+            "check": RULE_TITLES[f.rule],
+            "rule": f.rule,
+            "project": f.project,
+            "project_url": projects[f.project_id].source_url,
+            "item": f.item,
+            "url": f.url,
+            "detail": f.detail,
+        }
+        for f in findings
+    )
+    return Section(
+        key="findings",
+        title="Findings",
+        columns=(
+            Column("project", "Project", link="project_url"),
+            Column("check", "Check"),
+            Column("item", "Task or milestone", link="url"),
+            Column("detail", "Detail"),
+            Column("rule", "Rule"),
+        ),
+        rows=rows,
+        note=_disabled_note(enabled),
+        html_limit=LIST_LIMIT,
+    )
+
+
+def _by_rule_section(enabled: list[str], findings: list[Finding]) -> Section:
+    counts = Counter(f.rule for f in findings)
+    projects: dict[str, set[str]] = defaultdict(set)
+    for f in findings:
+        projects[f.rule].add(f.project_id)
+    rows = tuple(
+        {
+            "check": RULE_TITLES[r],
+            "rule": r,
+            "findings": counts[r],
+            "projects": len(projects[r]),
+        }
+        for r in enabled
+    )
+    return Section(
+        key="by_rule",
+        title="Findings by check",
+        columns=(
+            Column("check", "Check"),
+            Column("rule", "Rule"),
+            Column("findings", "Findings", "int"),
+            Column("projects", "Projects", "int"),
+        ),
+        rows=rows,
+        note=_disabled_note(enabled),
+        html_limit=None,
+    )
+
+
+def _by_project_section(
+    enabled: list[str], findings: list[Finding], projects: dict[str, ProjectRow]
+) -> Section:
+    """Projects with at least one finding, most findings first."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for f in findings:
+        counts[f.project_id][f.rule] += 1
+    ordered = sorted(
+        counts,
+        key=lambda pid: (-counts[pid].total(), projects[pid].name.casefold(), pid),
+    )
+    rows = tuple(
+        {
+            "project": projects[pid].name,
+            "url": projects[pid].source_url,
+            "status": projects[pid].status,
+            "findings": counts[pid].total(),
+            **{r: counts[pid][r] for r in enabled},
+        }
+        for pid in ordered
+    )
+    return Section(
+        key="by_project",
+        title="Findings by project",
+        columns=(
+            Column("project", "Project", link="url"),
+            Column("status", "Status"),
+            Column("findings", "Findings", "int"),
+        )
+        + tuple(Column(r, RULE_TITLES[r], "int") for r in enabled),
+        rows=rows,
+        html_limit=LIST_LIMIT,
+    )
+
+
+def _rule_chart(enabled: list[str], by_rule: Counter[str]) -> Chart:
+    return Chart(
+        key="findings_by_rule",
+        title="Findings by check",
+        kind="bar",
+        x=tuple(RULE_TITLES[r] for r in enabled),
+        series=(Series("Findings", tuple(float(by_rule[r]) for r in enabled), FINDINGS_COLOR),),
+        y_label="findings",
+    )
+
+
+def _trend_chart(history: tuple[TrendPoint, ...], as_of: str, trend: dict[str, Any]) -> Chart:
+    points = (*history, TrendPoint(as_of, trend))
+    return Chart(
+        key="findings_trend",
+        title="Governance findings over time",
+        kind="line",
+        x=tuple(p.as_of for p in points),
+        series=(
+            Series("Findings", _trend_values(points, "findings"), FINDINGS_COLOR),
+            Series(
+                "Projects with findings",
+                _trend_values(points, "projects_with_findings"),
+                PROJECTS_COLOR,
+            ),
+        ),
+        y_label="count",
+    )
+
+
+def _trend_values(points: tuple[TrendPoint, ...], key: str) -> tuple[float | None, ...]:
+    """``key`` of each point; an older snapshot without it (or with junk) is a gap, not a 0."""
+    values = (p.trend.get(key) for p in points)
+    return tuple(
+        float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None for v in values
+    )

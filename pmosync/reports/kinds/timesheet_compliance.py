@@ -1,0 +1,246 @@
+"""The timesheet compliance report: whose timesheets to chase, and how the team is doing.
+
+Arranges ``metrics.compliance`` into a person x week status grid, the weekly compliance rate,
+and the list of non-compliant person-weeks (newest week first: that is the one to chase), with
+charts of the weeks and a trend of the compliance rate across runs.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from pmosync.reports.dataset import Dataset
+from pmosync.reports.document import (
+    Chart,
+    Column,
+    Figure,
+    ReportDocument,
+    Section,
+    Series,
+    TrendPoint,
+)
+from pmosync.reports.kinds import ReportContext
+from pmosync.reports.metrics.compliance import (
+    STATUSES,
+    Compliance,
+    PersonWeekStatus,
+    compliance,
+    overall_rate,
+)
+from pmosync.reports.metrics.weeks import week_label
+
+LIST_LIMIT = 100
+"""Rows of a long list shown in HTML and email; the files hold them all."""
+
+STATUS_COLORS = {"ok": "#2e7d32", "under": "#f9a825", "over": "#6a1b9a", "missing": "#c62828"}
+RATE_COLOR = "#1f77b4"
+PERSON_COLUMNS = (
+    Column("person", "Person"),
+    Column("email", "Email"),
+    Column("contract", "Contract (h/week)", "hours"),
+)
+
+
+def build(dataset: Dataset, context: ReportContext) -> ReportDocument:
+    """The compliance report of ``dataset`` under ``context``'s rules and resources."""
+    result = compliance(dataset, context.rules, context.resources)
+    counts = {s: sum(1 for r in result.rows if r.status == s) for s in STATUSES}
+    last_week = result.by_week[-1].rate_pct if result.by_week else None
+    trend: dict[str, Any] = {
+        "people": len(result.people),
+        "compliance_pct": _r1(overall_rate(result)),
+        "last_week_pct": _r1(last_week),
+        **counts,
+    }
+    return ReportDocument(
+        report=context.name,
+        kind=context.kind,
+        title=context.title,
+        as_of=dataset.as_of.isoformat(),
+        generated_at=context.generated_at.isoformat(),
+        filters={k: list(v) for k, v in context.filters.items()},
+        figures=_figures(trend),
+        charts=(
+            _rate_chart(result),
+            _status_chart(result),
+            _trend_chart(context.history, dataset.as_of.isoformat(), trend),
+        ),
+        sections=(
+            _weeks_section(result, context),
+            _status_section(result),
+            _non_compliant_section(result),
+        ),
+        trend=trend,
+    )
+
+
+def _figures(trend: dict[str, Any]) -> tuple[Figure, ...]:
+    not_ok = trend["missing"] + trend["under"] + trend["over"]
+    return (
+        Figure("people", "People", trend["people"]),
+        Figure("non_compliant", "Non-compliant person-weeks", not_ok, rag=_amber(not_ok)),
+        Figure("missing", "Missing timesheets", trend["missing"], rag=_red(trend["missing"])),
+        Figure("under", "Short timesheets", trend["under"], rag=_amber(trend["under"])),
+        Figure("over", "Over-logged timesheets", trend["over"], rag=_amber(trend["over"])),
+        Figure("last_week_pct", "Compliance last week", trend["last_week_pct"], "percent"),
+        Figure("compliance_pct", "Compliance over the weeks", trend["compliance_pct"], "percent"),
+    )
+
+
+def _amber(count: int) -> str | None:
+    return "amber" if count else None
+
+
+def _red(count: int) -> str | None:
+    return "red" if count else None
+
+
+def _week_key(index: int) -> str:
+    """Grid column keys by position, so they stay slugs whatever the week labels look like."""
+    return f"week_{index + 1}"
+
+
+def _weeks_section(result: Compliance, context: ReportContext) -> Section:
+    rows = tuple(
+        {
+            "week": week_label(w.week),
+            "week_start": w.week.isoformat(),
+            "people": w.people,
+            **w.counts,
+            "compliance_pct": _r1(w.rate_pct),
+        }
+        for w in result.by_week
+    )
+    return Section(
+        key="weeks",
+        title="Compliance by week",
+        columns=(
+            Column("week", "Week"),
+            Column("week_start", "Starts", "date"),
+            Column("people", "People", "int"),
+            Column("ok", "OK", "int"),
+            Column("under", "Short", "int"),
+            Column("over", "Over", "int"),
+            Column("missing", "Missing", "int"),
+            Column("compliance_pct", "Compliance %", "percent"),
+        ),
+        rows=rows,
+        note=(
+            "OK: logged at least the contract hours and at most "
+            f"{context.rules.over_logged_pct:g} % of them. Compliance = OK / people."
+        ),
+        html_limit=None,
+    )
+
+
+def _status_section(result: Compliance) -> Section:
+    """One row per person, one column per week of the window."""
+    by_person: dict[str, list[PersonWeekStatus]] = defaultdict(list)
+    for r in result.rows:
+        by_person[r.person.id].append(r)
+    column_of = {w: _week_key(i) for i, w in enumerate(result.weeks)}
+    rows = []
+    for person in result.people:
+        weeks = by_person.get(person.id, [])
+        row: dict[str, Any] = {
+            "person": person.label,
+            "email": person.email,
+            "contract": _r1(weeks[0].contract) if weeks else None,
+        }
+        row.update({column_of[r.week]: r.status for r in weeks})
+        rows.append(row)
+    return Section(
+        key="status",
+        title="Timesheet status by person and week",
+        columns=PERSON_COLUMNS + tuple(Column(column_of[w], week_label(w)) for w in result.weeks),
+        rows=tuple(rows),
+        html_limit=LIST_LIMIT,
+    )
+
+
+def _non_compliant_section(result: Compliance) -> Section:
+    flagged = sorted(
+        (r for r in result.rows if r.status != "ok"),
+        key=lambda r: (-r.week.toordinal(), r.person.label.casefold(), r.person.id),
+    )
+    rows = tuple(
+        {
+            "person": r.person.label,
+            "email": r.person.email,
+            "contract": _r1(r.contract),
+            "week": week_label(r.week),
+            "logged": _r1(r.logged),
+            "logged_pct": _r1(r.logged_pct),
+            "status": r.status,
+        }
+        for r in flagged
+    )
+    return Section(
+        key="non_compliant",
+        title="Timesheets to chase",
+        columns=PERSON_COLUMNS
+        + (
+            Column("week", "Week"),
+            Column("logged", "Logged (h)", "hours"),
+            Column("logged_pct", "Logged % of contract", "percent"),
+            Column("status", "Status"),
+        ),
+        rows=rows,
+        note="Newest week first.",
+        html_limit=LIST_LIMIT,
+    )
+
+
+def _rate_chart(result: Compliance) -> Chart:
+    return Chart(
+        key="compliance_by_week",
+        title="Timesheet compliance by week",
+        kind="bar",
+        x=tuple(week_label(w.week) for w in result.by_week),
+        series=(
+            Series("Compliance %", tuple(_r1(w.rate_pct) for w in result.by_week), RATE_COLOR),
+        ),
+        y_label="% of people",
+    )
+
+
+def _status_chart(result: Compliance) -> Chart:
+    return Chart(
+        key="status_by_week",
+        title="Timesheet status by week",
+        kind="stacked_bar",
+        x=tuple(week_label(w.week) for w in result.by_week),
+        series=tuple(
+            Series(s, tuple(float(w.counts[s]) for w in result.by_week), STATUS_COLORS[s])
+            for s in ("ok", "under", "over", "missing")
+        ),
+        y_label="people",
+    )
+
+
+def _trend_chart(history: tuple[TrendPoint, ...], as_of: str, trend: dict[str, Any]) -> Chart:
+    points = (*history, TrendPoint(as_of, trend))
+    return Chart(
+        key="compliance_trend",
+        title="Timesheet compliance over time",
+        kind="line",
+        x=tuple(p.as_of for p in points),
+        series=(
+            Series("Compliance %", _trend_values(points, "compliance_pct"), RATE_COLOR),
+            Series("Last week %", _trend_values(points, "last_week_pct"), STATUS_COLORS["ok"]),
+        ),
+        y_label="% of person-weeks",
+    )
+
+
+def _trend_values(points: tuple[TrendPoint, ...], key: str) -> tuple[float | None, ...]:
+    """``key`` of each point; an older snapshot without it (or with junk) is a gap, not a 0."""
+    values = (p.trend.get(key) for p in points)
+    return tuple(
+        float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None for v in values
+    )
+
+
+def _r1(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)

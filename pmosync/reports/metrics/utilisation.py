@@ -1,0 +1,200 @@
+"""Resource utilisation per person per complete week: capacity, allocated, logged hours.
+
+The PMO asks two questions of each week: was anyone booked beyond their contract (allocated
+over capacity: plans that cannot all happen), and is anyone's time going unrecorded or unused
+(logged well below capacity). Only complete weeks are judged (see ``complete_weeks``), and only
+active people, so leavers do not show as idle.
+
+Time entries are grouped once by (person, week), so 100,000 entries cost one pass; allocations
+are few and each touches only the weeks it overlaps.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from pmosync.config.models import Resources
+from pmosync.config.reports import ReportRules
+from pmosync.reports.dataset import AllocationRow, Dataset, PersonRow, TimeRow
+from pmosync.reports.metrics.weeks import complete_weeks, week_start, working_days
+
+WEEK = timedelta(days=6)
+TOLERANCE = 1e-9
+"""Prorated hours are floats; a booking of exactly 100 % must not read as 100.0000001 %."""
+
+
+@dataclass(frozen=True, slots=True)
+class PersonWeek:
+    """One person's week. Percentages are None when the capacity is 0 (nothing to divide by)."""
+
+    person: PersonRow
+    week: date  # the Monday
+    capacity: float
+    allocated: float
+    logged: float
+    utilisation_pct: float | None
+    allocation_pct: float | None
+    over_allocated: bool
+    under_used: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """Sums over several person-weeks (one person's window, or one week's team)."""
+
+    capacity: float
+    allocated: float
+    logged: float
+    utilisation_pct: float | None
+    allocation_pct: float | None
+    over_allocated: int  # person-weeks flagged
+    under_used: int
+
+
+@dataclass(frozen=True, slots=True)
+class Utilisation:
+    """The window (Mondays, oldest first), the people judged, and one row per person-week
+    (people in label order, weeks oldest first)."""
+
+    weeks: list[date]
+    people: list[PersonRow]
+    rows: list[PersonWeek]
+
+
+def active_people(dataset: Dataset) -> list[PersonRow]:
+    """The roster: active people in scope, ordered by how they are shown."""
+    people = (p for p in dataset.people.values() if p.active)
+    return sorted(people, key=lambda p: (p.label.casefold(), p.id))
+
+
+def capacity_of(resources: Resources, person: PersonRow) -> float:
+    """Weekly contract hours; configured emails are lower case, so the lookup is too."""
+    return resources.capacity_of(person.email.lower() if person.email else None)
+
+
+def logged_minutes(
+    entries: Iterable[TimeRow], weeks: list[date], people: Iterable[str]
+) -> dict[tuple[str, date], int]:
+    """Minutes per (person id, Monday) for entries inside the window's weeks, in one pass.
+
+    Entries outside the window or of people outside the roster are ignored.
+    """
+    if not weeks:
+        return {}
+    first, last = weeks[0], weeks[-1] + WEEK
+    roster = set(people)
+    minutes: dict[tuple[str, date], int] = defaultdict(int)
+    for entry in entries:
+        if first <= entry.entry_date <= last and entry.person_id in roster:
+            minutes[(entry.person_id, week_start(entry.entry_date))] += entry.minutes
+    return minutes
+
+
+def allocated_hours(allocation: AllocationRow, monday: date, capacity: float) -> float:
+    """Hours of ``allocation`` falling in the week starting ``monday``.
+
+    By hours: the total spread evenly over the allocation's working days. By percent: that share
+    of the weekly capacity per working day of overlap (a full week is 5 days). An allocation set
+    entirely on a weekend has no working days: its hours then spread over calendar days instead,
+    so they are not lost. An allocation with neither hours nor percent, or ending before it
+    starts, books nothing; hours win when a source sets both.
+    """
+    start = max(allocation.start_date, monday)
+    end = min(allocation.end_date, monday + WEEK)
+    if end < start:
+        return 0.0
+    overlap = working_days(start, end)
+    if allocation.hours is not None:
+        total = working_days(allocation.start_date, allocation.end_date)
+        if total == 0:
+            overlap = (end - start).days + 1
+            total = (allocation.end_date - allocation.start_date).days + 1
+        return allocation.hours * overlap / total
+    if allocation.percent is not None:
+        return allocation.percent * capacity * overlap / (100 * 5)
+    return 0.0
+
+
+def utilisation(dataset: Dataset, rules: ReportRules, resources: Resources) -> Utilisation:
+    """Every active person's complete weeks in ``rules.weeks`` up to ``dataset.as_of``."""
+    weeks = complete_weeks(dataset.as_of, rules.weeks)
+    people = active_people(dataset)
+    minutes = logged_minutes(dataset.time_entries, weeks, (p.id for p in people))
+    allocations: dict[str, list[AllocationRow]] = defaultdict(list)
+    for allocation in dataset.allocations:
+        allocations[allocation.person_id].append(allocation)
+    rows = []
+    for person in people:
+        capacity = capacity_of(resources, person)
+        for monday in weeks:
+            allocated = sum(
+                allocated_hours(a, monday, capacity) for a in allocations.get(person.id, ())
+            )
+            logged = minutes.get((person.id, monday), 0) / 60
+            rows.append(_person_week(person, monday, capacity, allocated, logged, rules))
+    return Utilisation(weeks=weeks, people=people, rows=rows)
+
+
+def _person_week(
+    person: PersonRow,
+    monday: date,
+    capacity: float,
+    allocated: float,
+    logged: float,
+    rules: ReportRules,
+) -> PersonWeek:
+    utilisation_pct = percent(logged, capacity)
+    allocation_pct = percent(allocated, capacity)
+    return PersonWeek(
+        person=person,
+        week=monday,
+        capacity=capacity,
+        allocated=allocated,
+        logged=logged,
+        utilisation_pct=utilisation_pct,
+        allocation_pct=allocation_pct,
+        over_allocated=capacity > 0 and allocated > capacity * (1 + TOLERANCE),
+        under_used=capacity > 0 and logged * 100 < capacity * rules.under_use_pct * (1 - TOLERANCE),
+    )
+
+
+def percent(part: float, whole: float) -> float | None:
+    """``part`` as a percentage of ``whole``; None (undefined) when ``whole`` is 0."""
+    return part / whole * 100 if whole else None
+
+
+def totals(rows: Iterable[PersonWeek]) -> Totals:
+    """Sums of a group of person-weeks; its percentages are capacity-weighted (total logged over
+    total capacity), so a part-timer's week weighs by its hours, not as a whole person."""
+    rows = list(rows)
+    capacity = sum(r.capacity for r in rows)
+    allocated = sum(r.allocated for r in rows)
+    logged = sum(r.logged for r in rows)
+    return Totals(
+        capacity=capacity,
+        allocated=allocated,
+        logged=logged,
+        utilisation_pct=percent(logged, capacity),
+        allocation_pct=percent(allocated, capacity),
+        over_allocated=sum(r.over_allocated for r in rows),
+        under_used=sum(r.under_used for r in rows),
+    )
+
+
+def by_person(result: Utilisation) -> list[tuple[PersonRow, Totals]]:
+    """Each person's totals over the window, in roster order."""
+    grouped: dict[str, list[PersonWeek]] = defaultdict(list)
+    for row in result.rows:
+        grouped[row.person.id].append(row)
+    return [(p, totals(grouped[p.id])) for p in result.people]
+
+
+def by_week(result: Utilisation) -> list[tuple[date, Totals]]:
+    """The team's totals per week, oldest first."""
+    grouped: dict[date, list[PersonWeek]] = defaultdict(list)
+    for row in result.rows:
+        grouped[row.week].append(row)
+    return [(w, totals(grouped[w])) for w in result.weeks]

@@ -1,0 +1,184 @@
+"""Utilisation per person per complete week, against figures worked out by hand.
+
+Calendar used throughout (November 2026): as_of Wednesday 25th; with weeks=2 the complete weeks
+are W46 (Mon 9th .. Sun 15th) and W47 (Mon 16th .. Sun 22nd); W48 (23rd ..) is in progress.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from pmosync.config.models import Resources
+from pmosync.config.reports import ReportRules
+from pmosync.reports.dataset import AllocationRow, Dataset, PersonRow, TimeRow
+from pmosync.reports.metrics.utilisation import (
+    allocated_hours,
+    by_person,
+    by_week,
+    totals,
+    utilisation,
+)
+
+AS_OF = date(2026, 11, 25)
+W46 = date(2026, 11, 9)
+W47 = date(2026, 11, 16)
+RULES = ReportRules(weeks=2, under_use_pct=60)
+RESOURCES = Resources(weekly_capacity_hours=40, capacity={"ana@example.com": 30})
+
+
+def nov(day: int) -> date:
+    return date(2026, 11, day)
+
+
+def time(person: str, day: date, minutes: int) -> TimeRow:
+    return TimeRow(person_id=person, project_id="p1", entry_date=day, minutes=minutes)
+
+
+def people() -> dict[str, PersonRow]:
+    return {
+        "ana": PersonRow("ana", "Ana", "Ana@Example.com"),  # capacity override 30 h
+        "ben": PersonRow("ben", "Ben", "ben@example.com"),  # default 40 h
+        "cid": PersonRow("cid", "Cid", "cid@example.com", active=False),
+        "dee": PersonRow("dee", "Dee", "dee@example.com"),  # no time, no allocation
+    }
+
+
+def dataset() -> Dataset:
+    return Dataset(
+        as_of=AS_OF,
+        people=people(),
+        allocations=[
+            # 60 h over Thu 12th .. Wed 18th: working days 12, 13, 16, 17, 18 = 5.
+            # W46 overlap 12-13 = 2 days -> 60 x 2/5 = 24 h; W47 overlap 16-18 = 3 -> 36 h.
+            AllocationRow("ana", "p1", nov(12), nov(18), hours=60),
+            # 20 % of 30 h over all of November: every full week 0.2 x 30 x 5/5 = 6 h.
+            AllocationRow("ana", "p2", nov(1), nov(30), percent=20),
+            # 50 % of 40 h from Wed 18th: W47 overlap 18, 19, 20 = 3 days -> 0.5 x 40 x 3/5 = 12.
+            AllocationRow("ben", "p1", nov(18), nov(30), percent=50),
+            AllocationRow("cid", "p1", nov(1), nov(30), hours=500),  # inactive: never shown
+        ],
+        time_entries=[
+            time("ana", nov(10), 600),  # W46 10 h
+            time("ana", nov(14), 120),  # W46 Saturday 2 h -> W46 12 h
+            time("ana", nov(16), 1080),  # W47 18 h
+            time("ana", nov(8), 600),  # Sunday before the window: ignored
+            time("ana", nov(23), 600),  # the week in progress: ignored
+            time("ben", nov(9), 1200),
+            time("ben", nov(13), 1200),  # W46 2400 min = 40 h
+            time("ben", nov(20), 1500),  # W47 25 h
+            time("cid", nov(10), 2400),  # inactive: ignored
+        ],
+    )
+
+
+def test_person_weeks_match_the_hand_figures():
+    result = utilisation(dataset(), RULES, RESOURCES)
+    assert result.weeks == [W46, W47]
+    assert [p.id for p in result.people] == ["ana", "ben", "dee"]  # Cid is inactive
+    got = [
+        (r.person.id, r.week, r.capacity, r.allocated, r.logged, r.utilisation_pct)
+        + (r.allocation_pct, r.over_allocated, r.under_used)
+        for r in result.rows
+    ]
+    assert got == [
+        # Ana W46: allocated 24 + 6 = 30 of 30 -> 100 %, exactly at capacity: not over.
+        # Logged 10 + 2 = 12 h of 30 -> 40 % < 60 %: under-used.
+        ("ana", W46, 30, pytest.approx(30), 12, pytest.approx(40), pytest.approx(100), False, True),
+        # Ana W47: allocated 36 + 6 = 42 of 30 -> 140 %: over. Logged 18 of 30 -> 60 %, exactly
+        # the threshold: not under-used.
+        ("ana", W47, 30, pytest.approx(42), 18, pytest.approx(60), pytest.approx(140), True, False),
+        # Ben W46: nothing allocated; 40 h logged of 40 -> 100 %.
+        ("ben", W46, 40, 0, 40, pytest.approx(100), 0, False, False),
+        # Ben W47: 12 h allocated -> 30 %; 25 h logged -> 62.5 %.
+        (
+            "ben",
+            W47,
+            40,
+            pytest.approx(12),
+            25,
+            pytest.approx(62.5),
+            pytest.approx(30),
+            False,
+            False,
+        ),
+        # Dee: no time at all -> 0 % both weeks, under-used.
+        ("dee", W46, 40, 0, 0, 0, 0, False, True),
+        ("dee", W47, 40, 0, 0, 0, 0, False, True),
+    ]
+
+
+def test_person_and_week_totals_weigh_by_capacity():
+    result = utilisation(dataset(), RULES, RESOURCES)
+    ana = dict((p.id, t) for p, t in by_person(result))["ana"]
+    # Ana over two weeks: capacity 60, allocated 30 + 42 = 72, logged 12 + 18 = 30.
+    assert (ana.capacity, ana.allocated, ana.logged) == (60, pytest.approx(72), 30)
+    assert ana.utilisation_pct == pytest.approx(50)  # 30 / 60
+    assert ana.allocation_pct == pytest.approx(120)  # 72 / 60
+    assert (ana.over_allocated, ana.under_used) == (1, 1)
+    weeks = dict(by_week(result))
+    # W46: capacity 30 + 40 + 40 = 110; logged 12 + 40 + 0 = 52 -> 47.27 %; allocated 30 -> 27.27 %
+    assert weeks[W46].capacity == 110
+    assert weeks[W46].utilisation_pct == pytest.approx(52 / 110 * 100)
+    assert weeks[W46].allocation_pct == pytest.approx(30 / 110 * 100)
+    # W47: logged 18 + 25 = 43; allocated 42 + 12 = 54.
+    assert weeks[W47].utilisation_pct == pytest.approx(43 / 110 * 100)
+    assert weeks[W47].allocation_pct == pytest.approx(54 / 110 * 100)
+    overall = totals(result.rows)
+    # 220 h capacity, 95 h logged, 84 h allocated; 1 over-allocated, 3 under-used person-weeks.
+    assert overall.utilisation_pct == pytest.approx(95 / 220 * 100)
+    assert overall.allocation_pct == pytest.approx(84 / 220 * 100)
+    assert (overall.over_allocated, overall.under_used) == (1, 3)
+
+
+def test_capacity_comes_from_resources_case_insensitively():
+    # Ana's source email is mixed case; the configured key is lower case: 30 h, not 40.
+    result = utilisation(dataset(), RULES, RESOURCES)
+    assert {r.person.id: r.capacity for r in result.rows} == {"ana": 30, "ben": 40, "dee": 40}
+    default_50 = Resources(weekly_capacity_hours=50)
+    result = utilisation(dataset(), RULES, default_50)
+    assert {r.person.id: r.capacity for r in result.rows} == {"ana": 50, "ben": 50, "dee": 50}
+
+
+def test_hours_allocation_prorates_by_working_days():
+    # 30 h over Fri 13th .. Tue 24th: working days 13, 16-20, 23, 24 = 8 -> 3.75 h per day.
+    allocation = AllocationRow("x", "p", nov(13), nov(24), hours=30)
+    assert allocated_hours(allocation, W46, 40) == pytest.approx(3.75)  # 1 day
+    assert allocated_hours(allocation, W47, 40) == pytest.approx(18.75)  # 5 days
+    assert allocated_hours(allocation, nov(23), 40) == pytest.approx(7.5)  # 2 days
+    assert allocated_hours(allocation, nov(2), 40) == 0  # no overlap
+
+
+def test_percent_allocation_prorates_by_working_days_of_overlap():
+    # 25 % of 36 h = 9 h a full week; from Thu 12th: 2 working days in W46 -> 9 x 2/5 = 3.6 h.
+    allocation = AllocationRow("x", "p", nov(12), nov(30), percent=25)
+    assert allocated_hours(allocation, W46, 36) == pytest.approx(3.6)
+    assert allocated_hours(allocation, W47, 36) == pytest.approx(9)
+
+
+def test_odd_allocations_book_what_they_can_and_never_crash():
+    # Weekend only: no working days, so 10 h spread over 2 calendar days, both in W46.
+    assert allocated_hours(AllocationRow("x", "p", nov(14), nov(15), hours=10), W46, 40) == 10
+    # Ending before it starts, or with neither hours nor percent: nothing.
+    assert allocated_hours(AllocationRow("x", "p", nov(13), nov(9), hours=10), W46, 40) == 0
+    assert allocated_hours(AllocationRow("x", "p", nov(9), nov(13)), W46, 40) == 0
+    # Hours win over percent when a source sets both: 10 h over 5 working days, all in W46.
+    both = AllocationRow("x", "p", nov(9), nov(13), hours=10, percent=100)
+    assert allocated_hours(both, W46, 40) == 10
+
+
+def test_zero_capacity_leaves_percentages_undefined():
+    resources = Resources(capacity={"ben@example.com": 0})
+    rows = [r for r in utilisation(dataset(), RULES, resources).rows if r.person.id == "ben"]
+    assert [(r.utilisation_pct, r.allocation_pct, r.over_allocated) for r in rows] == [
+        (None, None, False),
+        (None, None, False),
+    ]
+
+
+def test_no_people_and_no_rows_give_empty_results():
+    result = utilisation(Dataset(as_of=AS_OF), RULES, RESOURCES)
+    assert result.rows == [] and result.people == []
+    assert totals(result.rows).utilisation_pct is None
+    assert [w for w, t in by_week(result) if t.utilisation_pct is not None] == []

@@ -1,0 +1,438 @@
+"""The utilisation, timesheet compliance and governance reports as documents.
+
+Each builder gets a hand-built Dataset and its figures, rows and chart series are checked against
+values worked out by hand (rounded as the document conventions say: hours and percentages 1 dp).
+Calendar: as_of Wednesday 25 November 2026; weeks=2 judges W46 (9th-15th) and W47 (16th-22nd).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from pmosync.config.models import Resources
+from pmosync.config.reports import GovernanceRules, ReportRules
+from pmosync.reports.dataset import (
+    AllocationRow,
+    BudgetRow,
+    Dataset,
+    PersonRow,
+    ProjectRow,
+    StatusRow,
+    TaskRow,
+    TimeRow,
+)
+from pmosync.reports.document import ReportDocument, TrendPoint
+from pmosync.reports.kinds import ReportContext, builder
+
+AS_OF = date(2026, 11, 25)
+GENERATED = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
+APOLLO_URL = "https://app.asana.com/0/1"
+T1_URL = "https://app.asana.com/0/1/11"
+
+
+def nov(day: int) -> date:
+    return date(2026, 11, day)
+
+
+def time(person: str, day: date, minutes: int) -> TimeRow:
+    return TimeRow(person_id=person, project_id="p1", entry_date=day, minutes=minutes)
+
+
+def context(kind: str, history=(), **fields) -> ReportContext:
+    return ReportContext(
+        name="weekly-people",
+        kind=kind,
+        title="People report",
+        generated_at=GENERATED,
+        filters={"teams": ["Ops"]},
+        history=tuple(history),
+        **fields,
+    )
+
+
+def figures(doc: ReportDocument) -> dict:
+    return {f.key: (f.value, f.rag) for f in doc.figures}
+
+
+def chart(doc: ReportDocument, key: str) -> dict:
+    found = next(c for c in doc.charts if c.key == key)
+    return {"kind": found.kind, "x": found.x, **{s.name: s.values for s in found.series}}
+
+
+def assert_well_formed(doc: ReportDocument) -> None:
+    """Slug keys, every column present in every row, and an exact JSON round trip."""
+    for section in doc.sections:
+        assert re.fullmatch(r"[a-z0-9_]+", section.key)
+        keys = {c.key for c in section.columns} | {c.link for c in section.columns if c.link}
+        assert all(keys <= set(row) for row in section.rows), section.key
+    assert ReportDocument.from_json(json.loads(json.dumps(doc.to_json()))) == doc
+
+
+# --- resource utilisation ---------------------------------------------------------------------
+
+
+def utilisation_dataset() -> Dataset:
+    return Dataset(
+        as_of=AS_OF,
+        people={
+            "ana": PersonRow("ana", "Ana", "ana@example.com"),  # 30 h contract
+            "ben": PersonRow("ben", "Ben", "ben@example.com"),  # 40 h default
+            "cid": PersonRow("cid", "Cid", "cid@example.com", active=False),
+        },
+        allocations=[
+            # 60 h over Thu 12th .. Wed 18th (5 working days): W46 2 days = 24 h, W47 3 = 36 h.
+            AllocationRow("ana", "p1", nov(12), nov(18), hours=60),
+            # 50 % of 40 h from Wed 18th: W47 3 working days -> 20 x 3/5 = 12 h.
+            AllocationRow("ben", "p1", nov(18), nov(30), percent=50),
+        ],
+        time_entries=[
+            time("ana", nov(10), 720),  # W46 12 h
+            time("ben", nov(9), 2400),  # W46 40 h
+            time("ben", nov(17), 1560),  # W47 26 h
+            time("cid", nov(17), 1560),  # inactive
+        ],
+    )
+
+
+def test_utilisation_report():
+    history = [
+        TrendPoint("2026-11-11", {"utilisation_pct": 70.0, "allocation_pct": 80.0}),
+        TrendPoint("2026-11-18", {"utilisation_pct": 65.5}),  # an older run without allocation
+    ]
+    ctx = context(
+        "resource_utilisation",
+        history,
+        rules=ReportRules(weeks=2, under_use_pct=60),
+        resources=Resources(capacity={"ana@example.com": 30}),
+    )
+    doc = builder("resource_utilisation")(utilisation_dataset(), ctx)
+    assert (doc.report, doc.kind, doc.title) == (
+        "weekly-people",
+        "resource_utilisation",
+        "People report",
+    )
+    assert (doc.as_of, doc.generated_at) == ("2026-11-25", "2026-11-25T07:00:00+00:00")
+    assert doc.filters == {"teams": ["Ops"]}
+
+    # Ana W46: 24 of 30 h allocated = 80 %, 12 logged = 40 % (under 60 %: under-used).
+    # Ana W47: 36 allocated = 120 % (over), 0 logged = 0 % (under-used).
+    # Ben W46: 0 allocated, 40 logged = 100 %. Ben W47: 12 allocated = 30 %, 26 logged = 65 %.
+    assert [
+        tuple(r[k] for k in ("person", "week", "capacity", "allocated", "logged"))
+        + tuple(r[k] for k in ("utilisation_pct", "allocation_pct", "over_allocated", "under_used"))
+        for r in doc.section("person_weeks").rows
+    ] == [
+        ("Ana", "2026-W46", 30.0, 24.0, 12.0, 40.0, 80.0, False, True),
+        ("Ana", "2026-W47", 30.0, 36.0, 0.0, 0.0, 120.0, True, True),
+        ("Ben", "2026-W46", 40.0, 0.0, 40.0, 100.0, 0.0, False, False),
+        ("Ben", "2026-W47", 40.0, 12.0, 26.0, 65.0, 30.0, False, False),
+    ]
+    # Ana: 60 h capacity, 60 allocated (100 %), 12 logged (20 %); 1 week over, 2 under.
+    # Ben: 80 h capacity, 12 allocated (15 %), 66 logged (82.5 %).
+    assert doc.section("people").rows == (
+        {
+            "person": "Ana",
+            "email": "ana@example.com",
+            "capacity": 60.0,
+            "allocated": 60.0,
+            "logged": 12.0,
+            "utilisation_pct": 20.0,
+            "allocation_pct": 100.0,
+            "weeks_over_allocated": 1,
+            "weeks_under_used": 2,
+        },
+        {
+            "person": "Ben",
+            "email": "ben@example.com",
+            "capacity": 80.0,
+            "allocated": 12.0,
+            "logged": 66.0,
+            "utilisation_pct": 82.5,
+            "allocation_pct": 15.0,
+            "weeks_over_allocated": 0,
+            "weeks_under_used": 0,
+        },
+    )
+    # W46: capacity 70, allocated 24 (34.29 %), logged 52 (74.29 %).
+    # W47: capacity 70, allocated 48 (68.57 %), logged 26 (37.14 %).
+    weeks = doc.section("weeks").rows
+    assert [(w["week"], w["utilisation_pct"], w["allocation_pct"]) for w in weeks] == [
+        ("2026-W46", 74.3, 34.3),
+        ("2026-W47", 37.1, 68.6),
+    ]
+    assert [(w["over_allocated"], w["under_used"]) for w in weeks] == [(0, 1), (1, 1)]
+    # All: capacity 140, allocated 72 (51.43 %), logged 78 (55.71 %).
+    assert figures(doc) == {
+        "people": (2, None),
+        "over_allocated": (1, "amber"),
+        "under_used": (2, "amber"),
+        "utilisation_pct": (55.7, None),
+        "allocation_pct": (51.4, None),
+        "logged_hours": (78.0, None),
+    }
+    assert doc.trend == {
+        "people": 2,
+        "utilisation_pct": 55.7,
+        "allocation_pct": 51.4,
+        "logged_hours": 78.0,
+        "over_allocated": 1,
+        "under_used": 2,
+    }
+    assert chart(doc, "utilisation_by_week") == {
+        "kind": "bar",
+        "x": ("2026-W46", "2026-W47"),
+        "Utilisation %": (74.3, 37.1),
+        "Allocation %": (34.3, 68.6),
+    }
+    assert chart(doc, "utilisation_trend") == {
+        "kind": "line",
+        "x": ("2026-11-11", "2026-11-18", "2026-11-25"),
+        "Utilisation %": (70.0, 65.5, 55.7),
+        "Allocation %": (80.0, None, 51.4),  # a gap, not a 0
+    }
+    assert doc.section("person_weeks").html_limit and doc.section("people").html_limit
+    assert_well_formed(doc)
+
+
+# --- timesheet compliance ---------------------------------------------------------------------
+
+
+def compliance_dataset() -> Dataset:
+    return Dataset(
+        as_of=AS_OF,
+        people={
+            "eve": PersonRow("eve", "Eve", "eve@example.com"),  # 50 h contract
+            "fay": PersonRow("fay", "Fay", "fay@example.com"),
+            "gus": PersonRow("gus", None, "gus@example.com"),  # no name: shown by email
+        },
+        time_entries=[
+            time("eve", nov(10), 3000),  # W46 50 h = 100 % -> ok
+            time("eve", nov(17), 3606),  # W47 60.1 h = 120.2 % -> over
+            time("fay", nov(11), 2400),  # W46 40 h -> ok
+            time("fay", nov(18), 1200),  # W47 20 h = 50 % -> under
+            time("gus", nov(24), 2400),  # the week in progress only: missing twice
+        ],
+    )
+
+
+def test_timesheet_compliance_report():
+    history = [TrendPoint("2026-11-18", {"compliance_pct": 50.0, "last_week_pct": 40.0})]
+    ctx = context(
+        "timesheet_compliance",
+        history,
+        rules=ReportRules(weeks=2, over_logged_pct=120),
+        resources=Resources(capacity={"eve@example.com": 50}),
+    )
+    doc = builder("timesheet_compliance")(compliance_dataset(), ctx)
+    assert doc.section("status").rows == (
+        {"person": "Eve", "email": "eve@example.com", "contract": 50.0}
+        | {"week_1": "ok", "week_2": "over"},
+        {"person": "Fay", "email": "fay@example.com", "contract": 40.0}
+        | {"week_1": "ok", "week_2": "under"},
+        {"person": "gus@example.com", "email": "gus@example.com", "contract": 40.0}
+        | {"week_1": "missing", "week_2": "missing"},
+    )
+    assert [c.title for c in doc.section("status").columns[3:]] == ["2026-W46", "2026-W47"]
+    # W46: 2 of 3 ok = 66.67 %; W47: none ok.
+    assert [
+        (w["week"], w["ok"], w["under"], w["over"], w["missing"], w["compliance_pct"])
+        for w in doc.section("weeks").rows
+    ] == [("2026-W46", 2, 0, 0, 1, 66.7), ("2026-W47", 0, 1, 1, 1, 0.0)]
+    # Newest week first, then by person.
+    assert [
+        (r["person"], r["week"], r["logged"], r["logged_pct"], r["status"])
+        for r in doc.section("non_compliant").rows
+    ] == [
+        ("Eve", "2026-W47", 60.1, 120.2, "over"),
+        ("Fay", "2026-W47", 20.0, 50.0, "under"),
+        ("gus@example.com", "2026-W47", 0.0, 0.0, "missing"),
+        ("gus@example.com", "2026-W46", 0.0, 0.0, "missing"),
+    ]
+    # 2 ok person-weeks of 6 = 33.3 %.
+    assert figures(doc) == {
+        "people": (3, None),
+        "non_compliant": (4, "amber"),
+        "missing": (2, "red"),
+        "under": (1, "amber"),
+        "over": (1, "amber"),
+        "last_week_pct": (0.0, None),
+        "compliance_pct": (33.3, None),
+    }
+    assert doc.trend == {
+        "people": 3,
+        "compliance_pct": 33.3,
+        "last_week_pct": 0.0,
+        "missing": 2,
+        "under": 1,
+        "ok": 2,
+        "over": 1,
+    }
+    assert chart(doc, "compliance_by_week") == {
+        "kind": "bar",
+        "x": ("2026-W46", "2026-W47"),
+        "Compliance %": (66.7, 0.0),
+    }
+    assert chart(doc, "status_by_week") == {
+        "kind": "stacked_bar",
+        "x": ("2026-W46", "2026-W47"),
+        "ok": (2.0, 0.0),
+        "under": (0.0, 1.0),
+        "over": (0.0, 1.0),
+        "missing": (1.0, 1.0),
+    }
+    assert chart(doc, "compliance_trend") == {
+        "kind": "line",
+        "x": ("2026-11-18", "2026-11-25"),
+        "Compliance %": (50.0, 33.3),
+        "Last week %": (40.0, 0.0),
+    }
+    assert doc.section("non_compliant").html_limit and doc.section("status").html_limit
+    assert_well_formed(doc)
+
+
+# --- governance -------------------------------------------------------------------------------
+
+
+def governance_dataset() -> Dataset:
+    dates = {"start_date": date(2026, 1, 5), "due_date": date(2027, 3, 1)}
+    return Dataset(
+        as_of=AS_OF,
+        projects=[
+            # No owner, no budget (budget check is off), one overdue unassigned task.
+            ProjectRow("apollo", "asana", "Apollo", APOLLO_URL, **dates),
+            ProjectRow("borealis", "asana", "Borealis", owner_id="ann", **dates),
+            ProjectRow("cassini", "asana", "Cassini", status="completed"),  # exempt
+            ProjectRow("echo", "planner", "Echo", owner_id="bob", **dates),  # no update ever
+        ],
+        budgets=[BudgetRow("borealis", Decimal("10"), currency="EUR")],
+        status_updates=[
+            StatusRow("apollo", datetime(2026, 11, 20, tzinfo=UTC)),
+            StatusRow("borealis", datetime(2026, 11, 20, tzinfo=UTC)),
+        ],
+        tasks=[
+            TaskRow("t1", "apollo", "Write spec", T1_URL, due_date=nov(20)),
+            TaskRow("t2", "apollo", "Review", due_date=nov(20), assignee_ids=("ann",)),
+        ],
+    )
+
+
+def test_governance_report():
+    checks = ["owner", "dates", "status_update", "unassigned_overdue", "undated_milestones"]
+    history = [TrendPoint("2026-11-18", {"findings": 5, "projects_with_findings": 3})]
+    ctx = context(
+        "governance", history, rules=ReportRules(governance=GovernanceRules(checks=checks))
+    )
+    doc = builder("governance")(governance_dataset(), ctx)
+    assert doc.section("findings").rows == (
+        {
+            "check": "No owner",
+            "rule": "owner",
+            "project": "Apollo",
+            "project_url": APOLLO_URL,
+            "item": "",
+            "url": APOLLO_URL,
+            "detail": "project has no owner",
+        },
+        {
+            "check": "Overdue task without assignee",
+            "rule": "unassigned_overdue",
+            "project": "Apollo",
+            "project_url": APOLLO_URL,
+            "item": "Write spec",
+            "url": T1_URL,
+            "detail": "due 2026-11-20 (5 days overdue), no assignee",
+        },
+        {
+            "check": "No recent status update",
+            "rule": "status_update",
+            "project": "Echo",
+            "project_url": None,
+            "item": "",
+            "url": None,
+            "detail": "no status update posted",
+        },
+    )
+    assert doc.section("findings").note == "Checks switched off: no budget."
+    assert [(r["rule"], r["findings"], r["projects"]) for r in doc.section("by_rule").rows] == [
+        ("owner", 1, 1),
+        ("dates", 0, 0),
+        ("status_update", 1, 1),
+        ("unassigned_overdue", 1, 1),
+        ("undated_milestones", 0, 0),
+    ]
+    assert doc.section("by_project").rows == (
+        {
+            "project": "Apollo",
+            "url": APOLLO_URL,
+            "status": "active",
+            "findings": 2,
+            "owner": 1,
+            "dates": 0,
+            "status_update": 0,
+            "unassigned_overdue": 1,
+            "undated_milestones": 0,
+        },
+        {
+            "project": "Echo",
+            "url": None,
+            "status": "active",
+            "findings": 1,
+            "owner": 0,
+            "dates": 0,
+            "status_update": 1,
+            "unassigned_overdue": 0,
+            "undated_milestones": 0,
+        },
+    )
+    assert figures(doc) == {
+        "findings": (3, "amber"),
+        "projects_with_findings": (2, "amber"),
+        "projects_checked": (3, None),  # Apollo, Borealis, Echo
+        "projects_exempt": (1, None),  # Cassini
+    }
+    assert doc.trend == {
+        "findings": 3,
+        "projects_with_findings": 2,
+        "projects_checked": 3,
+        "by_rule": {
+            "owner": 1,
+            "dates": 0,
+            "status_update": 1,
+            "unassigned_overdue": 1,
+            "undated_milestones": 0,
+        },
+    }
+    assert chart(doc, "findings_by_rule") == {
+        "kind": "bar",
+        "x": (
+            "No owner",
+            "Missing start or due date",
+            "No recent status update",
+            "Overdue task without assignee",
+            "Milestone without due date",
+        ),
+        "Findings": (1.0, 0.0, 1.0, 1.0, 0.0),
+    }
+    assert chart(doc, "findings_trend") == {
+        "kind": "line",
+        "x": ("2026-11-18", "2026-11-25"),
+        "Findings": (5.0, 3.0),
+        "Projects with findings": (3.0, 2.0),
+    }
+    assert doc.section("findings").html_limit and doc.section("by_project").html_limit
+    assert_well_formed(doc)
+
+
+@pytest.mark.parametrize("kind", ["resource_utilisation", "timesheet_compliance", "governance"])
+def test_an_empty_dataset_gives_an_empty_report_not_an_error(kind):
+    doc = builder(kind)(Dataset(as_of=AS_OF), context(kind))
+    assert all(not s.rows for s in doc.sections if s.key not in {"weeks", "by_rule"})
+    assert_well_formed(doc)
+    if kind == "timesheet_compliance":
+        # Nobody to judge: the rate is undefined, not 0 % and not 100 %.
+        assert figures(doc)["compliance_pct"] == (None, None)
