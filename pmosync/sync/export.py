@@ -24,12 +24,12 @@ from sqlalchemy import Table, select
 
 from pmosync.canonical.tables import ENTITY_TABLES
 from pmosync.canonical.types import ENTITIES
+from pmosync.reports.render.cells import safe_text
 from pmosync.store import Store
 
 ENTITY_NAMES: tuple[str, ...] = tuple(ENTITIES)
 EXCLUDED_COLUMNS = frozenset({"row_hash"})
 BATCH = 1000
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class UnknownEntity(ValueError):
@@ -93,7 +93,7 @@ def csv_cell(value: Any) -> str:
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     if isinstance(value, str):
-        return "'" + value if value.startswith(FORMULA_STARTS) else value
+        return safe_text(value)
     return str(json_value(value))
 
 

@@ -119,6 +119,14 @@ class GraphSandbox(SandboxControls):
         contains ``path_contains`` when given) get 429 with this Retry-After."""
         self._faults.throttle_next(n, retry_after_s, path_contains)
 
+    def break_upload_fragments(
+        self, count: int = 1, *, skip: int = 0, status: int | None = 503
+    ) -> None:
+        """The next ``count`` fragment PUTs to upload URLs, after ``skip`` that go through,
+        fail: refused with ``status`` before they are taken, or with ``status`` None stored and
+        then the connection drops instead of the reply (the client cannot tell it landed)."""
+        self._env.uploads.faults.arm(count, skip, status)
+
     @property
     def sent_mail(self) -> list[SentMail]:
         return self.tenant.sent_mail
@@ -151,7 +159,15 @@ class GraphSandbox(SandboxControls):
             time.sleep(self._faults.latency_s)
         request = ApiRequest(method, raw, url.query, headers, body, token)
         if raw.startswith(("/_download/", "/_upload/")):
-            reply, endpoint = self._preauthenticated(request, fault, ids)
+            try:
+                reply, endpoint = self._preauthenticated(request, fault, ids)
+            except uploads.ReplyLost:
+                self._stats.record(
+                    method, url.path, url.query, f"{method} /_upload/{{key}}", "dropped"
+                )
+                handler.close_connection = True
+                shut(handler.connection)
+                return
         elif unquote(raw) == "/$batch":
             reply, endpoint = self._batch(request, fault, ids), "POST /$batch"
         else:
@@ -294,15 +310,23 @@ class GraphSandbox(SandboxControls):
         fragment = uploads.parse_fragment(
             _header(request.headers, "Content-Range"), len(request.body)
         )
+        broken = sessions.faults.draw()
+        if broken is not None and broken.status is not None:
+            code, message = UNAVAILABLE.get(str(broken.status), ("generalException", "Failed."))
+            raise GraphError(broken.status, code, message)
         with self.tenant.lock:
             if not uploads.accept(session, fragment, request.body):
-                return Reply(202, session.progress())
-            stored, created = files.write(
-                self.tenant, session.target, bytes(session.received), session.behaviour
-            )
-            sessions.close(key)
-            body = render.drive_item(stored, self.tenant, self._env.downloads.url(stored.id))
-        return Reply(201 if created else 200, body)
+                reply = Reply(202, session.progress())
+            else:
+                stored, created = files.write(
+                    self.tenant, session.target, bytes(session.received), session.behaviour
+                )
+                sessions.close(key)
+                body = render.drive_item(stored, self.tenant, self._env.downloads.url(stored.id))
+                reply = Reply(201 if created else 200, body)
+        if broken is not None:
+            raise uploads.ReplyLost()
+        return reply
 
     # -- control -----------------------------------------------------------------------------
 

@@ -6,6 +6,10 @@ fragment but the last a multiple of 320 KiB, at most 60 MiB each, the same total
 (201 created, 200 replaced, 409 if a ``fail`` upload meets an existing name). The upload URL
 is pre-authenticated: a request carrying an Authorization header is refused (Graph warns it
 "may result in an HTTP 401"), so clients must learn not to send one. DELETE cancels.
+
+``FragmentFaults`` breaks chosen fragments on demand, the two ways a network breaks them: the
+fragment is refused with a 5xx before it is taken, or it is stored and the reply is lost (the
+connection drops), after which only ``nextExpectedRanges`` tells the client where it stands.
 """
 
 from __future__ import annotations
@@ -45,6 +49,40 @@ class Session:
         }
 
 
+class ReplyLost(Exception):
+    """The fragment was stored; the server drops the connection instead of answering."""
+
+
+@dataclass(frozen=True)
+class FragmentFault:
+    status: int | None
+    """A 5xx refusing the fragment, or None: stored, then the reply is lost."""
+
+
+class FragmentFaults:
+    """Fragment PUTs to break: ``count`` of them after ``skip`` that go through."""
+
+    def __init__(self) -> None:
+        self._skip = 0
+        self._count = 0
+        self._fault = FragmentFault(503)
+        self._lock = threading.Lock()
+
+    def arm(self, count: int, skip: int, status: int | None) -> None:
+        with self._lock:
+            self._count, self._skip, self._fault = count, skip, FragmentFault(status)
+
+    def draw(self) -> FragmentFault | None:
+        with self._lock:
+            if self._count <= 0:
+                return None
+            if self._skip > 0:
+                self._skip -= 1
+                return None
+            self._count -= 1
+            return self._fault
+
+
 @dataclass(frozen=True)
 class Fragment:
     start: int
@@ -60,6 +98,7 @@ class UploadSessions:
         self.base_url = ""
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
+        self.faults = FragmentFaults()
 
     def open(self, target: Target, behaviour: str) -> tuple[str, Session]:
         """A new session; (upload URL, session)."""

@@ -1,11 +1,14 @@
 """SharePoint lists and their items (a site's "Project status" list takes report rows).
 
 A list is addressed by id or display name, as Graph allows. Item listings carry ``fields``
-only with ``$expand=fields``; a created item always comes back with its fields.
+only with ``$expand=fields``; a created item always comes back with its fields. Items filter
+on one column (``$filter=fields/AsOf eq '2026-03-02'``) and, as SharePoint does for a column
+without an index, only with ``Prefer: HonorNonIndexedQueriesWarningMayFailRandomly``.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pmosync.sandbox.graph import odata, render
@@ -17,6 +20,8 @@ from pmosync.sandbox.graph.routing import Route
 from pmosync.sandbox.tenant import SharePointList
 
 _SCALARS = (str, int, float, bool, type(None))
+_FIELD_EQ = re.compile(r"^\s*fields/(\w+)\s+eq\s+'((?:[^']|'')*)'\s*$")
+NON_INDEXED = "HonorNonIndexedQueriesWarningMayFailRandomly"
 
 
 def _list(call: Call) -> SharePointList:
@@ -46,13 +51,40 @@ def get_list(call: Call) -> Reply:
     )
 
 
+def _matching(call: Call, found: SharePointList) -> list[str]:
+    """Item ids passing ``$filter`` (one ``fields/Name eq 'text'``; values compared as text)."""
+    text = call.option("filter")
+    if text is None:
+        return list(found.items)
+    match = _FIELD_EQ.match(text)
+    if match is None:
+        raise odata.unsupported_query(text)
+    name, value = match.group(1), match.group(2).replace("''", "'")
+    if NON_INDEXED not in (_header(call, "Prefer") or ""):
+        raise invalid_request(
+            f"Field '{name}' cannot be referenced in filter or orderby as it is not indexed. "
+            f"Provide the 'Prefer: {NON_INDEXED}' header to allow this, but be warned that "
+            "such queries may fail on large lists."
+        )
+    return [
+        item_id
+        for item_id, fields in found.items.items()
+        if fields.get(name) is not None and str(fields.get(name)) == value
+    ]
+
+
+def _header(call: Call, name: str) -> str | None:
+    wanted = name.lower()
+    return next((v for k, v in call.headers.items() if k.lower() == wanted), None)
+
+
 def list_items(call: Call) -> Reply:
     found = _list(call)
     with_fields = "fields" in odata.parse_expand(call.option("expand"))
     tenant = call.tenant
     return call.listing(
         f"sites('{found.site_id}')/lists('{found.id}')/items",
-        list(found.items),
+        _matching(call, found),
         lambda item_id: [int(item_id)],
         lambda item_id: render.list_item(found, item_id, tenant, with_fields=with_fields),
     )
