@@ -1,0 +1,429 @@
+"""The portfolio status document of a small hand-built dataset: figures, sections and charts
+against figures worked out by hand, and trend charts drawn from earlier runs' trend points."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from pmosync.reports.dataset import (
+    BudgetRow,
+    CostRow,
+    Dataset,
+    PortfolioRow,
+    ProjectRow,
+    StatusRow,
+    TaskRow,
+    TimeRow,
+)
+from pmosync.reports.document import ReportDocument, TrendPoint
+from pmosync.reports.kinds import ReportContext, builder
+
+AS_OF = date(2026, 3, 16)  # a Monday: the last complete weeks are W08 .. W11
+URL = "https://app.asana.com/0/"
+
+
+def d(month: int, day: int) -> date:
+    return date(2026, month, day)
+
+
+def at(month: int, day: int) -> datetime:
+    return datetime(2026, month, day, 12, 0)
+
+
+def dataset() -> Dataset:
+    return Dataset(
+        as_of=AS_OF,
+        portfolios=[PortfolioRow("pf-a", "asana", "Alpha", URL + "pf-a")],
+        projects=[
+            ProjectRow(
+                "p1",
+                "asana",
+                "Apollo",
+                URL + "p1",
+                owner_id="u1",
+                team="Eng",
+                start_date=d(3, 1),
+                due_date=d(3, 31),
+                portfolio_ids=("pf-a",),
+            ),
+            ProjectRow("p2", "asana", "Borealis", URL + "p2", team="Ops", rag="amber"),
+            ProjectRow(
+                "p3",
+                "asana",
+                "Cygnus",
+                URL + "p3",
+                owner_id="u1",
+                status="on_hold",
+                start_date=d(1, 1),
+                due_date=d(6, 30),
+                portfolio_ids=("pf-a",),
+            ),
+        ],
+        tasks=[
+            TaskRow(
+                "t1",
+                "p1",
+                "Design",
+                estimate_hours=10,
+                start_date=d(3, 1),
+                due_date=d(3, 10),
+                status="done",
+                completed_at=at(3, 9),
+                assignee_ids=("u1",),
+            ),
+            TaskRow(
+                "t2",
+                "p1",
+                "Build",
+                estimate_hours=30,
+                start_date=d(3, 6),
+                due_date=d(3, 15),
+                status="in_progress",
+                percent_complete=50,
+                assignee_ids=("u1",),
+            ),
+            TaskRow("m1", "p1", "Design review", URL + "m1", is_milestone=True, due_date=d(3, 12)),
+            TaskRow("m2", "p1", "Launch", URL + "m2", is_milestone=True, due_date=d(3, 20)),
+            TaskRow(
+                "m3",
+                "p1",
+                "Kick-off",
+                URL + "m3",
+                is_milestone=True,
+                status="done",
+                due_date=d(3, 2),
+                completed_at=at(3, 11),
+            ),
+            TaskRow(
+                "t3",
+                "p2",
+                "Survey",
+                start_date=d(3, 2),
+                due_date=d(3, 6),
+                status="done",
+                completed_at=at(3, 5),
+            ),
+            TaskRow("t4", "p2", "Report", start_date=d(3, 9), due_date=d(3, 18)),
+            TaskRow("t5", "p2", "Backlog"),
+        ],
+        time_entries=[
+            TimeRow("u2", "p2", d(3, 3), 300),
+            TimeRow("u2", "p2", d(3, 10), 180),
+            TimeRow("u2", "p2", d(3, 20), 60),  # after as_of
+        ],
+        budgets=[
+            BudgetRow("p1", Decimal("1000"), "money", "EUR"),
+            BudgetRow("p2", Decimal("20"), "hours"),
+        ],
+        costs=[
+            CostRow("p1", d(3, 5), Decimal("500"), "EUR", "expense"),
+            CostRow("p1", d(3, 12), Decimal("200"), "EUR", "invoice"),
+            CostRow("p1", d(3, 1), Decimal("40"), "USD", "expense"),
+        ],
+        status_updates=[
+            StatusRow("p1", at(3, 10), "green"),
+            StatusRow("p3", at(3, 15), "blue"),
+        ],
+    )
+
+
+# By hand, as_of 2026-03-16, default rules (period 03-10 .. 03-16, 4 weeks):
+# Apollo: work t1 (10 h, done) and t2 (30 h, 50 %): count 50 %, effort 25/40 = 62.5 %; both
+#   past due -> planned 100 %. BAC 1000 EUR: PV 1000, EV 625, AC 500 + 200 = 700 (40 USD left
+#   out). SV -375, CV -75, SPI 0.625, CPI 625/700 = 0.893, EAC 1000 x 700/625 = 1120, ETC 420,
+#   VAC -120, slip 37.5 % (red); m1 overdue (amber); CPI < 0.95 (amber) -> red vs reported green.
+#   Earned schedule from 03-01: t1 adds 0.025 a day (days 1-10), t2 0.075 (days 6-15);
+#   C(9) = 0.525, C(10) = 0.625 = earned -> ES 10; AT 03-01..03-16 = 16 -> SV -6 days.
+#   Budget 1000, actual 700, remaining 300, spent 70 %.
+# Borealis: no estimates -> weights 1; t3 (done, 03-02..03-06) and t4 (03-09..03-18, day 8 of
+#   10 -> 0.8); t5 undated. Planned (1 + 0.8)/2 = 90 %, earned 50 %. BAC 20 h: PV 18, EV 10,
+#   AC 5 + 3 = 8 h. SV -8, CV 2, SPI 0.556, CPI 1.25, EAC 16, ETC 8, VAC 4, slip 44.4 % (red);
+#   no update (amber) -> red vs reported amber. Count 1/3. ES: t3 0.1/day days 1-5 from 03-02
+#   -> C(5) = 0.5 -> ES 5; AT 15 -> SV -10 days. Budget 20 h, actual 8, remaining 12, 40 %.
+# Cygnus: on hold -> blue; reported blue (its update). No budget, no tasks: undefined.
+# Governance: Apollo 0; Borealis no owner, no dates, no status update = 3; Cygnus no budget = 1.
+
+
+def context(history: tuple[TrendPoint, ...] = ()) -> ReportContext:
+    return ReportContext(
+        name="weekly-portfolio",
+        kind="portfolio_status",
+        title="Weekly portfolio",
+        generated_at=datetime(2026, 3, 16, 7, 0, tzinfo=UTC),
+        filters={"portfolios": ["Alpha"]},
+        history=history,
+    )
+
+
+HISTORY = (
+    TrendPoint(
+        "2026-03-02",
+        {
+            "rag_computed": {"green": 2, "amber": 1, "red": 0, "blue": 0, "complete": 0},
+            "pct_complete_effort": 20.0,
+            "pct_complete_count": 10.0,
+            "burn": {"money:EUR": {"pv": 300.0, "ev": 250.0, "ac": 200.0}},
+        },
+    ),
+    TrendPoint(  # an older point without the count %, and an hours basis only
+        "2026-03-09",
+        {
+            "rag_computed": {"green": 1, "amber": 1, "red": 1, "blue": 0, "complete": 0},
+            "pct_complete_effort": 40.0,
+            "burn": {"hours": {"pv": 9.0, "ev": 6.0, "ac": 5.0}},
+        },
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def doc() -> ReportDocument:
+    return builder("portfolio_status")(dataset(), context(HISTORY))
+
+
+def test_header(doc):
+    assert (doc.report, doc.kind, doc.title) == (
+        "weekly-portfolio",
+        "portfolio_status",
+        "Weekly portfolio",
+    )
+    assert (doc.as_of, doc.generated_at) == ("2026-03-16", "2026-03-16T07:00:00+00:00")
+    assert doc.filters == {"portfolios": ["Alpha"]}
+
+
+def test_figures(doc):
+    figures = {f.key: (f.value, f.rag) for f in doc.figures}
+    assert doc.figures[0].key == "projects"
+    assert figures == {
+        "projects": (3, None),
+        "red": (2, "red"),
+        "amber": (0, None),
+        "green": (0, None),
+        "disagreements": (2, None),  # Apollo green/red, Borealis amber/red
+        "overdue_milestones": (1, "red"),
+        "milestones_completed": (1, None),  # Kick-off on 03-11
+        "governance_findings": (4, None),
+        "pct_complete_effort": (62.5, None),  # Borealis has no estimates
+        "hours_logged": (8.0, None),
+        # two bases: one SPI/CPI pair each (0.625 rounds half up)
+        "spi_money_eur": (0.63, None),
+        "cpi_money_eur": (0.89, None),
+        "spi_hours": (0.56, None),
+        "cpi_hours": (1.25, None),
+    }
+
+
+def test_projects_section(doc):
+    section = doc.section("projects")
+    link = {c.key: c.link for c in section.columns}
+    assert (link["project"], link["next_milestone"]) == ("url", "next_milestone_url")
+    apollo, borealis, cygnus = section.rows  # red first, then blue
+    assert apollo == {
+        "project": "Apollo",
+        "url": URL + "p1",
+        "team": "Eng",
+        "portfolios": "Alpha",
+        "status": "active",
+        "reported_rag": "green",
+        "computed_rag": "red",
+        "disagrees": True,
+        "reasons": "schedule slip 37.5% at or above 25%; 1 overdue milestone (amber from 1); "
+        "CPI 0.89 below 0.95",
+        "pct_complete_count": 50.0,
+        "pct_complete_effort": 62.5,
+        "next_milestone": "Launch",
+        "next_milestone_url": URL + "m2",
+        "next_milestone_due": "2026-03-20",
+        "overdue_milestones": 1,
+        "sv_days": -6,
+        "budget": 1000.0,
+        "actual": 700.0,
+        "remaining": 300.0,
+        "spent_pct": 70.0,
+        "basis": "money",
+        "currency": "EUR",
+        "last_update": "2026-03-10",
+    }
+    assert {k: borealis[k] for k in borealis if k not in ("project", "url", "status")} == {
+        "team": "Ops",
+        "portfolios": "",
+        "reported_rag": "amber",
+        "computed_rag": "red",
+        "disagrees": True,
+        "reasons": "schedule slip 44.4% at or above 25%; no status update",
+        "pct_complete_count": 33.3,
+        "pct_complete_effort": None,
+        "next_milestone": None,
+        "next_milestone_url": None,
+        "next_milestone_due": None,
+        "overdue_milestones": 0,
+        "sv_days": -10,
+        "budget": 20.0,
+        "actual": 8.0,
+        "remaining": 12.0,
+        "spent_pct": 40.0,
+        "basis": "hours",
+        "currency": None,
+        "last_update": None,
+    }
+    assert (cygnus["computed_rag"], cygnus["reported_rag"], cygnus["disagrees"]) == (
+        "blue",
+        "blue",
+        False,
+    )
+    assert (cygnus["budget"], cygnus["actual"], cygnus["sv_days"]) == (None, None, None)
+
+
+def test_earned_value_section(doc):
+    rows = {r["project"]: r for r in doc.section("earned_value").rows}
+    keys = ("bac", "pv", "ev", "ac", "sv", "cv", "spi", "cpi", "eac", "etc", "vac", "slip_pct")
+    assert [rows["Apollo"][k] for k in keys] == [
+        1000.0, 1000.0, 625.0, 700.0, -375.0, -75.0, 0.63, 0.89, 1120.0, 420.0, -120.0, 37.5,
+    ]  # fmt: skip
+    assert rows["Apollo"]["notes"] == (
+        "1 cost entry in USD (40.00) not converted to EUR: left out of AC"
+    )
+    assert [rows["Borealis"][k] for k in keys] == [
+        20.0, 18.0, 10.0, 8.0, -8.0, 2.0, 0.56, 1.25, 16.0, 8.0, 4.0, 44.4,
+    ]  # fmt: skip
+    assert (rows["Borealis"]["planned_pct"], rows["Borealis"]["earned_pct"]) == (90.0, 50.0)
+    assert [rows["Cygnus"][k] for k in keys] == [None] * 12
+    assert rows["Cygnus"]["basis"] == "undefined"
+
+
+def test_milestones_section(doc):
+    rows = [
+        (r["project"], r["milestone"], r["state"], r["due_date"], r["completed"], r["days_overdue"])
+        for r in doc.section("milestones").rows
+    ]
+    assert rows == [
+        ("Apollo", "Design review", "overdue", "2026-03-12", None, 4),
+        ("Apollo", "Launch", "next", "2026-03-20", None, None),
+        ("Apollo", "Kick-off", "completed", "2026-03-02", "2026-03-11", None),
+    ]
+    assert doc.section("milestones").rows[0]["url"] == URL + "m1"
+
+
+def test_portfolio_sections(doc):
+    alpha, orphans, overall = doc.section("portfolios").rows
+    # Alpha: Apollo (red, reported green) and Cygnus (blue, reported blue)
+    assert (alpha["portfolio"], alpha["url"], alpha["projects"]) == ("Alpha", URL + "pf-a", 2)
+    assert (alpha["computed_red"], alpha["computed_blue"], alpha["reported_green"]) == (1, 1, 1)
+    assert (alpha["disagreements"], alpha["governance_findings"]) == (1, 1)
+    assert (alpha["pct_complete_effort"], alpha["pct_complete_count"]) == (62.5, 50.0)
+    assert (orphans["portfolio"], orphans["projects"], orphans["governance_findings"]) == (
+        "(no portfolio)",
+        1,
+        3,
+    )
+    assert (orphans["pct_complete_effort"], orphans["hours_logged"]) == (None, 8.0)
+    # all projects: count (1 + 1 + 0) / (2 + 3 + 0) = 40 %
+    assert (overall["projects"], overall["pct_complete_count"]) == (3, 40.0)
+    values = [
+        (r["portfolio"], r["basis"], r["currency"], r["pv"], r["ev"], r["ac"], r["spi"], r["cpi"])
+        for r in doc.section("portfolio_earned_value").rows
+    ]
+    assert values == [
+        ("Alpha", "money", "EUR", 1000.0, 625.0, 700.0, 0.63, 0.89),
+        ("(no portfolio)", "hours", None, 18.0, 10.0, 8.0, 0.56, 1.25),
+        ("All projects", "money", "EUR", 1000.0, 625.0, 700.0, 0.63, 0.89),
+        ("All projects", "hours", None, 18.0, 10.0, 8.0, 0.56, 1.25),
+    ]
+
+
+def test_throughput_and_costs_sections(doc):
+    weeks = [(r["week"], r["completed"], r["planned"]) for r in doc.section("throughput").rows]
+    # t3 done 03-05 and due 03-06 (W10); t1 done 03-09 (W11); t1, t2 due 03-10, 03-15 (W11);
+    # milestones and t4 (due 03-18) do not count
+    assert weeks == [("2026-W08", 0, 0), ("2026-W09", 0, 0), ("2026-W10", 1, 1), ("2026-W11", 1, 2)]
+    costs = [
+        (r["project"], r["category"], r["currency"], r["period_total"], r["to_date_total"])
+        for r in doc.section("costs").rows
+    ]
+    # the period is 03-10 .. 03-16: only the 200 EUR invoice falls in it
+    assert costs == [
+        ("Apollo", "expense", "EUR", 0.0, 500.0),
+        ("Apollo", "expense", "USD", 0.0, 40.0),
+        ("Apollo", "invoice", "EUR", 200.0, 200.0),
+    ]
+
+
+def test_current_state_charts(doc):
+    charts = {c.key: c for c in doc.charts}
+    rag = charts["rag_distribution"]
+    assert (rag.kind, rag.x) == ("bar", ("green", "amber", "red", "blue", "complete"))
+    assert [s.values for s in rag.series] == [(0, 0, 2, 1, 0), (1, 1, 0, 1, 0)]
+    flow = charts["throughput"]
+    assert flow.x == ("2026-W08", "2026-W09", "2026-W10", "2026-W11")
+    assert [s.values for s in flow.series] == [(0, 0, 1, 1), (0, 0, 1, 2)]
+
+
+def test_trend_charts_show_history_and_this_run(doc):
+    charts = {c.key: c for c in doc.charts}
+    dates = ("2026-03-02", "2026-03-09", "2026-03-16")
+    history = charts["rag_history"]
+    assert (history.kind, history.x) == ("stacked_bar", dates)
+    assert {s.name: s.values for s in history.series} == {
+        "green": (2, 1, 0),
+        "amber": (1, 1, 0),
+        "red": (0, 1, 2),
+        "blue": (0, 0, 1),
+        "complete": (0, 0, 0),
+    }
+    pct = charts["pct_complete_trend"]
+    assert {s.name: s.values for s in pct.series} == {
+        "By effort": (20.0, 40.0, 62.5),
+        "By count": (10.0, None, 40.0),  # the 03-09 point did not record it
+    }
+    eur, hours = charts["burn_money_eur"], charts["burn_hours"]
+    assert (eur.kind, eur.x, hours.x) == ("line", dates, dates)
+    assert {s.name: s.values for s in eur.series} == {
+        "PV": (300.0, None, 1000.0),
+        "EV": (250.0, None, 625.0),
+        "AC": (200.0, None, 700.0),
+    }
+    assert {s.name: s.values for s in hours.series} == {
+        "PV": (None, 9.0, 18.0),
+        "EV": (None, 6.0, 10.0),
+        "AC": (None, 5.0, 8.0),
+    }
+
+
+def test_trend_point_feeds_the_next_run(doc):
+    assert doc.trend == {
+        "projects": 3,
+        "rag_computed": {"green": 0, "amber": 0, "red": 2, "blue": 1, "complete": 0},
+        "rag_reported": {"green": 1, "amber": 1, "red": 0, "blue": 1, "complete": 0, "none": 0},
+        "disagreements": 2,
+        "overdue_milestones": 1,
+        "pct_complete_effort": 62.5,
+        "pct_complete_count": 40.0,
+        "burn": {
+            "money:EUR": {"pv": 1000.0, "ev": 625.0, "ac": 700.0},
+            "hours": {"pv": 18.0, "ev": 10.0, "ac": 8.0},
+        },
+    }
+    # the snapshot round-trips through JSON, and its point shows in a later run's charts
+    stored = ReportDocument.from_json(doc.to_json())
+    assert stored == doc
+    later = Dataset(as_of=date(2026, 3, 23))
+    next_run = builder("portfolio_status")(
+        later, context((TrendPoint(stored.as_of, stored.trend),))
+    )
+    rag = next(c for c in next_run.charts if c.key == "rag_history")
+    assert rag.x == ("2026-03-16", "2026-03-23")
+    assert next(s for s in rag.series if s.name == "red").values == (2, 0)
+
+
+def test_empty_dataset_is_all_undefined_not_zero():
+    doc = builder("portfolio_status")(Dataset(as_of=AS_OF), context())
+    figures = {f.key: f.value for f in doc.figures}
+    assert (figures["projects"], figures["red"]) == (0, 0)
+    assert (figures["pct_complete_effort"], figures["spi"], figures["cpi"]) == (None, None, None)
+    assert doc.section("projects").rows == ()
+    assert doc.trend["burn"] == {}
+    assert not any(c.key.startswith("burn_") for c in doc.charts)
+    assert [r["portfolio"] for r in doc.section("portfolios").rows] == ["All projects"]
