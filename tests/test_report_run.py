@@ -1,0 +1,212 @@
+"""Report runs through the real command: files kept, figures frozen, re-rendered exactly, trends
+from history, deliveries once per report date, and one-line usage errors.
+
+The store is filled by hand with a two-project organisation whose figures are worked out below;
+the Asana test takes its ground truth from the sandbox's own organisation.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from cli import assert_one_clean_line, run_pmosync
+from sqlalchemy import select
+
+from pmosync.canonical import PersonIdentity, Project, StatusUpdate, Task, TimeEntry
+from pmosync.store import Store
+from pmosync.store.schema import report_deliveries, report_snapshots, runs
+
+TOOL = "tool-a"
+AS_OF = "2026-11-23"  # a Monday
+
+
+def _fill(url: str) -> None:
+    """Website: one 10 h task planned 2026-11-02..11 and done (PV = EV = 10 h of a 10 h BAC, no
+    slip), 600 minutes logged (AC 10 h, CPI 1.0), but its "Launch" milestone was due 2026-11-20
+    and is open: one overdue milestone => computed amber, while its owner reported green.
+    Archive move is on hold => computed blue."""
+    website = Project.ref(TOOL, "web")
+    with Store.open(url) as store:
+        store.upsert(
+            [
+                Project(
+                    source=TOOL, source_id="web", name="Website", source_url="https://a.example/web"
+                ),
+                Project(source=TOOL, source_id="arc", name="Archive move", status="on_hold"),
+                PersonIdentity(source=TOOL, source_id="u1", name="Ann", email="ann@x.example"),
+                Task(
+                    source=TOOL,
+                    source_id="t1",
+                    project_id=website,
+                    name="Build",
+                    status="done",
+                    start_date=date(2026, 11, 2),
+                    due_date=date(2026, 11, 11),
+                    completed_at=datetime(2026, 11, 11, 15, tzinfo=UTC),
+                    estimate_hours=10,
+                ),
+                Task(
+                    source=TOOL,
+                    source_id="m1",
+                    project_id=website,
+                    name="Launch",
+                    is_milestone=True,
+                    due_date=date(2026, 11, 20),
+                ),
+                TimeEntry(
+                    source=TOOL,
+                    source_id="e1",
+                    identity_id=PersonIdentity.ref(TOOL, "u1"),
+                    project_id=website,
+                    entry_date=date(2026, 11, 10),
+                    minutes=600,
+                ),
+                StatusUpdate(
+                    source=TOOL,
+                    source_id="s1",
+                    project_id=website,
+                    posted_at=datetime(2026, 11, 20, 9, tzinfo=UTC),
+                    rag="green",
+                ),
+            ]
+        )
+
+
+def _config(tmp_path: Path, url: str, deliver: str = "") -> Path:
+    path = tmp_path / "pmosync.yaml"
+    path.write_text(
+        f"store: {url}\n"
+        "output_dir: out\n"
+        "reports:\n"
+        "  weekly:\n"
+        "    kind: portfolio_status\n"
+        "    formats: [html, json]\n" + deliver,
+        encoding="utf-8",
+    )
+    return path
+
+
+def _json_file(result) -> dict:
+    kept = [line.split("kept ", 1)[1] for line in result.stdout.splitlines() if "kept " in line]
+    return json.loads(Path(next(p for p in kept if p.endswith(".json"))).read_text("utf-8"))
+
+
+def _figures(document: dict) -> dict:
+    return {f["key"]: f["value"] for f in document["figures"]}
+
+
+def _projects(document: dict) -> dict:
+    section = next(s for s in document["sections"] if s["key"] == "projects")
+    return {row["project"]: row for row in section["rows"]}
+
+
+def test_a_run_keeps_its_files_freezes_its_figures_and_re_renders_them_exactly(tmp_path, store_url):
+    _fill(store_url)
+    config = _config(tmp_path, store_url)
+
+    first = run_pmosync("report", "weekly", "-c", config, "--as-of", AS_OF, "--no-deliver")
+    assert first.returncode == 0, first.stderr
+    assert f"report weekly as of {AS_OF}: succeeded" in first.stdout
+    folder = tmp_path / "out" / f"weekly-{AS_OF}"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        f"weekly-{AS_OF}.html",
+        f"weekly-{AS_OF}.json",
+    ]
+    document = _json_file(first)
+    assert _figures(document)["projects"] == 2
+    projects = _projects(document)
+    assert projects["Website"]["computed_rag"] == "amber"
+    assert projects["Website"]["reported_rag"] == "green" and projects["Website"]["disagrees"]
+    assert projects["Website"]["overdue_milestones"] == 1
+    assert projects["Archive move"]["computed_rag"] == "blue"
+
+    with Store.open(store_url) as store:
+        with store.engine.connect() as connection:
+            run = connection.execute(select(runs).where(runs.c.kind == "report")).one()
+            frozen = connection.execute(select(report_snapshots)).one()
+        assert (run.job, run.status, frozen.run_id) == ("weekly", "succeeded", run.id)
+        # The data moves on after the run...
+        store.upsert([Project(source=TOOL, source_id="new", name="Newcomer")])
+    html_then = (folder / f"weekly-{AS_OF}.html").read_text("utf-8")
+    for kept in folder.iterdir():
+        kept.unlink()
+
+    # ...but the run re-renders exactly as it was: nothing recomputed.
+    again = run_pmosync("report", "weekly", "-c", config, "--snapshot", run.id[:8])
+    assert again.returncode == 0, again.stderr
+    assert _json_file(again) == document
+    assert (folder / f"weekly-{AS_OF}.html").read_text("utf-8") == html_then
+
+    history = run_pmosync("report", "history", "weekly", "-c", config, "--format", "json")
+    assert [(r["run_id"], r["as_of"], r["status"]) for r in json.loads(history.stdout)] == [
+        (run.id, AS_OF, "succeeded")
+    ]
+
+
+def test_trend_charts_come_from_earlier_runs(tmp_path, sqlite_url):
+    _fill(sqlite_url)
+    config = _config(tmp_path, sqlite_url)
+    for as_of in ("2026-11-16", AS_OF):
+        done = run_pmosync("report", "weekly", "-c", config, "--as-of", as_of, "--no-deliver")
+        assert done.returncode == 0, done.stderr
+    document = _json_file(done)
+    history = next(c for c in document["charts"] if c["key"] == "rag_history")
+    assert list(history["x"]) == ["2026-11-16", AS_OF]
+
+
+def test_a_report_date_goes_to_each_target_once(tmp_path, sqlite_url):
+    _fill(sqlite_url)
+    deliver = "    deliver:\n      - folder: {path: 'shared/{report}/{week}'}\n"
+    config = _config(tmp_path, sqlite_url, deliver)
+
+    first = run_pmosync("report", "weekly", "-c", config, "--as-of", AS_OF)
+    assert first.returncode == 0, first.stderr
+    week_folder = tmp_path / "shared" / "weekly" / "2026-W48"  # 2026-11-23 is in ISO week 48
+    assert sorted(p.name for p in week_folder.iterdir()) == [
+        f"weekly-{AS_OF}.html",
+        f"weekly-{AS_OF}.json",
+    ]
+    assert "delivered folder" in first.stdout
+
+    again = run_pmosync("report", "weekly", "-c", config, "--as-of", AS_OF)
+    assert again.returncode == 0, again.stderr
+    assert "already delivered" in again.stdout and "  delivered" not in again.stdout
+
+    later = run_pmosync("report", "weekly", "-c", config, "--as-of", "2026-11-30")
+    assert later.returncode == 0 and "  delivered" in later.stdout
+    with Store.open(sqlite_url) as store, store.engine.connect() as connection:
+        rows = connection.execute(select(report_deliveries).order_by("period")).all()
+    assert [(r.period, r.status, r.attempts) for r in rows] == [
+        (AS_OF, "delivered", 1),
+        ("2026-11-30", "delivered", 1),
+    ]
+
+
+def test_report_list_shows_each_job_and_its_last_run(tmp_path, sqlite_url):
+    _fill(sqlite_url)
+    config = _config(tmp_path, sqlite_url)
+    before = json.loads(run_pmosync("report", "list", "-c", config, "--format", "json").stdout)
+    assert [(r["name"], r["kind"], r["last_status"]) for r in before] == [
+        ("weekly", "portfolio_status", None)
+    ]
+    run_pmosync("report", "weekly", "-c", config, "--as-of", AS_OF, "--no-deliver")
+    after = json.loads(run_pmosync("report", "list", "-c", config, "--format", "json").stdout)
+    assert after[0]["last_status"] == "succeeded"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("report", "weekyl"), "no report named 'weekyl'"),
+        (("report", "weekly", "--as-of", "23/11/2026"), "--as-of '23/11/2026' is not a date"),
+        (("report", "history"), "report history needs a report name"),
+        (("report", "weekly", "--snapshot", "feedface"), "no report run with an id starting"),
+    ],
+)
+def test_usage_errors_are_one_line(tmp_path, sqlite_url, args, expected):
+    config = _config(tmp_path, sqlite_url)
+    line = assert_one_clean_line(run_pmosync(*args, "-c", config), 2)
+    assert expected in line
