@@ -210,3 +210,37 @@ def test_usage_errors_are_one_line(tmp_path, sqlite_url, args, expected):
     config = _config(tmp_path, sqlite_url)
     line = assert_one_clean_line(run_pmosync(*args, "-c", config), 2)
     assert expected in line
+
+
+def test_a_portfolio_report_of_a_synced_asana_sandbox_matches_the_sandbox(tmp_path):
+    """Ground truth from the sandbox's organisation: every project is in the report, and each
+    one's reported RAG is the status type of its latest status update on or before the date."""
+    from asana_env import RAG_OF_STATUS, write_config
+
+    from pmosync.sandbox.asana import AsanaSandbox
+    from pmosync.sandbox.org import generate_org
+
+    with AsanaSandbox(generate_org(seed=3, size="XS")) as sandbox:
+        org = sandbox.org
+        extra = "reports:\n  weekly: {kind: portfolio_status, formats: [json]}\n"
+        path, _ = write_config(tmp_path, sandbox, extra=extra)
+        env = {"ASANA_TOKEN": sandbox.token}
+        synced = run_pmosync("sync", "-c", path, env=env)
+        assert synced.returncode == 0, synced.stderr
+        as_of = org.today.isoformat()
+        result = run_pmosync("report", "weekly", "-c", path, "--as-of", as_of, env=env)
+    assert result.returncode == 0, result.stderr
+    projects = _projects(_json_file(result))
+    assert set(projects) == {p.name for p in org.projects.values()}
+    checked = 0
+    for project in org.projects.values():
+        updates = [
+            u
+            for u in org.status_updates.values()
+            if u.project_gid == project.gid and u.created_at.date() <= org.today
+        ]
+        if updates:
+            latest = max(updates, key=lambda u: u.created_at)
+            assert projects[project.name]["reported_rag"] == RAG_OF_STATUS[latest.status_type]
+            checked += 1
+    assert checked >= 2
