@@ -21,6 +21,7 @@ from pmosync.reports.document import (
     TrendPoint,
 )
 from pmosync.reports.kinds import ReportContext
+from pmosync.reports.kinds.shaping import LIST_LIMIT, amber_if, trend_values
 from pmosync.reports.metrics.governance import (
     RULE_TITLES,
     Finding,
@@ -28,7 +29,6 @@ from pmosync.reports.metrics.governance import (
     governed_projects,
 )
 
-LIST_LIMIT = 100
 """Rows of a long list shown in HTML and email; the files hold them all."""
 
 FINDINGS_COLOR = "#c62828"
@@ -58,12 +58,12 @@ def build(dataset: Dataset, context: ReportContext) -> ReportDocument:
         generated_at=context.generated_at.isoformat(),
         filters={k: list(v) for k, v in context.filters.items()},
         figures=(
-            Figure("findings", "Governance findings", len(findings), rag=_amber(len(findings))),
+            Figure("findings", "Governance findings", len(findings), rag=amber_if(len(findings))),
             Figure(
                 "projects_with_findings",
                 "Projects with findings",
                 len(flagged_projects),
-                rag=_amber(len(flagged_projects)),
+                rag=amber_if(len(flagged_projects)),
             ),
             Figure("projects_checked", "Projects checked", len(checked)),
             Figure(
@@ -83,10 +83,6 @@ def build(dataset: Dataset, context: ReportContext) -> ReportDocument:
         ),
         trend=trend,
     )
-
-
-def _amber(count: int) -> str | None:
-    return "amber" if count else None
 
 
 def _disabled_note(enabled: list[str]) -> str | None:
@@ -208,20 +204,12 @@ def _trend_chart(history: tuple[TrendPoint, ...], as_of: str, trend: dict[str, A
         kind="line",
         x=tuple(p.as_of for p in points),
         series=(
-            Series("Findings", _trend_values(points, "findings"), FINDINGS_COLOR),
+            Series("Findings", trend_values(points, "findings"), FINDINGS_COLOR),
             Series(
                 "Projects with findings",
-                _trend_values(points, "projects_with_findings"),
+                trend_values(points, "projects_with_findings"),
                 PROJECTS_COLOR,
             ),
         ),
         y_label="count",
-    )
-
-
-def _trend_values(points: tuple[TrendPoint, ...], key: str) -> tuple[float | None, ...]:
-    """``key`` of each point; an older snapshot without it (or with junk) is a gap, not a 0."""
-    values = (p.trend.get(key) for p in points)
-    return tuple(
-        float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None for v in values
     )

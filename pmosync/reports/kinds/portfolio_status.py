@@ -8,10 +8,8 @@ and charts, rounding each value to its column type: percent and hours 1 place, m
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from pmosync.reports.dataset import Dataset, ProjectRow, TaskRow
@@ -25,6 +23,7 @@ from pmosync.reports.document import (
     TrendPoint,
 )
 from pmosync.reports.kinds import ReportContext
+from pmosync.reports.kinds.shaping import LIST_LIMIT, r1, r2, trend_values
 from pmosync.reports.metrics.portfolio import (
     RAG_VALUES,
     BasisTotals,
@@ -50,8 +49,6 @@ RAG_COLORS = {
 }
 RAG_ORDER = {"red": 0, "amber": 1, "green": 2, "blue": 3, "complete": 4}
 """Projects table order: the ones needing attention first."""
-LIST_LIMIT = 50
-"""HTML rows of item lists (milestones, costs); the files hold every row."""
 PROJECT_LIMIT = 500
 """HTML rows of per-project tables: a PMO reads every project, but an email must stay sane."""
 
@@ -90,24 +87,6 @@ def build(dataset: Dataset, context: ReportContext) -> ReportDocument:
 
 
 # --- rounding -------------------------------------------------------------------------------
-
-
-def r1(value: float | Decimal | None) -> float | None:
-    """Percent and hours: one decimal place."""
-    return _round(value, "0.1")
-
-
-def r2(value: float | Decimal | None) -> float | None:
-    """Money, ratios and plain figures: two decimal places."""
-    return _round(value, "0.01")
-
-
-def _round(value: float | Decimal | None, places: str) -> float | None:
-    """Half up, as people round by hand (0.625 -> 0.63; float ``round`` gives 0.62)."""
-    if value is None or not math.isfinite(value):
-        return None
-    exact = value if isinstance(value, Decimal) else Decimal(repr(value))
-    return float(exact.quantize(Decimal(places), rounding=ROUND_HALF_UP))
 
 
 def whole(value: float | None) -> int | None:
@@ -217,7 +196,7 @@ def charts(
             "stacked_bar",
             dates,
             tuple(
-                Series(v, _trend_values(history, "rag_computed", v), RAG_COLORS[v])
+                Series(v, trend_values(history, "rag_computed", v), RAG_COLORS[v])
                 for v in RAG_VALUES
             ),
             "projects",
@@ -228,8 +207,8 @@ def charts(
             "line",
             dates,
             (
-                Series("By effort", _trend_values(history, "pct_complete_effort")),
-                Series("By count", _trend_values(history, "pct_complete_count")),
+                Series("By effort", trend_values(history, "pct_complete_effort")),
+                Series("By count", trend_values(history, "pct_complete_count")),
             ),
             "%",
         ),
@@ -257,22 +236,11 @@ def burn_chart(group: BasisTotals, history: Sequence[TrendPoint]) -> Chart:
         "line",
         tuple(point.as_of for point in history),
         tuple(
-            Series(name, _trend_values(history, "burn", group.key, key))
+            Series(name, trend_values(history, "burn", group.key, key))
             for name, key in (("PV", "pv"), ("EV", "ev"), ("AC", "ac"))
         ),
         label,
     )
-
-
-def _trend_values(history: Iterable[TrendPoint], *path: str) -> tuple[float | None, ...]:
-    """The number at ``path`` in each point's trend, None where an older point lacks it."""
-    values: list[float | None] = []
-    for point in history:
-        node: Any = point.trend
-        for key in path:
-            node = node.get(key) if isinstance(node, dict) else None
-        values.append(float(node) if isinstance(node, int | float) else None)
-    return tuple(values)
 
 
 # --- sections ---------------------------------------------------------------------------------

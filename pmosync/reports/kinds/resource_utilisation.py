@@ -19,6 +19,7 @@ from pmosync.reports.document import (
     TrendPoint,
 )
 from pmosync.reports.kinds import ReportContext
+from pmosync.reports.kinds.shaping import LIST_LIMIT, r1, trend_values
 from pmosync.reports.metrics.utilisation import (
     Totals,
     Utilisation,
@@ -29,7 +30,6 @@ from pmosync.reports.metrics.utilisation import (
 )
 from pmosync.reports.metrics.weeks import week_label
 
-LIST_LIMIT = 100
 """Rows of a long list shown in HTML and email; the files hold them all."""
 
 UTILISATION_COLOR = "#1f77b4"
@@ -51,9 +51,9 @@ def build(dataset: Dataset, context: ReportContext) -> ReportDocument:
     overall = totals(result.rows)
     trend = {
         "people": len(result.people),
-        "utilisation_pct": _r1(overall.utilisation_pct),
-        "allocation_pct": _r1(overall.allocation_pct),
-        "logged_hours": _r1(overall.logged),
+        "utilisation_pct": r1(overall.utilisation_pct),
+        "allocation_pct": r1(overall.allocation_pct),
+        "logged_hours": r1(overall.logged),
         "over_allocated": overall.over_allocated,
         "under_used": overall.under_used,
     }
@@ -93,19 +93,19 @@ def _figures(result: Utilisation, overall: Totals, context: ReportContext) -> tu
             overall.under_used,
             rag="amber" if overall.under_used else None,
         ),
-        Figure("utilisation_pct", "Team utilisation", _r1(overall.utilisation_pct), "percent"),
-        Figure("allocation_pct", "Team allocation", _r1(overall.allocation_pct), "percent"),
-        Figure("logged_hours", "Hours logged", _r1(overall.logged), "hours"),
+        Figure("utilisation_pct", "Team utilisation", r1(overall.utilisation_pct), "percent"),
+        Figure("allocation_pct", "Team allocation", r1(overall.allocation_pct), "percent"),
+        Figure("logged_hours", "Hours logged", r1(overall.logged), "hours"),
     )
 
 
 def _total_cells(total: Totals) -> dict[str, Any]:
     return {
-        "capacity": _r1(total.capacity),
-        "allocated": _r1(total.allocated),
-        "logged": _r1(total.logged),
-        "utilisation_pct": _r1(total.utilisation_pct),
-        "allocation_pct": _r1(total.allocation_pct),
+        "capacity": r1(total.capacity),
+        "allocated": r1(total.allocated),
+        "logged": r1(total.logged),
+        "utilisation_pct": r1(total.utilisation_pct),
+        "allocation_pct": r1(total.allocation_pct),
     }
 
 
@@ -175,11 +175,11 @@ def _person_weeks_section(result: Utilisation, context: ReportContext) -> Sectio
             "person": row.person.label,
             "email": row.person.email,
             "week": week_label(row.week),
-            "capacity": _r1(row.capacity),
-            "allocated": _r1(row.allocated),
-            "logged": _r1(row.logged),
-            "utilisation_pct": _r1(row.utilisation_pct),
-            "allocation_pct": _r1(row.allocation_pct),
+            "capacity": r1(row.capacity),
+            "allocated": r1(row.allocated),
+            "logged": r1(row.logged),
+            "utilisation_pct": r1(row.utilisation_pct),
+            "allocation_pct": r1(row.allocation_pct),
             "over_allocated": row.over_allocated,
             "under_used": row.under_used,
         }
@@ -211,12 +211,10 @@ def _week_chart(result: Utilisation) -> Chart:
         series=(
             Series(
                 "Utilisation %",
-                tuple(_r1(t.utilisation_pct) for _, t in weeks),
+                tuple(r1(t.utilisation_pct) for _, t in weeks),
                 UTILISATION_COLOR,
             ),
-            Series(
-                "Allocation %", tuple(_r1(t.allocation_pct) for _, t in weeks), ALLOCATION_COLOR
-            ),
+            Series("Allocation %", tuple(r1(t.allocation_pct) for _, t in weeks), ALLOCATION_COLOR),
         ),
         y_label="% of capacity",
     )
@@ -230,20 +228,8 @@ def _trend_chart(history: tuple[TrendPoint, ...], as_of: str, trend: dict[str, A
         kind="line",
         x=tuple(p.as_of for p in points),
         series=(
-            Series("Utilisation %", _trend_values(points, "utilisation_pct"), UTILISATION_COLOR),
-            Series("Allocation %", _trend_values(points, "allocation_pct"), ALLOCATION_COLOR),
+            Series("Utilisation %", trend_values(points, "utilisation_pct"), UTILISATION_COLOR),
+            Series("Allocation %", trend_values(points, "allocation_pct"), ALLOCATION_COLOR),
         ),
         y_label="% of capacity",
     )
-
-
-def _trend_values(points: tuple[TrendPoint, ...], key: str) -> tuple[float | None, ...]:
-    """``key`` of each point; an older snapshot without it (or with junk) is a gap, not a 0."""
-    values = (p.trend.get(key) for p in points)
-    return tuple(
-        float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None for v in values
-    )
-
-
-def _r1(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)

@@ -21,6 +21,7 @@ from pmosync.reports.document import (
     TrendPoint,
 )
 from pmosync.reports.kinds import ReportContext
+from pmosync.reports.kinds.shaping import LIST_LIMIT, amber_if, r1, red_if, trend_values
 from pmosync.reports.metrics.compliance import (
     STATUSES,
     Compliance,
@@ -30,7 +31,6 @@ from pmosync.reports.metrics.compliance import (
 )
 from pmosync.reports.metrics.weeks import week_label
 
-LIST_LIMIT = 100
 """Rows of a long list shown in HTML and email; the files hold them all."""
 
 STATUS_COLORS = {"ok": "#2e7d32", "under": "#f9a825", "over": "#6a1b9a", "missing": "#c62828"}
@@ -49,8 +49,8 @@ def build(dataset: Dataset, context: ReportContext) -> ReportDocument:
     last_week = result.by_week[-1].rate_pct if result.by_week else None
     trend: dict[str, Any] = {
         "people": len(result.people),
-        "compliance_pct": _r1(overall_rate(result)),
-        "last_week_pct": _r1(last_week),
+        "compliance_pct": r1(overall_rate(result)),
+        "last_week_pct": r1(last_week),
         **counts,
     }
     return ReportDocument(
@@ -79,21 +79,13 @@ def _figures(trend: dict[str, Any]) -> tuple[Figure, ...]:
     not_ok = trend["missing"] + trend["under"] + trend["over"]
     return (
         Figure("people", "People", trend["people"]),
-        Figure("non_compliant", "Non-compliant person-weeks", not_ok, rag=_amber(not_ok)),
-        Figure("missing", "Missing timesheets", trend["missing"], rag=_red(trend["missing"])),
-        Figure("under", "Short timesheets", trend["under"], rag=_amber(trend["under"])),
-        Figure("over", "Over-logged timesheets", trend["over"], rag=_amber(trend["over"])),
+        Figure("non_compliant", "Non-compliant person-weeks", not_ok, rag=amber_if(not_ok)),
+        Figure("missing", "Missing timesheets", trend["missing"], rag=red_if(trend["missing"])),
+        Figure("under", "Short timesheets", trend["under"], rag=amber_if(trend["under"])),
+        Figure("over", "Over-logged timesheets", trend["over"], rag=amber_if(trend["over"])),
         Figure("last_week_pct", "Compliance last week", trend["last_week_pct"], "percent"),
         Figure("compliance_pct", "Compliance over the weeks", trend["compliance_pct"], "percent"),
     )
-
-
-def _amber(count: int) -> str | None:
-    return "amber" if count else None
-
-
-def _red(count: int) -> str | None:
-    return "red" if count else None
 
 
 def _week_key(index: int) -> str:
@@ -108,7 +100,7 @@ def _weeks_section(result: Compliance, context: ReportContext) -> Section:
             "week_start": w.week.isoformat(),
             "people": w.people,
             **w.counts,
-            "compliance_pct": _r1(w.rate_pct),
+            "compliance_pct": r1(w.rate_pct),
         }
         for w in result.by_week
     )
@@ -146,7 +138,7 @@ def _status_section(result: Compliance) -> Section:
         row: dict[str, Any] = {
             "person": person.label,
             "email": person.email,
-            "contract": _r1(weeks[0].contract) if weeks else None,
+            "contract": r1(weeks[0].contract) if weeks else None,
         }
         row.update({column_of[r.week]: r.status for r in weeks})
         rows.append(row)
@@ -168,10 +160,10 @@ def _non_compliant_section(result: Compliance) -> Section:
         {
             "person": r.person.label,
             "email": r.person.email,
-            "contract": _r1(r.contract),
+            "contract": r1(r.contract),
             "week": week_label(r.week),
-            "logged": _r1(r.logged),
-            "logged_pct": _r1(r.logged_pct),
+            "logged": r1(r.logged),
+            "logged_pct": r1(r.logged_pct),
             "status": r.status,
         }
         for r in flagged
@@ -198,9 +190,7 @@ def _rate_chart(result: Compliance) -> Chart:
         title="Timesheet compliance by week",
         kind="bar",
         x=tuple(week_label(w.week) for w in result.by_week),
-        series=(
-            Series("Compliance %", tuple(_r1(w.rate_pct) for w in result.by_week), RATE_COLOR),
-        ),
+        series=(Series("Compliance %", tuple(r1(w.rate_pct) for w in result.by_week), RATE_COLOR),),
         y_label="% of people",
     )
 
@@ -227,20 +217,8 @@ def _trend_chart(history: tuple[TrendPoint, ...], as_of: str, trend: dict[str, A
         kind="line",
         x=tuple(p.as_of for p in points),
         series=(
-            Series("Compliance %", _trend_values(points, "compliance_pct"), RATE_COLOR),
-            Series("Last week %", _trend_values(points, "last_week_pct"), STATUS_COLORS["ok"]),
+            Series("Compliance %", trend_values(points, "compliance_pct"), RATE_COLOR),
+            Series("Last week %", trend_values(points, "last_week_pct"), STATUS_COLORS["ok"]),
         ),
         y_label="% of person-weeks",
     )
-
-
-def _trend_values(points: tuple[TrendPoint, ...], key: str) -> tuple[float | None, ...]:
-    """``key`` of each point; an older snapshot without it (or with junk) is a gap, not a 0."""
-    values = (p.trend.get(key) for p in points)
-    return tuple(
-        float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None for v in values
-    )
-
-
-def _r1(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)

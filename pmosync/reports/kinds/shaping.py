@@ -1,0 +1,57 @@
+"""How every report kind shapes figures for people: rounding, trend series, warning colours.
+
+One rounding rule for all kinds (half up, as people round by hand), and one reading of history:
+a figure an older snapshot lacks is a gap in the chart, never a 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from pmosync.reports.document import TrendPoint
+
+LIST_LIMIT = 100
+"""Rows of an item list (tasks, findings, person-weeks) shown in HTML and email; files hold all."""
+
+
+def r1(value: float | Decimal | None) -> float | None:
+    """Percent and hours: one decimal place."""
+    return _round(value, "0.1")
+
+
+def r2(value: float | Decimal | None) -> float | None:
+    """Money, ratios and plain figures: two decimal places."""
+    return _round(value, "0.01")
+
+
+def _round(value: float | Decimal | None, places: str) -> float | None:
+    """Half up (0.625 -> 0.63; float ``round`` gives 0.62); None and non-finite stay undefined."""
+    if value is None or not math.isfinite(value):
+        return None
+    exact = value if isinstance(value, Decimal) else Decimal(repr(value))
+    return float(exact.quantize(Decimal(places), rounding=ROUND_HALF_UP))
+
+
+def trend_values(points: Iterable[TrendPoint], *path: str) -> tuple[float | None, ...]:
+    """The number at ``path`` in each point's trend; None where a point lacks it (or holds
+    something that is not a number)."""
+    values: list[float | None] = []
+    for point in points:
+        node: Any = point.trend
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        number = isinstance(node, int | float) and not isinstance(node, bool)
+        values.append(float(node) if number else None)
+    return tuple(values)
+
+
+def amber_if(count: int) -> str | None:
+    """A headline count that should catch the eye when it is not zero."""
+    return "amber" if count else None
+
+
+def red_if(count: int) -> str | None:
+    return "red" if count else None
