@@ -142,3 +142,10 @@ def test_filters_narrow_projects_and_everything_hanging_off_them(store):
     assert [p.name for p in eng.projects] == ["Move", "Website"]
     both = load_dataset(store, Filters(teams=["Eng"], sources=[A]), AS_OF)
     assert [p.name for p in both.projects] == ["Website"]
+
+
+def test_a_dataset_reads_only_the_parts_asked_for(store):
+    _fill(store)
+    data = load_dataset(store, Filters(), AS_OF, parts=("time_entries",))
+    assert len(data.time_entries) == 3 and data.tasks == [] and data.status_updates == []
+    assert [p.name for p in data.projects] == ["CRM", "Move", "Website"]  # always there

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from pmosync.config import PmosyncConfig
 from pmosync.reports.dataset import load_dataset
 from pmosync.reports.document import RenderedFile, ReportDocument
-from pmosync.reports.kinds import ReportContext, builder
+from pmosync.reports.kinds import DATASET_PARTS, ReportContext, builder
 from pmosync.reports.snapshots import history, load_snapshot, save_snapshot
 from pmosync.store import Store, StoreError
 
@@ -73,7 +73,8 @@ def compute_document(
         },
         history=history(store, name, as_of),
     )
-    return builder(report.kind)(load_dataset(store, filters, as_of), context)
+    dataset = load_dataset(store, filters, as_of, DATASET_PARTS[report.kind])
+    return builder(report.kind)(dataset, context)
 
 
 def render(

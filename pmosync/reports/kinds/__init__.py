@@ -12,7 +12,7 @@ from datetime import datetime
 
 from pmosync.config.models import Resources
 from pmosync.config.reports import ReportRules
-from pmosync.reports.dataset import Dataset
+from pmosync.reports.dataset import PARTS, Dataset
 from pmosync.reports.document import ReportDocument, TrendPoint
 
 
@@ -32,6 +32,14 @@ class ReportContext:
 
 
 Builder = Callable[[Dataset, ReportContext], ReportDocument]
+
+DATASET_PARTS: dict[str, tuple[str, ...]] = {
+    "portfolio_status": PARTS,
+    "resource_utilisation": ("time_entries", "allocations"),
+    "timesheet_compliance": ("time_entries",),
+    "governance": ("tasks", "budgets", "status_updates"),
+}
+"""The dataset rows each kind reads (projects, portfolios and people always come)."""
 
 
 def builder(kind: str) -> Builder:

@@ -1,0 +1,250 @@
+"""What computing and rendering the four reports costs against merely reading their rows.
+
+Builds, in a fresh SQLite store, a canonical organisation (M: 200 projects in 8 portfolios,
+50,000 tasks, 400 people, 100,000 time entries over 16 weeks, allocations, budgets, costs,
+status updates; S: about a twentieth) by upserting canonical records through the store's one
+write path in pages of 1,000, one transaction each. That setup is not timed (it goes to stderr).
+
+Then, timed in the same run:
+
+- ``scan_s``, the baseline: for each kind, every live row of the tables that kind reads (always
+  project, portfolio, portfolio_item, person, person_identity; then its own: all of them for
+  portfolio_status, time entries and allocations for utilisation, time entries for compliance,
+  tasks, assignments, budgets and status updates for governance), only the columns the report
+  dataset holds, fetched with plain SQLAlchemy Core selects into Python tuples, nothing else;
+- ``reports_s``: each of portfolio_status, resource_utilisation, timesheet_compliance and
+  governance computed from the store (``compute_document``) and rendered to HTML and XLSX, the
+  files written to disk.
+
+``ratio`` = reports_s / scan_s; targets on M: ratio <= 3 and peak RSS < 500 MB. The libraries
+the report path imports on first use (matplotlib, openpyxl, jinja2) are imported before the
+clock starts and reported apart as ``imports_s``: a constant per process, not a cost of the data.
+
+    python bench/reports.py [--size S|M]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _canonical_org import SIZES, CanonicalOrg  # noqa: E402
+from _measure import emit, peak_rss_mb  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+
+from pmosync.canonical import ENTITIES  # noqa: E402
+from pmosync.canonical.tables import ENTITY_TABLES  # noqa: E402
+from pmosync.store import Store  # noqa: E402
+
+AS_OF = date(2026, 11, 23)
+SEED = 2026
+PAGE = 1000
+KINDS = ("portfolio_status", "resource_utilisation", "timesheet_compliance", "governance")
+FORMATS = ["html", "xlsx"]
+
+SCAN_COLUMNS: dict[str, tuple[str, ...]] = {
+    "project": (
+        "id",
+        "source",
+        "name",
+        "source_url",
+        "owner_identity_id",
+        "team",
+        "status",
+        "rag",
+        "start_date",
+        "due_date",
+        "completed_at",
+    ),
+    "portfolio": ("id", "source", "name", "source_url"),
+    "portfolio_item": ("portfolio_id", "project_id"),
+    "task": (
+        "id",
+        "project_id",
+        "name",
+        "source_url",
+        "parent_id",
+        "is_milestone",
+        "status",
+        "start_date",
+        "due_date",
+        "completed_at",
+        "created_at",
+        "percent_complete",
+        "estimate_hours",
+    ),
+    "assignment": ("task_id", "identity_id"),
+    "person": ("id", "name", "email", "active"),
+    "person_identity": ("id", "source", "person_id", "name", "email"),
+    "time_entry": ("identity_id", "project_id", "entry_date", "minutes", "task_id"),
+    "allocation": ("identity_id", "project_id", "start_date", "end_date", "hours", "percent"),
+    "budget": ("project_id", "amount", "measure", "currency"),
+    "cost_entry": (
+        "project_id",
+        "entry_date",
+        "amount",
+        "currency",
+        "category",
+        "identity_id",
+        "vendor",
+        "description",
+    ),
+    "status_update": ("project_id", "posted_at", "rag", "title", "author_identity_id"),
+}
+"""The columns the report dataset (``pmosync.reports.dataset``) holds, by table."""
+
+
+def log(message: str) -> None:
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
+def build_store(store: Store, size: str) -> dict[str, int]:
+    """Upsert the organisation page by page, one transaction each; returns counts by entity."""
+    org = CanonicalOrg(SIZES[size], AS_OF, seed=SEED)
+    for page in org.pages(PAGE):
+        store.upsert(page)
+    return org.counts.by_entity
+
+
+ALWAYS = ("project", "portfolio", "portfolio_item", "person", "person_identity")
+TABLES_OF_PART = {
+    "tasks": ("task", "assignment"),
+    "time_entries": ("time_entry",),
+    "allocations": ("allocation",),
+    "budgets": ("budget",),
+    "costs": ("cost_entry",),
+    "status_updates": ("status_update",),
+}
+
+
+def tables_of(kind: str) -> tuple[str, ...]:
+    """The tables a kind's report reads: the ones every report reads, then its own parts."""
+    from pmosync.reports.kinds import DATASET_PARTS
+
+    return ALWAYS + tuple(t for part in DATASET_PARTS[kind] for t in TABLES_OF_PART[part])
+
+
+def scan(store: Store, tables: tuple[str, ...]) -> int:
+    """The baseline: every live row of ``tables`` the reports need, fetched into tuples."""
+    fetched: dict[str, list[tuple[Any, ...]]] = {}
+    with store.engine.connect() as connection:
+        for name in tables:
+            columns = SCAN_COLUMNS[name]
+            table = ENTITY_TABLES[ENTITIES[name]]
+            query = select(*(table.c[column] for column in columns)).where(
+                table.c.deleted_at.is_(None)
+            )
+            fetched[name] = [tuple(row) for row in connection.execute(query)]
+    return sum(len(rows) for rows in fetched.values())
+
+
+def warm_imports() -> None:
+    """Import what the report path imports on first use (matplotlib, openpyxl, jinja2, the
+    builders): a once-per-process cost that does not grow with the store, timed apart."""
+    import jinja2  # noqa: F401
+    import matplotlib.backends.backend_agg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+    import openpyxl  # noqa: F401
+
+    from pmosync.reports.kinds import builder
+    from pmosync.reports.render import render_files  # noqa: F401
+
+    for kind in KINDS:
+        builder(kind)
+
+
+def run_reports(store: Store, url: str, folder: Path) -> tuple[dict[str, float], dict[str, int]]:
+    """Compute and render every kind, writing the files; returns seconds per kind and the
+    bytes written per format."""
+    from pmosync.config import PmosyncConfig
+    from pmosync.reports.job import compute_document
+    from pmosync.reports.render import render_files
+
+    config = PmosyncConfig.model_validate(
+        {
+            "store": url,
+            "resources": {"hourly_rates": {"currency": "EUR", "default": 90}},
+            "reports": {
+                kind.replace("_", "-"): {"kind": kind, "formats": FORMATS, "as_of": AS_OF}
+                for kind in KINDS
+            },
+        }
+    )
+    seconds: dict[str, float] = {}
+    written = dict.fromkeys(FORMATS, 0)
+    for kind in KINDS:
+        began = time.perf_counter()
+        document = compute_document(config, store, kind.replace("_", "-"), AS_OF)
+        for rendered in render_files(document, FORMATS):
+            (folder / rendered.name).write_bytes(rendered.content)
+            suffix = Path(rendered.name).suffix.lstrip(".")
+            written[suffix] = written.get(suffix, 0) + len(rendered.content)
+        seconds[kind] = time.perf_counter() - began
+        log(f"{kind}: {seconds[kind]:.2f}s")
+    return seconds, written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="M", choices=sorted(SIZES))
+    parser.add_argument(
+        "--scan-only", action="store_true", help="build the store and time the baseline only"
+    )
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(temporary)
+        url = f"sqlite:///{folder}/reports.db"
+        with Store.open(url) as store:
+            began = time.perf_counter()
+            counts = build_store(store, args.size)
+            setup_s = time.perf_counter() - began
+            log(
+                f"setup {setup_s:.1f}s ({sum(counts.values())} records: {counts}); "
+                f"peak RSS so far {peak_rss_mb()} MB"
+            )
+            scan_s, rows = 0.0, 0
+            for kind in KINDS:
+                began = time.perf_counter()
+                rows += scan(store, tables_of(kind))
+                scan_s += time.perf_counter() - began
+            log(f"scan {scan_s:.2f}s ({rows} rows over the four kinds)")
+            figures: dict[str, Any] = {
+                "bench": "reports",
+                "size": args.size,
+                "projects": counts.get("project", 0),
+                "tasks": counts.get("task", 0),
+                "time_entries": counts.get("time_entry", 0),
+            }
+            if args.scan_only:
+                figures.update(scan_s=round(scan_s, 3), peak_rss_mb=peak_rss_mb())
+                emit(figures)
+                return
+            began = time.perf_counter()
+            warm_imports()
+            imports_s = time.perf_counter() - began
+            log(f"imports {imports_s:.2f}s")
+            per_kind, written = run_reports(store, url, folder)
+    reports_s = sum(per_kind.values())
+    figures.update(
+        reports_s=round(reports_s, 2),
+        scan_s=round(scan_s, 3),
+        ratio=round(reports_s / scan_s, 2),
+        per_kind_s={kind: round(s, 3) for kind, s in per_kind.items()},
+        imports_s=round(imports_s, 2),
+        html_kb=round(written["html"] / 1024, 1),
+        xlsx_kb=round(written["xlsx"] / 1024, 1),
+        peak_rss_mb=peak_rss_mb(),
+    )
+    emit(figures)
+
+
+if __name__ == "__main__":
+    main()
