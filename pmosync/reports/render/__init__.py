@@ -1,0 +1,165 @@
+"""Renderers: a ``ReportDocument`` in, the report's files (and its email body) out.
+
+The document is the only input, so a snapshot taken months ago re-renders byte for byte the same
+way a fresh run does. Each format is its own module, imported when asked for: matplotlib,
+openpyxl and Jinja2 load only on the report path, never for ``pmosync --help``.
+
+Files are named ``<stem>.<ext>`` (one CSV per section: ``<stem>-<section key>.csv``) where
+:func:`file_stem` is a file-system-safe slug of the report name plus its as-of date.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from pmosync.reports.document import Chart, RenderedFile, ReportDocument
+from pmosync.reports.render.cells import as_text
+
+FORMATS = ("html", "xlsx", "csv", "json")
+MEDIA_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+}
+NAME_CHARS = 60
+"""A report name longer than this as a slug is cut and gets a short digest instead."""
+KEY_CHARS = 40
+
+
+@dataclass(frozen=True)
+class EmailHtml:
+    """An email body: the HTML, and the chart PNGs it shows as ``cid:`` images.
+
+    ``images`` maps each Content-ID (without angle brackets: the HTML says ``src="cid:<id>"``)
+    to its PNG bytes; the sender attaches them inline under those ids.
+    """
+
+    html: str
+    images: dict[str, bytes] = field(default_factory=dict)
+
+
+def slug(text: str, keep: str = "") -> str:
+    """Lower-case ASCII letters, digits, ``keep`` and single hyphens; accents folded, the rest
+    dropped ("Relatório / Ops" -> "relatorio-ops")."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(f"[^a-z0-9{re.escape(keep)}]+", "-", folded.lower()).strip("-")
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
+def file_stem(doc: ReportDocument) -> str:
+    """``<report slug>-<as_of>``, safe as a file name on any system and in any URL.
+
+    A name with nothing ASCII left ("تقرير") becomes ``report-<digest>`` and one too long is cut
+    and given the digest of the whole name, so two different names do not share files.
+    """
+    name = as_text(doc.report)
+    base = slug(name)
+    if not base:
+        base = f"report-{_digest(name)}"
+    elif len(base) > NAME_CHARS:
+        base = f"{base[:NAME_CHARS].rstrip('-')}-{_digest(name)}"
+    as_of = re.sub(r"[^0-9A-Za-z]+", "-", as_text(doc.as_of)).strip("-")[:32] or "undated"
+    return f"{base}-{as_of}"
+
+
+def _section_names(doc: ReportDocument, stem: str) -> list[str]:
+    """One distinct CSV file name per section, whatever its key holds."""
+    used: set[str] = set()
+    names = []
+    for section in doc.sections:
+        key = slug(as_text(section.key), keep="_")[:KEY_CHARS].strip("-") or "section"
+        name, n = f"{stem}-{key}.csv", 1
+        while name in used:
+            n += 1
+            name = f"{stem}-{key}-{n}.csv"
+        used.add(name)
+        names.append(name)
+    return names
+
+
+def chart_images(doc: ReportDocument) -> list[bytes]:
+    """One PNG per chart, in the document's order.
+
+    A run renders its files and then its email body from one document: the charts are drawn
+    once and the PNGs reused (charts are frozen values; an unhashable odd one is just redrawn).
+    """
+    from pmosync.reports.render.charts import render_chart
+
+    images = []
+    for chart in doc.charts:
+        try:
+            images.append(_cached_chart(chart))
+        except TypeError:
+            images.append(render_chart(chart))
+    return images
+
+
+@functools.lru_cache(maxsize=32)
+def _cached_chart(chart: Chart) -> bytes:
+    from pmosync.reports.render.charts import render_chart
+
+    return render_chart(chart)
+
+
+def _check_formats(formats: Sequence[str]) -> list[str]:
+    if isinstance(formats, str):
+        formats = [formats]
+    wanted = list(dict.fromkeys(formats))
+    for name in wanted:
+        if name not in FORMATS:
+            raise ValueError(f"unknown report format {name!r} (formats: {', '.join(FORMATS)})")
+    return wanted
+
+
+def render_files(doc: ReportDocument, formats: Sequence[str]) -> list[RenderedFile]:
+    """The report's files in ``formats`` (html, xlsx, csv, json), in the order asked."""
+    wanted = _check_formats(formats)
+    stem = file_stem(doc)
+    files: list[RenderedFile] = []
+    for name in wanted:
+        if name == "html":
+            from pmosync.reports.render.html import render_html
+
+            sources = [data_uri(png) for png in chart_images(doc)]
+            content = render_html(doc, sources).encode("utf-8", "replace")
+            files.append(RenderedFile(f"{stem}.html", content, MEDIA_TYPES["html"]))
+        elif name == "xlsx":
+            from pmosync.reports.render.xlsx import render_xlsx
+
+            files.append(RenderedFile(f"{stem}.xlsx", render_xlsx(doc), MEDIA_TYPES["xlsx"]))
+        elif name == "csv":
+            from pmosync.reports.render.csv_files import render_csv
+
+            for section, file_name in zip(doc.sections, _section_names(doc, stem), strict=True):
+                files.append(RenderedFile(file_name, render_csv(section), MEDIA_TYPES["csv"]))
+        else:
+            from pmosync.reports.render.json_file import render_json
+
+            files.append(RenderedFile(f"{stem}.json", render_json(doc), MEDIA_TYPES["json"]))
+    return files
+
+
+def data_uri(png: bytes) -> str:
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def email_html(doc: ReportDocument) -> EmailHtml:
+    """The HTML report for an email body, its charts as inline ``cid:`` images."""
+    from pmosync.reports.render.html import render_html
+
+    images: dict[str, bytes] = {}
+    for index, (chart, png) in enumerate(zip(doc.charts, chart_images(doc), strict=True), 1):
+        key = slug(as_text(chart.key), keep="_")[:KEY_CHARS].strip("-") or "chart"
+        images[f"chart-{index}-{key}@pmosync"] = png
+    return EmailHtml(render_html(doc, [f"cid:{cid}" for cid in images]), images)

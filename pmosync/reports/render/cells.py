@@ -1,0 +1,152 @@
+"""What one table cell holds, once, for every renderer: the formula-safety rule and the types.
+
+A spreadsheet (Excel, LibreOffice, Sheets) runs a cell that starts with ``=``, ``+``, ``-`` or
+``@`` as a formula, and a tab or carriage return in front hides one; a project or person name
+typed by anyone in a source tool must never do that. Every text that reaches a spreadsheet cell
+(CSV exports, report CSV and XLSX) goes through :func:`safe_text`, which puts a ``'`` in front of
+such a text: a reader sees the text, no spreadsheet runs it.
+
+:func:`typed` turns a document value into what its column type promises (a number, a date, a
+flag, or ``None`` for undefined); a value that does not fit its type (a builder bug, an odd
+snapshot) comes back as text, so renderers show it as it is instead of failing or guessing.
+
+This module needs only the standard library and the document model: the sync export uses it too.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from pmosync.reports.document import Section
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+NUMERIC_TYPES = frozenset({"int", "number", "money", "hours", "percent", "ratio", "days"})
+RAG_STYLES: dict[str, tuple[str, str, str]] = {
+    "green": ("#2e7d32", "#ffffff", "Green"),
+    "amber": ("#f5a623", "#000000", "Amber"),
+    "red": ("#c62828", "#ffffff", "Red"),
+    "blue": ("#1565c0", "#ffffff", "Blue"),
+    "complete": ("#757575", "#ffffff", "Complete"),
+}
+"""RAG value -> (background, text colour, word): one palette for badges, sheets and charts.
+A badge always carries its word too, so the status never rests on colour alone."""
+OTHER_RAG = ("#757575", "#ffffff")
+"""Any other RAG text (an odd snapshot) is a grey badge with that text."""
+
+
+def safe_text(text: str) -> str:
+    """``text`` as a spreadsheet shows it and never runs it: a formula start gets a ``'``."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def as_text(value: Any) -> str:
+    """Any JSON value as plain text (lists and objects as compact JSON)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return str(value)
+
+
+def as_number(value: Any) -> int | float | None:
+    """An int or a finite float as itself; anything else (bool, NaN, text) is None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    return None
+
+
+def as_date(value: Any) -> date | None:
+    """An ISO date (or the date of an ISO datetime) as a ``date``; anything else is None."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value)
+        return datetime.fromisoformat(value).date()
+    except ValueError:
+        return None
+
+
+def is_undefined(value: Any) -> bool:
+    """None, or a float that is not a number (NaN, infinity): shown as undefined, never 0."""
+    return value is None or (isinstance(value, float) and not math.isfinite(value))
+
+
+def typed(value: Any, value_type: str) -> None | bool | int | float | date | str:
+    """``value`` as its column type promises, or as text when it does not fit that type.
+
+    Returns None (undefined), an int or float (numeric types), a ``date`` ("date"), a bool
+    ("flag") or a str (text, rag, and every misfit).
+    """
+    if is_undefined(value):
+        return None
+    if value_type in NUMERIC_TYPES:
+        number = as_number(value)
+        return as_text(value) if number is None else number
+    if value_type == "date":
+        day = as_date(value)
+        return as_text(value) if day is None else day
+    if value_type == "flag" and isinstance(value, bool):
+        return value
+    return as_text(value)
+
+
+def http_url(value: Any) -> str | None:
+    """``value`` when it is an absolute http(s) URL; None for any other scheme or text.
+
+    Only these become links: a ``javascript:``, ``data:`` or ``file:`` address from a source
+    stays text. Tabs and line breaks are dropped first, as browsers do ("java\nscript:").
+    """
+    if not isinstance(value, str):
+        return None
+    url = value.strip().replace("\t", "").replace("\r", "").replace("\n", "")
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() in ("http", "https") and parts.netloc:
+        return url
+    return None
+
+
+@dataclass(frozen=True)
+class FileColumn:
+    """A column of a CSV file or sheet: a section column, or the URL behind a linked one."""
+
+    key: str
+    title: str
+    type: str
+    link: str | None = None
+    """For a section column with a link: the row key holding its URL (a sheet hyperlinks it)."""
+
+
+def file_columns(section: Section) -> list[FileColumn]:
+    """The section's columns, each linked one followed by its URL as text.
+
+    HTML links a project name to its page in the team's tool; a CSV cell cannot, so the URL
+    gets a column of its own ("Project URL") unless the section already shows that key.
+    """
+    shown = {column.key for column in section.columns}
+    out: list[FileColumn] = []
+    for column in section.columns:
+        title = as_text(column.title)
+        out.append(FileColumn(column.key, title, column.type, column.link))
+        if column.link and column.link not in shown:
+            out.append(FileColumn(column.link, f"{title} URL", "text"))
+            shown.add(column.link)
+    return out

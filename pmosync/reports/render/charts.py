@@ -1,0 +1,156 @@
+"""One PNG per ``Chart``, drawn with matplotlib's Agg canvas and no pyplot.
+
+pyplot keeps global figure state, which leaks between threads (the daemon renders reports in
+worker threads); a ``Figure`` on its own ``FigureCanvasAgg`` has none, and picks the Agg backend
+explicitly whatever ``MPLBACKEND`` says. Every label comes from a source (project, person and
+series names), so mathtext parsing is switched off on every text: "$5k $overrun" is drawn as
+typed instead of raising a parse error. Long labels are shortened so a 2,000-character name
+cannot squash the plot, the output size is fixed (``WIDTH_PX`` x ``HEIGHT_PX``), and a None
+value is a gap (no bar, a break in the line), never a zero.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+
+from pmosync.reports.document import Chart
+from pmosync.reports.render.cells import OTHER_RAG, RAG_STYLES
+
+WIDTH_IN, HEIGHT_IN, DPI = 8.0, 4.0, 150
+WIDTH_PX, HEIGHT_PX = int(WIDTH_IN * DPI), int(HEIGHT_IN * DPI)
+LABEL_CHARS = 32
+LEGEND_ENTRIES = 12
+RAG_COLORS = {
+    **{rag: background for rag, (background, _, _) in RAG_STYLES.items()},
+    "grey": OTHER_RAG[0],
+    "gray": OTHER_RAG[0],
+}
+"""RAG names as colours: the badge colours, so a RAG chart matches the tables."""
+PALETTE = ("#3b6ea5", "#e07b39", "#5a9e6f", "#8c6bb1", "#c4a000", "#4aa3b5", "#a0522d", "#7f7f7f")
+FONT_SIZE = 9
+
+
+def shorten(label: str, limit: int = LABEL_CHARS) -> str:
+    """``label`` on one line and at most ``limit`` characters (an ellipsis marks a cut)."""
+    text = " ".join(str(label).split())
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def _color(name: str | None, index: int) -> str:
+    from matplotlib.colors import is_color_like
+
+    if isinstance(name, str):
+        lowered = name.strip().lower()
+        if lowered in RAG_COLORS:
+            return RAG_COLORS[lowered]
+        if is_color_like(name):
+            return name
+    return PALETTE[index % len(PALETTE)]
+
+
+def _values(values: Sequence[object], length: int) -> list[float]:
+    """The series' values fitted to the x labels: None, text and NaN become NaN (a gap)."""
+    out: list[float] = []
+    for value in list(values)[:length]:
+        number = (
+            float(value)
+            if isinstance(value, int | float) and not isinstance(value, bool)
+            else math.nan
+        )
+        out.append(number if math.isfinite(number) else math.nan)
+    return out + [math.nan] * (length - len(out))
+
+
+def render_chart(chart: Chart) -> bytes:
+    """The chart as a PNG of exactly ``WIDTH_PX`` x ``HEIGHT_PX`` pixels."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
+    canvas = FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    x_labels = [shorten(label) for label in chart.x]
+    series = list(chart.series)
+    positions = list(range(len(x_labels)))
+    handles = _draw(axes, chart.kind, positions, series, len(x_labels))
+    axes.set_title(shorten(chart.title, 90), fontsize=FONT_SIZE + 2, loc="left", parse_math=False)
+    if chart.y_label:
+        axes.set_ylabel(shorten(chart.y_label, 50), fontsize=FONT_SIZE, parse_math=False)
+    axes.set_xticks(positions, x_labels, parse_math=False)
+    widest = max((len(label) for label in x_labels), default=0)
+    rotate = len(x_labels) > 6 or widest * len(x_labels) > 90
+    axes.tick_params(axis="x", labelsize=FONT_SIZE - (1 if rotate else 0))
+    axes.tick_params(axis="y", labelsize=FONT_SIZE)
+    if rotate:
+        for tick in axes.get_xticklabels():
+            tick.set_rotation(40)
+            tick.set_horizontalalignment("right")
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.grid(axis="y", color="#dddddd", linewidth=0.6)
+    axes.set_axisbelow(True)
+    if not handles:
+        axes.text(0.5, 0.5, "No data", transform=axes.transAxes, ha="center", va="center")
+        axes.set_yticks([])
+    elif len(series) > 1 or series[0].name:
+        shown = handles[:LEGEND_ENTRIES]
+        figure.legend(
+            [handle for handle, _ in shown],
+            [label for _, label in shown],
+            loc="outside lower center",
+            ncols=min(len(shown), 4),
+            fontsize=FONT_SIZE - 1,
+            frameon=False,
+        )
+    # Source names are text, never mathtext: off on every text before and after the first
+    # draw (which is when matplotlib may make further tick labels).
+    for text in figure.findobj(Text):
+        text.set_parse_math(False)
+    canvas.draw()
+    for text in figure.findobj(Text):
+        text.set_parse_math(False)
+    buffer = io.BytesIO()
+    canvas.print_png(buffer, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _draw(axes, kind: str, positions: list[int], series: list, length: int) -> list:
+    """Draw the series on ``axes``; their (legend handle, label) pairs, none if no data.
+
+    Handles are kept by hand: matplotlib's own legend drops labels that start with "_".
+    """
+    data = [_values(s.values, length) for s in series]
+    if not positions or not any(not math.isnan(v) for row in data for v in row):
+        return []
+    handles: list = []
+    labels = [shorten(s.name) if s.name else f"Series {i + 1}" for i, s in enumerate(series)]
+    colors = [_color(s.color, i) for i, s in enumerate(series)]
+    if kind == "line":
+        for values, label, color in zip(data, labels, colors, strict=True):
+            (line,) = axes.plot(positions, values, marker="o", markersize=3, color=color)
+            handles.append((line, label))
+    elif kind == "stacked_bar":
+        bottoms = [0.0] * length
+        for values, label, color in zip(data, labels, colors, strict=True):
+            shown = [(p, v, b) for p, v, b in zip(positions, values, bottoms, strict=True)]
+            shown = [(p, v, b) for p, v, b in shown if not math.isnan(v)]
+            bars = axes.bar(
+                [p for p, _, _ in shown],
+                [v for _, v, _ in shown],
+                bottom=[b for _, _, b in shown],
+                color=color,
+                width=0.6,
+            )
+            handles.append((bars, label))
+            bottoms = [b if math.isnan(v) else b + v for v, b in zip(values, bottoms, strict=True)]
+    else:
+        width = 0.8 / len(series)
+        for index, (values, label, color) in enumerate(zip(data, labels, colors, strict=True)):
+            offset = (index - (len(series) - 1) / 2) * width
+            shown = [(p + offset, v) for p, v in zip(positions, values, strict=True)]
+            shown = [(p, v) for p, v in shown if not math.isnan(v)]
+            bars = axes.bar([p for p, _ in shown], [v for _, v in shown], width=width, color=color)
+            handles.append((bars, label))
+    return handles

@@ -1,0 +1,48 @@
+"""One CSV file per section, for Excel and for scripts alike.
+
+UTF-8 with a byte-order mark, because Excel opens a BOM-less UTF-8 CSV as the local code page
+and garbles every accent, Arabic or emoji name. Every row of the section is written (HTML shows
+only the first ``html_limit``). Numbers are plain numbers (money to 2 places), dates ISO, flags
+true/false, undefined an empty cell (never 0), and text passes the one formula-safety rule, so a
+name like ``=HYPERLINK(...)`` reaches Excel as text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any
+
+from pmosync.reports.document import Section
+from pmosync.reports.render.cells import file_columns, safe_text, typed
+
+TWO_PLACES = frozenset({"money", "number"})
+
+
+def csv_value(value: Any, value_type: str) -> str:
+    """One cell's text."""
+    shown = typed(value, value_type)
+    if shown is None:
+        return ""
+    if isinstance(shown, bool):
+        return "true" if shown else "false"
+    if isinstance(shown, float) and value_type in TWO_PLACES:
+        return f"{shown:.2f}"
+    if isinstance(shown, int | float):
+        return str(shown)
+    if isinstance(shown, date):
+        return shown.isoformat()
+    return safe_text(shown.replace("\x00", ""))
+
+
+def render_csv(section: Section) -> bytes:
+    """The section as CSV bytes: a header of column titles, then every row."""
+    columns = file_columns(section)
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow([safe_text(column.title) for column in columns])
+    for row in section.rows:
+        values = row if isinstance(row, dict) else {}
+        writer.writerow([csv_value(values.get(c.key), c.type) for c in columns])
+    return out.getvalue().encode("utf-8-sig", "replace")

@@ -1,0 +1,269 @@
+"""ReportDocuments built by hand for the renderer tests: every value typed in here, so each test
+knows the truth it checks without asking the code under test."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html.parser import HTMLParser
+
+from pmosync.reports.document import Chart, Column, Figure, ReportDocument, Section, Series
+
+AS_OF = "2026-11-23"
+GENERATED_AT = "2026-11-23T07:00:00+00:00"
+LONG_NAME = ("Programme to consolidate every regional warehouse system " * 40)[:2000]
+HOSTILE_NAMES = (
+    "<script>alert(1)</script>",
+    '=HYPERLINK("http://x","y")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1)",
+    "-2+3",
+    "\t=1+1",
+    "\r=1+1",
+    LONG_NAME,
+    "مشروع ترحيل البيانات",  # Arabic (right to left)
+    "פרויקט הגירה",  # Hebrew (right to left)
+    "Launch 🚀 party 🎉 👩🏽‍💻",
+    'Quote " and <b>bold</b> & ampersand',
+)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+PROJECT_COLUMNS = (
+    Column("name", "Project", "text", link="url"),
+    Column("owner", "Owner"),
+    Column("reported_rag", "Reported RAG", "rag"),
+    Column("computed_rag", "Computed RAG", "rag"),
+    Column("pct_complete", "% complete", "percent"),
+    Column("budget", "Budget", "money"),
+    Column("ac", "Actual cost", "money"),
+    Column("currency", "Currency"),
+    Column("cpi", "CPI", "ratio"),
+    Column("sv_days", "SV (days)", "days"),
+    Column("hours", "Hours logged", "hours"),
+    Column("open_tasks", "Open tasks", "int"),
+    Column("due", "Due", "date"),
+    Column("disagrees", "RAG disagrees", "flag"),
+)
+
+NORTHWIND = {
+    "name": "Northwind Migration",
+    "url": "https://app.asana.com/0/1200000000000001/list",
+    "owner": "Dana Ortiz",
+    "reported_rag": "green",
+    "computed_rag": "red",
+    "pct_complete": 62.5,
+    "budget": 120000.0,
+    "ac": 98765.43,
+    "currency": "EUR",
+    "cpi": 0.87,
+    "sv_days": -12,
+    "hours": 1234.5,
+    "open_tasks": 1234,
+    "due": "2026-12-31",
+    "disagrees": True,
+}
+HARBOR = {
+    "name": "Harbor Portal",
+    "url": "javascript:alert(document.cookie)",
+    "owner": None,
+    "reported_rag": "amber",
+    "computed_rag": "amber",
+    "pct_complete": None,
+    "budget": None,
+    "ac": 0.0,
+    "currency": "USD",
+    "cpi": None,
+    "sv_days": 3,
+    "hours": 0.0,
+    "open_tasks": 0,
+    "due": None,
+    "disagrees": False,
+}
+BLUE_LAKE = {
+    "name": "Blue Lake",
+    "url": "http://planner.example.test/plan/42",
+    "owner": "Sam Lee",
+    "reported_rag": "blue",
+    "computed_rag": "complete",
+    "pct_complete": 100.0,
+    "budget": 5000.0,
+    "ac": 5250.5,
+    "currency": "GBP",
+    "cpi": 1.05,
+    "sv_days": 0,
+    "hours": 40.0,
+    "open_tasks": 7,
+    "due": "2026-10-01",
+    "disagrees": False,
+}
+PROJECT_ROWS = (NORTHWIND, HARBOR, BLUE_LAKE)
+
+FIGURES = (
+    Figure("projects", "Projects", 47, "int"),
+    Figure("red", "Projects red", 3, "int", rag="red"),
+    Figure("ac", "Actual cost (EUR)", 98765.43, "money"),
+    Figure("cpi", "Portfolio CPI", 0.87, "ratio"),
+    Figure("spi", "Portfolio SPI", None, "ratio"),
+    Figure("complete", "Complete (effort)", 62.5, "percent"),
+)
+
+CHARTS = (
+    Chart(
+        "rag_counts",
+        "Projects by computed RAG",
+        "bar",
+        ("green", "amber", "red", "blue"),
+        (Series("Projects", (12.0, 5.0, 3.0, 1.0), "#3b6ea5"),),
+        "projects",
+    ),
+    Chart(
+        "trend",
+        "SPI and CPI by week",
+        "line",
+        ("2026-W44", "2026-W45", "2026-W46", "2026-W47"),
+        (
+            Series("SPI", (0.95, None, 0.91, 0.9), "#3b6ea5"),
+            Series("CPI", (0.9, 0.89, None, 0.87), "#e07b39"),
+        ),
+    ),
+)
+
+
+def findings(count: int) -> tuple[dict, ...]:
+    """``count`` governance findings, numbered from 1."""
+    return tuple(
+        {
+            "rule": "overdue_unassigned",
+            "project": f"Project {n}",
+            "item": f"Task {n}",
+            "detail": f"due {n} days ago, nobody assigned",
+            "url": f"https://app.asana.com/0/1/{n}",
+        }
+        for n in range(1, count + 1)
+    )
+
+
+FINDING_COLUMNS = (
+    Column("rule", "Rule"),
+    Column("project", "Project"),
+    Column("item", "Item", link="url"),
+    Column("detail", "Detail"),
+)
+
+
+def portfolio_doc(
+    rows: Sequence[dict] = PROJECT_ROWS,
+    finding_count: int = 120,
+    html_limit: int | None = 50,
+    report: str = "weekly-portfolio",
+    charts: tuple[Chart, ...] = CHARTS,
+) -> ReportDocument:
+    """A portfolio-status-like report: figures, two charts, projects, many findings."""
+    return ReportDocument(
+        report=report,
+        kind="portfolio_status",
+        title="Weekly portfolio status",
+        as_of=AS_OF,
+        generated_at=GENERATED_AT,
+        filters={"portfolio": ["Operations", "Digital"], "owner": ["dana@contoso.test"]},
+        figures=FIGURES,
+        charts=charts,
+        sections=(
+            Section(
+                "projects",
+                "Projects",
+                PROJECT_COLUMNS,
+                tuple(rows),
+                note="Costs in other currencies are not converted (2 entries).",
+            ),
+            Section(
+                "findings",
+                "Governance findings",
+                FINDING_COLUMNS,
+                findings(finding_count),
+                html_limit=html_limit,
+            ),
+        ),
+        trend={"rag": {"green": 12, "amber": 5, "red": 3}, "cpi": 0.87},
+    )
+
+
+def hostile_doc(names: Sequence[str] = HOSTILE_NAMES) -> ReportDocument:
+    """One project row per hostile name; the names are also the owner, filter, figure label,
+    section note, chart labels and report title."""
+    rows = tuple(
+        {**NORTHWIND, "name": name, "owner": name, "url": f"https://example.test/p/{n}"}
+        for n, name in enumerate(names)
+    )
+    return ReportDocument(
+        report="hostile names",
+        kind="portfolio_status",
+        title=names[0],
+        as_of=AS_OF,
+        generated_at=GENERATED_AT,
+        filters={"portfolio": list(names)},
+        figures=(Figure("x", names[1], 1, "int"),),
+        charts=(
+            Chart("names", names[0], "bar", tuple(names), (Series(names[2], (1.0,) * len(names)),)),
+        ),
+        sections=(
+            Section("projects", "Projects", PROJECT_COLUMNS, rows, note=names[0], html_limit=None),
+        ),
+    )
+
+
+class Page(HTMLParser):
+    """An HTML page as a browser's parser sees it: tags with attributes, text per element."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.texts: list[str] = []
+        self.stack: list[tuple[str, dict[str, str | None]]] = []
+        self.text_in: list[tuple[str, dict[str, str | None], str]] = []
+        self.chains: list[tuple[str, tuple[tuple[str, dict[str, str | None]], ...]]] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        self.tags.append((tag, attributes))
+        if tag not in ("meta", "img", "br", "link", "input"):
+            self.stack.append((tag, attributes))
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            if self.stack.pop()[0] == tag:
+                break
+
+    def handle_data(self, data):
+        self.texts.append(data)
+        if self.stack:
+            tag, attributes = self.stack[-1]
+            self.text_in.append((tag, attributes, data))
+            self.chains.append((data, tuple(self.stack)))
+
+    def elements(self, tag: str) -> list[dict[str, str | None]]:
+        return [attributes for name, attributes in self.tags if name == tag]
+
+    def text(self) -> str:
+        return "".join(self.texts)
+
+    def cell_texts(self) -> list[str]:
+        """The text of each element that holds text directly, stripped."""
+        return [data.strip() for _, _, data in self.text_in if data.strip()]
+
+    def enclosing(self, text: str, tag: str) -> list[dict[str, str | None]]:
+        """The attributes of the nearest ``tag`` around each text node equal to ``text``."""
+        found = []
+        for data, chain in self.chains:
+            if data.strip() == text:
+                found += [attrs for name, attrs in reversed(chain) if name == tag][:1]
+        return found
+
+    def links(self) -> dict[str, str]:
+        """Link text -> href of every <a>."""
+        out = {}
+        for tag, attributes, data in self.text_in:
+            if tag == "a":
+                out[data] = attributes.get("href") or ""
+        return out
