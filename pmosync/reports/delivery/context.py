@@ -1,0 +1,65 @@
+"""What every target of one delivery round shares: the rendered report, the SharePoint link
+found so far, and the Graph clients (one per Microsoft connector, closed at the end)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pmosync.config import PmosyncConfig
+from pmosync.config.connectors import MicrosoftAuth
+from pmosync.reports.delivery.mime import EmailContent
+from pmosync.reports.delivery.outcome import DeliveryError
+from pmosync.reports.document import RenderedFile, ReportDocument
+
+if TYPE_CHECKING:
+    from pmosync.connectors.microsoft.graph import GraphClient
+
+
+class GraphClients:
+    """One ``GraphClient`` (and its event loop) per Microsoft connector a round signs in with."""
+
+    def __init__(self, config: PmosyncConfig) -> None:
+        self._config = config
+        self._open: dict[str, GraphClient] = {}
+
+    def get(self, named: str | None) -> GraphClient:
+        from pmosync.connectors.microsoft.graph import GraphClient
+
+        name = self._config.microsoft_connector_for(named)
+        connector = self._config.connectors.get(name) if name is not None else None
+        if name is None or not isinstance(connector, MicrosoftAuth):
+            wanted = f"connector {named!r}" if named else "a single Microsoft connector"
+            raise DeliveryError(f"cannot sign in to Microsoft Graph: {wanted} is not configured")
+        if name not in self._open:
+            self._open[name] = GraphClient(connector)
+        return self._open[name]
+
+    def close(self) -> None:
+        for client in self._open.values():
+            client.close()
+        self._open.clear()
+
+
+@dataclass
+class Round:
+    """One report period delivered to some targets."""
+
+    config: PmosyncConfig
+    document: ReportDocument
+    files: Sequence[RenderedFile]
+    email: EmailContent | None
+    graphs: GraphClients
+    link: str | None = None
+    """The report on SharePoint (this period's): what Teams cards and large mails point to."""
+    secrets: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def base_dir(self) -> Path:
+        """The folder relative paths start from: the config file's own."""
+        try:
+            return self.config.config_path.parent
+        except RuntimeError:
+            return Path.cwd()
