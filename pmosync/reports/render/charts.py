@@ -65,9 +65,17 @@ def _values(values: Sequence[object], length: int) -> list[float]:
 
 def render_chart(chart: Chart) -> bytes:
     """The chart as a PNG of exactly ``WIDTH_PX`` x ``HEIGHT_PX`` pixels."""
+    from matplotlib import rc_context
+
+    # Source names are text, never mathtext: every text made while drawing (tick labels are
+    # made late, during the draw itself) is created with parsing off.
+    with rc_context({"text.parse_math": False}):
+        return _render(chart)
+
+
+def _render(chart: Chart) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    from matplotlib.text import Text
 
     figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
     canvas = FigureCanvasAgg(figure)
@@ -104,13 +112,6 @@ def render_chart(chart: Chart) -> bytes:
             fontsize=FONT_SIZE - 1,
             frameon=False,
         )
-    # Source names are text, never mathtext: off on every text before and after the first
-    # draw (which is when matplotlib may make further tick labels).
-    for text in figure.findobj(Text):
-        text.set_parse_math(False)
-    canvas.draw()
-    for text in figure.findobj(Text):
-        text.set_parse_math(False)
     buffer = io.BytesIO()
     canvas.print_png(buffer, metadata={"Software": None})
     return buffer.getvalue()
