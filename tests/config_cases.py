@@ -332,6 +332,21 @@ BAD_CONFIGS: list[BadConfig] = [
         "asana; email via graph needs a planner or sharepoint_files connector",
     ),
     _file(
+        "graph_mail_without_sender",
+        "connectors:\n"
+        "  planner-ops:\n"
+        "    type: planner\n"
+        "    tenant_id: 00000000-0000-0000-0000-000000000001\n"
+        "    client_id: 00000000-0000-0000-0000-000000000002\n"
+        "    client_secret: x\n"
+        "    groups: ['00000000-0000-0000-0000-000000000003']\n"
+        + REPORT
+        + "    deliver:\n"
+        + "      - email: {to: [pmo@contoso.com], via: graph}\n",
+        ":12:9: reports.weekly.deliver[0].email: email via graph needs 'sender:', the mailbox to "
+        "send from (an app signs in as no user, so there is no 'me' to send as)",
+    ),
+    _file(
         "filter_source_typo",
         ASANA + REPORT + "    filters: {sources: [asana-en]}\n",
         ":9:25: reports.weekly.filters.sources[0]: no connector named 'asana-en'; "

@@ -105,6 +105,13 @@ class Smtp(ConfigModel):
     password: SecretStr | None = Field(None, description="Login password; write ${SMTP_PASSWORD}.")
     from_address: Email = Field(alias="from", description="Sender address (YAML key: from).")
     timeout_s: float = Field(30, gt=0, le=600, description="Seconds to wait for the server.")
+    ca_file: NonEmptyStr | None = Field(
+        None,
+        description=(
+            "PEM file of the certificate authority that signed the server's certificate, for "
+            "relays with a private CA; default: the system's trusted authorities."
+        ),
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -261,7 +268,16 @@ class PmosyncConfig(ConfigModel):
             return out
         if kind == "sharepoint" or (kind == "email" and via == "graph"):
             what = "a sharepoint delivery" if kind == "sharepoint" else "email via graph"
-            return self._check_microsoft(named, loc, what)
+            problems = self._check_microsoft(named, loc, what)
+            if not problems and kind == "email" and getattr(target, "sender", None) is None:
+                connector = self.connectors[self.microsoft_connector_for(named) or ""]
+                if getattr(connector, "token", None) is None:  # an app sign-in has no /me
+                    text = (
+                        "email via graph needs 'sender:', the mailbox to send from (an app "
+                        "signs in as no user, so there is no 'me' to send as)"
+                    )
+                    problems.append(LocatedMessage(loc, text, at_key=True))
+            return problems
         return []
 
     def _check_microsoft(self, named: str | None, loc: Loc, what: str) -> list[LocatedMessage]:

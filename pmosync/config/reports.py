@@ -45,8 +45,9 @@ class SharePointDelivery(ConfigModel):
     )
     folder: FolderTemplate = Field(
         description=(
-            "Folder in the site's documents; may use {year}, {month}, {day}, "
-            "{week}, {date}, {report}, {kind}."
+            "Folder in the site's documents; may use {year}, {month}, {day} (zero-padded), "
+            "{week} (ISO week with its year: 2026-W48), {date} (2026-11-23), {report}, {kind}, "
+            "all from the report date."
         )
     )
     connector: NonEmptyStr | None = Field(

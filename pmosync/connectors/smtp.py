@@ -49,7 +49,7 @@ def send_message(smtp: Smtp, message: EmailMessage) -> dict[str, str]:
 
 
 def _send(smtp: Smtp, message: EmailMessage, password: str | None) -> dict[str, str]:
-    context = ssl.create_default_context()
+    context = ssl.create_default_context(cafile=smtp.ca_file)
     if smtp.security == "ssl":
         client: smtplib.SMTP = smtplib.SMTP_SSL(
             smtp.host, smtp.port, timeout=smtp.timeout_s, context=context
