@@ -244,3 +244,54 @@ def test_a_portfolio_report_of_a_synced_asana_sandbox_matches_the_sandbox(tmp_pa
             assert projects[project.name]["reported_rag"] == RAG_OF_STATUS[latest.status_type]
             checked += 1
     assert checked >= 2
+
+
+class _Inbox:
+    """A plain SMTP sink (aiosmtpd) keeping each message it accepts, parsed."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd hook
+        import email
+        import email.policy
+
+        parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        self.messages.append(parsed)
+        return "250 OK"
+
+
+def test_a_refused_mail_server_keeps_the_report_and_the_next_run_sends_it(tmp_path, sqlite_url):
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nobody listens there yet
+    _fill(sqlite_url)
+    path = _config(tmp_path, sqlite_url, "    deliver:\n      - email: {to: [pmo@x.example]}\n")
+    path.write_text(
+        path.read_text("utf-8")
+        + f"smtp: {{host: 127.0.0.1, port: {port}, security: none, from: pmo@x.example}}\n",
+        encoding="utf-8",
+    )
+
+    refused = run_pmosync("report", "weekly", "-c", path, "--as-of", "2026-11-16")
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "FAILED email to pmo@x.example" in refused.stderr
+    assert f"127.0.0.1:{port}" in refused.stderr  # the failure names the server
+    assert (tmp_path / "out" / "weekly-2026-11-16" / "weekly-2026-11-16.html").is_file()
+
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        later = run_pmosync("report", "weekly", "-c", path, "--as-of", AS_OF)
+    finally:
+        controller.stop()
+    assert later.returncode == 0, later.stderr
+    # This week's report, and last week's that failed, each sent once.
+    subjects = sorted(m["Subject"] for m in inbox.messages)
+    assert subjects == ["weekly — 2026-11-16", f"weekly — {AS_OF}"]
+    assert all(m.get_content_type() == "multipart/mixed" for m in inbox.messages)
