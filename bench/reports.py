@@ -16,7 +16,11 @@ Then, timed in the same run:
   governance computed from the store (``compute_document``) and rendered to HTML and XLSX, the
   files written to disk.
 
-``ratio`` = reports_s / scan_s; targets on M: ratio <= 3 and peak RSS < 500 MB. The libraries
+Both are timed twice. The first ("cold") pass pays what a fresh process pays once: SQL
+statements compiled, Jinja templates compiled, matplotlib's fonts and openpyxl's styles loaded;
+it is what ``pmosync run`` from cron costs. The second pass is what the daemon, which keeps
+running, pays each time; ``reports_s``, ``scan_s`` and ``ratio`` are that pass, ``cold_*`` the
+first. ``ratio`` = reports_s / scan_s; targets on M: ratio <= 3 and peak RSS < 500 MB. The libraries
 the report path imports on first use (matplotlib, openpyxl, jinja2) are imported before the
 clock starts and reported apart as ``imports_s``: a constant per process, not a cost of the data.
 
@@ -146,6 +150,17 @@ def scan(store: Store, tables: tuple[str, ...]) -> int:
     return sum(len(rows) for rows in fetched.values())
 
 
+def scan_all(store: Store) -> float:
+    """Seconds to scan, for each kind, the rows that kind reads."""
+    seconds, rows = 0.0, 0
+    for kind in KINDS:
+        began = time.perf_counter()
+        rows += scan(store, tables_of(kind))
+        seconds += time.perf_counter() - began
+    log(f"scan {seconds:.2f}s ({rows} rows over the four kinds)")
+    return seconds
+
+
 def warm_imports() -> None:
     """Import what the report path imports on first use (matplotlib, openpyxl, jinja2, the
     builders): a once-per-process cost that does not grow with the store, timed apart."""
@@ -165,6 +180,7 @@ def run_reports(store: Store, url: str, folder: Path) -> tuple[dict[str, float],
     """Compute and render every kind, writing the files; returns seconds per kind and the
     bytes written per format."""
     from pmosync.config import PmosyncConfig
+    from pmosync.reports.collector import collector_paused
     from pmosync.reports.job import compute_document
     from pmosync.reports.render import render_files
 
@@ -182,8 +198,10 @@ def run_reports(store: Store, url: str, folder: Path) -> tuple[dict[str, float],
     written = dict.fromkeys(FORMATS, 0)
     for kind in KINDS:
         began = time.perf_counter()
-        document = compute_document(config, store, kind.replace("_", "-"), AS_OF)
-        for rendered in render_files(document, FORMATS):
+        with collector_paused():  # as a report run computes and renders
+            document = compute_document(config, store, kind.replace("_", "-"), AS_OF)
+            files = render_files(document, FORMATS)
+        for rendered in files:
             (folder / rendered.name).write_bytes(rendered.content)
             suffix = Path(rendered.name).suffix.lstrip(".")
             written[suffix] = written.get(suffix, 0) + len(rendered.content)
@@ -210,12 +228,6 @@ def main() -> None:
                 f"setup {setup_s:.1f}s ({sum(counts.values())} records: {counts}); "
                 f"peak RSS so far {peak_rss_mb()} MB"
             )
-            scan_s, rows = 0.0, 0
-            for kind in KINDS:
-                began = time.perf_counter()
-                rows += scan(store, tables_of(kind))
-                scan_s += time.perf_counter() - began
-            log(f"scan {scan_s:.2f}s ({rows} rows over the four kinds)")
             figures: dict[str, Any] = {
                 "bench": "reports",
                 "size": args.size,
@@ -223,21 +235,27 @@ def main() -> None:
                 "tasks": counts.get("task", 0),
                 "time_entries": counts.get("time_entry", 0),
             }
+            cold_scan_s = scan_all(store)
             if args.scan_only:
-                figures.update(scan_s=round(scan_s, 3), peak_rss_mb=peak_rss_mb())
+                figures.update(scan_s=round(cold_scan_s, 3), peak_rss_mb=peak_rss_mb())
                 emit(figures)
                 return
             began = time.perf_counter()
             warm_imports()
             imports_s = time.perf_counter() - began
             log(f"imports {imports_s:.2f}s")
-            per_kind, written = run_reports(store, url, folder)
-    reports_s = sum(per_kind.values())
+            cold, written = run_reports(store, url, folder)
+            scan_s = scan_all(store)
+            warm, _ = run_reports(store, url, folder)
+    reports_s, cold_reports_s = sum(warm.values()), sum(cold.values())
     figures.update(
         reports_s=round(reports_s, 2),
         scan_s=round(scan_s, 3),
         ratio=round(reports_s / scan_s, 2),
-        per_kind_s={kind: round(s, 3) for kind, s in per_kind.items()},
+        per_kind_s={kind: round(s, 3) for kind, s in warm.items()},
+        cold_reports_s=round(cold_reports_s, 2),
+        cold_scan_s=round(cold_scan_s, 3),
+        cold_ratio=round(cold_reports_s / cold_scan_s, 2),
         imports_s=round(imports_s, 2),
         html_kb=round(written["html"] / 1024, 1),
         xlsx_kb=round(written["xlsx"] / 1024, 1),

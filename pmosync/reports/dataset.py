@@ -39,6 +39,7 @@ from pmosync.canonical import (
 )
 from pmosync.canonical.tables import ENTITY_TABLES
 from pmosync.config.reports import Filters
+from pmosync.reports.collector import collector_paused
 from pmosync.store import Store
 
 
@@ -172,7 +173,7 @@ def load_dataset(
     wanted = set(parts)
     if unknown := wanted.difference(PARTS):
         raise ValueError(f"unknown dataset parts: {sorted(unknown)}")
-    with store.engine.connect() as connection:
+    with collector_paused(), store.engine.connect() as connection:
         reader = _Reader(connection)
         projects = reader.projects(filters)
         in_scope = {p.id for p in projects}

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pmosync.config import PmosyncConfig
+from pmosync.reports.collector import collector_paused
 from pmosync.reports.dataset import load_dataset
 from pmosync.reports.document import RenderedFile, ReportDocument
 from pmosync.reports.kinds import DATASET_PARTS, ReportContext, builder
@@ -73,8 +74,9 @@ def compute_document(
         },
         history=history(store, name, as_of),
     )
-    dataset = load_dataset(store, filters, as_of, DATASET_PARTS[report.kind])
-    return builder(report.kind)(dataset, context)
+    with collector_paused():
+        dataset = load_dataset(store, filters, as_of, DATASET_PARTS[report.kind])
+        return builder(report.kind)(dataset, context)
 
 
 def render(
@@ -129,11 +131,12 @@ def run_report(
     report = config.reports[name]
     run_id = store.ledger.start_run(REPORT_KIND, name)
     try:
-        document = compute_document(config, store, name, as_of)
-        save_snapshot(store, run_id, document)
         targets = report.deliver if deliver else []
         with_email = any(target.kind == "email" for target in targets)
-        files, email = render(document, report.formats, with_email)
+        with collector_paused():  # one pause for the whole computation: see reports.collector
+            document = compute_document(config, store, name, as_of)
+            save_snapshot(store, run_id, document)
+            files, email = render(document, report.formats, with_email)
         folder = output_folder(config, document, out)
         kept = keep_files(folder, files)
         outcomes: list[DeliveryOutcome] = []

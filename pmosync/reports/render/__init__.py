@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from pmosync.reports.collector import collector_paused
 from pmosync.reports.document import Chart, RenderedFile, ReportDocument
 from pmosync.reports.render.cells import as_text
 
@@ -123,29 +124,33 @@ def _check_formats(formats: Sequence[str]) -> list[str]:
 def render_files(doc: ReportDocument, formats: Sequence[str]) -> list[RenderedFile]:
     """The report's files in ``formats`` (html, xlsx, csv, json), in the order asked."""
     wanted = _check_formats(formats)
-    stem = file_stem(doc)
-    files: list[RenderedFile] = []
-    for name in wanted:
-        if name == "html":
-            from pmosync.reports.render.html import render_html
+    with collector_paused():  # a workbook is 100,000 cells: see pmosync.reports.collector
+        return [rendered for name in wanted for rendered in _render(doc, name, file_stem(doc))]
 
-            sources = [data_uri(png) for png in chart_images(doc)]
-            content = render_html(doc, sources).encode("utf-8", "replace")
-            files.append(RenderedFile(f"{stem}.html", content, MEDIA_TYPES["html"]))
-        elif name == "xlsx":
-            from pmosync.reports.render.xlsx import render_xlsx
 
-            files.append(RenderedFile(f"{stem}.xlsx", render_xlsx(doc), MEDIA_TYPES["xlsx"]))
-        elif name == "csv":
-            from pmosync.reports.render.csv_files import render_csv
+def _render(doc: ReportDocument, name: str, stem: str) -> list[RenderedFile]:
+    """The file(s) of one format: one per format, except CSV, one per section."""
+    if name == "html":
+        from pmosync.reports.render.html import render_html
 
-            for section, file_name in zip(doc.sections, _section_names(doc, stem), strict=True):
-                files.append(RenderedFile(file_name, render_csv(section), MEDIA_TYPES["csv"]))
-        else:
-            from pmosync.reports.render.json_file import render_json
+        sources = [data_uri(png) for png in chart_images(doc)]
+        content = render_html(doc, sources).encode("utf-8", "replace")
+        return [RenderedFile(f"{stem}.html", content, MEDIA_TYPES["html"])]
+    if name == "xlsx":
+        from pmosync.reports.render.xlsx import render_xlsx
 
-            files.append(RenderedFile(f"{stem}.json", render_json(doc), MEDIA_TYPES["json"]))
-    return files
+        return [RenderedFile(f"{stem}.xlsx", render_xlsx(doc), MEDIA_TYPES["xlsx"])]
+    if name == "csv":
+        from pmosync.reports.render.csv_files import render_csv
+
+        names = _section_names(doc, stem)
+        return [
+            RenderedFile(file_name, render_csv(section), MEDIA_TYPES["csv"])
+            for section, file_name in zip(doc.sections, names, strict=True)
+        ]
+    from pmosync.reports.render.json_file import render_json
+
+    return [RenderedFile(f"{stem}.json", render_json(doc), MEDIA_TYPES["json"])]
 
 
 def data_uri(png: bytes) -> str:
