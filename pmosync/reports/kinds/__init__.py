@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from pmosync.config.models import Resources
 from pmosync.config.reports import ReportRules
 from pmosync.reports.dataset import PARTS, Dataset
-from pmosync.reports.document import ReportDocument, TrendPoint
+from pmosync.reports.document import Chart, Figure, ReportDocument, Section, TrendPoint
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,29 @@ class ReportContext:
     filters: dict[str, list[str]] = field(default_factory=dict)
     history: tuple[TrendPoint, ...] = ()
     """Earlier runs of this report (as_of before this one's), oldest first, at most 12."""
+
+    def document(
+        self,
+        as_of: date,
+        *,
+        figures: tuple[Figure, ...],
+        charts: tuple[Chart, ...],
+        sections: tuple[Section, ...],
+        trend: dict[str, Any],
+    ) -> ReportDocument:
+        """This report's document: the builder's figures under the context's name and header."""
+        return ReportDocument(
+            report=self.name,
+            kind=self.kind,
+            title=self.title,
+            as_of=as_of.isoformat(),
+            generated_at=self.generated_at.isoformat(),
+            filters={key: list(values) for key, values in self.filters.items()},
+            figures=figures,
+            charts=charts,
+            sections=sections,
+            trend=trend,
+        )
 
 
 Builder = Callable[[Dataset, ReportContext], ReportDocument]

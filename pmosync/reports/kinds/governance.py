@@ -21,7 +21,7 @@ from pmosync.reports.document import (
     TrendPoint,
 )
 from pmosync.reports.kinds import ReportContext
-from pmosync.reports.kinds.shaping import LIST_LIMIT, amber_if, trend_values
+from pmosync.reports.kinds.shaping import LIST_LIMIT, amber_if, trend_chart
 from pmosync.reports.metrics.governance import (
     RULE_TITLES,
     Finding,
@@ -50,13 +50,8 @@ def build(dataset: Dataset, context: ReportContext) -> ReportDocument:
         "by_rule": {r: by_rule[r] for r in enabled},
     }
     projects = {p.id: p for p in dataset.projects}
-    return ReportDocument(
-        report=context.name,
-        kind=context.kind,
-        title=context.title,
-        as_of=dataset.as_of.isoformat(),
-        generated_at=context.generated_at.isoformat(),
-        filters={k: list(v) for k, v in context.filters.items()},
+    return context.document(
+        dataset.as_of,
         figures=(
             Figure("findings", "Governance findings", len(findings), rag=amber_if(len(findings))),
             Figure(
@@ -197,19 +192,13 @@ def _rule_chart(enabled: list[str], by_rule: Counter[str]) -> Chart:
 
 
 def _trend_chart(history: tuple[TrendPoint, ...], as_of: str, trend: dict[str, Any]) -> Chart:
-    points = (*history, TrendPoint(as_of, trend))
-    return Chart(
-        key="findings_trend",
-        title="Governance findings over time",
-        kind="line",
-        x=tuple(p.as_of for p in points),
-        series=(
-            Series("Findings", trend_values(points, "findings"), FINDINGS_COLOR),
-            Series(
-                "Projects with findings",
-                trend_values(points, "projects_with_findings"),
-                PROJECTS_COLOR,
-            ),
+    return trend_chart(
+        "findings_trend",
+        "Governance findings over time",
+        (*history, TrendPoint(as_of, trend)),
+        (
+            ("Findings", "findings", FINDINGS_COLOR),
+            ("Projects with findings", "projects_with_findings", PROJECTS_COLOR),
         ),
-        y_label="count",
+        "count",
     )

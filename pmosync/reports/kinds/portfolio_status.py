@@ -23,7 +23,7 @@ from pmosync.reports.document import (
     TrendPoint,
 )
 from pmosync.reports.kinds import ReportContext
-from pmosync.reports.kinds.shaping import LIST_LIMIT, r1, r2, trend_values
+from pmosync.reports.kinds.shaping import LIST_LIMIT, r1, r2, trend_chart, trend_values
 from pmosync.reports.metrics.portfolio import (
     RAG_VALUES,
     BasisTotals,
@@ -64,13 +64,8 @@ def build(dataset: Dataset, context: ReportContext) -> ReportDocument:
     history = (*context.history, TrendPoint(dataset.as_of.isoformat(), trend))
     portfolio_names = {p.id: p.name for p in dataset.portfolios}
     names = {p.id: p for p in dataset.projects}
-    return ReportDocument(
-        report=context.name,
-        kind=context.kind,
-        title=context.title,
-        as_of=dataset.as_of.isoformat(),
-        generated_at=context.generated_at.isoformat(),
-        filters={key: list(values) for key, values in context.filters.items()},
+    return context.document(
+        dataset.as_of,
         figures=figures(overall),
         charts=charts(overall, weeks, history),
         sections=(
@@ -201,15 +196,11 @@ def charts(
             ),
             "projects",
         ),
-        Chart(
+        trend_chart(
             "pct_complete_trend",
             "% complete over time",
-            "line",
-            dates,
-            (
-                Series("By effort", trend_values(history, "pct_complete_effort")),
-                Series("By count", trend_values(history, "pct_complete_count")),
-            ),
+            tuple(history),
+            (("By effort", "pct_complete_effort", None), ("By count", "pct_complete_count", None)),
             "%",
         ),
         *(burn_chart(group, history) for group in overall.totals),

@@ -19,7 +19,7 @@ from pmosync.reports.document import (
     TrendPoint,
 )
 from pmosync.reports.kinds import ReportContext
-from pmosync.reports.kinds.shaping import LIST_LIMIT, r1, trend_values
+from pmosync.reports.kinds.shaping import LIST_LIMIT, r1, trend_chart
 from pmosync.reports.metrics.utilisation import (
     Totals,
     Utilisation,
@@ -57,13 +57,8 @@ def build(dataset: Dataset, context: ReportContext) -> ReportDocument:
         "over_allocated": overall.over_allocated,
         "under_used": overall.under_used,
     }
-    return ReportDocument(
-        report=context.name,
-        kind=context.kind,
-        title=context.title,
-        as_of=dataset.as_of.isoformat(),
-        generated_at=context.generated_at.isoformat(),
-        filters={k: list(v) for k, v in context.filters.items()},
+    return context.document(
+        dataset.as_of,
         figures=_figures(result, overall, context),
         charts=(
             _week_chart(result),
@@ -221,15 +216,13 @@ def _week_chart(result: Utilisation) -> Chart:
 
 
 def _trend_chart(history: tuple[TrendPoint, ...], as_of: str, trend: dict[str, Any]) -> Chart:
-    points = (*history, TrendPoint(as_of, trend))
-    return Chart(
-        key="utilisation_trend",
-        title="Team utilisation over time",
-        kind="line",
-        x=tuple(p.as_of for p in points),
-        series=(
-            Series("Utilisation %", trend_values(points, "utilisation_pct"), UTILISATION_COLOR),
-            Series("Allocation %", trend_values(points, "allocation_pct"), ALLOCATION_COLOR),
+    return trend_chart(
+        "utilisation_trend",
+        "Team utilisation over time",
+        (*history, TrendPoint(as_of, trend)),
+        (
+            ("Utilisation %", "utilisation_pct", UTILISATION_COLOR),
+            ("Allocation %", "allocation_pct", ALLOCATION_COLOR),
         ),
-        y_label="% of capacity",
+        "% of capacity",
     )

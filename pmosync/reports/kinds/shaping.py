@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from pmosync.reports.document import TrendPoint
+from pmosync.reports.document import Chart, Series, TrendPoint
 
 LIST_LIMIT = 100
 """Rows of an item list (tasks, findings, person-weeks) shown in HTML and email; files hold all."""
@@ -55,3 +55,23 @@ def amber_if(count: int) -> str | None:
 
 def red_if(count: int) -> str | None:
     return "red" if count else None
+
+
+def trend_chart(
+    key: str,
+    title: str,
+    points: tuple[TrendPoint, ...],
+    lines: tuple[tuple[str, str, str | None], ...],
+    y_label: str,
+) -> Chart:
+    """A line chart over report dates: one line per (label, trend key, colour)."""
+    return Chart(
+        key=key,
+        title=title,
+        kind="line",
+        x=tuple(p.as_of for p in points),
+        series=tuple(
+            Series(label, trend_values(points, name), color) for label, name, color in lines
+        ),
+        y_label=y_label,
+    )

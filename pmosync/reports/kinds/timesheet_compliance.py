@@ -21,7 +21,13 @@ from pmosync.reports.document import (
     TrendPoint,
 )
 from pmosync.reports.kinds import ReportContext
-from pmosync.reports.kinds.shaping import LIST_LIMIT, amber_if, r1, red_if, trend_values
+from pmosync.reports.kinds.shaping import (
+    LIST_LIMIT,
+    amber_if,
+    r1,
+    red_if,
+    trend_chart,
+)
 from pmosync.reports.metrics.compliance import (
     STATUSES,
     Compliance,
@@ -53,13 +59,8 @@ def build(dataset: Dataset, context: ReportContext) -> ReportDocument:
         "last_week_pct": r1(last_week),
         **counts,
     }
-    return ReportDocument(
-        report=context.name,
-        kind=context.kind,
-        title=context.title,
-        as_of=dataset.as_of.isoformat(),
-        generated_at=context.generated_at.isoformat(),
-        filters={k: list(v) for k, v in context.filters.items()},
+    return context.document(
+        dataset.as_of,
         figures=_figures(trend),
         charts=(
             _rate_chart(result),
@@ -210,15 +211,13 @@ def _status_chart(result: Compliance) -> Chart:
 
 
 def _trend_chart(history: tuple[TrendPoint, ...], as_of: str, trend: dict[str, Any]) -> Chart:
-    points = (*history, TrendPoint(as_of, trend))
-    return Chart(
-        key="compliance_trend",
-        title="Timesheet compliance over time",
-        kind="line",
-        x=tuple(p.as_of for p in points),
-        series=(
-            Series("Compliance %", trend_values(points, "compliance_pct"), RATE_COLOR),
-            Series("Last week %", trend_values(points, "last_week_pct"), STATUS_COLORS["ok"]),
+    return trend_chart(
+        "compliance_trend",
+        "Timesheet compliance over time",
+        (*history, TrendPoint(as_of, trend)),
+        (
+            ("Compliance %", "compliance_pct", RATE_COLOR),
+            ("Last week %", "last_week_pct", STATUS_COLORS["ok"]),
         ),
-        y_label="% of person-weeks",
+        "% of person-weeks",
     )
