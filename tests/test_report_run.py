@@ -295,3 +295,15 @@ def test_a_refused_mail_server_keeps_the_report_and_the_next_run_sends_it(tmp_pa
     subjects = sorted(m["Subject"] for m in inbox.messages)
     assert subjects == ["weekly — 2026-11-16", f"weekly — {AS_OF}"]
     assert all(m.get_content_type() == "multipart/mixed" for m in inbox.messages)
+
+
+def test_an_output_folder_that_cannot_be_written_is_one_line(tmp_path, sqlite_url):
+    _fill(sqlite_url)
+    config = _config(tmp_path, sqlite_url)
+    (tmp_path / "out").write_text("a file where the output folder should be", encoding="utf-8")
+    result = run_pmosync("report", "weekly", "-c", config, "--as-of", AS_OF, "--no-deliver")
+    line = assert_one_clean_line(result, 1)
+    assert line.strip().startswith("cannot keep the report's files in ") and "weekly" in line
+    with Store.open(sqlite_url) as store, store.engine.connect() as connection:
+        run = connection.execute(select(runs).where(runs.c.kind == "report")).one()
+    assert run.status == "failed" and run.error == line.strip()

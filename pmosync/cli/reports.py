@@ -148,7 +148,7 @@ def _print_outcome(outcome: ReportOutcome) -> None:
 def _rerender(config: PmosyncConfig, store: Store, run: str, out: Path | None) -> None:
     from sqlalchemy import select
 
-    from pmosync.reports.job import rerender
+    from pmosync.reports.job import FilesNotKept, rerender
     from pmosync.store.schema import report_snapshots
 
     query = select(report_snapshots.c.run_id).where(report_snapshots.c.run_id.startswith(run))
@@ -157,7 +157,10 @@ def _rerender(config: PmosyncConfig, store: Store, run: str, out: Path | None) -
     if len(matches) != 1:
         why = "no report run" if not matches else "several report runs"
         fail(f"{why} with an id starting {run!r}; see pmosync report history NAME", EXIT_USAGE)
-    rendered = rerender(config, store, matches[0], out)
+    try:
+        rendered = rerender(config, store, matches[0], out)
+    except FilesNotKept as error:
+        fail(str(error), EXIT_FAILED)
     if rendered is None:  # pragma: no cover - the query above found its snapshot
         fail(f"run {run!r} kept no snapshot", EXIT_USAGE)
     document, files = rendered

@@ -88,22 +88,31 @@ def render(
     return render_files(document, formats), (email_html(document) if with_email else None)
 
 
+class FilesNotKept(Exception):
+    """The output folder cannot take the files (missing mount, permissions, disk full)."""
+
+
 def keep_files(folder: Path, files: Sequence[RenderedFile]) -> list[Path]:
     """Write ``files`` into ``folder``, each atomically (a crash never leaves half a file)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for rendered in files:
-        target = folder / rendered.name
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".part")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(rendered.content)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        written.append(target)
-    return written
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return [_write_atomically(folder, rendered) for rendered in files]
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise FilesNotKept(f"cannot keep the report's files in {folder}: {reason}") from None
+
+
+def _write_atomically(folder: Path, rendered: RenderedFile) -> Path:
+    target = folder / rendered.name
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(rendered.content)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
 
 
 def output_folder(config: PmosyncConfig, document: ReportDocument, out: Path | None) -> Path:
@@ -130,9 +139,9 @@ def run_report(
     as_of = as_of or config.reports[name].as_of or date.today()
     report = config.reports[name]
     run_id = store.ledger.start_run(REPORT_KIND, name)
+    targets = report.deliver if deliver else []
+    with_email = any(target.kind == "email" for target in targets)
     try:
-        targets = report.deliver if deliver else []
-        with_email = any(target.kind == "email" for target in targets)
         with collector_paused():  # one pause for the whole computation: see reports.collector
             document = compute_document(config, store, name, as_of)
             save_snapshot(store, run_id, document)
@@ -147,26 +156,23 @@ def run_report(
             outcomes += retry_failed(
                 config, store, name, lambda doc: render(doc, report.formats, with_email)
             )
-    except (StoreError, OSError) as error:
-        message = str(error) if isinstance(error, StoreError) else f"cannot keep the files: {error}"
-        _finish(store, run_id, "failed", message)
-        return ReportOutcome(run_id, name, "failed", as_of, message)
+    except StoreError as error:
+        return _failed(store, run_id, name, as_of, str(error))
+    except FilesNotKept as error:
+        return _failed(store, run_id, name, as_of, str(error))
     except Exception as error:  # a bug: the run says so, the traceback goes to the caller
         _finish(store, run_id, "failed", f"internal error ({type(error).__name__}): {error}")
         raise
     failed = [o for o in outcomes if o.status == "failed"]
     error = "; ".join(f"{o.label}: {o.error}" for o in failed) or None
-    _finish(store, run_id, "failed" if failed else "succeeded", error)
-    return ReportOutcome(
-        run_id,
-        name,
-        "failed" if failed else "succeeded",
-        as_of,
-        error,
-        folder,
-        tuple(kept),
-        tuple(outcomes),
-    )
+    status = "failed" if failed else "succeeded"
+    _finish(store, run_id, status, error)
+    return ReportOutcome(run_id, name, status, as_of, error, folder, tuple(kept), tuple(outcomes))
+
+
+def _failed(store: Store, run_id: str, name: str, as_of: date, message: str) -> ReportOutcome:
+    _finish(store, run_id, "failed", message)
+    return ReportOutcome(run_id, name, "failed", as_of, message)
 
 
 def _finish(store: Store, run_id: str, status: str, error: str | None) -> None:
