@@ -294,7 +294,14 @@ def test_a_refused_mail_server_keeps_the_report_and_the_next_run_sends_it(tmp_pa
     # This week's report, and last week's that failed, each sent once.
     subjects = sorted(m["Subject"] for m in inbox.messages)
     assert subjects == ["weekly — 2026-11-16", f"weekly — {AS_OF}"]
-    assert all(m.get_content_type() == "multipart/mixed" for m in inbox.messages)
+    for message in inbox.messages:
+        # The real renderer's HTML with its charts as cid: images, inside multipart/related.
+        [related] = [p for p in message.walk() if p.get_content_type() == "multipart/related"]
+        html = related.get_body(("html",)).get_content()
+        images = [p for p in related.iter_parts() if p.get_content_maintype() == "image"]
+        assert images and all(p.get_content().startswith(b"\x89PNG") for p in images)
+        assert all(f"cid:{p['Content-ID'].strip('<>')}" in html for p in images)
+        assert "Website" in html
 
 
 def test_an_output_folder_that_cannot_be_written_is_one_line(tmp_path, sqlite_url):
