@@ -89,7 +89,10 @@ def report(
     wanted = history_of if name == "history" else None if name == "list" else name
     if wanted is not None and wanted not in loaded.reports and snapshot is None:
         fail(_unknown(loaded, wanted), EXIT_USAGE)
-    opened = open_url(store or loaded.store, loaded.config_path.parent, "create")
+    if store is None:
+        opened = open_url(loaded.store, loaded.config_path.parent, "create")
+    else:  # like every command's --store: a relative SQLite path is the working directory's
+        opened = open_url(store, None, "create")
     try:
         if name == "list":
             _list(loaded, opened, format)
