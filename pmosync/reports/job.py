@@ -83,9 +83,11 @@ def render(
     document: ReportDocument, formats: Sequence[str], with_email: bool
 ) -> tuple[list[RenderedFile], EmailHtml | None]:
     """The report's files and, when an email goes out, its HTML with cid images."""
-    from pmosync.reports.render import email_html, render_files
+    from pmosync.reports.render import chart_images, email_html, render_files
 
-    return render_files(document, formats), (email_html(document) if with_email else None)
+    charts = chart_images(document) if "html" in formats or with_email else None
+    files = render_files(document, formats, charts)
+    return files, (email_html(document, charts) if with_email else None)
 
 
 class FilesNotKept(Exception):

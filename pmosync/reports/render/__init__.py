@@ -10,7 +10,6 @@ Files are named ``<stem>.<ext>`` (one CSV per section: ``<stem>-<section key>.cs
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 import unicodedata
@@ -18,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pmosync.reports.collector import collector_paused
-from pmosync.reports.document import Chart, RenderedFile, ReportDocument
+from pmosync.reports.document import RenderedFile, ReportDocument
 from pmosync.reports.render.cells import as_text
 
 FORMATS = ("html", "xlsx", "csv", "json")
@@ -90,25 +89,12 @@ def _section_names(doc: ReportDocument, stem: str) -> list[str]:
 def chart_images(doc: ReportDocument) -> list[bytes]:
     """One PNG per chart, in the document's order.
 
-    A run renders its files and then its email body from one document: the charts are drawn
-    once and the PNGs reused (charts are frozen values; an unhashable odd one is just redrawn).
+    A run that writes the HTML file and sends an email draws them once and hands the same PNGs
+    to ``render_files`` and ``email_html`` (drawing is most of a report's rendering time).
     """
     from pmosync.reports.render.charts import render_chart
 
-    images = []
-    for chart in doc.charts:
-        try:
-            images.append(_cached_chart(chart))
-        except TypeError:
-            images.append(render_chart(chart))
-    return images
-
-
-@functools.lru_cache(maxsize=32)
-def _cached_chart(chart: Chart) -> bytes:
-    from pmosync.reports.render.charts import render_chart
-
-    return render_chart(chart)
+    return [render_chart(chart) for chart in doc.charts]
 
 
 def _check_formats(formats: Sequence[str]) -> list[str]:
@@ -121,19 +107,26 @@ def _check_formats(formats: Sequence[str]) -> list[str]:
     return wanted
 
 
-def render_files(doc: ReportDocument, formats: Sequence[str]) -> list[RenderedFile]:
-    """The report's files in ``formats`` (html, xlsx, csv, json), in the order asked."""
+def render_files(
+    doc: ReportDocument, formats: Sequence[str], charts: Sequence[bytes] | None = None
+) -> list[RenderedFile]:
+    """The report's files in ``formats`` (html, xlsx, csv, json), in the order asked; the HTML
+    embeds ``charts`` (the PNGs of ``chart_images``), drawn here when not given."""
     wanted = _check_formats(formats)
+    stem = file_stem(doc)
     with collector_paused():  # a workbook is 100,000 cells: see pmosync.reports.collector
-        return [rendered for name in wanted for rendered in _render(doc, name, file_stem(doc))]
+        return [rendered for name in wanted for rendered in _render(doc, name, stem, charts)]
 
 
-def _render(doc: ReportDocument, name: str, stem: str) -> list[RenderedFile]:
+def _render(
+    doc: ReportDocument, name: str, stem: str, charts: Sequence[bytes] | None
+) -> list[RenderedFile]:
     """The file(s) of one format: one per format, except CSV, one per section."""
     if name == "html":
         from pmosync.reports.render.html import render_html
 
-        sources = [data_uri(png) for png in chart_images(doc)]
+        pngs = chart_images(doc) if charts is None else charts
+        sources = [data_uri(png) for png in pngs]
         content = render_html(doc, sources).encode("utf-8", "replace")
         return [RenderedFile(f"{stem}.html", content, MEDIA_TYPES["html"])]
     if name == "xlsx":
@@ -159,12 +152,14 @@ def data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def email_html(doc: ReportDocument) -> EmailHtml:
-    """The HTML report for an email body, its charts as inline ``cid:`` images."""
+def email_html(doc: ReportDocument, charts: Sequence[bytes] | None = None) -> EmailHtml:
+    """The HTML report for an email body, its charts (drawn here when not given) as inline
+    ``cid:`` images."""
     from pmosync.reports.render.html import render_html
 
+    pngs = chart_images(doc) if charts is None else charts
     images: dict[str, bytes] = {}
-    for index, (chart, png) in enumerate(zip(doc.charts, chart_images(doc), strict=True), 1):
+    for index, (chart, png) in enumerate(zip(doc.charts, pngs, strict=True), 1):
         key = slug(as_text(chart.key), keep="_")[:KEY_CHARS].strip("-") or "chart"
         images[f"chart-{index}-{key}@pmosync"] = png
     return EmailHtml(render_html(doc, [f"cid:{cid}" for cid in images]), images)
