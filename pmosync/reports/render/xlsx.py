@@ -1,18 +1,27 @@
 """The report as an Excel workbook: a "Summary" sheet, then one sheet per section.
 
-Written in openpyxl's write-only mode, which streams rows to a temporary file instead of
-holding a cell object per value: a 50,000-row section costs megabytes, not a gigabyte. Each
-section sheet has a bold, frozen header row with an auto filter and sized columns. Numbers are
-numbers with a number format (money 2 places, percent, ratio, hours), dates are real dates,
-flags are booleans, undefined is an empty cell (never 0), and text is ALWAYS a text cell:
-openpyxl would store a string starting with "=" as a formula, so every text cell is forced to
-the string type and goes through the one formula-safety rule of ``cells.safe_text``.
+Written with xlsxwriter in its constant_memory mode: each row goes to a temporary file as soon
+as the next one starts, so a 50,000-row section costs megabytes, not a gigabyte, and writing a
+cell is a few dictionary lookups rather than an openpyxl cell object with style proxies (several
+times faster). The temporary files live in a folder of this render's own, removed even when the
+render fails. (xlsxwriter's in_memory mode would keep every cell of the workbook in memory: it
+turns constant_memory off.)
+
+Each section sheet has a bold, frozen header row with an auto filter and sized columns. Numbers
+are numbers with a number format (money 2 places, percent, ratio, hours), dates are real dates,
+flags are booleans, undefined is an empty cell (never 0), and text is ALWAYS a text cell: it is
+written with ``write_string`` (or ``write_url``, which writes its text the same way), never with
+``write``, which would store a string starting with "=" as a formula, and it goes through the one
+formula-safety rule of ``cells.safe_text``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+import math
 import re
+import tempfile
 from datetime import date
 from typing import Any
 
@@ -38,10 +47,14 @@ NUMBER_FORMATS = {
     "days": "+0;-0;0",
 }
 DATE_FORMAT = "yyyy-mm-dd"
+HEADER_STYLE = ("#1F3A5F", "#FFFFFF")  # background, text colour
+LINK_COLOR = "#0563C1"
 SHEET_CHARS = 31
 SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 RESERVED_SHEETS = {"history"}  # Excel keeps "History" for itself
 CELL_CHARS = 32_767  # Excel's limit for one cell
+URL_CHARS = 2_079
+"""Excel's limit for a link's address: a longer one stays text (its URL column still holds it)."""
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # not in XML 1.0
 WIDTH_SAMPLE = 500
 MIN_WIDTH, MAX_WIDTH = 8, 60
@@ -49,8 +62,22 @@ HYPERLINKS_PER_SHEET = 10_000
 """Excel stops at 65,530 links a sheet; past this the URL column still holds every address."""
 
 
+def utf16_cut(text: str, units: int) -> str:
+    """``text`` cut to at most ``units`` UTF-16 code units, the way Excel counts characters,
+    never splitting a character outside the BMP (an emoji counts two)."""
+    if len(text) * 2 <= units:  # cannot be over: skip the count for almost every text
+        return text
+    used = 0
+    for index, char in enumerate(text):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > units:
+            return text[:index]
+    return text
+
+
 class SheetNames:
-    """Valid, distinct sheet names: 31 characters at most, none of []:*?/\\, unique in any case."""
+    """Valid, distinct sheet names: 31 characters at most (as Excel counts them: UTF-16), none
+    of []:*?/\\, unique in any case."""
 
     def __init__(self) -> None:
         self.used: set[str] = set()
@@ -58,133 +85,156 @@ class SheetNames:
     def take(self, wanted: str) -> str:
         name = SHEET_FORBIDDEN.sub(" ", clean_text(as_text(wanted))).replace("\ufffd", " ")
         name = " ".join(name.split()).strip("'")
-        name = name[:SHEET_CHARS].rstrip().strip("'") or "Sheet"
+        name = utf16_cut(name, SHEET_CHARS).rstrip().strip("'") or "Sheet"
         if name.lower() in RESERVED_SHEETS:
             name += " (1)"
         candidate, n = name, 1
         while candidate.lower() in self.used:
             n += 1
             suffix = f" ({n})"
-            candidate = name[: SHEET_CHARS - len(suffix)].rstrip().strip("'") + suffix
+            candidate = utf16_cut(name, SHEET_CHARS - len(suffix)).rstrip().strip("'") + suffix
         self.used.add(candidate.lower())
         return candidate
 
 
 def clean_text(text: str) -> str:
-    """Text a cell can hold: no XML-illegal control characters, at most Excel's 32,767, and
-    line breaks as Excel stores them (LF: XML would turn a lone CR into one anyway)."""
+    """Text a cell can hold: no XML-illegal control characters, at most Excel's 32,767 (UTF-16
+    units, as Excel counts), and line breaks as Excel stores them (LF: XML would turn a lone CR
+    into one anyway)."""
     text = ILLEGAL.sub("\ufffd", text).replace("\r\n", "\n").replace("\r", "\n")
-    return text if len(text) <= CELL_CHARS else text[: CELL_CHARS - 1] + "\u2026"
+    cut = utf16_cut(text, CELL_CHARS)
+    return text if cut == text else utf16_cut(text, CELL_CHARS - 1) + "\u2026"
 
 
-class _Styles:
-    """The cell styles, made once per workbook (openpyxl shares equal styles anyway)."""
-
-    def __init__(self) -> None:
-        from openpyxl.styles import Font, PatternFill
-
-        self.header_font = Font(bold=True, color="FFFFFF")
-        self.header_fill = PatternFill("solid", fgColor="1F3A5F")
-        self.link_font = Font(color="0563C1", underline="single")
-        self.rag: dict[str, tuple[Any, Any]] = {}
-        for name, (background, color, _) in [*RAG_STYLES.items(), ("", (*OTHER_RAG, ""))]:
-            self.rag[name] = (
-                PatternFill("solid", fgColor=background.lstrip("#").upper()),
-                Font(bold=True, color=color.lstrip("#").upper()),
-            )
+def url_fits(url: str) -> bool:
+    """Whether Excel takes ``url`` as a link: not too long (xlsxwriter would drop the whole
+    cell), and nothing XML cannot hold (a control character would make the file unreadable)."""
+    return utf16_cut(url, URL_CHARS) == url and not ILLEGAL.search(url)
 
 
-def _text_cell(sheet, text: str):
-    from openpyxl.cell import WriteOnlyCell
+def fits_a_number(value: int | float) -> bool:
+    """Whether a cell can hold ``value`` as a number: an int past float range cannot."""
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
 
-    cell = WriteOnlyCell(sheet, value=clean_text(safe_text(text)))
-    cell.data_type = "s"  # never a formula, whatever the text
-    return cell
+
+class _Formats:
+    """The workbook's cell formats, each made once and shared (xlsxwriter writes one style per
+    Format object, so equal looks must reuse one)."""
+
+    def __init__(self, workbook) -> None:
+        self.workbook = workbook
+        self.made: dict[tuple, Any] = {}
+        background, color = HEADER_STYLE
+        self.header = self._make(("header",), bold=True, font_color=color, bg_color=background)
+        self.date = self._make(("date",), num_format=DATE_FORMAT)
+
+    def _make(self, key: tuple, **properties):
+        if key not in self.made:
+            if "bg_color" in properties:
+                properties["pattern"] = 1  # solid
+            self.made[key] = self.workbook.add_format(properties)
+        return self.made[key]
+
+    def number(self, value_type: str):
+        number_format = NUMBER_FORMATS.get(value_type)
+        if number_format is None:
+            return None  # General
+        return self._make(("number", number_format), num_format=number_format)
+
+    def text(self, value_type: str, text: str, linked: bool):
+        """A RAG text is a coloured bold badge; a link is blue and underlined (on the badge's
+        colour when it is both). Plain text has no format."""
+        properties: dict[str, Any] = {}
+        if value_type == "rag":
+            background, color = RAG_STYLES.get(text.lower(), OTHER_RAG)[:2]
+            properties = {"bg_color": background.upper(), "bold": True, "font_color": color}
+        if linked:
+            properties |= {"bold": False, "font_color": LINK_COLOR, "underline": 1}
+        if not properties:
+            return None
+        properties["font_color"] = properties["font_color"].upper()
+        return self._make(tuple(sorted(properties.items())), **properties)
 
 
-def _cell(sheet, value: Any, value_type: str, styles: _Styles):
-    """One typed cell (None for an empty one)."""
-    from openpyxl.cell import WriteOnlyCell
+def _write_text(sheet, row: int, col: int, text: str, cell_format=None, url=None) -> None:
+    """A text cell, formula-safe, as the text it is (a link's text too; a link with no text
+    shows its address); "" is an empty cell."""
+    text = clean_text(safe_text(text))
+    if url is not None:
+        sheet.write_url(row, col, url, cell_format, text or url)
+    elif text:
+        sheet.write_string(row, col, text, cell_format)
+    elif cell_format is not None:
+        sheet.write_blank(row, col, None, cell_format)
 
+
+def _write_cell(sheet, row: int, col: int, value: Any, value_type: str, formats, url=None) -> bool:
+    """One typed value (nothing for undefined); True when it became a link to ``url``, which
+    only a text cell does."""
     shown = typed(value, value_type)
     if shown is None:
-        return None
+        return False
     if isinstance(shown, bool):
-        return shown
-    if isinstance(shown, int | float):
-        cell = WriteOnlyCell(sheet, value=shown)
-        cell.number_format = NUMBER_FORMATS.get(value_type, "General")
-        return cell
-    if isinstance(shown, date):
-        cell = WriteOnlyCell(sheet, value=shown)
-        cell.number_format = DATE_FORMAT
-        return cell
-    cell = _text_cell(sheet, shown)
-    if value_type == "rag":
-        cell.fill, cell.font = styles.rag.get(shown.lower(), styles.rag[""])
-    return cell
+        sheet.write_boolean(row, col, shown)
+    elif isinstance(shown, int | float) and fits_a_number(shown):
+        sheet.write_number(row, col, shown, formats.number(value_type))
+    elif isinstance(shown, date):
+        sheet.write_datetime(row, col, shown, formats.date)
+    else:
+        text = as_text(shown)
+        link = url if url is not None and url_fits(url) else None
+        _write_text(sheet, row, col, text, formats.text(value_type, text, link is not None), link)
+        return link is not None
+    return False
 
 
 def _display_width(value: Any, value_type: str) -> int:
     shown = typed(value, value_type)
     if shown is None or isinstance(shown, bool):
         return 5
-    if isinstance(shown, int | float):
+    if isinstance(shown, int | float) and fits_a_number(shown):
         return len(f"{shown:,.2f}") + 1
     if isinstance(shown, date):
         return 10
-    return max((len(line) for line in shown.splitlines()), default=0)
+    return max((len(line) for line in as_text(shown).splitlines()), default=0)
 
 
 def _set_widths(sheet, columns: list[FileColumn], rows) -> None:
-    from openpyxl.utils import get_column_letter
-
     sample = rows[:WIDTH_SAMPLE]
-    for index, column in enumerate(columns, 1):
+    for index, column in enumerate(columns):
         widest = max(
             [len(column.title) + 2]
             + [_display_width(row.get(column.key), column.type) for row in sample]
         )
-        width = min(max(widest + 2, MIN_WIDTH), MAX_WIDTH)
-        sheet.column_dimensions[get_column_letter(index)].width = width
+        sheet.set_column(index, index, min(max(widest + 2, MIN_WIDTH), MAX_WIDTH))
 
 
-def _header(sheet, titles: list[str], styles: _Styles) -> list:
-    cells = []
-    for title in titles:
-        cell = _text_cell(sheet, title)
-        cell.font, cell.fill = styles.header_font, styles.header_fill
-        cells.append(cell)
-    return cells
+def _header(sheet, titles: list[str], formats: _Formats) -> None:
+    for col, title in enumerate(titles):
+        _write_text(sheet, 0, col, title, formats.header)
 
 
-def _write_section(sheet, section: Section, styles: _Styles) -> None:
-    from openpyxl.utils import get_column_letter
-
+def _write_section(sheet, section: Section, formats: _Formats) -> None:
     columns = file_columns(section)
     rows = [row if isinstance(row, dict) else {} for row in section.rows]
     if columns:
         _set_widths(sheet, columns, rows)
-        sheet.freeze_panes = "A2"
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
-    sheet.append(_header(sheet, [c.title for c in columns], styles))
+        sheet.freeze_panes(1, 0)
+        sheet.autofilter(0, 0, len(rows), len(columns) - 1)
+    _header(sheet, [c.title for c in columns], formats)
     links = 0
-    for row in rows:
-        cells = []
-        for column in columns:
-            cell = _cell(sheet, row.get(column.key), column.type, styles)
-            url = http_url(row.get(column.link)) if column.link else None
-            if url and links < HYPERLINKS_PER_SHEET and getattr(cell, "data_type", "") == "s":
-                cell.hyperlink = url
-                cell.font = styles.link_font
+    for row_number, row in enumerate(rows, 1):
+        for col, column in enumerate(columns):
+            linkable = column.link and links < HYPERLINKS_PER_SHEET
+            url = http_url(row.get(column.link)) if linkable else None
+            if _write_cell(sheet, row_number, col, row.get(column.key), column.type, formats, url):
                 links += 1
-            cells.append(cell)
-        sheet.append(cells)
 
 
-def _write_summary(sheet, doc: ReportDocument, styles: _Styles) -> None:
-    from openpyxl.utils import get_column_letter
-
+def _write_summary(sheet, doc: ReportDocument, formats: _Formats) -> None:
     items: list[tuple[str, Any, str]] = [
         ("Report", doc.title, "text"),
         ("Report name", doc.report, "text"),
@@ -199,25 +249,36 @@ def _write_summary(sheet, doc: ReportDocument, styles: _Styles) -> None:
         items.append(("Filters", "none", "text"))
     items += [(as_text(f.label), f.value, f.type) for f in doc.figures]
     widths = [max([10, *(len(label) for label, _, _ in items)]), 16]
-    for index, width in enumerate(widths, 1):
-        sheet.column_dimensions[get_column_letter(index)].width = min(width + 2, MAX_WIDTH)
-    sheet.freeze_panes = "A2"
-    sheet.append(_header(sheet, ["Item", "Value"], styles))
-    for label, value, value_type in items:
-        sheet.append([_text_cell(sheet, label), _cell(sheet, value, value_type, styles)])
+    for index, width in enumerate(widths):
+        sheet.set_column(index, index, min(width + 2, MAX_WIDTH))
+    sheet.freeze_panes(1, 0)
+    _header(sheet, ["Item", "Value"], formats)
+    for row_number, (label, value, value_type) in enumerate(items, 1):
+        _write_text(sheet, row_number, 0, label)
+        _write_cell(sheet, row_number, 1, value, value_type, formats)
 
 
 def render_xlsx(doc: ReportDocument) -> bytes:
     """The workbook as .xlsx bytes."""
-    from openpyxl import Workbook
+    from xlsxwriter import Workbook
 
-    workbook = Workbook(write_only=True)
-    styles = _Styles()
-    names = SheetNames()
-    _write_summary(workbook.create_sheet(names.take("Summary")), doc, styles)
-    for section in doc.sections:
-        sheet = workbook.create_sheet(names.take(as_text(section.title) or as_text(section.key)))
-        _write_section(sheet, section, styles)
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    with tempfile.TemporaryDirectory(prefix="pmosync-xlsx-", ignore_cleanup_errors=True) as tmp:
+        workbook = Workbook(buffer, {"constant_memory": True, "tmpdir": tmp})
+        try:
+            _write_sheets(workbook, doc)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                workbook.close()  # closes its temporary files; the half-written book is dropped
+            raise
+        workbook.close()
     return buffer.getvalue()
+
+
+def _write_sheets(workbook, doc: ReportDocument) -> None:
+    formats = _Formats(workbook)
+    names = SheetNames()
+    _write_summary(workbook.add_worksheet(names.take("Summary")), doc, formats)
+    for section in doc.sections:
+        title = as_text(section.title) or as_text(section.key)
+        _write_section(workbook.add_worksheet(names.take(title)), section, formats)
