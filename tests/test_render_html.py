@@ -135,6 +135,7 @@ def test_only_http_and_https_addresses_become_links():
         "File link": "file:///etc/passwd",
         "No scheme": "//evil.example.test/x",
         "Mail link": "mailto:pmo@contoso.test",
+        "Control character": "https://contoso.test/a\x00b",
         "Not a string": 42,
     }
     rows = [NORTHWIND, BLUE_LAKE] + [

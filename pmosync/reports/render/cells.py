@@ -110,7 +110,8 @@ def http_url(value: Any) -> str | None:
     """``value`` when it is an absolute http(s) URL; None for any other scheme or text.
 
     Only these become links: a ``javascript:``, ``data:`` or ``file:`` address from a source
-    stays text. Tabs and line breaks are dropped first, as browsers do ("java\nscript:").
+    stays text. Tabs and line breaks are dropped first, as browsers do ("java\nscript:"); an
+    address with any other control character stays text.
     """
     if not isinstance(value, str):
         return None
@@ -119,6 +120,8 @@ def http_url(value: Any) -> str | None:
         parts = urlsplit(url)
     except ValueError:
         return None
+    if any(ord(char) < 32 or ord(char) == 127 for char in url):
+        return None  # other control characters: no browser or workbook takes them in a link
     if parts.scheme.lower() in ("http", "https") and parts.netloc:
         return url
     return None
