@@ -17,11 +17,11 @@ Then, timed in the same run:
   files written to disk.
 
 Both are timed twice. The first ("cold") pass pays what a fresh process pays once: SQL
-statements compiled, Jinja templates compiled, matplotlib's fonts and openpyxl's styles loaded;
+statements compiled, Jinja templates compiled, matplotlib's fonts and XlsxWriter loaded;
 it is what ``pmosync run`` from cron costs. The second pass is what the daemon, which keeps
 running, pays each time; ``reports_s``, ``scan_s`` and ``ratio`` are that pass, ``cold_*`` the
 first. ``ratio`` = reports_s / scan_s; targets on M: ratio <= 3 and peak RSS < 500 MB. The libraries
-the report path imports on first use (matplotlib, openpyxl, jinja2) are imported before the
+the report path imports on first use (matplotlib, XlsxWriter, jinja2) are imported before the
 clock starts and reported apart as ``imports_s``: a constant per process, not a cost of the data.
 
     python bench/reports.py [--size S|M]
@@ -162,12 +162,12 @@ def scan_all(store: Store) -> float:
 
 
 def warm_imports() -> None:
-    """Import what the report path imports on first use (matplotlib, openpyxl, jinja2, the
+    """Import what the report path imports on first use (matplotlib, XlsxWriter, jinja2, the
     builders): a once-per-process cost that does not grow with the store, timed apart."""
     import jinja2  # noqa: F401
     import matplotlib.backends.backend_agg  # noqa: F401
     import matplotlib.figure  # noqa: F401
-    import openpyxl  # noqa: F401
+    import xlsxwriter  # noqa: F401
 
     from pmosync.reports.kinds import builder
     from pmosync.reports.render import render_files  # noqa: F401

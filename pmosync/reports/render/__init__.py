@@ -2,7 +2,7 @@
 
 The document is the only input, so a snapshot taken months ago re-renders byte for byte the same
 way a fresh run does. Each format is its own module, imported when asked for: matplotlib,
-openpyxl and Jinja2 load only on the report path, never for ``pmosync --help``.
+XlsxWriter and Jinja2 load only on the report path, never for ``pmosync --help``.
 
 Files are named ``<stem>.<ext>`` (one CSV per section: ``<stem>-<section key>.csv``) where
 :func:`file_stem` is a file-system-safe slug of the report name plus its as-of date.
