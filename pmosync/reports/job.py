@@ -9,8 +9,6 @@ next one without recomputing the past or sending anything twice.
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -18,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pmosync.config import PmosyncConfig
+from pmosync.reports.atomic import write_atomically
 from pmosync.reports.collector import collector_paused
 from pmosync.reports.dataset import load_dataset
 from pmosync.reports.document import RenderedFile, ReportDocument
@@ -98,23 +97,12 @@ def keep_files(folder: Path, files: Sequence[RenderedFile]) -> list[Path]:
     """Write ``files`` into ``folder``, each atomically (a crash never leaves half a file)."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        return [_write_atomically(folder, rendered) for rendered in files]
+        for rendered in files:
+            write_atomically(folder / rendered.name, rendered.content)
     except OSError as error:
         reason = error.strerror or str(error)
         raise FilesNotKept(f"cannot keep the report's files in {folder}: {reason}") from None
-
-
-def _write_atomically(folder: Path, rendered: RenderedFile) -> Path:
-    target = folder / rendered.name
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(rendered.content)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
+    return [folder / rendered.name for rendered in files]
 
 
 def output_folder(config: PmosyncConfig, document: ReportDocument, out: Path | None) -> Path:

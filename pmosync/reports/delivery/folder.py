@@ -1,16 +1,14 @@
 """The folder target: the report's files written to a local or mounted folder.
 
-Each file is written under a temporary name in the same folder and renamed into place, so a
-reader (a file share's indexer, someone opening the report) never sees half a file.
+Each file is written atomically (``reports.atomic``): a reader never sees half a file.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from pmosync.config.reports import FolderDelivery
+from pmosync.reports.atomic import write_atomically
 from pmosync.reports.delivery.context import Round
 from pmosync.reports.delivery.outcome import DeliveryError
 from pmosync.reports.delivery.placeholders import check_file_name, resolve_folder
@@ -31,16 +29,3 @@ def deliver_folder(round_: Round, target: FolderDelivery) -> str:
         where = error.filename or folder
         raise DeliveryError(f"cannot write to {where}: {reason}") from None
     return str(folder)
-
-
-def write_atomically(path: Path, content: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(content)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
