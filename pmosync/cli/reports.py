@@ -173,21 +173,7 @@ def _rerender(config: PmosyncConfig, store: Store, run: str, out: Path | None) -
 
 
 def _list(config: PmosyncConfig, store: Store, format: str) -> None:
-    from sqlalchemy import func, select
-
-    from pmosync.store.schema import runs
-
-    latest = (
-        select(runs.c.job, func.max(runs.c.started_at).label("started_at"))
-        .where(runs.c.kind == "report")
-        .group_by(runs.c.job)
-        .subquery()
-    )
-    query = select(runs.c.job, runs.c.started_at, runs.c.status).join(
-        latest, (runs.c.job == latest.c.job) & (runs.c.started_at == latest.c.started_at)
-    )
-    with store.engine.connect() as connection:
-        last = {row.job: row for row in connection.execute(query)}
+    last = store.ledger.last_runs("report")
     rows = []
     for name, report in config.reports.items():
         run = last.get(name)
@@ -198,8 +184,8 @@ def _list(config: PmosyncConfig, store: Store, format: str) -> None:
                 "schedule": report.schedule,
                 "formats": list(report.formats),
                 "deliver": [d.kind for d in report.deliver],
-                "last_run": run.started_at.isoformat() if run else None,
-                "last_status": run.status if run else None,
+                "last_run": run[0].isoformat() if run else None,
+                "last_status": run[1] if run else None,
             }
         )
     if format == "json":

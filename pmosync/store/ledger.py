@@ -164,6 +164,21 @@ class Ledger:
         with self._engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
 
+    def last_runs(self, kind: str) -> dict[str, tuple[datetime, str]]:
+        """Each job's newest run of ``kind``: job -> (started_at, status). Whether a report is
+        due, and what ``report list`` shows, both read this."""
+        latest = (
+            select(runs.c.job, func.max(runs.c.started_at).label("started_at"))
+            .where(runs.c.kind == kind)
+            .group_by(runs.c.job)
+            .subquery()
+        )
+        query = select(runs.c.job, runs.c.started_at, runs.c.status).join(
+            latest, (runs.c.job == latest.c.job) & (runs.c.started_at == latest.c.started_at)
+        )
+        with self._engine.connect() as connection:
+            return {row.job: (row.started_at, row.status) for row in connection.execute(query)}
+
     def recent_runs(self, limit: int = 20, kind: str | None = None) -> list[dict[str, Any]]:
         """The newest runs first, each with its streams' counters summed (``pmosync runs``).
 

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
-
 from pmosync.config import PmosyncConfig
 from pmosync.reports.job import REPORT_KIND
 from pmosync.store import Store
-from pmosync.store.schema import runs
 from pmosync.sync.daemon.cron import latest_tick, local_zone
 
 
@@ -28,16 +25,10 @@ def due_reports(config: PmosyncConfig, store: Store, now: datetime) -> list[str]
     scheduled = {name: r.schedule for name, r in config.reports.items() if r.schedule}
     if not scheduled:
         return []
-    query = (
-        select(runs.c.job, func.max(runs.c.started_at))
-        .where(runs.c.kind == REPORT_KIND, runs.c.job.in_(list(scheduled)))
-        .group_by(runs.c.job)
-    )
-    with store.engine.connect() as connection:
-        last_run = dict(connection.execute(query).all())
+    last_run = store.ledger.last_runs(REPORT_KIND)
     zone = local_zone()
     return [
         name
         for name, schedule in scheduled.items()
-        if name not in last_run or latest_tick(schedule, now, zone) > last_run[name]
+        if name not in last_run or latest_tick(schedule, now, zone) > last_run[name][0]
     ]
