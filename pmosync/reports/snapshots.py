@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pmosync.reports.document import ReportDocument, TrendPoint
 from pmosync.store import Store
@@ -59,16 +59,32 @@ def history(
 ) -> tuple[TrendPoint, ...]:
     """Trend points of ``report``'s earlier report dates (the newest run of each date), oldest
     first, at most ``limit``: what its trend charts draw besides this run."""
-    query = (
-        select(report_snapshots.c.as_of, report_snapshots.c.document)
+    # Only the trend figures, and only for the newest dates: a year of weekly snapshots of a
+    # large portfolio is hundreds of megabytes of documents this never needs.
+    newest = (
+        select(
+            report_snapshots.c.as_of,
+            func.max(report_snapshots.c.created_at).label("created_at"),
+        )
         .where(report_snapshots.c.report == report, report_snapshots.c.as_of < before)
-        .order_by(report_snapshots.c.as_of.desc(), report_snapshots.c.created_at.desc())
+        .group_by(report_snapshots.c.as_of)
+        .order_by(report_snapshots.c.as_of.desc())
+        .limit(limit)
+        .subquery()
     )
-    points: dict[date, TrendPoint] = {}
+    query = (
+        select(report_snapshots.c.as_of, report_snapshots.c.document["trend"].label("trend"))
+        .join(
+            newest,
+            (report_snapshots.c.as_of == newest.c.as_of)
+            & (report_snapshots.c.created_at == newest.c.created_at),
+        )
+        .where(report_snapshots.c.report == report)
+        .order_by(report_snapshots.c.as_of)
+    )
     with store.engine.connect() as connection:
-        for row in connection.execute(query):
-            if row.as_of not in points:
-                points[row.as_of] = TrendPoint(row.as_of.isoformat(), row.document.get("trend", {}))
-            if len(points) >= limit:
-                break
-    return tuple(reversed(points.values()))
+        rows = connection.execute(query).all()
+    points: dict[date, TrendPoint] = {}
+    for row in rows:  # one per date (two runs in the same instant: either will do)
+        points[row.as_of] = TrendPoint(row.as_of.isoformat(), dict(row.trend or {}))
+    return tuple(points.values())
