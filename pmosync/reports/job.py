@@ -62,15 +62,7 @@ def compute_document(
         generated_at=generated_at or datetime.now(UTC),
         rules=report.rules,
         resources=config.resources,
-        filters={
-            key: list(values)
-            for key, values in (
-                ("portfolios", filters.portfolios),
-                ("sources", filters.sources),
-                ("teams", filters.teams),
-            )
-            if values
-        },
+        filters={key: list(values) for key, values in filters.model_dump().items() if values},
         history=history(store, name, as_of),
     )
     with collector_paused():
