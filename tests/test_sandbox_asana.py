@@ -666,6 +666,28 @@ def test_sync_tokens_expire_with_time(fresh):
     assert api(running, f"/events?resource={project}&sync={sync}").status == 412
 
 
+def test_sync_tokens_outlive_the_sandbox_that_issued_them(fresh):
+    """A sandbox restarted over the same org and secret honours the old process's tokens (what
+    lets a second ``pmosync demo`` sync incrementally); another secret's are stale (412)."""
+    secret = b"the-same-world"
+    first = fresh(sync_secret=secret)
+    project = min(first.org.projects)
+    sync = api(first, f"/events?resource={project}").body["sync"]
+    task = min(t.gid for t in first.org.tasks.values() if t.project_gid == project)
+    first.stop()
+
+    again = fresh(sync_secret=secret)
+    again.org.edit_task(task, name="Edited after the restart")
+    after = api(again, f"/events?resource={project}&sync={sync}")
+    assert after.status == 200
+    assert [(e["action"], e["resource"]["gid"]) for e in after.data] == [("changed", task)]
+
+    other = fresh(sync_secret=b"another-world")
+    assert api(other, f"/events?resource={project}&sync={sync}").status == 412
+    forged = sync[:-1] + ("0" if sync[-1] != "0" else "1")
+    assert api(again, f"/events?resource={project}&sync={forged}").status == 412
+
+
 # -- plans, quotas, faults -------------------------------------------------------------------------
 
 

@@ -7,7 +7,11 @@ returns up to 100 events after its position and a token for the next call.
 
 from __future__ import annotations
 
-import secrets
+import base64
+import hashlib
+import hmac
+import json
+import os
 import threading
 import time
 from typing import Any
@@ -26,32 +30,50 @@ _PROJECT_FEED_TYPES = frozenset({"task", "section", "project"})
 
 
 class SyncTokens:
-    """Issued tokens: token -> (resource gid, journal position, issue time)."""
+    """Issues and checks sync tokens: signed (resource gid, journal position, issue time).
 
-    def __init__(self, ttl_s: float) -> None:
+    The token carries its own state, as an opaque signed string, so a sandbox restarted over
+    the same generated org with the same ``secret`` honours tokens the previous process issued,
+    as Asana's do across its own restarts; that is what lets a second ``pmosync demo`` sync
+    incrementally. ``expire_all`` invalidates every token issued so far.
+    """
+
+    def __init__(self, ttl_s: float, secret: bytes | None = None) -> None:
         self.ttl_s = ttl_s
-        self._tokens: dict[str, tuple[str, int, float]] = {}
+        self._secret = secret or os.urandom(16)
+        self._not_before = 0.0
         self._lock = threading.Lock()
 
     def issue(self, resource: str, position: int) -> str:
-        token = secrets.token_hex(16)
-        with self._lock:
-            self._tokens[token] = (resource, position, time.monotonic())
-        return token
+        payload = json.dumps([resource, position, time.time()], separators=(",", ":"))
+        body = base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+        return f"{body}.{self._sign(body)}"
 
     def position(self, token: str | None, resource: str) -> int | None:
         """The journal position of a live token issued for ``resource``, else None."""
-        if token is None:
+        if not token:
+            return None
+        body, _, mac = token.partition(".")
+        if not hmac.compare_digest(mac, self._sign(body)):
+            return None
+        try:
+            issued_for, position, issued = json.loads(
+                base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+            )
+        except ValueError:
             return None
         with self._lock:
-            entry = self._tokens.get(token)
-        if entry is None or entry[0] != resource or time.monotonic() - entry[2] > self.ttl_s:
+            stale = issued <= self._not_before or time.time() - issued > self.ttl_s
+        if stale or issued_for != resource:
             return None
-        return entry[1]
+        return int(position)
 
     def expire_all(self) -> None:
         with self._lock:
-            self._tokens.clear()
+            self._not_before = time.time()
+
+    def _sign(self, body: str) -> str:
+        return hmac.new(self._secret, body.encode(), hashlib.sha256).hexdigest()[:24]
 
 
 def relevant(change: Change, resource: str, is_project: bool) -> bool:

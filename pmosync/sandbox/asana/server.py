@@ -54,6 +54,7 @@ class AsanaSandbox(SandboxControls):
         fault_seed: int = 0,
         offset_ttl_s: float = 600.0,
         sync_ttl_s: float = 86400.0,
+        sync_secret: bytes | None = None,
     ) -> None:
         self.org = org
         self.token = token
@@ -71,7 +72,7 @@ class AsanaSandbox(SandboxControls):
             index=index,
             renderer=Renderer(org, index, self._mystery),
             offsets=OffsetTokens(offset_ttl_s),
-            syncs=SyncTokens(sync_ttl_s),
+            syncs=SyncTokens(sync_ttl_s, sync_secret),
         )
         self._server = LoopbackServer(
             self.handle, name="asana-sandbox", server_version="AsanaSandbox/1.0"
