@@ -1,4 +1,4 @@
-"""Commands that run the emulators: ``sandbox``, ``demo``."""
+"""``pmosync sandbox``: the Asana and Microsoft Graph emulators, until stopped."""
 
 from __future__ import annotations
 
@@ -67,14 +67,3 @@ def sandbox(
     finally:
         running.stop()
         microsoft.stop()
-
-
-@app.command()
-def demo() -> None:
-    """Run the tour on a built-in sandbox organisation (no credentials, no network)."""
-    typer.echo(
-        "pmosync demo: the guided tour is not built yet. It will start the Asana and Microsoft "
-        "Graph sandboxes on 127.0.0.1, sync a generated organisation into demo/pmosync.db, and "
-        "render every report into demo/out/. Until then, `pmosync check -c "
-        "examples/pmosync.yaml` shows what a configuration looks like."
-    )

@@ -1,0 +1,78 @@
+"""``pmosync demo``: the tour on a built-in organisation, with no credentials and no network."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pmosync.cli.app import EXIT_FAILED, app, fail
+
+
+@app.command()
+def demo(
+    folder: Annotated[
+        Path,
+        typer.Option("--dir", help="Where the demo keeps its configuration, store and outputs."),
+    ] = Path("demo"),
+    fresh: Annotated[
+        bool,
+        typer.Option("--fresh", help="Forget the earlier runs: a new organisation, a full sync."),
+    ] = False,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="Keep the sandboxes and the mail sink running after the summary, until Ctrl-C, "
+            "so the written configuration can be tried with other commands.",
+        ),
+    ] = False,
+) -> None:
+    """Run the tour: sandboxes of Asana and Microsoft 365 on 127.0.0.1 with a generated
+    organisation, a sync into DIR/pmosync.db, every report into DIR/out/, delivered to the
+    SharePoint sandbox and a local mail sink, then a summary. Run it again for an incremental
+    sync after a week of (simulated) work."""
+    import signal
+    import threading
+
+    from pmosync.cli.logs import configure_logging
+    from pmosync.cli.progress import LiveProgress, LogObserver
+    from pmosync.demo.summary import summary_lines
+    from pmosync.demo.tour import reset, run_tour, serving
+    from pmosync.store import StoreError
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        fail(f"demo: cannot create {folder}: {error.strerror or error}", EXIT_FAILED)
+    if fresh:
+        reset(folder)
+    live = sys.stderr.isatty()
+    configure_logging(quiet_info=True)
+
+    def say(line: str) -> None:
+        typer.echo(f"pmosync demo: {line}", err=True)
+
+    with serving(folder) as (world, sink, config_path):
+        say(f"sandboxes up on 127.0.0.1, configuration written to {config_path}")
+        try:
+            if live:
+                with LiveProgress() as progress:
+                    result = run_tour(folder, world, sink, config_path, observer=progress, say=say)
+            else:
+                result = run_tour(folder, world, sink, config_path, observer=LogObserver(), say=say)
+        except StoreError as error:
+            fail(f"demo: {error}", EXIT_FAILED)
+        urls = (world.asana.base_url, world.graph.base_url)
+        typer.echo("\n".join(summary_lines(result, urls)))
+        if serve:
+            stop = threading.Event()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, lambda *_: stop.set())
+            say(f"the sandboxes and the mail sink stay up: try `pmosync sync -c {config_path}` "
+                "in another terminal; Ctrl-C stops them")  # fmt: skip
+            stop.wait()
+    if result.failed:
+        raise typer.Exit(EXIT_FAILED)

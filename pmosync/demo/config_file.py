@@ -1,0 +1,160 @@
+"""``demo/pmosync.yaml`` and ``demo/.env``: the configuration a newcomer reads after the tour.
+
+It is a real configuration, commented like one a PSO tool expert would write, pointing at the
+sandboxes of this run; tokens go in ``.env`` beside it, never in the YAML. Each run rewrites
+both, because the sandboxes listen on new ports each time.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pmosync.config import config_json_schema
+from pmosync.demo.world import ASANA_TOKEN, GRAPH_TOKEN, World
+
+CONFIG_FILE = "pmosync.yaml"
+SCHEMA_FILE = "pmosync.schema.json"
+ENV_FILE = ".env"
+TOKEN_VARIABLES = ("ASANA_TOKEN", "GRAPH_TOKEN")
+PMO_SITE = "contoso.sharepoint.com:/sites/pmo"
+PMO_MAILBOX = "pmo@contoso.example"
+
+_TEMPLATE = """\
+# yaml-language-server: $schema=./pmosync.schema.json
+#
+# Written by `pmosync demo` for this run's sandboxes (it is rewritten by the next run: the
+# sandboxes listen on new ports each time). Copy it as the start of your own configuration;
+# docs/config.md explains every key. Tokens come from .env beside this file.
+
+store: sqlite:///pmosync.db          # the canonical model, next to this file
+
+connectors:
+  # Asana: every project of the workspace (two portfolios), with time tracking and status
+  # updates. A real one needs a token: docs/connect-asana.md.
+  asana:
+    type: asana
+    token: ${{ASANA_TOKEN}}
+    workspace: "{workspace}"
+    base_url: {asana_url}            # leave out for the real Asana
+    fields:                          # canonical field -> the workspace's custom field
+      budget: Budget
+      rag: Health
+      estimate_hours: "Estimate (h)"
+      priority: Priority
+      percent_complete: "% Complete"
+    rag_vocabulary:
+      On track: green
+      At risk: amber
+      Off track: red
+      On hold: blue
+
+  # Microsoft Planner: the plans of two Microsoft 365 groups. A real tenant needs an app
+  # registration: docs/connect-microsoft.md.
+  planner:
+    type: planner
+    token: ${{GRAPH_TOKEN}}          # the sandbox's; a tenant uses tenant_id, client_id, ...
+    base_url: {graph_url}
+    groups:
+{groups}
+  # Weekly timesheet workbooks in the Operations team's "Timesheets" channel.
+  timesheets:
+    type: sharepoint_files
+    token: ${{GRAPH_TOKEN}}
+    base_url: {graph_url}
+    team: Operations
+    channel: Timesheets
+    kind: time
+    sheet: Entries
+    columns:                         # canonical column -> header in the workbook
+      person: Email
+      date: Date
+      hours: Hours
+      project: Project
+      task: Task
+      billable: "Billable?"
+
+# The email deliveries below go to the demo's local mail sink, which keeps each message
+# as a file in out/mail/.
+smtp:
+  host: 127.0.0.1
+  port: {smtp_port}
+  security: none                     # a real relay: starttls or ssl, with username/password
+  from: pmo-reports@contoso.example
+
+resources:
+  weekly_capacity_hours: 40
+  hourly_rates: {{currency: EUR, default: 85}}
+
+output_dir: out                      # every report run keeps its files in out/<report>-<date>/
+
+reports:
+  portfolio:
+    title: Portfolio status
+    kind: portfolio_status
+    schedule: "0 7 * * MON"
+    formats: [html, xlsx]
+    deliver:
+      - sharepoint:
+          site: "{pmo_site}"
+          folder: "Reports/{{year}}/{{week}}"
+          connector: planner
+          list: Project status       # one list item per project and report date
+      - email:
+          to: [{pmo_mailbox}]
+          subject: Weekly portfolio status
+
+  utilisation:
+    title: Resource utilisation
+    kind: resource_utilisation
+    schedule: "30 6 1 * *"
+    formats: [html, xlsx]
+    deliver:
+      - email: {{to: [resourcing@contoso.example]}}
+
+  timesheets:
+    title: Timesheet compliance
+    kind: timesheet_compliance
+    schedule: "0 9 * * MON"
+    formats: [html, csv]
+    rules: {{weeks: 2}}
+    deliver:
+      - email: {{to: [{pmo_mailbox}]}}
+
+  governance:
+    title: PMO governance checks
+    kind: governance
+    schedule: "0 8 * * MON"
+    formats: [html, xlsx]
+    deliver:
+      - sharepoint: {{site: "{pmo_site}", folder: "Reports/{{year}}/{{week}}", connector: planner}}
+
+sync:
+  schedule: "*/30 * * * *"
+"""
+
+
+def write_config(folder: Path, world: World, smtp_port: int) -> Path:
+    """Write ``pmosync.yaml``, its ``.env`` and the JSON Schema an editor completes it from
+    into ``folder``; returns the YAML's path."""
+    groups = "".join(f'      - "{group_id}"\n' for group_id in sorted(world.tenant.groups))
+    text = _TEMPLATE.format(
+        workspace=world.org.workspace.gid,
+        asana_url=world.asana.base_url,
+        graph_url=world.graph.base_url,
+        groups=groups,
+        smtp_port=smtp_port,
+        pmo_site=PMO_SITE,
+        pmo_mailbox=PMO_MAILBOX,
+    )
+    path = folder / CONFIG_FILE
+    path.write_text(text, encoding="utf-8")
+    (folder / ENV_FILE).write_text(
+        "# The sandboxes' tokens (a real token belongs here or in the environment, never in\n"
+        "# the YAML).\n"
+        f"ASANA_TOKEN={ASANA_TOKEN}\nGRAPH_TOKEN={GRAPH_TOKEN}\n",
+        encoding="utf-8",
+    )
+    schema = json.dumps(config_json_schema(), indent=2) + "\n"
+    (folder / SCHEMA_FILE).write_text(schema, encoding="utf-8")
+    return path

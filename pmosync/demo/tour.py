@@ -1,0 +1,196 @@
+"""One demo run: serve the world, write its configuration, sync it, run every report, deliver
+them, and gather what the summary tells the newcomer.
+
+Everything here goes through the same code a real deployment runs (``run_sync``,
+``run_report``, the SMTP and Graph transports); the demo only adds the world and the sink.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from pmosync.config import PmosyncConfig, load_config
+from pmosync.demo import world as demo_world
+from pmosync.demo.config_file import PMO_SITE, TOKEN_VARIABLES, write_config
+from pmosync.demo.mailsink import MailSink
+from pmosync.reports.job import ReportOutcome, run_report
+from pmosync.reports.snapshots import load_snapshot
+from pmosync.store import Store
+from pmosync.sync.engine import SyncObserver
+from pmosync.sync.run import SyncRun, run_sync
+
+OUT = "out"
+MAIL = "mail"
+SHAREPOINT = "sharepoint"
+STORE_FILE = "pmosync.db"
+ATTENTION = ("red", "amber")
+
+
+@dataclass(frozen=True)
+class Attention:
+    """A project the computed RAG flags, and the rules that flagged it."""
+
+    project: str
+    rag: str
+    reasons: str
+    reported: str | None
+    """The project's own latest RAG, when it differs from the computed one."""
+
+
+@dataclass
+class TourResult:
+    """What one demo run did, for the summary (and the tests)."""
+
+    folder: Path
+    config_path: Path
+    run_number: int
+    incremental: bool
+    sync: SyncRun
+    sync_seconds: float
+    requests: int
+    first_requests: int | None
+    """Requests the world's first sync made, to set an incremental run's against."""
+    changed_tasks: int
+    reports: list[ReportOutcome] = field(default_factory=list)
+    emails: list[Path] = field(default_factory=list)
+    sharepoint: list[str] = field(default_factory=list)
+    """Paths of the report files the SharePoint sandbox holds, in its PMO site's library."""
+    list_items: int = 0
+    attention: list[Attention] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        return self.sync.failed or any(r.status == "failed" for r in self.reports)
+
+
+def reset(folder: Path) -> None:
+    """Forget the demo's world, store and outputs (``--fresh``); the folder stays."""
+    for name in (STORE_FILE, demo_world.STATE_FILE):
+        (folder / name).unlink(missing_ok=True)
+    shutil.rmtree(folder / OUT, ignore_errors=True)
+
+
+@contextmanager
+def serving(folder: Path) -> Iterator[tuple[demo_world.World, MailSink, Path]]:
+    """The next run's world and the mail sink, running, with the configuration written for
+    them; both stop on leaving."""
+    folder.mkdir(parents=True, exist_ok=True)
+    state = demo_world.WorldState.load(folder, date.today()).next_run()
+    world = demo_world.start(state)
+    sink = MailSink(folder / OUT / MAIL)
+    try:
+        sink.start()
+        state.save(folder)
+        yield world, sink, write_config(folder, world, sink.port)
+    finally:
+        sink.stop()
+        world.stop()
+
+
+def run_tour(
+    folder: Path,
+    world: demo_world.World,
+    sink: MailSink,
+    config_path: Path,
+    *,
+    observer: SyncObserver | None = None,
+    say: Callable[[str], None] = lambda _line: None,
+) -> TourResult:
+    """Sync the world into the demo's store, run and deliver every report, and collect what
+    happened."""
+    started = time.monotonic()
+    config = _load(config_path)
+    store = Store.open(config.store, base_dir=folder, schema="create")
+    try:
+        earlier = store.ledger.recent_runs(limit=1_000, kind="sync")
+        say("syncing " + ("incrementally" if earlier else "everything, a first full sync"))
+        sync_started = time.monotonic()
+        sync = run_sync(config, store, observer=observer)
+        sync_seconds = time.monotonic() - sync_started
+        result = TourResult(
+            folder=folder,
+            config_path=config_path,
+            run_number=world.state.runs,
+            incremental=bool(earlier),
+            sync=sync,
+            sync_seconds=sync_seconds,
+            requests=sum(s.counts.requests for c in sync.connectors for s in c.streams),
+            first_requests=int(earlier[-1]["requests"]) if earlier else None,
+            changed_tasks=world.changed_tasks,
+        )
+        for name in config.reports:
+            say(f"report {name}")
+            result.reports.append(run_report(config, store, name))
+        result.attention = _attention(store, result.reports, config)
+    finally:
+        store.close()
+    result.emails = sorted(sink.kept)
+    result.sharepoint, result.list_items = _sharepoint_copies(world, folder / OUT / SHAREPOINT)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _load(config_path: Path) -> PmosyncConfig:
+    """The demo's configuration, its tokens taken from its own ``.env``: a real ASANA_TOKEN in
+    the user's environment must not be sent to the sandbox (nor make the demo fail)."""
+    environ = {k: v for k, v in os.environ.items() if k not in TOKEN_VARIABLES}
+    return load_config(config_path, environ=environ)
+
+
+def _attention(
+    store: Store, reports: list[ReportOutcome], config: PmosyncConfig
+) -> list[Attention]:
+    """Red and amber projects of the portfolio report, read back from its frozen figures."""
+    flagged: list[Attention] = []
+    for outcome in reports:
+        if config.reports[outcome.name].kind != "portfolio_status":
+            continue
+        document = load_snapshot(store, outcome.run_id)
+        if document is None:
+            continue
+        for section in document.sections:
+            if section.key != "projects":
+                continue
+            for row in section.rows:
+                if row.get("computed_rag") in ATTENTION:
+                    reported = row["reported_rag"] if row.get("disagrees") else None
+                    flagged.append(
+                        Attention(
+                            str(row["project"]), row["computed_rag"], row["reasons"] or "", reported
+                        )
+                    )
+    flagged.sort(key=lambda a: (ATTENTION.index(a.rag), a.project))
+    return flagged
+
+
+def _sharepoint_copies(world: demo_world.World, into: Path) -> tuple[list[str], int]:
+    """What the SharePoint sandbox's PMO site now holds under Reports/ (copied into ``into``,
+    so the newcomer can open what was uploaded), and the status list's item count."""
+    tenant = world.tenant
+    hostname, _, path = PMO_SITE.partition(":")
+    site = tenant.site_by_path(hostname, path)
+    root = tenant.drive_root(site.drive_id)
+    held: list[str] = []
+    with tenant.lock:
+        folders = [(root, "")]
+        while folders:
+            folder, prefix = folders.pop()
+            for item in tenant.children(folder.id):
+                relative = f"{prefix}{item.name}"
+                if item.is_folder:
+                    folders.append((item, relative + "/"))
+                elif relative.startswith("Reports/") and item.content is not None:
+                    held.append(relative)
+                    copy = into / relative
+                    copy.parent.mkdir(parents=True, exist_ok=True)
+                    copy.write_bytes(item.content)
+        items = sum(len(lst.items) for lst in tenant.lists.values() if lst.site_id == site.id)
+    return sorted(held), items

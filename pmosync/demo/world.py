@@ -1,0 +1,126 @@
+"""The demo's organisation: an Asana workspace and a Microsoft 365 tenant sharing their people,
+served by the sandboxes on loopback, and the same world again on the next run.
+
+A second ``pmosync demo`` must sync incrementally against the world the first one synced. The
+sandboxes live only as long as one run, so the world is rebuilt, not kept: generation is
+deterministic for a seed and a day, the "week of work" each later run adds is seeded by the
+run's number, and the Asana sandbox signs its sync tokens with a key derived from the world,
+so a token the previous run was given is still good. ``demo/.world.json`` records the seed,
+the day the world was generated for and how many runs it has seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+
+from pmosync.sandbox.asana import AsanaSandbox
+from pmosync.sandbox.graph import GraphSandbox
+from pmosync.sandbox.org import Org, OrgSize, generate_org
+from pmosync.sandbox.tenant import Tenant, TenantSize, generate_tenant
+
+SEED = 9
+ORG_SIZE = OrgSize(projects=12, tasks=600, people=16, time_entries=1600, teams=2, portfolios=2)
+TENANT_SIZE = TenantSize(groups=2, plans=4, tasks=240, people=16, timesheet_weeks=6)
+CHURN_FRACTION = 0.03
+"""Share of tasks a "week of work" touches between two demo runs."""
+
+ASANA_TOKEN = "demo-asana-token"
+GRAPH_TOKEN = "demo-graph-token"
+STATE_FILE = ".world.json"
+
+
+@dataclass(frozen=True)
+class WorldState:
+    """What rebuilds the same world: its seed, the day it was generated for, runs so far."""
+
+    seed: int
+    generated_for: str
+    runs: int
+
+    @classmethod
+    def load(cls, folder: Path, today: date) -> WorldState:
+        """The recorded state, or a new world for ``today`` when there is none (or it is
+        unreadable: the world is rebuilt and the first sync of it is a full one)."""
+        try:
+            data = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+            return cls(int(data["seed"]), str(date.fromisoformat(data["generated_for"])),
+                       int(data["runs"]))  # fmt: skip
+        except (OSError, ValueError, KeyError, TypeError):
+            return cls(SEED, today.isoformat(), 0)
+
+    def save(self, folder: Path) -> None:
+        (folder / STATE_FILE).write_text(json.dumps(asdict(self)) + "\n", encoding="utf-8")
+
+    def next_run(self) -> WorldState:
+        return WorldState(self.seed, self.generated_for, self.runs + 1)
+
+
+@dataclass
+class World:
+    """The two sandboxes serving one run's world."""
+
+    asana: AsanaSandbox
+    graph: GraphSandbox
+    state: WorldState
+    changed_tasks: int
+    """Tasks the week of work before this run touched in the two tools (0 on a first run)."""
+
+    @property
+    def org(self) -> Org:
+        return self.asana.org
+
+    @property
+    def tenant(self) -> Tenant:
+        return self.graph.tenant
+
+    def stop(self) -> None:
+        self.asana.stop()
+        self.graph.stop()
+
+
+def build(state: WorldState) -> tuple[Org, Tenant, int]:
+    """The world as it stands at run ``state.runs``: generated, then each week of work since
+    the first run replayed in order. Returns it with the number of tasks the last week
+    touched."""
+    day = date.fromisoformat(state.generated_for)
+    org = generate_org(state.seed, ORG_SIZE, day)
+    people = [(person.name, person.email) for person in org.people.values()]
+    tenant = generate_tenant(state.seed, TENANT_SIZE, day, people)
+    touched = 0
+    for run in range(2, state.runs + 1):
+        touched = _week_of_work(org, tenant, run)
+    return org, tenant, touched
+
+
+def _week_of_work(org: Org, tenant: Tenant, run: int) -> int:
+    """What teams do between two runs: tasks renamed, re-dated, completed, moved, added and
+    deleted in Asana, tasks edited in Planner, and a fresh status update on one project."""
+    touched = len(org.mutate_fraction(CHURN_FRACTION, seed=run))
+    touched += len(tenant.mutate_fraction(CHURN_FRACTION, seed=run))
+    projects = sorted(org.projects)
+    project = org.projects[projects[run % len(projects)]]
+    org.add_status_update(
+        project.gid,
+        "at_risk",
+        f"Week {run}: supplier delay",
+        "A supplier slipped a delivery by two weeks; the team is re-planning.",
+        project.owner_gid,
+    )
+    return touched
+
+
+def start(state: WorldState) -> World:
+    """Build the world for ``state`` and serve it on 127.0.0.1."""
+    org, tenant, touched = build(state)
+    secret = hashlib.sha256(f"pmosync-demo:{state.seed}:{state.generated_for}".encode()).digest()
+    asana = AsanaSandbox(org, token=ASANA_TOKEN, sync_secret=secret).start()
+    try:
+        graph = GraphSandbox(tenant, token=GRAPH_TOKEN).start()
+    except BaseException:
+        asana.stop()
+        raise
+    return World(asana, graph, state, touched)
