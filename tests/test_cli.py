@@ -95,9 +95,11 @@ def test_a_malformed_store_url_is_a_configuration_error():
     assert "is not a database URL" in assert_one_clean_line(result, 2)
 
 
-def test_demo_placeholder_exits_cleanly():
-    result = run_pmosync("demo")
-    assert result.returncode == 0 and "sandbox" in result.stdout
+def test_demo_into_a_folder_it_cannot_create_is_one_line(tmp_path):
+    blocker = tmp_path / "taken"
+    blocker.write_text("a file, not a folder", encoding="utf-8")
+    result = run_pmosync("demo", "--dir", blocker / "demo")
+    assert "demo: cannot create" in assert_one_clean_line(result, 1)
 
 
 def test_config_schema_prints_the_committed_example_schema():
