@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import email
 import email.policy
+import json
 import re
 from datetime import date
 from html.parser import HTMLParser
@@ -82,6 +83,16 @@ def test_first_run_syncs_in_full_and_names_every_output_that_exists(demo):
     for path in named:
         assert path.is_file(), path
     assert "demo/out/mail/*.eml" in summary and "demo/out/sharepoint/" in summary
+    assert "1 record(s) could not be mapped" in summary
+
+
+def test_a_typed_slip_in_a_timesheet_is_quarantined_naming_its_row(demo):
+    """The demo world's one bad cell (hours typed as words) waits in the quarantine with the
+    file, sheet and row; the other rows of that workbook are in the store."""
+    listed = run_pmosync("quarantine", "list", "--format", "json", cwd=demo["folder"])
+    [entry] = json.loads(_ok(listed))
+    assert entry["source"] == "timesheets"
+    assert "sheet Entries, row 3" in entry["reason"] and "seven and a half" in entry["reason"]
 
 
 def test_outputs_parse(demo):

@@ -56,6 +56,12 @@ def _sync_lines(result: TourResult) -> list[str]:
         )
         if connector.failed:
             lines.append(f"    failed: {connector.error or 'a stream failed'}")
+    quarantined = sum(s.counts.quarantined for c in result.sync.connectors for s in c.streams)
+    if quarantined:
+        lines.append(
+            f"  {quarantined} record(s) could not be mapped and wait in the quarantine, the rest "
+            f"synced: pmosync quarantine list -c {_shown(result.config_path)}"
+        )
     return lines
 
 

@@ -20,7 +20,15 @@ from pathlib import Path
 from pmosync.sandbox.asana import AsanaSandbox
 from pmosync.sandbox.graph import GraphSandbox
 from pmosync.sandbox.org import Org, OrgSize, generate_org
-from pmosync.sandbox.tenant import Tenant, TenantSize, generate_tenant
+from pmosync.sandbox.tenant import (
+    TIMESHEET_COLUMNS,
+    TIMESHEET_SHEET,
+    Tenant,
+    TenantSize,
+    generate_tenant,
+    render_xlsx,
+)
+from pmosync.sandbox.tenant.workbooks import timesheet_cells
 
 SEED = 9
 ORG_SIZE = OrgSize(projects=12, tasks=600, people=16, time_entries=1600, teams=2, portfolios=2)
@@ -90,10 +98,23 @@ def build(state: WorldState) -> tuple[Org, Tenant, int]:
     org = generate_org(state.seed, ORG_SIZE, day)
     people = [(person.name, person.email) for person in org.people.values()]
     tenant = generate_tenant(state.seed, TENANT_SIZE, day, people)
+    _a_typed_slip(tenant)
     touched = 0
     for run in range(2, state.runs + 1):
         touched = _week_of_work(org, tenant, run)
     return org, tenant, touched
+
+
+def _a_typed_slip(tenant: Tenant) -> None:
+    """One row of the latest timesheet gets hours a person typed as words, as happens: the
+    sync quarantines that row (naming the file, sheet and row) and keeps the rest, which the
+    tour then shows with ``pmosync quarantine list``."""
+    latest = max(tenant.timesheets.values(), key=lambda sheet: sheet.week_start)
+    first = latest.rows[0]
+    cells = [timesheet_cells(row) for row in latest.rows]
+    cells.insert(1, [first.email, first.day, "seven and a half", first.project, None, "Yes"])
+    item = tenant.items[latest.item_id]
+    item.content = render_xlsx(TIMESHEET_SHEET, list(TIMESHEET_COLUMNS.values()), cells)
 
 
 def _week_of_work(org: Org, tenant: Tenant, run: int) -> int:
