@@ -1,4 +1,4 @@
-"""Commands that set pmosync up: ``check``, ``config schema``, ``db upgrade``."""
+"""Commands that set pmosync up: ``check``, ``config schema`` and ``reference``, ``db upgrade``."""
 
 from __future__ import annotations
 
@@ -82,6 +82,45 @@ def config_schema(
     else:
         output.write_text(text, encoding="utf-8")
         typer.echo(f"wrote {output}", err=True)
+
+
+@config_app.command("reference")
+def config_reference(
+    write: Annotated[
+        Path | None,
+        typer.Option(
+            "--write",
+            help="Replace what follows the generated-reference marker line in this Markdown "
+            "file (docs/config.md) instead of printing.",
+        ),
+    ] = None,
+) -> None:
+    """Print the Markdown reference of every configuration key (docs/config.md's lower part).
+
+    It is generated from the JSON Schema, so it lists exactly the keys `pmosync check` accepts.
+    """
+    from pmosync.config.reference import MissingDescription, config_reference, replace_generated
+
+    try:
+        text = config_reference()
+    except MissingDescription as error:
+        fail(str(error), EXIT_FAILED)
+    if write is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        document = write.read_text(encoding="utf-8")
+    except OSError as error:
+        fail(f"{write}: cannot read it: {error.strerror}", EXIT_USAGE)
+    try:
+        updated = replace_generated(document, text)
+    except ValueError as error:
+        fail(f"{write}: {error}", EXIT_USAGE)
+    if updated == document:
+        typer.echo(f"{write} is up to date", err=True)
+        return
+    write.write_text(updated, encoding="utf-8")
+    typer.echo(f"wrote {write}", err=True)
 
 
 @db_app.command("upgrade")

@@ -46,9 +46,54 @@ ColumnKey = Literal[
 ]  # fmt: skip
 
 
-def _string_properties(keys: tuple[str, ...]) -> dict[str, object]:
-    """Schema extra so editors offer the allowed keys of a free-form mapping."""
-    return {"properties": {key: {"type": "string"} for key in keys}}
+#: What each canonical Asana field reads, shown on hover and in docs/config.md.
+ASANA_FIELD_DESCRIPTIONS: dict[str, str] = {
+    "budget": "Number custom field (with a currency) holding a project's budget.",
+    "rag": "Enum or text custom field holding a project's RAG, read through rag_vocabulary.",
+    "estimate_hours": "Number (hours) or duration (minutes) custom field: a task's estimate.",
+    "priority": "Enum custom field: a task's priority: low, medium, high or urgent (or critical).",
+    "percent_complete": "Percentage custom field: how far a task is done.",
+    "start_date": "Date custom field: a task's start, read when Asana's own start date is empty.",
+}
+
+#: What each canonical workbook column holds; whether it is required is added per kind.
+COLUMN_DESCRIPTIONS: dict[str, str] = {
+    "person": "Email of the person who logged the hours (time) or spent the money (cost).",
+    "date": "Day of the entry; more than a week ahead is refused as a typo.",
+    "hours": "Hours worked (a number, or h:mm); at most 24 in a day.",
+    "project": "Project name, or its id in its tool; must name a project another connector syncs.",
+    "task": "Task name within the project.",
+    "billable": "Billable or not: yes/no, y/n, true/false, 1/0, or x for yes.",
+    "approval": "Approval status: draft, submitted, approved or rejected.",
+    "description": "Free text kept with the entry.",
+    "amount": "The amount spent, optionally written with its currency (120 EUR, € 120).",
+    "currency": "Currency code of the amount; else the one written with it, else default_currency.",
+    "category": "expense, invoice or labour; default invoice when a vendor is named, else expense.",
+    "vendor": "Supplier name.",
+}
+
+
+def _column_description(key: str) -> str:
+    """The column's meaning plus, per workbook kind, whether it is required."""
+    roles = {
+        kind: "required" if key in required else "optional"
+        for kind, (required, optional) in WORKBOOK_COLUMNS.items()
+        if key in required + optional
+    }
+    if len(roles) == len(WORKBOOK_COLUMNS) and len(set(roles.values())) == 1:
+        said = next(iter(roles.values()))
+    else:
+        said = ", ".join(f"{role} for kind {kind}" for kind, role in roles.items())
+    return f"{COLUMN_DESCRIPTIONS[key]} {said.capitalize()}."
+
+
+def _described_keys(descriptions: dict[str, str]) -> dict[str, object]:
+    """Schema extra so editors offer (and explain) the allowed keys of a free-form mapping."""
+    return {
+        "properties": {
+            key: {"type": "string", "description": text} for key, text in descriptions.items()
+        }
+    }
 
 
 def _fail(messages: list[LocatedMessage]) -> None:
@@ -63,30 +108,35 @@ class AsanaConnector(ConfigModel):
     token: SecretStr = Field(
         description="Personal access or service-account token; write ${ASANA_TOKEN}, not the value."
     )
-    workspace: Gid = Field(description="Workspace gid (digits).")
+    workspace: Gid = Field(
+        description="Gid (digits) of the Asana workspace; quote it so YAML keeps it as text."
+    )
     base_url: HttpUrl = Field(
         "https://app.asana.com/api/1.0",
         description="API root; change only to point at a sandbox or proxy.",
     )
     portfolios: list[NonEmptyStr] = Field(
-        default_factory=list,
+        default=[],
         description=(
             "Portfolio gids to sync (with their projects). Use at most one of "
             "portfolios/projects/teams; none means every project of the workspace."
         ),
     )
-    projects: list[NonEmptyStr] = Field(default_factory=list, description="Project gids to sync.")
-    teams: list[NonEmptyStr] = Field(
-        default_factory=list, description="Team gids whose projects to sync."
-    )
+    projects: list[NonEmptyStr] = Field(default=[], description="Project gids to sync.")
+    teams: list[NonEmptyStr] = Field(default=[], description="Team gids whose projects to sync.")
     fields: dict[AsanaField, NonEmptyStr] = Field(
-        default_factory=dict,
-        json_schema_extra=_string_properties(AsanaField.__args__),
+        default={},
+        json_schema_extra=_described_keys(
+            {key: ASANA_FIELD_DESCRIPTIONS[key] for key in AsanaField.__args__}
+        ),
         description="Canonical field -> Asana custom field name or gid.",
     )
     rag_vocabulary: dict[str, RAG] = Field(
-        default_factory=dict,
-        description="Option of the RAG custom field -> green, amber, red, blue or complete.",
+        default={},
+        description=(
+            "Option of the RAG custom field -> green, amber, red, blue or complete; adds to or "
+            "overrides the built-in names (On track, At risk, Off track, On hold, Complete...)."
+        ),
     )
     requests_per_minute: int = Field(
         1500,
@@ -146,7 +196,11 @@ class MicrosoftAuth(ConfigModel):
         None, description="App registration secret; write ${AZURE_CLIENT_SECRET}."
     )
     certificate_path: NonEmptyStr | None = Field(
-        None, description="PEM certificate with private key for the app registration."
+        None,
+        description=(
+            "PEM file holding the certificate (uploaded to the app registration) and its "
+            "private key."
+        ),
     )
     managed_identity: bool = Field(
         False, description="Sign in with the Azure managed identity of the host."
@@ -202,16 +256,18 @@ class WorkbookSource(ConfigModel):
         description="time: timesheet rows (person, date, hours, project); cost: expenses.",
     )
     columns: dict[ColumnKey, NonEmptyStr] = Field(
-        json_schema_extra=_string_properties(ColumnKey.__args__),
+        json_schema_extra=_described_keys(
+            {key: _column_description(key) for key in ColumnKey.__args__}
+        ),
         description="Canonical column -> header text in the workbook.",
     )
     sheet: NonEmptyStr | None = Field(
         None, description="Worksheet name; default is the first sheet."
     )
     patterns: list[NonEmptyStr] = Field(
-        default_factory=lambda: ["*.xlsx", "*.csv"],
+        default=["*.xlsx", "*.csv"],
         min_length=1,
-        description="File name patterns to read.",
+        description="File name patterns of the workbooks to read (XLSX and CSV).",
     )
     default_currency: Currency | None = Field(
         None, description="Currency for amounts without one (ISO code such as EUR)."

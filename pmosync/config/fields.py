@@ -19,12 +19,16 @@ NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 GID_PATTERN = r"^[0-9]+$"
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
+HTTP_URL_PATTERN = r"^https?://"
+STORE_URL_PATTERN = r"^[A-Za-z][A-Za-z0-9+.-]*://"
 
 #: Placeholders a delivery folder/path template may use; the reports layer fills them in.
 FOLDER_PLACEHOLDERS = ("year", "month", "day", "week", "date", "report", "kind")
 
 CRON_FIELDS = "minute hour day-of-month month day-of-week"
 CRON_SECONDS_FIELDS = "second " + CRON_FIELDS
+#: The JSON Schema description of a cron value; docs/config.md names such values by it.
+CRON_DESCRIPTION = f"cron: {CRON_FIELDS} (or 6 fields, seconds first)"
 
 
 class ConfigModel(BaseModel):
@@ -119,7 +123,7 @@ def check_http_url(value: str) -> str:
 
 def check_store_url(value: str) -> str:
     # The URL may carry a database password: never quote it back.
-    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", value.strip()):
+    if not re.match(STORE_URL_PATTERN, value.strip()):
         raise ValueError(
             "must be a database URL such as sqlite:///pmosync.db or "
             "postgresql+psycopg://user@host/db"
@@ -185,13 +189,11 @@ Cron = Annotated[
     AfterValidator(check_cron),
     _schema(
         examples=["0 7 * * MON", "*/30 * * * *"],
-        description=f"cron: {CRON_FIELDS} (or 6 fields, seconds first)",
+        description=CRON_DESCRIPTION,
     ),
 ]
-HttpUrl = Annotated[str, AfterValidator(check_http_url), _schema(pattern=r"^https?://")]
-StoreUrl = Annotated[
-    str, AfterValidator(check_store_url), _schema(pattern=r"^[A-Za-z][A-Za-z0-9+.-]*://")
-]
+HttpUrl = Annotated[str, AfterValidator(check_http_url), _schema(pattern=HTTP_URL_PATTERN)]
+StoreUrl = Annotated[str, AfterValidator(check_store_url), _schema(pattern=STORE_URL_PATTERN)]
 Currency = Annotated[str, AfterValidator(check_currency), _schema(pattern=CURRENCY_PATTERN)]
 Encoding = Annotated[str, AfterValidator(check_encoding), _schema()]
 FolderTemplate = Annotated[

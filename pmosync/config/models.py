@@ -35,10 +35,10 @@ class People(ConfigModel):
     """
 
     aliases: dict[Email, list[Email]] = Field(
-        default_factory=dict,
+        default={},
         description=(
             "Canonical email -> the other emails of the same person. Emails are "
-            "compared in lower case."
+            "compared in lower case; an email may be the alias of one person only."
         ),
     )
 
@@ -103,7 +103,9 @@ class Smtp(ConfigModel):
     )
     username: NonEmptyStr | None = Field(None, description="Login name, if the server wants one.")
     password: SecretStr | None = Field(None, description="Login password; write ${SMTP_PASSWORD}.")
-    from_address: Email = Field(alias="from", description="Sender address (YAML key: from).")
+    from_address: Email = Field(
+        alias="from", description="Sender address of the emails sent through this server."
+    )
     timeout_s: float = Field(30, gt=0, le=600, description="Seconds to wait for the server.")
     ca_file: NonEmptyStr | None = Field(
         None,
@@ -129,9 +131,7 @@ class HourlyRates(ConfigModel):
     default: Decimal | None = Field(
         None, ge=0, description="Rate per hour for anyone not listed; none leaves them uncosted."
     )
-    people: dict[Email, Decimal] = Field(
-        default_factory=dict, description="Rate per hour by person email."
-    )
+    people: dict[Email, Decimal] = Field(default={}, description="Rate per hour by person email.")
 
 
 class Resources(ConfigModel):
@@ -141,7 +141,7 @@ class Resources(ConfigModel):
         40, gt=0, le=168, description="Contract hours per week for anyone not listed."
     )
     capacity: dict[Email, float] = Field(
-        default_factory=dict, description="Contract hours per week by person email."
+        default={}, description="Contract hours per week by person email."
     )
     hourly_rates: HourlyRates | None = Field(
         None, description="Rates that turn logged hours into labour cost."
@@ -188,10 +188,16 @@ class PmosyncConfig(ConfigModel):
         ),
     )
     connectors: dict[ConnectorName, Connector] = Field(
-        default_factory=dict,
-        description="Sources to sync, by name; the name is recorded as `source` on every record.",
+        default={},
+        description=(
+            "Sources to sync, by name (lower-case letters, digits, - and _); the name is "
+            "recorded as `source` on every record."
+        ),
     )
-    people: People = Field(default_factory=People, description="Identity resolution across tools.")
+    people: People = Field(
+        default_factory=People,
+        description="How the same person is recognised across tools (email aliases).",
+    )
     smtp: Smtp | None = Field(None, description="Mail server for email deliveries with via: smtp.")
     resources: Resources = Field(
         default_factory=Resources, description="Capacity and hourly rates of people."
@@ -200,13 +206,17 @@ class PmosyncConfig(ConfigModel):
         "reports",
         description=(
             "Where every report run keeps its rendered files (relative to this file): "
-            "<output_dir>/<report>-<as_of>/."
+            "`<output_dir>/<report>-<as_of>/`."
         ),
     )
     reports: dict[ReportName, Report] = Field(
-        default_factory=dict, description="Report jobs, by name."
+        default={},
+        description="Report jobs, by name; the names list and history are reserved.",
     )
-    sync: Sync = Field(default_factory=Sync, description="The sync daemon.")
+    sync: Sync = Field(
+        default_factory=Sync,
+        description="The daemon: when it syncs, and how many connectors at once.",
+    )
 
     _config_path: Path | None = PrivateAttr(default=None)
 

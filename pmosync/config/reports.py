@@ -29,12 +29,12 @@ class Filters(ConfigModel):
     """Narrow a report; an empty list means no restriction."""
 
     portfolios: list[NonEmptyStr] = Field(
-        default_factory=list, description="Portfolio names or ids to include."
+        default=[], description="Portfolio names or ids to include."
     )
     sources: list[NonEmptyStr] = Field(
-        default_factory=list, description="Connector names to include."
+        default=[], description="Connector names to include; each must be configured."
     )
-    teams: list[NonEmptyStr] = Field(default_factory=list, description="Team names to include.")
+    teams: list[NonEmptyStr] = Field(default=[], description="Team names to include.")
 
 
 class SharePointDelivery(ConfigModel):
@@ -67,7 +67,7 @@ class EmailDelivery(ConfigModel):
     """Send the report by email, through the smtp section or Microsoft Graph sendMail."""
 
     to: list[Email] = Field(min_length=1, description="Recipients.")
-    cc: list[Email] = Field(default_factory=list, description="Copy recipients.")
+    cc: list[Email] = Field(default=[], description="Copy recipients.")
     subject: str | None = Field(
         None, description="Subject line; default names the report and its date."
     )
@@ -187,7 +187,7 @@ class GovernanceRules(ConfigModel):
     """Which governance checks a report runs."""
 
     checks: list[GovernanceCheck] = Field(
-        default_factory=lambda: list(GOVERNANCE_CHECKS),
+        default=list(GOVERNANCE_CHECKS),
         description=(
             "owner: project without owner; dates: without start or due date; budget: without "
             "budget; status_update: none in status_update_days; unassigned_overdue: overdue "
@@ -202,9 +202,11 @@ class GovernanceRules(ConfigModel):
 class ReportRules(ConfigModel):
     """Thresholds and windows of a report's metrics."""
 
-    rag: RagRules = Field(default_factory=RagRules, description="Computed RAG rules.")
+    rag: RagRules = Field(
+        default_factory=RagRules, description="When the computed RAG turns amber or red."
+    )
     governance: GovernanceRules = Field(
-        default_factory=GovernanceRules, description="Governance checks."
+        default_factory=GovernanceRules, description="Which governance checks run, and how."
     )
     weeks: int = Field(
         4, ge=1, le=52, description="Complete weeks shown by utilisation, compliance, throughput."
@@ -224,7 +226,14 @@ class Report(ConfigModel):
     """A report job."""
 
     title: str | None = Field(None, description="Heading and email subject; default the name.")
-    kind: ReportKind = Field(description="What to compute.")
+    kind: ReportKind = Field(
+        description=(
+            "What to compute: portfolio_status (RAG, progress and earned value per project), "
+            "resource_utilisation (capacity, allocated and logged hours per person and week), "
+            "timesheet_compliance (missing, short and over-logged weeks per person) or "
+            "governance (projects failing the checks of rules.governance)."
+        )
+    )
     schedule: Cron | None = Field(
         None,
         description=(
@@ -233,7 +242,12 @@ class Report(ConfigModel):
         ),
     )
     formats: list[ReportFormat] = Field(
-        default_factory=lambda: ["html"], min_length=1, description="Rendered formats."
+        default=["html"],
+        min_length=1,
+        description=(
+            "Files to render: html (one self-contained page, also the email body), xlsx "
+            "(a sheet per section), csv (a file per section), json (the figures)."
+        ),
     )
     as_of: dt.date | None = Field(
         None, description="Fixed report date (YYYY-MM-DD); default is the day it runs."
@@ -243,7 +257,7 @@ class Report(ConfigModel):
         description="Restrict the report to some portfolios, sources or teams.",
     )
     deliver: list[Delivery] = Field(
-        default_factory=list,
+        default=[],
         description="Where to send it; each item has one of sharepoint, email, teams, folder.",
     )
     rules: ReportRules = Field(
