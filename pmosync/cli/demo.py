@@ -66,7 +66,7 @@ def demo(
         except StoreError as error:
             fail(f"demo: {error}", EXIT_FAILED)
         urls = (world.asana.base_url, world.graph.base_url)
-        typer.echo("\n".join(summary_lines(result, urls)))
+        typer.echo("\n".join(summary_lines(result, urls, _program())))
         if serve:
             stop = threading.Event()
             for signum in (signal.SIGINT, signal.SIGTERM):
@@ -76,3 +76,12 @@ def demo(
             stop.wait()
     if result.failed:
         raise typer.Exit(EXIT_FAILED)
+
+
+def _program() -> str:
+    """How this process was started, when that is a path to the ``pmosync`` script
+    (``.venv/bin/pmosync`` from ``make demo``): the summary's commands then work as pasted."""
+    started_as = Path(sys.argv[0])
+    return (
+        str(started_as) if started_as.name == "pmosync" and started_as.parent.parts else "pmosync"
+    )

@@ -13,8 +13,13 @@ REASON_LIMIT = 110
 ATTENTION_LIMIT = 8
 
 
-def summary_lines(result: TourResult, world_urls: tuple[str, str]) -> list[str]:
-    """The summary of one run, as plain lines (no colour: it is also read in CI logs)."""
+def summary_lines(
+    result: TourResult, world_urls: tuple[str, str], program: str = "pmosync"
+) -> list[str]:
+    """The summary of one run, as plain lines (no colour: it is also read in CI logs).
+
+    ``program`` is how the reader runs pmosync (``.venv/bin/pmosync`` after ``make demo``), so
+    the commands it suggests work when pasted."""
     lines = [_headline(result), ""]
     asana_url, graph_url = world_urls
     lines.append(f"Sandboxes on 127.0.0.1: Asana {asana_url}, Microsoft Graph {graph_url}")
@@ -23,8 +28,9 @@ def summary_lines(result: TourResult, world_urls: tuple[str, str]) -> list[str]:
             f"Since the last run the teams edited, added or deleted {result.changed_tasks} "
             "tasks and posted a status update."
         )
-    lines += ["", *_sync_lines(result), "", *_report_lines(result), "", *_delivery_lines(result)]
-    lines += ["", *_attention_lines(result), "", *_next_lines(result)]
+    lines += ["", *_sync_lines(result, program), "", *_report_lines(result)]
+    lines += ["", *_delivery_lines(result), "", *_attention_lines(result)]
+    lines += ["", *_next_lines(result, program)]
     return lines
 
 
@@ -37,7 +43,7 @@ def _headline(result: TourResult) -> str:
     )
 
 
-def _sync_lines(result: TourResult) -> list[str]:
+def _sync_lines(result: TourResult, program: str) -> list[str]:
     how = "incrementally" if result.incremental else "in full"
     spent = f"{result.requests:,} API requests"
     if result.incremental and result.first_requests:
@@ -60,7 +66,7 @@ def _sync_lines(result: TourResult) -> list[str]:
     if quarantined:
         lines.append(
             f"  {quarantined} record(s) could not be mapped and wait in the quarantine, the rest "
-            f"synced: pmosync quarantine list -c {_shown(result.config_path)}"
+            f"synced: {program} quarantine list -c {_shown(result.config_path)}"
         )
     return lines
 
@@ -132,7 +138,7 @@ def _attention_lines(result: TourResult) -> list[str]:
     return lines
 
 
-def _next_lines(result: TourResult) -> list[str]:
+def _next_lines(result: TourResult, program: str) -> list[str]:
     config = _shown(result.config_path)
     html = next(
         (path for outcome in result.reports for path in outcome.files if path.suffix == ".html"),
@@ -143,8 +149,8 @@ def _next_lines(result: TourResult) -> list[str]:
         lines.append(f"  open {_shown(html)} in a browser")
     lines += [
         f"  read {config}: the configuration that did all this",
-        f"  pmosync status -c {config}      what each stream did",
-        f"  pmosync report list -c {config} the report jobs and their schedules",
+        f"  {program} status -c {config}: what each stream did",
+        f"  {program} report list -c {config}: the report jobs and their schedules",
     ]
     if not result.incremental:
         lines.append(
