@@ -21,6 +21,9 @@ from pmosync.reports.render import render_files
 
 pytestmark = pytest.mark.filterwarnings("ignore:Glyph:UserWarning")
 
+README_PICTURE = Path(__file__).resolve().parent.parent / "docs" / "img" / "portfolio-status.png"
+PICTURE_SIZE = (1800, 2200)
+
 CSS_WIDTH, CSS_HEIGHT, SCALE = 1100, 1500, 2
 BADGES = {  # the design's badge colours, by hand
     "green": (0x2E, 0x7D, 0x32),
@@ -52,7 +55,14 @@ def tesseract() -> str:
     return _tool("tesseract", "tesseract-ocr")
 
 
-def run_chromium(chromium: str, tmp: Path, page: Path, *mode: str) -> str:
+def run_chromium(
+    chromium: str,
+    tmp: Path,
+    page: Path,
+    *mode: str,
+    scale: int = SCALE,
+    size: tuple[int, int] = (CSS_WIDTH, CSS_HEIGHT),
+) -> str:
     result = subprocess.run(
         [
             chromium,
@@ -63,8 +73,8 @@ def run_chromium(chromium: str, tmp: Path, page: Path, *mode: str) -> str:
             "--disable-extensions",
             "--hide-scrollbars",
             "--force-color-profile=srgb",
-            f"--force-device-scale-factor={SCALE}",
-            f"--window-size={CSS_WIDTH},{CSS_HEIGHT}",
+            f"--force-device-scale-factor={scale}",
+            f"--window-size={size[0]},{size[1]}",
             f"--user-data-dir={tmp / 'profile'}",
             *mode,
             page.as_uri(),
@@ -148,3 +158,42 @@ def test_the_browser_finds_hostile_names_as_text(chromium, tmp_path):
     assert '<img src="x"' not in dom and "pwned</title>" not in dom
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
     assert "פרויקט הגירה" in dom
+
+
+def _badge_pixels(png: Path, rgb: tuple[int, int, int]) -> int:
+    from PIL import Image
+
+    with Image.open(png) as image:
+        colours = image.convert("RGB").getcolors(maxcolors=image.width * image.height)
+    return sum(
+        count
+        for count, colour in colours
+        if all(abs(a - b) <= TOLERANCE for a, b in zip(colour, rgb, strict=True))
+    )
+
+
+def test_the_readme_picture_is_the_demo_report_as_drawn(chromium, tmp_path):
+    """The README's picture is this test's screenshot of the demo's portfolio report.
+
+    ``PMOSYNC_WRITE_DOCS_IMG=1`` writes it to docs/img/ (then commit it); otherwise the
+    committed picture must exist with this screenshot's size, so a layout change that
+    resizes the page shows up here."""
+    from PIL import Image
+
+    from pmosync.demo.tour import run_tour, serving
+
+    with serving(tmp_path / "demo") as (world, sink, config_path):
+        result = run_tour(tmp_path / "demo", world, sink, config_path)
+    [page] = [p for o in result.reports if o.name == "portfolio" for p in o.files
+              if p.suffix == ".html"]  # fmt: skip
+    png = tmp_path / "portfolio.png"
+    run_chromium(chromium, tmp_path, page, f"--screenshot={png}", scale=1, size=PICTURE_SIZE)
+    # the demo world has red and amber projects (see tests/test_demo.py): their badges show
+    assert _badge_pixels(png, BADGES["red"]) > 200
+    assert _badge_pixels(png, BADGES["amber"]) > 200
+    if os.environ.get("PMOSYNC_WRITE_DOCS_IMG") == "1":
+        README_PICTURE.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(png, README_PICTURE)
+    assert README_PICTURE.is_file(), "run this test with PMOSYNC_WRITE_DOCS_IMG=1 and commit"
+    with Image.open(README_PICTURE) as committed, Image.open(png) as drawn:
+        assert committed.size == drawn.size == PICTURE_SIZE
