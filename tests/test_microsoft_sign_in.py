@@ -37,3 +37,35 @@ def test_an_unreachable_sign_in_service_is_named_in_one_line(tmp_path):
     assert len(problems) == 1, result.stderr
     assert "planner-ops" in problems[0] and "cannot reach Microsoft Entra ID" in problems[0]
     assert "s3cret-value" not in result.stdout + result.stderr
+
+
+def _certificate_config(tmp_path, certificate: str):
+    path = tmp_path / "pmosync.yaml"
+    path.write_text(
+        "connectors:\n"
+        "  planner-ops:\n"
+        "    type: planner\n"
+        "    tenant_id: 00000000-0000-0000-0000-000000000001\n"
+        "    client_id: 00000000-0000-0000-0000-000000000002\n"
+        f"    certificate_path: {certificate}\n"
+        "    groups: ['00000000-0000-0000-0000-000000000003']\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_missing_or_broken_certificate_is_one_line_in_check_and_sync(tmp_path):
+    """azure-identity reads the certificate when the credential is made, before any request;
+    a wrong path or a file that is not a certificate is the connector's error, not a crash."""
+    broken = tmp_path / "not-a-cert.pem"
+    broken.write_text("-----BEGIN CERTIFICATE-----\nnonsense\n", encoding="utf-8")
+    cases = {tmp_path / "missing.pem": "cannot read it", broken: "not a PEM or PKCS12"}
+    for certificate, said in cases.items():
+        path = _certificate_config(tmp_path, str(certificate))
+        checked = run_pmosync("check", "-c", path)
+        assert checked.returncode == 1 and "Traceback" not in checked.stdout + checked.stderr
+        [problem] = [line for line in checked.stderr.splitlines() if line.strip()]
+        assert problem.startswith("  planner-ops: error: certificate_path") and said in problem
+        synced = run_pmosync("sync", "-c", path, "--log-format", "json")
+        assert synced.returncode == 1 and "Traceback" not in synced.stdout + synced.stderr
+        assert said in synced.stdout + synced.stderr

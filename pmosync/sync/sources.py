@@ -16,6 +16,7 @@ from pmosync.config.connectors import (
     SharePointFilesConnector,
 )
 from pmosync.connectors.base import CheckResult, Source
+from pmosync.connectors.errors import ConnectorError
 from pmosync.connectors.retry import RetryPolicy
 from pmosync.store import Store
 from pmosync.sync.engine import Mapper
@@ -119,6 +120,8 @@ def probe_source(name: str, config: object, base_dir: Path | None = None) -> lis
         source, _ = open_source(name, config, policy=PROBE_POLICY, base_dir=base_dir)
     except UnsupportedConnector as error:
         return [CheckResult("warning", str(error))]
+    except ConnectorError as error:  # a credential that cannot even be loaded (a bad file)
+        return [CheckResult("error", str(error))]
     try:
         return source.check()
     finally:

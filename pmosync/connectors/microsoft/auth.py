@@ -24,6 +24,7 @@ from kiota_authentication_azure.azure_identity_authentication_provider import (
 )
 
 from pmosync.config.connectors import MicrosoftAuth
+from pmosync.connectors.errors import AuthenticationError
 
 
 class StaticTokenProvider(AccessTokenProvider):
@@ -66,9 +67,20 @@ def open_credential(config: MicrosoftAuth) -> Any | None:
             config.tenant_id, config.client_id, config.client_secret.get_secret_value()
         )
     if config.certificate_path is not None:
-        return CertificateCredential(
-            config.tenant_id, config.client_id, certificate_path=config.certificate_path
-        )
+        try:
+            return CertificateCredential(
+                config.tenant_id, config.client_id, certificate_path=config.certificate_path
+            )
+        except OSError as error:  # azure-identity reads the file here, before any request
+            raise AuthenticationError(
+                f"certificate_path {config.certificate_path}: cannot read it "
+                f"({error.strerror or error})"
+            ) from None
+        except ValueError as error:
+            raise AuthenticationError(
+                f"certificate_path {config.certificate_path}: not a PEM or PKCS12 certificate "
+                f"with its private key ({error})"
+            ) from None
     return ManagedIdentityCredential(client_id=config.client_id)
 
 
