@@ -233,6 +233,18 @@ def test_every_shown_command_runs(scratch):
     assert not failures, f"{len(failures)} shown commands failed:\n\n" + "\n\n".join(failures)
 
 
+def test_every_block_says_what_it_holds():
+    """An untagged block would be neither run nor clearly not meant to be: each fenced block
+    names its language (sh/console are run; text, yaml, ini, sql, python... are not)."""
+    untagged = [
+        f"{page.relative_to(ROOT)}:{lines[0][0] - 1 if lines else '?'}"
+        for page in PAGES
+        for language, lines in _blocks(page)
+        if not language
+    ]
+    assert not untagged, "fenced blocks without a language:\n" + "\n".join(untagged)
+
+
 def test_make_commands_shown_are_the_ones_ci_runs():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     shown = {item.command for item in shown_commands() if item.command.startswith("make ")}
