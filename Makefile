@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/planner_sync.py --size S
 	$(BIN)/python bench/sync_e2e.py --size S
 	$(BIN)/python bench/reports.py --size S
+	$(BIN)/python bench/demo.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -46,6 +46,7 @@ BENCH_SMALLEST = {
     "bench/store.py": ["--rows", "2000"],
     "bench/cli_startup.py": ["--runs", "2"],
     "bench/reports.py": ["--size", "S"],
+    "bench/demo.py": [],
 }
 
 
