@@ -282,7 +282,11 @@ def test_403_names_the_permissions_the_endpoint_needs(sandbox):
     assert refused.status_code == 403
     error = _graph_error(refused)
     assert error["code"] == "accessDenied"
-    assert "Tasks.Read.All" in error["message"] and "Group.Read.All" in error["message"]
+    assert "Tasks.Read.All" in error["message"] and "Group.Read.All" not in error["message"]
+    sandbox.add_token("groups", {"Group.Read.All"})
+    groups_only = _session("groups")
+    assert groups_only.get(f"{base}/planner/plans/{plan.id}/tasks").status_code == 403
+    assert groups_only.get(f"{base}/groups").status_code == 200
     directory = narrow.get(f"{base}/groups")
     assert directory.status_code == 403
     assert _graph_error(directory)["code"] == "Authorization_RequestDenied"

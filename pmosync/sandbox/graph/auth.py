@@ -17,12 +17,9 @@ from pmosync.sandbox.graph.errors import GraphError
 class Access(Enum):
     """What an endpoint does, as far as permissions go; the value is the accepted roles."""
 
-    PLANNER_READ = (
-        "Tasks.Read.All",
-        "Tasks.ReadWrite.All",
-        "Group.Read.All",
-        "Group.ReadWrite.All",
-    )
+    PLANNER_READ = ("Tasks.Read.All", "Tasks.ReadWrite.All")
+    """App-only Planner takes only these: Group.Read.All opens Planner to a signed-in user
+    (delegated), never to an app."""
     GROUP_READ = (
         "Group.Read.All",
         "Group.ReadWrite.All",
