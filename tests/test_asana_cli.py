@@ -51,7 +51,9 @@ def test_sync_refuses_an_unknown_connector_name(tmp_path, sandbox):
     path, _ = write_config(tmp_path, sandbox)
     result = run_pmosync("sync", "-c", path, "nope", env={"ASANA_TOKEN": sandbox.token})
     line = assert_one_clean_line(result, 2)
-    assert "no connector named nope" in line and SOURCE in line
+    assert "no connector named nope" in line and SOURCE in line and "did you mean" not in line
+    typo = run_pmosync("sync", "-c", path, "asana-egn", env={"ASANA_TOKEN": sandbox.token})
+    assert assert_one_clean_line(typo, 2).endswith(f"; did you mean '{SOURCE}'?")
 
 
 def test_check_names_a_bad_token(tmp_path, sandbox):

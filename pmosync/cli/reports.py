@@ -52,10 +52,12 @@ def report(
             help="A report's name to run it now; 'list' to list them; 'history NAME' to show "
             "its earlier runs.",
             show_default=False,
+            metavar="NAME",
         ),
     ],
     history_of: Annotated[
-        str | None, typer.Argument(help="With 'history': the report.", show_default=False)
+        str | None,
+        typer.Argument(help="With 'history': the report.", show_default=False, metavar="REPORT"),
     ] = None,
     config: ConfigOption = DEFAULT_CONFIG,
     store: StoreOption = None,

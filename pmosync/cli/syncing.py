@@ -106,8 +106,11 @@ def _sync(
 
     unknown = [name for name in connectors if name not in loaded.connectors]
     if unknown:
+        from pmosync.config.errors import did_you_mean
+
         known = ", ".join(loaded.connectors) or "none"
-        fail(f"{config}: no connector named {', '.join(unknown)} (configured: {known})",
+        hint = did_you_mean(unknown[0], loaded.connectors) if len(unknown) == 1 else ""
+        fail(f"{config}: no connector named {', '.join(unknown)} (configured: {known}){hint}",
              EXIT_USAGE)  # fmt: skip
     live = log_format == "text" and sys.stderr.isatty()
     configure_logging(log_format, quiet_info=live)

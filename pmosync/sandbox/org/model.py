@@ -42,7 +42,8 @@ def resolve_size(size: str | OrgSize) -> OrgSize:
     try:
         return SIZES[size.upper()]
     except KeyError:
-        raise ValueError(f"unknown org size {size!r}; use one of {sorted(SIZES)}") from None
+        choices = ", ".join(sorted(SIZES))
+        raise ValueError(f"unknown org size {size!r}; use one of {choices}") from None
 
 
 @dataclass(slots=True)

@@ -56,7 +56,7 @@ def resolve_tenant_size(size: str | TenantSize) -> TenantSize:
         return TENANT_SIZES[size.upper()]
     except KeyError:
         raise ValueError(
-            f"unknown tenant size {size!r}; use one of {sorted(TENANT_SIZES)}"
+            f"unknown tenant size {size!r}; use one of {', '.join(sorted(TENANT_SIZES))}"
         ) from None
 
 
