@@ -59,13 +59,16 @@ def test_a_missing_or_broken_certificate_is_one_line_in_check_and_sync(tmp_path)
     a wrong path or a file that is not a certificate is the connector's error, not a crash."""
     broken = tmp_path / "not-a-cert.pem"
     broken.write_text("-----BEGIN CERTIFICATE-----\nnonsense\n", encoding="utf-8")
-    cases = {tmp_path / "missing.pem": "cannot read it", broken: "not a PEM or PKCS12"}
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    # a relative path is read from the config file's folder, wherever pmosync is started
+    cases = {"missing.pem": "cannot read it", broken.name: "not a PEM or PKCS12"}
     for certificate, said in cases.items():
-        path = _certificate_config(tmp_path, str(certificate))
-        checked = run_pmosync("check", "-c", path)
+        path = _certificate_config(tmp_path, certificate)
+        checked = run_pmosync("check", "-c", path, cwd=elsewhere)
         assert checked.returncode == 1 and "Traceback" not in checked.stdout + checked.stderr
         [problem] = [line for line in checked.stderr.splitlines() if line.strip()]
         assert problem.startswith("  planner-ops: error: certificate_path") and said in problem
-        synced = run_pmosync("sync", "-c", path, "--log-format", "json")
+        synced = run_pmosync("sync", "-c", path, "--log-format", "json", cwd=elsewhere)
         assert synced.returncode == 1 and "Traceback" not in synced.stdout + synced.stderr
         assert said in synced.stdout + synced.stderr

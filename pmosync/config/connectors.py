@@ -199,7 +199,7 @@ class MicrosoftAuth(ConfigModel):
         None,
         description=(
             "PEM file holding the certificate (uploaded to the app registration) and its "
-            "private key."
+            "private key; a relative path is read from this file's folder."
         ),
     )
     managed_identity: bool = Field(

@@ -76,7 +76,24 @@ def load_config(
     if problems:
         raise ConfigError(sort_and_render(problems, source))
     config._config_path = file.absolute()
+    _anchor_paths(config, config._config_path.parent)
     return config
+
+
+def _anchor_paths(config: PmosyncConfig, folder: Path) -> None:
+    """Read relative file paths from the config file's folder, not from wherever pmosync was
+    started (a daemon's working directory is rarely the config's): a Microsoft sign-in
+    certificate and the mail server's CA file, as a ``files`` connector's ``path`` is."""
+    for connector in config.connectors.values():
+        certificate = getattr(connector, "certificate_path", None)
+        if certificate and not Path(certificate).is_absolute():
+            connector.certificate_path = str(folder / certificate)
+    if (
+        config.smtp is not None
+        and config.smtp.ca_file
+        and not Path(config.smtp.ca_file).is_absolute()
+    ):
+        config.smtp.ca_file = str(folder / config.smtp.ca_file)
 
 
 def _read(file: Path, source: str) -> bytes:

@@ -111,7 +111,8 @@ class Smtp(ConfigModel):
         None,
         description=(
             "PEM file of the certificate authority that signed the server's certificate, for "
-            "relays with a private CA; default: the system's trusted authorities."
+            "relays with a private CA (a relative path is read from this file's folder); "
+            "default: the system's trusted authorities."
         ),
     )
 
