@@ -17,7 +17,8 @@ def _closed_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_an_unreachable_sign_in_service_is_named_in_one_line(tmp_path):
+def _planner_config(tmp_path, credential: str):
+    """A planner connector signing in with ``credential`` (one YAML line)."""
     path = tmp_path / "pmosync.yaml"
     path.write_text(
         "connectors:\n"
@@ -25,10 +26,15 @@ def test_an_unreachable_sign_in_service_is_named_in_one_line(tmp_path):
         "    type: planner\n"
         "    tenant_id: 00000000-0000-0000-0000-000000000001\n"
         "    client_id: 00000000-0000-0000-0000-000000000002\n"
-        "    client_secret: ${SECRET}\n"
+        f"    {credential}\n"
         "    groups: ['00000000-0000-0000-0000-000000000003']\n",
         encoding="utf-8",
     )
+    return path
+
+
+def test_an_unreachable_sign_in_service_is_named_in_one_line(tmp_path):
+    path = _planner_config(tmp_path, "client_secret: ${SECRET}")
     env = {"SECRET": "s3cret-value", "AZURE_AUTHORITY_HOST": f"https://127.0.0.1:{_closed_port()}"}
     result = run_pmosync("check", "-c", path, env=env)
     assert result.returncode == 1
@@ -37,21 +43,6 @@ def test_an_unreachable_sign_in_service_is_named_in_one_line(tmp_path):
     assert len(problems) == 1, result.stderr
     assert "planner-ops" in problems[0] and "cannot reach Microsoft Entra ID" in problems[0]
     assert "s3cret-value" not in result.stdout + result.stderr
-
-
-def _certificate_config(tmp_path, certificate: str):
-    path = tmp_path / "pmosync.yaml"
-    path.write_text(
-        "connectors:\n"
-        "  planner-ops:\n"
-        "    type: planner\n"
-        "    tenant_id: 00000000-0000-0000-0000-000000000001\n"
-        "    client_id: 00000000-0000-0000-0000-000000000002\n"
-        f"    certificate_path: {certificate}\n"
-        "    groups: ['00000000-0000-0000-0000-000000000003']\n",
-        encoding="utf-8",
-    )
-    return path
 
 
 def test_a_missing_or_broken_certificate_is_one_line_in_check_and_sync(tmp_path):
@@ -64,7 +55,7 @@ def test_a_missing_or_broken_certificate_is_one_line_in_check_and_sync(tmp_path)
     # a relative path is read from the config file's folder, wherever pmosync is started
     cases = {"missing.pem": "cannot read it", broken.name: "not a PEM or PKCS12"}
     for certificate, said in cases.items():
-        path = _certificate_config(tmp_path, certificate)
+        path = _planner_config(tmp_path, f"certificate_path: {certificate}")
         checked = run_pmosync("check", "-c", path, cwd=elsewhere)
         assert checked.returncode == 1 and "Traceback" not in checked.stdout + checked.stderr
         [problem] = [line for line in checked.stderr.splitlines() if line.strip()]
