@@ -202,6 +202,17 @@ def test_the_written_configuration_is_valid_and_holds_no_token(demo):
     assert checked.returncode == 0, checked.stderr
 
 
+def test_fresh_forgets_the_world_the_store_and_the_outputs_but_not_the_folder(tmp_path):
+    from pmosync.demo.tour import reset
+
+    for name in ("pmosync.db", ".world.json", "out/portfolio-2026-11-24/portfolio.html"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("earlier run", encoding="utf-8")
+    (tmp_path / "pmosync.yaml").write_text("store: sqlite:///pmosync.db\n", encoding="utf-8")
+    reset(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pmosync.yaml"]
+
+
 class _Text(HTMLParser):
     """The page's <title> and visible text."""
 
