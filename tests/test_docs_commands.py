@@ -4,9 +4,10 @@ The convention (docs/README of the repository's docs): fenced blocks tagged ``sh
 ``console`` hold commands a reader types (in ``console`` the lines starting with ``$ ``).
 Each one runs here, in document order, in a scratch folder holding the demo's configuration
 with its sandboxes live and its store synced once, and must exit 0 unless its line ends with
-``# exits N``. ``make demo`` and ``make test`` are run by ``.ci/run``; the benchmark scripts run
-at their smallest size. Anything else in such a block fails this test: synopses, other
-programs' commands and files go in ``text``/``ini``/``yaml`` blocks, which are not run.
+``# exits N``. ``make demo`` and ``make test`` are run by ``.ci/run``, and the benchmark scripts
+by ``.ci/bench-smoke`` at their smallest size (tests here check both lists). Anything else in
+such a block fails this test: synopses, other programs' commands and files go in
+``text``/``ini``/``yaml`` blocks, which are not run.
 
 Beyond the runnable blocks, every ``pmosync`` command mentioned anywhere in the docs (inline,
 tables, unit files) must name a real subcommand that some shown command exercises, with
@@ -15,7 +16,6 @@ options that subcommand's ``--help`` lists.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shlex
@@ -23,13 +23,12 @@ import signal
 import subprocess
 import sys
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from cli import run_pmosync
-
-from pmosync.demo.tour import run_tour, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -42,12 +41,9 @@ READY = {"daemon": "active: holding the lease", "sandbox": '"asana"', "demo --se
 left until it says so, then sent SIGTERM as a service manager would, and must exit cleanly."""
 GROUPS = {"config", "db", "quarantine"}
 """Commands whose second word is their subcommand (``report`` is handled on its own)."""
-BENCH_SMALLEST = {
-    "bench/store.py": ["--rows", "2000"],
-    "bench/cli_startup.py": ["--runs", "2"],
-    "bench/reports.py": ["--size", "S"],
-    "bench/demo.py": [],
-}
+BENCH = ".venv/bin/python bench/"
+SERVE = "pmosync demo --serve"
+"""The tour's first command: the fixture runs it, from the folder above the demo's."""
 
 
 @dataclass(frozen=True)
@@ -142,11 +138,12 @@ def subcommand(words: list[str]) -> tuple[str, ...]:
 
 @pytest.fixture(scope="module")
 def scratch(tmp_path_factory):
-    """The demo's configuration with its sandboxes live and its store synced once."""
-    folder = tmp_path_factory.mktemp("docs")
-    with serving(folder) as (world, sink, config_path):
-        run_tour(folder, world, sink, config_path)
-        yield folder
+    """The README tour's set-up, as it says: ``pmosync demo --serve`` from a folder, then every
+    command from its ``demo`` folder while the sandboxes stay up; stopped with SIGTERM after."""
+    home = tmp_path_factory.mktemp("docs")
+    with running(shlex.split(SERVE)[1:], home, READY["demo --serve"], "fixture") as check_exit:
+        yield home / "demo"
+    check_exit(0)
 
 
 def _run(shown: Shown, folder: Path) -> None:
@@ -165,17 +162,6 @@ def _run(shown: Shown, folder: Path) -> None:
         result = run_pmosync(*args, cwd=folder)
         if into:
             (folder / into[0]).write_text(result.stdout, encoding="utf-8")
-    elif words[0].endswith("/python") and words[1].startswith("bench/"):
-        script, *options = words[1:]
-        options = BENCH_SMALLEST.get(script, ["--size", "XS"])
-        if "--fast" in words:
-            options = [*options, "--fast"]
-        result = subprocess.run(
-            [sys.executable, script, *options], cwd=ROOT, capture_output=True, text=True,
-            timeout=300,
-        )  # fmt: skip
-        last = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
-        assert "bench" in json.loads(last or "{}"), f"{shown.where}: no JSON line of figures"
     else:
         pytest.fail(
             f"{shown.where}: `{shown.command}` is not a pmosync command; put it in a text block"
@@ -188,9 +174,11 @@ def _run(shown: Shown, folder: Path) -> None:
     )
 
 
-def _run_until_stopped(shown: Shown, args: list[str], folder: Path, ready: str) -> None:
-    """Start it, wait for the line saying it is up, stop it with SIGTERM: exit 0, no
-    traceback."""
+@contextmanager
+def running(args: list[str], folder: Path, ready: str, where: str):
+    """A command that runs until stopped, started in ``folder`` and up once it printed
+    ``ready``; on leaving it gets SIGTERM as from a service manager. Yields a check of the
+    exit code and output, to call after leaving."""
     process = subprocess.Popen(
         [sys.executable, "-m", "pmosync", *args], cwd=folder, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -206,18 +194,29 @@ def _run_until_stopped(shown: Shown, args: list[str], folder: Path, ready: str) 
             if ready in line:
                 up.set()
 
+    def check_exit(expected: int) -> None:
+        output = "".join(seen)
+        assert process.returncode == expected, (where, process.returncode, output[-2000:])
+        assert "Traceback" not in output, (where, output)
+
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     try:
-        assert up.wait(120), f"{shown.where}: never said {ready!r}: {''.join(seen)[-2000:]}"
-        process.send_signal(signal.SIGTERM)
-        process.wait(60)
+        assert up.wait(120), f"{where}: never said {ready!r}: {''.join(seen)[-2000:]}"
+        yield check_exit
     finally:
-        process.kill()
-        reader.join(10)
-    output = "".join(seen)
-    assert process.returncode == shown.exits, (shown.where, process.returncode, output[-2000:])
-    assert "Traceback" not in output, (shown.where, output)
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(60)
+        finally:
+            process.kill()
+            reader.join(10)
+
+
+def _run_until_stopped(shown: Shown, args: list[str], folder: Path, ready: str) -> None:
+    with running(args, folder, ready, shown.where) as check_exit:
+        pass
+    check_exit(shown.exits)
 
 
 def test_every_shown_command_runs(scratch):
@@ -226,8 +225,10 @@ def test_every_shown_command_runs(scratch):
     failures = []
     done: set[tuple[str, int]] = set()
     for item in shown:
-        if item.command in MAKE_COMMANDS:
-            continue  # .ci/run runs these two exactly as written (test below)
+        if item.command in MAKE_COMMANDS or item.command.startswith(BENCH):
+            continue  # .ci/run and .ci/bench-smoke run these (tests below)
+        if item.command == SERVE:
+            continue  # the fixture ran it, as the tour's set-up
         if (item.command, item.exits) in done:
             continue  # the same command shown on another page: once is proof enough
         done.add((item.command, item.exits))
@@ -256,6 +257,15 @@ def test_make_commands_shown_are_the_ones_ci_runs():
     assert shown == MAKE_COMMANDS
     for command in shown:
         assert any(line.strip().startswith(command) for line in ci), f".ci/run lacks {command}"
+
+
+def test_every_bench_command_shown_is_in_the_ci_smoke_run():
+    smoke = (ROOT / ".ci" / "bench-smoke").read_text(encoding="utf-8")
+    shown = {shlex.split(item.command)[1] for item in shown_commands()
+             if item.command.startswith(BENCH)}  # fmt: skip
+    assert shown, "the README shows the bench scripts"
+    for script in sorted(shown):
+        assert f"run {script}" in smoke, f".ci/bench-smoke does not run {script}"
 
 
 def test_every_command_mentioned_is_exercised():
