@@ -38,7 +38,7 @@ def demo(
     import threading
 
     from pmosync.cli.logs import configure_logging
-    from pmosync.cli.progress import LiveProgress, LogObserver
+    from pmosync.cli.progress import sync_observer
     from pmosync.demo.summary import summary_lines
     from pmosync.demo.tour import reset, run_tour, serving
     from pmosync.store import StoreError
@@ -49,7 +49,6 @@ def demo(
         fail(f"demo: cannot create {folder}: {error.strerror or error}", EXIT_FAILED)
     if fresh:
         reset(folder)
-    live = sys.stderr.isatty()
     configure_logging(quiet_info=True)
 
     def say(line: str) -> None:
@@ -58,11 +57,8 @@ def demo(
     with serving(folder) as (world, sink, config_path):
         say(f"sandboxes up on 127.0.0.1, configuration written to {config_path}")
         try:
-            if live:
-                with LiveProgress() as progress:
-                    result = run_tour(folder, world, sink, config_path, observer=progress, say=say)
-            else:
-                result = run_tour(folder, world, sink, config_path, observer=LogObserver(), say=say)
+            with sync_observer(sys.stderr.isatty()) as observer:
+                result = run_tour(folder, world, sink, config_path, observer=observer, say=say)
         except StoreError as error:
             fail(f"demo: {error}", EXIT_FAILED)
         urls = (world.asana.base_url, world.graph.base_url)

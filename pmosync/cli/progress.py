@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -21,7 +23,7 @@ from pmosync.cli.logs import FIELDS
 
 if TYPE_CHECKING:
     from pmosync.store.writer import WriteCounts
-    from pmosync.sync.engine import StreamResult
+    from pmosync.sync.engine import StreamResult, SyncObserver
     from pmosync.sync.run import SyncRun
 
 log = logging.getLogger("pmosync.sync")
@@ -103,6 +105,16 @@ class LiveProgress:
     def stream_finished(self, connector: str, result: StreamResult) -> None:
         task = self._tasks[(connector, result.name)]
         self.progress.update(task, total=1, completed=1, status=result.status)
+
+
+@contextmanager
+def sync_observer(live: bool) -> Iterator[SyncObserver]:
+    """Live bars while the block runs (a terminal), else a log line per finished stream."""
+    if not live:
+        yield LogObserver()
+        return
+    with LiveProgress() as progress:
+        yield progress
 
 
 def summary_table(run: SyncRun, seconds: float) -> Table:

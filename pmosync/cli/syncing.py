@@ -100,7 +100,7 @@ def _sync(
     import time
 
     from pmosync.cli.logs import configure_logging
-    from pmosync.cli.progress import LiveProgress, LogObserver, report
+    from pmosync.cli.progress import report, sync_observer
     from pmosync.store import StoreError
     from pmosync.sync.run import run_sync
 
@@ -117,14 +117,8 @@ def _sync(
     store = open_url(loaded.store, loaded.config_path.parent, "create")
     started = time.monotonic()
     try:
-        with _stop_on_signals() as stop:
-            if live:
-                with LiveProgress() as progress:
-                    run = run_sync(loaded, store, connectors, full=full, stop=stop,
-                                   observer=progress)  # fmt: skip
-            else:
-                run = run_sync(loaded, store, connectors, full=full, stop=stop,
-                               observer=LogObserver())  # fmt: skip
+        with _stop_on_signals() as stop, sync_observer(live) as observer:
+            run = run_sync(loaded, store, connectors, full=full, stop=stop, observer=observer)
     except StoreError as error:
         fail(str(error), EXIT_FAILED)
     finally:
