@@ -52,17 +52,18 @@ def _sync_lines(result: TourResult, program: str) -> list[str]:
     lines = [f"Synced {how} in {result.sync_seconds:.1f} s ({spent}) into {store}:"]
     lines.append(f"  {'connector':<12}{'new':>7}{'changed':>9}{'deleted':>9}{'unchanged':>11}"
                  f"{'quarantined':>13}{'requests':>10}")  # fmt: skip
+    quarantined = 0
     for connector in result.sync.connectors:
         totals = WriteCounts()
         for stream in connector.streams:
             totals.add(stream.counts)
+        quarantined += totals.quarantined
         lines.append(
             f"  {connector.name:<12}{totals.inserted:>7,}{totals.updated:>9,}{totals.deleted:>9,}"
             f"{totals.unchanged:>11,}{totals.quarantined:>13,}{totals.requests:>10,}"
         )
         if connector.failed:
             lines.append(f"    failed: {connector.error or 'a stream failed'}")
-    quarantined = sum(s.counts.quarantined for c in result.sync.connectors for s in c.streams)
     if quarantined:
         lines.append(
             f"  {quarantined} record(s) could not be mapped and wait in the quarantine, the rest "
