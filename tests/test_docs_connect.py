@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from asana_spec import asana_spec_path
 
 from pmosync.config import load_config
 from pmosync.connectors.microsoft import permissions
@@ -29,7 +30,6 @@ from pmosync.sync.sources import probe_source
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 ASANA_PAGE = DOCS / "connect-asana.md"
 MICROSOFT_PAGE = DOCS / "connect-microsoft.md"
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "specs" / "asana_oas.yaml"
 ASANA_TABLE = "request"
 """First header cell of the Asana page's request/scope table."""
 GRAPH_TABLE = "permission"
@@ -68,7 +68,7 @@ def shape(request: str) -> str:
 
 @pytest.fixture(scope="module")
 def spec() -> dict:
-    with SPEC.open(encoding="utf-8") as handle:
+    with asana_spec_path().open(encoding="utf-8") as handle:
         return yaml.load(handle, Loader=_LOADER)
 
 

@@ -11,9 +11,9 @@ import subprocess
 import sys
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
+from asana_spec import asana_spec_path
 
 from pmosync.canonical import (
     Allocation,
@@ -33,7 +33,6 @@ from pmosync.mapping.asana import AsanaMapper
 from pmosync.mapping.asana.custom_fields import KNOWN_TYPES
 
 SOURCE = "asana-eng"
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "specs" / "asana_oas.yaml"
 
 ALICE = {"gid": "1100", "resource_type": "user", "name": "Alice Ng", "email": "alice@x.org"}
 BOB = {"gid": "1101", "resource_type": "user", "name": "Bob Roy"}
@@ -312,9 +311,7 @@ def test_no_budget_field_configured_means_no_budget_and_no_tombstone():
 
 def test_known_custom_field_types_are_the_specs():
     yaml = pytest.importorskip("yaml")
-    if not SPEC.exists():
-        pytest.skip(f"no Asana spec at {SPEC}")
-    schemas = yaml.safe_load(SPEC.read_text())["components"]["schemas"]
+    schemas = yaml.safe_load(asana_spec_path().read_text())["components"]["schemas"]
     compact = schemas["CustomFieldCompact"]["properties"]["type"]["enum"]
     subtypes = schemas["CustomFieldResponse"]["allOf"][1]["properties"]["resource_subtype"]
     assert KNOWN_TYPES == set(compact) == set(subtypes["enum"])

@@ -20,11 +20,11 @@ from urllib.parse import quote, urlsplit
 import jsonschema
 import pytest
 import yaml
+from asana_spec import asana_spec_path
 
 from pmosync.sandbox.asana import AsanaSandbox
 from pmosync.sandbox.org import Org, OrgSize, generate_org
 
-SPEC_PATH = Path(__file__).resolve().parents[2] / "shared/specs/asana_oas.yaml"
 TODAY = date(2026, 3, 1)
 TOKEN = "sandbox-token"
 SIZE = OrgSize(projects=3, tasks=300, people=6, time_entries=400, teams=2, portfolios=2)
@@ -93,7 +93,7 @@ class Spec:
 
 @pytest.fixture(scope="session")
 def spec() -> Spec:
-    return Spec(SPEC_PATH)
+    return Spec(asana_spec_path())
 
 
 # -- HTTP ------------------------------------------------------------------------------------
