@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, func, select, update
 
+from pmosync.canonical.text import without_nul
 from pmosync.store.engine import write_transaction
 from pmosync.store.schema import RUN_STREAM_COUNTERS, run_streams, runs
 from pmosync.store.writer import StreamRun
@@ -31,7 +32,12 @@ def _now() -> datetime:
 
 
 def _clip(error: str | None) -> str | None:
-    return error if error is None or len(error) <= _ERROR_LIMIT else error[:_ERROR_LIMIT] + "…"
+    """An error as the ledger keeps it: at most ``_ERROR_LIMIT`` characters, and without NUL
+    (a message quoting a source's text may hold one; PostgreSQL refuses it in text)."""
+    if error is None:
+        return None
+    error = without_nul(error)
+    return error if len(error) <= _ERROR_LIMIT else error[:_ERROR_LIMIT] + "…"
 
 
 def _pid_alive(pid: int) -> bool:
@@ -221,10 +227,10 @@ def _interrupt(connection: Connection, run_ids: list[str], reason: str) -> None:
     connection.execute(
         update(runs)
         .where(runs.c.id.in_(run_ids))
-        .values(status="interrupted", ended_at=now, error=reason)
+        .values(status="interrupted", ended_at=now, error=_clip(reason))
     )
     connection.execute(
         update(run_streams)
         .where(run_streams.c.run_id.in_(run_ids), run_streams.c.status == "running")
-        .values(status="interrupted", ended_at=now, error=reason)
+        .values(status="interrupted", ended_at=now, error=_clip(reason))
     )

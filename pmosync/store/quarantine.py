@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from pmosync.canonical.tables import ENTITY_TABLES
+from pmosync.canonical.text import without_nul
 from pmosync.canonical.types import Record
 from pmosync.store.schema import quarantine
 from pmosync.store.store import Store
@@ -67,9 +68,10 @@ def set_reason(writer: Writer, entry_id: int, reason: str) -> None:
     """Give a still-failing entry the reason the current mapping gives.
 
     ``occurrences`` and ``last_seen`` stay: they count sightings in the source, and a retry
-    reads nothing from the source."""
+    reads nothing from the source. A reason quoting the record's text loses its NUL, as
+    everything the ``Writer`` stores does."""
     writer.connection.execute(
-        update(quarantine).where(quarantine.c.id == entry_id).values(reason=reason)
+        update(quarantine).where(quarantine.c.id == entry_id).values(reason=without_nul(reason))
     )
 
 

@@ -3,6 +3,12 @@
 A stream's page is upserted, its bad records quarantined, its checkpoint moved and its ledger
 counters advanced through the same ``Writer``, so they commit together or not at all: a crash
 loses at most the page in flight, and a rerun resumes from a checkpoint that matches the data.
+
+Being the one way in, the ``Writer`` is also where source text is made storable: every string
+it writes (record fields, the lists in JSON columns, quarantined payloads and reasons,
+checkpoints, the keys it looks up by) goes through ``without_nul``. PostgreSQL refuses NUL in
+text and in JSON, and one name holding it would otherwise fail its whole page on PostgreSQL
+while SQLite kept it: the record is kept, on both backends the same, without the NUL.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from sqlalchemy import Connection, Insert, Table, and_, bindparam, select, updat
 from sqlalchemy.dialects import postgresql, sqlite
 
 from pmosync.canonical.tables import ENTITY_TABLES, RESOLVED_COLUMNS
+from pmosync.canonical.text import without_nul
 from pmosync.canonical.types import Record
 from pmosync.store.schema import checkpoints, quarantine, run_streams
 
@@ -98,21 +105,23 @@ class Writer:
         time. Within a batch the last record for a key wins. A tombstoned record that comes
         back is revived (its ``deleted_at`` is whatever the incoming record says).
         """
-        by_type: dict[type[Record], dict[tuple[str, str], Record]] = {}
+        by_type: dict[type[Record], dict[tuple[str, str], dict[str, Any]]] = {}
         for record in records:
-            by_type.setdefault(type(record), {})[(record.source, record.source_id)] = record
+            row = without_nul(record.model_dump())
+            by_type.setdefault(type(record), {})[(row["source"], row["source_id"])] = row
         counts = WriteCounts()
         for model, keyed in by_type.items():
             counts.add(self._upsert_one_type(ENTITY_TABLES[model], keyed))
         self.counts.add(counts)
         return counts
 
-    def _upsert_one_type(self, table: Table, keyed: dict[tuple[str, str], Record]) -> WriteCounts:
+    def _upsert_one_type(
+        self, table: Table, keyed: dict[tuple[str, str], dict[str, Any]]
+    ) -> WriteCounts:
         stored = self._stored_hashes(table, keyed.keys())
         resolved = RESOLVED_COLUMNS.get(table.name, frozenset())
         rows, counts = [], WriteCounts()
-        for key, record in keyed.items():
-            row = record.model_dump()
+        for key, row in keyed.items():
             # A resolved column hashes as empty, whatever the record says, so the digest is the
             # one stored before the column was resolved and a re-sync finds the row unchanged.
             row_hash = _row_hash(None if name in resolved else v for name, v in row.items())
@@ -164,7 +173,7 @@ class Writer:
             .where(table.c.id == bindparam("row_id"))
             .values({column: bindparam("row_value")})
         )
-        items = [{"row_id": key, "row_value": value} for key, value in values.items()]
+        items = [{"row_id": key, "row_value": without_nul(value)} for key, value in values.items()]
         for chunk in _chunks(items):
             self._connection.execute(statement, list(chunk))
         return len(items)
@@ -184,8 +193,8 @@ class Writer:
     ) -> int:
         """Tombstone the named records (never a row removed); returns how many were live."""
         table = ENTITY_TABLES[model]
-        deleted = 0
-        for chunk in _chunks(list(source_ids)):
+        source, deleted = without_nul(source), 0
+        for chunk in _chunks(without_nul(list(source_ids))):
             result = self._connection.execute(
                 update(table)
                 .where(
@@ -213,7 +222,8 @@ class Writer:
         source ids starting with ``prefix``, e.g. one workbook's rows) that a complete listing
         no longer contains; returns their source ids."""
         table = ENTITY_TABLES[model]
-        scope = [table.c[name] == value for name, value in (within or {}).items()]
+        source, prefix = without_nul(source), without_nul(prefix)
+        scope = [table.c[name] == without_nul(v) for name, v in (within or {}).items()]
         if on_or_after is not None:
             scope.append(table.c[on_or_after[0]] >= on_or_after[1])
         if prefix is not None:
@@ -223,7 +233,7 @@ class Writer:
                 table.c.source == source, table.c.deleted_at.is_(None), and_(True, *scope)
             )
         )
-        missing = sorted(set(live) - set(present_source_ids))
+        missing = sorted(set(live) - set(without_nul(list(present_source_ids))))
         if missing:
             self.soft_delete(model, source, missing)
         return missing
@@ -246,13 +256,13 @@ class Writer:
         """
         source, stream = self._stream_names(source, stream)
         text = _payload_text(payload)
-        record_key = _quarantine_key(record_key) if record_key else _digest(text)
+        record_key = _quarantine_key(without_nul(record_key)) if record_key else _digest(text)
         stmt = _insert(self._connection.dialect.name, quarantine).values(
             source=source,
             stream=stream,
             record_key=record_key,
             payload=text,
-            reason=reason,
+            reason=without_nul(reason),
             first_seen=self.now,
             last_seen=self.now,
             occurrences=1,
@@ -280,7 +290,7 @@ class Writer:
             select(quarantine.c.stream, quarantine.c.record_key).where(
                 quarantine.c.source == source,
                 quarantine.c.resolved_at.is_(None),
-                quarantine.c.record_key.startswith(key_prefix, autoescape=True),
+                quarantine.c.record_key.startswith(without_nul(key_prefix), autoescape=True),
             )
         )
         fixed = [
@@ -304,7 +314,7 @@ class Writer:
         """Mark resolved the open quarantine entries of these records: they mapped this time
         (a fix upstream or in the config), so the quarantine no longer holds news."""
         source, stream = self._stream_names(None, stream)
-        keys = [_quarantine_key(key) for key in record_keys if key]
+        keys = [_quarantine_key(without_nul(key)) for key in record_keys if key]
         resolved = 0
         for chunk in _chunks(keys):
             resolved += self._connection.execute(
@@ -325,7 +335,7 @@ class Writer:
         """Record where the stream resumes; commits with the data written before it."""
         connector, stream = self._stream_names(connector, stream)
         stmt = _insert(self._connection.dialect.name, checkpoints).values(
-            connector=connector, stream=stream, state=dict(state), updated_at=self.now
+            connector=connector, stream=stream, state=without_nul(dict(state)), updated_at=self.now
         )
         self._connection.execute(
             stmt.on_conflict_do_update(
@@ -344,7 +354,7 @@ class Writer:
             stream = stream or self._stream.stream
         if not first or not stream:
             raise ValueError("name the connector and stream, or open the writer for a StreamRun")
-        return first, stream
+        return without_nul(first), without_nul(stream)
 
     def flush_ledger(self) -> None:
         """Advance the stream's ledger counters by what this transaction wrote.
@@ -379,8 +389,10 @@ def _digest(text: str) -> str:
 
 
 def _payload_text(payload: Any) -> str:
+    """The payload as stored: text, NUL removed (from every string inside a JSON document too,
+    so a retry re-maps what the store holds)."""
     if isinstance(payload, bytes):
-        return payload.decode("utf-8", errors="replace")
+        return without_nul(payload.decode("utf-8", errors="replace"))
     if isinstance(payload, str):
-        return payload
-    return json.dumps(payload, default=str, ensure_ascii=False, sort_keys=True)
+        return without_nul(payload)
+    return json.dumps(without_nul(payload), default=str, ensure_ascii=False, sort_keys=True)
