@@ -206,8 +206,18 @@ class PmosyncConfig(ConfigModel):
     output_dir: NonEmptyStr = Field(
         "reports",
         description=(
-            "Where every report run keeps its rendered files (relative to this file): "
+            "Where every report run keeps its rendered files (relative to `state_dir`, else "
+            "to this file): "
             "`<output_dir>/<report>-<as_of>/`."
+        ),
+    )
+    state_dir: NonEmptyStr | None = Field(
+        None,
+        description=(
+            "A writable folder for what pmosync writes: a relative SQLite `store` and "
+            "`output_dir` are read from it instead of from this file's folder (relative to this "
+            "file; the PMOSYNC_STATE_DIR environment variable overrides it). Absolute paths "
+            "stay as written."
         ),
     )
     reports: dict[ReportName, Report] = Field(
@@ -229,9 +239,17 @@ class PmosyncConfig(ConfigModel):
         return self._config_path
 
     @property
+    def state_path(self) -> Path:
+        """The folder relative written paths start from: the state folder, else the file's own.
+
+        The loader has made ``state_dir`` absolute (``PMOSYNC_STATE_DIR`` first).
+        """
+        return Path(self.state_dir) if self.state_dir else self.config_path.parent
+
+    @property
     def output_path(self) -> Path:
-        """The folder report runs keep their files in (``output_dir`` against the file's own)."""
-        return (self.config_path.parent / self.output_dir).resolve()
+        """The folder report runs keep their files in (``output_dir`` against ``state_path``)."""
+        return (self.state_path / self.output_dir).resolve()
 
     def microsoft_connector_for(self, named: str | None) -> str | None:
         """The Microsoft connector a delivery signs in with: the named one, else the only one.

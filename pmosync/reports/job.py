@@ -9,6 +9,7 @@ next one without recomputing the past or sending anything twice.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -27,6 +28,8 @@ from pmosync.store import Store, StoreError
 if TYPE_CHECKING:
     from pmosync.reports.delivery import DeliveryOutcome
     from pmosync.reports.render import EmailHtml
+
+log = logging.getLogger(__name__)
 
 REPORT_KIND = "report"
 
@@ -115,8 +118,9 @@ def run_report(
 ) -> ReportOutcome:
     """Run report ``name`` as of ``as_of`` (default today), recorded as a ledger run.
 
-    The run fails when the report could not be computed or kept, or when a delivery failed;
-    a failed delivery is retried by the next run of the same report.
+    The run fails when the report could not be computed, or kept when it has no target, or
+    when a delivery failed; a failed delivery is retried by the next run of the same report.
+    Files that cannot be kept locally are one warning when the report has targets.
     """
     as_of = as_of or config.reports[name].as_of or date.today()
     report = config.reports[name]
@@ -129,7 +133,14 @@ def run_report(
             save_snapshot(store, run_id, document)
             files, email = render(document, report.formats, with_email)
         folder = output_folder(config, document, out)
-        kept = keep_files(folder, files)
+        try:
+            kept = keep_files(folder, files)
+        except FilesNotKept as error:
+            if not targets:  # the kept files are all this run makes
+                raise
+            # The local copy is a convenience: the targets still get the report.
+            log.warning("report %s: %s; delivering it anyway", name, error)
+            kept = []
         outcomes: list[DeliveryOutcome] = []
         if targets:
             from pmosync.reports.delivery import deliver_report, retry_failed
@@ -149,7 +160,8 @@ def run_report(
     error = "; ".join(f"{o.label}: {o.error}" for o in failed) or None
     status = "failed" if failed else "succeeded"
     _finish(store, run_id, status, error)
-    return ReportOutcome(run_id, name, status, as_of, error, folder, tuple(kept), tuple(outcomes))
+    kept_in = folder if kept else None
+    return ReportOutcome(run_id, name, status, as_of, error, kept_in, tuple(kept), tuple(outcomes))
 
 
 def _failed(store: Store, run_id: str, name: str, as_of: date, message: str) -> ReportOutcome:
