@@ -185,7 +185,8 @@ class PmosyncConfig(ConfigModel):
         "sqlite:///pmosync.db",
         description=(
             "SQLAlchemy database URL, e.g. sqlite:///pmosync.db or "
-            "postgresql+psycopg://user@host/db."
+            "postgresql+psycopg://user@host/db; a relative SQLite path is in `state_dir`, else "
+            "beside this file."
         ),
     )
     connectors: dict[ConnectorName, Connector] = Field(
