@@ -123,10 +123,52 @@ def test_control_characters_and_lone_surrogates_do_not_break_any_format():
     # UTF-8 cannot hold a lone surrogate: the page has "?" there, the rest as it was
     assert "controls?and a surrogate" in Page(files["html"].decode()).text()
     sheet = openpyxl.load_workbook(io.BytesIO(files["xlsx"])).worksheets[1]
-    # XML 1.0 cannot hold NUL, VT, US or a lone surrogate: each became U+FFFD
-    assert sheet["A2"].value == "bad\ufffdname\ufffdwith\ufffdcontrols\ufffdand a surrogate"
+    # the controls are gone; XML 1.0 cannot hold a lone surrogate: it became U+FFFD
+    assert sheet["A2"].value == "badnamewithcontrols\ufffdand a surrogate"
     assert files["json"].startswith(b"{")
     assert files["csv"].startswith(b"\xef\xbb\xbf")
+
+
+# Written out by hand: what each hostile name must show as, in every format.
+HIDDEN_CHARACTERS = {
+    "nul\x00and\x01c0\x1fcontrols": "nulandc0controls",
+    "del\x7fand c1\x85\x9bcontrols": "deland c1controls",
+    "invoice_\u202egpj.exe": "invoice_gpj.exe",  # right-to-left override: shows "exe.jpg"
+    "\u202aembed\u202b\u202c\u202dsall\u2066\u2067\u2068isolates\u2069": "embedsallisolates",
+    "=1+1\u202e": "=1+1",
+}
+
+
+def _hostile_doc(names) -> ReportDocument:
+    rows = tuple({"name": name} for name in names)
+    section = Section("t", names[0], (Column("name", names[1]),), rows, note=names[2])
+    return document(section, title=names[3], filters={"owner": list(names)})
+
+
+def test_controls_and_bidi_overrides_never_reach_html_csv_or_xlsx():
+    names, shown = list(HIDDEN_CHARACTERS), list(HIDDEN_CHARACTERS.values())
+    files = by_format(_hostile_doc(names))
+    html = files["html"].decode()
+    hidden = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+    assert not hidden.search(html)
+    text = Page(html).text()
+    assert all(name in text for name in shown)
+    csv_text = files["csv"].decode("utf-8-sig")
+    assert not hidden.search(csv_text)
+    rows = list(csv.reader(io.StringIO(csv_text, newline="")))
+    assert [row[0] for row in rows] == [shown[1], *shown[:-1], "'=1+1"]
+    book = openpyxl.load_workbook(io.BytesIO(files["xlsx"]))
+    cells = [row[0].value for row in book.worksheets[1].iter_rows()]
+    assert cells == [shown[1], *shown]
+    assert book.sheetnames[1] == shown[0]
+
+
+def test_right_to_left_marks_in_names_stay():
+    """Arabic and Hebrew text carries RLM/LRM/ALM legitimately; they reorder nothing."""
+    name = "\u200fمشروع\u200e 2026\u061c"
+    files = by_format(_hostile_doc([name, "Name", "note", "title"]))
+    assert name in files["html"].decode()
+    assert name in files["csv"].decode("utf-8-sig")
 
 
 def test_charts_with_broken_series_still_draw_at_the_same_size():

@@ -175,12 +175,16 @@ def test_xlsx_text_is_always_text_never_a_formula():
     owners = [row[2] for row in sheet.iter_rows(min_row=2)]
     assert len(names) == len(HOSTILE_NAMES)
     for name, name_cell, owner_cell in zip(HOSTILE_NAMES, names, owners, strict=True):
-        # XML keeps line breaks as LF, so a leading CR reads back as LF; the "'" stays first
-        expected = spreadsheet_text(name).replace("\r", "\n")
+        # a string cell, holding exactly the source's text (no "'" in front: a string cell is
+        # never run); XML keeps line breaks as LF, so a leading CR reads back as LF
+        expected = name.replace("\r", "\n")
         for cell in (name_cell, owner_cell):
             assert cell.data_type == "s", name[:40]
             assert cell.value == expected, name[:40]
-    assert names[1].value == '\'=HYPERLINK("http://x","y")'
+            # Excel's quote prefix (a format flag) on formula starts: editing keeps it text
+            assert cell.quotePrefix == name.startswith(FORMULA_STARTS), name[:40]
+    assert names[1].value == '=HYPERLINK("http://x","y")'
+    assert names[4].value == "-2+3"
     assert names[7].value == LONG_NAME  # 2,000 characters, whole
     # the sheet title came from a name too: still a valid sheet
     assert workbook(hostile_doc()).sheetnames == ["Summary", "Projects"]

@@ -1,10 +1,18 @@
-"""What one table cell holds, once, for every renderer: the formula-safety rule and the types.
+"""What one table cell holds, once, for every renderer: the text rule, the formula-safety rule
+and the types.
+
+Every text a report shows passes :func:`as_text`, which drops control characters (tab, line
+feed and carriage return stay) and the bidirectional embeddings, overrides and isolates
+(U+202A-U+202E, U+2066-U+2069): a name holding U+202E would otherwise show its characters in
+another order than they are, in HTML, CSV and XLSX alike (``pmosync.canonical.text``).
 
 A spreadsheet (Excel, LibreOffice, Sheets) runs a cell that starts with ``=``, ``+``, ``-`` or
 ``@`` as a formula, and a tab or carriage return in front hides one; a project or person name
-typed by anyone in a source tool must never do that. Every text that reaches a spreadsheet cell
-(CSV exports, report CSV and XLSX) goes through :func:`safe_text`, which puts a ``'`` in front of
-such a text: a reader sees the text, no spreadsheet runs it.
+typed by anyone in a source tool must never do that. A CSV cell has no type, so every text that
+reaches one (CSV exports, report CSV) goes through :func:`safe_text`, which puts a ``'`` in front
+of such a text: a reader sees the text, no spreadsheet runs it. An XLSX cell has a type: the
+workbook writes text as a string cell, which is never a formula, and shows it exactly as the
+source wrote it (see ``xlsx``).
 
 :func:`typed` turns a document value into what its column type promises (a number, a date, a
 flag, or ``None`` for undefined); a value that does not fit its type (a builder bug, an odd
@@ -22,6 +30,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from pmosync.canonical.text import shown_text
 from pmosync.reports.document import Section
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -39,20 +48,28 @@ OTHER_RAG = ("#757575", "#ffffff")
 """Any other RAG text (an odd snapshot) is a grey badge with that text."""
 
 
+def is_formula_start(text: str) -> bool:
+    """Whether a spreadsheet would take ``text``, typed into a cell, as a formula."""
+    return text.startswith(FORMULA_STARTS)
+
+
 def safe_text(text: str) -> str:
-    """``text`` as a spreadsheet shows it and never runs it: a formula start gets a ``'``."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    """``text`` as a CSV cell shows it and never runs it: without hidden characters (see
+    :func:`as_text`), and a formula start gets a ``'``."""
+    text = shown_text(text)
+    return "'" + text if is_formula_start(text) else text
 
 
 def as_text(value: Any) -> str:
-    """Any JSON value as plain text (lists and objects as compact JSON)."""
+    """Any JSON value as the plain text a report shows (lists and objects as compact JSON),
+    without control characters or bidirectional overrides."""
     if isinstance(value, str):
-        return value
+        return shown_text(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple | dict):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
-    return str(value)
+        return shown_text(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str))
+    return shown_text(str(value))
 
 
 def as_number(value: Any) -> int | float | None:

@@ -4,7 +4,9 @@ UTF-8 with a byte-order mark, because Excel opens a BOM-less UTF-8 CSV as the lo
 and garbles every accent, Arabic or emoji name. Every row of the section is written (HTML shows
 only the first ``html_limit``). Numbers are plain numbers (money to 2 places), dates ISO, flags
 true/false, undefined an empty cell (never 0), and text passes the one formula-safety rule, so a
-name like ``=HYPERLINK(...)`` reaches Excel as text.
+name like ``=HYPERLINK(...)`` reaches Excel as text (``'=HYPERLINK(...)``: a CSV cell has no type
+to say "text" with, the apostrophe is the convention spreadsheets honour), with no control
+character or bidirectional override in it.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def csv_value(value: Any, value_type: str) -> str:
         return str(shown)
     if isinstance(shown, date):
         return shown.isoformat()
-    return safe_text(shown.replace("\x00", ""))
+    return safe_text(shown)
 
 
 def render_csv(section: Section) -> bytes:

@@ -11,8 +11,11 @@ Each section sheet has a bold, frozen header row with an auto filter and sized c
 are numbers with a number format (money 2 places, percent, ratio, hours), dates are real dates,
 flags are booleans, undefined is an empty cell (never 0), and text is ALWAYS a text cell: it is
 written with ``write_string`` (or ``write_url``, which writes its text the same way), never with
-``write``, which would store a string starting with "=" as a formula, and it goes through the one
-formula-safety rule of ``cells.safe_text``.
+``write``, which would store a string starting with "=" as a formula. A string cell is never
+run, so it holds exactly the source's text: ``-2+3`` shows as ``-2+3``, not as ``'-2+3`` (the
+apostrophe of ``cells.safe_text`` is for CSV, which has no cell types). A text that starts like
+a formula also gets Excel's quote-prefix flag (a cell format, not a character), so editing the
+cell and pressing Enter keeps it text.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from pmosync.reports.render.cells import (
     as_text,
     file_columns,
     http_url,
-    safe_text,
+    is_formula_start,
     typed,
 )
 
@@ -146,23 +149,27 @@ class _Formats:
 
     def text(self, value_type: str, text: str, linked: bool):
         """A RAG text is a coloured bold badge; a link is blue and underlined (on the badge's
-        colour when it is both). Plain text has no format."""
+        colour when it is both); a text that starts like a formula has the quote prefix.
+        Plain text has no format."""
         properties: dict[str, Any] = {}
         if value_type == "rag":
             background, color = RAG_STYLES.get(text.lower(), OTHER_RAG)[:2]
             properties = {"bg_color": background.upper(), "bold": True, "font_color": color}
         if linked:
             properties |= {"bold": False, "font_color": LINK_COLOR, "underline": 1}
+        if "font_color" in properties:
+            properties["font_color"] = properties["font_color"].upper()
+        if is_formula_start(text):
+            properties["quote_prefix"] = True
         if not properties:
             return None
-        properties["font_color"] = properties["font_color"].upper()
         return self._make(tuple(sorted(properties.items())), **properties)
 
 
 def _write_text(sheet, row: int, col: int, text: str, cell_format=None, url=None) -> None:
-    """A text cell, formula-safe, as the text it is (a link's text too; a link with no text
-    shows its address); "" is an empty cell."""
-    text = clean_text(safe_text(text))
+    """A string cell holding the text as it is, never a formula (a link's text too; a link with
+    no text shows its address); "" is an empty cell."""
+    text = clean_text(text)
     if url is not None:
         sheet.write_url(row, col, url, cell_format, text or url)
     elif text:
@@ -254,7 +261,7 @@ def _write_summary(sheet, doc: ReportDocument, formats: _Formats) -> None:
     sheet.freeze_panes(1, 0)
     _header(sheet, ["Item", "Value"], formats)
     for row_number, (label, value, value_type) in enumerate(items, 1):
-        _write_text(sheet, row_number, 0, label)
+        _write_text(sheet, row_number, 0, label, formats.text("text", label, False))
         _write_cell(sheet, row_number, 1, value, value_type, formats)
 
 
