@@ -13,6 +13,7 @@ starts in a fraction of a second and never loads SQLAlchemy, the SDKs or matplot
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal, NoReturn
 
@@ -78,19 +79,37 @@ def fail(lines: list[str] | str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
-def load_config_or_exit(path: Path) -> PmosyncConfig:
+def load_config_or_exit(path: Path, *, defer_unset: bool = False) -> PmosyncConfig:
+    """The config at ``path``, or its problems on stderr and exit 2.
+
+    ``defer_unset`` for commands that may use no connector: an unset ``${VAR}`` of a
+    connector, the mail server or a delivery waits until ``require_variables`` asks for it.
+    """
     from pmosync.config import ConfigError, load_config
 
     try:
-        return load_config(path)
+        return load_config(path, defer_unset=defer_unset)
     except ConfigError as error:
         fail(error.problems, EXIT_USAGE)
 
 
+def require_variables(
+    config: PmosyncConfig, connectors: Sequence[str] = (), reports: Sequence[str] = ()
+) -> None:
+    """Exit 2 with one line per unset variable that ``connectors`` or the deliveries of
+    ``reports`` need, before anything is fetched or sent."""
+    from pmosync.config.unset import unset_problems
+
+    lines = unset_problems(config, connectors, reports)
+    if lines:
+        fail(lines, EXIT_USAGE)
+
+
 def open_store(config_path: Path, store_url: str | None, schema: SchemaMode) -> Store:
-    """Open the store named by ``--store``, else by the config file."""
+    """Open the store named by ``--store``, else by the config file (whose connector secrets
+    this needs not: they may be unset)."""
     if store_url is None:
-        config = load_config_or_exit(config_path)
+        config = load_config_or_exit(config_path, defer_unset=True)
         return open_url(config.store, config.config_path.parent, schema)
     return open_url(store_url, None, schema)
 

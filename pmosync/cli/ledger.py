@@ -339,7 +339,7 @@ def quarantine_retry(
     """
     from pmosync.store import StoreError
 
-    loaded = load_config_or_exit(config)
+    loaded = load_config_or_exit(config, defer_unset=True)
     if store is None:
         opened = open_url(loaded.store, loaded.config_path.parent, "require")
     else:

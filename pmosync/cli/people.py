@@ -46,7 +46,7 @@ def people(
     )
     from pmosync.sync.sources import WORKBOOK_TYPES
 
-    loaded = load_config_or_exit(config)
+    loaded = load_config_or_exit(config, defer_unset=True)
     base_dir = None if store else loaded.config_path.parent
     with open_url(store or loaded.store, base_dir, "require") as opened:
         try:

@@ -24,6 +24,7 @@ from pmosync.cli.app import (
     fail,
     load_config_or_exit,
     open_url,
+    require_variables,
 )
 from pmosync.cli.ledger import print_json, print_table
 
@@ -83,7 +84,7 @@ def report(
     format: TableFormatOption = "table",
 ) -> None:
     """Run a report now, list the reports, or show a report's history."""
-    loaded = load_config_or_exit(config)
+    loaded = load_config_or_exit(config, defer_unset=True)
     if name not in ACTIONS and history_of is not None:
         fail(f"unexpected argument {history_of!r} after the report name", EXIT_USAGE)
     if name == "history" and history_of is None:
@@ -91,6 +92,8 @@ def report(
     wanted = history_of if name == "history" else None if name == "list" else name
     if wanted is not None and wanted not in loaded.reports and snapshot is None:
         fail(_unknown(loaded, wanted), EXIT_USAGE)
+    if name not in ACTIONS and snapshot is None and not no_deliver:
+        require_variables(loaded, reports=[name])
     if store is None:
         opened = open_url(loaded.store, loaded.config_path.parent, "create")
     else:  # like every command's --store: a relative SQLite path is the working directory's

@@ -23,6 +23,7 @@ from pmosync.cli.app import (
     fail,
     load_config_or_exit,
     open_url,
+    require_variables,
 )
 from pmosync.cli.logs import LogFormat
 
@@ -48,7 +49,7 @@ def sync(
     """Sync the configured connectors into the store, side by side, and say what changed.
 
     Exits 1 when any connector failed (the others still ran) or the run was stopped."""
-    loaded = load_config_or_exit(config)
+    loaded = load_config_or_exit(config, defer_unset=True)
     run = _sync(loaded, config, connectors or (), full, log_format)
     if run.failed:
         raise typer.Exit(EXIT_FAILED)
@@ -67,16 +68,25 @@ def run_once(
     the sync or a report failed."""
     from datetime import UTC, datetime
 
+    from pmosync.config.unset import unset_problems
     from pmosync.reports.job import run_report
     from pmosync.store import StoreError
     from pmosync.sync.jobs import due_reports
 
-    loaded = load_config_or_exit(config)
+    loaded = load_config_or_exit(config, defer_unset=True)
     run = _sync(loaded, config, (), full, log_format)
     failed = run.failed
     store = open_url(loaded.store, loaded.config_path.parent, "create")
     try:
         for name in due_reports(loaded, store, datetime.now(UTC)):
+            unset = unset_problems(loaded, reports=[name])
+            if unset:  # this report's deliveries cannot sign in; the others still run
+                why = "its deliveries need unset variables"
+                typer.echo(f"report {name}: not run: {why}", err=True)
+                for line in unset:
+                    typer.echo(f"  {line}", err=True)
+                failed = True
+                continue
             outcome = run_report(loaded, store, name)
             typer.echo(f"report {name}: {outcome.status}" + (
                 f" ({outcome.error})" if outcome.error else ""))  # fmt: skip
@@ -112,6 +122,7 @@ def _sync(
         hint = did_you_mean(unknown[0], loaded.connectors) if len(unknown) == 1 else ""
         fail(f"{config}: no connector named {', '.join(unknown)} (configured: {known}){hint}",
              EXIT_USAGE)  # fmt: skip
+    require_variables(loaded, connectors or list(loaded.connectors))
     live = log_format == "text" and sys.stderr.isatty()
     configure_logging(log_format, quiet_info=live)
     store = open_url(loaded.store, loaded.config_path.parent, "create")

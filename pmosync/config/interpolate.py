@@ -25,6 +25,9 @@ from pmosync.config.yaml_positions import Positions, path_text
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _WORDISH = re.compile(r"[A-Za-z0-9_]{1,40}")
+#: A value that starts with a reference: what an unset variable's value is kept as, so a
+#: validator can leave the message to the loader's "is not set".
+UNSET_REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}")
 
 Lookup = Callable[[str], str | None]
 
@@ -123,6 +126,9 @@ class Interpolated:
     from_env: set[Loc] = field(default_factory=set)
     #: Paths that could not be interpolated; validation messages about them are noise.
     failed: set[Loc] = field(default_factory=set)
+    #: The problems of ``problems`` that are unset variables, by path (a loader may let some
+    #: of them wait until the value is used).
+    unset: dict[Loc, list[Problem]] = field(default_factory=dict)
 
 
 def interpolate_tree(data: Any, positions: Positions, lookup: Lookup) -> Interpolated:
@@ -145,7 +151,9 @@ def interpolate_tree(data: Any, positions: Positions, lookup: Lookup) -> Interpo
             return value
         for name in missing:
             message = f"environment variable {short(name)} is not set"
-            result.problems.append(Problem(at.line, at.col, path_text(loc), message))
+            problem = Problem(at.line, at.col, path_text(loc), message)
+            result.problems.append(problem)
+            result.unset.setdefault(loc, []).append(problem)
             result.failed.add(loc)
         if missing:
             # Keep the reference text: a non-empty stand-in that no check mistakes for "not

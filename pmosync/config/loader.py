@@ -19,7 +19,7 @@ from pmosync.config.errors import ConfigError, Problem, sort_and_render
 from pmosync.config.explain import Explainer
 from pmosync.config.interpolate import interpolate_tree, make_lookup, read_dotenv
 from pmosync.config.models import PmosyncConfig
-from pmosync.config.state import place_state
+from pmosync.config.unset import defer, deferrable
 from pmosync.config.yaml_positions import YamlFatal, parse_yaml
 
 #: A config file is a few kilobytes; anything this big is the wrong file.
@@ -27,7 +27,10 @@ MAX_BYTES = 10 * 1024 * 1024
 
 
 def load_config(
-    path: str | os.PathLike[str], environ: Mapping[str, str] | None = None
+    path: str | os.PathLike[str],
+    environ: Mapping[str, str] | None = None,
+    *,
+    defer_unset: bool = False,
 ) -> PmosyncConfig:
     """Load, interpolate and validate the config file at ``path``.
 
@@ -35,6 +38,10 @@ def load_config(
     config fills in what it lacks, without changing ``os.environ``. Raises ``ConfigError``,
     whose ``problems`` are one-line messages starting with ``path`` as given, for anything wrong
     with the file.
+
+    ``defer_unset``: an unset variable in a connector's, the smtp section's or a delivery's
+    value is no error yet but a stand-in that says so when used (see ``pmosync.config.unset``), for
+    commands that may never use it.
     """
     source = os.fspath(path)
     file = Path(source)
@@ -59,11 +66,22 @@ def load_config(
         problems.append(Problem(None, None, "", f"{dotenv_source}: cannot read ({reason})"))
     env = os.environ if environ is None else environ
     interpolated = interpolate_tree(parsed.data, parsed.positions, make_lookup(env, dotenv))
-    problems += interpolated.problems
+    deferred = {
+        loc: unset
+        for loc, unset in interpolated.unset.items()
+        if defer_unset and deferrable(loc)
+    }
+    waiting = [problem for unset in deferred.values() for problem in unset]
+    held = {id(problem) for problem in waiting}
+    problems += [problem for problem in interpolated.problems if id(problem) not in held]
 
     try:
         config = PmosyncConfig.model_validate(interpolated.data)
+        for loc, unset in deferred.items():
+            if not defer(config, loc, sort_and_render(unset, source)):
+                problems += unset
     except ValidationError as exc:
+        problems += waiting
         explainer = Explainer(
             PmosyncConfig,
             interpolated.data,
@@ -78,7 +96,6 @@ def load_config(
         raise ConfigError(sort_and_render(problems, source))
     config._config_path = file.absolute()
     _anchor_paths(config, config._config_path.parent)
-    place_state(config, config._config_path.parent, env)
     return config
 
 

@@ -13,6 +13,7 @@ from pydantic import ConfigDict, Field, SecretStr, field_validator, model_valida
 
 from pmosync.config.errors import LocatedMessage, LocatedProblems
 from pmosync.config.fields import ConfigModel, Cron, Email, FolderTemplate, NonEmptyStr
+from pmosync.config.interpolate import UNSET_REFERENCE
 
 ReportKind = Literal[
     "portfolio_status", "resource_utilisation", "timesheet_compliance", "governance"
@@ -91,8 +92,10 @@ class TeamsDelivery(ConfigModel):
     @field_validator("webhook_url")
     @classmethod
     def _https(cls, value: SecretStr) -> SecretStr:
-        # Teams Workflows webhooks are HTTPS only; the value itself is never echoed.
-        if not value.get_secret_value().startswith("https://"):
+        # Teams Workflows webhooks are HTTPS only; the value itself is never echoed. A
+        # ${VAR} left unset is reported as such by the loader, not as a wrong scheme.
+        text = value.get_secret_value()
+        if not text.startswith("https://") and not UNSET_REFERENCE.match(text):
             raise ValueError("must be an https:// Workflows webhook URL")
         return value
 
