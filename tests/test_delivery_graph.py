@@ -12,7 +12,7 @@ import json
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 import responses
@@ -25,6 +25,7 @@ from pmosync.reports.document import Column, Figure, RenderedFile, ReportDocumen
 from pmosync.reports.snapshots import save_snapshot
 from pmosync.sandbox.graph import GraphSandbox
 from pmosync.sandbox.tenant import generate_tenant
+from pmosync.sandbox.tenant.generate import STATUS_COLUMNS
 from pmosync.store import Store
 from pmosync.store.schema import report_deliveries
 
@@ -34,6 +35,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PNG = b"\x89PNG\r\n\x1a\n" + b"chart" * 50
 WEBHOOK = "https://prod-42.westeurope.logic.azure.com/workflows/abc/invoke?sig=c2VjcmV0c2ln"
 MB = 1024 * 1024
+MARCH_4 = datetime(2026, 3, 4, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -231,8 +233,9 @@ def test_a_refused_fragment_resumes_where_the_server_says(tmp_path, sandbox, sto
 def test_one_list_item_per_project_and_none_twice(tmp_path, sandbox, store):
     status_list = _status_list(sandbox)
     # An item a previous run already wrote for Apollo on this date must not be written again.
+    # As SharePoint keeps it: AsOf is a Date column, its value an instant (midnight UTC).
     sandbox.tenant.add_list_item(
-        status_list.id, {"Title": "Apollo", "Report": "weekly", "AsOf": "2026-03-04"}
+        status_list.id, {"Title": "Apollo", "Report": "weekly", "AsOf": "2026-03-04T00:00:00Z"}
     )
     deliver = SHAREPOINT + '    list: "Project status"\n'
     [outcome] = _deliver(_config(tmp_path, sandbox, deliver), store, "2026-03-04", "run-1")
@@ -240,12 +243,48 @@ def test_one_list_item_per_project_and_none_twice(tmp_path, sandbox, store):
     link = f"{LIBRARY}/Reports/2026/2026-W10/weekly-2026-03-04.html"
     items = list(status_list.items.values())
     assert items == [
-        {"Title": "Apollo", "Report": "weekly", "AsOf": "2026-03-04"},
-        {"Title": "Borealis", "Report": "weekly", "AsOf": "2026-03-04",
+        {"Title": "Apollo", "Report": "weekly", "AsOf": MARCH_4},
+        {"Title": "Borealis", "Report": "weekly", "AsOf": MARCH_4,
          "ComputedRAG": "amber", "Link": link},
-        {"Title": "Cygnus", "Report": "weekly", "AsOf": "2026-03-04", "RAG": "amber",
+        {"Title": "Cygnus", "Report": "weekly", "AsOf": MARCH_4, "RAG": "amber",
          "ComputedRAG": "amber", "PercentComplete": 92.5, "Link": link},
     ]  # fmt: skip
+
+
+def test_publishing_the_same_date_twice_leaves_one_item_per_project(tmp_path, sandbox, sqlite_url):
+    status_list = _status_list(sandbox)
+    deliver = SHAREPOINT + '    list: "Project status"\n'
+    config = _config(tmp_path, sandbox, deliver)
+    # Two stores, as after a lost store or from a second machine: the list itself is the only
+    # memory of the first delivery, through a typed filter on its Date column.
+    for name in ("first", "second"):
+        with Store.open(f"{sqlite_url}-{name}") as fresh:
+            [outcome] = _deliver(config, fresh, "2026-03-04", f"run-{name}")
+            assert outcome.status == "delivered", outcome.error
+    titles = sorted(item["Title"] for item in status_list.items.values())
+    assert titles == ["Apollo", "Borealis", "Cygnus"]
+    assert {item["AsOf"] for item in status_list.items.values()} == {MARCH_4}
+    # Another date is another set of items.
+    with Store.open(f"{sqlite_url}-third") as fresh:
+        [outcome] = _deliver(config, fresh, "2026-03-11", "run-third")
+    assert outcome.status == "delivered", outcome.error
+    assert len(status_list.items) == 6
+
+
+def test_a_list_without_a_column_pmosync_writes_fails_with_one_line_naming_it(
+    tmp_path, sandbox, store
+):
+    pmo = _pmo(sandbox)
+    columns = [c for c in STATUS_COLUMNS if c.name not in ("ComputedRAG", "Link")]
+    sandbox.tenant.add_list(pmo.id, "Thin status", columns)
+    deliver = SHAREPOINT + '    list: "Thin status"\n'
+    [outcome] = _deliver(_config(tmp_path, sandbox, deliver), store, "2026-03-04", "run-1")
+    assert outcome.status == "failed"
+    assert outcome.error == (
+        f"site {HOST}:/sites/pmo: list 'Thin status' has no column 'ComputedRAG', 'Link'; "
+        "create the columns docs/microsoft.md lists"
+    )
+    assert sandbox.tenant.site_list(pmo.id, "Thin status").items == {}  # nothing half-written
 
 
 def test_a_list_that_does_not_exist_fails_with_the_lists_there_are(tmp_path, sandbox, store):

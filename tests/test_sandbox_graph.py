@@ -604,6 +604,95 @@ def test_list_items_are_created_and_listed(sandbox):
     assert missing.status_code == 404
 
 
+STATUS_ITEMS = f"/sites/{HOST}:/sites/pmo:/lists/{quote('Project status')}/items"
+NON_INDEXED = {"Prefer": "HonorNonIndexedQueriesWarningMayFailRandomly"}
+
+
+def test_a_field_the_list_has_no_column_for_is_refused_as_graph_refuses_it(sandbox):
+    session = _session()
+    refused = session.post(
+        sandbox.base_url + STATUS_ITEMS, json={"fields": {"Title": "A", "Owner": "Jo"}}
+    )
+    assert refused.status_code == 400
+    error = refused.json()["error"]
+    assert (error["code"], error["message"]) == (
+        "invalidRequest",
+        "Field 'Owner' is not recognized",
+    )
+    [status] = [sp for sp in sandbox.tenant.lists.values() if sp.display_name == "Project status"]
+    assert status.items == {}  # nothing half-written
+    wrong = session.post(
+        sandbox.base_url + STATUS_ITEMS, json={"fields": {"Title": "A", "PercentComplete": "lots"}}
+    )
+    assert wrong.status_code == 400 and "PercentComplete" in wrong.json()["error"]["message"]
+
+
+def test_typed_columns_come_back_typed_and_filter_by_value(sandbox):
+    session = _session()
+    url = sandbox.base_url + STATUS_ITEMS
+    for title, as_of, percent in (("A", "2026-11-24", "92.5"), ("B", "2026-11-25", 40)):
+        fields = {"Title": title, "AsOf": as_of, "PercentComplete": percent}
+        assert session.post(url, json={"fields": fields}).status_code == 201
+    listed = session.get(url + "?$expand=fields").json()["value"]
+    # A Date column answers with a UTC date-time; a Number column with a JSON number.
+    assert [(i["fields"]["AsOf"], i["fields"]["PercentComplete"]) for i in listed] == [
+        ("2026-11-24T00:00:00Z", 92.5),
+        ("2026-11-25T00:00:00Z", 40),
+    ]
+    by_date = f"{url}?$expand=fields&$filter=fields/AsOf eq '2026-11-24T00:00:00Z'"
+    assert session.get(by_date).status_code == 400  # not indexed: needs the Prefer header
+    found = session.get(by_date, headers=NON_INDEXED).json()["value"]
+    assert [i["fields"]["Title"] for i in found] == ["A"]
+    # The same instant written another way is the same value.
+    other_zone = f"{url}?$expand=fields&$filter=fields/AsOf eq '2026-11-25T01:00:00%2B01:00'"
+    assert [i["id"] for i in session.get(other_zone, headers=NON_INDEXED).json()["value"]] == ["2"]
+    # A bare date is text, not an instant; a quoted number is text, not a number.
+    for wrong in ("fields/AsOf eq '2026-11-24'", "fields/PercentComplete eq '40'"):
+        answer = session.get(f"{url}?$filter={wrong}", headers=NON_INDEXED)
+        assert answer.status_code == 400, wrong
+    by_number = session.get(f"{url}?$filter=fields/PercentComplete eq 40", headers=NON_INDEXED)
+    assert [i["id"] for i in by_number.json()["value"]] == ["2"]
+    unknown = session.get(f"{url}?$filter=fields/Owner eq 'Jo'", headers=NON_INDEXED)
+    assert unknown.json()["error"]["message"] == "Field 'Owner' is not recognized"
+
+
+def test_a_list_is_created_with_its_columns(sandbox):
+    pmo = sandbox.tenant.site_by_path(HOST, "/sites/pmo")
+    session = _session()
+    body = {
+        "displayName": "Risks",
+        "columns": [
+            {"name": "Raised", "dateTime": {"format": "dateOnly"}},
+            {"name": "Score", "number": {}, "indexed": True},
+        ],
+        "list": {"template": "genericList"},
+    }
+    created = session.post(f"{sandbox.base_url}/sites/{pmo.id}/lists", json=body)
+    assert created.status_code == 201
+    columns = {c["name"]: c for c in created.json()["columns"]}
+    assert columns["Raised"]["dateTime"]["format"] == "dateOnly"
+    assert "number" in columns["Score"] and columns["Score"]["indexed"] is True
+    assert columns["Title"]["text"]["maxLength"] == 255 and columns["Created"]["readOnly"]
+    listed = _get(sandbox, f"/sites/{pmo.id}/lists/Risks/columns").json()["value"]
+    assert {c["name"] for c in listed} >= {"Title", "Raised", "Score"}
+    again = session.post(f"{sandbox.base_url}/sites/{pmo.id}/lists", json=body)
+    assert again.status_code == 409
+    items = f"{sandbox.base_url}/sites/{pmo.id}/lists/Risks/items"
+    session.post(items, json={"fields": {"Title": "Flood", "Raised": "2026-03-02", "Score": 9}})
+    # An indexed column filters without the Prefer header.
+    found = session.get(f"{items}?$expand=fields&$filter=fields/Score eq 9").json()["value"]
+    assert [i["fields"]["Raised"] for i in found] == ["2026-03-02T00:00:00Z"]
+
+
+def test_creating_a_list_needs_sites_manage(sandbox):
+    pmo = sandbox.tenant.site_by_path(HOST, "/sites/pmo")
+    sandbox.add_token("writer", {"Sites.ReadWrite.All"})
+    refused = _session("writer").post(
+        f"{sandbox.base_url}/sites/{pmo.id}/lists", json={"displayName": "Risks"}
+    )
+    assert refused.status_code == 403
+
+
 def test_send_mail_accepts_camel_and_pascal_case(sandbox):
     sender = next(iter(sandbox.tenant.users.values()))
     url = f"{sandbox.base_url}/users/{sender.id}/sendMail"

@@ -4,17 +4,24 @@ The site is named the way people copy it from the browser (``contoso.sharepoint.
 and resolved once; files go to its default document library by path. List items are written
 once per key: a delivery retried after a half-finished run must not leave the PMO's list with
 every project twice, so the items already there for the same key are read first.
+
+SharePoint lists have typed columns: a field the list has no column for is refused, a Date
+column answers with a UTC date-time (``2026-11-24T00:00:00Z``) and filters only on one, a
+Number column with a number. So the list's columns are read with the list, every field is
+checked against them before anything is written (one line naming the missing columns rather
+than half a delivery), and values are written, filtered on and compared by their column's type.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
 from typing import Any
 from urllib.parse import quote
 
-from pmosync.connectors.errors import NotFound
+from pmosync.connectors.errors import InvalidRequest, NotFound
 from pmosync.connectors.microsoft.graph import GraphClient
 from pmosync.connectors.microsoft.upload import upload_file
 
@@ -36,6 +43,13 @@ class SiteDrive:
 class ListRef:
     id: str
     name: str
+    columns: Mapping[str, str] = field(default_factory=dict)
+    """Column (internal) name -> its type facet: ``text``, ``number``, ``dateTime``, ...;
+    ``other`` for a type pmosync does not convert (choice, lookup, ...)."""
+
+
+COLUMN_TYPES = ("text", "number", "dateTime", "boolean")
+"""Graph columnDefinition facets whose values pmosync converts; others pass as they are."""
 
 
 class SharePointSite:
@@ -73,7 +87,13 @@ class SharePointSite:
         for found in lists:
             names = (found.get("id"), found.get("displayName"), found.get("name"))
             if any(isinstance(n, str) and n.casefold() == wanted for n in names):
-                return ListRef(found["id"], found.get("displayName") or found["id"])
+                columns = await self.client.collect(
+                    f"sites/{quote(drive.site_id, safe=',')}/lists/"
+                    f"{quote(found['id'], safe='')}/columns"
+                )
+                return ListRef(
+                    found["id"], found.get("displayName") or found["id"], _column_types(columns)
+                )
         known = ", ".join(sorted(str(f.get("displayName")) for f in lists)) or "none"
         raise NotFound(f"{drive.label} has no list {name_or_id!r} (lists: {known})", 404)
 
@@ -88,20 +108,29 @@ class SharePointSite:
         rows with the same key need two items); how many were created. ``narrow`` (field,
         value) limits the read of existing items to those that can match (the report date)."""
         drive = await self.drive()
+        types = sp_list.columns
+        written = {name for row in rows for name, v in row.items() if v is not None}
+        missing = sorted((written | set(key) | {narrow[0]}) - set(types)) if types else []
+        if missing:
+            names = ", ".join(f"'{name}'" for name in missing)
+            raise InvalidRequest(
+                f"{drive.label}: list '{sp_list.name}' has no column {names}; create "
+                "the columns docs/microsoft.md lists"
+            )
         base = f"sites/{quote(drive.site_id, safe=',')}/lists/{quote(sp_list.id, safe='')}/items"
-        field, value = narrow
+        name, value = narrow
         selected = ",".join(dict.fromkeys(key))
-        literal = "'" + value.replace("'", "''") + "'"
-        query = f"{base}?$expand=fields($select={selected})&$filter=fields/{field} eq {literal}"
+        literal = _literal(types.get(name), value)
+        query = f"{base}?$expand=fields($select={selected})&$filter=fields/{name} eq {literal}"
         existing = Counter(
-            _key(item.get("fields") or {}, key) for item in await self._filtered(query)
+            _key(item.get("fields") or {}, key, types) for item in await self._filtered(query)
         )
         created = 0
         for row in rows:
-            if existing[_key(row, key)] > 0:
-                existing[_key(row, key)] -= 1
+            if existing[_key(row, key, types)] > 0:
+                existing[_key(row, key, types)] -= 1
                 continue
-            fields = {name: v for name, v in row.items() if v is not None}
+            fields = {n: _wire(types.get(n), v) for n, v in row.items() if v is not None}
             await self.client.get(self.client.request("POST", base, {"fields": fields}))
             created += 1
         return created
@@ -110,17 +139,82 @@ class SharePointSite:
         """Every page of a filtered item listing, each request with the ``Prefer`` header a
         filter on a column without an index needs (nextLinks do not carry headers)."""
         items: list[dict[str, Any]] = []
-        seen: set[str] = set()
+        guard = self.client.guard(url)
         next_url: str | None = url
-        while next_url and next_url not in seen:
-            seen.add(next_url)
+        while next_url:
             info = self.client.request("GET", next_url)
             info.headers.try_add("Prefer", NON_INDEXED)
             page = await self.client.get(info)
             items.extend(page.get("value") or [])
             next_url = page.get("@odata.nextLink")
+            if next_url:
+                guard.follow(next_url, "@odata.nextLink")
         return items
 
 
-def _key(fields: Mapping[str, Any], names: Iterable[str]) -> tuple[str, ...]:
-    return tuple("" if fields.get(n) is None else str(fields.get(n)) for n in names)
+def _column_types(columns: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Internal name -> type facet, from a list's columnDefinitions."""
+    types: dict[str, str] = {}
+    for column in columns:
+        name = column.get("name")
+        if isinstance(name, str):
+            types[name] = next((t for t in COLUMN_TYPES if column.get(t) is not None), "other")
+    return types
+
+
+def _instant(value: Any) -> datetime | None:
+    """A date (``2026-11-24``: midnight UTC, the day a Date column stores) or an ISO
+    date-time with its zone, as an aware UTC datetime; None for anything else."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC) if value.tzinfo else None
+    if isinstance(value, date):
+        return datetime.combine(value, time(), UTC)
+    if not isinstance(value, str):
+        return None
+    try:
+        if len(value) == 10:
+            return datetime.combine(date.fromisoformat(value), time(), UTC)
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else None
+
+
+def _utc_text(instant: datetime) -> str:
+    return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _wire(kind: str | None, value: Any) -> Any:
+    """A value as its column takes it: a date as the UTC date-time a Date column holds."""
+    if kind == "dateTime":
+        instant = _instant(value)
+        return _utc_text(instant) if instant is not None else value
+    return value
+
+
+def _literal(kind: str | None, value: Any) -> str:
+    """An OData literal of the column's type: a quoted UTC date-time for a Date column (a bare
+    date is text there, not a date), a bare number for a Number column, else quoted text."""
+    if kind == "dateTime" and (instant := _instant(value)) is not None:
+        return f"'{_utc_text(instant)}'"
+    if kind == "number" and isinstance(value, int | float) and not isinstance(value, bool):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _key(
+    fields: Mapping[str, Any], names: Iterable[str], types: Mapping[str, str]
+) -> tuple[Any, ...]:
+    """The fields that make two items the same, compared by value: the date a report row
+    holds and the date-time the list answers with are the same day."""
+    return tuple(_comparable(types.get(n), fields.get(n)) for n in names)
+
+
+def _comparable(kind: str | None, value: Any) -> Any:
+    if value is None:
+        return ""
+    if kind == "dateTime" and (instant := _instant(value)) is not None:
+        return instant
+    if kind == "number" and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return str(value)

@@ -49,6 +49,8 @@ class Access(Enum):
     FILES_WRITE = ("Files.ReadWrite.All", "Sites.ReadWrite.All")
     SITES_READ = ("Sites.Read.All", "Sites.ReadWrite.All")
     LIST_WRITE = ("Sites.ReadWrite.All",)
+    LIST_MANAGE = ("Sites.Manage.All", "Sites.FullControl.All")
+    """Creating lists (and their columns) is above writing items."""
     MAIL_SEND = ("Mail.Send",)
 
     @property

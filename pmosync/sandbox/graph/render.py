@@ -21,6 +21,7 @@ from pmosync.sandbox.tenant import (
     Drive,
     DriveItem,
     Group,
+    ListColumn,
     Plan,
     PlannerTask,
     SharePointList,
@@ -28,6 +29,7 @@ from pmosync.sandbox.tenant import (
     Tenant,
     User,
 )
+from pmosync.sandbox.tenant.columns import render_value
 
 GRAPH = "https://graph.microsoft.com/v1.0"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -340,10 +342,54 @@ def mime_type(name: str) -> str:
     return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
-def sp_list(record: SharePointList, tenant: Tenant) -> dict[str, Any]:
+_COLUMN_FACETS: dict[str, dict[str, Any]] = {
+    "text": {"allowMultipleLines": False, "appendChangesToExistingText": False,
+             "linesForEditing": 0, "maxLength": 255},
+    "number": {"decimalPlaces": "automatic", "displayAs": "number"},
+    "boolean": {},
+}  # fmt: skip
+_SYSTEM_COLUMNS = (
+    ListColumn("ID", "number", indexed=True),
+    ListColumn("Created", "dateTime"),
+    ListColumn("Modified", "dateTime"),
+)
+"""Columns every list has and nobody writes: listed, as Graph lists them, read-only."""
+
+
+def list_column(record: SharePointList, column: ListColumn) -> dict[str, Any]:
+    """A columnDefinition: name, flags and the one facet that gives its type."""
+    system = column.name not in record.columns
+    if column.kind == "dateTime":
+        facet = {"displayAs": "default", "format": "dateOnly" if column.date_only else "dateTime"}
+    else:
+        facet = dict(_COLUMN_FACETS[column.kind])
+    return {
+        "columnGroup": "Custom Columns" if not system else "_Hidden",
+        "description": "",
+        "displayName": column.name,
+        "enforceUniqueValues": False,
+        "hidden": False,
+        "id": f"{record.id[:24]}{sum(map(ord, column.name)):012x}",
+        "indexed": column.indexed,
+        "name": column.name,
+        "readOnly": system,
+        "required": column.name == "Title",
+        column.kind: facet,
+    }
+
+
+def list_columns(record: SharePointList) -> list[dict[str, Any]]:
+    return [list_column(record, c) for c in (*record.columns.values(), *_SYSTEM_COLUMNS)]
+
+
+def sp_list(
+    record: SharePointList, tenant: Tenant, *, with_columns: bool = False
+) -> dict[str, Any]:
     owner = tenant.sites.get(record.site_id)
     at = iso(provisioned_at(tenant))
+    expanded = {"columns": list_columns(record)} if with_columns else {}
     return {
+        **expanded,
         "@odata.etag": f'"{record.id},1"',
         "createdDateTime": at,
         "description": "",
@@ -378,5 +424,6 @@ def list_item(
         "contentType": {"id": "0x0100", "name": "Item"},
     }
     if with_fields:
-        body["fields"] = {"@odata.etag": body["eTag"], "id": item_id, **fields}
+        typed = {name: render_value(value) for name, value in fields.items()}
+        body["fields"] = {"@odata.etag": body["eTag"], "id": item_id, **typed}
     return body

@@ -5,6 +5,7 @@ applies mutations under one lock; ``tenant_snapshot`` dumps it as plain JSON gro
 ``render_xlsx``/``render_csv`` make the workbook bytes its files (and tests) need.
 """
 
+from pmosync.sandbox.tenant.columns import ListValueError
 from pmosync.sandbox.tenant.generate import generate_tenant
 from pmosync.sandbox.tenant.model import (
     TENANT_SIZES,
@@ -14,6 +15,7 @@ from pmosync.sandbox.tenant.model import (
     Drive,
     DriveItem,
     Group,
+    ListColumn,
     Plan,
     PlannerTask,
     SentMail,
@@ -44,6 +46,8 @@ __all__ = [
     "Drive",
     "DriveItem",
     "Group",
+    "ListColumn",
+    "ListValueError",
     "Plan",
     "PlannerTask",
     "SentMail",

@@ -27,6 +27,7 @@ from pmosync.sandbox.tenant.model import (
     Drive,
     DriveItem,
     Group,
+    ListColumn,
     Plan,
     PlannerTask,
     SharePointList,
@@ -46,6 +47,15 @@ TIMESHEETS_CHANNEL = "Timesheets"
 PMO_SITE_PATH = "/sites/pmo"
 REPORTS_FOLDER = "Reports"
 STATUS_LIST = "Project status"
+STATUS_COLUMNS = (
+    ListColumn("Report", "text"),
+    ListColumn("AsOf", "dateTime", date_only=True),
+    ListColumn("RAG", "text"),
+    ListColumn("ComputedRAG", "text"),
+    ListColumn("PercentComplete", "number"),
+    ListColumn("Link", "text"),
+)
+"""The PMO's status list as an admin creates it (besides Title): typed, none indexed."""
 
 
 def resolve_tenant_size(size: str | TenantSize) -> TenantSize:
@@ -209,6 +219,7 @@ class _Gen:
         site_id = self.site("PMO", PMO_SITE_PATH)
         self.folder(tenant.drive_root(tenant.sites[site_id].drive_id), REPORTS_FOLDER)
         status = SharePointList(self.ids.guid(), site_id, STATUS_LIST)
+        status.columns.update((c.name, c) for c in STATUS_COLUMNS)
         tenant.lists[status.id] = status
 
     # -- Planner -----------------------------------------------------------------------------

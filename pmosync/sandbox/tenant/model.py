@@ -184,13 +184,38 @@ class Timesheet:
     rows: list[TimesheetRow]
 
 
+COLUMN_KINDS = ("text", "number", "dateTime", "boolean")
+"""The column types a list here can have, by the facet name Graph's columnDefinition uses."""
+
+
+@dataclass(slots=True, frozen=True)
+class ListColumn:
+    """A typed SharePoint list column; ``name`` is the internal name items are written by."""
+
+    name: str
+    kind: str
+    """One of :data:`COLUMN_KINDS`."""
+    indexed: bool = False
+    """Indexed columns filter without the ``Prefer: HonorNonIndexed…`` header."""
+    date_only: bool = False
+    """A Date (not Date and Time) column; its values still come back as UTC date-times."""
+
+
+def title_column() -> dict[str, ListColumn]:
+    """Every SharePoint list has a Title text column."""
+    return {"Title": ListColumn("Title", "text")}
+
+
 @dataclass(slots=True)
 class SharePointList:
     id: str
     site_id: str
     display_name: str
     items: dict[str, dict[str, object]] = field(default_factory=dict)
-    """Item id -> its ``fields``."""
+    """Item id -> its ``fields``, typed: text as str, numbers as int/float, dates as
+    timezone-aware UTC datetimes, booleans as bool."""
+    columns: dict[str, ListColumn] = field(default_factory=title_column)
+    """Column name -> column; writing or filtering on any other name is refused."""
 
 
 @dataclass(slots=True)

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 
 from pmosync.sandbox.org.clock import MutationClock
+from pmosync.sandbox.tenant.columns import typed_fields
 from pmosync.sandbox.tenant.ids import IdFactory
 from pmosync.sandbox.tenant.model import (
     Bucket,
@@ -27,6 +28,7 @@ from pmosync.sandbox.tenant.model import (
     Drive,
     DriveItem,
     Group,
+    ListColumn,
     Plan,
     PlannerTask,
     SentMail,
@@ -510,14 +512,40 @@ class Tenant:
     # -- lists and mail ----------------------------------------------------------------------
 
     def add_list_item(self, list_id: str, fields: Mapping[str, object]) -> str:
-        """Append a list item; ids are "1", "2", ... as SharePoint numbers them."""
+        """Append a list item, its fields typed by the list's columns (``ListValueError`` for
+        a field the list has no column for or a value its column refuses); ids are "1", "2",
+        ... as SharePoint numbers them."""
         with self.lock:
             sp_list = self.lists.get(list_id)
             if sp_list is None:
                 raise KeyError(f"list {list_id} not found")
+            typed = typed_fields(sp_list.columns, fields)
             item_id = str(max((int(i) for i in sp_list.items), default=0) + 1)
-            sp_list.items[item_id] = dict(fields)
+            sp_list.items[item_id] = {k: v for k, v in typed.items() if v is not None}
             return item_id
+
+    def add_list(self, site_id: str, display_name: str, columns: Iterable[ListColumn]) -> str:
+        """Create a list with a Title column and ``columns``; ``ValueError`` if the site
+        already has a list of that name or a column name repeats."""
+        with self.lock:
+            if site_id not in self.sites:
+                raise KeyError(f"site {site_id} not found")
+            taken = {
+                sp.display_name.casefold() for sp in self.lists.values() if sp.site_id == site_id
+            }
+            if display_name.casefold() in taken:
+                raise ValueError(
+                    f"A list, survey, discussion board, or document library with "
+                    f"the specified title '{display_name}' already exists in this "
+                    "Web site.  Please choose another title."
+                )
+            sp_list = SharePointList(self.ids.guid(), site_id, display_name)
+            for column in columns:
+                if column.name in sp_list.columns:
+                    raise ValueError(f'A duplicate field name "{column.name}" was found.')
+                sp_list.columns[column.name] = column
+            self.lists[sp_list.id] = sp_list
+            return sp_list.id
 
     def record_mail(self, sender: str, message: Mapping[str, object], save: bool) -> SentMail:
         """Keep a message accepted by sendMail (already normalised to camelCase)."""

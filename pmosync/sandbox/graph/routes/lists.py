@@ -1,9 +1,13 @@
 """SharePoint lists and their items (a site's "Project status" list takes report rows).
 
-A list is addressed by id or display name, as Graph allows. Item listings carry ``fields``
-only with ``$expand=fields``; a created item always comes back with its fields. Items filter
-on one column (``$filter=fields/AsOf eq '2026-03-02'``) and, as SharePoint does for a column
-without an index, only with ``Prefer: HonorNonIndexedQueriesWarningMayFailRandomly``.
+A list is addressed by id or display name, as Graph allows, and has typed columns: a written
+field the list has no column for is refused ("Field 'X' is not recognized"), values are stored
+by type and a date comes back as a UTC date-time. Item listings carry ``fields`` only with
+``$expand=fields``; a created item always comes back with its fields. Items filter on one
+column (``$filter=fields/AsOf eq '2026-03-02T00:00:00Z'``), comparing typed values, and, as
+SharePoint does for a column without an index, only with
+``Prefer: HonorNonIndexedQueriesWarningMayFailRandomly``. Lists are created with their
+columns through ``POST /sites/{id}/lists``.
 """
 
 from __future__ import annotations
@@ -14,13 +18,17 @@ from typing import Any
 from pmosync.sandbox.graph import odata, render
 from pmosync.sandbox.graph.auth import Access
 from pmosync.sandbox.graph.call import Call, Reply
-from pmosync.sandbox.graph.errors import invalid_request, item_not_found
+from pmosync.sandbox.graph.errors import GraphError, invalid_request, item_not_found
 from pmosync.sandbox.graph.routes.drives import site
 from pmosync.sandbox.graph.routing import Route
-from pmosync.sandbox.tenant import SharePointList
+from pmosync.sandbox.tenant import ListColumn, SharePointList
+from pmosync.sandbox.tenant.columns import ListValueError, filter_value, unknown_field
+from pmosync.sandbox.tenant.model import COLUMN_KINDS
 
 _SCALARS = (str, int, float, bool, type(None))
-_FIELD_EQ = re.compile(r"^\s*fields/(\w+)\s+eq\s+'((?:[^']|'')*)'\s*$")
+_FIELD_EQ = re.compile(
+    r"^\s*fields/(\w+)\s+eq\s+(?:'((?:[^']|'')*)'|(-?[0-9.]+(?:[eE][-+]?[0-9]+)?|true|false))\s*$"
+)
 NON_INDEXED = "HonorNonIndexedQueriesWarningMayFailRandomly"
 
 
@@ -46,31 +54,86 @@ def site_lists(call: Call) -> Reply:
 
 def get_list(call: Call) -> Reply:
     found = _list(call)
+    with_columns = "columns" in odata.parse_expand(call.option("expand"))
     return call.entity(
-        f"sites('{found.site_id}')/lists/$entity", render.sp_list(found, call.tenant)
+        f"sites('{found.site_id}')/lists/$entity",
+        render.sp_list(found, call.tenant, with_columns=with_columns),
     )
 
 
+def list_columns(call: Call) -> Reply:
+    found = _list(call)
+    columns = render.list_columns(found)
+    return call.listing(
+        f"sites('{found.site_id}')/lists('{found.id}')/columns",
+        range(len(columns)),
+        lambda i: [i],
+        lambda i: columns[i],
+    )
+
+
+def create_list(call: Call) -> Reply:
+    """``POST /sites/{id}/lists``: a generic list with a Title column and the given ones."""
+    owner = site(call.tenant, call.args["site"])
+    body = call.json()
+    name = body.get("displayName")
+    if not isinstance(name, str) or not name.strip():
+        raise invalid_request("The list needs a displayName.")
+    columns = [_column(spec) for spec in body.get("columns") or []]
+    try:
+        list_id = call.tenant.add_list(owner.id, name, columns)
+    except ValueError as error:
+        raise GraphError(409, "nameAlreadyExists", str(error)) from None
+    created = call.tenant.lists[list_id]
+    return call.entity(
+        f"sites('{owner.id}')/lists/$entity",
+        render.sp_list(created, call.tenant, with_columns=True),
+        201,
+    )
+
+
+def _column(spec: Any) -> ListColumn:
+    """A columnDefinition from a create body: its name and exactly one known type facet."""
+    if not isinstance(spec, dict) or not isinstance(spec.get("name"), str) or not spec["name"]:
+        raise invalid_request("Each column needs a name.")
+    kinds = [kind for kind in COLUMN_KINDS if kind in spec]
+    if len(kinds) != 1:
+        raise invalid_request(
+            f"Column '{spec['name']}' needs one type facet of {', '.join(COLUMN_KINDS)}."
+        )
+    kind = kinds[0]
+    facet = spec[kind] if isinstance(spec[kind], dict) else {}
+    date_only = kind == "dateTime" and facet.get("format") == "dateOnly"
+    return ListColumn(spec["name"], kind, bool(spec.get("indexed")), date_only)
+
+
 def _matching(call: Call, found: SharePointList) -> list[str]:
-    """Item ids passing ``$filter`` (one ``fields/Name eq 'text'``; values compared as text)."""
+    """Item ids passing ``$filter``: one ``fields/Name eq literal``, the literal read as the
+    column's type (a quoted date-time with its zone for a date column, a bare number for a
+    number column) and compared with the stored typed values."""
     text = call.option("filter")
     if text is None:
         return list(found.items)
     match = _FIELD_EQ.match(text)
     if match is None:
         raise odata.unsupported_query(text)
-    name, value = match.group(1), match.group(2).replace("''", "'")
-    if NON_INDEXED not in (_header(call, "Prefer") or ""):
+    name = match.group(1)
+    column = found.columns.get(name)
+    if column is None:
+        raise invalid_request(str(unknown_field(name)))
+    quoted = match.group(2) is not None
+    literal = match.group(2).replace("''", "'") if quoted else match.group(3)
+    try:
+        wanted = filter_value(column, literal, quoted)
+    except ListValueError as error:
+        raise invalid_request(str(error)) from None
+    if not column.indexed and NON_INDEXED not in (_header(call, "Prefer") or ""):
         raise invalid_request(
             f"Field '{name}' cannot be referenced in filter or orderby as it is not indexed. "
             f"Provide the 'Prefer: {NON_INDEXED}' header to allow this, but be warned that "
             "such queries may fail on large lists."
         )
-    return [
-        item_id
-        for item_id, fields in found.items.items()
-        if fields.get(name) is not None and str(fields.get(name)) == value
-    ]
+    return [item_id for item_id, fields in found.items.items() if fields.get(name) == wanted]
 
 
 def _header(call: Call, name: str) -> str | None:
@@ -110,7 +173,10 @@ def create_list_item(call: Call) -> Reply:
     for name, value in fields.items():
         if not _plain(value):
             raise invalid_request(f"Field '{name}' must be a text, number, boolean or null value.")
-    item_id = call.tenant.add_list_item(found.id, fields)
+    try:
+        item_id = call.tenant.add_list_item(found.id, fields)
+    except ListValueError as error:
+        raise invalid_request(str(error)) from None
     return call.entity(
         f"sites('{found.site_id}')/lists('{found.id}')/items/$entity",
         render.list_item(found, item_id, call.tenant, with_fields=True),
@@ -126,7 +192,9 @@ def _plain(value: Any) -> bool:
 
 ROUTES = (
     Route("GET", "/sites/{site}/lists", site_lists, Access.SITES_READ),
+    Route("POST", "/sites/{site}/lists", create_list, Access.LIST_MANAGE),
     Route("GET", "/sites/{site}/lists/{list}", get_list, Access.SITES_READ),
+    Route("GET", "/sites/{site}/lists/{list}/columns", list_columns, Access.SITES_READ),
     Route("GET", "/sites/{site}/lists/{list}/items", list_items, Access.SITES_READ),
     Route("POST", "/sites/{site}/lists/{list}/items", create_list_item, Access.LIST_WRITE),
     Route("GET", "/sites/{site}/lists/{list}/items/{item}", get_list_item, Access.SITES_READ),

@@ -1,0 +1,122 @@
+"""Typed SharePoint list values: what a column of each type accepts and how it stores it.
+
+SharePoint checks every field of a written item against the list's columns: a name the list
+does not have is refused ("Field 'X' is not recognized"), a number column takes numbers (or
+text that reads as one), a date column takes ISO dates or date-times and keeps an instant that
+Graph gives back as a UTC date-time string. Filters compare the same typed values, so a date
+filter has to name an instant, not a piece of text.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time
+
+from pmosync.sandbox.tenant.model import ListColumn
+
+
+class ListValueError(ValueError):
+    """A field SharePoint would refuse; ``str()`` is Graph's message for it."""
+
+
+def unknown_field(name: str) -> ListValueError:
+    return ListValueError(f"Field '{name}' is not recognized")
+
+
+def typed_fields(
+    columns: Mapping[str, ListColumn], fields: Mapping[str, object]
+) -> dict[str, object]:
+    """``fields`` as the list stores them, or :class:`ListValueError` for the first bad one."""
+    typed: dict[str, object] = {}
+    for name, value in fields.items():
+        column = columns.get(name)
+        if column is None:
+            raise unknown_field(name)
+        typed[name] = typed_value(column, value)
+    return typed
+
+
+def typed_value(column: ListColumn, value: object) -> object:
+    """One value converted to its column's type; None clears a field of any type."""
+    if value is None:
+        return None
+    kind = column.kind
+    if kind == "text":
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            return str(value)
+    elif kind == "boolean":
+        if isinstance(value, bool):
+            return value
+    elif kind == "number":
+        number = _number(value)
+        if number is not None:
+            return number
+    elif kind == "dateTime":
+        instant = parse_instant(value, date_only_ok=True) if isinstance(value, str) else None
+        if instant is not None:
+            return instant.replace(hour=0, minute=0, second=0) if column.date_only else instant
+    raise ListValueError(f"Cannot convert the value of field '{column.name}' to {kind}.")
+
+
+def _number(value: object) -> int | float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number: int | float = value
+    elif isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+    else:
+        return None
+    if isinstance(number, float) and not math.isfinite(number):
+        return None
+    return int(number) if isinstance(number, float) and number.is_integer() else number
+
+
+def parse_instant(text: str, *, date_only_ok: bool) -> datetime | None:
+    """An ISO date-time with a zone (or, when allowed, a bare date: midnight UTC) as UTC."""
+    try:
+        if len(text) == 10 and date_only_ok:
+            return datetime.combine(date.fromisoformat(text), time(), UTC)
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return None
+    return parsed.astimezone(UTC)
+
+
+def render_value(value: object) -> object:
+    """A stored value as Graph's JSON gives it: instants as ``2026-11-24T00:00:00Z``."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value
+
+
+def filter_value(column: ListColumn, literal: str, quoted: bool) -> object:
+    """The typed value an OData literal stands for in a filter on ``column``.
+
+    Text columns take a quoted string; number columns a bare number; boolean columns ``true``
+    or ``false``; date columns a quoted date-time with its zone (``'2026-11-24T00:00:00Z'``):
+    SharePoint compares instants, and a bare date is not one.
+    """
+    kind = column.kind
+    if kind == "text" and quoted:
+        return literal
+    if kind == "number" and not quoted:
+        number = _number(literal)
+        if number is not None:
+            return number
+    if kind == "boolean" and not quoted and literal in ("true", "false"):
+        return literal == "true"
+    if kind == "dateTime" and quoted:
+        instant = parse_instant(literal, date_only_ok=False)
+        if instant is not None:
+            return instant
+    shown = f"'{literal}'" if quoted else literal
+    raise ListValueError(
+        f"The value {shown} is not valid for field '{column.name}' of type {kind} in $filter."
+    )
