@@ -114,6 +114,14 @@ def open_store(config_path: Path, store_url: str | None, schema: SchemaMode) -> 
     return open_url(store_url, None, schema)
 
 
+def open_config_store(config: PmosyncConfig, store_url: str | None, schema: SchemaMode) -> Store:
+    """Open ``--store`` when given (a relative SQLite path is the working directory's, as for
+    every command), else the loaded config's store."""
+    if store_url is None:
+        return open_url(config.store, config.config_path.parent, schema)
+    return open_url(store_url, None, schema)
+
+
 def open_url(store_url: str, base_dir: Path | None, schema: SchemaMode) -> Store:
     """Open a store URL (a relative SQLite path lives in ``base_dir``), failing in one line."""
     from pmosync.store import Store, StoreError, StoreUrlError

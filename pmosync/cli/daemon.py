@@ -18,10 +18,11 @@ from pmosync.cli.app import (
     EXIT_USAGE,
     ConfigOption,
     LogFormatOption,
+    StoreOption,
     app,
     fail,
     load_config_or_exit,
-    open_url,
+    open_config_store,
 )
 from pmosync.cli.logs import LogFormat
 
@@ -31,6 +32,7 @@ _POLL_S = 0.2
 @app.command()
 def daemon(
     config: ConfigOption = DEFAULT_CONFIG,
+    store_url: StoreOption = None,
     health_port: Annotated[
         int | None,
         typer.Option(
@@ -71,7 +73,7 @@ def daemon(
     reason = no_schedules(loaded)
     if reason is not None:
         fail(reason, EXIT_USAGE)
-    store = open_url(loaded.store, loaded.config_path.parent, "create")
+    store = open_config_store(loaded, store_url, "create")
     service = Daemon(loaded, store, lease_seconds=lease_seconds, observer=LogObserver())
     health = None
     if health_port is not None:

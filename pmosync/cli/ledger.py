@@ -22,8 +22,8 @@ from pmosync.cli.app import (
     app,
     fail,
     load_config_or_exit,
+    open_config_store,
     open_store,
-    open_url,
 )
 
 if TYPE_CHECKING:
@@ -340,10 +340,7 @@ def quarantine_retry(
     from pmosync.store import StoreError
 
     loaded = load_config_or_exit(config, defer_unset=True)
-    if store is None:
-        opened = open_url(loaded.store, loaded.config_path.parent, "require")
-    else:
-        opened = open_url(store, None, "require")
+    opened = open_config_store(loaded, store, "require")
     try:
         with opened:
             lines, failed = _retry(loaded, opened, entry_ids or [], source)

@@ -16,7 +16,7 @@ from pmosync.cli.app import (
     app,
     fail,
     load_config_or_exit,
-    open_url,
+    open_config_store,
 )
 
 
@@ -47,8 +47,7 @@ def people(
     from pmosync.sync.sources import WORKBOOK_TYPES
 
     loaded = load_config_or_exit(config, defer_unset=True)
-    base_dir = None if store else loaded.config_path.parent
-    with open_url(store or loaded.store, base_dir, "require") as opened:
+    with open_config_store(loaded, store, "require") as opened:
         try:
             resolution = resolve_people(opened, loaded.people)
             if unresolved:

@@ -23,7 +23,7 @@ from pmosync.cli.app import (
     app,
     fail,
     load_config_or_exit,
-    open_url,
+    open_config_store,
     require_variables,
 )
 from pmosync.cli.ledger import print_json, print_table
@@ -94,10 +94,7 @@ def report(
         fail(_unknown(loaded, wanted), EXIT_USAGE)
     if name not in ACTIONS and snapshot is None and not no_deliver:
         require_variables(loaded, reports=[name])
-    if store is None:
-        opened = open_url(loaded.store, loaded.config_path.parent, "create")
-    else:  # like every command's --store: a relative SQLite path is the working directory's
-        opened = open_url(store, None, "create")
+    opened = open_config_store(loaded, store, "create")
     try:
         if name == "list":
             _list(loaded, opened, format)

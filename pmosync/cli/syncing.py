@@ -19,10 +19,11 @@ from pmosync.cli.app import (
     EXIT_USAGE,
     ConfigOption,
     LogFormatOption,
+    StoreOption,
     app,
     fail,
     load_config_or_exit,
-    open_url,
+    open_config_store,
     require_variables,
 )
 from pmosync.cli.logs import LogFormat
@@ -43,6 +44,7 @@ def sync(
         list[str] | None, typer.Argument(help="Connectors to sync (default: all).")
     ] = None,
     config: ConfigOption = DEFAULT_CONFIG,
+    store: StoreOption = None,
     full: FullOption = False,
     log_format: LogFormatOption = LogFormat.text,
 ) -> None:
@@ -50,7 +52,7 @@ def sync(
 
     Exits 1 when any connector failed (the others still ran) or the run was stopped."""
     loaded = load_config_or_exit(config, defer_unset=True)
-    run = _sync(loaded, config, connectors or (), full, log_format)
+    run = _sync(loaded, config, store, connectors or (), full, log_format)
     if run.failed:
         raise typer.Exit(EXIT_FAILED)
 
@@ -58,6 +60,7 @@ def sync(
 @app.command("run")
 def run_once(
     config: ConfigOption = DEFAULT_CONFIG,
+    store: StoreOption = None,
     full: FullOption = False,
     log_format: LogFormatOption = LogFormat.text,
 ) -> None:
@@ -74,11 +77,11 @@ def run_once(
     from pmosync.sync.jobs import due_reports
 
     loaded = load_config_or_exit(config, defer_unset=True)
-    run = _sync(loaded, config, (), full, log_format)
+    run = _sync(loaded, config, store, (), full, log_format)
     failed = run.failed
-    store = open_url(loaded.store, loaded.config_path.parent, "create")
+    opened = open_config_store(loaded, store, "create")
     try:
-        for name in due_reports(loaded, store, datetime.now(UTC)):
+        for name in due_reports(loaded, opened, datetime.now(UTC)):
             unset = unset_problems(loaded, reports=[name])
             if unset:  # this report's deliveries cannot sign in; the others still run
                 why = "its deliveries need unset variables"
@@ -87,14 +90,14 @@ def run_once(
                     typer.echo(f"  {line}", err=True)
                 failed = True
                 continue
-            outcome = run_report(loaded, store, name)
+            outcome = run_report(loaded, opened, name)
             typer.echo(f"report {name}: {outcome.status}" + (
                 f" ({outcome.error})" if outcome.error else ""))  # fmt: skip
             failed = failed or outcome.status == "failed"
     except StoreError as error:
         fail(str(error), EXIT_FAILED)
     finally:
-        store.close()
+        opened.close()
     if failed:
         raise typer.Exit(EXIT_FAILED)
 
@@ -102,6 +105,7 @@ def run_once(
 def _sync(
     loaded: PmosyncConfig,
     config: Path,
+    store_url: str | None,
     connectors: Sequence[str],
     full: bool,
     log_format: LogFormat,
@@ -125,7 +129,7 @@ def _sync(
     require_variables(loaded, connectors or list(loaded.connectors))
     live = log_format == "text" and sys.stderr.isatty()
     configure_logging(log_format, quiet_info=live)
-    store = open_url(loaded.store, loaded.config_path.parent, "create")
+    store = open_config_store(loaded, store_url, "create")
     started = time.monotonic()
     try:
         with _stop_on_signals() as stop, sync_observer(live) as observer:
