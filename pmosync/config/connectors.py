@@ -313,8 +313,8 @@ class PlannerConnector(MicrosoftAuth):
     task_details: bool = Field(
         False,
         description=(
-            "Also fetch task details (description, checklist) of new and changed tasks, "
-            "20 per $batch request."
+            "Also read every task's details (description, checklist), 20 per $batch "
+            "request, so an edit of only the details reaches an incremental sync."
         ),
     )
     group_as_portfolio: bool = Field(

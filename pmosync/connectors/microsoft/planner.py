@@ -3,10 +3,12 @@ assignments.
 
 Planner v1.0 has no delta query, so every sync lists each plan's tasks (one cheap request per
 server page) and compares each task's ``@odata.etag`` with the one recorded in the checkpoint:
-only new and changed tasks go to mapping (and, when configured, have their details fetched, 20
-per ``$batch``). A complete listing is also what retires: a task missing from its plan's
-listing, a plan missing from its group's, a bucket missing from its plan's. A listing that
-failed (a 403 on one group, a plan deleted mid-run) retires nothing.
+only new and changed tasks go to mapping. A task's description and checklist live in its
+details, whose own etag moves when they are edited while the task's does not; so with
+``task_details`` every sync reads every listed task's details (20 per ``$batch``) and a task is
+changed when either etag moved. A complete listing is also what retires: a task missing from
+its plan's listing, a plan missing from its group's, a bucket missing from its plan's. A
+listing that failed (a 403 on one group, a plan deleted mid-run) retires nothing.
 
 Each task record handed to mapping is ``{"task": <Graph task>, "details": <task details or
 null>, "categoryDescriptions": <its plan's labels>}``: mapping stays a pure function of the
@@ -32,6 +34,14 @@ GROUP_FIELDS = "id,displayName,description,mail"
 def _short_etag(etag: str | None) -> str:
     """A checkpoint needs to know *whether* an etag changed, not the etag: 8 bytes do."""
     return hashlib.blake2b((etag or "").encode(), digest_size=8).hexdigest()
+
+
+def _version(task: Mapping[str, Any], details: Mapping[str, Any] | None) -> str:
+    """What says a task changed: its etag, and its details' etag when those were read (an edit
+    of only the description or checklist moves the latter alone)."""
+    if details is None:
+        return _short_etag(task.get("@odata.etag"))
+    return _short_etag(f"{task.get('@odata.etag')}|{details.get('@odata.etag')}")
 
 
 def _digest(value: Any) -> str:
@@ -182,10 +192,10 @@ class TasksStream:
                 previous = known.get(plan_id) or {}
                 if previous.get("categories") != _digest(categories):
                     previous = {}  # relabelled categories: every task's tags change
-                etags = {t["id"]: _short_etag(t.get("@odata.etag")) for t in tasks}
+                details = client.run(self._details(tasks))
+                etags = {t["id"]: _version(t, details.get(t["id"])) for t in tasks}
                 before = previous.get("etags") or {}
                 changed = [t for t in tasks if before.get(t["id"]) != etags[t["id"]]]
-                details = client.run(self._details(changed))
                 for task in tasks:
                     assignments.update(f"{task['id']}:{u}" for u in task.get("assignments") or {})
                 for task in changed:

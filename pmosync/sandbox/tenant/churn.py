@@ -1,4 +1,9 @@
-"""Benchmark churn on a tenant: edit a seeded fraction of the Planner tasks."""
+"""Benchmark churn on a tenant: edit a seeded fraction of the Planner tasks.
+
+Edits include a task's details (its description, a checklist item's title), as people make
+them in Planner: those move only the details' etag when the task resource shows nothing new,
+which is the change an incremental sync that watches task etags alone would miss.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,26 @@ import random
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+from pmosync.sandbox.tenant.model import ChecklistItem
+
 if TYPE_CHECKING:
     from pmosync.sandbox.tenant.tenant import Tenant
 
-_EDITS = ("title", "percent_complete", "due_at", "assignee_ids", "applied_categories")
+_EDITS = (
+    "title",
+    "percent_complete",
+    "due_at",
+    "assignee_ids",
+    "applied_categories",
+    "description",
+    "checklist",
+)
 
 
 def mutate_fraction(tenant: Tenant, fraction: float, seed: int) -> list[str]:
     """Edit ``round(fraction * tasks)`` tasks (at least one when fraction > 0), one to three
-    fields each; every touched task really changes, so its version moves.
+    fields each; every touched task really changes, so its version or its details' version
+    (a description or checklist edit the task resource does not show) moves.
 
     Draws come from ``Random(seed)`` over tasks in id order, so the same tenant state and seed
     touch the same tasks the same way in any process.
@@ -39,6 +55,16 @@ def _new_value(tenant: Tenant, task_id: str, name: str, rng: random.Random) -> A
     task = tenant.tasks[task_id]
     if name == "title":
         return f"{task.title} (rev {task.version + 1})"
+    if name == "description":
+        revision = f"Revised (details rev {task.details_version + 1})."
+        return f"{task.description}\n{revision}" if task.description else revision
+    if name == "checklist":
+        if not task.checklist:
+            return ["Confirm scope with the sponsor"]
+        first, *rest = task.checklist
+        title = f"{first.title} (rev {task.details_version + 1})"
+        renamed = ChecklistItem(first.id, title, first.is_checked)
+        return [renamed, *(ChecklistItem(c.id, c.title, c.is_checked) for c in rest)]
     if name == "percent_complete":
         return rng.choice([p for p in (0, 50, 100) if p != task.percent_complete])
     if name == "due_at":
