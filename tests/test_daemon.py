@@ -37,6 +37,7 @@ from pmosync.store import Store
 from pmosync.store.schema import daemon_lease, daemon_ticks, run_streams, runs
 from pmosync.sync.daemon.cron import local_zone
 from pmosync.sync.jobs import due_reports
+from pmosync.sync.run import run_sync
 
 EVERY_2S = "*/2 * * * * *"
 ROWS = [
@@ -236,7 +237,7 @@ def test_due_reports_follow_their_cron_ticks_since_their_last_run(tmp_path):
                         job=job,
                         started_at=started,
                         ended_at=started,
-                        status="skipped",
+                        status="failed",  # any outcome of a run counts, but one:
                     )  # fmt: skip
                 )
         assert due_reports(config, store, at(5, 7, 0, 30)) == ["monthly"]
@@ -244,6 +245,14 @@ def test_due_reports_follow_their_cron_ticks_since_their_last_run(tmp_path):
         assert due_reports(config, store, at(6, 6, 30)) == ["daily", "monthly"]  # at the tick
         assert due_reports(config, store, at(11, 23, 59, 59)) == ["daily", "monthly"]
         assert due_reports(config, store, at(12, 7, 0)) == ["weekly", "daily", "monthly"]
+
+        # A run skipped because its data was not ready (the sheets were never synced) does not
+        # count: the report stays due, to run once the sync has finished.
+        skipped = run_report(config, store, "monthly")
+        assert skipped.status == "skipped"
+        assert "no sync of sheets has completed" in (skipped.error or "")
+        assert "monthly" in due_reports(config, store, datetime.now(zone))
+        assert run_sync(config, store).status == "succeeded"
 
         outcome = run_report(config, store, "monthly")
         assert (outcome.status, outcome.error) == ("succeeded", None)

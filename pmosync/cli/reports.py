@@ -81,6 +81,14 @@ def report(
             "from `report history`), nothing recomputed or sent.",
         ),
     ] = None,
+    allow_stale: Annotated[
+        bool,
+        typer.Option(
+            "--allow-stale",
+            help="Run even while a sync runs or before the first sync of its connectors has "
+            "completed (the report then says its data is incomplete).",
+        ),
+    ] = False,
     format: TableFormatOption = "table",
 ) -> None:
     """Run a report now, list the reports, or show a report's history."""
@@ -103,7 +111,7 @@ def report(
         elif snapshot is not None:
             _rerender(loaded, opened, snapshot, out)
         else:
-            _run(loaded, opened, name, _as_of(as_of), out, not no_deliver)
+            _run(loaded, opened, name, _as_of(as_of), out, not no_deliver, allow_stale)
     finally:
         opened.close()
 
@@ -117,15 +125,26 @@ def _unknown(config: PmosyncConfig, name: str) -> str:
 
 
 def _run(
-    config: PmosyncConfig, store: Store, name: str, as_of: date | None, out: Path | None, send: bool
+    config: PmosyncConfig,
+    store: Store,
+    name: str,
+    as_of: date | None,
+    out: Path | None,
+    send: bool,
+    allow_stale: bool,
 ) -> None:
     from pmosync.reports.job import run_report
     from pmosync.store import StoreError
 
     try:
-        outcome = run_report(config, store, name, as_of, out=out, deliver=send)
+        outcome = run_report(
+            config, store, name, as_of, out=out, deliver=send, allow_stale=allow_stale
+        )
     except StoreError as error:
         fail(str(error), EXIT_FAILED)
+    if outcome.status == "skipped":
+        fail(f"report {name} not run, {outcome.error}: run it when the sync has finished "
+             "(pmosync sync), or pass --allow-stale", EXIT_FAILED)  # fmt: skip
     _print_outcome(outcome)
     if outcome.status != "succeeded":
         raise typer.Exit(EXIT_FAILED)

@@ -22,6 +22,7 @@ from pmosync.reports.collector import collector_paused
 from pmosync.reports.dataset import load_dataset
 from pmosync.reports.document import RenderedFile, ReportDocument
 from pmosync.reports.kinds import DATASET_PARTS, ReportContext, builder
+from pmosync.reports.readiness import check_readiness, with_data_age
 from pmosync.reports.snapshots import history, load_snapshot, save_snapshot
 from pmosync.store import Store, StoreError
 
@@ -40,7 +41,7 @@ class ReportOutcome:
 
     run_id: str
     name: str
-    status: str  # succeeded | failed
+    status: str  # succeeded | failed | skipped (its data was not ready: ``error`` says why)
     as_of: date | None = None
     error: str | None = None
     folder: Path | None = None
@@ -115,8 +116,14 @@ def run_report(
     *,
     out: Path | None = None,
     deliver: bool = True,
+    allow_stale: bool = False,
 ) -> ReportOutcome:
     """Run report ``name`` as of ``as_of`` (default today), recorded as a ledger run.
+
+    It runs only on data whose syncs have finished (``reports.readiness``): while a sync runs,
+    or before the first sync of a connector it reads has completed, the run is recorded as
+    ``skipped`` with the reason and nothing is computed or sent (``allow_stale`` runs it all the
+    same, the document saying its data is incomplete). Old data runs, and the document says so.
 
     The run fails when the report could not be computed, or kept when it has no target, or
     when a delivery failed; a failed delivery is retried by the next run of the same report.
@@ -124,12 +131,17 @@ def run_report(
     """
     as_of = as_of or config.reports[name].as_of or date.today()
     report = config.reports[name]
+    readiness = check_readiness(config, store, name)
     run_id = store.ledger.start_run(REPORT_KIND, name)
+    if readiness.waiting is not None and not allow_stale:
+        _finish(store, run_id, "skipped", f"waiting: {readiness.waiting}")
+        return ReportOutcome(run_id, name, "skipped", as_of, f"waiting: {readiness.waiting}")
     targets = report.deliver if deliver else []
     with_email = any(target.kind == "email" for target in targets)
     try:
         with collector_paused():  # one pause for the whole computation: see reports.collector
             document = compute_document(config, store, name, as_of)
+            document = with_data_age(document, readiness, datetime.now(UTC))
             save_snapshot(store, run_id, document)
             files, email = render(document, report.formats, with_email)
         folder = output_folder(config, document, out)

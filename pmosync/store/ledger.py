@@ -12,7 +12,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, Engine, case, exc, func, select, update
 
 from pmosync.canonical.text import without_nul
 from pmosync.store.engine import write_transaction
@@ -116,21 +116,23 @@ class Ledger:
         A long-lived process (the daemon) also closes its own runs that are no longer active:
         a run whose ending could not be written (the database went away) is over all the same.
         """
-        host, me = socket.gethostname(), os.getpid()
         with write_transaction(self._engine) as connection:
-            dead = [
-                run_id
-                for run_id, pid in connection.execute(
-                    select(runs.c.id, runs.c.pid).where(
-                        runs.c.status == "running", runs.c.host == host
-                    )
-                )
-                if pid is None
-                or (pid == me and run_id not in _ACTIVE_RUNS)
-                or (pid != me and not _pid_alive(pid))
-            ]
+            dead = _dead_runs(connection)
             _interrupt(connection, dead, "the process ended before the run finished")
         return len(dead)
+
+    def _close_dead(self) -> None:
+        """What every reading of runs does first: close the runs whose process died, so a run
+        killed outright (SIGKILL, OOM) reads ``interrupted`` at once, whatever its kind, not
+        when a sync next runs. A plain read finds them; only then is a write taken. Best
+        effort: a store this process may only read keeps showing them running."""
+        try:
+            with self._engine.connect() as connection:
+                found = _dead_runs(connection)
+            if found:
+                self.mark_interrupted()
+        except exc.SQLAlchemyError:
+            return
 
     def mark_interrupted_of(self, host: str, pid: int, reason: str) -> int:
         """Close the runs a given process left running, on any host: the daemon taking over
@@ -148,6 +150,7 @@ class Ledger:
 
     def latest_streams(self) -> list[dict[str, Any]]:
         """The most recent ledger row of every (connector, stream), by connector and stream."""
+        self._close_dead()
         latest = (
             select(
                 run_streams.c.connector,
@@ -170,20 +173,58 @@ class Ledger:
         with self._engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
 
-    def last_runs(self, kind: str) -> dict[str, tuple[datetime, str]]:
-        """Each job's newest run of ``kind``: job -> (started_at, status). Whether a report is
-        due, and what ``report list`` shows, both read this."""
+    def last_runs(
+        self, kind: str, *, ignore: tuple[RunStatus, ...] = ()
+    ) -> dict[str, tuple[datetime, str]]:
+        """Each job's newest run of ``kind`` whose status is not in ``ignore``: job ->
+        (started_at, status). Whether a report is due (ignoring runs skipped while their data
+        was not ready), and what ``report list`` shows, both read this."""
+        self._close_dead()
         latest = (
             select(runs.c.job, func.max(runs.c.started_at).label("started_at"))
-            .where(runs.c.kind == kind)
+            .where(runs.c.kind == kind, runs.c.status.not_in(ignore))
             .group_by(runs.c.job)
             .subquery()
         )
         query = select(runs.c.job, runs.c.started_at, runs.c.status).join(
-            latest, (runs.c.job == latest.c.job) & (runs.c.started_at == latest.c.started_at)
+            latest,
+            (runs.c.job == latest.c.job)
+            & (runs.c.started_at == latest.c.started_at)
+            & (runs.c.kind == kind),
         )
         with self._engine.connect() as connection:
             return {row.job: (row.started_at, row.status) for row in connection.execute(query)}
+
+    def last_complete_syncs(self) -> dict[str, datetime]:
+        """Per connector: when its newest complete sync started. Complete: a sync run that
+        ended (not interrupted) in which every stream the connector ran succeeded or was
+        skipped for good (a 402). A report waits for this before it may run, and its data is
+        at least as fresh as this start (``reports.readiness``)."""
+        finished = {"succeeded", "skipped"}
+        per_run = (
+            select(run_streams.c.connector, func.max(runs.c.started_at).label("started_at"))
+            .join(runs, runs.c.id == run_streams.c.run_id)
+            .where(runs.c.kind == "sync", runs.c.status.in_(("succeeded", "failed")))
+            .group_by(run_streams.c.connector, run_streams.c.run_id)
+            .having(func.sum(case((run_streams.c.status.in_(finished), 0), else_=1)) == 0)
+            .subquery()
+        )
+        query = select(per_run.c.connector, func.max(per_run.c.started_at)).group_by(
+            per_run.c.connector
+        )
+        with self._engine.connect() as connection:
+            return {connector: at for connector, at in connection.execute(query)}
+
+    def running_syncs(self) -> list[dict[str, Any]]:
+        """The sync runs the ledger shows running (call ``mark_interrupted`` first to drop
+        those whose process died), oldest first."""
+        query = (
+            select(runs.c.id, runs.c.started_at, runs.c.host, runs.c.pid)
+            .where(runs.c.kind == "sync", runs.c.status == "running")
+            .order_by(runs.c.started_at)
+        )
+        with self._engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(query)]
 
     def recent_runs(self, limit: int = 20, kind: str | None = None) -> list[dict[str, Any]]:
         """The newest runs first, each with its streams' counters summed (``pmosync runs``).
@@ -191,6 +232,7 @@ class Ledger:
         A run that touched no stream (a report, a run that failed before its first connector)
         has zeros, not NULLs.
         """
+        self._close_dead()
         totals = (
             select(
                 run_streams.c.run_id,
@@ -217,6 +259,20 @@ class Ledger:
             query = query.where(runs.c.kind == kind)
         with self._engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def _dead_runs(connection: Connection) -> list[str]:
+    """The runs of this host left ``running`` by a process that is gone (or by this process,
+    which no longer runs them)."""
+    host, me = socket.gethostname(), os.getpid()
+    query = select(runs.c.id, runs.c.pid).where(runs.c.status == "running", runs.c.host == host)
+    return [
+        run_id
+        for run_id, pid in connection.execute(query)
+        if pid is None
+        or (pid == me and run_id not in _ACTIVE_RUNS)
+        or (pid != me and not _pid_alive(pid))
+    ]
 
 
 def _interrupt(connection: Connection, run_ids: list[str], reason: str) -> None:

@@ -18,14 +18,16 @@ from pmosync.sync.daemon.cron import latest_tick, local_zone
 
 def due_reports(config: PmosyncConfig, store: Store, now: datetime) -> list[str]:
     """The scheduled reports whose latest tick at or before ``now`` is later than their last
-    run (any outcome); a scheduled report that never ran is due. In the config's order.
+    run (any outcome but ``skipped``: a run skipped because its data was not ready stays due,
+    so it runs next time once the sync has finished); a scheduled report that never ran is
+    due. In the config's order.
 
     Ticks are read in the machine's local time zone; a naive ``now`` is local time.
     """
     scheduled = {name: r.schedule for name, r in config.reports.items() if r.schedule}
     if not scheduled:
         return []
-    last_run = store.ledger.last_runs(REPORT_KIND)
+    last_run = store.ledger.last_runs(REPORT_KIND, ignore=("skipped",))
     zone = local_zone()
     return [
         name

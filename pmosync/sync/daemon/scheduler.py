@@ -16,6 +16,7 @@ from typing import Literal
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from pmosync.config import PmosyncConfig
 from pmosync.sync.daemon.cron import latest_tick, next_tick
@@ -73,10 +74,18 @@ class CronSchedule(BaseTrigger):
 
 
 class JobScheduler:
-    """A background scheduler whose jobs all call ``fire(spec)``."""
+    """A background scheduler whose jobs all call ``fire(spec)``, and, while any report is
+    scheduled, ``recheck`` = (function, seconds): the reports waiting for their data."""
 
-    def __init__(self, fire: Callable[[JobSpec], None], zone: tzinfo, grace_s: float) -> None:
+    def __init__(
+        self,
+        fire: Callable[[JobSpec], None],
+        zone: tzinfo,
+        grace_s: float,
+        recheck: tuple[Callable[[], None], float] | None = None,
+    ) -> None:
         self._fire = fire
+        self._recheck = recheck
         self.zone = zone
         self.grace_s = grace_s
         self._scheduler = BackgroundScheduler(
@@ -111,6 +120,10 @@ class JobScheduler:
             self._scheduler.add_job(
                 self._fire, trigger, args=[spec], id=spec.id, name=spec.label, **options
             )
+        if self._recheck is not None and any(spec.kind == "report" for spec in specs):
+            function, seconds = self._recheck
+            every = IntervalTrigger(seconds=seconds, timezone=self.zone)
+            self._scheduler.add_job(function, every, id="waiting", name="reports waiting")
 
     def clear(self) -> None:
         self._scheduler.remove_all_jobs()

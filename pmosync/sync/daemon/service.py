@@ -10,11 +10,14 @@ before running it, so a tick runs once even across a take-over.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import exc
 
@@ -27,9 +30,16 @@ from pmosync.sync.daemon.scheduler import JobScheduler, JobSpec, job_specs
 from pmosync.sync.daemon.ticks import claim_tick
 from pmosync.sync.engine import SyncObserver
 
+if TYPE_CHECKING:
+    from pmosync.reports.job import ReportOutcome
+
 log = logging.getLogger("pmosync.daemon")
 
 MIN_GRACE_S = 300
+SYNC_START_WAIT_S = 10
+"""How long a report whose tick is also the sync's waits for that sync to start."""
+WAITING_RECHECK_S = 5
+"""How often reports waiting on data (a sync run elsewhere) look at the ledger again."""
 SAFETY = 0.1
 """Share of the lease period an active daemon gives up early, as a margin against a standby."""
 
@@ -76,7 +86,17 @@ class Daemon:
         self._deadline = 0.0
         """Monotonic time our lease runs out, counted from before the renewal that set it."""
         self._standby_logged: str | None = None
-        self._scheduler = JobScheduler(self._run_job, self.zone, self.grace_s)
+        self._sync = threading.Condition()
+        self._sync_running = False
+        self._sync_started: datetime | None = None
+        """The tick of the newest sync this daemon began (claimed or not)."""
+        self._reports = threading.Lock()
+        """One report at a time, so a waiting report is never run twice at once."""
+        self._waiting: dict[str, datetime] = {}
+        """Reports whose tick came while their data was not ready: name -> that tick."""
+        self._scheduler = JobScheduler(
+            self._run_job, self.zone, self.grace_s, (self._run_waiting, WAITING_RECHECK_S)
+        )
         self._keeper = threading.Thread(target=self._keep_lease, name="lease", daemon=True)
         self._watchdog = threading.Thread(target=self._watch, name="lease-watch", daemon=True)
 
@@ -203,7 +223,10 @@ class Daemon:
             self._active = False
             self._run_stop.set()
             self._scheduler.clear()
+            dropped, self._waiting = list(self._waiting), {}
         log.warning("standby: %s; scheduling stopped", reason)
+        if dropped:
+            log.warning("reports no longer waiting for their data: %s", ", ".join(dropped))
 
     def _close_runs_of(self, previous: str) -> None:
         """Mark interrupted the runs the previous holder left running: its lease ran out, so it
@@ -233,6 +256,8 @@ class Daemon:
         tick = latest_tick(spec.schedule, now, self.zone)
         if stop.is_set():  # demoted or shutting down since the scheduler fired
             return
+        if spec.kind == "sync":
+            self._mark_sync_fired(tick)
         if now - tick > timedelta(seconds=self.grace_s):
             late = f"missed by more than {self.grace_s:.0f} s"
             log.info("%s: tick %s %s, skipped", spec.label, tick.isoformat(), late)
@@ -247,22 +272,119 @@ class Daemon:
             log.info("%s: tick %s not run: %s", spec.label, tick.isoformat(), why)
             return
         log.info("%s: running tick %s", spec.label, tick.isoformat())
-        try:
+        with self._guard(spec.label):
             if spec.kind == "sync":
-                from pmosync.sync.run import run_sync
-
-                run = run_sync(config, self.store, stop=stop, observer=self.observer)
-                log.info("sync run %s %s (tick %s)", run.run_id, run.status, tick.isoformat())
+                self._sync_tick(config, stop, tick)
             else:
-                from pmosync.reports.job import run_report
+                self._report_tick(config, stop, spec.name, tick)
 
-                outcome = run_report(config, self.store, spec.name, tick.date())
-                detail = f": {outcome.error}" if outcome.error else ""
-                log.info("report %s run %s %s%s", spec.name, outcome.run_id, outcome.status, detail)
+    @contextlib.contextmanager
+    def _guard(self, label: str) -> Iterator[None]:
+        """A job's failure is a log line; the daemon keeps running."""
+        try:
+            yield
         except StoreError as error:
-            log.error("%s: %s", spec.label, error)
+            log.error("%s: %s", label, error)
         except Exception:  # a bug: say so with the traceback, and keep the daemon running
-            log.exception("%s: internal error (a bug)", spec.label)
+            log.exception("%s: internal error (a bug)", label)
+
+    def _sync_tick(self, config: PmosyncConfig, stop: threading.Event, tick: datetime) -> None:
+        """Run the sync, then the reports that waited for it, before the next sync may start
+        (``max_instances=1``): a sync that runs back to back still lets them through."""
+        from pmosync.sync.run import run_sync
+
+        with self._sync:
+            self._sync_running = True
+            self._sync.notify_all()
+        try:
+            run = run_sync(config, self.store, stop=stop, observer=self.observer)
+            log.info("sync run %s %s (tick %s)", run.run_id, run.status, tick.isoformat())
+        finally:
+            with self._sync:
+                self._sync_running = False
+                self._sync.notify_all()
+        self._run_waiting()
+
+    def _mark_sync_fired(self, tick: datetime) -> None:
+        with self._sync:
+            self._sync_started = tick
+            self._sync.notify_all()
+
+    def _sync_coming(self, config: PmosyncConfig, tick: datetime) -> bool:
+        """Whether our own sync ticked at or after a report's ``tick`` and has not begun yet
+        (the two jobs fired together; the report must not win the race)."""
+        if not config.sync.schedule or self._sync_running:
+            return False
+        due = latest_tick(config.sync.schedule, datetime.now(self.zone), self.zone)
+        return due >= tick and (self._sync_started is None or self._sync_started < due)
+
+    def _report_tick(
+        self, config: PmosyncConfig, stop: threading.Event, name: str, tick: datetime
+    ) -> None:
+        """Run a report's tick now, or keep it waiting until its data is ready: while our
+        sync runs (it runs the report when it ends), or when the ledger says a sync runs
+        elsewhere or has never completed (the run is recorded ``skipped``, with the reason,
+        once; then it is retried every few seconds and after each of our syncs)."""
+        from pmosync.reports.job import run_report
+
+        with self._sync:
+            self._sync.wait_for(
+                lambda: not self._sync_coming(config, tick), timeout=SYNC_START_WAIT_S
+            )
+            ours_running = self._sync_running
+        with self._reports:
+            if ours_running:
+                self._wait_for_data(name, tick, "the sync is running")
+                return
+            if stop.is_set():
+                return
+            outcome = run_report(config, self.store, name, tick.date())
+            self._log_report(name, outcome)
+            if outcome.status == "skipped":
+                self._wait_for_data(name, tick, None)
+            else:
+                self._done_waiting(name, tick)
+
+    def _run_waiting(self) -> None:
+        """Run the waiting reports whose data is ready now (nothing recorded for the others)."""
+        from pmosync.reports.job import run_report
+        from pmosync.reports.readiness import check_readiness
+
+        with self._lock:
+            if not self._active or not self._waiting:
+                return
+            stop, config, waiting = self._run_stop, self.config, dict(self._waiting)
+        for name, tick in waiting.items():
+            if stop.is_set():
+                return
+            with self._guard(f"report {name}"), self._reports:
+                if name not in config.reports:  # removed by a reload
+                    self._done_waiting(name, tick)
+                    continue
+                if self._sync_running or check_readiness(config, self.store, name).waiting:
+                    continue
+                log.info("report %s: its data is ready; running tick %s", name, tick.isoformat())
+                outcome = run_report(config, self.store, name, tick.date())
+                self._log_report(name, outcome)
+                if outcome.status != "skipped":
+                    self._done_waiting(name, tick)
+
+    def _wait_for_data(self, name: str, tick: datetime, why: str | None) -> None:
+        with self._lock:
+            if self._active:
+                self._waiting[name] = max(tick, self._waiting.get(name, tick))
+        if why:
+            log.info("report %s: tick %s waits: %s", name, tick.isoformat(), why)
+
+    def _done_waiting(self, name: str, tick: datetime) -> None:
+        with self._lock:
+            if name in self._waiting and self._waiting[name] <= tick:
+                del self._waiting[name]
+
+    @staticmethod
+    def _log_report(name: str, outcome: ReportOutcome) -> None:
+        detail = f": {outcome.error}" if outcome.error else ""
+        log.info("report %s run %s %s%s", name, outcome.run_id, outcome.status, detail)
 
     # --- reload -------------------------------------------------------------------------
 
