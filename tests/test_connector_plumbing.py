@@ -1,7 +1,9 @@
-"""Connector plumbing: the request limiter, the per-item fan-out, the time-entry windows."""
+"""Connector plumbing: the request limiter (per token, with headroom), the per-item fan-out,
+the time-entry windows."""
 
 from __future__ import annotations
 
+import random
 import threading
 from datetime import date, timedelta
 
@@ -9,50 +11,86 @@ import pytest
 
 from pmosync.connectors.asana.streams import date_windows
 from pmosync.connectors.errors import NotFound
-from pmosync.connectors.limiter import RateLimiter
+from pmosync.connectors.limiter import HEADROOM, RateLimiter, shared_limiter
 from pmosync.connectors.parallel import Finished, fan_out
 
 
 class FakeClock:
-    """Time that moves only when the limiter sleeps, so spacing is checked exactly."""
+    """Time that moves only when a caller waits out what the limiter asked, so spacing is
+    checked exactly."""
 
     def __init__(self) -> None:
         self.now = 100.0
-        self.slept: list[float] = []
 
     def __call__(self) -> float:
         return self.now
 
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(round(seconds, 6))
-        self.now += seconds
+    def take(self, limiter: RateLimiter) -> tuple[float, str]:
+        """One request's slot, waited out: (seconds waited, why)."""
+        wait, reason = limiter.reserve()
+        self.now += wait
+        return round(wait, 6), reason
 
 
-def test_requests_are_spaced_evenly_at_the_quota():
+def test_requests_are_spaced_evenly_with_a_tenth_of_the_quota_to_spare():
     clock = FakeClock()
-    limiter = RateLimiter(120, clock=clock, sleep=clock.sleep)  # one every 0.5 s
-    for _ in range(5):
-        limiter.acquire()
-    assert clock.slept == [0.5, 0.5, 0.5, 0.5]
-    # 5 requests took 2 s: never more than 120 in any minute
+    limiter = RateLimiter(120, reason="Asana quota", clock=clock)
+    waits = [clock.take(limiter) for _ in range(5)]
+    # 120/min less 10 % headroom is 108/min: one every 60/108 = 0.555556 s
+    assert waits == [(0.0, "Asana quota")] + [(0.555556, "Asana quota")] * 4
 
 
-def test_retry_after_holds_every_caller_back():
+def _most_in_any_minute(arrivals: list[float]) -> int:
+    arrivals = sorted(arrivals)
+    most, first = 0, 0
+    for last, at in enumerate(arrivals):
+        while arrivals[first] <= at - 60:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
+@pytest.mark.parametrize(("headroom", "over_quota"), [(HEADROOM, False), (1.0, True)])
+def test_a_server_counting_exactly_the_quota_sees_no_excess_thanks_to_the_headroom(
+    headroom, over_quota
+):
+    """Requests leave evenly but arrive with up to 30 ms of network jitter: at the full
+    quota the server's own sliding minute sees more than 1,500 now and then; 10 % below it
+    never does."""
+    clock, jitter = FakeClock(), random.Random(7)
+    limiter = RateLimiter(1500, headroom=headroom, clock=clock)
+    arrivals = []
+    for _ in range(4000):
+        clock.take(limiter)
+        arrivals.append(clock.now + jitter.uniform(0, 0.03))
+    assert (_most_in_any_minute(arrivals) > 1500) is over_quota
+
+
+def test_retry_after_holds_every_caller_back_and_says_why():
     clock = FakeClock()
-    limiter = RateLimiter(6000, clock=clock, sleep=clock.sleep)
-    limiter.acquire()
-    limiter.pause(7)
-    limiter.acquire()
-    assert clock.slept == [7.0]
+    limiter = RateLimiter(6000, reason="Asana quota", clock=clock)
+    clock.take(limiter)
+    limiter.pause(7, "HTTP 429 from Asana")
+    assert clock.take(limiter) == (7.0, "HTTP 429 from Asana")
+    assert clock.take(limiter)[1] == "Asana quota"
 
 
 def test_a_lower_quota_takes_effect_at_once():
     clock = FakeClock()
-    limiter = RateLimiter(1500, clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(1500, clock=clock)
     limiter.set_rate(150)
-    limiter.acquire()
-    limiter.acquire()
-    assert clock.slept == [0.4]
+    clock.take(limiter)
+    assert clock.take(limiter)[0] == 0.444444  # 60 / (150 x 0.9)
+
+
+def test_connectors_with_one_token_share_one_limiter_at_the_lowest_quota():
+    first = shared_limiter("Asana", "app.asana.com", "token-a", 1500)
+    second = shared_limiter("Asana", "app.asana.com", "token-a", 150)
+    other_token = shared_limiter("Asana", "app.asana.com", "token-b", 1500)
+    other_host = shared_limiter("Asana", "127.0.0.1:8080", "token-a", 1500)
+    assert first is second and first.per_minute == 150
+    assert other_token is not first and other_host is not first
+    assert first.reason == "Asana quota"
 
 
 def test_fan_out_yields_every_page_of_every_item_in_item_order():

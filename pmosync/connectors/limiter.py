@@ -1,26 +1,51 @@
-"""A client-side request limiter shared by every thread of one connector.
+"""A client-side request limiter per token, shared by every connector and thread that uses it.
 
-Requests are spaced evenly (one slot every ``60 / per_minute`` seconds) rather than let through
-in bursts: evenly spaced requests can never exceed the quota in any sliding minute, so a sync
-runs at the quota instead of living on 429s. A 429's Retry-After pauses every thread, not only
-the one that saw it, because the quota is per token.
+Requests are spaced evenly (one slot every ``60 / (quota x HEADROOM)`` seconds) rather than let
+through in bursts: evenly spaced requests cannot exceed the quota in any sliding minute, so a
+sync runs just under the quota instead of living on 429s. ``HEADROOM`` keeps 10 % of the quota
+free: requests leave the client evenly but reach the server with network and scheduling jitter,
+and a server counting exactly 1,500 in its own sliding minute would see the odd 1,501st.
+
+The quota belongs to the token, not to a connector: two connectors configured with the same
+Asana token share ONE limiter (``shared_limiter``, keyed by a hash of the service, the host and
+the token, so the token itself is never kept as a key). A 429's Retry-After pauses every user of
+that limiter, not only the request that saw it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
+import weakref
+from collections.abc import Callable
+
+from pmosync.connectors.retry import RetryPolicy
+
+HEADROOM = 0.9
+"""Share of the published quota the limiter lets through (documented in docs/asana.md)."""
 
 
 class RateLimiter:
-    """Hands out request slots at most ``per_minute`` a minute."""
+    """Hands out request slots at most ``per_minute x HEADROOM`` a minute."""
 
-    def __init__(self, per_minute: float, *, clock=time.monotonic, sleep=time.sleep) -> None:
+    def __init__(
+        self,
+        per_minute: float,
+        *,
+        reason: str = "request quota",
+        headroom: float = HEADROOM,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._lock = threading.Lock()
         self._clock = clock
-        self._sleep = sleep
+        self._headroom = headroom
         self._next_slot = 0.0
         self._interval = 0.0
+        self._paused_until = 0.0
+        self._pause_reason = ""
+        self.reason = reason
+        """What a wait for a slot is called when the quota is the cause ("Asana quota")."""
         self.per_minute = per_minute
         self.set_rate(per_minute)
 
@@ -28,26 +53,57 @@ class RateLimiter:
         """Change the quota (e.g. once a workspace turns out to be on a free plan)."""
         with self._lock:
             self.per_minute = per_minute
-            self._interval = 60.0 / per_minute
+            self._interval = 60.0 / (per_minute * self._headroom)
 
-    def reserve(self) -> float:
-        """Take the next slot; returns how long the caller must wait before using it.
+    def reserve(self) -> tuple[float, str]:
+        """Take the next slot: how long the caller must wait before using it, and why.
 
-        Split from :meth:`acquire` so an asyncio caller can ``await asyncio.sleep`` the wait
-        instead of blocking its event loop."""
+        Split from :meth:`acquire` so an asyncio caller can wait without blocking its loop."""
         with self._lock:
             now = self._clock()
             slot = max(now, self._next_slot)
             self._next_slot = slot + self._interval
-        return slot - now
+            reason = self._pause_reason if now < self._paused_until else self.reason
+        return slot - now, reason
 
-    def acquire(self) -> None:
-        """Block until this caller may send one request."""
-        wait = self.reserve()
+    def acquire(self, policy: RetryPolicy) -> None:
+        """Block until this caller may send one request (a stop cuts the wait short)."""
+        wait, reason = self.reserve()
         if wait > 0:
-            self._sleep(wait)
+            policy.sleep(wait, reason)
 
-    def pause(self, seconds: float) -> None:
-        """Hold every caller back for ``seconds`` (the server asked us to, via Retry-After)."""
+    async def acquire_async(self, policy: RetryPolicy) -> None:
+        """:meth:`acquire` for a coroutine."""
+        wait, reason = self.reserve()
+        if wait > 0:
+            await policy.sleep_async(wait, reason)
+
+    def pause(self, seconds: float, reason: str) -> None:
+        """Hold every caller back for ``seconds`` (the server asked us to, via a 429)."""
         with self._lock:
-            self._next_slot = max(self._next_slot, self._clock() + seconds)
+            until = self._clock() + seconds
+            self._next_slot = max(self._next_slot, until)
+            if until >= self._paused_until:
+                self._paused_until, self._pause_reason = until, reason
+
+
+_SHARED: weakref.WeakValueDictionary[str, RateLimiter] = weakref.WeakValueDictionary()
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_limiter(service: str, host: str, credential: str, per_minute: float) -> RateLimiter:
+    """The one limiter of this credential on this host, made on first use.
+
+    Every connector of the process that signs in to ``host`` with the same ``credential`` gets
+    the same limiter, so together they stay under the token's quota. When they were configured
+    with different quotas the lowest holds. The registry keeps a SHA-256 of the three, never
+    the credential, and forgets a limiter once no connector uses it."""
+    key = hashlib.sha256(f"{service}\n{host}\n{credential}".encode()).hexdigest()
+    with _SHARED_LOCK:
+        limiter = _SHARED.get(key)
+        if limiter is None:
+            limiter = RateLimiter(per_minute, reason=f"{service} quota")
+            _SHARED[key] = limiter
+        elif per_minute < limiter.per_minute:
+            limiter.set_rate(per_minute)
+        return limiter

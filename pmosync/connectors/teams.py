@@ -7,22 +7,22 @@ log line of this module contains it: errors say "Teams webhook" and the status, 
 raised outside the ``except`` blocks that caught requests' own (which quote the URL), and
 urllib3's debug lines are redacted while a post is in flight.
 
-Retries follow the project's one policy shape with tenacity: connection errors, 5xx and 429
-are tried again (429 after its Retry-After, capped), any other 4xx is final at once.
+Retries follow the connectors' one retry policy (``pmosync.connectors.retry``): connection
+errors, 5xx and 429 are tried again (429 after its Retry-After, capped, or an exponential
+back-off without one), any other 4xx is final at once.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from pmosync.connectors.errors import ConnectorError, FatalError, RetriableError
-from pmosync.connectors.retry import RetryPolicy
+from pmosync.connectors.retry import Attempts, RetryPolicy, Wait
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +34,10 @@ _BODY_LIMIT = 200
 class _Transient(Exception):
     """One failed attempt worth repeating; carries no URL."""
 
-    def __init__(self, message: str, *, throttled: bool = False, retry_after: float | None = None):
+    def __init__(self, message: str, *, status: int | None = None, retry_after: str | None = None):
         super().__init__(message)
-        self.throttled = throttled
+        self.status = status
+        """None for a connection that failed; else the 429 or 5xx answer's status."""
         self.retry_after = retry_after
 
 
@@ -45,61 +46,47 @@ def post_card(
     payload: Mapping[str, Any],
     *,
     policy: RetryPolicy = DEFAULT_POLICY,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
     rng: random.Random | None = None,
 ) -> int:
     """POST ``payload`` as JSON to the webhook; the accepting HTTP status (200 or 202).
 
-    ``sleep`` is what waits between attempts (tests pass a recorder instead of waiting).
+    Waits between attempts are the policy's (cut short by its stop); ``sleep``, when given,
+    waits instead (tests pass a recorder instead of waiting).
     Raises ``RetriableError`` when the attempts run out, ``FatalError`` on a refusal.
     """
     import requests
-    from tenacity import Retrying, retry_if_exception_type
 
-    rng = rng or random.Random()
+    attempts = Attempts(policy, WHAT, rng or random.Random())
     secrets = _secret_parts(webhook_url)
-    in_a_row = {"throttled": 0, "failed": 0}
-
-    def stop(state: Any) -> bool:
-        error = state.outcome.exception() if state.outcome else None
-        throttled = isinstance(error, _Transient) and error.throttled
-        in_a_row["throttled" if throttled else "failed"] += 1
-        return (
-            in_a_row["throttled"] > policy.max_throttled or in_a_row["failed"] > policy.max_failures
-        )
-
-    def wait(state: Any) -> float:
-        error = state.outcome.exception() if state.outcome else None
-        if isinstance(error, _Transient) and error.throttled:
-            after = error.retry_after if error.retry_after is not None else 1.0
-            return min(after, policy.retry_after_cap_s)
-        return policy.backoff(in_a_row["failed"], rng)
-
-    def before_sleep(state: Any) -> None:
-        error = state.outcome.exception() if state.outcome else None
-        delay = state.next_action.sleep if state.next_action else 0.0
-        log.info("%s: %s; trying again in %.1fs", WHAT, error, delay)
-
-    retrying = Retrying(
-        stop=stop,
-        wait=wait,
-        retry=retry_if_exception_type(_Transient),
-        sleep=sleep,
-        before_sleep=before_sleep,
-        reraise=True,
-    )
     failure: ConnectorError | None = None
     with requests.Session() as session, _redacted(secrets):
-        try:
-            return retrying(_attempt, session, webhook_url, payload, policy, secrets)
-        except _Transient as error:
-            tries = sum(in_a_row.values())
-            failure = RetriableError(f"{WHAT}: {error} (gave up after {tries} attempts)")
-        except FatalError as error:
-            failure = FatalError(str(error), error.status)
+        while failure is None:
+            try:
+                return _attempt(session, webhook_url, payload, policy, secrets)
+            except _Transient as error:
+                wait = _next_wait(attempts, error)
+                if wait is None:
+                    message = f"{WHAT}: {error} (gave up after {attempts.tries} attempts)"
+                    failure = RetriableError(message)
+                    continue
+                log.info("%s: %s; trying again in %.1fs", WHAT, error, wait.seconds)
+            except FatalError as error:
+                failure = FatalError(str(error), error.status)
+                continue
+            if sleep is not None:
+                sleep(wait.seconds)
+            else:
+                policy.sleep(wait.seconds, wait.reason)
     # Raised here, outside every except block: no exception chain leads back to requests'
     # exceptions, whose messages quote the URL.
     raise failure
+
+
+def _next_wait(attempts: Attempts, error: _Transient) -> Wait | None:
+    if error.status is None:
+        return attempts.after_drop()
+    return attempts.after_status(error.status, error.retry_after)
 
 
 def _attempt(
@@ -137,22 +124,12 @@ def _attempt(
     reason = f"{status} {response.reason or ''}".strip()
     detail = _body_excerpt(response, secrets)
     message = f"{reason}: {detail}" if detail else reason
-    if status == 429:
-        after = _retry_after(response.headers.get("Retry-After"))
-        raise _Transient(message, throttled=True, retry_after=after)
-    if status >= 500:
-        raise _Transient(message)
+    if status == 429 or status >= 500:
+        raise _Transient(message, status=status, retry_after=response.headers.get("Retry-After"))
     hint = ""
     if status in (401, 403, 404):
         hint = " (the webhook URL may be wrong or expired, or its workflow turned off)"
     raise FatalError(f"{WHAT} refused the card: {message}{hint}", status)
-
-
-def _retry_after(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
 
 
 def _body_excerpt(response: Any, secrets: tuple[str, ...]) -> str:

@@ -2,11 +2,12 @@
 
 The SDK's own urllib3 retries are switched off: they would retry behind the limiter's back, go
 uncounted in the run ledger, and give up on a 429 storm after five tries. Instead every attempt
-passes through ``_GovernedApiClient.request``: it takes a slot from the shared limiter, counts
-the request, and on failure decides, once, what is retriable (429 honouring Retry-After; 5xx
-and dropped connections with jittered exponential backoff) and what is fatal (any other 4xx,
-turned into a one-line ``ConnectorError`` built from Asana's ``errors`` body, never from
-headers, so the token cannot leak into a message).
+passes through ``_GovernedApiClient.request``: it takes a slot from the token's limiter
+(shared with every other connector using the same token), counts the request, and lets the
+connectors' one retry policy (``pmosync.connectors.retry``) decide what is tried again and how
+long to wait; whatever is not retried becomes a one-line ``ConnectorError`` built from Asana's
+``errors`` body, never from headers, and scrubbed of the token and of any Authorization value
+in case the server echoed the request into its answer.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import json
 import logging
 import random
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,8 +35,9 @@ from pmosync.connectors.errors import (
     RetriableError,
     UnreachableError,
 )
-from pmosync.connectors.limiter import RateLimiter
-from pmosync.connectors.retry import RetryPolicy
+from pmosync.connectors.limiter import RateLimiter, shared_limiter
+from pmosync.connectors.retry import Attempts, RetryPolicy
+from pmosync.connectors.scrub import Scrubber
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +56,9 @@ def _error_message(error: ApiException) -> str:
     return text or (error.reason or "no reason given")
 
 
-def _retry_after(error: ApiException, default: float) -> float:
+def _retry_after(error: ApiException) -> str | None:
     headers = error.headers or {}
-    value = headers.get("Retry-After") or headers.get("retry-after")
-    try:
-        return max(0.0, float(value)) if value is not None else default
-    except ValueError:
-        return default
+    return headers.get("Retry-After") or headers.get("retry-after")
 
 
 _FATAL_BY_STATUS: dict[int, type[FatalError]] = {
@@ -73,11 +70,14 @@ _FATAL_BY_STATUS: dict[int, type[FatalError]] = {
 }
 
 
-def classify(error: ApiException, method: str, path: str) -> ConnectorError:
-    """Turn an SDK exception into one of our errors with a one-line message."""
+def classify(
+    error: ApiException, method: str, path: str, scrub: Scrubber | None = None
+) -> ConnectorError:
+    """Turn an SDK exception into one of our errors with a one-line message, the server's
+    words scrubbed of secrets (``scrub``) and of any Authorization value."""
     status = int(error.status or 0)
     where = f"{method} {path}"
-    message = _error_message(error)
+    message = (scrub or Scrubber())(_error_message(error))
     if status == 401:
         return AuthenticationError(
             f"the Asana token was refused ({where}: 401 {message}); check it is valid and "
@@ -145,50 +145,48 @@ class _GovernedApiClient(asana.ApiClient):
         counter: RequestCounter,
         policy: RetryPolicy,
         on_payment_required: Callable[[], None] | None,
+        scrub: Scrubber,
     ) -> None:
         super().__init__(configuration)
         self._limiter = limiter
         self._counter = counter
         self._policy = policy
         self._on_payment_required = on_payment_required
+        self._scrub = scrub
         self._rng = random.Random()
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        policy = self._policy
         if kwargs.get("_request_timeout") is None:
-            kwargs["_request_timeout"] = self._policy.timeout_s
+            kwargs["_request_timeout"] = policy.timeout_s
         path = urlsplit(url).path
-        throttled = failures = 0
+        attempts = Attempts(policy, "Asana", self._rng)
         while True:
-            self._limiter.acquire()
+            self._limiter.acquire(policy)
             self._counter.add()
             try:
                 return super().request(method, url, *args, **kwargs)
             except ApiException as error:
                 status = int(error.status or 0)
-                if status == 429 and throttled < self._policy.max_throttled:
-                    throttled += 1
-                    wait = min(_retry_after(error, 1.0), self._policy.retry_after_cap_s)
-                    log.info("%s %s: 429, waiting %.1f s as Retry-After asks", method, path, wait)
-                    self._limiter.pause(wait)
-                    continue
-                if status >= 500 and failures < self._policy.max_failures:
-                    failures += 1
-                    time.sleep(self._policy.backoff(failures, self._rng))
-                    continue
-                failure = classify(error, method, path)
-                if isinstance(failure, PaymentRequired) and self._on_payment_required:
-                    self._on_payment_required()
-                raise failure from None
+                wait = attempts.after_status(status, _retry_after(error))
+                if wait is None:
+                    failure = classify(error, method, path, self._scrub)
+                    if isinstance(failure, PaymentRequired) and self._on_payment_required:
+                        self._on_payment_required()
+                    raise failure from None
             except urllib3.exceptions.HTTPError as error:
-                if failures < self._policy.max_failures:
-                    failures += 1
-                    time.sleep(self._policy.backoff(failures, self._rng))
-                    continue
-                host = urlsplit(url).netloc
-                raise UnreachableError(
-                    f"{method} {path}: cannot reach {host} ({type(error).__name__}) "
-                    f"after {failures + 1} tries"
-                ) from None
+                wait = attempts.after_drop()
+                if wait is None:
+                    host = urlsplit(url).netloc
+                    raise UnreachableError(
+                        f"{method} {path}: cannot reach {host} ({type(error).__name__}) "
+                        f"after {attempts.tries} tries"
+                    ) from None
+            log.info("%s %s: %s, waiting %.1f s", method, path, wait.reason, wait.seconds)
+            if wait.throttled:  # the quota is the token's: every request to it holds back
+                self._limiter.pause(wait.seconds, wait.reason)
+            else:
+                policy.sleep(wait.seconds, wait.reason)
 
 
 class AsanaClient:
@@ -204,20 +202,25 @@ class AsanaClient:
         policy: RetryPolicy | None = None,
         on_payment_required: Callable[[], None] | None = None,
     ) -> None:
-        """``on_payment_required`` hears of every 402: the workspace is on a free plan."""
+        """``on_payment_required`` hears of every 402: the workspace is on a free plan.
+        ``policy`` says how long to retry and wait, and its ``stop`` cuts every wait short."""
+        self.policy = policy or RetryPolicy()
         configuration = asana.Configuration()
         configuration.host = base_url.rstrip("/")
         configuration.access_token = token
         configuration.retry_strategy = False
         configuration.connection_pool_maxsize = max_concurrency + 2
-        self.limiter = RateLimiter(requests_per_minute)
+        self.limiter: RateLimiter = shared_limiter(
+            "Asana", urlsplit(configuration.host).netloc, token, requests_per_minute
+        )
         self.counter = RequestCounter()
         self.api_client = _GovernedApiClient(
             configuration,
             limiter=self.limiter,
             counter=self.counter,
-            policy=policy or RetryPolicy(),
+            policy=self.policy,
             on_payment_required=on_payment_required,
+            scrub=Scrubber([token]),
         )
         self.users = asana.UsersApi(self.api_client)
         self.workspaces = asana.WorkspacesApi(self.api_client)

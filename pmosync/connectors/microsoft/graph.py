@@ -6,9 +6,12 @@ are closed on that same loop before it closes, which is what keeps "Event loop i
 the logs. Requests go out through the SDK's request adapter (auth, URL templates, redirects)
 but kiota's own RetryHandler is left out of the pipeline: it would retry behind the limiter's
 back, go uncounted, and give up on a 429 storm after three tries. ``_Governor`` replaces it:
-every attempt takes a limiter slot and is counted; 429 waits for Retry-After (pausing every
-concurrent request, the quota being per app), 5xx and dropped connections back off with jitter,
-and any other 4xx becomes one of our one-line errors built from Graph's error body.
+every attempt takes a slot from the app's limiter (shared by every connector signing in as the
+same app) and is counted, and the connectors' one retry policy (``pmosync.connectors.retry``)
+decides what is tried again: a 429 waits for Retry-After, or backs off exponentially without
+one (pausing every concurrent request, the quota being per app), 5xx and dropped connections
+back off with jitter, and any other 4xx becomes one of our one-line errors built from Graph's
+error body, scrubbed of the configured secrets and of any Authorization value or token.
 
 Responses are kept as the raw JSON Graph sent (etags and all): mapping reads them as dicts, and a
 record that fails mapping is quarantined exactly as it came.
@@ -49,16 +52,17 @@ from pmosync.connectors.errors import (
     RetriableError,
     UnreachableError,
 )
-from pmosync.connectors.limiter import RateLimiter
+from pmosync.connectors.limiter import RateLimiter, shared_limiter
 from pmosync.connectors.microsoft.auth import auth_provider, open_credential
 from pmosync.connectors.microsoft.permissions import permission_for
-from pmosync.connectors.retry import RetryPolicy
+from pmosync.connectors.retry import RETRIABLE, Attempts, RetryPolicy, parse_retry_after
+from pmosync.connectors.scrub import Scrubber
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 20
 """Graph's JSON batching limit."""
-_RETRIABLE = {429, 500, 502, 503, 504}
+SERVICE = "Microsoft Graph"
 T = TypeVar("T")
 
 
@@ -80,10 +84,13 @@ def _graph_message(body: bytes | str | Mapping[str, Any] | None) -> str:
     return f"{code}: {message}" if code and message else code or message
 
 
-def classify(status: int, body: Any, method: str, path: str) -> ConnectorError:
-    """One of our errors, one line, from a failed Graph answer (never from headers)."""
+def classify(
+    status: int, body: Any, method: str, path: str, scrub: Scrubber | None = None
+) -> ConnectorError:
+    """One of our errors, one line, from a failed Graph answer (never from headers); Graph's
+    words are scrubbed (``scrub``: the configured secrets; always any Authorization value)."""
     where = f"{method} {path}"
-    message = _graph_message(body) or f"HTTP {status}"
+    message = (scrub or Scrubber())(_graph_message(body) or f"HTTP {status}")
     if status == 401:
         return AuthenticationError(
             f"Microsoft Graph refused the credentials ({where}: 401 {message}); check the "
@@ -98,17 +105,19 @@ def classify(status: int, body: Any, method: str, path: str) -> ConnectorError:
         return NotFound(f"{where}: 404 {message}", status)
     if status == 400:
         return InvalidRequest(f"{where}: 400 {message}", status)
-    if status in _RETRIABLE:
+    if status in RETRIABLE:
         return RetriableError(f"{where}: {status} {message} (gave up after retries)")
     return FatalError(f"{where}: {status} {message}", status)
 
 
-def _retry_after(headers: Mapping[str, str], default: float) -> float:
-    value = headers.get("Retry-After") or headers.get("retry-after")
-    try:
-        return max(0.0, float(value)) if value is not None else default
-    except ValueError:
-        return default
+def _retry_after(headers: Mapping[str, str]) -> str | None:
+    return headers.get("Retry-After") or headers.get("retry-after")
+
+
+def _severity(failure: tuple[int, str | None]) -> tuple[bool, float]:
+    """Orders a batch round's failures: a 429 first, then the longest Retry-After."""
+    status, after = failure
+    return status == 429, parse_retry_after(after) or 0.0
 
 
 class _Governor(BaseMiddleware):
@@ -121,43 +130,32 @@ class _Governor(BaseMiddleware):
     async def send(self, request: httpx.Request, transport: httpx.AsyncBaseTransport):
         client, policy = self._client, self._client.policy
         path = _path_of(str(request.url), client.base_url)
-        throttled = failures = 0
+        attempts = Attempts(policy, SERVICE, client.rng)
         while True:
-            wait = client.limiter.reserve()
-            if wait > 0:
-                await asyncio.sleep(wait)
+            await client.limiter.acquire_async(policy)
             client.requests += 1
             try:
                 response = await super().send(request, transport)
             except httpx.TransportError as error:
-                failures += 1
-                if failures > policy.max_failures:
+                wait = attempts.after_drop()
+                if wait is None:
                     raise UnreachableError(
                         f"cannot reach Microsoft Graph at {client.host} ({request.method} "
                         f"{path}: {type(error).__name__})"
                     ) from None
-                await asyncio.sleep(policy.backoff(failures, client.rng))
-                continue
-            status = response.status_code
-            if status < 400:
-                return response
-            body = await response.aread()
-            if status == 429:
-                throttled += 1
-                if throttled > policy.max_throttled:
-                    raise classify(status, body, request.method, path)
-                pause = min(_retry_after(response.headers, 1.0), policy.retry_after_cap_s)
-                log.info("Graph throttled %s %s; waiting %.1fs", request.method, path, pause)
-                client.limiter.pause(pause)
-                continue
-            if status in _RETRIABLE:
-                failures += 1
-                if failures > policy.max_failures:
-                    raise classify(status, body, request.method, path)
-                delay = policy.backoff(failures, client.rng)
-                await asyncio.sleep(_retry_after(response.headers, delay))
-                continue
-            raise classify(status, body, request.method, path)
+            else:
+                status = response.status_code
+                if status < 400:
+                    return response
+                body = await response.aread()
+                wait = attempts.after_status(status, _retry_after(response.headers))
+                if wait is None:
+                    raise classify(status, body, request.method, path, client.scrub)
+            log.info("%s %s: %s, waiting %.1f s", request.method, path, wait.reason, wait.seconds)
+            if wait.throttled:  # the quota is the app's: every request to Graph holds back
+                client.limiter.pause(wait.seconds, wait.reason)
+            else:
+                await policy.sleep_async(wait.seconds, wait.reason)
 
 
 async def gather(*work: Awaitable[T]) -> list[T]:
@@ -194,9 +192,16 @@ class GraphClient:
         seed: int | None = None,
     ) -> None:
         self.policy = policy or RetryPolicy()
+        """Retries and waits; its ``stop`` ends every wait and every listing of the run."""
         self.base_url = config.base_url.rstrip("/")
         self.host = urlsplit(self.base_url).netloc
-        self.limiter = RateLimiter(config.requests_per_minute or math.inf)
+        secrets = [s.get_secret_value() for s in (config.token, config.client_secret) if s]
+        self.scrub = Scrubber(secrets)
+        """Masks the configured secrets (and any Authorization value) in Graph's words."""
+        app = config.client_id or (secrets[0] if secrets else "managed identity")
+        self.limiter: RateLimiter = shared_limiter(
+            SERVICE, self.host, f"{config.tenant_id}\n{app}", config.requests_per_minute or math.inf
+        )
         self.rng = random.Random(seed)
         self.requests = 0
         self._loop = asyncio.new_event_loop()
@@ -296,12 +301,13 @@ class GraphClient:
         """GET many relative URLs through JSON ``$batch``, 20 per request, concurrently.
 
         Items Graph throttles (429 inside a successful batch) or fails transiently are sent
-        again on their own after Retry-After, never the whole batch; other statuses are
+        again on their own, never the whole batch, after the wait the retry policy gives the
+        round's worst answer (a 429 before a 5xx, the longest Retry-After); other statuses are
         returned for the caller to judge (a 404 for one task is not the batch's failure).
         """
         answers: dict[str, BatchAnswer] = {}
         pending = dict(urls)
-        rounds = 0
+        attempts = Attempts(self.policy, f"{SERVICE} ($batch item)", self.rng)
         while pending:
             ids = list(pending)
             chunks = [ids[i : i + BATCH_SIZE] for i in range(0, len(ids), BATCH_SIZE)]
@@ -309,25 +315,30 @@ class GraphClient:
                 *(self._batch_once({i: pending[i] for i in chunk}) for chunk in chunks)
             )
             retry: dict[str, str] = {}
-            wait = 0.0
-            for answered, again, pause in results:
+            worst: list[tuple[int, str | None]] = []
+            for answered, again, failures in results:
                 answers.update(answered)
                 retry.update({i: pending[i] for i in again})
-                wait = max(wait, pause)
+                worst += failures
             if retry:
-                rounds += 1
-                if rounds > self.policy.max_throttled:
+                status, after = max(worst, key=_severity) if worst else (503, None)
+                wait = attempts.after_status(status, after)
+                if wait is None:
                     item = next(iter(retry.values()))
                     raise RetriableError(
-                        f"GET {item} (in $batch): still throttled after {rounds} rounds"
+                        f"GET {item} (in $batch): {status} still, after {attempts.tries} tries"
                     )
-                self.limiter.pause(min(wait, self.policy.retry_after_cap_s))
+                if wait.throttled:
+                    self.limiter.pause(wait.seconds, wait.reason)
+                else:
+                    await self.policy.sleep_async(wait.seconds, wait.reason)
             pending = retry
         return answers
 
     async def _batch_once(
         self, urls: Mapping[str, str]
-    ) -> tuple[dict[str, BatchAnswer], list[str], float]:
+    ) -> tuple[dict[str, BatchAnswer], list[str], list[tuple[int, str | None]]]:
+        """Items answered, items to send again, and (status, Retry-After) of each failure."""
         body = {
             "requests": [
                 {"id": key, "method": "GET", "url": "/" + url.lstrip("/")}
@@ -337,18 +348,18 @@ class GraphClient:
         reply = json.loads(await self.send(self.request("POST", "$batch", body)) or b"{}")
         answered: dict[str, BatchAnswer] = {}
         again: list[str] = []
-        pause = 0.0
+        failures: list[tuple[int, str | None]] = []
         for item in reply.get("responses") or []:
             key, status = str(item.get("id")), int(item.get("status") or 0)
             if key not in urls:
                 continue
-            if status in _RETRIABLE:
+            if status in RETRIABLE:
                 again.append(key)
-                pause = max(pause, _retry_after(item.get("headers") or {}, 1.0))
+                failures.append((status, _retry_after(item.get("headers") or {})))
             else:
                 answered[key] = BatchAnswer(status, item.get("body"))
         missing = [key for key in urls if key not in answered and key not in again]
-        return answered, again + missing, pause
+        return answered, again + missing, failures
 
     async def download(self, url: str) -> bytes:
         """A file's bytes: Graph answers ``/content`` with a redirect the pipeline follows."""

@@ -14,7 +14,6 @@ and compared before it counts as uploaded.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 from urllib.parse import quote
@@ -23,6 +22,7 @@ import httpx
 
 from pmosync.connectors.errors import FatalError, NotFound, RetriableError
 from pmosync.connectors.microsoft.graph import GraphClient, classify
+from pmosync.connectors.retry import RETRIABLE, Attempts
 
 SIMPLE_UPLOAD_MAX = 4 * 1024 * 1024
 """Above this an upload session is used."""
@@ -75,8 +75,11 @@ class _Session:
         self.content = content
         self.fragment_size = fragment_size
         self.where = f"upload session of {address.split(':/', 1)[-1].rstrip(':')}"
-        self.failures = 0
-        self.throttled = 0
+        self.attempts = self._fresh_attempts()
+
+    def _fresh_attempts(self) -> Attempts:
+        """The retry count of the fragment in flight (each fragment that lands starts anew)."""
+        return Attempts(self.client.policy, "SharePoint upload", self.client.rng)
 
     async def run(self) -> dict[str, Any]:
         policy = self.client.policy
@@ -107,16 +110,16 @@ class _Session:
             return None
         status = response.status_code
         if status in (200, 201):
-            self.failures = 0
+            self.attempts = self._fresh_attempts()
             return response.json()
         if status == 202:
-            self.failures = 0
+            self.attempts = self._fresh_attempts()
             return _next_offset(response, default=end)
         if status == 429:
             await self._throttle(response)
             return offset
         if status == 416 or status >= 500:
-            await self._failed(f"{status}", backoff=status != 416)
+            await self._failed(f"{status}", status=status, retry_after=_retry_after(response))
             return None
         if status == 404:
             return None  # the session is gone: _resume finds out what became of the file
@@ -138,7 +141,10 @@ class _Session:
                 await self._throttle(response)
                 continue
             if response.status_code >= 500:
-                await self._failed(f"GET {response.status_code}")
+                status = response.status_code
+                await self._failed(
+                    f"GET {status}", status=status, retry_after=_retry_after(response)
+                )
                 continue
             raise classify(response.status_code, response.content, "GET", self.where)
 
@@ -157,24 +163,33 @@ class _Session:
             raise RetriableError(f"{self.where}: the session expired before the file was complete")
         return item
 
-    async def _failed(self, what: str, *, backoff: bool = True) -> None:
-        self.failures += 1
+    async def _failed(
+        self, what: str, *, status: int | None = None, retry_after: str | None = None
+    ) -> None:
+        """A dropped connection (``status`` None), a 5xx or a 416 (an earlier try did land:
+        no wait, the session says where to resume); gives up when the policy says so."""
         policy = self.client.policy
-        if self.failures > policy.max_failures:
-            raise RetriableError(f"{self.where}: {what} (gave up after {self.failures} tries)")
-        if backoff:
-            await asyncio.sleep(policy.backoff(self.failures, self.client.rng))
+        if status is None:
+            wait = self.attempts.after_drop()
+        elif status == 416:
+            wait = self.attempts.after_status(503, "0")
+        else:  # every 5xx here: an upload session's fragment is safe to send again
+            wait = self.attempts.after_status(status if status in RETRIABLE else 503, retry_after)
+        if wait is None:
+            raise RetriableError(
+                f"{self.where}: {what} (gave up after {self.attempts.tries} tries)"
+            )
+        await policy.sleep_async(wait.seconds, wait.reason)
 
     async def _throttle(self, response: httpx.Response) -> None:
-        self.throttled += 1
-        policy = self.client.policy
-        if self.throttled > policy.max_throttled:
-            raise RetriableError(f"{self.where}: still throttled after {self.throttled} tries")
-        try:
-            pause = float(response.headers.get("Retry-After") or 1.0)
-        except ValueError:
-            pause = 1.0
-        await asyncio.sleep(min(max(pause, 0.0), policy.retry_after_cap_s))
+        wait = self.attempts.after_status(429, _retry_after(response))
+        if wait is None:
+            raise RetriableError(f"{self.where}: still throttled after {self.attempts.tries} tries")
+        await self.client.policy.sleep_async(wait.seconds, wait.reason)
+
+
+def _retry_after(response: httpx.Response) -> str | None:
+    return response.headers.get("Retry-After")
 
 
 def _next_offset(response: httpx.Response, default: int) -> int:
