@@ -297,3 +297,63 @@ def test_a_read_only_database_fails_in_one_line_and_changes_nothing(tmp_path, bo
         folder.chmod(0o755)
         path.chmod(0o644)
     assert _integrity(path) == "ok"
+
+
+# -- a stop while the APIs fail ----------------------------------------------------------------
+
+STOP_BOUND_S = 5
+"""How long ``pmosync sync`` may take to exit after SIGTERM: the documented systemd unit kills
+at 30 s, and a retry back-off can ask for far longer than that."""
+
+
+def _failed_answers(boxes: Sandboxes) -> int:
+    """5xx answers the sandboxes have served (the connectors are retrying them)."""
+    return sum(
+        count
+        for box in (boxes.asana, boxes.graph)
+        for status, count in box.stats()["by_status"].items()
+        if status.startswith("5")
+    )
+
+
+def test_sigterm_ends_a_sync_promptly_while_the_apis_fail_and_the_ledger_says_interrupted(
+    tmp_path, boxes
+):
+    """Every request is answered 503/500/504, so each connector sits in retry back-off (up to
+    30 s a wait); SIGTERM must still end the process within seconds, with the run and every
+    stream it started recorded as interrupted, never left ``running``."""
+    store_url = f"sqlite:///{tmp_path / 'pmosync.db'}"
+    config = write_config(tmp_path, boxes, store_url)
+    Store.open(store_url).close()
+    for box in (boxes.asana, boxes.graph):
+        box.reset_stats()
+        box.set_faults(error_rate=1.0)
+    try:
+        child = start_sync(config, boxes)
+        with Store.open(store_url, schema="require") as store:
+            run_id = _wait_for_stream(store, child, 1)
+            assert run_id is not None, child.communicate()
+            deadline = time.monotonic() + WAIT_S
+            while _failed_answers(boxes) < 6 and time.monotonic() < deadline:
+                time.sleep(0.05)  # both connectors are into their back-off by now
+            assert child.poll() is None, child.communicate()
+            child.send_signal(signal.SIGTERM)
+            try:
+                out, err = child.communicate(timeout=STOP_BOUND_S)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                out, err = child.communicate()
+                message = f"still running {STOP_BOUND_S} s after SIGTERM: {err}"
+                raise AssertionError(message) from None
+            assert "Traceback" not in out + err, err
+            with store.engine.connect() as connection:
+                run = connection.execute(select(runs).where(runs.c.id == run_id)).one()
+                streams = connection.execute(
+                    select(run_streams).where(run_streams.c.run_id == run_id)
+                ).all()
+    finally:
+        for box in (boxes.asana, boxes.graph):
+            box.set_faults(error_rate=0.0)
+    assert run.status == "interrupted", run
+    assert streams and all(s.status != "running" for s in streams), streams
+    assert "interrupted" in {s.status for s in streams}, streams

@@ -21,6 +21,7 @@ from typing import Literal
 
 from pmosync.config import PmosyncConfig
 from pmosync.connectors.errors import ConnectorError
+from pmosync.connectors.retry import OnWait, RetryPolicy
 from pmosync.store import Store, StoreError
 from pmosync.sync.engine import STOPPED, ConnectorResult, SyncObserver, sync_source
 from pmosync.sync.sources import WORKBOOK_TYPES, UnsupportedConnector, open_source, sync_order
@@ -140,6 +141,7 @@ def _sync_one(
             store=store,
             aliases=config.people.aliases,
             base_dir=config.config_path.parent,
+            policy=RetryPolicy().for_run(halt, _on_wait(observer, name)),
         )
     except (UnsupportedConnector, ConnectorError) as error:
         return ConnectorResult(name, error=str(error))
@@ -154,6 +156,16 @@ def _sync_one(
         return ConnectorResult(name, error=f"internal error (a bug): {type(error).__name__}")
     finally:
         source.close()
+
+
+def _on_wait(observer: SyncObserver | None, connector: str) -> OnWait | None:
+    """The observer's optional ``waiting(connector, seconds, reason)`` as the connector's
+    ``on_wait``: every wait of a second or more for a quota or a retry is told to it (the
+    progress display's "waiting 58 s: Asana quota"). The run's stop ends any such wait."""
+    waiting = getattr(observer, "waiting", None)
+    if waiting is None:
+        return None
+    return lambda seconds, reason: waiting(connector, seconds, reason)
 
 
 def _store_failed(
