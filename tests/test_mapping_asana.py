@@ -491,10 +491,28 @@ def test_priority(option: str | None, priority: str | None):
     assert mapper(priority="Priority").map("tasks", raw).records[0].priority == priority
 
 
-def test_unknown_priority_is_refused_naming_the_option():
+def test_an_unknown_priority_keeps_the_task_as_unknown_and_warns_once(caplog):
     raw = task_raw(custom_fields=[enum_field("950", "Priority", "Someday")])
-    with pytest.raises(MappingError, match="'Someday' of the priority field 'Priority'"):
-        mapper(priority="Priority").map("tasks", raw)
+    tasks = mapper(priority="Priority")
+    with caplog.at_level("WARNING", logger="pmosync.mapping.priority"):
+        first = tasks.map("tasks", raw).records[0]
+        second = tasks.map("tasks", {**raw, "gid": "4243"}).records[0]
+    assert (first.priority, second.priority) == ("unknown", "unknown")
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{SOURCE}: priority 'Someday' of the priority field 'Priority' is not in the priority "
+        "vocabulary; its tasks get the priority 'unknown' (map it under priority_vocabulary to "
+        "one of low, medium, high, urgent)"
+    ]
+
+
+def test_the_priority_vocabulary_adds_and_overrides_options():
+    vocabulary = {"Someday": "low", "  critical ": "high"}
+    tasks = AsanaMapper(SOURCE, fields={"priority": "Priority"}, priority_vocabulary=vocabulary)
+    for option, priority in [("someday", "low"), ("Critical", "high"), ("Urgent", "urgent")]:
+        raw = task_raw(custom_fields=[enum_field("950", "Priority", option)])
+        assert tasks.map("tasks", raw).records[0].priority == priority, option
+    with pytest.raises(ValueError, match="maps 'P0' to 'asap', not one of low, medium"):
+        AsanaMapper(SOURCE, priority_vocabulary={"P0": "asap"})
 
 
 def test_estimate_in_hours_and_from_a_duration_field_in_minutes():

@@ -101,6 +101,19 @@ def test_priority_bands_follow_the_planner_ui(priority, canonical):
     assert MAPPER.map("tasks", _task(priority=priority)).records[0].priority == canonical
 
 
+@pytest.mark.parametrize("priority", [11, -1, "high", 2.5, True])
+def test_a_priority_outside_the_scale_is_unknown_not_a_quarantine(priority):
+    assert MAPPER.map("tasks", _task(priority=priority)).records[0].priority == "unknown"
+
+
+def test_the_priority_vocabulary_remaps_planner_numbers():
+    remapped = PlannerMapper(
+        "planner-ops", milestone_category=None, priority_vocabulary={"3": "medium", "9": "urgent"}
+    )
+    got = [remapped.map("tasks", _task(priority=n)).records[0].priority for n in (1, 3, 4, 9)]
+    assert got == ["urgent", "medium", "high", "urgent"]
+
+
 def test_details_give_the_description_and_a_task_without_bucket_has_no_phase():
     raw = _task(bucketId=None)
     raw["details"] = {"description": "Two 42U racks, delivered to DC2.", "checklist": {}}
@@ -113,7 +126,6 @@ def test_details_give_the_description_and_a_task_without_bucket_has_no_phase():
     ("change", "message"),
     [
         ({"percentComplete": 150}, "percentComplete is not a whole number from 0 to 100"),
-        ({"priority": "high"}, "priority is not a whole number from 0 to 10"),
         ({"dueDateTime": "next week"}, "dueDateTime is not a timestamp"),
         ({"id": None}, "record has no id"),
         ({"assignments": ["someone"]}, "assignments is not an object"),
@@ -153,7 +165,50 @@ def test_a_plan_is_a_project_in_its_groups_portfolio_and_users_keep_their_email(
         {"id": "u2", "displayName": "Guest", "mail": None,
          "userPrincipalName": "guest_fabrikam.com#EXT#@contoso.onmicrosoft.com"},
     ).records[0]  # fmt: skip
-    assert guest.email is None
+    assert guest.email == "guest@fabrikam.com"  # the address inside a guest's sign-in name
+
+
+@pytest.mark.parametrize(
+    ("mail", "upn", "email"),
+    [
+        # A guest with mail: the external address Graph keeps in mail.
+        ("Ana.Ortiz@Fabrikam.example", "ana.ortiz_fabrikam.example#EXT#@contoso.onmicrosoft.com",
+         "ana.ortiz@fabrikam.example"),
+        # Without mail: the last "_" before #EXT# was the "@" (a domain has no "_").
+        (None, "wei_li_northwind.example#EXT#@contoso.onmicrosoft.com", "wei_li@northwind.example"),
+        ("", "jo_b_fabrikam.co.uk#EXT#@contoso.onmicrosoft.com", "jo_b@fabrikam.co.uk"),
+        # A member without a mailbox: the sign-in name.
+        (None, "planner.robot@contoso.example", "planner.robot@contoso.example"),
+        # Nothing that reads as an address: no email rather than a wrong one.
+        (None, "nobody#EXT#@contoso.onmicrosoft.com", None),
+        (None, "robot", None),
+    ],
+)  # fmt: skip
+def test_people_are_known_by_mail_else_a_guests_own_address_else_the_sign_in_name(mail, upn, email):
+    raw = {"id": "u3", "displayName": "Someone", "mail": mail, "userPrincipalName": upn}
+    assert MAPPER.map("users", raw).records[0].email == email
+
+
+@pytest.mark.parametrize(
+    ("zone", "stored", "day"),
+    [
+        # 24 Nov picked in Paris (CET, UTC+1) is stored as 23:00 UTC the day before.
+        ("Europe/Paris", "2026-11-23T23:00:00Z", date(2026, 11, 24)),
+        # 1 Jul picked in Paris (CEST, UTC+2): 22:00 UTC the day before.
+        ("Europe/Paris", "2026-06-30T22:00:00Z", date(2026, 7, 1)),
+        # The same instant read in UTC (the default) is the 23rd.
+        ("UTC", "2026-11-23T23:00:00Z", date(2026, 11, 23)),
+        # West of UTC, midnight is after UTC midnight: 24 Nov in New York (UTC-5) is 05:00 UTC.
+        ("America/New_York", "2026-11-24T05:00:00Z", date(2026, 11, 24)),
+        # Auckland (NZDT, UTC+13) is a whole day ahead: its 1 Jan is 11:00 UTC on 31 Dec.
+        ("Pacific/Auckland", "2026-12-31T11:00:00Z", date(2027, 1, 1)),
+    ],
+)
+def test_planner_dates_are_read_in_the_connectors_time_zone(zone, stored, day):
+    mapper = PlannerMapper(SOURCE, milestone_category=None, timezone=zone)
+    raw = _task(startDateTime=stored, dueDateTime=stored)
+    task = mapper.map("tasks", raw).records[0]
+    assert (task.start_date, task.due_date) == (day, day)
 
 
 def test_a_gone_plan_retires_its_buckets_tasks_assignments_and_membership():

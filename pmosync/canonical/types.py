@@ -23,7 +23,12 @@ RAG = Literal["green", "amber", "red", "blue", "complete"]
 RAG_VALUES: tuple[str, ...] = RAG.__args__
 
 TaskStatus = Literal["not_started", "in_progress", "done"]
-Priority = Literal["low", "medium", "high", "urgent"]
+KnownPriority = Literal["low", "medium", "high", "urgent"]
+"""The priorities a source's option can be mapped to (``priority_vocabulary`` in the YAML)."""
+Priority = Literal[KnownPriority, "unknown"]
+"""A task's priority; "unknown" is an option the source has that no priority vocabulary names
+(kept, and counted, rather than losing the task to the quarantine)."""
+PRIORITY_VALUES: tuple[str, ...] = Priority.__args__
 ProjectStatus = Literal["active", "on_hold", "completed", "archived"]
 ApprovalStatus = Literal["draft", "submitted", "approved", "rejected"]
 CostCategory = Literal["expense", "invoice", "labour"]

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
-from pmosync.canonical.types import RAG
+from pmosync.canonical.types import RAG, KnownPriority
 from pmosync.config.errors import LocatedMessage, LocatedProblems, did_you_mean
 from pmosync.config.fields import (
     ConfigModel,
@@ -27,6 +27,8 @@ AsanaField = Literal[
     "budget", "rag", "estimate_hours", "priority", "percent_complete", "start_date"
 ]
 WorkbookKind = Literal["time", "cost"]
+PLANNER_PRIORITY_NUMBERS = frozenset(str(number) for number in range(11))
+"""Planner's ``priority`` scale, as the keys of its ``priority_vocabulary``."""
 
 #: Columns per workbook kind: (required, optional). Keys are canonical names; values in the
 #: YAML are the header text in the user's workbook.
@@ -51,7 +53,7 @@ ASANA_FIELD_DESCRIPTIONS: dict[str, str] = {
     "budget": "Number custom field (with a currency) holding a project's budget.",
     "rag": "Enum or text custom field holding a project's RAG, read through rag_vocabulary.",
     "estimate_hours": "Number (hours) or duration (minutes) custom field: a task's estimate.",
-    "priority": "Enum custom field: a task's priority: low, medium, high or urgent (or critical).",
+    "priority": "Enum custom field: a task's priority, read through priority_vocabulary.",
     "percent_complete": "Percentage custom field: how far a task is done.",
     "start_date": "Date custom field: a task's start, read when Asana's own start date is empty.",
 }
@@ -136,6 +138,14 @@ class AsanaConnector(ConfigModel):
         description=(
             "Option of the RAG custom field -> green, amber, red, blue or complete; adds to or "
             "overrides the built-in names (On track, At risk, Off track, On hold, Complete...)."
+        ),
+    )
+    priority_vocabulary: dict[str, KnownPriority] = Field(
+        default={},
+        description=(
+            "Option of the priority custom field -> low, medium, high or urgent; adds to or "
+            "overrides the built-in names (Low, Medium, Normal, High, Important, Urgent, "
+            "Critical). Any other option is stored as priority unknown, with a warning."
         ),
     )
     requests_per_minute: int = Field(
@@ -324,6 +334,25 @@ class PlannerConnector(MicrosoftAuth):
         "Milestone",
         description="Label of the plan category that marks a task as a milestone.",
     )
+    priority_vocabulary: dict[str, KnownPriority] = Field(
+        default={},
+        description=(
+            "Planner priority number (0-10) -> low, medium, high or urgent; overrides Graph's "
+            "bands (0-1 urgent, 2-4 important = high, 5-7 medium, 8-10 low). Any other value "
+            "is stored as priority unknown, with a warning."
+        ),
+    )
+
+    @field_validator("priority_vocabulary")
+    @classmethod
+    def _planner_priority_numbers(cls, value: dict[str, str]) -> dict[str, str]:
+        for number in value:
+            if number not in PLANNER_PRIORITY_NUMBERS:
+                raise ValueError(
+                    f"{number!r} is not a Planner priority (a whole number from 0 to 10)"
+                )
+        return value
+
     max_concurrency: int = Field(4, ge=1, le=50, description="Requests in flight at once.")
 
 

@@ -20,6 +20,7 @@ from typing import Any, Literal, Protocol
 from pmosync.canonical.types import ENTITIES, Record
 from pmosync.connectors.base import Page, Reconcile, Source, Stream
 from pmosync.connectors.errors import ConnectorError, PaymentRequired
+from pmosync.connectors.paging import StopRequested
 from pmosync.mapping.result import Mapped, MappingError, Tombstone
 from pmosync.mapping.scope import ReconcileScope
 from pmosync.store import Store
@@ -35,7 +36,10 @@ STOPPED = "stopped before the stream finished: shutdown requested (the next run 
 class SyncObserver(Protocol):
     """Told what the engine does, as it does it: the progress display, the daemon's logs.
 
-    Called from the connector's worker thread; implementations must be thread-safe."""
+    Called from the connector's worker thread; implementations must be thread-safe. An
+    observer may also define ``waiting(connector, seconds, reason)``: ``run_sync`` then tells
+    it of every wait of a second or more for a quota or a retry ("Asana quota", "HTTP 429
+    from Microsoft Graph"; see ``pmosync.connectors.retry.OnWait``)."""
 
     def stream_started(self, connector: str, stream: str) -> None: ...
 
@@ -201,6 +205,8 @@ def _run_stream(
             if stop is not None and stop.is_set():
                 outcome.status, outcome.error = "interrupted", STOPPED
                 break
+    except StopRequested:
+        outcome.status, outcome.error = "interrupted", STOPPED
     except PaymentRequired as error:
         outcome.status, outcome.error = "skipped", str(error)
         log.info("%s: stream %s skipped: %s", source, stream.name, error)

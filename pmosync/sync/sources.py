@@ -52,7 +52,12 @@ def open_mapper(
     if isinstance(config, AsanaConnector):
         from pmosync.mapping.asana import AsanaMapper
 
-        return AsanaMapper(name, fields=config.fields, rag_vocabulary=config.rag_vocabulary)
+        return AsanaMapper(
+            name,
+            fields=config.fields,
+            rag_vocabulary=config.rag_vocabulary,
+            priority_vocabulary=config.priority_vocabulary,
+        )
     if isinstance(config, PlannerConnector):
         from pmosync.mapping.microsoft import PlannerMapper
 
@@ -60,6 +65,7 @@ def open_mapper(
             name,
             group_as_portfolio=config.group_as_portfolio,
             milestone_category=config.milestone_category,
+            priority_vocabulary=config.priority_vocabulary,
         )
     if isinstance(config, WORKBOOK_TYPES):
         from pmosync.mapping.directory import Directory

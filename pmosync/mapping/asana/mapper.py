@@ -19,6 +19,7 @@ from pmosync.mapping.asana.resourcing import map_allocation, map_budget, map_tim
 from pmosync.mapping.asana.status_updates import map_status_update
 from pmosync.mapping.asana.tasks import map_task
 from pmosync.mapping.asana.values import record_gid
+from pmosync.mapping.priority import PriorityVocabulary
 from pmosync.mapping.result import Mapped, MappingError
 from pmosync.mapping.scope import ReconcileScope
 
@@ -57,9 +58,13 @@ class AsanaMapper:
         *,
         fields: Mapping[str, str] = _NONE,
         rag_vocabulary: Mapping[str, str] = _NONE,
+        priority_vocabulary: Mapping[str, str] = _NONE,
     ) -> None:
         self._context = Context(
-            source=source, fields=dict(fields), vocabulary=RagVocabulary(rag_vocabulary)
+            source=source,
+            fields=dict(fields),
+            vocabulary=RagVocabulary(rag_vocabulary),
+            priorities=PriorityVocabulary(priority_vocabulary, source=source),
         )
 
     def map(self, stream: str, raw: Mapping[str, Any]) -> Mapped:

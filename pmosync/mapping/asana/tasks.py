@@ -26,15 +26,6 @@ from pmosync.mapping.asana.values import context_gid, record_gid, ref_gid
 from pmosync.mapping.result import Mapped, MappingError, Tombstone
 from pmosync.mapping.values import build, date_of, flag, text, timestamp_of
 
-PRIORITIES: dict[str, Priority] = {
-    "low": "low",
-    "medium": "medium",
-    "high": "high",
-    "urgent": "urgent",
-    "critical": "urgent",
-}
-"""Priority option names (lower case) -> canonical priority."""
-
 
 def _objects(raw: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
     values = raw.get(key) or []
@@ -70,17 +61,13 @@ def _due_date(raw: Mapping[str, Any]) -> date | None:
 
 
 def _priority(ctx: Context, custom: CustomFields) -> Priority | None:
+    """The priority field's option through the vocabulary: an option it does not name is
+    "unknown" (counted and warned about), never a reason to lose the task."""
     field = ctx.field(custom, "priority")
     option = field.option("priority") if field else None
     if field is None or option is None:
         return None
-    try:
-        return PRIORITIES[option.casefold()]
-    except KeyError:
-        raise MappingError(
-            f"option {option!r} of the priority field {field.label} is not a priority "
-            "(low, medium, high, urgent or critical)"
-        ) from None
+    return ctx.priorities.priority(option, f"the priority field {field.label}")
 
 
 def _estimate_hours(ctx: Context, custom: CustomFields) -> float | None:

@@ -16,6 +16,7 @@ from pmosync.mapping.microsoft.planner import (
     map_task,
     map_user,
 )
+from pmosync.mapping.priority import planner_vocabulary
 from pmosync.mapping.result import Mapped, MappingError
 from pmosync.mapping.scope import ReconcileScope
 
@@ -24,17 +25,23 @@ class PlannerMapper:
     """Maps one Planner connector's records onto the canonical model; pure."""
 
     def __init__(
-        self, source: str, *, group_as_portfolio: bool = True, milestone_category: str | None
+        self,
+        source: str,
+        *,
+        group_as_portfolio: bool = True,
+        milestone_category: str | None,
+        priority_vocabulary: Mapping[str, str] | None = None,
     ) -> None:
         self.source = source
         self.group_as_portfolio = group_as_portfolio
         self.milestone_category = milestone_category
+        self.priorities = planner_vocabulary(priority_vocabulary or {}, source=source)
 
     def map(self, stream: str, raw: Mapping[str, Any]) -> Mapped:
         if not isinstance(raw, Mapping):
             raise MappingError(f"record is not a JSON object: {type(raw).__name__}")
         if stream == "tasks":
-            return map_task(self.source, raw, self.milestone_category)
+            return map_task(self.source, raw, self.milestone_category, self.priorities)
         if stream == "plans":
             return map_plan(self.source, raw, self.group_as_portfolio)
         if stream == "buckets":

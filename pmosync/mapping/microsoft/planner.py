@@ -4,7 +4,8 @@ Planner speaks in its own scales; the canonical model in the PMO's:
 - ``percentComplete`` 0 / 1-99 / 100 -> not started / in progress / done (the Planner UI only
   sets 0, 50 and 100; the API allows any value);
 - ``priority`` 0-10 -> urgent (0-1), high (2-4, "important"), medium (5-7), low (8-10), the
-  bands the Planner UI uses;
+  bands the Planner UI uses, through the connector's priority vocabulary (the YAML's
+  ``priority_vocabulary`` may remap a number); anything else is "unknown", never a quarantine;
 - ``appliedCategories`` ``{"category3": true}`` -> tags, through the plan's own labels
   (unlabelled categories keep their key, so nothing silently disappears);
 - a task carrying the configured milestone category is a milestone (Planner has no milestones);
@@ -28,6 +29,7 @@ from pmosync.canonical.types import (
     Task,
     TaskStatus,
 )
+from pmosync.mapping.priority import PriorityVocabulary, planner_vocabulary
 from pmosync.mapping.result import Mapped, MappingError
 from pmosync.mapping.values import build, parse_timestamp, text
 
@@ -72,12 +74,19 @@ def status_of(percent: int) -> TaskStatus:
     return "in_progress" if percent > 0 else "not_started"
 
 
-def priority_of(value: int) -> Priority:
-    if value <= 1:
-        return "urgent"
-    if value <= 4:
-        return "high"
-    return "medium" if value <= 7 else "low"
+DEFAULT_PRIORITY = 5
+"""What Graph stores for a task nobody gave a priority ("medium")."""
+
+
+def priority_of(task: Mapping[str, Any], vocabulary: PriorityVocabulary) -> Priority:
+    """The task's ``priority`` number through the vocabulary; a value that is not a whole
+    number, or one the vocabulary does not name, is "unknown" (counted and warned about)."""
+    value = task.get("priority")
+    if value is None:
+        value = DEFAULT_PRIORITY
+    if isinstance(value, bool) or not isinstance(value, int):
+        value = repr(value)  # never a key of the vocabulary: unknown, and named as it is
+    return vocabulary.priority(value, "Planner's priority")
 
 
 def _int(raw: Mapping[str, Any], key: str, low: int, high: int, default: int) -> int:
@@ -148,7 +157,12 @@ def map_bucket(source: str, raw: Mapping[str, Any]) -> Mapped:
     return Mapped([phase])
 
 
-def map_task(source: str, raw: Mapping[str, Any], milestone_label: str | None) -> Mapped:
+def map_task(
+    source: str,
+    raw: Mapping[str, Any],
+    milestone_label: str | None,
+    priorities: PriorityVocabulary | None = None,
+) -> Mapped:
     """tasks ({task, details, categoryDescriptions}) -> Task and its Assignments."""
     task = raw.get("task")
     if not isinstance(task, Mapping):
@@ -177,7 +191,7 @@ def map_task(source: str, raw: Mapping[str, Any], milestone_label: str | None) -
         due_date=_day(task, "dueDateTime"),
         completed_at=parse_timestamp(task.get("completedDateTime"), "completedDateTime"),
         created_at=parse_timestamp(task.get("createdDateTime"), "createdDateTime"),
-        priority=priority_of(_int(task, "priority", 0, 10, 5)),
+        priority=priority_of(task, priorities or planner_vocabulary(source=source)),
         tags=tags,
         description=(text(details, "description") or None) if details else None,
     )
