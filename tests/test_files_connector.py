@@ -205,11 +205,12 @@ def test_each_changed_file_is_one_page_and_unchanged_files_are_not_fetched():
     pages, state = run(drive.stream())
     assert drive.fetched == ["ts/a.xlsx", "ts/b.csv"]
     assert [(p.kind, len(p.records)) for p in pages] == [("rows", 1), ("rows", 1), ("rows", 0)]
-    assert [p.state for p in pages] == [
-        {"files": {"ts/a.xlsx": "1"}},
-        {"files": {"ts/a.xlsx": "1", "ts/b.csv": "1"}},
-        {"files": {"ts/a.xlsx": "1", "ts/b.csv": "1"}},
+    assert [p.state["files"] for p in pages] == [
+        {"ts/a.xlsx": "1"},
+        {"ts/a.xlsx": "1", "ts/b.csv": "1"},
+        {"ts/a.xlsx": "1", "ts/b.csv": "1"},
     ]
+    assert {p.state["fingerprint"] for p in pages} == {drive.stream().fingerprint}
     assert pages[0].reconcile == [
         Reconcile("rows", "ts/a.xlsx", frozenset({"ts/a.xlsx#Entries!2"}))
     ]
@@ -223,7 +224,7 @@ def test_each_changed_file_is_one_page_and_unchanged_files_are_not_fetched():
     pages, state = run(drive.stream(), state)
     assert drive.fetched == ["ts/b.csv"]
     assert pages[0].reconcile == [Reconcile("rows", "ts/b.csv", frozenset())]
-    assert state == {"files": {"ts/a.xlsx": "1", "ts/b.csv": "2"}}
+    assert state["files"] == {"ts/a.xlsx": "1", "ts/b.csv": "2"}
 
     drive.fetched.clear()
     pages, _ = run(drive.stream(), state, full=True)
@@ -241,7 +242,7 @@ def test_a_file_gone_from_the_listing_retires_its_rows_in_a_last_page():
     assert drive.fetched == []
     assert len(pages) == 1
     assert pages[0].reconcile == [Reconcile("rows", "a.xlsx", frozenset())]
-    assert state == {"files": {"b.xlsx": "1"}}
+    assert state["files"] == {"b.xlsx": "1"}
 
 
 def test_an_unreadable_file_keeps_its_rows_and_a_skipped_file_is_tried_again():
@@ -258,7 +259,7 @@ def test_an_unreadable_file_keeps_its_rows_and_a_skipped_file_is_tried_again():
     [problem] = pages[0].records
     assert problem["problem"].startswith("a.xlsx is password-protected")
     assert pages[0].reconcile == []  # its rows as last read stay
-    assert state == {"files": {"a.xlsx": "2", "b.xlsx": "1"}}  # b is re-read next time
+    assert state["files"] == {"a.xlsx": "2", "b.xlsx": "1"}  # b is re-read next time
     assert stream.warnings() == [
         "a.xlsx is password-protected; save a copy without a password for pmosync "
         "(its rows as last read are kept)",

@@ -282,6 +282,27 @@ class WorkbookSource(ConfigModel):
     default_currency: Currency | None = Field(
         None, description="Currency for amounts without one (ISO code such as EUR)."
     )
+    max_unpacked_mb: int = Field(
+        200,
+        ge=1,
+        le=4096,
+        description="Largest file read, in MB: an XLSX's XML as it unpacks (counted while it "
+        "unpacks), a CSV's size. A file over it is refused with one line; the others are read.",
+    )
+    max_rows: int = Field(
+        1_048_576,
+        ge=1,
+        le=10_000_000,
+        description="Most rows a sheet or CSV file may have (default: Excel's own limit); a "
+        "file with more is refused with one line.",
+    )
+    max_cell_chars: int = Field(
+        32_767,
+        ge=1,
+        le=100_000,
+        description="Most characters one cell may hold (default: Excel's own limit); a file "
+        "with a longer cell is refused with one line.",
+    )
 
     @model_validator(mode="after")
     def _columns_fit_kind(self) -> Self:

@@ -16,6 +16,12 @@ Cell = str | int | float | bool | None
 """A cell as a raw record holds it: text, a number, a flag, empty; dates as ISO text."""
 
 
+REFUSED_ROWS = "refused-rows"
+"""The kind of the ``Reconcile`` a file's later pages carry: "retire the earlier entries of
+this page's rows that no longer map". The stream cannot know which those are, the mapping
+does; the file's first page carries the ordinary reconcile of its rows."""
+
+
 def file_prefix(file_key: str) -> str:
     """What every key of one file's records starts with."""
     return f"{file_key}#"

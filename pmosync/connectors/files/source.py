@@ -16,12 +16,14 @@ import os
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
+from typing import BinaryIO
 
 from pmosync.config.connectors import FilesConnector
 from pmosync.connectors.base import CheckResult, Stream
 from pmosync.connectors.errors import FatalError, NotFound, PermissionDenied
-from pmosync.connectors.files.stream import FileRef, WorkbookStream
-from pmosync.connectors.files.workbook import read_workbook
+from pmosync.connectors.files.limits import Limits
+from pmosync.connectors.files.stream import FileRef, WorkbookStream, settings
+from pmosync.connectors.files.workbook import open_workbook
 
 _GLOB_CHARS = frozenset("*?[")
 
@@ -111,17 +113,29 @@ def _escape(name: str) -> str:
 class FilesSource:
     """The ``rows`` stream of one ``files`` connector."""
 
-    def __init__(self, name: str, config: FilesConnector, *, base_dir: Path | None = None) -> None:
-        """``base_dir`` is the folder a relative ``path`` is read from (the config file's)."""
+    def __init__(
+        self,
+        name: str,
+        config: FilesConnector,
+        *,
+        base_dir: Path | None = None,
+        mapping: str = "",
+    ) -> None:
+        """``base_dir`` is the folder a relative ``path`` is read from (the config file's);
+        ``mapping`` is the mapping's fingerprint (see ``WorkbookStream``)."""
         self.name = name
         self.config = config
         self.location = Location.parse(config.path, list(config.patterns), base_dir)
+        self.limits = Limits.of(config)
         self.stream = WorkbookStream(
             self.list_files,
             self.fetch,
             columns=config.columns,
             sheet=config.sheet,
             encoding=config.encoding,
+            limits=self.limits,
+            settings=settings(config),
+            mapping=mapping,
         )
 
     def streams(self) -> list[Stream]:
@@ -141,10 +155,11 @@ class FilesSource:
             refs.append(FileRef(key, key, f"{stat.st_mtime_ns}:{stat.st_size}", path.as_uri()))
         return refs
 
-    def fetch(self, ref: FileRef) -> bytes:
+    def fetch(self, ref: FileRef) -> BinaryIO:
+        """The file, open for reading (the stream reads it in passes and closes it)."""
         path = self.location.root / ref.key
         try:
-            return path.read_bytes()
+            return path.open("rb")
         except FileNotFoundError:
             raise NotFound(f"{path} was removed while the sync ran") from None
         except PermissionError:
@@ -170,16 +185,16 @@ class FilesSource:
             return [*results, CheckResult("error", f"cannot read the files: {error}")]
         except (NotFound, PermissionDenied, FatalError) as error:
             return [*results, CheckResult("error", str(error))]
-        read = read_workbook(
-            newest.name,
+        options = {"sheet": self.config.sheet, "encoding": self.config.encoding}
+        with (
             content,
-            columns=self.config.columns,
-            sheet=self.config.sheet,
-            encoding=self.config.encoding,
-        )
-        if read.problem is not None:
-            return [*results, CheckResult("error", read.problem)]
-        results += [CheckResult("warning", warning) for warning in read.warnings]
-        rows = len(read.records)
+            open_workbook(
+                newest.name, content, columns=self.config.columns, limits=self.limits, **options
+            ) as read,
+        ):
+            if read.problem is not None:
+                return [*results, CheckResult("error", read.problem)]
+            results += [CheckResult("warning", warning) for warning in read.warnings]
+            rows = read.rows
         results.append(CheckResult("ok", f"{newest.name}: header found, {rows} rows"))
         return results

@@ -6,23 +6,43 @@ stream decides what to read. A file is the unit of change: when its version diff
 checkpoint, all of its rows are read again and its page replaces what the store held for it
 (rows no longer there are retired, by the file's key prefix), so an edited timesheet is never
 counted twice. A file that cannot be read at all keeps its earlier rows until it can be.
+
+A file is checked whole before its first row is written (``open_workbook``), then written in
+pages of ``PAGE_ROWS`` rows, so memory follows a page whatever the file's size. Its first page
+retires the rows it no longer holds; its last records its version in the checkpoint (a crash
+in between reads the file again, and rewriting a row is idempotent).
+
+The checkpoint also keeps a fingerprint of everything that changes what a file's rows become:
+the connector's settings (columns, sheet, encoding, limits, kind...) and what the mapping reads
+them against (the synced projects, tasks and people, given by the sync as ``mapping``). When it
+differs, every file is read again although its bytes did not change: a fixed column header in
+the YAML, or a task renamed in Asana, reaches rows read before.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
+from pmosync.config.connectors import WorkbookSource
 from pmosync.connectors.base import Page, Reconcile
 from pmosync.connectors.errors import NotFound, PermissionDenied
-from pmosync.connectors.files.workbook import read_workbook
+from pmosync.connectors.files.limits import Limits
+from pmosync.connectors.files.records import REFUSED_ROWS
+from pmosync.connectors.files.table import Unreadable
+from pmosync.connectors.files.workbook import OpenWorkbook, open_workbook
 
 log = logging.getLogger(__name__)
 
 KIND = "rows"
+PAGE_ROWS = 2000
+"""Rows per page: a page is mapped and written in one transaction with the checkpoint."""
 MAX_KEY = 200
 """Longest file key kept as is: a row's key adds the sheet (at most 31 characters in Excel)
 and the row number, and keys must fit the store's 255 characters."""
@@ -50,12 +70,31 @@ def fit_key(key: str) -> str:
     return f"{key[: MAX_KEY - 17]}~{digest}"
 
 
-def _synced(state: Mapping[str, Any] | None) -> dict[str, str]:
-    """The file versions the checkpoint holds (nothing for a first run or a foreign state)."""
+def _synced(state: Mapping[str, Any] | None, fingerprint: str) -> dict[str, str | None]:
+    """The file versions the checkpoint holds (nothing for a first run or a foreign state);
+    each None (read again) when they were read under another fingerprint."""
     files = (state or {}).get("files")
     if not isinstance(files, Mapping):
         return {}
-    return {str(key): str(version) for key, version in files.items()}
+    same = (state or {}).get("fingerprint") == fingerprint
+    return {
+        str(key): str(version) if same and version is not None else None
+        for key, version in files.items()
+    }
+
+
+def settings(config: WorkbookSource) -> dict[str, Any]:
+    """The connector settings a checkpoint's fingerprint covers: every workbook setting (the
+    kind, columns, sheet, currency, limits...) and a CSV encoding; not where files are or
+    how to sign in, which change what is listed, not what a file's rows become."""
+    keys = {*WorkbookSource.model_fields, "encoding"}
+    return config.model_dump(mode="json", include=keys)
+
+
+def fingerprint(settings: Mapping[str, Any], mapping: str = "") -> str:
+    """A digest of the settings that change what a file's rows become, and of ``mapping``."""
+    text = json.dumps([settings, mapping], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 class WorkbookStream:
@@ -66,23 +105,34 @@ class WorkbookStream:
     def __init__(
         self,
         list_files: Callable[[], Sequence[FileRef]],
-        fetch: Callable[[FileRef], bytes],
+        fetch: Callable[[FileRef], bytes | IO[bytes]],
         *,
         columns: Mapping[str, str],
         sheet: str | None = None,
         encoding: str | None = None,
         requests: Callable[[], int] | None = None,
+        limits: Limits | None = None,
+        settings: Mapping[str, Any] | None = None,
+        mapping: str = "",
     ) -> None:
         """``list_files`` returns every file in scope (raising ConnectorError when the listing
-        cannot be complete); ``fetch`` returns one file's bytes, raising NotFound or
-        PermissionDenied to skip just that file; ``requests`` returns the HTTP requests made
-        since it was last called (None for a connector that makes none)."""
+        cannot be complete); ``fetch`` returns one file's bytes or a seekable binary file
+        (closed here once read), raising NotFound or PermissionDenied to skip just that file;
+        ``requests`` returns the HTTP requests made since it was last called (None for a
+        connector that makes none). ``settings`` (the connector's, default the reading options
+        given here) and ``mapping`` (the mapping's own fingerprint) make the checkpoint's
+        fingerprint (see the module docstring)."""
         self._list_files = list_files
         self._fetch = fetch
         self._columns = dict(columns)
         self._sheet = sheet
         self._encoding = encoding
         self._requests = requests
+        self._limits = limits or Limits.defaults()
+        shown = {"columns": self._columns, "sheet": sheet, "encoding": encoding}
+        self.fingerprint = fingerprint(
+            {**shown, "limits": self._limits, **(settings or {})}, mapping
+        )
         self._warnings: list[str] = []
 
     def warnings(self) -> list[str]:
@@ -92,14 +142,18 @@ class WorkbookStream:
         log.info(message)
         self._warnings.append(message)
 
-    def _page(self, records: list[dict[str, Any]], files: Mapping[str, str], **parts: Any) -> Page:
+    def _page(
+        self, records: list[dict[str, Any]], files: Mapping[str, str | None] | None, **parts: Any
+    ) -> Page:
         requests = self._requests() if self._requests is not None else 0
-        return Page(KIND, records, state={"files": dict(files)}, requests=requests, **parts)
+        state = None if files is None else {"files": dict(files), "fingerprint": self.fingerprint}
+        return Page(KIND, records, state=state, requests=requests, **parts)
 
     def pages(self, state: Mapping[str, Any] | None, *, full: bool) -> Iterator[Page]:
-        """One page per new or changed file (every file when ``full``), then one retiring the
-        rows of files gone from the listing; unchanged files are not fetched at all."""
-        synced = _synced(state)
+        """Pages of each new or changed file (every file when ``full`` or when the fingerprint
+        changed), then one retiring the rows of files gone from the listing; unchanged files
+        are not fetched at all."""
+        synced = _synced(state, self.fingerprint)
         files = dict(synced)
         listed: dict[str, FileRef] = {}
         for ref in self._list_files():
@@ -113,25 +167,46 @@ class WorkbookStream:
             except (NotFound, PermissionDenied) as error:
                 self._warn(f"{ref.name} skipped: {error}")
                 continue
-            read = read_workbook(
-                ref.name,
-                content,
-                columns=self._columns,
-                sheet=self._sheet,
-                encoding=self._encoding,
-                key=key,
-                url=ref.url,
-            )
-            for warning in read.warnings:
-                self._warn(warning)
-            files[key] = ref.version
-            if read.problem is not None:
-                self._warn(f"{read.problem} (its rows as last read are kept)")
-                yield self._page(read.records, files)
-            else:
-                reconcile = [Reconcile(KIND, key, read.present())]
-                yield self._page(read.records, files, reconcile=reconcile)
+            source = io.BytesIO(content) if isinstance(content, bytes) else content
+            with closing(source):
+                yield from self._file(ref, key, source, files)
         gone = sorted(set(files) - set(listed))
         for key in gone:
             del files[key]
         yield self._page([], files, reconcile=[Reconcile(KIND, key, frozenset()) for key in gone])
+
+    def _file(
+        self, ref: FileRef, key: str, source: IO[bytes], files: dict[str, str | None]
+    ) -> Iterator[Page]:
+        """The pages of one file; ``files`` takes its version with the last of them."""
+        options: dict[str, Any] = {"sheet": self._sheet, "encoding": self._encoding}
+        options |= {"key": key, "url": ref.url, "limits": self._limits}
+        with open_workbook(ref.name, source, columns=self._columns, **options) as read:
+            for warning in read.warnings:
+                self._warn(warning)
+            if read.problem is not None:
+                self._warn(f"{read.problem} (its rows as last read are kept)")
+                files[key] = ref.version
+                yield self._page(list(read.records()), files)
+                return
+            try:
+                yield from self._rows(read, key, ref.version, files)
+            except Unreadable as error:  # it changed between the check and the read
+                self._warn(f"{error} (read again at the next sync)")
+
+    def _rows(
+        self, read: OpenWorkbook, key: str, version: str, files: dict[str, str | None]
+    ) -> Iterator[Page]:
+        """A readable file in pages: the first retires the rows it no longer holds, the later
+        ones retire the earlier entries of their own rows that no longer map (the mapping
+        knows which), and the last records the file's version."""
+        reconcile = [Reconcile(KIND, key, read.present)]
+        batch: list[dict[str, Any]] = []
+        for record in read.records():
+            batch.append(record)
+            if len(batch) == PAGE_ROWS:
+                yield self._page(batch, None, reconcile=reconcile)
+                reconcile = [Reconcile(REFUSED_ROWS, key, frozenset())]
+                batch = []
+        files[key] = version
+        yield self._page(batch, files, reconcile=reconcile)

@@ -3,16 +3,26 @@
 XLSX and CSV differ only in how the grid is read; what a timesheet looks like is the same in
 both. People put a title, a logo or a blank line above the header, so the header is searched
 for (the first row that holds every configured header text) rather than assumed to be row 1.
+
+A grid is read twice and never held whole: ``scan_table`` walks it once to find the header,
+check the limits, tell duplicates and settle the date order (which needs every row), keeping
+only what the second pass needs; ``table_records`` then yields the records one at a time, so
+memory follows a page of rows, not the file. A file over a limit is refused by the first pass,
+before any of its rows is written.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pmosync.connectors.files.records import Cell, row_key, row_record
+
+if TYPE_CHECKING:
+    from pmosync.connectors.files.limits import Limits
 
 HEADER_SEARCH_ROWS = 20
 """How far down the header may sit (titles, notes and logos above it)."""
@@ -28,16 +38,25 @@ class Unreadable(Exception):
         self.sheet = sheet
 
 
+Rows = Iterator[tuple[int, Sequence[Cell]]]
+
+
 @dataclass(slots=True)
 class Grid:
     """The cells of one sheet (or CSV file) as read, before any meaning is given to them."""
 
     sheet: str | None
     """The sheet's name; None for a CSV file."""
-    rows: list[tuple[int, Sequence[Cell]]]
-    """(1-based row number, cell values left to right); rows may be ragged."""
+    rows: Callable[[], Rows]
+    """A fresh pass over (1-based row number, cell values left to right) at each call; rows
+    may be ragged. Called twice: once to check the file, once to emit its records."""
     uncalculated: frozenset[tuple[int, int]] = frozenset()
     """(row number, 0-based column) of formulas whose result was never saved in the file."""
+
+    @classmethod
+    def of(cls, sheet: str | None, rows: Sequence[tuple[int, Sequence[Cell]]]) -> Grid:
+        """A grid over rows already in memory (a test's, a small sample's)."""
+        return cls(sheet, lambda: iter(rows))
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,44 +137,132 @@ def is_blank(values: Sequence[Cell]) -> bool:
     return all(value is None for value in values)
 
 
-def date_order(records: Iterable[Mapping[str, Any]]) -> str | None:
+class _DateOrder:
     """``DMY`` or ``MDY`` when the sheet's slashed dates (03/04/2026) settle which comes
     first (some day above 12 sits in one place only); None when nothing settles it."""
-    day_first = month_first = False
-    for record in records:
-        value = record["cells"].get("date")
+
+    def __init__(self) -> None:
+        self.day_first = self.month_first = False
+
+    def add(self, value: Cell) -> None:
         match = _SLASH_DATE.match(value.strip()) if isinstance(value, str) else None
         if match:
-            day_first |= int(match[1]) > 12
-            month_first |= int(match[2]) > 12
-    if day_first != month_first:
-        return "DMY" if day_first else "MDY"
-    return None
+            self.day_first |= int(match[1]) > 12
+            self.month_first |= int(match[2]) > 12
+
+    @property
+    def order(self) -> str | None:
+        if self.day_first != self.month_first:
+            return "DMY" if self.day_first else "MDY"
+        return None
 
 
-def read_table(grid: Grid, columns: Mapping[str, str], origin: Origin) -> WorkbookRead:
-    """The data rows under the header of ``grid`` as raw records.
+def _digest(cells: Mapping[str, Cell]) -> bytes:
+    """What two rows with equal configured cells share (a digest, so the first pass keeps 16
+    bytes per row rather than the row); integral floats count as the integers they equal."""
+    shown = [
+        (name, int(value) if isinstance(value, float) and value.is_integer() else value)
+        for name, value in cells.items()
+    ]
+    return hashlib.blake2b(repr(shown).encode(), digest_size=16).digest()
+
+
+@dataclass(slots=True)
+class TableScan:
+    """What the first pass learnt, all the second pass needs besides the grid itself."""
+
+    where: str
+    header: int = 0
+    positions: dict[str, int] = field(default_factory=dict)
+    present: frozenset[str] = frozenset()
+    """Keys of the rows the file holds, duplicates not counted (see ``WorkbookRead``)."""
+    duplicate_of: dict[int, int] = field(default_factory=dict)
+    """Row number -> the earlier row it repeats."""
+    date_order: str | None = None
+    rows: int = 0
+    """How many records the second pass yields."""
+    warnings: list[str] = field(default_factory=list)
+
+
+def _cells(values: Sequence[Cell], positions: Mapping[str, int]) -> dict[str, Cell]:
+    return {name: values[i] if i < len(values) else None for name, i in positions.items()}
+
+
+def _checked(grid: Grid, where: str, limits: Limits) -> Rows:
+    """The grid's rows, TooLarge at the first row past ``max_rows`` or cell past the limit."""
+    for number, values in grid.rows():
+        if number > limits.rows:
+            raise limits.too_many_rows(where, grid.sheet)
+        for value in values:
+            limits.check_cell(where, value, grid.sheet)
+        yield number, values
+
+
+def scan_table(grid: Grid, columns: Mapping[str, str], origin: Origin, limits: Limits) -> TableScan:
+    """The first pass over ``grid``; Unreadable (TooLarge) when the file cannot be used."""
+    where = origin.name if grid.sheet is None else f"{origin.name}, sheet {grid.sheet}"
+    scan = TableScan(where)
+    rows = _checked(grid, where, limits)
+    head: list[tuple[int, Sequence[Cell]]] = []
+    for number, values in rows:
+        head.append((number, values))
+        if number >= HEADER_SEARCH_ROWS:
+            break
+    try:
+        scan.header, scan.positions = find_header(head, columns, where, grid.sheet)
+    except Unreadable:
+        if all(is_blank(values) for _, values in head) and all(is_blank(v) for _, v in rows):
+            scan.warnings.append(f"{where} is empty")
+            return scan
+        raise
+    present: set[str] = set()
+    first_row: dict[bytes, int] = {}
+    dates = _DateOrder()
+    for number, values in _chain(head, rows):
+        if number <= scan.header:
+            continue
+        cells = _cells(values, scan.positions)
+        if is_blank(list(cells.values())):
+            continue
+        scan.rows += 1
+        dates.add(cells.get("date"))
+        # cells whose formula has no saved result are unknown, not equal to anything
+        if any((number, i) in grid.uncalculated for i in scan.positions.values()):
+            first = number
+        else:
+            first = first_row.setdefault(_digest(cells), number)
+        if first != number:
+            scan.duplicate_of[number] = first
+        else:
+            present.add(row_key(origin.key, grid.sheet, number))
+    scan.present = frozenset(present)
+    scan.date_order = dates.order
+    if not scan.rows:
+        scan.warnings.append(f"{where} has a header but no rows under it")
+    return scan
+
+
+def _chain(head: list[tuple[int, Sequence[Cell]]], rest: Rows) -> Rows:
+    yield from head
+    yield from rest
+
+
+def table_records(grid: Grid, scan: TableScan, origin: Origin) -> Iterator[dict[str, Any]]:
+    """The second pass: the data rows under the header of ``grid`` as raw records.
 
     Rows with nothing in any configured column are skipped (a totals row whose formula was
     never saved too); a row whose configured cells equal an earlier row's carries
     ``duplicate_of`` (that row's number) so the mapping can refuse it instead of counting the
     hours twice.
     """
-    where = origin.name if grid.sheet is None else f"{origin.name}, sheet {grid.sheet}"
-    if all(is_blank(values) for _, values in grid.rows):
-        return WorkbookRead(warnings=[f"{where} is empty"])
-    header, positions = find_header(grid.rows, columns, where, grid.sheet)
-    records: list[dict[str, Any]] = []
-    first_row: dict[tuple[tuple[str, Cell], ...], int] = {}
-    for number, values in grid.rows:
-        if number <= header:
+    if not scan.positions:
+        return
+    for number, values in grid.rows():
+        if number <= scan.header:
             continue
-        cells = {name: values[i] if i < len(values) else None for name, i in positions.items()}
+        cells = _cells(values, scan.positions)
         if is_blank(list(cells.values())):
             continue
-        uncalculated = [name for name, i in positions.items() if (number, i) in grid.uncalculated]
-        # cells whose formula has no saved result are unknown, not equal to anything
-        first = number if uncalculated else first_row.setdefault(tuple(cells.items()), number)
         record = row_record(
             file=origin.name,
             file_key=origin.key,
@@ -163,14 +270,13 @@ def read_table(grid: Grid, columns: Mapping[str, str], origin: Origin) -> Workbo
             sheet=grid.sheet,
             row=number,
             cells=cells,
-            duplicate_of=first if first != number else None,
+            duplicate_of=scan.duplicate_of.get(number),
         )
+        uncalculated = [
+            name for name, i in scan.positions.items() if (number, i) in grid.uncalculated
+        ]
         if uncalculated:
             record["uncalculated"] = uncalculated
-        records.append(record)
-    order = date_order(records)
-    if order is not None:
-        for record in records:
-            record["date_order"] = order
-    warnings = [] if records else [f"{where} has a header but no rows under it"]
-    return WorkbookRead(records, warnings=warnings)
+        if scan.date_order is not None:
+            record["date_order"] = scan.date_order
+        yield record

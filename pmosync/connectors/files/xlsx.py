@@ -5,23 +5,35 @@ as Excel last saved it, never the formula text. Two things openpyxl's read-only 
 say are read from the sheet's XML in one extra pass: merged ranges (a date or project merged
 down over several rows belongs to each of them) and formulas whose result was never saved (a
 file written by a script and not yet opened in Excel), so a row can say why a cell is empty.
+
+Before openpyxl sees a file, every XML part of it is parsed once through defusedxml with DTDs
+forbidden (Excel never writes one; entity expansion, "billion laughs", needs one), its unpacked
+bytes counted against ``max_unpacked_mb`` as they stream (the zip's declared sizes are checked
+first but not trusted), its text runs held to ``max_cell_chars``, its rows and shared texts to
+``max_rows``. openpyxl's own parsing then only meets XML that passed, and it parses through
+defusedxml as well (it does whenever defusedxml is installed, a dependency of pmosync).
 """
 
 from __future__ import annotations
 
-import io
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from typing import IO, Any
-from xml.etree import ElementTree
+from xml.sax import SAXParseException
+from xml.sax.handler import ContentHandler
 
+import defusedxml.ElementTree
+import defusedxml.sax
 import openpyxl
+from defusedxml import DefusedXmlException
 from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 
+from pmosync.connectors.files.limits import Budget, CountedReader, Limits, TooLarge
 from pmosync.connectors.files.records import Cell
-from pmosync.connectors.files.table import Grid, Unreadable
+from pmosync.connectors.files.table import Grid, Rows, Unreadable
 
 _LAYOUT_TAGS = re.compile(rb"<(?:\w+:)?(?:f|mergeCell)[\s/>]")
 """A formula or a merged range anywhere in a sheet's XML (with or without a prefix)."""
@@ -29,9 +41,75 @@ Range = tuple[int, int, int, int]
 """(min column, min row, max column, max row), 1-based, as openpyxl's range_boundaries."""
 
 
+_PARSED = (".xml", ".rels")
+"""The parts openpyxl parses (drawings' VML and binary parts it never reads)."""
+_TEXT_PARTS = re.compile(r"^xl/(?:worksheets/[^/]+|sharedStrings)\.xml$", re.IGNORECASE)
+"""Where cell text lives: the parts whose text runs are held to ``max_cell_chars``."""
+_SHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
+
+
 def _local(tag: str) -> str:
     """An XML tag without its namespace (transitional and strict OOXML differ only there)."""
-    return tag.rpartition("}")[2]
+    return tag.rpartition("}")[2].rpartition(":")[2]
+
+
+class _Guard(ContentHandler):
+    """Holds one part's text runs, rows and shared texts to the limits while it is parsed."""
+
+    def __init__(self, name: str, part: str, limits: Limits) -> None:
+        super().__init__()
+        self.name = name
+        self.limits = limits
+        self.text = _TEXT_PARTS.match(part) is not None
+        self.sheet = _SHEET_PART.match(part) is not None
+        self.run = 0
+        self.counted = 0
+
+    def startElement(self, name: str, attrs: Any) -> None:  # noqa: N802 (SAX's name)
+        self.run = 0
+        local = _local(name)
+        if (self.sheet and local == "row") or (not self.sheet and self.text and local == "si"):
+            self.counted += 1
+            if self.counted > self.limits.rows:
+                if self.sheet:
+                    raise self.limits.too_many_rows(self.name)
+                raise self.limits.too_many_texts(self.name)
+
+    def endElement(self, name: str) -> None:  # noqa: N802 (SAX's name)
+        self.run = 0
+
+    def characters(self, content: str) -> None:
+        self.run += len(content)
+        if self.text and self.run > self.limits.cell_chars:
+            raise self.limits.long_cell(self.name)
+
+
+def check_archive(name: str, archive: zipfile.ZipFile, limits: Limits) -> None:
+    """Parse every XML part once, defused and counted; TooLarge or Unreadable if one fails."""
+    parts = [info for info in archive.infolist() if info.filename.lower().endswith(_PARSED)]
+    if sum(info.file_size for info in parts) > limits.unpacked_bytes:
+        raise limits.unpacked(name)  # the declared sizes already say no
+    budget = Budget(name, limits)
+    for info in parts:
+        try:
+            with archive.open(info) as raw:
+                defusedxml.sax.parse(
+                    CountedReader(raw, budget), _Guard(name, info.filename, limits), forbid_dtd=True
+                )
+        except TooLarge:
+            raise
+        except DefusedXmlException:
+            raise Unreadable(
+                f"{name} is refused: its part {info.filename} declares a DTD or entities, "
+                "which Excel never writes (an entity-expansion attack?)"
+            ) from None
+        except SAXParseException as error:
+            raise Unreadable(
+                f"{name} is not a readable XLSX file ({info.filename}: {error.getMessage()} "
+                f"at line {error.getLineNumber()})"
+            ) from None
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as error:
+            raise Unreadable(f"{name} is not a readable XLSX file ({_why(error)})") from None
 
 
 def _clock(seconds: float) -> str:
@@ -73,21 +151,28 @@ def _mentions_layout(archive: zipfile.ZipFile, part: str) -> bool:
     return False
 
 
-def _layout(content: bytes, part: str | None) -> tuple[list[Range], frozenset[tuple[int, int]]]:
+def _layout(source: IO[bytes], part: str | None) -> tuple[list[Range], frozenset[tuple[int, int]]]:
     """Merged ranges and the (row, 0-based column) of formulas without a saved result."""
     if part is None:
         return [], frozenset()
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+    with zipfile.ZipFile(source) as archive:
         if not _mentions_layout(archive, part):
             return [], frozenset()
-        with archive.open(part) as source:
-            return _scan(source)
+        with archive.open(part) as xml:
+            return _scan(xml)
 
 
 def _scan(source: IO[bytes]) -> tuple[list[Range], frozenset[tuple[int, int]]]:
     merged: list[Range] = []
     uncalculated: set[tuple[int, int]] = set()
-    for _, element in ElementTree.iterparse(source):
+    path: list[Any] = []
+    for event, element in defusedxml.ElementTree.iterparse(
+        source, events=("start", "end"), forbid_dtd=True
+    ):
+        if event == "start":
+            path.append(element)
+            continue
+        path.pop()
         tag = _local(element.tag)
         if tag == "c":
             children = {_local(child.tag): child for child in element}
@@ -101,23 +186,28 @@ def _scan(source: IO[bytes]) -> tuple[list[Range], frozenset[tuple[int, int]]]:
                     uncalculated.add((row, column - 1))
         elif tag == "mergeCell" and element.get("ref"):
             merged.append(range_boundaries(element.get("ref")))
-        elif tag == "row":
-            element.clear()
+        elif tag == "row" and path:
+            del path[-1][-1]  # a finished row is dropped, so the tree never grows with the sheet
     return merged, frozenset(uncalculated)
 
 
-def _fill_merged(rows: list[list[Cell]], merged: Sequence[Range]) -> None:
-    """Give each row of a range merged down a column the value shown in its top cell."""
-    for min_col, min_row, _, max_row in merged:
-        if max_row <= min_row or min_row > len(rows):
-            continue
-        top = rows[min_row - 1]
-        value = top[min_col - 1] if min_col <= len(top) else None
-        for number in range(min_row + 1, min(max_row, len(rows)) + 1):
-            row = rows[number - 1]
-            row.extend([None] * (min_col - len(row)))
-            if row[min_col - 1] is None:
-                row[min_col - 1] = value
+def _filled(rows: Iterator[list[Cell]], merged: Sequence[Range]) -> Rows:
+    """Numbered rows, each cell of a range merged down a column given its top cell's value."""
+    starts: dict[int, list[Range]] = {}
+    for bounds in merged:
+        if bounds[3] > bounds[1]:
+            starts.setdefault(bounds[1], []).append(bounds)
+    active: list[tuple[int, int, Cell]] = []
+    """(0-based column, last row, value) of the merged ranges the current row lies in."""
+    for number, row in enumerate(rows, 1):
+        active = [fill for fill in active if fill[1] >= number]
+        for column, _, value in active:
+            row.extend([None] * (column + 1 - len(row)))
+            if row[column] is None:
+                row[column] = value
+        for min_col, _, _, max_row in starts.get(number, ()):
+            active.append((min_col - 1, max_row, row[min_col - 1] if min_col <= len(row) else None))
+        yield number, row
 
 
 def _worksheet(name: str, workbook: Any, sheet: str | None) -> Any:
@@ -146,30 +236,52 @@ def _why(error: Exception) -> str:
     return f"{type(error).__name__}: {detail}" if detail else type(error).__name__
 
 
-def read_xlsx(name: str, content: bytes, sheet: str | None) -> Grid:
-    """The grid of ``sheet`` (default the first) of an XLSX file; Unreadable if it is not one.
+def _unreadable(name: str, error: Exception, sheet: str | None = None) -> Unreadable:
+    return Unreadable(f"{name} is not a readable XLSX file ({_why(error)})", sheet)
+
+
+@contextmanager
+def open_xlsx(name: str, source: IO[bytes], sheet: str | None, limits: Limits) -> Iterator[Grid]:
+    """The grid of ``sheet`` (default the first) of an XLSX file, readable while the context
+    lasts; Unreadable if it is not one, TooLarge if it is over a limit.
 
     Everything openpyxl may raise on a damaged file (bad zip, missing parts, broken XML) ends
     here as one sentence naming the file: a user's file is input, not a bug.
     """
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        with zipfile.ZipFile(source) as archive:
+            check_archive(name, archive, limits)
+        source.seek(0)
+        workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
+    except Unreadable:
+        raise
     except Exception as error:  # any parser failure means the same to the user
-        raise Unreadable(f"{name} is not a readable XLSX file ({_why(error)})") from None
+        raise _unreadable(name, error) from None
     try:
         worksheet = _worksheet(name, workbook, sheet)
         title = worksheet.title
-        merged, uncalculated = _layout(content, getattr(worksheet, "_worksheet_path", None))
+        merged, uncalculated = _layout(source, getattr(worksheet, "_worksheet_path", None))
         worksheet.reset_dimensions()  # some writers record a wrong size; read every row
-        rows = [
-            [cell_value(value) for value in values]
-            for values in worksheet.iter_rows(min_row=1, min_col=1, values_only=True)
-        ]
     except Unreadable:
+        workbook.close()
         raise
     except Exception as error:  # damage found only while reading the sheet itself
-        raise Unreadable(f"{name} is not a readable XLSX file ({_why(error)})", sheet) from None
+        workbook.close()
+        raise _unreadable(name, error, sheet) from None
+
+    def rows() -> Rows:
+        values = (
+            [cell_value(value) for value in row]
+            for row in worksheet.iter_rows(min_row=1, min_col=1, values_only=True)
+        )
+        try:
+            yield from _filled(values, merged)
+        except Unreadable:
+            raise
+        except Exception as error:  # damage found only while reading the rows
+            raise _unreadable(name, error, title) from None
+
+    try:
+        yield Grid(title, rows, uncalculated)
     finally:
         workbook.close()
-    _fill_merged(rows, merged)
-    return Grid(title, list(enumerate(rows, 1)), uncalculated)

@@ -18,7 +18,8 @@ from urllib.parse import quote
 from pmosync.config.connectors import SharePointFilesConnector
 from pmosync.connectors.base import CheckResult, Stream
 from pmosync.connectors.errors import ConnectorError, InvalidRequest, NotFound
-from pmosync.connectors.files.stream import FileRef, WorkbookStream
+from pmosync.connectors.files.limits import Limits
+from pmosync.connectors.files.stream import FileRef, WorkbookStream, settings
 from pmosync.connectors.microsoft.graph import GraphClient
 from pmosync.connectors.microsoft.source import run_probes
 from pmosync.connectors.retry import RetryPolicy
@@ -135,8 +136,14 @@ class SharePointFilesSource:
     """Timesheet or cost workbooks from SharePoint or Teams, as one ``rows`` stream."""
 
     def __init__(
-        self, name: str, config: SharePointFilesConnector, *, policy: RetryPolicy | None = None
+        self,
+        name: str,
+        config: SharePointFilesConnector,
+        *,
+        policy: RetryPolicy | None = None,
+        mapping: str = "",
     ) -> None:
+        """``mapping`` is the mapping's fingerprint (see ``WorkbookStream``)."""
         self.name = name
         self.config = config
         self.client = GraphClient(config, policy=policy)
@@ -148,6 +155,9 @@ class SharePointFilesSource:
             sheet=config.sheet,
             encoding=None,
             requests=self.client.take_requests,
+            limits=Limits.of(config),
+            settings=settings(config),
+            mapping=mapping,
         )
 
     def streams(self) -> list[Stream]:

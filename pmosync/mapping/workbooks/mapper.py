@@ -2,7 +2,13 @@
 
 Pure given its arguments: the directory of synced projects and people, and ``today`` (rows
 dated more than a week ahead are typos), are passed in, so the same row maps the same way
-whenever it is mapped again.
+whenever it is mapped again. Its ``fingerprint`` digests those arguments (but ``today``): the
+workbook stream keeps it with its checkpoint and reads every file again when it changes, so a
+task renamed upstream relinks the rows that name it exactly as a ``--full`` sync would.
+
+The one thing it remembers is which rows of the page in hand it refused, for the later pages
+of a large file (``REFUSED_ROWS``): their entries from an earlier read must go, as they do for
+a file read in one page.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from typing import Any, Literal
 
 from pmosync.canonical.types import CostEntry, Record, TimeEntry
 from pmosync.connectors.base import Reconcile
-from pmosync.connectors.files.records import file_prefix, record_key
+from pmosync.connectors.files.records import REFUSED_ROWS, file_prefix, record_key
 from pmosync.mapping.directory import Directory
 from pmosync.mapping.result import Mapped, MappingError
 from pmosync.mapping.scope import ReconcileScope
@@ -56,9 +62,21 @@ class WorkbookMapper:
             headers={name: " ".join(text.split()) for name, text in (columns or {}).items()},
             default_currency=default_currency,
         )
+        self.fingerprint = _fingerprint(kind, self._context)
+        """Digest of what a row maps against (see the module docstring)."""
+        self._refused: set[str] = set()
 
     def map(self, stream: str, raw: Mapping[str, Any]) -> Mapped:
         """One row's records; MappingError (the quarantine reason) when it cannot be used."""
+        try:
+            return self._map(stream, raw)
+        except MappingError:
+            key = record_key(raw) if isinstance(raw, Mapping) else None
+            if key is not None:
+                self._refused.add(key)
+            raise
+
+    def _map(self, stream: str, raw: Mapping[str, Any]) -> Mapped:
         if stream != STREAM:
             raise ValueError(f"unknown workbook stream {stream!r}")
         if not isinstance(raw, Mapping):
@@ -89,8 +107,34 @@ class WorkbookMapper:
         return []
 
     def scopes(self, reconcile: Reconcile) -> list[ReconcileScope]:
-        """A file read in full: its entries whose rows it no longer holds are retired."""
-        if reconcile.kind != STREAM:
+        """A file read in full: its entries whose rows it no longer holds are retired (the
+        engine leaves out the rows of the same page that no longer map). A later page of a
+        large file: the entries of its rows that no longer map are retired, one by one."""
+        if reconcile.kind not in (STREAM, REFUSED_ROWS) or reconcile.parent is None:
             return []
-        prefix = file_prefix(reconcile.parent) if reconcile.parent is not None else None
-        return [ReconcileScope(self._model, set(reconcile.present), prefix=prefix)]
+        prefix = file_prefix(reconcile.parent)
+        refused = {key for key in self._refused if key.startswith(prefix)}
+        self._refused -= refused
+        if reconcile.kind == STREAM:
+            return [ReconcileScope(self._model, set(reconcile.present), prefix=prefix)]
+        return [ReconcileScope(self._model, set(), within={"source_id": key}) for key in refused]
+
+
+def _fingerprint(kind: str, context: RowContext) -> str:
+    """A digest of the kind, the headers, the default currency and the directory's lookups:
+    what a row's records depend on besides the row (and the day)."""
+    directory = context.directory
+    text = json.dumps(
+        [
+            kind,
+            context.headers,
+            context.default_currency,
+            sorted(
+                (key, sorted(e.id for e in entries)) for key, entries in directory.projects.items()
+            ),
+            sorted((list(key), sorted(ids)) for key, ids in directory.tasks.items()),
+            sorted(directory.emails),
+        ],
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
