@@ -152,6 +152,7 @@ class AsanaSandbox(SandboxControls):
                 status, reply = self._dispatch(route, path or "", args, pairs, body)
             headers: dict[str, str] = {}
         except ApiError as error:
+            error.message = self._faults.echoed(error.message, handler.headers.get("Authorization"))
             status, reply, headers = error.status, error.body(), error.headers
         self._stats.record(method, url.path, url.query, endpoint, status)
         pretty = "opt_pretty=true" in url.query or "opt_pretty=1" in url.query

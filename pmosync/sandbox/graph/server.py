@@ -223,6 +223,9 @@ class GraphSandbox(SandboxControls):
                 reply = route.handler(call)
             return _conditional(reply, request.headers), endpoint
         except GraphError as error:
+            error.message = self._faults.echoed(
+                error.message, _header(request.headers, "Authorization")
+            )
             return Reply(error.status, error.body(*ids), dict(error.headers)), endpoint
         except Exception as error:  # a bug in the sandbox: say so as Graph would, keep serving
             message = f"Sandbox error: {type(error).__name__}: {error}"

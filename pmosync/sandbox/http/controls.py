@@ -44,8 +44,10 @@ class SandboxControls(ABC):
         error_rate: float | None = None,
         latency_s: float | None = None,
         drop_rate: float | None = None,
+        echo_authorization: bool | None = None,
     ) -> None:
-        self._faults.set(error_rate, latency_s, drop_rate)
+        """``echo_authorization`` quotes the request's Authorization in every error answer."""
+        self._faults.set(error_rate, latency_s, drop_rate, echo_authorization)
 
     def stats(self) -> dict[str, Any]:
         """Totals, by status and by endpoint (and any extra counters the emulator keeps)."""

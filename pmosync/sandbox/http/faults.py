@@ -60,6 +60,9 @@ class Faults:
         self._throttle = 0
         self._throttle_after = 1
         self._throttle_match: str | None = None
+        self.echo_authorization = False
+        """Quote the request's Authorization header (and its token) in every error answer, as a
+        misconfigured proxy or a careless API does: a client must never repeat it anywhere."""
         self._lock = threading.Lock()
 
     def set(
@@ -67,14 +70,25 @@ class Faults:
         error_rate: float | None = None,
         latency_s: float | None = None,
         drop_rate: float | None = None,
+        echo_authorization: bool | None = None,
     ) -> None:
         with self._lock:
+            if echo_authorization is not None:
+                self.echo_authorization = echo_authorization
             if error_rate is not None:
                 self.error_rate = error_rate
             if latency_s is not None:
                 self.latency_s = latency_s
             if drop_rate is not None:
                 self.drop_rate = drop_rate
+
+    def echoed(self, message: str, authorization: str | None) -> str:
+        """An error ``message`` as sent: with the Authorization header and its bare token
+        quoted when ``echo_authorization`` is on."""
+        if not self.echo_authorization or not authorization:
+            return message
+        token = authorization.split(" ", 1)[-1]
+        return f"{message} (request had Authorization: {authorization}; token={token})"
 
     def throttle_next(
         self, count: int, retry_after_s: int = 1, path_contains: str | None = None
