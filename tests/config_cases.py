@@ -320,7 +320,8 @@ BAD_CONFIGS: list[BadConfig] = [
         + "    deliver:\n      - sharepoint: {site: 'contoso.sharepoint.com:/sites/pmo', "
         "folder: Reports}\n",
         ":10:9: reports.weekly.deliver[0].sharepoint: a sharepoint delivery signs in through a "
-        "planner or sharepoint_files connector, and none is configured",
+        "planner or sharepoint_files connector or a top-level 'microsoft:' block, and none is "
+        "configured",
     ),
     _file(
         "delivery_connector_not_microsoft",

@@ -8,7 +8,7 @@ wrong rather than at the whole connector.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Self
+from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
@@ -188,11 +188,16 @@ class AsanaConnector(ConfigModel):
 
 
 class MicrosoftAuth(ConfigModel):
-    """Sign-in to Microsoft Graph, shared by every Microsoft connector.
+    """Sign-in to Microsoft Graph: the top-level ``microsoft:`` block, or a Microsoft
+    connector's own keys, which override the block's.
 
     Exactly one credential: an app secret, a certificate, a managed identity, or a static
     bearer token (for the sandbox and quick trials).
     """
+
+    #: The top-level block must say how to sign in; a connector may leave it to the block,
+    #: so its checks wait until ``PmosyncConfig`` has filled in what the block shares.
+    credential_required: ClassVar[bool] = True
 
     tenant_id: NonEmptyStr | None = Field(
         None,
@@ -232,28 +237,38 @@ class MicrosoftAuth(ConfigModel):
         ),
     )
 
+    def credentials_given(self) -> list[str]:
+        """The ways to sign in this section names (one, when it is valid)."""
+        return [name for name in MICROSOFT_CREDENTIALS if getattr(self, name)]
+
+    def sign_in_problems(self) -> list[LocatedMessage]:
+        """What keeps this section from signing in: no credential, or an app credential
+        without its tenant and client ids."""
+        given = self.credentials_given()
+        if not given:
+            choices = "client_secret, certificate_path, managed_identity: true or token"
+            where = "" if self.credential_required else " (here or in a top-level 'microsoft:')"
+            text = f"needs a way to sign in: one of {choices}{where}"
+            return [LocatedMessage((), text, at_key=True)]
+        if given[0] not in ("client_secret", "certificate_path"):
+            return []
+        return [
+            LocatedMessage((), f"missing required key '{name}' (needed with {given[0]})", True)
+            for name in ("tenant_id", "client_id")
+            if getattr(self, name) is None
+        ]
+
     @model_validator(mode="after")
     def _one_credential(self) -> Self:
-        given = [
-            name
-            for name in ("client_secret", "certificate_path", "managed_identity", "token")
-            if getattr(self, name)
-        ]
-        choices = "client_secret, certificate_path, managed_identity: true or token"
-        if not given:
-            _fail([LocatedMessage((), f"needs a way to sign in: one of {choices}", at_key=True)])
+        given = self.credentials_given()
         messages = [
             LocatedMessage(
                 (name,), f"use only one way to sign in (found {' and '.join(given)})", at_key=True
             )
             for name in given[1:]
         ]
-        if given and given[0] in ("client_secret", "certificate_path"):
-            messages += [
-                LocatedMessage((), f"missing required key '{name}' (needed with {given[0]})", True)
-                for name in ("tenant_id", "client_id")
-                if getattr(self, name) is None
-            ]
+        if not messages and self.credential_required:
+            messages = self.sign_in_problems()
         _fail(messages)
         return self
 
@@ -337,6 +352,8 @@ class WorkbookSource(ConfigModel):
 class PlannerConnector(MicrosoftAuth):
     """Plans, buckets and tasks of Microsoft Planner, per Microsoft 365 group."""
 
+    credential_required: ClassVar[bool] = False
+
     type: Literal["planner"] = Field(description="Selects the Microsoft Planner connector.")
     groups: list[NonEmptyStr] = Field(
         min_length=1, description="Microsoft 365 group ids whose plans to sync."
@@ -379,6 +396,8 @@ class PlannerConnector(MicrosoftAuth):
 
 class SharePointFilesConnector(MicrosoftAuth, WorkbookSource):
     """Workbooks kept in a SharePoint library folder or a Teams channel's files."""
+
+    credential_required: ClassVar[bool] = False
 
     type: Literal["sharepoint_files"] = Field(
         description="Selects the SharePoint/Teams files connector."
@@ -429,3 +448,7 @@ Connector = Annotated[
     Field(discriminator="type"),
 ]
 MICROSOFT_TYPES = ("planner", "sharepoint_files")
+MICROSOFT_CREDENTIALS = ("client_secret", "certificate_path", "managed_identity", "token")
+"""The ways to sign in to Microsoft Graph; a section names exactly one."""
+MICROSOFT_SHARED = ("tenant_id", "client_id", "base_url", "requests_per_minute")
+"""Keys a connector takes from the top-level ``microsoft:`` block when it leaves them out."""

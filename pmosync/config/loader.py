@@ -103,7 +103,7 @@ def _anchor_paths(config: PmosyncConfig, folder: Path) -> None:
     """Read relative file paths from the config file's folder, not from wherever pmosync was
     started (a daemon's working directory is rarely the config's): a Microsoft sign-in
     certificate and the mail server's CA file, as a ``files`` connector's ``path`` is."""
-    for connector in config.connectors.values():
+    for connector in [config.microsoft, *config.connectors.values()]:
         certificate = getattr(connector, "certificate_path", None)
         if certificate and not Path(certificate).is_absolute():
             connector.certificate_path = str(folder / certificate)

@@ -12,7 +12,13 @@ from typing import Literal, Self
 
 from pydantic import Field, PrivateAttr, SecretStr, model_validator
 
-from pmosync.config.connectors import MICROSOFT_TYPES, Connector
+from pmosync.config.connectors import (
+    MICROSOFT_CREDENTIALS,
+    MICROSOFT_SHARED,
+    MICROSOFT_TYPES,
+    Connector,
+    MicrosoftAuth,
+)
 from pmosync.config.errors import Loc, LocatedMessage, LocatedProblems, did_you_mean, short
 from pmosync.config.fields import (
     ConfigModel,
@@ -200,6 +206,13 @@ class PmosyncConfig(ConfigModel):
         default_factory=People,
         description="How the same person is recognised across tools (email aliases).",
     )
+    microsoft: MicrosoftAuth | None = Field(
+        None,
+        description=(
+            "Sign-in to Microsoft Graph shared by the planner and sharepoint_files connectors "
+            "and the Graph deliveries; a connector's own sign-in keys override it."
+        ),
+    )
     smtp: Smtp | None = Field(None, description="Mail server for email deliveries with via: smtp.")
     resources: Resources = Field(
         default_factory=Resources, description="Capacity and hourly rates of people."
@@ -252,6 +265,14 @@ class PmosyncConfig(ConfigModel):
         """The folder report runs keep their files in (``output_dir`` against ``state_path``)."""
         return (self.state_path / self.output_dir).resolve()
 
+    def microsoft_auth_for(self, named: str | None) -> MicrosoftAuth | None:
+        """The sign-in a delivery uses: the named connector's, else the top-level
+        ``microsoft:`` block, else the only Microsoft connector's; None when there is none."""
+        if named is None and self.microsoft is not None:
+            return self.microsoft
+        connector = self.connectors.get(self.microsoft_connector_for(named) or "")
+        return connector if isinstance(connector, MicrosoftAuth) else None
+
     def microsoft_connector_for(self, named: str | None) -> str | None:
         """The Microsoft connector a delivery signs in with: the named one, else the only one.
 
@@ -266,9 +287,30 @@ class PmosyncConfig(ConfigModel):
     def _microsoft_connectors(self) -> list[str]:
         return [n for n, c in self.connectors.items() if c.type in MICROSOFT_TYPES]
 
+    def _share_microsoft(self) -> list[LocatedMessage]:
+        """Give each Microsoft connector what it leaves out of the top-level ``microsoft:``
+        block (the same objects, so a deferred secret is found in both), then check that it
+        can sign in."""
+        messages: list[LocatedMessage] = []
+        block = self.microsoft
+        for name, connector in self.connectors.items():
+            if not isinstance(connector, MicrosoftAuth):
+                continue
+            if block is not None:
+                for key in MICROSOFT_SHARED:
+                    if key not in connector.model_fields_set and key in block.model_fields_set:
+                        setattr(connector, key, getattr(block, key))
+                if not connector.credentials_given():
+                    for key in MICROSOFT_CREDENTIALS:
+                        setattr(connector, key, getattr(block, key))
+            for problem in connector.sign_in_problems():
+                loc: Loc = ("connectors", name, *problem.loc)
+                messages.append(LocatedMessage(loc, problem.message, problem.at_key))
+        return messages
+
     @model_validator(mode="after")
     def _cross_checks(self) -> Self:
-        messages: list[LocatedMessage] = []
+        messages: list[LocatedMessage] = self._share_microsoft()
         for name, report in self.reports.items():
             base: Loc = ("reports", name)
             for index, source in enumerate(report.filters.sources):
@@ -300,8 +342,8 @@ class PmosyncConfig(ConfigModel):
             what = "a sharepoint delivery" if kind == "sharepoint" else "email via graph"
             problems = self._check_microsoft(named, loc, what)
             if not problems and kind == "email" and getattr(target, "sender", None) is None:
-                connector = self.connectors[self.microsoft_connector_for(named) or ""]
-                if getattr(connector, "token", None) is None:  # an app sign-in has no /me
+                auth = self.microsoft_auth_for(named)
+                if auth is not None and auth.token is None:  # an app sign-in has no /me
                     text = (
                         "email via graph needs 'sender:', the mailbox to send from (an app "
                         "signs in as no user, so there is no 'me' to send as)"
@@ -320,9 +362,14 @@ class PmosyncConfig(ConfigModel):
                 text = f"connector '{named}' is of type {actual}; {what} needs a {kinds} connector"
                 return [LocatedMessage(loc + ("connector",), text)]
             return []
+        if self.microsoft is not None:
+            return []
         candidates = self._microsoft_connectors()
         if not candidates:
-            text = f"{what} signs in through a {kinds} connector, and none is configured"
+            text = (
+                f"{what} signs in through a {kinds} connector or a top-level 'microsoft:' "
+                "block, and none is configured"
+            )
             return [LocatedMessage(loc, text, at_key=True)]
         if len(candidates) > 1:
             text = (

@@ -66,7 +66,7 @@ class UnsetText(str):
 
 def deferrable(loc: Loc) -> bool:
     """Whether an unset variable at ``loc`` may wait until the value is used."""
-    if loc[:1] in (("connectors",), ("smtp",)):
+    if loc[:1] in (("connectors",), ("microsoft",), ("smtp",)):
         return True
     return len(loc) > 3 and loc[0] == "reports" and loc[2] == "deliver"
 
@@ -88,7 +88,12 @@ def defer(config: BaseModel, loc: Loc, problems: list[str]) -> bool:
     else:
         return False
     if isinstance(parent, BaseModel):
-        setattr(parent, _field_name(parent, str(last)) or "", stand_in)
+        name = _field_name(parent, str(last)) or ""
+        setattr(parent, name, stand_in)
+        if loc[0] == "microsoft":  # the connectors that share the block hold the same value
+            for connector in getattr(config, "connectors", {}).values():
+                if getattr(connector, name, None) is value:
+                    setattr(connector, name, stand_in)
     else:
         parent[last] = stand_in
     return True
@@ -117,7 +122,7 @@ def unset_problems(
 ) -> list[str]:
     """The problem lines of unset variables that ``connectors`` and the deliveries of
     ``reports`` need (the Microsoft connector a delivery signs in with, the mail server of an
-    email via smtp); empty when they can all run."""
+    email via smtp, the top-level ``microsoft:`` block); empty when they can all run."""
     known = config.connectors
     needed: list[Any] = [known[name] for name in connectors if name in known]
     for name in reports:
@@ -131,9 +136,7 @@ def unset_problems(
             if delivery.kind == "email" and via == "smtp":
                 needed.append(config.smtp)
             elif delivery.kind == "sharepoint" or via == "graph":
-                connector = config.microsoft_connector_for(getattr(target, "connector", None))
-                if connector is not None:
-                    needed.append(config.connectors[connector])
+                needed.append(config.microsoft_auth_for(getattr(target, "connector", None)))
     lines: list[str] = []
     for value in needed:
         for line in _collect(value):

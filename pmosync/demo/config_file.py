@@ -29,6 +29,13 @@ _TEMPLATE = """\
 
 store: sqlite:///pmosync.db          # the canonical model, next to this file
 
+# One sign-in to Microsoft 365 for the Planner and SharePoint connectors and the SharePoint
+# delivery (a connector may still give its own). A real tenant needs an app registration:
+# docs/connect-microsoft.md.
+microsoft:
+  token: ${{GRAPH_TOKEN}}            # the sandbox's; a tenant uses tenant_id, client_id, ...
+  base_url: {graph_url}              # leave out for the real Microsoft Graph
+
 connectors:
   # Asana: every project of the workspace (two portfolios), with time tracking and status
   # updates. A real one needs a token: docs/connect-asana.md.
@@ -49,19 +56,14 @@ connectors:
       Off track: red
       On hold: blue
 
-  # Microsoft Planner: the plans of two Microsoft 365 groups. A real tenant needs an app
-  # registration: docs/connect-microsoft.md.
+  # Microsoft Planner: the plans of two Microsoft 365 groups, signed in as microsoft: says.
   planner:
     type: planner
-    token: ${{GRAPH_TOKEN}}          # the sandbox's; a tenant uses tenant_id, client_id, ...
-    base_url: {graph_url}
     groups:
 {groups}
   # Weekly timesheet workbooks in the Operations team's "Timesheets" channel.
   timesheets:
     type: sharepoint_files
-    token: ${{GRAPH_TOKEN}}
-    base_url: {graph_url}
     team: Operations
     channel: Timesheets
     kind: time
@@ -98,7 +100,6 @@ reports:
       - sharepoint:
           site: "{pmo_site}"
           folder: "Reports/{{year}}/{{week}}"
-          connector: planner
           list: Project status       # one list item per project and report date
       - email:
           to: [{pmo_mailbox}]
@@ -127,7 +128,7 @@ reports:
     schedule: "0 8 * * MON"
     formats: [html, xlsx]
     deliver:
-      - sharepoint: {{site: "{pmo_site}", folder: "Reports/{{year}}/{{week}}", connector: planner}}
+      - sharepoint: {{site: "{pmo_site}", folder: "Reports/{{year}}/{{week}}"}}
 
 sync:
   schedule: "*/30 * * * *"

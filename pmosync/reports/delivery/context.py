@@ -28,14 +28,14 @@ class GraphClients:
     def get(self, named: str | None) -> GraphClient:
         from pmosync.connectors.microsoft.graph import GraphClient
 
-        name = self._config.microsoft_connector_for(named)
-        connector = self._config.connectors.get(name) if name is not None else None
-        if name is None or not isinstance(connector, MicrosoftAuth):
+        auth: MicrosoftAuth | None = self._config.microsoft_auth_for(named)
+        if auth is None:
             wanted = f"connector {named!r}" if named else "a single Microsoft connector"
             raise DeliveryError(f"cannot sign in to Microsoft Graph: {wanted} is not configured")
-        if name not in self._open:
-            self._open[name] = GraphClient(connector)
-        return self._open[name]
+        key = named or ""  # the top-level microsoft: block or the only connector
+        if key not in self._open:
+            self._open[key] = GraphClient(auth)
+        return self._open[key]
 
     def close(self) -> None:
         for client in self._open.values():
