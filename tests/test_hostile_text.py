@@ -9,6 +9,8 @@ with the NUL taken out by hand.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from asana_env import differences
 from asana_env import live_rows as asana_rows
@@ -20,6 +22,10 @@ from sqlalchemy import select
 
 from pmosync.canonical.tables import ENTITY_TABLES
 from pmosync.canonical.types import PersonIdentity, Phase, Task
+from pmosync.config import load_config
+from pmosync.reports.delivery import deliver_report
+from pmosync.reports.document import Column, RenderedFile, ReportDocument, Section
+from pmosync.reports.snapshots import save_snapshot
 from pmosync.sandbox.asana import AsanaSandbox
 from pmosync.sandbox.graph import GraphSandbox
 from pmosync.sandbox.org import generate_org
@@ -138,3 +144,62 @@ def test_without_nul_keeps_everything_else(text):
     assert without_nul({"k": [text, 1, None, (text,)]}) == {
         "k": [text.replace("\x00", ""), 1, None, (text.replace("\x00", ""),)]
     }
+
+
+# -- the SharePoint status list ------------------------------------------------------------------
+
+HOSTILE_TITLES = {
+    '=HYPERLINK("http://x","y")': '\'=HYPERLINK("http://x","y")',
+    "+cmd|' /C calc'!A0": "'+cmd|' /C calc'!A0",
+    "-2+3": "'-2+3",
+    "@SUM(1)": "'@SUM(1)",
+    "\t=1+1": "'=1+1",
+    "Two\r\nlines\tand a tab": "Two lines and a tab",
+    "nul\x00inside": "nulinside",
+    "invoice_\u202egpj.exe": "invoice_gpj.exe",
+    "Plain name": "Plain name",
+}
+"""A project name as the report has it -> the Title the list must get (worked out by hand)."""
+
+
+def _delivery_config(tmp_path, sandbox):
+    path = tmp_path / "pmosync.yaml"
+    path.write_text(
+        "connectors:\n"
+        + planner_yaml(sandbox, sorted(sandbox.tenant.groups))
+        + "reports:\n  weekly:\n    kind: portfolio_status\n    deliver:\n"
+        '      - sharepoint:\n          site: "contoso.sharepoint.com:/sites/pmo"\n'
+        '          folder: "Reports"\n          list: "Project status"\n',
+        encoding="utf-8",
+    )
+    return load_config(path, environ={"GRAPH_TOKEN": sandbox.token})
+
+
+def _deliver_titles(config, store, run_id):
+    rows = tuple({"name": name, "rag": "green"} for name in HOSTILE_TITLES)
+    columns = (Column("name", "Project", "text", link="url"), Column("rag", "RAG", "rag"))
+    document = ReportDocument(
+        "weekly", "portfolio_status", "Weekly", "2026-03-04", "2026-03-04T07:00:00+00:00",
+        sections=(Section("projects", "Projects", columns, rows),),
+    )  # fmt: skip
+    save_snapshot(store, run_id, document)
+    files = [RenderedFile("weekly-2026-03-04.html", b"<html></html>", "text/html")]
+    return deliver_report(config, store, "weekly", run_id, document, files, None)
+
+
+def test_status_list_titles_are_one_line_without_controls_and_never_a_formula(tmp_path, sqlite_url):
+    with GraphSandbox(generate_tenant(5, "XS", date(2026, 3, 2))) as sandbox:
+        status = next(
+            sp for sp in sandbox.tenant.lists.values() if sp.display_name == "Project status"
+        )
+        config = _delivery_config(tmp_path, sandbox)
+        with Store.open(sqlite_url) as store:
+            [outcome] = _deliver_titles(config, store, "run-1")
+            assert outcome.status == "delivered", outcome.error
+        titles = [item["Title"] for item in status.items.values()]
+        assert titles == list(HOSTILE_TITLES.values())
+        # a second delivery of the date (another store) finds every item by its stored title
+        with Store.open(f"{sqlite_url}-again") as again:
+            [outcome] = _deliver_titles(config, again, "run-2")
+            assert outcome.status == "delivered", outcome.error
+        assert len(status.items) == len(HOSTILE_TITLES)
