@@ -139,7 +139,9 @@ class WorkbookStream:
         return list(self._warnings)
 
     def _warn(self, message: str) -> None:
-        log.info(message)
+        """Kept for the connector's result, which the sync shows once at its end; the log
+        gets it at debug level only, so a refused file is named in one line, not two."""
+        log.debug(message)
         self._warnings.append(message)
 
     def _page(
