@@ -85,7 +85,12 @@ def test_a_backup_taken_while_another_process_writes_is_consistent(tmp_path):
     with Store.open(f"sqlite:///{database}") as store:  # a real store, with one finished run
         store.ledger.finish_run(store.ledger.start_run("sync", None), "succeeded", None)
     config = tmp_path / "pmosync.yaml"
-    config.write_text("store: sqlite:///state/pmosync.db\n", encoding="utf-8")
+    config.write_text(  # the token is not set: a backup job needs no secret
+        "store: sqlite:///state/pmosync.db\n"
+        "connectors:\n"
+        "  asana: {type: asana, token: '${PMOSYNC_TEST_UNSET_TOKEN}', workspace: '1'}\n",
+        encoding="utf-8",
+    )
     writer = Writer(database)
     try:
         writer.wait_for(200)

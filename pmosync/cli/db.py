@@ -46,7 +46,7 @@ def db_backup(
 
     try:
         if store is None:  # a relative SQLite path is the config's (or its state folder's)
-            loaded = load_config_or_exit(config)
+            loaded = load_config_or_exit(config, defer_unset=True)  # no secret is needed
             url = parse_store_url(loaded.store, loaded.config_path.parent)
         else:  # like every command's --store: a relative SQLite path is the working directory's
             url = parse_store_url(store, Path.cwd())
