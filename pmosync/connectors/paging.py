@@ -17,13 +17,16 @@ import hashlib
 from typing import Protocol
 
 from pmosync.connectors.errors import ConnectorError, FatalError
+from pmosync.connectors.parallel import abandoned
 
 MAX_PAGES_PER_LISTING = 10_000
 """Pages one listing may take (a million records at 100 a page): far above any real project,
 portfolio or plan, and a bound on what a server that never stops paging can cost."""
 
-MAX_EVENT_PAGES = 1_000
-"""Pages of one events feed read in one sync (100,000 events of one project)."""
+MAX_EVENT_PAGES = 100
+"""Pages of one events feed read in one sync: 10,000 events of one project since the last sync
+(Asana sends at most 100 a page). Past that the feed is not followed further; ``--full`` reads
+the project afresh instead, with a new sync token."""
 
 
 class StopSignal(Protocol):
@@ -53,18 +56,26 @@ class PageGuard:
     """
 
     def __init__(
-        self, what: str, *, max_pages: int = MAX_PAGES_PER_LISTING, stop: StopSignal | None
+        self,
+        what: str,
+        *,
+        max_pages: int = MAX_PAGES_PER_LISTING,
+        stop: StopSignal | None,
+        remedy: str = "",
     ) -> None:
-        """``what`` names the listing in messages (``GET /projects/1/tasks``), never a token."""
+        """``what`` names the listing in messages (``GET /projects/1/tasks``), never a token;
+        ``remedy`` ends them with what the operator can do."""
         self.what = what
         self.max_pages = max_pages
+        self.remedy = remedy
         self.pages = 0
         self._stop = stop
         self._seen: set[bytes] = set()
 
     def check_stop(self) -> None:
-        """Raise ``StopRequested`` if the process was asked to stop."""
-        if self._stop is not None and self._stop.is_set():
+        """Raise ``StopRequested`` if the process was asked to stop, or if this listing runs
+        in a fan-out worker whose fan-out was given up (its error then goes nowhere)."""
+        if (self._stop is not None and self._stop.is_set()) or abandoned():
             raise StopRequested(STOP_MESSAGE.format(what=self.what))
 
     def first(self, cursor: str | None = None) -> None:
@@ -82,12 +93,13 @@ class PageGuard:
         if digest in self._seen:
             raise PagingError(
                 f"{self.what}: the server returned the same {kind} twice (after {self.pages} "
-                "pages); the listing was abandoned so it cannot loop forever"
+                f"pages); the listing was abandoned so it cannot loop forever{self.remedy}"
             )
         if self.pages >= self.max_pages:
             raise PagingError(
                 f"{self.what}: still more pages after {self.pages} (the cap is "
                 f"{self.max_pages}); the listing was abandoned so it cannot run forever"
+                f"{self.remedy}"
             )
         self._seen.add(digest)
         self.pages += 1

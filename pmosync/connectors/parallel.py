@@ -28,6 +28,15 @@ class Finished(Generic[Item]):
 
 
 _STOP = object()
+_worker = threading.local()
+
+
+def abandoned() -> bool:
+    """True inside a ``fan_out`` worker whose fan-out was given up (a sibling failed, the
+    consumer stopped reading): a long listing in that worker stops at its next page instead of
+    running on unseen (``PageGuard`` asks this before every request)."""
+    cancelled = getattr(_worker, "cancelled", None)
+    return cancelled is not None and cancelled.is_set()
 
 
 def fan_out(
@@ -54,6 +63,7 @@ def fan_out(
         return False
 
     def work() -> None:
+        _worker.cancelled = cancelled
         try:
             while not cancelled.is_set():
                 try:

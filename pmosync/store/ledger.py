@@ -88,8 +88,15 @@ class Ledger:
         return StreamRun(run_id, connector, stream)
 
     def finish_stream(
-        self, stream_run: StreamRun, status: RunStatus, error: str | None = None
+        self,
+        stream_run: StreamRun,
+        status: RunStatus,
+        error: str | None = None,
+        *,
+        requests: int = 0,
     ) -> None:
+        """Close a stream's row; ``requests`` adds the HTTP attempts no committed page carried
+        (those of a stream that failed or was skipped part-way): the ledger counts them all."""
         with write_transaction(self._engine) as connection:
             connection.execute(
                 update(run_streams)
@@ -98,7 +105,12 @@ class Ledger:
                     run_streams.c.connector == stream_run.connector,
                     run_streams.c.stream == stream_run.stream,
                 )
-                .values(status=status, ended_at=_now(), error=_clip(error))
+                .values(
+                    status=status,
+                    ended_at=_now(),
+                    error=_clip(error),
+                    requests=run_streams.c.requests + requests,
+                )
             )
 
     def finish_run(self, run_id: str, status: RunStatus, error: str | None = None) -> None:

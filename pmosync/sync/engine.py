@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from threading import Event
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from pmosync.canonical.types import ENTITIES, Record
 from pmosync.connectors.base import Page, Reconcile, Source, Stream
@@ -48,6 +48,16 @@ class SyncObserver(Protocol):
         ...
 
     def stream_finished(self, connector: str, result: StreamResult) -> None: ...
+
+
+@runtime_checkable
+class CountsRequests(Protocol):
+    """A source that talks HTTP: what it spent that no page carried can be taken at the end
+    of each stream (a stream that failed or was skipped still made its requests)."""
+
+    def take_requests(self) -> int:
+        """HTTP attempts (retries and failures included) made since the count was last taken."""
+        ...
 
 
 class Mapper(Protocol):
@@ -171,15 +181,34 @@ def sync_source(
         stream_run = store.ledger.start_stream(run_id, source.name, stream.name)
         if observer is not None:
             observer.stream_started(source.name, stream.name)
-        outcome, fatal = _run_stream(store, stream_run, stream, mapper, full, stop, observer)
+        try:
+            outcome, fatal = _run_stream(store, stream_run, stream, mapper, full, stop, observer)
+        except BaseException as error:
+            _close_quietly(store, stream_run, error)
+            raise
+        untaken = source.take_requests() if isinstance(source, CountsRequests) else 0
+        outcome.counts.requests += untaken
         result.streams.append(outcome)
-        store.ledger.finish_stream(stream_run, outcome.status, outcome.error)
+        store.ledger.finish_stream(stream_run, outcome.status, outcome.error, requests=untaken)
         if observer is not None:
             observer.stream_finished(source.name, outcome)
         if fatal:
             result.error = outcome.error
     result.warnings = source.warnings()
     return result
+
+
+def _close_quietly(store: Store, stream_run: StreamRun, error: BaseException) -> None:
+    """A stream ended by something other than its connector (a bug, a forced stop) still
+    leaves the ledger saying so rather than ``running``; if the store itself is what failed,
+    the next run marks the row interrupted instead."""
+    stopped = isinstance(error, KeyboardInterrupt | SystemExit)
+    status: Outcome = "interrupted" if stopped else "failed"
+    reason = STOPPED if stopped else f"internal error (a bug): {type(error).__name__}"
+    try:
+        store.ledger.finish_stream(stream_run, status, reason)
+    except Exception:  # noqa: BLE001 - the original error is re-raised by the caller
+        log.debug("could not record the end of stream %s", stream_run.stream, exc_info=True)
 
 
 def _run_stream(

@@ -36,6 +36,7 @@ from pmosync.connectors.errors import (
     UnreachableError,
 )
 from pmosync.connectors.limiter import RateLimiter, shared_limiter
+from pmosync.connectors.paging import MAX_EVENT_PAGES, PageGuard
 from pmosync.connectors.retry import Attempts, RetryPolicy
 from pmosync.connectors.scrub import Scrubber
 
@@ -115,22 +116,25 @@ def _sync_token(error: ApiException) -> str | None:
 
 
 class RequestCounter:
-    """Requests made by each thread since it last took the count, so that every page can say
-    what it cost even when several workers fetch at once."""
+    """Every HTTP attempt (retries and failures included) since the count was last taken.
+
+    One count for all threads: workers reading projects side by side charge their requests to
+    whichever page is written next, and what no page took (a stream that failed or was skipped
+    part-way) is taken by the engine when the stream ends, so the ledger misses no attempt."""
 
     def __init__(self) -> None:
-        self._local = threading.local()
         self._lock = threading.Lock()
+        self._untaken = 0
         self.total = 0
 
     def add(self) -> None:
-        self._local.count = getattr(self._local, "count", 0) + 1
         with self._lock:
+            self._untaken += 1
             self.total += 1
 
     def take(self) -> int:
-        count = getattr(self._local, "count", 0)
-        self._local.count = 0
+        with self._lock:
+            count, self._untaken = self._untaken, 0
         return count
 
 
@@ -203,7 +207,8 @@ class AsanaClient:
         on_payment_required: Callable[[], None] | None = None,
     ) -> None:
         """``on_payment_required`` hears of every 402: the workspace is on a free plan.
-        ``policy`` says how long to retry and wait, and its ``stop`` cuts every wait short."""
+        ``policy`` says how long to retry and wait, and its ``stop`` cuts every wait short and
+        ends every listing before its next page."""
         self.policy = policy or RetryPolicy()
         configuration = asana.Configuration()
         configuration.host = base_url.rstrip("/")
@@ -247,9 +252,13 @@ class AsanaClient:
         """Every page of a listing, ``limit`` 100, following ``next_page`` offsets.
 
         An offset that expired (Asana's answer is a 400 naming ``offset``) restarts the listing
-        from its first page: the records already yielded are simply upserted again.
+        from its first page: the records already yielded are simply upserted again. An offset
+        that comes back a second time, or a listing past ``MAX_PAGES_PER_LISTING``, ends it
+        with ``PagingError``; a stop request ends it before the next request.
         """
         query = {**opts, "limit": PAGE_SIZE}
+        guard = PageGuard(_listing(call, args, opts), stop=self.policy.stop)
+        guard.first()
         offset: str | None = None
         restarts = 0
         while True:
@@ -260,23 +269,35 @@ class AsanaClient:
                 if offset and "offset" in str(error).lower() and restarts < 3:
                     log.info("%s; reading the listing again from its start", error)
                     offset, restarts = None, restarts + 1
+                    guard.check_stop()
                     continue
                 raise
             yield payload.get("data") or []
             next_page = payload.get("next_page")
             if not next_page or not next_page.get("offset"):
                 return
-            offset = next_page["offset"]
+            offset = str(next_page["offset"])
+            guard.follow(offset, "next_page offset")
 
     def events_since(
-        self, resource: str, sync: str | None
-    ) -> tuple[list[dict[str, Any]], str, bool]:
-        """Events on ``resource`` since ``sync``: (events, next token, token_was_valid).
+        self, resource: str, sync: str | None, on_page: Callable[[list[dict[str, Any]]], None]
+    ) -> tuple[str, bool]:
+        """Hand each page of events on ``resource`` since ``sync`` to ``on_page``, in order;
+        returns (next token, token_was_valid).
 
-        Asana answers a missing or expired token with 412 and a fresh token in the body; the
-        caller must then read the resource in full, since what changed meanwhile is unknown.
+        Events are not kept here (a feed that never ends must not grow memory): the caller
+        folds each page into what it needs. Asana answers a missing or expired token with 412
+        and a fresh token in the body; the caller must then read the resource in full, since
+        what changed meanwhile is unknown. A feed whose ``has_more`` stays true past
+        ``MAX_EVENT_PAGES``, or that hands out a token twice, ends with ``PagingError``.
         """
-        events: list[dict[str, Any]] = []
+        guard = PageGuard(
+            f"GET /events of {resource}",
+            max_pages=MAX_EVENT_PAGES,
+            stop=self.policy.stop,
+            remedy="; `pmosync sync --full` reads the project afresh",
+        )
+        guard.first()
         token = sync
         while True:
             try:
@@ -284,8 +305,17 @@ class AsanaClient:
                     resource, {"sync": token} if token else {}, full_payload=True
                 )
             except InvalidSyncToken as error:
-                return [], error.token, False
-            events.extend(payload.get("data") or [])
+                return error.token, False
+            on_page(payload.get("data") or [])
             token = payload.get("sync") or token
             if not payload.get("has_more"):
-                return events, token, True
+                return token or "", True
+            guard.follow(token or "", "sync token")
+
+
+def _listing(call: Callable[..., Any], args: tuple[Any, ...], opts: Mapping[str, Any]) -> str:
+    """How messages name a listing: the SDK call and the parent it reads (no secret in it)."""
+    parents = [str(a) for a in args] + [
+        f"{k}={opts[k]}" for k in ("project", "workspace", "portfolio", "parent") if k in opts
+    ]
+    return f"listing {getattr(call, '__name__', 'call')}({', '.join(parents)})"

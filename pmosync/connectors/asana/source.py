@@ -63,6 +63,10 @@ class AsanaSource:
     def warnings(self) -> list[str]:
         return list(self.run.warnings)
 
+    def take_requests(self) -> int:
+        """Requests no page carried (a failed or skipped stream's): the engine records them."""
+        return self.client.counter.take()
+
     def on_free_plan(self) -> None:
         explicit = "requests_per_minute" in self.config.model_fields_set
         if not explicit and self.client.limiter.per_minute > FREE_PLAN_PER_MINUTE:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -173,15 +174,25 @@ class ProjectsStream(_Stream):
         else:
             listings = [(api.get_projects_for_workspace, scope.workspace)]
         complete = True
+        others: Counter[str] = Counter()
         for call, parent in listings:
             try:
                 for records in self.client.pages(call, parent, opts=opts):
+                    others.update(str(r.get("resource_type")) for r in records
+                                  if r.get("resource_type", "project") != "project")  # fmt: skip
                     records = [r for r in records if r.get("resource_type", "project") == "project"]
                     self._remember(records)
                     yield self.run.page("projects", records)
             except _PROJECT_SKIPPED as error:
                 self.run.warn(f"{parent} skipped: {error}")
                 complete = False
+        if others:
+            kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(others.items()))
+            self.run.warn(
+                f"projects: {others.total()} listed item(s) are not projects and were not "
+                f"synced ({kinds}); a nested portfolio's projects are synced only when it is "
+                "named under portfolios:"
+            )
         self.run.projects_known = True
         # a listing we could not read says nothing about its projects: retire none of them
         present = frozenset(self.run.projects)
@@ -250,9 +261,10 @@ class TasksStream(_PerProjectStream):
     ) -> Iterator[tuple[Page, dict[str, Any] | None]]:
         started = _now()
         token = None if full or not saved else saved.get("sync")
-        events, token, token_valid = self.client.events_since(gid, token)
+        feed = _FeedSummary(gid)
+        token, token_valid = self.client.events_since(gid, token, feed.add)
         incremental = token_valid and saved is not None and not full
-        if not incremental or any(_is_section_event(e) for e in events):
+        if not incremental or feed.sections_changed:
             yield from self._sections(gid)
         present: set[str] = set()
         parents: list[str] = []
@@ -267,7 +279,7 @@ class TasksStream(_PerProjectStream):
             childless += [r["gid"] for r in records if r.get("num_subtasks") == 0 and "gid" in r]
             yield self.run.page("tasks", _tag(records, gid)), None
         yield from self._subtasks(gid, parents, present)
-        deleted = sorted(_deleted_tasks(events, gid)) if incremental else []
+        deleted = sorted(feed.deleted) if incremental else []
         if incremental:
             # a changed task that now has no subtasks has lost any it had, and saying so costs
             # no request (a full pass reconciles the whole project instead)
@@ -298,8 +310,12 @@ class TasksStream(_PerProjectStream):
         their parents' subtasks in turn; each parent's list is complete, so it reconciles."""
         api = self.client.tasks.get_subtasks_for_task
         queue = list(parents)
+        visited: set[str] = set()  # a server that nests a task under itself must not loop
         while queue:
             parent = queue.pop(0)
+            if parent in visited:
+                continue
+            visited.add(parent)
             children: set[str] = set()
             for records in self.client.pages(api, parent, opts={"opt_fields": fields.TASK}):
                 children.update(_gids(records))
@@ -310,25 +326,30 @@ class TasksStream(_PerProjectStream):
             yield self.run.page("tasks", reconcile=reconcile), None
 
 
-def _is_section_event(event: Mapping[str, Any]) -> bool:
-    resource = event.get("resource") or {}
-    return (resource.get("resource_type") or event.get("type")) == "section"
+class _FeedSummary:
+    """What a project's events feed says, folded page by page so no event is kept: whether a
+    section changed, and which tasks are deleted or removed from the project (in order: a task
+    deleted then restored is not gone)."""
 
+    def __init__(self, project: str) -> None:
+        self.project = project
+        self.sections_changed = False
+        self.deleted: set[str] = set()
 
-def _deleted_tasks(events: list[Mapping[str, Any]], project: str) -> set[str]:
-    """Tasks deleted, or removed from this project, according to the project's events."""
-    gone: set[str] = set()
-    for event in events:
-        resource = event.get("resource") or {}
-        if (resource.get("resource_type") or event.get("type")) != "task" or "gid" not in resource:
-            continue
-        parent = event.get("parent") or {}
-        action = event.get("action")
-        if action == "deleted" or (action == "removed" and parent.get("gid") == project):
-            gone.add(resource["gid"])
-        elif action in ("added", "undeleted", "changed"):
-            gone.discard(resource["gid"])
-    return gone
+    def add(self, events: list[dict[str, Any]]) -> None:
+        for event in events:
+            resource = event.get("resource") or {}
+            kind = resource.get("resource_type") or event.get("type")
+            if kind == "section":
+                self.sections_changed = True
+            if kind != "task" or "gid" not in resource:
+                continue
+            parent = event.get("parent") or {}
+            action = event.get("action")
+            if action == "deleted" or (action == "removed" and parent.get("gid") == self.project):
+                self.deleted.add(resource["gid"])
+            elif action in ("added", "undeleted", "changed"):
+                self.deleted.discard(resource["gid"])
 
 
 _BEFORE_ANY_ENTRY = "2008-01-01"
@@ -367,6 +388,11 @@ class TimeEntriesStream(_Stream):
     def pages(self, state: Mapping[str, Any] | None, *, full: bool) -> Iterator[Page]:
         scope = self.run.scope
         in_scope = set(self.run.project_gids())
+        if not in_scope:  # nothing can be attributed to a project in scope: ask for nothing
+            reconcile = Reconcile("time_entries", None, frozenset())
+            yield self.run.page("time_entries", state={"read_at": _iso(_now())},
+                                reconcile=[reconcile])  # fmt: skip
+            return
         today = date.today()
         window_start: date | None = None
         if state and not full:
@@ -398,20 +424,33 @@ class TimeEntriesStream(_Stream):
             for begin, end in windows
         ]
 
-        def read(query: dict[str, Any]) -> Iterator[Page]:
+        def read(query: dict[str, Any]) -> Iterator[tuple[Page, Counter[str]]]:
             api = self.client.time_entries.get_time_tracking_entries
             for records in self.client.pages(api, opts=query):
-                records = [r for r in records
-                           if (r.get("attributable_to") or {}).get("gid") in in_scope]  # fmt: skip
-                yield self.run.page("time_entries", records)
+                kept, left_out = [], Counter[str]()
+                for record in records:
+                    project = (record.get("attributable_to") or {}).get("gid")
+                    if project in in_scope:
+                        kept.append(record)
+                    else:
+                        left_out["outside the scope" if project else "on no project"] += 1
+                yield self.run.page("time_entries", kept), left_out
 
         present: set[str] = set()
+        left_out: Counter[str] = Counter()
         for event in fan_out(queries, read, workers=self.run.max_concurrency):
             if isinstance(event, Finished):
                 continue
-            _, page = event
+            _, (page, dropped) = event
+            left_out.update(dropped)
             present.update(_gids(page.records))
             yield page
+        if left_out:
+            reasons = ", ".join(f"{count} {why}" for why, count in sorted(left_out.items()))
+            self.run.warn(
+                f"time_entries: {left_out.total()} entries listed were not kept ({reasons}): "
+                "only entries attributed to a project in scope are synced"
+            )
         since = window_start.isoformat() if window_start else None
         reconcile = Reconcile("time_entries", None, frozenset(present), since=since)
         yield self.run.page("time_entries", state={"read_at": _iso(_now())}, reconcile=[reconcile])

@@ -55,6 +55,7 @@ from pmosync.connectors.errors import (
 from pmosync.connectors.limiter import RateLimiter, shared_limiter
 from pmosync.connectors.microsoft.auth import auth_provider, open_credential
 from pmosync.connectors.microsoft.permissions import permission_for
+from pmosync.connectors.paging import PageGuard
 from pmosync.connectors.retry import RETRIABLE, Attempts, RetryPolicy, parse_retry_after
 from pmosync.connectors.scrub import Scrubber
 
@@ -269,19 +270,26 @@ class GraphClient:
         content = await self.send(info)
         return json.loads(content) if content else {}
 
+    def guard(self, target: RequestInformation | str) -> PageGuard:
+        """The guard of one listing's ``@odata.nextLink`` chain (see ``PageGuard``), its first
+        request already made: a link that repeats (to any page, the first included) or a
+        listing past its cap fails it, a stop request ends it."""
+        url = target if isinstance(target, str) else str(target.url)
+        url = url if "://" in url else f"{self.base_url}/{url.lstrip('/')}"
+        guard = PageGuard(f"GET {_path_of(url, self.base_url)}", stop=self.policy.stop)
+        guard.first(url)
+        return guard
+
     async def pages(self, target: RequestInformation | str) -> AsyncIterator[list[dict]]:
         """Every page of a collection, following ``@odata.nextLink`` to the end."""
+        guard = self.guard(target)
         page = await self.get(target)
-        followed: set[str] = set()
         while True:
             yield list(page.get("value") or [])
             next_link = page.get("@odata.nextLink")
             if not next_link:
                 return
-            if next_link in followed:  # a server bug must not become an endless sync
-                path = _path_of(next_link, self.base_url)
-                raise RetriableError(f"GET {path}: the server returned the same page link twice")
-            followed.add(next_link)
+            guard.follow(str(next_link), "@odata.nextLink")
             page = await self.get(next_link)
 
     async def collect(self, target: RequestInformation | str) -> list[dict]:

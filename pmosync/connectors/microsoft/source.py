@@ -42,6 +42,10 @@ class PlannerSource:
     def warnings(self) -> list[str]:
         return list(self._run.warnings)
 
+    def take_requests(self) -> int:
+        """Requests no page carried (a failed or skipped stream's): the engine records them."""
+        return self.client.take_requests()
+
     def close(self) -> None:
         self.client.close()
 

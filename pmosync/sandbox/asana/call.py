@@ -43,6 +43,12 @@ class Env:
     base_url: str = ""
     forbidden: dict[str, int] = field(default_factory=dict)
     missing_gid: set[str] = field(default_factory=set)
+    looping_offsets: str | None = None
+    """Listings whose path contains this answer the first page again, always with the same
+    ``next_page`` offset (a server stuck on one cursor); None: paging behaves."""
+    endless_events: str | None = None
+    """"fresh": ``/events`` says ``has_more`` forever, a new sync token each time; "same": it
+    also hands the caller's token back; None: the feed behaves."""
 
 
 class Call:
@@ -139,7 +145,8 @@ class Call:
         """A listing: compact (or full) records, keyset-paginated when ``limit`` is sent."""
         limit = params.limit(self.param("limit")) if paginated else None
         signature = query_signature(self.path, self.params)
-        offset = self.param("offset") if paginated else None
+        looping = self.env.looping_offsets is not None and self.env.looping_offsets in self.path
+        offset = self.param("offset") if paginated and not looping else None
         after = self.env.offsets.resume_key(offset, signature) if offset else None
         found = collect(keys(after), resolve, keep, page_size(limit))
         if limit is None:
@@ -155,6 +162,8 @@ class Call:
         if limit is not None:
             more = len(found) > limit
             body["next_page"] = self._next_page(page[-1][0], signature) if more else None
+            if looping:
+                body["next_page"] = {"offset": f"stuck-{signature}", "path": self.path, "uri": ""}
         return 200, body
 
     def _next_page(self, last_key: str, signature: str) -> dict[str, str]:

@@ -114,6 +114,20 @@ class AsanaSandbox(SandboxControls):
             self._env.missing_gid.discard(gid)
             self._mystery.discard(gid)
 
+    def loop_offsets(self, path_contains: str | None) -> None:
+        """Listings whose path contains the text serve their first page again and again, each
+        time with the same ``next_page`` offset, as a misbehaving server might; None repairs."""
+        with self.org.lock:
+            self._env.looping_offsets = path_contains
+
+    def endless_events(self, mode: str | None) -> None:
+        """``/events`` answers ``has_more`` forever: with a new sync token each time ("fresh")
+        or with the caller's own token back ("same"); None repairs."""
+        if mode not in (None, "fresh", "same"):
+            raise ValueError('mode must be "fresh", "same" or None')
+        with self.org.lock:
+            self._env.endless_events = mode
+
     def expire_offsets(self) -> None:
         self._env.offsets.expire_all()
 

@@ -44,6 +44,9 @@ class Env:
     downloads: DownloadLinks
     uploads: UploadSessions
     base_url: str = ""
+    self_links: str | None = None
+    """Listings whose path contains this answer with an ``@odata.nextLink`` to the very request
+    just made (a server stuck on one page); None: paging behaves."""
 
 
 class Call:
@@ -159,6 +162,11 @@ class Call:
         if more:
             next_token = self.env.skip_tokens.issue(scope, key(page[-1]))
             body["@odata.nextLink"] = self._next_link(next_token)
+        if self.env.self_links is not None and self.env.self_links in self.link_path:
+            query = urlencode(self.pairs, quote_via=quote, safe="$'(),:")
+            body["@odata.nextLink"] = f"{self.env.base_url}{self.link_path}" + (
+                f"?{query}" if query else ""
+            )
         return Reply(200, body)
 
     def _scope(self) -> str:

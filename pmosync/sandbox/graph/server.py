@@ -119,6 +119,12 @@ class GraphSandbox(SandboxControls):
         contains ``path_contains`` when given) get 429 with this Retry-After."""
         self._faults.throttle_next(n, retry_after_s, path_contains)
 
+    def loop_next_links(self, path_contains: str | None) -> None:
+        """Listings whose path contains the text answer with an ``@odata.nextLink`` to the very
+        request just made, page after page, as a misbehaving server might; None repairs."""
+        with self.tenant.lock:
+            self._env.self_links = path_contains
+
     def break_upload_fragments(
         self, count: int = 1, *, skip: int = 0, status: int | None = 503
     ) -> None:
