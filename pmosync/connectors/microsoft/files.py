@@ -166,6 +166,10 @@ class SharePointFilesSource:
     def warnings(self) -> list[str]:
         return self._stream.warnings()
 
+    def take_requests(self) -> int:
+        """Requests no page carried (a failed stream's): the engine records them."""
+        return self.client.take_requests()
+
     def close(self) -> None:
         self.client.close()
 
