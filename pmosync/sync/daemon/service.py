@@ -88,8 +88,8 @@ class Daemon:
         self._standby_logged: str | None = None
         self._sync = threading.Condition()
         self._sync_running = False
-        self._sync_started: datetime | None = None
-        """The tick of the newest sync this daemon began (claimed or not)."""
+        self._sync_over_tick: datetime | None = None
+        """The newest tick whose sync is over here: it ran, or was not to run."""
         self._reports = threading.Lock()
         """One report at a time, so a waiting report is never run twice at once."""
         self._waiting: dict[str, datetime] = {}
@@ -254,10 +254,22 @@ class Daemon:
             stop, config = self._run_stop, self.config
         now = datetime.now(self.zone)
         tick = latest_tick(spec.schedule, now, self.zone)
+        try:
+            self._run_tick(spec, tick, now, stop, config)
+        finally:
+            if spec.kind == "sync":  # run or not, this tick's sync is over
+                self._sync_over(tick)
+
+    def _run_tick(
+        self,
+        spec: JobSpec,
+        tick: datetime,
+        now: datetime,
+        stop: threading.Event,
+        config: PmosyncConfig,
+    ) -> None:
         if stop.is_set():  # demoted or shutting down since the scheduler fired
             return
-        if spec.kind == "sync":
-            self._mark_sync_fired(tick)
         if now - tick > timedelta(seconds=self.grace_s):
             late = f"missed by more than {self.grace_s:.0f} s"
             log.info("%s: tick %s %s, skipped", spec.label, tick.isoformat(), late)
@@ -300,23 +312,25 @@ class Daemon:
             run = run_sync(config, self.store, stop=stop, observer=self.observer)
             log.info("sync run %s %s (tick %s)", run.run_id, run.status, tick.isoformat())
         finally:
-            with self._sync:
-                self._sync_running = False
-                self._sync.notify_all()
+            self._sync_over(tick, running=False)
         self._run_waiting()
 
-    def _mark_sync_fired(self, tick: datetime) -> None:
+    def _sync_over(self, tick: datetime, *, running: bool | None = None) -> None:
+        """Record that the sync of ``tick`` ran (or will not run)."""
         with self._sync:
-            self._sync_started = tick
+            if running is not None:
+                self._sync_running = running
+            if self._sync_over_tick is None or self._sync_over_tick < tick:
+                self._sync_over_tick = tick
             self._sync.notify_all()
 
     def _sync_coming(self, config: PmosyncConfig, tick: datetime) -> bool:
-        """Whether our own sync ticked at or after a report's ``tick`` and has not begun yet
-        (the two jobs fired together; the report must not win the race)."""
+        """Whether our own sync ticked at or after a report's ``tick`` and is neither running
+        nor over yet: the two jobs fired together, and the report must not win the race."""
         if not config.sync.schedule or self._sync_running:
             return False
         due = latest_tick(config.sync.schedule, datetime.now(self.zone), self.zone)
-        return due >= tick and (self._sync_started is None or self._sync_started < due)
+        return due >= tick and (self._sync_over_tick is None or self._sync_over_tick < due)
 
     def _report_tick(
         self, config: PmosyncConfig, stop: threading.Event, name: str, tick: datetime

@@ -1,0 +1,102 @@
+"""The daemon never delivers a report built from a half-synced store.
+
+The repro of the defect, run as users run it: a fresh store, a real ``pmosync daemon`` process
+syncing the Asana sandbox every 5 s, and a portfolio report every 10 s delivered to a folder.
+The sandbox answers each request after 50 ms, so the first sync takes several seconds and the
+report's first ticks (the catch-up at start, then every 10 s) fall while it runs. Before the
+fix the report ran on what the sync had written so far and the folder got "Projects 0"; the
+next runs that day were "already delivered". The ground truth is the sandbox's own
+organisation: the report covers every project of the workspace.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from asana_env import SOURCE
+from sqlalchemy import select
+from test_daemon import Daemon, read, wait_until
+
+from pmosync.sandbox.asana import AsanaSandbox
+from pmosync.sandbox.org import generate_org
+from pmosync.store.schema import runs
+
+
+@pytest.fixture
+def sandbox():
+    with AsanaSandbox(generate_org(seed=3, size="S"), latency_s=0.05) as running:
+        yield running
+
+
+def _config(tmp_path: Path, sandbox: AsanaSandbox, store: str) -> Path:
+    path = tmp_path / "pmosync.yaml"
+    path.write_text(
+        f"store: '{store}'\n"
+        "output_dir: kept\n"
+        "connectors:\n"
+        f"  {SOURCE}:\n"
+        "    type: asana\n"
+        "    token: ${ASANA_TOKEN}\n"
+        f'    workspace: "{sandbox.org.workspace.gid}"\n'
+        f"    base_url: {sandbox.base_url}\n"
+        "    max_concurrency: 4\n"
+        "sync:\n"
+        "  schedule: '*/5 * * * * *'\n"
+        "reports:\n"
+        "  portfolio:\n"
+        "    kind: portfolio_status\n"
+        "    schedule: '*/10 * * * * *'\n"
+        "    formats: [json]\n"
+        "    deliver:\n"
+        f"      - folder: {{path: {tmp_path / 'delivered'}}}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _figures(path: Path) -> dict:
+    return {f["key"]: f["value"] for f in json.loads(path.read_text("utf-8"))["figures"]}
+
+
+def test_the_daemon_delivers_the_report_only_once_the_first_sync_has_finished(
+    tmp_path, sandbox, monkeypatch
+):
+    monkeypatch.setenv("ASANA_TOKEN", sandbox.token)
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    daemon = Daemon(_config(tmp_path, sandbox, store))
+    try:
+        delivered = wait_until(
+            lambda: sorted((tmp_path / "delivered").glob("*.json")), 90, "a delivered report"
+        )
+        # A later tick of the same day finds it delivered, and does not deliver again.
+        mark = len(daemon.lines)
+        daemon.wait_for(r"report portfolio run \S+ succeeded", timeout=60, start=mark)
+    finally:
+        daemon.stop()
+    # Every project of the workspace, and every hour logged to date: the time entries are
+    # among the last streams a sync fetches, so a report run mid-sync misses most of them.
+    org = sandbox.org
+    today = date.today()
+    hours = sum(e.duration_minutes for e in org.time_entries.values() if e.entered_on <= today)
+    [file] = delivered
+    figures = _figures(file)
+    assert figures["projects"] == len(org.projects) == 10
+    assert figures["hours_logged"] == round(hours / 60, 1)
+    assert "data_age" not in figures  # fresh data: nothing to warn about
+    [kept] = (tmp_path / "kept").glob("*/*.json")  # rewritten by each run of the day
+    assert _figures(kept)["hours_logged"] == figures["hours_logged"]
+
+    rows = read(store, select(runs).order_by(runs.c.started_at))
+    syncs = [r for r in rows if r.kind == "sync"]
+    first_done = min(r.ended_at for r in syncs if r.status == "succeeded")
+    reports = [r for r in rows if r.kind == "report"]
+    assert reports and all(r.status in ("succeeded", "skipped") for r in reports), reports
+    # Every report that ran started after the first sync had finished; any tick refused
+    # before then says why.
+    assert all(r.started_at >= first_done for r in reports if r.status == "succeeded")
+    assert all("waiting" in r.error for r in reports if r.status == "skipped")
+    assert any("waits: the sync is running" in line for line in daemon.lines), daemon.lines
+    assert not any("Traceback" in line for line in daemon.lines)
