@@ -306,3 +306,9 @@ def test_an_undefined_point_is_a_gap_in_the_line_not_a_zero():
     # undefined: the points either side stand alone and nothing crosses the middle
     gap = magenta_columns((2.0, None, 2.0))
     assert gap and not gap & middle
+
+
+def test_chart_labels_lose_controls_and_bidi_overrides_too():
+    from pmosync.reports.render.charts import shorten
+
+    assert [shorten(name) for name in HIDDEN_CHARACTERS] == list(HIDDEN_CHARACTERS.values())

@@ -16,7 +16,7 @@ import math
 from collections.abc import Sequence
 
 from pmosync.reports.document import Chart
-from pmosync.reports.render.cells import OTHER_RAG, RAG_STYLES
+from pmosync.reports.render.cells import OTHER_RAG, RAG_STYLES, as_text
 
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 4.0, 150
 WIDTH_PX, HEIGHT_PX = int(WIDTH_IN * DPI), int(HEIGHT_IN * DPI)
@@ -33,8 +33,10 @@ FONT_SIZE = 9
 
 
 def shorten(label: str, limit: int = LABEL_CHARS) -> str:
-    """``label`` on one line and at most ``limit`` characters (an ellipsis marks a cut)."""
-    text = " ".join(str(label).split())
+    """``label`` on one line, without control characters or bidirectional overrides (as every
+    text a report shows, see ``cells.as_text``), and at most ``limit`` characters (an
+    ellipsis marks a cut)."""
+    text = " ".join(as_text(label).split())
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
