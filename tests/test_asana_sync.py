@@ -306,3 +306,58 @@ def test_a_deleted_subtask_goes_when_its_parent_changes(tmp_path, org, sandbox):
     with store:
         assert child not in live_rows(store, Task)
         assert differences(store, org) == []
+
+
+def _ledger_requests(store, stream=None):
+    query = select(run_streams.c.requests)
+    if stream is not None:
+        query = query.where(run_streams.c.stream == stream)
+    with store.engine.connect() as connection:
+        return sum(connection.scalars(query))
+
+
+def test_the_ledger_counts_every_attempt_of_failed_and_skipped_streams(tmp_path, org):
+    """A free workspace (402 on portfolios, time tracking, allocations, budgets), a project the
+    token cannot read (403), server errors retried (5xx) and a listing that fails (stuck on one
+    offset): the ledger's count is the sandbox's own count of requests received."""
+    org.workspace.is_premium = False
+    with AsanaSandbox(org, error_rate=0.05, fault_seed=3) as sandbox:
+        sandbox.forbid_project(next(iter(org.projects)), status=403)
+        sandbox.loop_offsets("/users")
+        store, results = _sync(tmp_path, sandbox, extra="    requests_per_minute: 1500\n")
+        stats = sandbox.stats()
+    with store:
+        streams = _streams(results)
+        assert streams["users"].status == "failed"
+        assert {"portfolios", "time_entries", "budgets"} <= {
+            name for name, s in streams.items() if s.status == "skipped"
+        }
+        by_status = stats["by_status"]
+        assert by_status.get("402") and by_status.get("403")
+        assert by_status.get("500", 0) + by_status.get("503", 0) > 0
+        assert _ledger_requests(store) == stats["total"]
+        # what the summary shows per stream is what the ledger holds
+        assert sum(s.counts.requests for s in streams.values()) == stats["total"]
+
+
+def test_with_no_project_in_scope_time_entries_asks_for_nothing(tmp_path, org, sandbox):
+    only = next(iter(org.projects))
+    sandbox.forbid_project(only, status=403)
+    store, results = _sync(tmp_path, sandbox, extra=f'    projects: ["{only}"]\n')
+    with store:
+        streams = _streams(results)
+        assert streams["time_entries"].status == "succeeded"
+        assert _ledger_requests(store, "time_entries") == 0
+    assert not [path for _, path, _, _ in sandbox.requests if "time_tracking" in path]
+
+
+def test_time_entries_outside_the_scope_are_counted_in_one_warning(tmp_path, org, sandbox):
+    team = next(iter(org.teams))
+    wanted = {p.gid for p in org.projects.values() if p.team_gid == team}
+    outside = sum(1 for e in org.time_entries.values() if e.project_gid not in wanted)
+    assert outside, "the org must have entries on other teams' projects"
+    store, results = _sync(tmp_path, sandbox, extra=f'    teams: ["{team}"]\n')
+    store.close()
+    warnings = [w for w in results[0].warnings if w.startswith("time_entries:")]
+    assert len(warnings) == 1
+    assert f"{outside} entries listed were not kept ({outside} outside the scope)" in warnings[0]
