@@ -12,6 +12,7 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -93,6 +94,7 @@ def expected_planner(tenant: Any, groups: list[str]) -> dict[type, dict[str, dic
     plan_ids = {p.id for p in plans}
     tasks = [t for t in tenant.tasks.values() if t.plan_id in plan_ids]
     labels = {p.id: p.category_descriptions for p in plans}
+    zone = ZoneInfo(tenant.planner_zone)  # Planner keeps a picked date as midnight there
     return {
         Portfolio: {g: {"name": tenant.groups[g].display_name} for g in groups},
         Project: {
@@ -118,8 +120,8 @@ def expected_planner(tenant: Any, groups: list[str]) -> dict[type, dict[str, dic
                 "status": status(t.percent_complete),
                 "percent_complete": float(t.percent_complete),
                 "priority": PRIORITY[t.priority],
-                "due_date": t.due_at.date() if t.due_at else None,
-                "start_date": t.start_at.date() if t.start_at else None,
+                "due_date": t.due_at.astimezone(zone).date() if t.due_at else None,
+                "start_date": t.start_at.astimezone(zone).date() if t.start_at else None,
                 "tags": sorted({labels[t.plan_id].get(c) or c for c in t.applied_categories}),
             }
             for t in tasks

@@ -596,3 +596,36 @@ def test_render_csv_encodings(encoding, prefix):
         assert b"M\xfcller" in content and b"\x80 12" in content
     semicolons = render_csv(["a", "b"], [[date(2026, 1, 2), 1.5]], delimiter=";")
     assert semicolons == b"a;b\r\n2026-01-02;1.5\r\n"
+
+
+# -- quirks: what real directories hold ---------------------------------------------------------
+
+
+def test_quirks_add_guests_a_mailless_account_lookalike_groups_and_paris_dates():
+    plain = generate_tenant(3, SMALL, TODAY)
+    odd = generate_tenant(3, SMALL, TODAY, quirks=True)
+    assert tenant_snapshot(odd) == tenant_snapshot(generate_tenant(3, SMALL, TODAY, quirks=True))
+    assert all(u.mail and "#EXT#" not in u.user_principal_name for u in plain.users.values())
+    assert all(g.kind == "unified" for g in plain.groups.values())
+    assert plain.planner_zone == "UTC"
+    users = {u.display_name: u for u in odd.users.values()}
+    ana, wei, robot = users["Ana Ortiz"], users["Wei Li"], users["Planner Robot"]
+    assert (ana.mail, ana.user_principal_name) == (
+        "ana.ortiz@fabrikam.example",
+        "ana.ortiz_fabrikam.example#EXT#@contoso.onmicrosoft.com",
+    )
+    assert (wei.mail, wei.user_principal_name) == (
+        None,
+        "wei_li_northwind.example#EXT#@contoso.onmicrosoft.com",
+    )
+    assert (robot.mail, robot.user_principal_name) == (None, "planner.robot@contoso.example")
+    named = sorted((g.kind, g.is_team, bool(odd.group_plans(g.id))) for g in odd.groups.values()
+                   if g.display_name == "Operations")  # fmt: skip
+    assert named == [("distribution", False, False), ("security", False, False),
+                     ("unified", True, True)]  # fmt: skip
+    # Dates picked in Paris: midnight there is 23:00 (winter) or 22:00 (summer) UTC the day
+    # before, and never a UTC midnight.
+    assert odd.planner_zone == "Europe/Paris"
+    dues = [t.due_at for t in odd.tasks.values() if t.due_at]
+    assert dues and all(d.hour in (22, 23, 6, 7, 10, 11) for d in dues)
+    assert {d.hour for d in dues} & {22, 23}

@@ -9,6 +9,7 @@ wrong rather than at the whole connector.
 from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
@@ -372,6 +373,25 @@ class PlannerConnector(MicrosoftAuth):
         "Milestone",
         description="Label of the plan category that marks a task as a milestone.",
     )
+    timezone: NonEmptyStr = Field(
+        "UTC",
+        description=(
+            "Time zone the plans are used in (IANA name, e.g. Europe/Paris): Planner stores a "
+            "picked start or due date as midnight there, in UTC, so dates are read in this zone."
+        ),
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not a time zone name (e.g. Europe/Paris or UTC)"
+            ) from None
+        return value
+
     priority_vocabulary: dict[str, KnownPriority] = Field(
         default={},
         description=(

@@ -66,6 +66,7 @@ def open_mapper(
             group_as_portfolio=config.group_as_portfolio,
             milestone_category=config.milestone_category,
             priority_vocabulary=config.priority_vocabulary,
+            timezone=config.timezone,
         )
     if isinstance(config, WORKBOOK_TYPES):
         from pmosync.mapping.directory import Directory

@@ -85,11 +85,20 @@ class SharePointFolder:
     async def team_id(self, team: str) -> str:
         if _GUID.match(team):
             return team
-        groups = await self.client.collect(
-            f"groups?$filter=displayName eq {_odata_text(team)}&$select=id,displayName"
+        named = await self.client.collect(
+            f"groups?$filter=displayName eq {_odata_text(team)}"
+            "&$select=id,displayName,groupTypes,resourceProvisioningOptions"
         )
+        # Security and distribution groups (and Microsoft 365 groups without a team) may share
+        # the team's name; only a Microsoft 365 group provisioned as a Team has channels.
+        groups = [
+            g
+            for g in named
+            if "Unified" in (g.get("groupTypes") or [])
+            and "Team" in (g.get("resourceProvisioningOptions") or [])
+        ]
         if len(groups) != 1:
-            found = "no team" if not groups else f"{len(groups)} groups"
+            found = "no team" if not groups else f"{len(groups)} teams"
             raise NotFound(f"team {team!r}: {found} with that name; give the team's id", 404)
         return groups[0]["id"]
 

@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pmosync.connectors.base import Reconcile
 from pmosync.mapping.microsoft import lifecycle
@@ -31,17 +32,22 @@ class PlannerMapper:
         group_as_portfolio: bool = True,
         milestone_category: str | None,
         priority_vocabulary: Mapping[str, str] | None = None,
+        timezone: str = "UTC",
     ) -> None:
         self.source = source
         self.group_as_portfolio = group_as_portfolio
         self.milestone_category = milestone_category
         self.priorities = planner_vocabulary(priority_vocabulary or {}, source=source)
+        self.zone = ZoneInfo(timezone)
+        """Where the plans are used: Planner's dates are midnight there (see ``map_task``)."""
 
     def map(self, stream: str, raw: Mapping[str, Any]) -> Mapped:
         if not isinstance(raw, Mapping):
             raise MappingError(f"record is not a JSON object: {type(raw).__name__}")
         if stream == "tasks":
-            return map_task(self.source, raw, self.milestone_category, self.priorities)
+            return map_task(
+                self.source, raw, self.milestone_category, self.priorities, zone=self.zone
+            )
         if stream == "plans":
             return map_plan(self.source, raw, self.group_as_portfolio)
         if stream == "buckets":

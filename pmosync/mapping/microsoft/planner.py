@@ -15,7 +15,7 @@ Planner speaks in its own scales; the canonical model in the PMO's:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from pmosync.canonical.types import (
@@ -98,9 +98,12 @@ def _int(raw: Mapping[str, Any], key: str, low: int, high: int, default: int) ->
     return value
 
 
-def _day(raw: Mapping[str, Any], key: str) -> Any:
+def _day(raw: Mapping[str, Any], key: str, zone: tzinfo = UTC) -> Any:
+    """The date a Planner date-time stands for where the plan is used: Planner keeps a picked
+    date as midnight in the picker's zone, in UTC (24 Nov in Europe/Paris is
+    ``2026-11-23T23:00:00Z``), so the UTC date alone would be a day early east of UTC."""
     moment: datetime | None = parse_timestamp(raw.get(key), key)
-    return moment.date() if moment else None
+    return moment.astimezone(zone).date() if moment else None
 
 
 def map_group(source: str, raw: Mapping[str, Any], as_portfolio: bool) -> Mapped:
@@ -162,8 +165,11 @@ def map_task(
     raw: Mapping[str, Any],
     milestone_label: str | None,
     priorities: PriorityVocabulary | None = None,
+    *,
+    zone: tzinfo = UTC,
 ) -> Mapped:
-    """tasks ({task, details, categoryDescriptions}) -> Task and its Assignments."""
+    """tasks ({task, details, categoryDescriptions}) -> Task and its Assignments; start and
+    due dates are read in ``zone``, the one the plan is used in."""
     task = raw.get("task")
     if not isinstance(task, Mapping):
         raise MappingError("record has no task object")
@@ -187,8 +193,8 @@ def map_task(
         is_milestone=bool(milestone_label) and milestone_label in tags,
         status=status_of(percent),
         percent_complete=float(percent),
-        start_date=_day(task, "startDateTime"),
-        due_date=_day(task, "dueDateTime"),
+        start_date=_day(task, "startDateTime", zone),
+        due_date=_day(task, "dueDateTime", zone),
         completed_at=parse_timestamp(task.get("completedDateTime"), "completedDateTime"),
         created_at=parse_timestamp(task.get("createdDateTime"), "createdDateTime"),
         priority=priority_of(task, priorities or planner_vocabulary(source=source)),
@@ -212,11 +218,25 @@ def map_task(
     return Mapped(records)
 
 
+def guest_address(upn: str) -> str | None:
+    """A guest's own address from the sign-in name the inviting tenant gave them:
+    ``jo_fabrikam.com#EXT#@contoso.onmicrosoft.com`` -> ``jo@fabrikam.com`` (the last ``_``
+    before ``#EXT#`` stands for the ``@``; a domain has no ``_``). None if ``upn`` is no guest's."""
+    head, marker, _ = upn.partition("#EXT#")
+    local, underscore, domain = head.rpartition("_")
+    if not marker or not underscore or not local or "." not in domain:
+        return None
+    return f"{local}@{domain}"
+
+
 def map_user(source: str, raw: Mapping[str, Any]) -> Mapped:
-    """users -> PersonIdentity; the email is ``mail``, else the sign-in name if it is one."""
+    """users -> PersonIdentity; the email is ``mail``, else for a guest the external address
+    inside their sign-in name, else the sign-in name if it is one."""
     email = text(raw, "mail") or None
     upn = text(raw, "userPrincipalName") or ""
-    if email is None and "@" in upn and "#EXT#" not in upn:
+    if email is None and "#EXT#" in upn:
+        email = guest_address(upn)
+    elif email is None and "@" in upn:
         email = upn
     person = build(
         PersonIdentity,

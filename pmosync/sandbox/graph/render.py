@@ -77,6 +77,9 @@ def user(record: User) -> dict[str, Any]:
 
 
 def group(record: Group, tenant: Tenant) -> dict[str, Any]:
+    """Microsoft 365, security and distribution groups differ in ``groupTypes``,
+    ``mailEnabled``/``securityEnabled`` and whether ``resourceProvisioningOptions`` says Team."""
+    unified = record.kind == "unified"
     return {
         "id": record.id,
         "deletedDateTime": None,
@@ -84,13 +87,13 @@ def group(record: Group, tenant: Tenant) -> dict[str, Any]:
         "createdDateTime": iso(record.created_at),
         "description": record.description,
         "displayName": record.display_name,
-        "groupTypes": ["Unified"],
-        "mail": f"{record.mail_nickname}@{tenant.domain}",
-        "mailEnabled": True,
+        "groupTypes": ["Unified"] if unified else [],
+        "mail": None if record.kind == "security" else f"{record.mail_nickname}@{tenant.domain}",
+        "mailEnabled": record.kind != "security",
         "mailNickname": record.mail_nickname,
-        "securityEnabled": False,
-        "visibility": "Private",
-        "resourceProvisioningOptions": ["Team"] if record.is_team else [],
+        "securityEnabled": record.kind == "security",
+        "visibility": "Private" if unified else None,
+        "resourceProvisioningOptions": ["Team"] if unified and record.is_team else [],
     }
 
 

@@ -16,6 +16,7 @@ import random
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import product
+from zoneinfo import ZoneInfo
 
 from pmosync.sandbox.org import words
 from pmosync.sandbox.tenant import vocabulary as vocab
@@ -47,6 +48,20 @@ TIMESHEETS_CHANNEL = "Timesheets"
 PMO_SITE_PATH = "/sites/pmo"
 REPORTS_FOLDER = "Reports"
 STATUS_LIST = "Project status"
+TENANT_NAME = "contoso"
+"""The ``contoso.onmicrosoft.com`` part of a guest's sign-in name."""
+GUESTS = (
+    ("Ana Ortiz", "ana.ortiz@fabrikam.example", True),
+    ("Wei Li", "wei_li@northwind.example", False),
+)
+"""Quirks: guests (display name, external address, whether ``mail`` is set). Their sign-in
+name is ``local_domain#EXT#@contoso.onmicrosoft.com``; the second has no mail, only that."""
+MAILLESS = ("Planner Robot", "planner.robot@contoso.example")
+"""Quirks: a member account without a mailbox (``mail`` null), known by its sign-in name."""
+LOOKALIKE_KINDS = ("security", "distribution")
+"""Quirks: groups of these kinds named exactly like the Operations team (no plans, no team)."""
+QUIRKS_ZONE = "Europe/Paris"
+"""Quirks: the zone the plans are used in; their dates are stored as midnight there."""
 STATUS_COLUMNS = (
     ListColumn("Report", "text"),
     ListColumn("AsOf", "dateTime", date_only=True),
@@ -92,6 +107,8 @@ class _Gen:
         size: TenantSize,
         today: date,
         people: Sequence[tuple[str, str]] | None,
+        *,
+        quirks: bool = False,
     ) -> None:
         if size.groups < 1:
             raise ValueError("a tenant needs at least one group (the Operations team)")
@@ -104,6 +121,12 @@ class _Gen:
         self.people = people
         self.tenant = Tenant(today, seed=seed, domain=DOMAIN)
         self.ids = self.tenant.ids
+        self.quirks = quirks
+        self.addresses: dict[str, str] = {}
+        """User id -> the address its person types in a timesheet when ``mail`` is not it."""
+        self.zone = ZoneInfo(QUIRKS_ZONE) if quirks else UTC
+        if quirks:
+            self.tenant.planner_zone = QUIRKS_ZONE
 
     def moment(self, day: date) -> datetime:
         """A working-hours timestamp on ``day`` (ms precision), always before today."""
@@ -117,12 +140,14 @@ class _Gen:
         """A start or due datetime as Planner stores a picked date: mostly UTC midnight, some
         at the hour a client in another zone sent."""
         hour = self.rng.choices((0, 8, 12), weights=(85, 10, 5))[0]
-        return datetime.combine(day, time(hour), UTC)
+        return datetime.combine(day, time(hour), self.zone).astimezone(UTC)
 
     def run(self) -> Tenant:
         self.users()
         self.groups()
         for group in self.tenant.groups.values():
+            if group.kind != "unified":
+                continue  # security and distribution groups have no site
             group.site_id = self.site(group.display_name, f"/sites/{group.mail_nickname.lower()}")
         self.channels()
         self.plans()
@@ -147,6 +172,17 @@ class _Gen:
             seen.add(email.casefold())
             user = User(self.ids.guid(), name, email, email, self.rng.choice(vocab.JOB_TITLES))
             self.tenant.users[user.id] = user
+        if self.quirks:
+            for name, external, with_mail in GUESTS:
+                local, _, domain = external.partition("@")
+                upn = f"{local}_{domain}#EXT#@{TENANT_NAME}.onmicrosoft.com"
+                guest = User(self.ids.guid(), name, external if with_mail else None, upn)
+                self.tenant.users[guest.id] = guest
+                self.addresses[guest.id] = external
+            name, upn = MAILLESS
+            robot = User(self.ids.guid(), name, None, upn)
+            self.tenant.users[robot.id] = robot
+            self.addresses[robot.id] = upn
 
     def groups(self) -> None:
         rng, count = self.rng, self.size.groups
@@ -181,6 +217,20 @@ class _Gen:
                 is_team=team,
             )
             self.tenant.groups[group.id] = group
+        if self.quirks:
+            team = next(iter(self.tenant.groups.values()))
+            for kind in LOOKALIKE_KINDS:
+                lookalike = Group(
+                    id=self.ids.guid(),
+                    display_name=team.display_name,
+                    description=f"{kind.capitalize()} group named like the team.",
+                    mail_nickname=f"{team.mail_nickname}-{kind}",
+                    owner_ids=team.owner_ids[:1],
+                    member_ids=list(team.member_ids),
+                    created_at=team.created_at,
+                    kind=kind,
+                )
+                self.tenant.groups[lookalike.id] = lookalike
 
     # -- sites and files ---------------------------------------------------------------------
 
@@ -226,7 +276,7 @@ class _Gen:
 
     def plans(self) -> None:
         rng, tenant = self.rng, self.tenant
-        groups = list(tenant.groups.values())
+        groups = [g for g in tenant.groups.values() if g.kind == "unified"]
         titles: set[str] = set()
         for i in range(self.size.plans):
             group = groups[i % len(groups)]
@@ -403,7 +453,7 @@ class _Gen:
         spare = rng.randint(24, 36) - 4 * parts
         cuts = sorted(rng.randint(0, spare) for _ in range(parts - 1))
         quarters = [4 + b - a for a, b in zip([0, *cuts], [*cuts, spare], strict=True)]
-        email = self.tenant.users[user_id].mail
+        email = self.addresses.get(user_id) or self.tenant.users[user_id].mail
         merged: dict[tuple[str, str | None, bool], int] = {}
         for amount in quarters:
             plan = rng.choice(plans)
@@ -421,10 +471,19 @@ def generate_tenant(
     size: str | TenantSize = "S",
     today: date | None = None,
     people: Sequence[tuple[str, str]] | None = None,
+    *,
+    quirks: bool = False,
 ) -> Tenant:
-    """Build a tenant; identical for identical seed, size, ``today`` and people.
+    """Build a tenant; identical for identical seed, size, ``today``, people and quirks.
 
     ``people`` are (display name, email) pairs, e.g. the Asana organisation's, so both tools
     share the same humans; without them ``size.people`` names are made up.
+
+    ``quirks`` adds what real directories hold and tidy test data does not (see
+    :data:`GUESTS`, :data:`MAILLESS`, :data:`LOOKALIKE_KINDS`, :data:`QUIRKS_ZONE`): guests,
+    an account without mail, a security and a distribution group named like the Operations
+    team, and Planner dates picked in Europe/Paris (stored as local midnight, in UTC). Without
+    it the tenant is exactly what it was before quirks existed.
     """
-    return _Gen(seed, resolve_tenant_size(size), today or date.today(), people).run()
+    gen = _Gen(seed, resolve_tenant_size(size), today or date.today(), people, quirks=quirks)
+    return gen.run()

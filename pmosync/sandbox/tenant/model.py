@@ -34,14 +34,22 @@ TENANT_SIZES: dict[str, TenantSize] = {
 class User:
     id: str
     display_name: str
-    mail: str
+    mail: str | None
+    """None for an account without a mailbox; a guest's is their own (external) address."""
     user_principal_name: str
+    """A guest's reads ``jo_fabrikam.example#EXT#@contoso.onmicrosoft.com``."""
     job_title: str | None = None
+
+
+GROUP_KINDS = ("unified", "security", "distribution")
+"""Microsoft 365 (``groupTypes: ["Unified"]``), security and distribution groups."""
 
 
 @dataclass(slots=True)
 class Group:
-    """A Microsoft 365 group; with ``is_team`` it is also a Team (same id)."""
+    """A group: a Microsoft 365 group (``kind`` unified) may have plans and, with ``is_team``,
+    be a Team (same id); a security or distribution group has neither, though it may share a
+    team's display name."""
 
     id: str
     display_name: str
@@ -53,6 +61,8 @@ class Group:
     is_team: bool = False
     site_id: str | None = None
     """The group's SharePoint team site (where its channels keep their files)."""
+    kind: str = "unified"
+    """One of :data:`GROUP_KINDS`."""
 
 
 @dataclass(slots=True)

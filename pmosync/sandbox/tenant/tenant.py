@@ -78,6 +78,9 @@ class Tenant:
         self.tenant_id = tenant_id or self.ids.guid()
         self.today = today
         self.domain = domain
+        self.planner_zone = "UTC"
+        """The IANA zone the plans are used in: Planner stores a picked date as midnight there,
+        in UTC (``2026-11-23T23:00:00Z`` is 24 November in Europe/Paris)."""
         self.users: dict[str, User] = {}
         self.groups: dict[str, Group] = {}
         self.channels: dict[str, Channel] = {}
@@ -137,7 +140,7 @@ class Tenant:
             for user in self.users.values():
                 if folded in (
                     user.id.casefold(),
-                    user.mail.casefold(),
+                    (user.mail or "").casefold(),
                     user.user_principal_name.casefold(),
                 ):
                     return user

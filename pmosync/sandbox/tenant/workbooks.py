@@ -10,9 +10,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
+from zipfile import ZIP_DEFLATED, ZipFile
 
 from openpyxl import Workbook
+from openpyxl.writer.excel import ExcelWriter
 
 from pmosync.sandbox.tenant.model import TimesheetRow
 
@@ -28,18 +30,26 @@ TIMESHEET_COLUMNS: dict[str, str] = {
 """Canonical column name -> header text in the generated workbooks (the config maps these)."""
 
 
+_STAMP = datetime(2026, 1, 1)
+"""The created/modified stamp of every generated workbook."""
+
+
 def render_xlsx(sheet: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     """One sheet with a header row; ``date`` values become date cells (``yyyy-mm-dd``).
 
-    Write-only mode streams rows, so a year of timesheets renders in well under a second.
+    Write-only mode streams rows, so a year of timesheets renders in well under a second. The
+    document's created/modified stamps are fixed (``workbook.save`` would stamp the wall clock),
+    so the same rows give the same bytes and a tenant's snapshot does not depend on the second.
     """
     workbook = Workbook(write_only=True)
+    workbook.properties.created = workbook.properties.modified = _STAMP
     worksheet = workbook.create_sheet(sheet)
     worksheet.append(list(header))
     for row in rows:
         worksheet.append(list(row))
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    with ZipFile(buffer, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(workbook, archive).save()
     return buffer.getvalue()
 
 

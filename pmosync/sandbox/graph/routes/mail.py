@@ -129,6 +129,12 @@ def send_mail(call: Call) -> Reply:
     save = payload.get("saveToSentItems", True)
     if not isinstance(save, bool):
         raise _invalid("ErrorInvalidRequest", "saveToSentItems must be true or false.")
+    if sender.mail is None:  # an account without a mailbox cannot send
+        raise GraphError(
+            404,
+            "MailboxNotEnabledForRESTAPI",
+            "The mailbox is either inactive, soft-deleted, or is hosted on-premise.",
+        )
     call.tenant.record_mail(sender.mail, message, save)
     return Reply(202)
 
