@@ -334,7 +334,8 @@ class GraphClient:
                 if wait is None:
                     item = next(iter(retry.values()))
                     raise RetriableError(
-                        f"GET {item} (in $batch): {status} still, after {attempts.tries} tries"
+                        f"GET {item} (in $batch): still failing after {attempts.tries} tries "
+                        f"(last answer {status})"
                     )
                 if wait.throttled:
                     self.limiter.pause(wait.seconds, wait.reason)
