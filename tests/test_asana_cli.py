@@ -73,6 +73,20 @@ def test_check_names_the_missing_scope(tmp_path, sandbox):
     assert "tasks: permission denied" in result.stderr and "tasks:read" in result.stderr
 
 
+def test_check_reports_every_probe_when_the_projects_probe_fails(tmp_path, sandbox):
+    path, _ = write_config(tmp_path, sandbox)
+    sandbox.add_token("no-projects", scopes={"users:read", "workspaces:read", "tasks:read"})
+    result = run_pmosync("check", "-c", path, env={"ASANA_TOKEN": "no-projects"})
+    assert result.returncode == 1
+    lines = (result.stdout + result.stderr).splitlines()
+    assert any(f"{SOURCE}: error: projects: permission denied" in line for line in lines)
+    assert f"{SOURCE}: ok: users: readable" in result.stdout
+    for stream in ("tasks", "status_updates", "allocations", "budgets"):
+        said = [line for line in lines if line.startswith(f"  {SOURCE}: warning: {stream}: ")]
+        assert len(said) == 1, (stream, lines)
+        assert "not probed (the projects probe failed" in said[0]
+
+
 def test_check_passes_against_a_healthy_sandbox(tmp_path, sandbox):
     path, _ = write_config(tmp_path, sandbox)
     result = run_pmosync("check", "-c", path, env={"ASANA_TOKEN": sandbox.token})

@@ -82,28 +82,28 @@ class AsanaSource:
     def check(self) -> list[CheckResult]:
         """Probe the token, the workspace and each stream's endpoint with one small request.
 
-        Stops at the first failure that makes the rest meaningless (a refused token, an
-        unknown workspace); otherwise reports every stream, naming a missing scope.
+        Every probe reports a line of its own: ok, failed with the reason, or not probed and
+        why (a refused token or an unknown workspace makes the rest meaningless; the streams
+        read per project need a project to probe with, which a failed projects probe cannot
+        give). Nothing is dropped in silence.
         """
         client = self.client
         workspace = self.config.workspace
         results: list[CheckResult] = []
         try:
             me = client.get(client.users.get_user, "me", {"opt_fields": "name,email"})
-            results.append(CheckResult("ok", f"token accepted (user {me.get('name', '?')})"))
-            ws = client.get(client.workspaces.get_workspace, workspace, {"opt_fields": "name"})
-            results.append(CheckResult("ok", f"workspace {workspace} ({ws.get('name', '?')})"))
         except ConnectorError as error:
-            return [*results, CheckResult("error", str(error))]
-        first: list[str] = list(self.config.projects[:1])
-        if not first:
-            try:
-                found = client.get(client.projects.get_projects_for_workspace, workspace,
-                                   {"limit": 1, "opt_fields": "gid"})  # fmt: skip
-                first = [found[0]["gid"]] if found else []
-                results.append(CheckResult("ok", "projects: readable"))
-            except ConnectorError as error:
-                results.append(_failed("projects", error))
+            rest = ("workspace", "projects", *_WORKSPACE_PROBES, *_PROJECT_PROBES)
+            return [CheckResult("error", str(error)), *_not_probed(rest, "the token was refused")]
+        results.append(CheckResult("ok", f"token accepted (user {me.get('name', '?')})"))
+        try:
+            ws = client.get(client.workspaces.get_workspace, workspace, {"opt_fields": "name"})
+        except ConnectorError as error:
+            rest = ("projects", *_WORKSPACE_PROBES, *_PROJECT_PROBES)
+            failed = CheckResult("error", str(error))
+            return [*results, failed, *_not_probed(rest, "the workspace could not be read")]
+        results.append(CheckResult("ok", f"workspace {workspace} ({ws.get('name', '?')})"))
+        project, why_none = self._probe_projects(results)
         probes: list[tuple[str, Any, tuple[Any, ...]]] = [
             ("users", client.users.get_users, ({"workspace": workspace, "limit": 1},)),
             ("portfolios", client.portfolios.get_portfolios,
@@ -111,8 +111,7 @@ class AsanaSource:
             ("time_entries", client.time_entries.get_time_tracking_entries,
              ({"workspace": workspace, "entered_on_start_date": _today(), "limit": 1},)),
         ]  # fmt: skip
-        if first:
-            project = first[0]
+        if project is not None:
             probes += [
                 ("tasks", client.tasks.get_tasks,
                  ({"project": project, "limit": 1, "opt_fields": fields.TASK},)),
@@ -128,7 +127,40 @@ class AsanaSource:
                 results.append(CheckResult("ok", f"{stream}: readable"))
             except ConnectorError as error:
                 results.append(_failed(stream, error))
+        if project is None:
+            results += _not_probed(_PROJECT_PROBES, why_none)
         return results
+
+    def _probe_projects(self, results: list[CheckResult]) -> tuple[str | None, str]:
+        """Probe the projects endpoint; (a project to probe the per-project streams with, or
+        None and why there is none)."""
+        client = self.client
+        try:
+            if self.config.projects:
+                gid = self.config.projects[0]
+                client.get(client.projects.get_project, gid, {"opt_fields": "gid"})
+                found = [{"gid": gid}]
+            else:
+                listing = client.projects.get_projects_for_workspace
+                found = client.get(
+                    listing, self.config.workspace, {"limit": 1, "opt_fields": "gid"}
+                )
+        except ConnectorError as error:
+            results.append(_failed("projects", error))
+            return None, "the projects probe failed, so there is no project to probe with"
+        results.append(CheckResult("ok", "projects: readable"))
+        if not found:
+            return None, "the workspace has no project to probe with"
+        return found[0]["gid"], ""
+
+
+_WORKSPACE_PROBES = ("users", "portfolios", "time_entries")
+_PROJECT_PROBES = ("tasks", "status_updates", "allocations", "budgets")
+"""Streams probed on one project of the scope."""
+
+
+def _not_probed(streams: tuple[str, ...], reason: str) -> list[CheckResult]:
+    return [CheckResult("warning", f"{stream}: not probed ({reason})") for stream in streams]
 
 
 def _failed(stream: str, error: ConnectorError) -> CheckResult:
