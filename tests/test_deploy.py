@@ -133,6 +133,20 @@ def test_the_image_runs_pmosync_daemon_as_a_user_on_the_state_volume():
     assert _exec_form(_one("CMD"))[0] == "daemon"
 
 
+def test_the_image_copies_what_the_package_build_reads_and_the_build_context_holds_it():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    copied = set()
+    for name, rest in _dockerfile():
+        if name == "COPY":
+            *sources, _ = rest.split()
+            copied.update(source.rstrip("/") for source in sources)
+    assert {"pyproject.toml", project["readme"], "pmosync"} <= copied
+    assert all((ROOT / source).exists() for source in copied)
+    ignore = (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    assert "*" in ignore  # everything else stays out of the build context
+    assert {f"!{source}" for source in copied} <= set(ignore)
+
+
 def test_every_command_line_of_the_image_and_the_manifests_is_one_pmosync_accepts():
     command = typer.main.get_command(app)
     lines = {
