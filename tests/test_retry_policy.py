@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from pmosync.connectors.limiter import RateLimiter
 from pmosync.connectors.paging import StopRequested
 from pmosync.connectors.retry import Attempts, RetryPolicy, parse_retry_after
 
@@ -121,9 +122,14 @@ def test_a_stopped_run_does_not_start_a_wait():
         RetryPolicy().for_run(stop).sleep(0.5, "Asana quota")
 
 
-def test_waits_of_a_second_or_more_are_reported_with_their_reason():
+def test_retry_waits_are_reported_and_quota_pacing_only_from_a_second_up():
     heard: list[tuple[float, str]] = []
     policy = RetryPolicy().for_run(None, lambda seconds, reason: heard.append((seconds, reason)))
-    policy.sleep(0.01, "Asana quota")  # ordinary pacing: not worth a mention
-    policy.sleep(1.0, "HTTP 429 from Microsoft Graph")
-    assert heard == [(1.0, "HTTP 429 from Microsoft Graph")]
+    policy.sleep(0.2, "HTTP 503 from Asana")
+    limiter = RateLimiter(6000, reason="Asana quota")  # a slot every 0.011 s
+    limiter.acquire(policy)
+    limiter.acquire(policy)  # ordinary pacing: not worth a mention
+    limiter.pause(0.3, "HTTP 429 from Asana")
+    limiter.acquire(policy)
+    assert [reason for _, reason in heard] == ["HTTP 503 from Asana", "HTTP 429 from Asana"]
+    assert heard[0][0] == 0.2 and 0.2 < heard[1][0] <= 0.3

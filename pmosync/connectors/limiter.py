@@ -20,7 +20,7 @@ import time
 import weakref
 from collections.abc import Callable
 
-from pmosync.connectors.retry import RetryPolicy
+from pmosync.connectors.retry import NOTICE_S, RetryPolicy
 
 HEADROOM = 0.9
 """Share of the published quota the limiter lets through (documented in docs/asana.md)."""
@@ -70,13 +70,17 @@ class RateLimiter:
         """Block until this caller may send one request (a stop cuts the wait short)."""
         wait, reason = self.reserve()
         if wait > 0:
-            policy.sleep(wait, reason)
+            policy.sleep(wait, reason, self._notice_s(reason))
 
     async def acquire_async(self, policy: RetryPolicy) -> None:
         """:meth:`acquire` for a coroutine."""
         wait, reason = self.reserve()
         if wait > 0:
-            await policy.sleep_async(wait, reason)
+            await policy.sleep_async(wait, reason, self._notice_s(reason))
+
+    def _notice_s(self, reason: str) -> float:
+        """Pacing at the quota is told only from ``NOTICE_S`` up; a 429's pause always."""
+        return NOTICE_S if reason == self.reason else 0.0
 
     def pause(self, seconds: float, reason: str) -> None:
         """Hold every caller back for ``seconds`` (the server asked us to, via a 429)."""

@@ -33,14 +33,15 @@ from email.utils import parsedate_to_datetime
 from pmosync.connectors.paging import StopRequested, StopSignal
 
 OnWait = Callable[[float, str], None]
-"""``on_wait(seconds, reason)``: called before a connector waits ``NOTICE_S`` or longer.
+"""``on_wait(seconds, reason)``: called before every retry wait (a 429, a 5xx, a dropped
+connection) and before every wait for a quota slot of ``NOTICE_S`` or longer.
 
 ``reason`` is short and says who is waiting on whom: "Asana quota", "HTTP 429 from Microsoft
 Graph", "HTTP 503 from Asana", "cannot connect to Asana". Called from connector threads (and
 Graph's event loop): it must be quick and thread-safe, and must not raise."""
 
 NOTICE_S = 1.0
-"""Shorter waits are the limiter's ordinary pacing between requests: not worth a mention."""
+"""Shorter waits for a quota slot are the limiter's ordinary pacing: not worth a mention."""
 POLL_S = 0.1
 """How often a wait looks at the stop flag: a stop is honoured within this much."""
 RETRIABLE = frozenset({429, 500, 502, 503, 504})
@@ -87,7 +88,7 @@ class RetryPolicy:
     stop: StopSignal | None = field(default=None, compare=False)
     """Set when the run must end: every wait then raises ``StopRequested`` at once."""
     on_wait: OnWait | None = field(default=None, compare=False)
-    """Told of every wait of ``NOTICE_S`` or more (see ``OnWait``)."""
+    """Told of the waits worth a mention (see ``OnWait``)."""
 
     def for_run(self, stop: StopSignal | None, on_wait: OnWait | None = None) -> RetryPolicy:
         """This policy, its waits cut short by ``stop`` and reported to ``on_wait`` (each
@@ -112,22 +113,23 @@ class RetryPolicy:
         if self.stopped():
             raise StopRequested("shutdown requested while waiting to retry or for a quota slot")
 
-    def _announce(self, seconds: float, reason: str) -> None:
+    def _announce(self, seconds: float, reason: str, notice_s: float) -> None:
         self.check_stop()
-        if seconds >= NOTICE_S and self.on_wait is not None:
+        if seconds > 0 and seconds >= notice_s and self.on_wait is not None:
             self.on_wait(seconds, reason)
 
-    def sleep(self, seconds: float, reason: str) -> None:
-        """Wait ``seconds`` (blocking this thread) unless the run is stopped meanwhile."""
-        self._announce(seconds, reason)
+    def sleep(self, seconds: float, reason: str, notice_s: float = 0.0) -> None:
+        """Wait ``seconds`` (blocking this thread) unless the run is stopped meanwhile; tell
+        ``on_wait`` first when the wait is ``notice_s`` or longer."""
+        self._announce(seconds, reason, notice_s)
         deadline = time.monotonic() + seconds
         while (left := deadline - time.monotonic()) > 0:
             time.sleep(min(POLL_S, left))
             self.check_stop()
 
-    async def sleep_async(self, seconds: float, reason: str) -> None:
+    async def sleep_async(self, seconds: float, reason: str, notice_s: float = 0.0) -> None:
         """``sleep`` for a coroutine: the event loop goes on with other requests meanwhile."""
-        self._announce(seconds, reason)
+        self._announce(seconds, reason, notice_s)
         deadline = time.monotonic() + seconds
         while (left := deadline - time.monotonic()) > 0:
             await asyncio.sleep(min(POLL_S, left))

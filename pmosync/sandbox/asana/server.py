@@ -138,6 +138,17 @@ class AsanaSandbox(SandboxControls):
         """The next ``n`` requests get 429 with this Retry-After."""
         self._faults.throttle_next(n, retry_after_s)
 
+    def fail_next(
+        self,
+        n: int,
+        status: int,
+        retry_after_s: int | None = None,
+        path_contains: str | None = None,
+    ) -> None:
+        """The next ``n`` requests (whose path contains the text, when given) get ``status``
+        (429, 500, 503 ...), with a Retry-After only when ``retry_after_s`` is given."""
+        self._faults.fail_next(n, status, retry_after_s, path_contains)
+
     # -- request handling ----------------------------------------------------------------------
 
     def handle(self, handler: BaseHTTPRequestHandler) -> None:
@@ -183,6 +194,11 @@ class AsanaSandbox(SandboxControls):
         """The checks before a handler runs; status 0 means "go ahead"."""
         if token is None or not self._tokens.known(token):
             raise ApiError(401, NOT_AUTHORIZED)
+        failure = self._faults.forced_failure(path or "")
+        if failure is not None:
+            status, headers = failure
+            message = "Service Unavailable" if status != 429 else "You have made too many requests"
+            raise ApiError(status, message, headers=headers)
         forced = self._faults.forced_throttle()
         wait = forced if forced is not None else self._limiter.retry_after(token)
         if wait is not None:

@@ -119,6 +119,18 @@ class GraphSandbox(SandboxControls):
         contains ``path_contains`` when given) get 429 with this Retry-After."""
         self._faults.throttle_next(n, retry_after_s, path_contains)
 
+    def fail_next(
+        self,
+        n: int,
+        status: int,
+        retry_after_s: int | None = None,
+        path_contains: str | None = None,
+    ) -> None:
+        """The next ``n`` Graph requests (the outer ``$batch`` POST as ``/$batch``, batch items,
+        only those whose path contains ``path_contains`` when given) get ``status`` (429, 503,
+        504), with a Retry-After only when ``retry_after_s`` is given."""
+        self._faults.fail_next(n, status, retry_after_s, path_contains)
+
     def loop_next_links(self, path_contains: str | None) -> None:
         """Listings whose path contains the text answer with an ``@odata.nextLink`` to the very
         request just made, page after page, as a misbehaving server might; None repairs."""
@@ -237,7 +249,20 @@ class GraphSandbox(SandboxControls):
             message = f"Sandbox error: {type(error).__name__}: {error}"
             return Reply(500, error_body("generalException", message, *ids)), endpoint
 
+    def _forced_failure(self, path: str) -> None:
+        """A ``fail_next`` answer, as Graph words it."""
+        failure = self._faults.forced_failure(path)
+        if failure is not None:
+            status, headers = failure
+            code, message = (
+                ("TooManyRequests", THROTTLED)
+                if status == 429
+                else UNAVAILABLE.get(str(status), ("generalException", "An error occurred."))
+            )
+            raise GraphError(status, code, message, headers=headers)
+
     def _throttle(self, token: str, path: str) -> None:
+        self._forced_failure(path)
         wait = self._faults.forced_throttle(path)
         if wait is None:
             wait = self._limiter.retry_after(token)
@@ -251,6 +276,7 @@ class GraphSandbox(SandboxControls):
             self._tokens.check(request.token)
             if request.method != "POST":
                 raise GraphError(405, "BadRequest", "$batch accepts POST only.")
+            self._forced_failure("/$batch")  # the outer POST, as Graph may throttle it too
             if fault is not None:
                 code, message = UNAVAILABLE[fault]
                 raise GraphError(int(fault), code, message)

@@ -60,6 +60,8 @@ class Faults:
         self._throttle = 0
         self._throttle_after = 1
         self._throttle_match: str | None = None
+        self._failures: list[tuple[int, int | None, str | None]] = []
+        """Forced answers still to give: (status, Retry-After or None, path filter)."""
         self.echo_authorization = False
         """Quote the request's Authorization header (and its token) in every error answer, as a
         misconfigured proxy or a careless API does: a client must never repeat it anywhere."""
@@ -98,6 +100,31 @@ class Faults:
             self._throttle = count
             self._throttle_after = retry_after_s
             self._throttle_match = path_contains
+
+    def fail_next(
+        self,
+        count: int,
+        status: int,
+        retry_after_s: int | None = None,
+        path_contains: str | None = None,
+    ) -> None:
+        """Answer the next ``count`` requests (whose path contains the text, when given) with
+        ``status``, and a Retry-After only when ``retry_after_s`` is given: what a real
+        service sends on a bad day and ``throttle_next`` cannot, a 429 without Retry-After or a
+        503/504 with one."""
+        with self._lock:
+            self._failures = [(status, retry_after_s, path_contains)] * count
+
+    def forced_failure(self, path: str = "") -> tuple[int, dict[str, str]] | None:
+        """(status, headers) when this request is one of the ``fail_next`` answers."""
+        with self._lock:
+            if not self._failures:
+                return None
+            status, after, match = self._failures[0]
+            if match is not None and match not in path:
+                return None
+            self._failures.pop(0)
+        return status, ({"Retry-After": str(after)} if after is not None else {})
 
     def forced_throttle(self, path: str = "") -> int | None:
         """Retry-After seconds when this request is one of the forced 429s."""
