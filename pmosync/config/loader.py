@@ -19,6 +19,7 @@ from pmosync.config.errors import ConfigError, Problem, sort_and_render
 from pmosync.config.explain import Explainer
 from pmosync.config.interpolate import interpolate_tree, make_lookup, read_dotenv
 from pmosync.config.models import PmosyncConfig
+from pmosync.config.state import place_state
 from pmosync.config.unset import defer, deferrable
 from pmosync.config.yaml_positions import YamlFatal, parse_yaml
 
@@ -96,6 +97,7 @@ def load_config(
         raise ConfigError(sort_and_render(problems, source))
     config._config_path = file.absolute()
     _anchor_paths(config, config._config_path.parent)
+    place_state(config, config._config_path.parent, env)
     return config
 
 
