@@ -238,7 +238,11 @@ class TasksStream:
                 details[task_id] = answer.body
             elif answer.status != 404:  # a task deleted since the listing has no details
                 raise classify(
-                    answer.status, answer.body, "GET", f"/planner/tasks/{task_id}/details"
+                    answer.status,
+                    answer.body,
+                    "GET",
+                    f"/planner/tasks/{task_id}/details",
+                    self.run.client.scrub,
                 )
         return details
 
@@ -266,5 +270,7 @@ class UsersStream:
             elif answer.status == 404:  # an account deleted since it was assigned
                 records.append({"id": user_id, "displayName": None, "mail": None})
             else:
-                raise classify(answer.status, answer.body, "GET", f"/users/{user_id}")
+                raise classify(
+                    answer.status, answer.body, "GET", f"/users/{user_id}", run.client.scrub
+                )
         yield run.page("users", records, state={"known": sorted(known | set(wanted))})

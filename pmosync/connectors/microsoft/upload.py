@@ -123,7 +123,7 @@ class _Session:
             return None
         if status == 404:
             return None  # the session is gone: _resume finds out what became of the file
-        raise classify(status, response.content, "PUT", self.where)
+        raise classify(status, response.content, "PUT", self.where, self.client.scrub)
 
     async def _resume(self, http: httpx.AsyncClient) -> int:
         """Where the server wants the next byte; -1 when the session no longer exists."""
@@ -146,7 +146,9 @@ class _Session:
                     f"GET {status}", status=status, retry_after=_retry_after(response)
                 )
                 continue
-            raise classify(response.status_code, response.content, "GET", self.where)
+            raise classify(
+                response.status_code, response.content, "GET", self.where, self.client.scrub
+            )
 
     async def _landed_anyway(self) -> dict[str, Any]:
         """The session vanished: either our last fragment completed it (and its reply was lost)
