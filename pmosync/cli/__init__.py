@@ -4,7 +4,19 @@ Exit codes: 0 success, 1 a job failed (including a store that cannot be reached)
 configuration error. Importing this package registers every command on ``app``.
 """
 
-from pmosync.cli import daemon, data, db, demo, ledger, people, reports, sandbox, setup, syncing  # noqa: F401,E501 - they register commands
+from pmosync.cli import (  # noqa: F401,E501 - they register commands
+    daemon,
+    data,
+    db,
+    demo,
+    ledger,
+    onboarding,
+    people,
+    reports,
+    sandbox,
+    setup,
+    syncing,
+)
 from pmosync.cli.app import app
 
 __all__ = ["app", "main"]

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema
 
 from pmosync.config.errors import show_value
+from pmosync.config.interpolate import UNSET_REFERENCE
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -86,7 +87,9 @@ def check_email(value: str) -> str:
 
 
 def check_gid(value: str) -> str:
-    if not re.fullmatch(GID_PATTERN, value):
+    # An unset ${VAR} keeps its reference text; the loader says it is unset (or lets it wait
+    # for `pmosync discover`, which lists the gids to choose from).
+    if not re.fullmatch(GID_PATTERN, value) and not UNSET_REFERENCE.fullmatch(value):
         raise ValueError(
             f'{_shown(value)} is not an Asana gid (digits only, e.g. "1200000000000001")'
         )

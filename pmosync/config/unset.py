@@ -145,6 +145,12 @@ def unset_problems(
     return lines
 
 
+def unset_keys(section: Any, keys: Iterable[str]) -> list[str]:
+    """The problem lines of the unset variables among ``keys`` of one section (for a command
+    that uses only some of it, as ``discover`` uses a connector's sign-in but not its ids)."""
+    return [line for key in keys for line in _collect(getattr(section, key, None))]
+
+
 def _collect(value: Any) -> Iterable[str]:
     if isinstance(value, UnsetSecret | UnsetText):
         yield from value.problems

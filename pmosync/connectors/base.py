@@ -38,6 +38,30 @@ class CheckResult:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class Found:
+    """One thing a connector's credentials can see, for ``pmosync discover``: its id is what
+    the YAML's ``key`` takes."""
+
+    kind: str
+    """What it is, in the tool's words: workspace, team, portfolio, project, group, plan..."""
+    id: str
+    name: str
+    key: str
+    """Where its id goes in the connector's YAML (``workspace``, ``groups``, ``site`` ...)."""
+    within: str = ""
+    """The name of what holds it (a project's workspace, a plan's group), or ""."""
+
+
+@dataclass(slots=True)
+class Discovery:
+    """What ``pmosync discover`` found, and the listings it could not read (one line each:
+    a missing permission, a premium feature), which do not stop the others."""
+
+    found: list[Found] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+
+
 @dataclass(slots=True)
 class Page:
     """One page of raw records of one kind, as the source returned them."""

@@ -61,6 +61,23 @@ def get_site(call: Call) -> Reply:
     )
 
 
+def search_sites(call: Call) -> Reply:
+    """``GET /sites?search=``: the sites whose name, title or address contain the text, ``*``
+    for all of them, as Graph answers an app; without ``search`` Graph lists nothing useful
+    to an app, so it is a 400 here."""
+    text = (call.option("search") or "").strip().strip('"').casefold()
+    if not text:
+        raise invalid_request("Provide a search query: GET /sites?search={text}, * for all")
+    tenant = call.tenant
+
+    def matches(record: Site) -> bool:
+        fields = (record.display_name, record.path, render.site_url(record))
+        return text == "*" or any(text in value.casefold() for value in fields)
+
+    found = [record for record in tenant.sites.values() if matches(record)]
+    return call.listing("sites", found, lambda s: [s.id], lambda s: render.site(s, tenant))
+
+
 def site_drive(call: Call) -> Reply:
     found = site(call.tenant, call.args["site"])
     drive = files.drive(call.tenant, found.drive_id)
@@ -190,6 +207,7 @@ def delete_item(call: Call) -> Reply:
 
 
 ROUTES = (
+    Route("GET", "/sites", search_sites, Access.SITES_READ),
     Route("GET", "/sites/{site}", get_site, Access.SITES_READ),
     Route("GET", "/sites/{site}/drive", site_drive, Access.FILES_READ),
     Route("GET", "/sites/{site}/drives", site_drives, Access.FILES_READ),
