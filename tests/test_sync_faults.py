@@ -33,6 +33,8 @@ from fault_env import (
     run_sync_process,
     start_sandboxes,
     start_sync,
+    sync_command,
+    sync_env,
     truth_differences,
     write_config,
 )
@@ -42,7 +44,7 @@ from sqlalchemy.engine import make_url
 from pmosync.canonical.types import Task
 from pmosync.store import Store, StoreError
 from pmosync.store.engine import display_url
-from pmosync.store.schema import run_streams, runs
+from pmosync.store.schema import daemon_lease, run_streams, runs
 
 WAIT_S = 60
 """How long a test waits for the child to reach a point or to end: generous, never asserted."""
@@ -357,3 +359,53 @@ def test_sigterm_ends_a_sync_promptly_while_the_apis_fail_and_the_ledger_says_in
     assert run.status == "interrupted", run
     assert streams and all(s.status != "running" for s in streams), streams
     assert "interrupted" in {s.status for s in streams}, streams
+
+
+def test_sigterm_stops_the_daemon_promptly_mid_back_off_and_it_releases_its_lease(tmp_path, boxes):
+    """The systemd unit in docs/deploy.md kills 30 s after SIGTERM. A daemon whose sync is
+    waiting out back-offs against failing APIs must exit well before that, with its lease
+    released (else a standby waits the lease out) and its run interrupted."""
+    store_url = f"sqlite:///{tmp_path / 'pmosync.db'}"
+    config = write_config(tmp_path, boxes, store_url)
+    with config.open("a", encoding="utf-8") as text:
+        text.write("sync:\n  schedule: '*/2 * * * * *'\n")
+    Store.open(store_url).close()
+    for box in (boxes.asana, boxes.graph):
+        box.reset_stats()
+        box.set_faults(error_rate=1.0)
+    log = tmp_path / "daemon.log"
+    try:
+        with log.open("w", encoding="utf-8") as output:
+            child = subprocess.Popen(
+                [*sync_command(config)[:3], "daemon", "-c", str(config)],
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                env=sync_env(boxes),
+                cwd=tmp_path,
+            )
+            try:
+                with Store.open(store_url, schema="require") as store:
+                    assert _wait_for_stream(store, child, 1) is not None, log.read_text()
+                    deadline = time.monotonic() + WAIT_S
+                    while _failed_answers(boxes) < 6 and time.monotonic() < deadline:
+                        time.sleep(0.05)
+                    child.send_signal(signal.SIGTERM)
+                    try:
+                        child.wait(timeout=STOP_BOUND_S)
+                    except subprocess.TimeoutExpired:
+                        message = f"still running {STOP_BOUND_S} s after SIGTERM"
+                        raise AssertionError(message) from None
+                    with store.engine.connect() as connection:
+                        lease = connection.execute(select(daemon_lease)).all()
+                        statuses = set(connection.scalars(select(runs.c.status)))
+                        streams = set(connection.scalars(select(run_streams.c.status)))
+            finally:
+                if child.poll() is None:
+                    child.kill()
+                    child.wait()
+    finally:
+        for box in (boxes.asana, boxes.graph):
+            box.set_faults(error_rate=0.0)
+    assert lease == [], log.read_text()
+    assert "interrupted" in statuses and "running" not in statuses, statuses
+    assert "running" not in streams, streams
