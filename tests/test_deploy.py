@@ -223,18 +223,21 @@ def test_the_configmap_holds_a_valid_config_the_secret_fills_in(tmp_path):
     assert needed and needed <= set(documents["Secret"]["stringData"])
 
 
-def _wait_for_health(process: subprocess.Popen[str], lines: list[str]) -> str:
-    """The health URL the daemon logs once it listens (its stdout read line by line)."""
+def _wait_for(process: subprocess.Popen[str], lines: list[str], pattern: str) -> re.Match[str]:
+    """The first of the daemon's log lines (read from its stdout as needed) matching ``pattern``."""
     assert process.stdout is not None
     deadline = time.monotonic() + 60
+    seen = 0
     while time.monotonic() < deadline:
+        for line in lines[seen:]:
+            if found := re.search(pattern, line):
+                return found
+        seen = len(lines)
         line = process.stdout.readline()
         if not line:
             break
         lines.append(line)
-        if found := re.search(r"health: (http://\S+/healthz)", line):
-            return found[1]
-    raise AssertionError("the daemon never served its health check:\n" + "".join(lines))
+    raise AssertionError(f"no log line matching {pattern!r}:\n" + "".join(lines))
 
 
 def test_the_image_default_command_serves_the_health_check_the_image_runs(tmp_path):
@@ -277,7 +280,8 @@ def test_the_image_default_command_serves_the_health_check_the_image_runs(tmp_pa
     )
     lines: list[str] = []
     try:
-        url = _wait_for_health(process, lines)
+        url = _wait_for(process, lines, r"health: (http://\S+/healthz)")[1]
+        _wait_for(process, lines, "active: holding the lease")
         with urllib.request.urlopen(url, timeout=10) as response:
             assert response.status == 200
             assert json.loads(response.read())["role"] == "active"
