@@ -361,3 +361,18 @@ def test_time_entries_outside_the_scope_are_counted_in_one_warning(tmp_path, org
     warnings = [w for w in results[0].warnings if w.startswith("time_entries:")]
     assert len(warnings) == 1
     assert f"{outside} entries listed were not kept ({outside} outside the scope)" in warnings[0]
+
+
+def test_items_of_a_portfolio_that_are_not_projects_are_counted_in_one_warning(
+    tmp_path, org, sandbox
+):
+    parent, child = list(org.portfolios)[:2]
+    sandbox.nest_portfolio(parent, child)
+    store, results = _sync(tmp_path, sandbox, extra=f'    portfolios: ["{parent}"]\n')
+    with store:
+        assert set(live_rows(store, Project)) == set(org.portfolios[parent].project_gids)
+    warnings = [w for w in results[0].warnings if w.startswith("projects:")]
+    assert warnings == [
+        "projects: 1 listed item(s) are not projects and were not synced (1 portfolio); a "
+        "nested portfolio's projects are synced only when it is named under portfolios:"
+    ]

@@ -23,10 +23,12 @@ USER = _join("gid", "name", "email")
 PORTFOLIO = _join(
     "gid", "name", "owner.name", "owner.email", "permalink_url", "created_at", "archived"
 )
-PORTFOLIO_ITEM = _join("gid", "name")
+PORTFOLIO_ITEM = _join("gid", "name", "resource_type")
+"""A portfolio's items may be portfolios too: ``resource_type`` tells them apart."""
 PROJECT = _join(
-    "gid", "name", "owner.name", "owner.email", "team.name", "start_on", "due_on", "due_date",
-    "completed", "completed_at", "archived", "created_at", "modified_at", "permalink_url",
+    "gid", "resource_type", "name", "owner.name", "owner.email", "team.name", "start_on",
+    "due_on", "due_date", "completed", "completed_at", "archived", "created_at", "modified_at",
+    "permalink_url",
     "current_status_update.status_type", "current_status_update.created_at",
     "current_status_update.title", *CUSTOM_FIELDS,
 )  # fmt: skip

@@ -75,6 +75,9 @@ class AsanaRun:
     projects: dict[str, dict[str, Any]] = field(default_factory=dict)
     projects_known: bool = False
     warnings: list[str] = field(default_factory=list)
+    not_projects: dict[str, str] = field(default_factory=dict)
+    """Items listed among a portfolio's projects that are not projects (gid -> resource_type):
+    left out of portfolio items and projects, and counted in one warning."""
 
     def page(self, kind: str, records: list[dict[str, Any]] | None = None, **parts: Any) -> Page:
         """A page charged with the requests this thread made since its previous page."""
@@ -88,6 +91,17 @@ class AsanaRun:
         """Leave a project the token cannot read out of the rest of this run, and say so once."""
         if self.projects.pop(gid, None) is not None:
             self.warn(f"project {gid} skipped ({reason})")
+
+    def only_projects(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The records of a listing of projects that are projects; the others are noted."""
+        kept = []
+        for record in records:
+            kind = record.get("resource_type", "project")
+            if kind == "project":
+                kept.append(record)
+            elif "gid" in record:
+                self.not_projects[str(record["gid"])] = str(kind)
+        return kept
 
     def project_gids(self) -> list[str]:
         if not self.projects_known:
@@ -141,6 +155,7 @@ class PortfoliosStream(_Stream):
             opts = {"opt_fields": fields.PORTFOLIO_ITEM}
             for records in self.client.pages(self.client.portfolios.get_items_for_portfolio,
                                              gid, opts=opts):  # fmt: skip
+                records = self.run.only_projects(records)
                 for record in records:
                     record["_portfolio"] = gid
                 items.update(_gids(records))
@@ -174,19 +189,17 @@ class ProjectsStream(_Stream):
         else:
             listings = [(api.get_projects_for_workspace, scope.workspace)]
         complete = True
-        others: Counter[str] = Counter()
         for call, parent in listings:
             try:
                 for records in self.client.pages(call, parent, opts=opts):
-                    others.update(str(r.get("resource_type")) for r in records
-                                  if r.get("resource_type", "project") != "project")  # fmt: skip
-                    records = [r for r in records if r.get("resource_type", "project") == "project"]
+                    records = self.run.only_projects(records)
                     self._remember(records)
                     yield self.run.page("projects", records)
             except _PROJECT_SKIPPED as error:
                 self.run.warn(f"{parent} skipped: {error}")
                 complete = False
-        if others:
+        if self.run.not_projects:
+            others = Counter(self.run.not_projects.values())
             kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(others.items()))
             self.run.warn(
                 f"projects: {others.total()} listed item(s) are not projects and were not "

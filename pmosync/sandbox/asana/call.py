@@ -43,6 +43,8 @@ class Env:
     base_url: str = ""
     forbidden: dict[str, int] = field(default_factory=dict)
     missing_gid: set[str] = field(default_factory=set)
+    nested_portfolios: dict[str, list[str]] = field(default_factory=dict)
+    """Portfolio gid -> portfolios listed among its items after its projects."""
     looping_offsets: str | None = None
     """Listings whose path contains this answer the first page again, always with the same
     ``next_page`` offset (a server stuck on one cursor); None: paging behaves."""
@@ -134,7 +136,7 @@ class Call:
 
     def many(
         self,
-        kind: str,
+        kind: str | Callable[[Any], str],
         keys: KeySource,
         resolve: Callable[[str], Any],
         keep: Callable[[Any], bool] | None = None,
@@ -142,7 +144,8 @@ class Call:
         full: bool = False,
         paginated: bool = True,
     ) -> Reply:
-        """A listing: compact (or full) records, keyset-paginated when ``limit`` is sent."""
+        """A listing: compact (or full) records, keyset-paginated when ``limit`` is sent;
+        ``kind`` may name each record's kind (a portfolio's items mix projects and portfolios)."""
         limit = params.limit(self.param("limit")) if paginated else None
         signature = query_signature(self.path, self.params)
         looping = self.env.looping_offsets is not None and self.env.looping_offsets in self.path
@@ -153,7 +156,10 @@ class Call:
             check_unpaginated(found)
         page = found[:limit] if limit is not None else found
         render = self.env.renderer.render
-        data = [render(kind, record, self.tree, full=full) for _, record in page]
+        data = [
+            render(kind if isinstance(kind, str) else kind(record), record, self.tree, full=full)
+            for _, record in page
+        ]
         if kind == "task" and self.env.missing_gid:
             for item in data:
                 if item.get("gid") in self.env.missing_gid:

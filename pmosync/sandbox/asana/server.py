@@ -114,6 +114,12 @@ class AsanaSandbox(SandboxControls):
             self._env.missing_gid.discard(gid)
             self._mystery.discard(gid)
 
+    def nest_portfolio(self, parent: str, child: str) -> None:
+        """List portfolio ``child`` among ``parent``'s items (after its projects), as Asana
+        lets a portfolio hold portfolios."""
+        with self.org.lock:
+            self._env.nested_portfolios.setdefault(parent, []).append(child)
+
     def loop_offsets(self, path_contains: str | None) -> None:
         """Listings whose path contains the text serve their first page again and again, each
         time with the same ``next_page`` offset, as a misbehaving server might; None repairs."""

@@ -28,7 +28,15 @@ def get_portfolio(call: Call) -> Reply:
 def portfolio_items(call: Call) -> Reply:
     gid = call.arg("portfolio_gid")
     portfolio = call.lookup("portfolio", call.org.portfolios, gid)
-    return call.many("project", positional(portfolio.project_gids).after, call.org.projects.get)
+    nested = call.env.nested_portfolios.get(gid)
+    if not nested:
+        return call.many("project", positional(portfolio.project_gids).after, call.org.projects.get)
+    org = call.org
+    return call.many(
+        lambda item: "portfolio" if item.gid in org.portfolios else "project",
+        positional([*portfolio.project_gids, *nested]).after,
+        lambda item: org.projects.get(item) or org.portfolios.get(item),
+    )
 
 
 def _project_listing(call: Call, team: str | None) -> Reply:
