@@ -143,7 +143,7 @@ def test_the_command_refuses_in_one_line_and_runs_with_allow_stale(tmp_path, sql
     refused = run_pmosync("report", "weekly", "-c", path, "--as-of", "2026-11-23")
     assert refused.returncode == 1
     assert refused.stderr.strip().splitlines() == [
-        "report weekly not run, waiting: no sync of sheets, costs has completed yet; the store "
+        "report weekly not run: waiting: no sync of sheets, costs has completed yet; the store "
         "holds part of its data at most: run it when the sync has finished (pmosync sync), "
         "or pass --allow-stale"
     ]

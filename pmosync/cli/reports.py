@@ -143,7 +143,7 @@ def _run(
     except StoreError as error:
         fail(str(error), EXIT_FAILED)
     if outcome.status == "skipped":
-        fail(f"report {name} not run, {outcome.error}: run it when the sync has finished "
+        fail(f"report {name} not run: {outcome.error}: run it when the sync has finished "
              "(pmosync sync), or pass --allow-stale", EXIT_FAILED)  # fmt: skip
     _print_outcome(outcome)
     if outcome.status != "succeeded":
