@@ -188,3 +188,17 @@ def test_one_event_loop_per_run_and_no_closed_loop_errors(tmp_path, sandbox, cap
     store.close()
     assert "Event loop is closed" not in caplog.text
     assert not results[0].failed
+
+
+def test_check_after_a_refused_sign_in_says_each_permission_was_not_probed(
+    tmp_path, tenant, sandbox
+):
+    sandbox.revoke(sandbox.token)
+    _, config = write_config(tmp_path, sandbox, planner_yaml(sandbox, _groups(tenant)))
+    lines = probe_source(PLANNER, config.connectors[PLANNER])
+    assert lines[0].level == "error" and "refused the credentials" in lines[0].message
+    assert [(r.level, r.message.split(":")[0]) for r in lines[1:]] == [
+        ("warning", "Tasks.Read.All"),
+        ("warning", "User.Read.All"),
+    ]
+    assert all("not probed" in r.message for r in lines[1:])

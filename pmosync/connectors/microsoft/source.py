@@ -60,9 +60,14 @@ class PlannerSource:
 
 
 def run_probes(client: GraphClient, probes: list[Probe]) -> list[CheckResult]:
-    """One result per permission; a refused sign-in ends the probe with one line."""
+    """One result per permission: granted, missing, failed, or not probed and why (after a
+    refused sign-in or an unreachable host, nothing else can be asked)."""
     results = []
+    stopped: str | None = None
     for permission, probe in probes:
+        if stopped is not None:
+            results.append(CheckResult("warning", f"{permission}: not probed ({stopped})"))
+            continue
         try:
             client.run(probe())
         except PermissionDenied as error:
@@ -70,7 +75,7 @@ def run_probes(client: GraphClient, probes: list[Probe]) -> list[CheckResult]:
         except ConnectorError as error:
             results.append(CheckResult("error", str(error)))
             if error.fatal_for_connector:
-                break
+                stopped = "the probe before it could not sign in or reach Graph"
         else:
             results.append(CheckResult("ok", f"{permission}: granted"))
     return results
