@@ -3,7 +3,9 @@
 A stream is declared explicitly (its name and the mapping stream of each page) rather than
 discovered, in the manner of the Singer SDK, so the engine, the ledger and the docs all list the
 same streams. A page is the unit of durability: the engine maps and writes it in one
-transaction together with ``state``, the checkpoint the stream resumes from.
+transaction together with ``state``, the checkpoint the stream resumes from. ``Page`` and
+``Reconcile`` live in ``pmosync.contracts`` (mapping reads them too) and are re-exported here
+for the connectors.
 """
 
 from __future__ import annotations
@@ -12,22 +14,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from pmosync.contracts import Page, Reconcile
 
-@dataclass(frozen=True, slots=True)
-class Reconcile:
-    """A listing was read in full: records of ``kind`` under ``parent`` that it did not
-    contain are gone upstream and become tombstones.
-
-    ``parent`` is the source id of the container (a project, a task) or None for the whole
-    source; ``present`` every source id the complete listing returned.
-    """
-
-    kind: str
-    parent: str | None
-    present: frozenset[str]
-    since: str | None = None
-    """For dated listings read over a trailing window: only records dated on or after this ISO
-    date are in the listing's scope."""
+__all__ = ["CheckResult", "Discovery", "Found", "Page", "Reconcile", "Source", "Stream"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,22 +49,6 @@ class Discovery:
 
     found: list[Found] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class Page:
-    """One page of raw records of one kind, as the source returned them."""
-
-    kind: str
-    """The mapping stream the records belong to (``tasks``, ``sections`` ...)."""
-    records: list[dict[str, Any]] = field(default_factory=list)
-    state: Mapping[str, Any] | None = None
-    """The stream's checkpoint after this page; None leaves it as it was."""
-    deleted: list[str] = field(default_factory=list)
-    """Source ids of ``kind`` the source reported as deleted (e.g. from an events feed)."""
-    reconcile: list[Reconcile] = field(default_factory=list)
-    requests: int = 0
-    """HTTP requests (retries included) this page cost since the previous page."""
 
 
 class Stream(Protocol):

@@ -2,9 +2,8 @@
 
 These dicts are what the mapping receives and what the quarantine keeps verbatim, so they are
 plain JSON and say where they came from (file, sheet, row) in terms the person who keeps the
-workbook recognises. Their keys are built here and nowhere else: the stream lists them as the
-rows present in a file, the mapping uses them as ``source_id`` and quarantine key, and the
-engine retires a file's rows by their common prefix ``f"{file_key}#"``.
+workbook recognises. Their keys (file, sheet, row) are the mapping's too, so they are built in
+``pmosync.contracts.workbooks`` and nowhere else, and re-exported here for the connectors.
 """
 
 from __future__ import annotations
@@ -12,29 +11,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-Cell = str | int | float | bool | None
-"""A cell as a raw record holds it: text, a number, a flag, empty; dates as ISO text."""
+from pmosync.contracts.workbooks import (
+    REFUSED_ROWS,
+    Cell,
+    file_prefix,
+    problem_key,
+    record_key,
+    row_key,
+)
 
-
-REFUSED_ROWS = "refused-rows"
-"""The kind of the ``Reconcile`` a file's later pages carry: "retire the earlier entries of
-this page's rows that no longer map". The stream cannot know which those are, the mapping
-does; the file's first page carries the ordinary reconcile of its rows."""
-
-
-def file_prefix(file_key: str) -> str:
-    """What every key of one file's records starts with."""
-    return f"{file_key}#"
-
-
-def row_key(file_key: str, sheet: str | None, row: int) -> str:
-    """A row's key: the file, the sheet (empty for CSV) and the 1-based row number."""
-    return f"{file_prefix(file_key)}{sheet or ''}!{row}"
-
-
-def problem_key(file_key: str) -> str:
-    """The key of the record saying a file could not be read."""
-    return f"{file_prefix(file_key)}file"
+__all__ = [
+    "REFUSED_ROWS",
+    "Cell",
+    "file_prefix",
+    "problem_key",
+    "problem_record",
+    "record_key",
+    "row_key",
+    "row_record",
+]
 
 
 def row_record(
@@ -73,17 +68,3 @@ def problem_record(
         "duplicate_of": None,
         "problem": problem,
     }
-
-
-def record_key(raw: Mapping[str, Any]) -> str | None:
-    """The key of a raw record of this module's shape, None if it is not one."""
-    file_key = raw.get("file_key")
-    if not isinstance(file_key, str) or not file_key:
-        return None
-    if raw.get("problem") is not None:
-        return problem_key(file_key)
-    row = raw.get("row")
-    sheet = raw.get("sheet")
-    if isinstance(row, bool) or not isinstance(row, int) or not isinstance(sheet, str | None):
-        return None
-    return row_key(file_key, sheet, row)

@@ -23,7 +23,7 @@ from pmosync.canonical.types import (
     Task,
     TimeEntry,
 )
-from pmosync.connectors.base import Reconcile
+from pmosync.contracts import Reconcile
 from pmosync.mapping.asana.portfolios import portfolio_item_id
 from pmosync.mapping.asana.projects import BUDGET_FIELD_SUFFIX
 from pmosync.mapping.scope import ReconcileScope

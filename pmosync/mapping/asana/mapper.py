@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from pmosync.connectors.base import Reconcile
+from pmosync.contracts import Reconcile
 from pmosync.mapping.asana import lifecycle
 from pmosync.mapping.asana.context import Context
 from pmosync.mapping.asana.people import map_user

@@ -16,7 +16,7 @@ from pmosync.canonical.types import (
     Project,
     Task,
 )
-from pmosync.connectors.base import Reconcile
+from pmosync.contracts import Reconcile
 from pmosync.mapping.scope import ReconcileScope
 
 _TASK_DEPENDENTS = ((Assignment, "task_id"),)

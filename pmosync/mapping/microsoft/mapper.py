@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pmosync.connectors.base import Reconcile
+from pmosync.contracts import Reconcile
 from pmosync.mapping.microsoft import lifecycle
 from pmosync.mapping.microsoft.planner import (
     map_bucket,

@@ -20,8 +20,8 @@ from datetime import date
 from typing import Any, Literal
 
 from pmosync.canonical.types import CostEntry, Record, TimeEntry
-from pmosync.connectors.base import Reconcile
-from pmosync.connectors.files.records import REFUSED_ROWS, file_prefix, record_key
+from pmosync.contracts import Reconcile
+from pmosync.contracts.workbooks import REFUSED_ROWS, file_prefix, record_key
 from pmosync.mapping.directory import Directory
 from pmosync.mapping.result import Mapped, MappingError
 from pmosync.mapping.scope import ReconcileScope
