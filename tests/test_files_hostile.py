@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 import zipfile
 from datetime import date, timedelta
 from pathlib import Path
@@ -140,12 +141,12 @@ def config(root: Path, **extra) -> FilesConnector:
     )
 
 
-def sync(store: Store, connector: FilesConnector, observer=None):
+def sync(store: Store, connector: FilesConnector, observer=None, stop=None):
     source = FilesSource(SOURCE, connector)
     mapper = WorkbookMapper(SOURCE, "time", DIRECTORY, TODAY, columns=COLUMNS)
     run_id = store.ledger.start_run("sync")
     try:
-        result = sync_source(store, run_id, source, mapper, observer=observer)
+        result = sync_source(store, run_id, source, mapper, observer=observer, stop=stop)
     finally:
         source.close()
     store.ledger.finish_run(run_id, "failed" if result.failed else "succeeded")
@@ -314,35 +315,62 @@ def day(i: int) -> str:
 class PageWatcher:
     """A sync observer that looks at the store after each committed page of the file."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, stop_after: int | None = None) -> None:
         self.store = store
         self.seen: list[tuple[int, int, dict]] = []
+        self.stop = threading.Event()
+        self.stop_after = stop_after
 
     def stream_started(self, connector, stream) -> None: ...
 
     def stream_finished(self, connector, result) -> None: ...
 
     def page_written(self, connector, stream, records, counts) -> None:
-        files = (self.store.checkpoint(connector, stream) or {}).get("files", {})
-        self.seen.append((records, len(live_minutes(self.store)), dict(files)))
+        checkpoint = self.store.checkpoint(connector, stream) or {}
+        read = {**checkpoint.get("files", {}), **checkpoint.get("reading", {})}
+        self.seen.append((records, len(live_minutes(self.store)), read))
+        if self.stop_after is not None and len(self.seen) == self.stop_after:
+            self.stop.set()  # as SIGTERM does: the page in flight commits, then the sync stops
+
+
+def big_csv(root: Path, rows: int) -> Path:
+    lines = (f"{ANN},{day(i)},{1 + i // 365},Website\r\n" for i in range(rows))  # all distinct
+    path = root / "big.csv"
+    write(path, b"Email,Date,Hours,Project\r\n" + "".join(lines).encode())
+    return path
 
 
 def test_a_large_csv_is_written_page_by_page_before_the_file_ends(tmp_path, sqlite_url):
-    root = tmp_path / "big"
     rows = 4500  # PAGE_ROWS is 2,000: pages of 2,000, 2,000 and 500 rows
-    lines = (f"{ANN},{day(i)},{1 + i // 365},Website\r\n" for i in range(rows))  # all distinct
-    write(root / "big.csv", b"Email,Date,Hours,Project\r\n" + "".join(lines).encode())
+    big_csv(tmp_path / "big", rows)
     with Store.open(sqlite_url) as store:
         watcher = PageWatcher(store)
-        result = sync(store, config(root), observer=watcher)
+        result = sync(store, config(tmp_path / "big"), observer=watcher)
         assert not result.failed, result
-        # each page was committed with the rows read so far, the file not yet marked read
-        # (a crash there reads it again); its version is recorded with its last page
+        # each page was committed with its rows and a checkpoint saying how far into the file
+        # it is; the file's version is recorded with its last page only
+        version = watcher.seen[2][2]["big.csv"]
         assert watcher.seen[:3] == [
-            (2000, 2000, {}),
-            (2000, 4000, {}),
-            (500, 4500, {"big.csv": watcher.seen[2][2]["big.csv"]}),
+            (2000, 2000, {"file": "big.csv", "version": version, "rows": 2000}),
+            (2000, 4000, {"file": "big.csv", "version": version, "rows": 4000}),
+            (500, 4500, {"big.csv": version}),
         ]
+        assert sum(live_minutes(store).values()) == sum(60 * (1 + i // 365) for i in range(rows))
+
+
+def test_a_sync_stopped_inside_a_large_file_goes_on_from_its_last_page(tmp_path, sqlite_url):
+    rows = 4500
+    big_csv(tmp_path / "big", rows)
+    with Store.open(sqlite_url) as store:
+        watcher = PageWatcher(store, stop_after=1)
+        stopped = sync(store, config(tmp_path / "big"), observer=watcher, stop=watcher.stop)
+        assert stopped.streams[0].status == "interrupted"
+        assert len(live_minutes(store)) == 2000
+        resumed = sync(store, config(tmp_path / "big")).streams[0]
+        assert resumed.status == "succeeded"
+        # the 2,500 rows left are written; the 2,000 written before are not read again (the
+        # one person is met once per page: 2 unchanged)
+        assert (resumed.counts.inserted, resumed.counts.unchanged) == (2500, 2)
         assert sum(live_minutes(store).values()) == sum(60 * (1 + i // 365) for i in range(rows))
 
 

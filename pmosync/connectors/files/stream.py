@@ -9,8 +9,9 @@ counted twice. A file that cannot be read at all keeps its earlier rows until it
 
 A file is checked whole before its first row is written (``open_workbook``), then written in
 pages of ``PAGE_ROWS`` rows, so memory follows a page whatever the file's size. Its first page
-retires the rows it no longer holds; its last records its version in the checkpoint (a crash
-in between reads the file again, and rewriting a row is idempotent).
+retires the rows it no longer holds; each page's checkpoint says how many of its rows are
+written (a rerun after a crash checks the file again and goes on from there, if the file is
+the same); its last records the file's version.
 
 The checkpoint also keeps a fingerprint of everything that changes what a file's rows become:
 the connector's settings (columns, sheet, encoding, limits, kind...) and what the mapping reads
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -85,10 +87,22 @@ def _synced(state: Mapping[str, Any] | None, fingerprint: str) -> dict[str, str 
 
 def settings(config: WorkbookSource) -> dict[str, Any]:
     """The connector settings a checkpoint's fingerprint covers: every workbook setting (the
-    kind, columns, sheet, currency, limits...) and a CSV encoding; not where files are or
-    how to sign in, which change what is listed, not what a file's rows become."""
+    kind, columns, sheet, currency, limits, and the name patterns, whose change costs no more
+    than a ``--full``) and a CSV encoding; not where files are or how to sign in, which change
+    what is listed, not what a file's rows become."""
     keys = {*WorkbookSource.model_fields, "encoding"}
     return config.model_dump(mode="json", include=keys)
+
+
+def _reading(state: Mapping[str, Any] | None, fingerprint: str) -> tuple[str, str, int] | None:
+    """(file key, version, rows written) of the file a stopped run was inside, if any."""
+    reading = (state or {}).get("reading")
+    if not isinstance(reading, Mapping) or (state or {}).get("fingerprint") != fingerprint:
+        return None
+    key, version, rows = reading.get("file"), reading.get("version"), reading.get("rows")
+    if isinstance(key, str) and isinstance(version, str) and isinstance(rows, int):
+        return key, version, rows
+    return None
 
 
 def fingerprint(settings: Mapping[str, Any], mapping: str = "") -> str:
@@ -145,10 +159,17 @@ class WorkbookStream:
         self._warnings.append(message)
 
     def _page(
-        self, records: list[dict[str, Any]], files: Mapping[str, str | None] | None, **parts: Any
+        self,
+        records: list[dict[str, Any]],
+        files: Mapping[str, str | None],
+        reading: dict[str, Any] | None = None,
+        **parts: Any,
     ) -> Page:
+        """A page and the checkpoint after it; ``reading`` says how far into a file it is."""
         requests = self._requests() if self._requests is not None else 0
-        state = None if files is None else {"files": dict(files), "fingerprint": self.fingerprint}
+        state = {"files": dict(files), "fingerprint": self.fingerprint}
+        if reading is not None:
+            state["reading"] = reading
         return Page(KIND, records, state=state, requests=requests, **parts)
 
     def pages(self, state: Mapping[str, Any] | None, *, full: bool) -> Iterator[Page]:
@@ -156,6 +177,7 @@ class WorkbookStream:
         changed), then one retiring the rows of files gone from the listing; unchanged files
         are not fetched at all."""
         synced = _synced(state, self.fingerprint)
+        resume = None if full else _reading(state, self.fingerprint)
         files = dict(synced)
         listed: dict[str, FileRef] = {}
         for ref in self._list_files():
@@ -171,16 +193,23 @@ class WorkbookStream:
                 continue
             source = io.BytesIO(content) if isinstance(content, bytes) else content
             with closing(source):
-                yield from self._file(ref, key, source, files)
+                done = resume[2] if resume and resume[:2] == (key, ref.version) else 0
+                yield from self._file(ref, key, source, files, done)
         gone = sorted(set(files) - set(listed))
         for key in gone:
             del files[key]
         yield self._page([], files, reconcile=[Reconcile(KIND, key, frozenset()) for key in gone])
 
     def _file(
-        self, ref: FileRef, key: str, source: IO[bytes], files: dict[str, str | None]
+        self,
+        ref: FileRef,
+        key: str,
+        source: IO[bytes],
+        files: dict[str, str | None],
+        done: int = 0,
     ) -> Iterator[Page]:
-        """The pages of one file; ``files`` takes its version with the last of them."""
+        """The pages of one file; ``files`` takes its version with the last of them. ``done``
+        rows were written by an earlier run that stopped inside this very file."""
         options: dict[str, Any] = {"sheet": self._sheet, "encoding": self._encoding}
         options |= {"key": key, "url": ref.url, "limits": self._limits}
         with open_workbook(ref.name, source, columns=self._columns, **options) as read:
@@ -192,23 +221,31 @@ class WorkbookStream:
                 yield self._page(list(read.records()), files)
                 return
             try:
-                yield from self._rows(read, key, ref.version, files)
+                yield from self._rows(read, key, ref.version, files, done)
             except Unreadable as error:  # it changed between the check and the read
                 self._warn(f"{error} (read again at the next sync)")
 
     def _rows(
-        self, read: OpenWorkbook, key: str, version: str, files: dict[str, str | None]
+        self,
+        read: OpenWorkbook,
+        key: str,
+        version: str,
+        files: dict[str, str | None],
+        done: int,
     ) -> Iterator[Page]:
         """A readable file in pages: the first retires the rows it no longer holds, the later
         ones retire the earlier entries of their own rows that no longer map (the mapping
-        knows which), and the last records the file's version."""
-        reconcile = [Reconcile(KIND, key, read.present)]
+        knows which), and the last records the file's version. Resumed after ``done`` rows,
+        the first page's work is already committed."""
+        later = [Reconcile(REFUSED_ROWS, key, frozenset())]
+        reconcile = later if done else [Reconcile(KIND, key, read.present)]
         batch: list[dict[str, Any]] = []
-        for record in read.records():
+        for record in itertools.islice(read.records(), done, None):
             batch.append(record)
             if len(batch) == PAGE_ROWS:
-                yield self._page(batch, None, reconcile=reconcile)
-                reconcile = [Reconcile(REFUSED_ROWS, key, frozenset())]
-                batch = []
+                done += len(batch)
+                reading = {"file": key, "version": version, "rows": done}
+                yield self._page(batch, files, reading, reconcile=reconcile)
+                reconcile, batch = later, []
         files[key] = version
         yield self._page(batch, files, reconcile=reconcile)
