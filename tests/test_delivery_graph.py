@@ -12,7 +12,7 @@ import json
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import responses
@@ -251,8 +251,21 @@ def test_one_list_item_per_project_and_none_twice(tmp_path, sandbox, store):
     ]  # fmt: skip
 
 
-def test_publishing_the_same_date_twice_leaves_one_item_per_project(tmp_path, sandbox, sqlite_url):
+@pytest.mark.parametrize(
+    ("zone", "midnight"),
+    [
+        # The site's regional time zone -> 4 March as SharePoint keeps it (midnight there, UTC).
+        ("UTC", datetime(2026, 3, 4, tzinfo=UTC)),
+        ("Europe/Paris", datetime(2026, 3, 3, 23, tzinfo=UTC)),  # CET, UTC+1
+        ("America/New_York", datetime(2026, 3, 4, 5, tzinfo=UTC)),  # EST, UTC-5
+        ("Asia/Kolkata", datetime(2026, 3, 3, 18, 30, tzinfo=UTC)),  # IST, UTC+5:30
+    ],
+)
+def test_publishing_the_same_date_twice_leaves_one_item_per_project(
+    tmp_path, sandbox, sqlite_url, zone, midnight
+):
     status_list = _status_list(sandbox)
+    status_list.zone = zone
     deliver = SHAREPOINT + '    list: "Project status"\n'
     config = _config(tmp_path, sandbox, deliver)
     # Two stores, as after a lost store or from a second machine: the list itself is the only
@@ -263,12 +276,14 @@ def test_publishing_the_same_date_twice_leaves_one_item_per_project(tmp_path, sa
             assert outcome.status == "delivered", outcome.error
     titles = sorted(item["Title"] for item in status_list.items.values())
     assert titles == ["Apollo", "Borealis", "Cygnus"]
-    assert {item["AsOf"] for item in status_list.items.values()} == {MARCH_4}
-    # Another date is another set of items.
-    with Store.open(f"{sqlite_url}-third") as fresh:
-        [outcome] = _deliver(config, fresh, "2026-03-11", "run-third")
-    assert outcome.status == "delivered", outcome.error
-    assert len(status_list.items) == 6
+    assert {item["AsOf"] for item in status_list.items.values()} == {midnight}
+    # The next day (a daily report) is another set of items, and a rerun of it adds nothing.
+    for name in ("third", "fourth"):
+        with Store.open(f"{sqlite_url}-{name}") as fresh:
+            [outcome] = _deliver(config, fresh, "2026-03-05", f"run-{name}")
+        assert outcome.status == "delivered", outcome.error
+    days = sorted(item["AsOf"] for item in status_list.items.values())
+    assert days == [midnight] * 3 + [midnight + timedelta(days=1)] * 3
 
 
 def test_a_list_without_a_column_pmosync_writes_fails_with_one_line_naming_it(

@@ -656,6 +656,27 @@ def test_typed_columns_come_back_typed_and_filter_by_value(sandbox):
     assert unknown.json()["error"]["message"] == "Field 'Owner' is not recognized"
 
 
+def test_a_date_is_a_day_of_the_sites_time_zone_answered_in_utc(sandbox):
+    [status] = [sp for sp in sandbox.tenant.lists.values() if sp.display_name == "Project status"]
+    status.zone = "Europe/Paris"  # the site's regional settings
+    session = _session()
+    url = sandbox.base_url + STATUS_ITEMS
+    # A bare date is that day in Paris; an instant is the Paris day it falls on (00:30 UTC on
+    # 25 Nov is 01:30 in Paris: the 25th; 23:30 UTC on 25 Nov is 00:30 on the 26th there).
+    written = {"A": "2026-11-24", "B": "2026-11-25T00:30:00Z", "C": "2026-11-25T23:30:00Z"}
+    for title, as_of in written.items():
+        session.post(url, json={"fields": {"Title": title, "AsOf": as_of}})
+    listed = session.get(url + "?$expand=fields").json()["value"]
+    assert {i["fields"]["Title"]: i["fields"]["AsOf"] for i in listed} == {
+        "A": "2026-11-23T23:00:00Z",
+        "B": "2026-11-24T23:00:00Z",
+        "C": "2026-11-25T23:00:00Z",
+    }
+    window = "fields/AsOf ge '2026-11-24T12:00:00Z' and fields/AsOf lt '2026-11-25T12:00:00Z'"
+    found = session.get(f"{url}?$expand=fields&$filter={window}", headers=NON_INDEXED).json()
+    assert [i["fields"]["Title"] for i in found["value"]] == ["B"]
+
+
 def test_a_list_is_created_with_its_columns(sandbox):
     pmo = sandbox.tenant.site_by_path(HOST, "/sites/pmo")
     session = _session()

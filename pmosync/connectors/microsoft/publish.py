@@ -6,10 +6,17 @@ once per key: a delivery retried after a half-finished run must not leave the PM
 every project twice, so the items already there for the same key are read first.
 
 SharePoint lists have typed columns: a field the list has no column for is refused, a Date
-column answers with a UTC date-time (``2026-11-24T00:00:00Z``) and filters only on one, a
-Number column with a number. So the list's columns are read with the list, every field is
-checked against them before anything is written (one line naming the missing columns rather
-than half a delivery), and values are written, filtered on and compared by their column's type.
+column answers with a UTC date-time and filters only on one, a Number column with a number. So
+the list's columns are read with the list, every field is checked against them before anything
+is written (one line naming the missing columns rather than half a delivery), and values are
+written, filtered on and compared by their column's type.
+
+A date is a day in the site's regional time zone, kept as midnight there and answered in UTC:
+24 November is ``2026-11-24T00:00:00Z`` on a UTC site, ``2026-11-23T23:00:00Z`` on a Paris one,
+``2026-11-24T05:00:00Z`` in New York. pmosync does not know the site's zone, so it writes the
+bare date (the site reads it as its own day), reads the items of a day D as those at or after
+12:00 UTC on D-1 and before 12:00 UTC on D (every midnight from UTC-11 to UTC+12), and takes an
+item's day as the date 12 hours after its instant.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -26,6 +33,7 @@ from pmosync.connectors.errors import InvalidRequest, NotFound
 from pmosync.connectors.microsoft.graph import GraphClient
 from pmosync.connectors.microsoft.upload import upload_file
 
+_HALF_DAY = timedelta(hours=12)
 NON_INDEXED = "HonorNonIndexedQueriesWarningMayFailRandomly"
 """SharePoint filters on a column that has no index only with this ``Prefer`` header."""
 
@@ -122,8 +130,8 @@ class SharePointSite:
         base = f"sites/{quote(drive.site_id, safe=',')}/lists/{quote(sp_list.id, safe='')}/items"
         name, value = narrow
         selected = ",".join(dict.fromkeys(key))
-        literal = _literal(types.get(name), value)
-        query = f"{base}?$expand=fields($select={selected})&$filter=fields/{name} eq {literal}"
+        condition = _condition(name, types.get(name), value)
+        query = f"{base}?$expand=fields($select={selected})&$filter={condition}"
         existing = Counter(
             _key(item.get("fields") or {}, key, types) for item in await self._filtered(query)
         )
@@ -217,12 +225,49 @@ def _utc_text(instant: datetime) -> str:
     return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _bare_day(value: Any) -> date | None:
+    """The day a report value names (``2026-11-24`` or a date), else None."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _day_of(value: Any) -> date | None:
+    """The day a value stands for: a bare date is that day; an instant (a Date column's
+    midnight in the site's zone, in UTC) is the date 12 hours later."""
+    day = _bare_day(value)
+    if day is not None:
+        return day
+    instant = _instant(value)
+    return (instant + _HALF_DAY).date() if instant is not None else None
+
+
 def _wire(kind: str | None, value: Any) -> Any:
-    """A value as its column takes it: a date as the UTC date-time a Date column holds."""
+    """A value as its column takes it: a day as the bare date (the site reads it as its own
+    day, whatever its zone), an instant as a UTC date-time."""
     if kind == "dateTime":
+        day = _bare_day(value)
+        if day is not None:
+            return day.isoformat()
         instant = _instant(value)
         return _utc_text(instant) if instant is not None else value
     return value
+
+
+def _condition(name: str, kind: str | None, value: Any) -> str:
+    """The ``$filter`` for items whose ``name`` holds ``value``: for a day in a Date column,
+    the 24 hours of instants that are its midnight somewhere from UTC-11 to UTC+12."""
+    day = _day_of(value) if kind == "dateTime" else None
+    if day is None:
+        return f"fields/{name} eq {_literal(kind, value)}"
+    first = datetime.combine(day, time(), UTC) - _HALF_DAY
+    last = first + 2 * _HALF_DAY
+    return f"fields/{name} ge '{_utc_text(first)}' and fields/{name} lt '{_utc_text(last)}'"
 
 
 def _literal(kind: str | None, value: Any) -> str:
@@ -246,8 +291,8 @@ def _key(
 def _comparable(kind: str | None, value: Any) -> Any:
     if value is None:
         return ""
-    if kind == "dateTime" and (instant := _instant(value)) is not None:
-        return instant
+    if kind == "dateTime" and (day := _day_of(value)) is not None:
+        return day
     if kind == "number" and isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     return str(value)

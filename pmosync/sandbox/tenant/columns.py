@@ -3,8 +3,11 @@
 SharePoint checks every field of a written item against the list's columns: a name the list
 does not have is refused ("Field 'X' is not recognized"), a number column takes numbers (or
 text that reads as one), a date column takes ISO dates or date-times and keeps an instant that
-Graph gives back as a UTC date-time string. Filters compare the same typed values, so a date
-filter has to name an instant, not a piece of text.
+Graph gives back as a UTC date-time string. A date means a day in the site's regional time
+zone: a bare date is that day, a date-only column keeps the day an instant falls on there,
+and either is stored as midnight there, which Graph writes in UTC (24 November on a Paris site
+reads ``2026-11-23T23:00:00Z``). Filters compare the same typed values, so a date filter has
+to name an instant, not a piece of text.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 from pmosync.sandbox.tenant.model import ListColumn
 
@@ -25,19 +29,20 @@ def unknown_field(name: str) -> ListValueError:
 
 
 def typed_fields(
-    columns: Mapping[str, ListColumn], fields: Mapping[str, object]
+    columns: Mapping[str, ListColumn], fields: Mapping[str, object], zone: str = "UTC"
 ) -> dict[str, object]:
-    """``fields`` as the list stores them, or :class:`ListValueError` for the first bad one."""
+    """``fields`` as the list stores them, or :class:`ListValueError` for the first bad one;
+    ``zone`` is the site's regional time zone."""
     typed: dict[str, object] = {}
     for name, value in fields.items():
         column = columns.get(name)
         if column is None:
             raise unknown_field(name)
-        typed[name] = typed_value(column, value)
+        typed[name] = typed_value(column, value, zone)
     return typed
 
 
-def typed_value(column: ListColumn, value: object) -> object:
+def typed_value(column: ListColumn, value: object, zone: str = "UTC") -> object:
     """One value converted to its column's type; None clears a field of any type."""
     if value is None:
         return None
@@ -52,10 +57,21 @@ def typed_value(column: ListColumn, value: object) -> object:
         number = _number(value)
         if number is not None:
             return number
-    elif kind == "dateTime":
-        instant = parse_instant(value, date_only_ok=True) if isinstance(value, str) else None
+    elif kind == "dateTime" and isinstance(value, str):
+        local = ZoneInfo(zone)
+        if len(value) == 10:  # a bare date: that day, where the site is
+            try:
+                day = date.fromisoformat(value)
+            except ValueError:
+                day = None
+            if day is not None:
+                return datetime.combine(day, time(), local).astimezone(UTC)
+        instant = parse_instant(value, date_only_ok=False)
+        if instant is not None and column.date_only:
+            day = instant.astimezone(local).date()
+            return datetime.combine(day, time(), local).astimezone(UTC)
         if instant is not None:
-            return instant.replace(hour=0, minute=0, second=0) if column.date_only else instant
+            return instant
     raise ListValueError(f"Cannot convert the value of field '{column.name}' to {kind}.")
 
 
@@ -94,6 +110,27 @@ def render_value(value: object) -> object:
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return value
+
+
+COMPARE = {
+    "eq": lambda a, b: a == b,
+    "ne": lambda a, b: a != b,
+    "ge": lambda a, b: a >= b,
+    "gt": lambda a, b: a > b,
+    "le": lambda a, b: a <= b,
+    "lt": lambda a, b: a < b,
+}
+"""The OData comparison operators a list item filter takes."""
+
+
+def compares(stored: object, operator: str, wanted: object) -> bool:
+    """``stored operator wanted``; a missing value passes only ``ne``."""
+    if stored is None:
+        return operator == "ne"
+    try:
+        return bool(COMPARE[operator](stored, wanted))
+    except TypeError:
+        return False
 
 
 def filter_value(column: ListColumn, literal: str, quoted: bool) -> object:

@@ -226,6 +226,8 @@ class SharePointList:
     timezone-aware UTC datetimes, booleans as bool."""
     columns: dict[str, ListColumn] = field(default_factory=title_column)
     """Column name -> column; writing or filtering on any other name is refused."""
+    zone: str = "UTC"
+    """The site's regional time zone (IANA name): a date is a day there, kept as midnight."""
 
 
 @dataclass(slots=True)

@@ -522,7 +522,7 @@ class Tenant:
             sp_list = self.lists.get(list_id)
             if sp_list is None:
                 raise KeyError(f"list {list_id} not found")
-            typed = typed_fields(sp_list.columns, fields)
+            typed = typed_fields(sp_list.columns, fields, sp_list.zone)
             item_id = str(max((int(i) for i in sp_list.items), default=0) + 1)
             sp_list.items[item_id] = {k: v for k, v in typed.items() if v is not None}
             return item_id

@@ -22,13 +22,21 @@ from pmosync.sandbox.graph.errors import GraphError, invalid_request, item_not_f
 from pmosync.sandbox.graph.routes.drives import site
 from pmosync.sandbox.graph.routing import Route
 from pmosync.sandbox.tenant import ListColumn, SharePointList
-from pmosync.sandbox.tenant.columns import ListValueError, filter_value, unknown_field
+from pmosync.sandbox.tenant.columns import (
+    ListValueError,
+    compares,
+    filter_value,
+    unknown_field,
+)
 from pmosync.sandbox.tenant.model import COLUMN_KINDS
 
 _SCALARS = (str, int, float, bool, type(None))
-_FIELD_EQ = re.compile(
-    r"^\s*fields/(\w+)\s+eq\s+(?:'((?:[^']|'')*)'|(-?[0-9.]+(?:[eE][-+]?[0-9]+)?|true|false))\s*$"
+_CLAUSE = (
+    r"fields/(\w+)\s+(eq|ne|ge|gt|le|lt)\s+"
+    r"(?:'((?:[^']|'')*)'|(-?[0-9.]+(?:[eE][-+]?[0-9]+)?|true|false))"
 )
+_FILTER = re.compile(rf"^\s*{_CLAUSE}(?:\s+and\s+{_CLAUSE})*\s*$")
+_CLAUSES = re.compile(_CLAUSE)
 NON_INDEXED = "HonorNonIndexedQueriesWarningMayFailRandomly"
 
 
@@ -108,32 +116,38 @@ def _column(spec: Any) -> ListColumn:
 
 
 def _matching(call: Call, found: SharePointList) -> list[str]:
-    """Item ids passing ``$filter``: one ``fields/Name eq literal``, the literal read as the
-    column's type (a quoted date-time with its zone for a date column, a bare number for a
-    number column) and compared with the stored typed values."""
+    """Item ids passing ``$filter``: comparisons ``fields/Name op literal`` (eq, ne, ge, gt,
+    le, lt) joined by ``and``, each literal read as its column's type (a quoted date-time with
+    its zone for a date column, a bare number for a number column) and compared with the
+    stored typed values."""
     text = call.option("filter")
     if text is None:
         return list(found.items)
-    match = _FIELD_EQ.match(text)
-    if match is None:
+    if _FILTER.match(text) is None:
         raise odata.unsupported_query(text)
-    name = match.group(1)
-    column = found.columns.get(name)
-    if column is None:
-        raise invalid_request(str(unknown_field(name)))
-    quoted = match.group(2) is not None
-    literal = match.group(2).replace("''", "'") if quoted else match.group(3)
-    try:
-        wanted = filter_value(column, literal, quoted)
-    except ListValueError as error:
-        raise invalid_request(str(error)) from None
-    if not column.indexed and NON_INDEXED not in (_header(call, "Prefer") or ""):
-        raise invalid_request(
-            f"Field '{name}' cannot be referenced in filter or orderby as it is not indexed. "
-            f"Provide the 'Prefer: {NON_INDEXED}' header to allow this, but be warned that "
-            "such queries may fail on large lists."
-        )
-    return [item_id for item_id, fields in found.items.items() if fields.get(name) == wanted]
+    tests = []
+    for name, operator, quoted_text, bare in _CLAUSES.findall(text):
+        column = found.columns.get(name)
+        if column is None:
+            raise invalid_request(str(unknown_field(name)))
+        quoted = not bare
+        literal = quoted_text.replace("''", "'") if quoted else bare
+        try:
+            wanted = filter_value(column, literal, quoted)
+        except ListValueError as error:
+            raise invalid_request(str(error)) from None
+        if not column.indexed and NON_INDEXED not in (_header(call, "Prefer") or ""):
+            raise invalid_request(
+                f"Field '{name}' cannot be referenced in filter or orderby as it is not "
+                f"indexed. Provide the 'Prefer: {NON_INDEXED}' header to allow this, but be "
+                "warned that such queries may fail on large lists."
+            )
+        tests.append((name, operator, wanted))
+    return [
+        item_id
+        for item_id, fields in found.items.items()
+        if all(compares(fields.get(name), op, wanted) for name, op, wanted in tests)
+    ]
 
 
 def _header(call: Call, name: str) -> str | None:
