@@ -92,8 +92,9 @@ class PageGuard:
         digest = _digest(cursor)
         if digest in self._seen:
             raise PagingError(
-                f"{self.what}: the server returned the same {kind} twice (after {self.pages} "
-                f"pages); the listing was abandoned so it cannot loop forever{self.remedy}"
+                f"{self.what}: the server returned the same {kind} twice (at page "
+                f"{self.pages + 1}); the listing was abandoned so it cannot loop forever"
+                f"{self.remedy}"
             )
         if self.pages >= self.max_pages:
             raise PagingError(
