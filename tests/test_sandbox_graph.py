@@ -993,3 +993,39 @@ def test_throttle_next_without_a_path_hits_the_next_requests(sandbox):
     statuses = [_get(sandbox, "/groups") for _ in range(3)]
     assert [r.status_code for r in statuses] == [429, 429, 200]
     assert statuses[0].headers["Retry-After"] == "3"
+
+
+# -- quirks: what real directories hold ------------------------------------------------------------
+
+
+def test_a_real_looking_directory_has_guests_mailless_users_and_lookalike_groups():
+    tenant = generate_tenant(7, SIZE, TODAY, quirks=True)
+    with GraphSandbox(tenant, page_size=25) as sandbox:
+        named = _get(sandbox, "/groups?$filter=displayName eq 'Operations'").json()["value"]
+        shapes = sorted(
+            (g["groupTypes"], g["mailEnabled"], g["securityEnabled"],
+             g["resourceProvisioningOptions"])
+            for g in named
+        )  # fmt: skip
+        assert shapes == [
+            ([], False, True, []),  # security group: no mail
+            ([], True, False, []),  # distribution list
+            (["Unified"], True, False, ["Team"]),  # the team
+        ]
+        security = next(g for g in named if g["securityEnabled"])
+        assert _get(sandbox, f"/teams/{security['id']}").status_code == 404
+        guest = _get(
+            sandbox, "/users/wei_li_northwind.example%23EXT%23@contoso.onmicrosoft.com"
+        ).json()
+        assert (guest["displayName"], guest["mail"]) == ("Wei Li", None)
+        robot = next(u for u in tenant.users.values() if u.display_name == "Planner Robot")
+        body = {
+            "message": {
+                "subject": "x",
+                "body": {"contentType": "Text", "content": "x"},
+                "toRecipients": [{"emailAddress": {"address": "a@b.example"}}],
+            }
+        }
+        refused = _session().post(f"{sandbox.base_url}/users/{robot.id}/sendMail", json=body)
+        assert refused.status_code == 404
+        assert refused.json()["error"]["code"] == "MailboxNotEnabledForRESTAPI"
