@@ -93,10 +93,18 @@ def shared_strings(*texts: str, doctype: str = "") -> bytes:
     ).encode()
 
 
-def handmade(rows: list[list], *, texts: tuple[str, ...] = (), doctype: str = "", sst: str = ""):
+def handmade(
+    rows: list[list],
+    *,
+    texts: tuple[str, ...] = (),
+    doctype: str = "",
+    sst: str = "",
+    sheet_part: str = "xl/worksheets/sheet1.xml",
+):
     """An XLSX whose text cells are shared strings, as Excel writes them: each text of
     ``rows`` (under the header) becomes one, after ``texts``; ``doctype`` goes into the
-    sheet's XML, ``sst`` into the shared strings'."""
+    sheet's XML, ``sst`` into the shared strings'. ``sheet_part`` names the sheet's part
+    (the workbook's relationships point at it, whatever it is called)."""
     strings = list(texts)
     header = "".join(
         f'<c r="{col}1" t="inlineStr"><is><t>{text}</t></is></c>'
@@ -119,8 +127,8 @@ def handmade(rows: list[list], *, texts: tuple[str, ...] = (), doctype: str = ""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, xml in SKELETON.items():
-            archive.writestr(name, xml)
-        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+            archive.writestr(name, xml.replace("worksheets/sheet1.xml", sheet_part[3:]))
+        archive.writestr(sheet_part, sheet)
         archive.writestr("xl/sharedStrings.xml", shared_strings(*strings, doctype=sst))
     return out.getvalue()
 
@@ -289,13 +297,18 @@ LAUGHS = (
 """Nine levels of ten: ``&lol9;`` would expand to 10**9 "lol"s (3 GB)."""
 
 
-@pytest.mark.parametrize("part", ["xl/sharedStrings.xml", "xl/worksheets/sheet1.xml"])
+@pytest.mark.parametrize(
+    "part", ["xl/sharedStrings.xml", "xl/worksheets/sheet1.xml", "xl/media/image1.png"]
+)
 def test_an_entity_expansion_payload_is_refused_not_expanded(folder, store_url, part):
     row = [ANN, "2026-01-05", 1, "&lol9;"]
     if part == "xl/sharedStrings.xml":
         laughs = handmade([row], sst=LAUGHS)
     else:
-        laughs = handmade([row[:3] + ["Website"]], doctype=LAUGHS.replace("sst", "worksheet"))
+        # in the sheet, also in a sheet whose part is named like a picture: parts are
+        # checked by what they hold, not by what they are called
+        doctype = LAUGHS.replace("sst", "worksheet")
+        laughs = handmade([row[:3] + ["Website"]], doctype=doctype, sheet_part=part)
     write(folder / "laughs.xlsx", laughs)
     with Store.open(store_url) as store:
         result = sync(store, config(folder))
@@ -411,3 +424,12 @@ def test_a_fixed_column_mapping_reads_unchanged_files_again(folder, store_url):
         # and with nothing changed at all, nothing is read again
         counts = sync(store, config(folder)).streams[0].counts
         assert (counts.inserted, counts.updated, counts.unchanged) == (0, 0, 0)
+
+
+def test_openpyxl_itself_parses_through_defusedxml():
+    """The second line of defence: were a DTD to reach openpyxl, it refuses it too (it uses
+    defusedxml whenever installed, and defusedxml is a dependency of pmosync)."""
+    content = handmade([[ANN, "2026-01-05", 1, "&lol9;"]], sst=LAUGHS)
+    with pytest.raises(ValueError) as raised:
+        openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    assert type(raised.value.__cause__).__name__ == "EntitiesForbidden"

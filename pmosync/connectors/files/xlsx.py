@@ -16,6 +16,7 @@ defusedxml as well (it does whenever defusedxml is installed, a dependency of pm
 
 from __future__ import annotations
 
+import codecs
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -41,11 +42,10 @@ Range = tuple[int, int, int, int]
 """(min column, min row, max column, max row), 1-based, as openpyxl's range_boundaries."""
 
 
-_PARSED = (".xml", ".rels")
-"""The parts openpyxl parses (drawings' VML and binary parts it never reads)."""
-_TEXT_PARTS = re.compile(r"^xl/(?:worksheets/[^/]+|sharedStrings)\.xml$", re.IGNORECASE)
-"""Where cell text lives: the parts whose text runs are held to ``max_cell_chars``."""
-_SHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$", re.IGNORECASE)
+_UNPARSED = ".vml"
+"""Legacy drawings (comment boxes): often not well-formed XML, never parsed by openpyxl's
+read-only mode; their unpacked bytes are still counted."""
+_WHITESPACE = b" \t\r\n"
 
 
 def _local(tag: str) -> str:
@@ -53,26 +53,40 @@ def _local(tag: str) -> str:
     return tag.rpartition("}")[2].rpartition(":")[2]
 
 
+def _looks_like_xml(head: bytes) -> bool:
+    """Whether a part's first bytes start an XML document (binary parts, images and the VBA
+    project, are neither parsed by any reader nor checked here)."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return True
+    return head.removeprefix(codecs.BOM_UTF8).lstrip(_WHITESPACE).startswith(b"<")
+
+
 class _Guard(ContentHandler):
-    """Holds one part's text runs, rows and shared texts to the limits while it is parsed."""
+    """Holds one part's text runs, rows and shared texts to the limits while it is parsed.
+
+    Every part under ``xl/`` is held to them, whatever its name: a workbook's relationships
+    may call its sheet anything, so the parts are not trusted to be what their names say."""
 
     def __init__(self, name: str, part: str, limits: Limits) -> None:
         super().__init__()
         self.name = name
         self.limits = limits
-        self.text = _TEXT_PARTS.match(part) is not None
-        self.sheet = _SHEET_PART.match(part) is not None
+        self.checked = part.lower().startswith("xl/")
         self.run = 0
-        self.counted = 0
+        self.rows = self.texts = 0
 
     def startElement(self, name: str, attrs: Any) -> None:  # noqa: N802 (SAX's name)
         self.run = 0
+        if not self.checked:
+            return
         local = _local(name)
-        if (self.sheet and local == "row") or (not self.sheet and self.text and local == "si"):
-            self.counted += 1
-            if self.counted > self.limits.rows:
-                if self.sheet:
-                    raise self.limits.too_many_rows(self.name)
+        if local == "row":
+            self.rows += 1
+            if self.rows > self.limits.rows:
+                raise self.limits.too_many_rows(self.name)
+        elif local == "si":
+            self.texts += 1
+            if self.texts > self.limits.rows:
                 raise self.limits.too_many_texts(self.name)
 
     def endElement(self, name: str) -> None:  # noqa: N802 (SAX's name)
@@ -80,22 +94,39 @@ class _Guard(ContentHandler):
 
     def characters(self, content: str) -> None:
         self.run += len(content)
-        if self.text and self.run > self.limits.cell_chars:
+        if self.checked and self.run > self.limits.cell_chars:
             raise self.limits.long_cell(self.name)
+
+
+def _xml_parts(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """The parts that are XML by their content, not their name."""
+    parts = []
+    for info in archive.infolist():
+        with archive.open(info) as raw:
+            if _looks_like_xml(raw.read(64)):
+                parts.append(info)
+    return parts
 
 
 def check_archive(name: str, archive: zipfile.ZipFile, limits: Limits) -> None:
     """Parse every XML part once, defused and counted; TooLarge or Unreadable if one fails."""
-    parts = [info for info in archive.infolist() if info.filename.lower().endswith(_PARSED)]
+    try:
+        parts = _xml_parts(archive)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as error:
+        raise Unreadable(f"{name} is not a readable XLSX file ({_why(error)})") from None
     if sum(info.file_size for info in parts) > limits.unpacked_bytes:
         raise limits.unpacked(name)  # the declared sizes already say no
     budget = Budget(name, limits)
     for info in parts:
         try:
             with archive.open(info) as raw:
-                defusedxml.sax.parse(
-                    CountedReader(raw, budget), _Guard(name, info.filename, limits), forbid_dtd=True
-                )
+                counted = CountedReader(raw, budget)
+                if info.filename.lower().endswith(_UNPARSED):
+                    while counted.read(1 << 20):
+                        pass
+                    continue
+                guard = _Guard(name, info.filename, limits)
+                defusedxml.sax.parse(counted, guard, forbid_dtd=True)
         except TooLarge:
             raise
         except DefusedXmlException:
