@@ -24,9 +24,9 @@ MAX_PAGES_PER_LISTING = 10_000
 portfolio or plan, and a bound on what a server that never stops paging can cost."""
 
 MAX_EVENT_PAGES = 100
-"""Pages of one events feed read in one sync: 10,000 events of one project since the last sync
-(Asana sends at most 100 a page). Past that the feed is not followed further; ``--full`` reads
-the project afresh instead, with a new sync token."""
+"""Pages of one project's events feed read in one sync: thousands of changes to one project
+since the last sync, whose sync token Asana expires after a day anyway. Past that the feed is
+not followed further; ``--full`` reads the project afresh instead, with a new sync token."""
 
 
 class StopSignal(Protocol):
