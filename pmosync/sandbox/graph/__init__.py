@@ -29,9 +29,11 @@ def serve(
     page_size: int = 100,
     requests_per_minute: int | None = None,
     latency_s: float = 0.0,
+    quirks: bool = False,
 ) -> GraphSandbox:
-    """Generate a tenant and start a sandbox over it (``people`` shares the Asana org's humans)."""
-    tenant = generate_tenant(seed, size, today, people)
+    """Generate a tenant and start a sandbox over it (``people`` shares the Asana org's humans;
+    ``quirks`` adds guests, a mailless account, same-named groups and Paris Planner dates)."""
+    tenant = generate_tenant(seed, size, today, people, quirks=quirks)
     sandbox = GraphSandbox(
         tenant,
         token=token,
