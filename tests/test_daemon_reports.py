@@ -12,16 +12,19 @@ organisation: the report covers every project of the workspace.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
 from asana_env import SOURCE
-from sqlalchemy import select
+from sqlalchemy import select, update
 from test_daemon import Daemon, read, wait_until
 
 from pmosync.sandbox.asana import AsanaSandbox
 from pmosync.sandbox.org import generate_org
+from pmosync.store import Store
 from pmosync.store.schema import runs
 
 
@@ -100,3 +103,58 @@ def test_the_daemon_delivers_the_report_only_once_the_first_sync_has_finished(
     assert all("waiting" in r.error for r in reports if r.status == "skipped")
     assert any("waits: the sync is running" in line for line in daemon.lines), daemon.lines
     assert not any("Traceback" in line for line in daemon.lines)
+
+
+def test_a_report_waits_for_a_first_sync_that_fails_and_runs_once_one_completes(tmp_path):
+    """The sheets' folder is missing, so the first syncs fail and each report tick is refused
+    (recorded ``skipped``, with the reason); once the folder appears, the next sync completes
+    and the waiting report runs without waiting for its next tick. A report run left
+    ``running`` by a process that is gone is closed at the daemon's first tick."""
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    sheets = tmp_path / "sheets"
+    path = tmp_path / "pmosync.yaml"
+    path.write_text(
+        f"store: '{store}'\n"
+        "output_dir: kept\n"
+        "connectors:\n"
+        "  sheets:\n"
+        "    type: files\n"
+        f"    path: {sheets}\n"
+        "    columns: {person: Email, date: Date, hours: Hours, project: Project}\n"
+        "sync:\n"
+        "  schedule: '*/2 * * * * *'\n"
+        "reports:\n"
+        "  portfolio:\n"
+        "    kind: portfolio_status\n"
+        "    schedule: '*/10 * * * *'\n"  # its latest tick is caught up at start
+        "    formats: [json]\n"
+        "    deliver:\n"
+        f"      - folder: {{path: {tmp_path / 'delivered'}}}\n",
+        encoding="utf-8",
+    )
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    with Store.open(store) as opened:  # what a report process killed outright leaves
+        ghost = opened.ledger.start_run("report", "portfolio")
+    with Store.open(store) as opened, opened.engine.begin() as connection:
+        connection.execute(update(runs).where(runs.c.id == ghost).values(pid=int(gone.stdout)))
+
+    daemon = Daemon(path, "--lease-seconds", "600")
+    try:
+        daemon.wait_for(r"report portfolio run \S+ skipped: waiting: no sync of sheets has")
+        sheets.mkdir()
+        (sheets / "week1.csv").write_text("Email,Date,Hours,Project\n")
+        daemon.wait_for(r"report portfolio: its data is ready; running tick")
+        daemon.wait_for(r"report portfolio run \S+ succeeded")
+    finally:
+        daemon.stop()
+    rows = {r.id: r for r in read(store, select(runs).where(runs.c.kind == "report"))}
+    assert (rows[ghost].status, rows[ghost].error) == (
+        "interrupted", "the process ended before the run finished")  # fmt: skip
+    ran = sorted((r for r in rows.values() if r.id != ghost), key=lambda r: r.started_at)
+    # Refused once (retries while waiting record nothing), then run; a later tick may run too.
+    assert [r.status for r in ran[:2]] == ["skipped", "succeeded"]
+    assert {r.status for r in ran[2:]} <= {"succeeded"}
+    syncs = read(store, select(runs).where(runs.c.kind == "sync", runs.c.status == "succeeded"))
+    assert ran[1].started_at >= min(r.ended_at for r in syncs)
+    assert len(list((tmp_path / "delivered").glob("*.json"))) == 1

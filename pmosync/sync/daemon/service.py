@@ -92,8 +92,9 @@ class Daemon:
         """The newest tick whose sync is over here: it ran, or was not to run."""
         self._reports = threading.Lock()
         """One report at a time, so a waiting report is never run twice at once."""
-        self._waiting: dict[str, datetime] = {}
-        """Reports whose tick came while their data was not ready: name -> that tick."""
+        self._waiting: dict[str, tuple[datetime, bool]] = {}
+        """Reports whose tick came while their data was not ready: name -> (that tick, whether
+        a ``skipped`` run with the reason is recorded for it)."""
         self._scheduler = JobScheduler(
             self._run_job, self.zone, self.grace_s, (self._run_waiting, WAITING_RECHECK_S)
         )
@@ -355,12 +356,14 @@ class Daemon:
             outcome = run_report(config, self.store, name, tick.date())
             self._log_report(name, outcome)
             if outcome.status == "skipped":
-                self._wait_for_data(name, tick, None)
+                self._wait_for_data(name, tick, None, recorded=True)
             else:
                 self._done_waiting(name, tick)
 
     def _run_waiting(self) -> None:
-        """Run the waiting reports whose data is ready now (nothing recorded for the others)."""
+        """Run the waiting reports whose data is ready now. One still waiting once no sync
+        runs (its connectors' first sync failed) is recorded ``skipped`` with the reason, once
+        per tick; nothing is recorded while a sync runs."""
         from pmosync.reports.job import run_report
         from pmosync.reports.readiness import check_readiness
 
@@ -368,31 +371,44 @@ class Daemon:
             if not self._active or not self._waiting:
                 return
             stop, config, waiting = self._run_stop, self.config, dict(self._waiting)
-        for name, tick in waiting.items():
+        for name, (tick, recorded) in waiting.items():
             if stop.is_set():
                 return
             with self._guard(f"report {name}"), self._reports:
                 if name not in config.reports:  # removed by a reload
                     self._done_waiting(name, tick)
                     continue
-                if self._sync_running or check_readiness(config, self.store, name).waiting:
+                if self._sync_running:
                     continue
-                log.info("report %s: its data is ready; running tick %s", name, tick.isoformat())
+                readiness = check_readiness(config, self.store, name)
+                if readiness.sync_running or (readiness.waiting and recorded):
+                    continue
+                if readiness.waiting is None:
+                    ready = "report %s: its data is ready; running tick %s"
+                    log.info(ready, name, tick.isoformat())
                 outcome = run_report(config, self.store, name, tick.date())
                 self._log_report(name, outcome)
-                if outcome.status != "skipped":
+                if outcome.status == "skipped":
+                    self._wait_for_data(name, tick, None, recorded=True)
+                else:
                     self._done_waiting(name, tick)
 
-    def _wait_for_data(self, name: str, tick: datetime, why: str | None) -> None:
+    def _wait_for_data(
+        self, name: str, tick: datetime, why: str | None, *, recorded: bool = False
+    ) -> None:
         with self._lock:
-            if self._active:
-                self._waiting[name] = max(tick, self._waiting.get(name, tick))
+            if not self._active:
+                return
+            held, was_recorded = self._waiting.get(name, (tick, False))
+            if held > tick:  # a later tick already waits
+                return
+            self._waiting[name] = (tick, recorded or (held == tick and was_recorded))
         if why:
             log.info("report %s: tick %s waits: %s", name, tick.isoformat(), why)
 
     def _done_waiting(self, name: str, tick: datetime) -> None:
         with self._lock:
-            if name in self._waiting and self._waiting[name] <= tick:
+            if name in self._waiting and self._waiting[name][0] <= tick:
                 del self._waiting[name]
 
     @staticmethod
