@@ -13,12 +13,12 @@ from __future__ import annotations
 import io
 import os
 import threading
-import zipfile
 from datetime import date, timedelta
 from pathlib import Path
 
 import openpyxl
 import pytest
+from hostile_xlsx import LAUGHS, handmade, shared_strings
 from sqlalchemy import select
 
 from pmosync.canonical.tables import ENTITY_TABLES
@@ -51,86 +51,6 @@ def xlsx(rows: list[list]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
-DOC_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-TYPES = "application/vnd.openxmlformats-officedocument.spreadsheetml"
-SKELETON = {
-    "[Content_Types].xml": (
-        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-        f'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
-        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
-        f'<Override PartName="/xl/workbook.xml" ContentType="{TYPES}.sheet.main+xml"/>'
-        f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{TYPES}.worksheet+xml"/>'
-        f'<Override PartName="/xl/sharedStrings.xml" ContentType="{TYPES}.sharedStrings+xml"/>'
-        "</Types>"
-    ),
-    "_rels/.rels": (
-        f'<Relationships xmlns="{RELS}"><Relationship Id="rId1" '
-        f'Type="{DOC_RELS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
-    ),
-    "xl/workbook.xml": (
-        f'<workbook xmlns="{MAIN}" xmlns:r="{DOC_RELS}"><sheets>'
-        '<sheet name="Entries" sheetId="1" r:id="rId1"/></sheets></workbook>'
-    ),
-    "xl/_rels/workbook.xml.rels": (
-        f'<Relationships xmlns="{RELS}">'
-        f'<Relationship Id="rId1" Type="{DOC_RELS}/worksheet" Target="worksheets/sheet1.xml"/>'
-        f'<Relationship Id="rId2" Type="{DOC_RELS}/sharedStrings" Target="sharedStrings.xml"/>'
-        "</Relationships>"
-    ),
-}
-"""The parts of an XLSX besides its sheet and shared strings, as small as Excel reads."""
-
-
-def shared_strings(*texts: str, doctype: str = "") -> bytes:
-    items = "".join(f"<si><t>{text}</t></si>" for text in texts)
-    return (
-        f'<?xml version="1.0" encoding="UTF-8"?>{doctype}'
-        f'<sst xmlns="{MAIN}" count="{len(texts)}" uniqueCount="{len(texts)}">{items}</sst>'
-    ).encode()
-
-
-def handmade(
-    rows: list[list],
-    *,
-    texts: tuple[str, ...] = (),
-    doctype: str = "",
-    sst: str = "",
-    sheet_part: str = "xl/worksheets/sheet1.xml",
-):
-    """An XLSX whose text cells are shared strings, as Excel writes them: each text of
-    ``rows`` (under the header) becomes one, after ``texts``; ``doctype`` goes into the
-    sheet's XML, ``sst`` into the shared strings'. ``sheet_part`` names the sheet's part
-    (the workbook's relationships point at it, whatever it is called)."""
-    strings = list(texts)
-    header = "".join(
-        f'<c r="{col}1" t="inlineStr"><is><t>{text}</t></is></c>'
-        for col, text in zip("ABCD", HEADER, strict=True)
-    )
-    body = [f'<row r="1">{header}</row>']
-    for number, row in enumerate(rows, 2):
-        cells = []
-        for col, value in zip("ABCD", row, strict=True):
-            if isinstance(value, str):
-                strings.append(value)
-                cells.append(f'<c r="{col}{number}" t="s"><v>{len(strings) - 1}</v></c>')
-            else:
-                cells.append(f'<c r="{col}{number}"><v>{value}</v></c>')
-        body.append(f'<row r="{number}">{"".join(cells)}</row>')
-    sheet = (
-        f'<?xml version="1.0" encoding="UTF-8"?>{doctype}<worksheet xmlns="{MAIN}">'
-        f"<sheetData>{''.join(body)}</sheetData></worksheet>"
-    )
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, xml in SKELETON.items():
-            archive.writestr(name, xml.replace("worksheets/sheet1.xml", sheet_part[3:]))
-        archive.writestr(sheet_part, sheet)
-        archive.writestr("xl/sharedStrings.xml", shared_strings(*strings, doctype=sst))
-    return out.getvalue()
 
 
 def good_rows(day: int, count: int) -> list[list]:
@@ -284,17 +204,6 @@ def test_a_csv_cell_longer_than_the_limit_is_refused(folder, store_url):
             "cell.csv",
             "cell.csv is refused: a cell holds more than 400 characters (max_cell_chars: 400)",
         )
-
-
-LAUGHS = (
-    '<!DOCTYPE sst [<!ENTITY lol "lol">'
-    + "".join(
-        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
-        for i in range(1, 10)
-    )
-    + "]>"
-)
-"""Nine levels of ten: ``&lol9;`` would expand to 10**9 "lol"s (3 GB)."""
 
 
 @pytest.mark.parametrize(

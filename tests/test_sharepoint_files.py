@@ -14,6 +14,7 @@ from graph_env import (
     timesheets_yaml,
     write_config,
 )
+from hostile_xlsx import handmade
 from sqlalchemy import select
 
 from pmosync.sandbox.graph import GraphSandbox
@@ -131,6 +132,27 @@ def test_bad_rows_and_unreadable_files_are_quarantined_with_their_place(tmp_path
         generated = timesheet_entries(tenant)
         assert entries - generated and not generated - entries
         assert sum((entries - generated).values()) == 2
+
+
+def test_a_zip_bomb_in_the_channel_is_refused_with_one_line_and_every_timesheet_kept(
+    tmp_path, tenant, sandbox
+):
+    """The limits hold for workbooks read through Graph as for local ones (the YAML sets
+    max_unpacked_mb low, so the bomb stays a few kilobytes: 3 MB of one shared string)."""
+    folder = _channel_folder(tenant)
+    bomb = handmade([["x@contoso.example", "2026-01-05", 1, "A" * (3 << 20)]])
+    assert len(bomb) < 20_000
+    tenant.put_file(folder.drive_id, folder.id, "Bomb.xlsx", bomb)
+    store, results = _sync(tmp_path, sandbox, timesheets_extra="    max_unpacked_mb: 1\n")
+    with store:
+        assert not results[TIMESHEETS].failed, results[TIMESHEETS]
+        assert stored_entries(store) == timesheet_entries(tenant)
+        item = next(i for i in tenant.items.values() if i.name == "Bomb.xlsx").id
+        reason = "Bomb.xlsx is refused: it unpacks to more than 1 MB (max_unpacked_mb: 1)"
+        assert _open_quarantine(store) == {f"{item}#file": reason}
+        assert [w for w in results[TIMESHEETS].warnings if "Bomb.xlsx" in w] == [
+            f"{reason} (its rows as last read are kept)"
+        ]
 
 
 def test_a_site_and_folder_work_like_a_team_and_channel(tmp_path, tenant, sandbox):
