@@ -26,6 +26,8 @@ from pathlib import Path
 
 import pytest
 from fault_env import (
+    ASANA,
+    PLANNER,
     RestartingProxy,
     Sandboxes,
     duplicated_content,
@@ -409,3 +411,46 @@ def test_sigterm_stops_the_daemon_promptly_mid_back_off_and_it_releases_its_leas
     assert lease == [], log.read_text()
     assert "interrupted" in statuses and "running" not in statuses, statuses
     assert "running" not in streams, streams
+
+
+@pytest.mark.parametrize("hanging", [PLANNER, ASANA])
+def test_sigterm_abandons_a_request_to_a_server_that_hangs(tmp_path, boxes, hanging):
+    """One API takes 20 s to answer each request: SIGTERM must not wait for the answer (nor
+    for the 60 s read timeout), only for the pages already in hand."""
+    store_url = f"sqlite:///{tmp_path / 'pmosync.db'}"
+    config = write_config(tmp_path, boxes, store_url)
+    Store.open(store_url).close()
+    box = boxes.graph if hanging == PLANNER else boxes.asana
+    box.set_faults(latency_s=20)
+    try:
+        child = start_sync(config, boxes)
+        with Store.open(store_url, schema="require") as store:
+            deadline = time.monotonic() + WAIT_S
+            query = select(run_streams.c.run_id).where(run_streams.c.connector == hanging)
+            while time.monotonic() < deadline:
+                with store.engine.connect() as connection:
+                    run_id = connection.scalar(query)
+                if run_id is not None:
+                    break
+                time.sleep(0.05)
+            assert run_id is not None and child.poll() is None, child.communicate()
+            time.sleep(0.5)  # its first request is on its way, the answer 20 s off
+            child.send_signal(signal.SIGTERM)
+            try:
+                child.communicate(timeout=STOP_BOUND_S)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.communicate()
+                message = f"still running {STOP_BOUND_S} s after SIGTERM"
+                raise AssertionError(message) from None
+            with store.engine.connect() as connection:
+                status = connection.scalar(select(runs.c.status).where(runs.c.id == run_id))
+                streams = connection.execute(
+                    select(run_streams.c.connector, run_streams.c.status).where(
+                        run_streams.c.run_id == run_id
+                    )
+                ).all()
+    finally:
+        box.set_faults(latency_s=0.0)
+    assert status == "interrupted"
+    assert (hanging, "interrupted") in streams and all(s != "running" for _, s in streams)

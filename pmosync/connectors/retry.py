@@ -17,20 +17,27 @@ Every wait, here and in the request limiter, goes through :meth:`RetryPolicy.sle
 :meth:`RetryPolicy.sleep_async`): it is cut short by the run's ``stop`` flag, raising
 ``StopRequested``, so SIGTERM or Ctrl-C ends a sync within a fraction of a second even while
 an API is down; and it tells ``on_wait(seconds, reason)`` first, so a progress display can say
-"waiting 58 s: Asana quota". The sync run sets both with :meth:`RetryPolicy.for_run`.
+"waiting 58 s: Asana quota". The sync run sets both with :meth:`RetryPolicy.for_run`. A request
+in flight is abandoned at a stop too (:meth:`RetryPolicy.call_until_stopped`,
+:meth:`RetryPolicy.until_stopped`), so a server that hangs cannot hold a stop either.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import TypeVar
 
 from pmosync.connectors.paging import StopRequested, StopSignal
+
+T = TypeVar("T")
 
 OnWait = Callable[[float, str], None]
 """``on_wait(seconds, reason)``: called before every retry wait (a 429, a 5xx, a dropped
@@ -126,6 +133,52 @@ class RetryPolicy:
         while (left := deadline - time.monotonic()) > 0:
             time.sleep(min(POLL_S, left))
             self.check_stop()
+
+    def call_until_stopped(self, call: Callable[[], T]) -> T:
+        """``call()`` (a blocking request), abandoned as soon as the run's stop is set.
+
+        The call runs on a daemon thread of its own while this one watches the stop: a socket
+        read cannot be interrupted, and a server that hangs must not hold a stop for the whole
+        read timeout. An abandoned call ends on its own (its answer is dropped), and being a
+        daemon thread it never keeps the process from exiting."""
+        if self.stop is None:
+            return call()
+        outcome: list[tuple[bool, object]] = []
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                outcome.append((True, call()))
+            except BaseException as error:  # handed to the waiting thread, which raises it
+                outcome.append((False, error))
+            finally:
+                done.set()
+
+        threading.Thread(target=run, name="request", daemon=True).start()
+        while not done.wait(POLL_S):
+            self.check_stop()
+        ok, value = outcome[0]
+        if not ok:
+            raise value  # type: ignore[misc]
+        return value  # type: ignore[return-value]
+
+    async def until_stopped(self, work: Awaitable[T]) -> T:
+        """Await ``work`` (a request in flight), abandoning it as soon as the run's stop is
+        set: a server that hangs must not hold a stop for the whole read timeout."""
+        if self.stop is None:
+            return await work
+        task = asyncio.ensure_future(work)
+        try:
+            while True:
+                done, _ = await asyncio.wait({task}, timeout=POLL_S)
+                if done:
+                    return task.result()
+                self.check_stop()
+        finally:
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
 
     async def sleep_async(self, seconds: float, reason: str, notice_s: float = 0.0) -> None:
         """``sleep`` for a coroutine: the event loop goes on with other requests meanwhile."""

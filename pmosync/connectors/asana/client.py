@@ -165,11 +165,12 @@ class _GovernedApiClient(asana.ApiClient):
             kwargs["_request_timeout"] = policy.timeout_s
         path = urlsplit(url).path
         attempts = Attempts(policy, "Asana", self._rng)
+        send = super().request
         while True:
             self._limiter.acquire(policy)
             self._counter.add()
             try:
-                return super().request(method, url, *args, **kwargs)
+                return policy.call_until_stopped(lambda: send(method, url, *args, **kwargs))
             except ApiException as error:
                 status = int(error.status or 0)
                 wait = attempts.after_status(status, _retry_after(error))

@@ -136,7 +136,7 @@ class _Governor(BaseMiddleware):
             await client.limiter.acquire_async(policy)
             client.requests += 1
             try:
-                response = await super().send(request, transport)
+                response = await policy.until_stopped(super().send(request, transport))
             except httpx.TransportError as error:
                 wait = attempts.after_drop()
                 if wait is None:
