@@ -101,3 +101,20 @@ def test_timesheets_find_the_team_among_groups_of_the_same_name(tmp_path, sandbo
         # Every row, including those of a guest without mail and of the account without one,
         # each typed with the address the person goes by.
         assert stored_entries(store) == timesheet_entries(tenant)
+
+
+def test_a_security_group_configured_by_mistake_is_skipped_with_one_line(tmp_path, sandbox):
+    tenant = sandbox.tenant
+    security = next(g for g in tenant.groups.values() if g.kind == "security")
+    groups = _m365(tenant)
+    sections = planner_yaml(sandbox, [*groups, security.id], extra=ZONE)
+    store, results = _sync(tmp_path, sandbox, sections)
+    with store:
+        assert not results[PLANNER].failed, results[PLANNER]
+        assert planner_differences(store, tenant, groups) == []
+        [warning] = [w for w in results[PLANNER].warnings if security.id in w]
+        assert warning == (
+            f"group {security.id} skipped: 'Operations' is not a Microsoft 365 group (a "
+            "security group or distribution list has no plans); configure the Microsoft 365 "
+            "group's id"
+        )

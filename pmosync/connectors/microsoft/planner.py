@@ -24,11 +24,16 @@ from typing import Any
 
 from pmosync.config.connectors import PlannerConnector
 from pmosync.connectors.base import Page, Reconcile
-from pmosync.connectors.errors import ConnectorError, NotFound, PermissionDenied
+from pmosync.connectors.errors import (
+    ConnectorError,
+    InvalidRequest,
+    NotFound,
+    PermissionDenied,
+)
 from pmosync.connectors.microsoft.graph import BatchAnswer, GraphClient, classify, gather
 
 USER_FIELDS = "id,displayName,mail,userPrincipalName"
-GROUP_FIELDS = "id,displayName,description,mail"
+GROUP_FIELDS = "id,displayName,description,mail,groupTypes"
 
 
 def _short_etag(etag: str | None) -> str:
@@ -101,7 +106,7 @@ class PlansStream:
         for group_id in run.config.groups:
             try:
                 group, plans, details = client.run(self._group(group_id))
-            except (NotFound, PermissionDenied) as error:
+            except (NotFound, PermissionDenied, InvalidRequest) as error:
                 run.skip(f"group {group_id}", error)
                 complete = False
                 continue
@@ -128,6 +133,13 @@ class PlansStream:
     async def _group(self, group_id: str) -> tuple[dict, list[dict], dict[str, BatchAnswer]]:
         client = self.run.client
         group = await client.get(f"groups/{group_id}?$select={GROUP_FIELDS}")
+        if "Unified" not in (group.get("groupTypes") or []):
+            # A security group or distribution list may carry the team's very name; only a
+            # Microsoft 365 group has plans.
+            raise InvalidRequest(
+                f"'{group.get('displayName')}' is not a Microsoft 365 group (a security group "
+                "or distribution list has no plans); configure the Microsoft 365 group's id"
+            )
         plans = await client.collect(
             client.sdk.groups.by_group_id(group_id).planner.plans.to_get_request_information()
         )
