@@ -4,19 +4,23 @@ user runs them: the real command in a subprocess, the sandbox on loopback."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 
 import pytest
 from asana_env import SOURCE, all_rows, write_config
 from cli import assert_one_clean_line, run_pmosync
+from sqlalchemy import select
 
 from pmosync.canonical.types import ENTITY_TYPES
 from pmosync.sandbox.asana import AsanaSandbox
 from pmosync.sandbox.org import generate_org
 from pmosync.store import Store
+from pmosync.store.schema import run_streams
 
 
 @pytest.fixture
@@ -114,3 +118,37 @@ def test_the_sandbox_command_serves_until_sigterm():
         assert process.wait(timeout=10) == 0
     finally:
         process.kill()
+
+
+def test_sigterm_ends_a_sync_held_by_an_events_feed_that_never_ends(tmp_path, sandbox):
+    """The reported repro: a feed whose has_more never turns false, then SIGTERM. The process
+    exits, and the ledger says the tasks stream was interrupted, not running."""
+    path, config = write_config(tmp_path, sandbox)
+    env = {**os.environ, "ASANA_TOKEN": sandbox.token}
+    first = run_pmosync("sync", "-c", path, env={"ASANA_TOKEN": sandbox.token})
+    assert first.returncode == 0, first.stderr
+    sandbox.endless_events("fresh")
+    sandbox.reset_stats()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pmosync", "sync", "-c", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        while sandbox.stats()["by_endpoint"].get("GET /events", 0) < 20:
+            assert process.poll() is None, process.communicate()
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 1 and "Traceback" not in stderr, stderr
+    assert sandbox.stats()["by_endpoint"]["GET /events"] < 100  # far from the feed's cap
+    store = Store.open(config.store, base_dir=path.parent)
+    with store, store.engine.connect() as connection:
+        rows = connection.execute(select(run_streams.c.stream, run_streams.c.status)).all()
+    statuses = {status for stream, status in rows if stream == "tasks"}
+    assert "interrupted" in statuses and "running" not in {status for _, status in rows}
