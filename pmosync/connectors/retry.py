@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import random
 import threading
 import time
@@ -38,6 +39,7 @@ from typing import TypeVar
 from pmosync.connectors.paging import StopRequested, StopSignal
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 OnWait = Callable[[float, str], None]
 """``on_wait(seconds, reason)``: called before every retry wait (a 429, a 5xx, a dropped
@@ -45,7 +47,7 @@ connection) and before every wait for a quota slot of ``NOTICE_S`` or longer.
 
 ``reason`` is short and says who is waiting on whom: "Asana quota", "HTTP 429 from Microsoft
 Graph", "HTTP 503 from Asana", "cannot connect to Asana". Called from connector threads (and
-Graph's event loop): it must be quick and thread-safe, and must not raise."""
+Graph's event loop): it must be quick and thread-safe; what it raises is logged and ignored."""
 
 NOTICE_S = 1.0
 """Shorter waits for a quota slot are the limiter's ordinary pacing: not worth a mention."""
@@ -123,7 +125,10 @@ class RetryPolicy:
     def _announce(self, seconds: float, reason: str, notice_s: float) -> None:
         self.check_stop()
         if seconds > 0 and seconds >= notice_s and self.on_wait is not None:
-            self.on_wait(seconds, reason)
+            try:
+                self.on_wait(seconds, reason)
+            except Exception:  # a display that fails must not fail the sync it shows
+                log.debug("on_wait failed", exc_info=True)
 
     def sleep(self, seconds: float, reason: str, notice_s: float = 0.0) -> None:
         """Wait ``seconds`` (blocking this thread) unless the run is stopped meanwhile; tell
