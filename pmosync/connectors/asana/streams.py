@@ -80,7 +80,8 @@ class AsanaRun:
     left out of portfolio items and projects, and counted in one warning."""
 
     def page(self, kind: str, records: list[dict[str, Any]] | None = None, **parts: Any) -> Page:
-        """A page charged with the requests this thread made since its previous page."""
+        """A page charged with the requests made (by any worker) since the previous page took
+        its count; what no page takes, the engine takes when the stream ends."""
         return Page(kind, records or [], requests=self.client.counter.take(), **parts)
 
     def warn(self, message: str) -> None:
@@ -401,15 +402,16 @@ class TimeEntriesStream(_Stream):
     def pages(self, state: Mapping[str, Any] | None, *, full: bool) -> Iterator[Page]:
         scope = self.run.scope
         in_scope = set(self.run.project_gids())
-        if not in_scope:  # nothing can be attributed to a project in scope: ask for nothing
-            reconcile = Reconcile("time_entries", None, frozenset())
-            yield self.run.page("time_entries", state={"read_at": _iso(_now())},
-                                reconcile=[reconcile])  # fmt: skip
-            return
         today = date.today()
         window_start: date | None = None
         if state and not full:
             window_start = today - timedelta(days=self.run.time_window_days)
+        since = window_start.isoformat() if window_start else None
+        if not in_scope:  # no entry can be attributed to a project in scope: ask for nothing
+            reconcile = Reconcile("time_entries", None, frozenset(), since=since)
+            yield self.run.page("time_entries", state={"read_at": _iso(_now())},
+                                reconcile=[reconcile])  # fmt: skip
+            return
         if scope.portfolios:
             listings = [{"portfolio": gid} for gid in scope.portfolios]
         elif scope.projects:
@@ -464,7 +466,6 @@ class TimeEntriesStream(_Stream):
                 f"time_entries: {left_out.total()} entries listed were not kept ({reasons}): "
                 "only entries attributed to a project in scope are synced"
             )
-        since = window_start.isoformat() if window_start else None
         reconcile = Reconcile("time_entries", None, frozenset(present), since=since)
         yield self.run.page("time_entries", state={"read_at": _iso(_now())}, reconcile=[reconcile])
 
