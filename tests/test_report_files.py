@@ -84,9 +84,7 @@ def test_a_write_leaves_its_file_alone_with_the_umask_mode_and_no_part(tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
 
 
-def test_the_next_delivery_removes_the_parts_a_killed_write_left_and_nothing_else(
-    tmp_path, sqlite_url
-):
+def test_the_next_run_removes_the_parts_a_killed_write_left_and_nothing_else(tmp_path, sqlite_url):
     _fill(sqlite_url)
     shared = tmp_path / "shared"
     shared.mkdir()
@@ -99,15 +97,20 @@ def test_the_next_delivery_removes_the_parts_a_killed_write_left_and_nothing_els
     theirs = [shared / ".notes.part", shared / "budget.xlsx.part", shared / ".draft.part.txt"]
     for path in theirs:
         path.write_text("someone else's")
+    # The same in the folder the run keeps its copy in.
+    kept = tmp_path / "out" / f"weekly-{AS_OF}"
+    kept.mkdir(parents=True)
+    ours_kept = kept / f".weekly-{AS_OF}.json.pmosync-00000000ffffffff.part"
+    ours_kept.write_bytes(b'{"report": "wee')
     an_hour_ago = time.time() - 3600
-    for path in [ours, Path(legacy), *theirs]:
+    for path in [ours, Path(legacy), *theirs, ours_kept]:
         os.utime(path, (an_hour_ago, an_hour_ago))
 
     result = run_pmosync("report", "weekly", "-c", _config(tmp_path, sqlite_url), "--as-of", AS_OF)
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in shared.iterdir()) == sorted(
-        [f"weekly-{AS_OF}.html", f"weekly-{AS_OF}.json", *(p.name for p in theirs)]
-    )
+    report = [f"weekly-{AS_OF}.html", f"weekly-{AS_OF}.json"]
+    assert sorted(p.name for p in shared.iterdir()) == sorted(report + [p.name for p in theirs])
+    assert sorted(p.name for p in kept.iterdir()) == report
 
 
 def test_a_part_newer_than_the_report_is_another_runs_write_and_is_left(tmp_path, sqlite_url):

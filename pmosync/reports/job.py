@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pmosync.config import PmosyncConfig
-from pmosync.reports.atomic import write_atomically
+from pmosync.reports.atomic import remove_stale_parts, write_atomically
 from pmosync.reports.collector import collector_paused
 from pmosync.reports.dataset import load_dataset
 from pmosync.reports.document import RenderedFile, ReportDocument
@@ -89,10 +89,17 @@ class FilesNotKept(Exception):
     """The output folder cannot take the files (missing mount, permissions, disk full)."""
 
 
-def keep_files(folder: Path, files: Sequence[RenderedFile]) -> list[Path]:
-    """Write ``files`` into ``folder``, each atomically (a crash never leaves half a file)."""
+def keep_files(
+    folder: Path, files: Sequence[RenderedFile], *, parts_before: datetime | None = None
+) -> list[Path]:
+    """Write ``files`` into ``folder``, each atomically (a crash never leaves half a file).
+
+    ``parts_before`` (the run's start) also removes the hidden parts a killed run left there.
+    """
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        if parts_before is not None:
+            remove_stale_parts(folder, parts_before)
         for rendered in files:
             write_atomically(folder / rendered.name, rendered.content)
     except OSError as error:
@@ -131,6 +138,7 @@ def run_report(
     """
     as_of = as_of or config.reports[name].as_of or date.today()
     report = config.reports[name]
+    started = datetime.now(UTC)
     readiness = check_readiness(config, store, name)
     run_id = store.ledger.start_run(REPORT_KIND, name)
     if readiness.waiting is not None and not allow_stale:
@@ -141,12 +149,12 @@ def run_report(
     try:
         with collector_paused():  # one pause for the whole computation: see reports.collector
             document = compute_document(config, store, name, as_of)
-            document = with_data_age(document, readiness, datetime.now(UTC))
+            document = with_data_age(document, readiness, started)
             save_snapshot(store, run_id, document)
             files, email = render(document, report.formats, with_email)
         folder = output_folder(config, document, out)
         try:
-            kept = keep_files(folder, files)
+            kept = keep_files(folder, files, parts_before=started)
         except FilesNotKept as error:
             if not targets:  # the kept files are all this run makes
                 raise
