@@ -132,7 +132,7 @@ def _sync(
     store = open_config_store(loaded, store_url, "create")
     started = time.monotonic()
     try:
-        with _stop_on_signals() as stop, sync_observer(live) as observer:
+        with sync_observer(live) as observer, _stop_on_signals(observer) as stop:
             run = run_sync(loaded, store, connectors, full=full, stop=stop, observer=observer)
     except StoreError as error:
         fail(str(error), EXIT_FAILED)
@@ -143,10 +143,12 @@ def _sync(
 
 
 @contextmanager
-def _stop_on_signals() -> Iterator[threading.Event]:
+def _stop_on_signals(observer: object = None) -> Iterator[threading.Event]:
     """SIGTERM (a service manager, a CronJob's deadline) or a first Ctrl-C asks the run to
-    stop after the pages in flight commit; a second Ctrl-C stops at once."""
+    stop after the pages in flight commit, at once said on stderr and on the progress bars
+    (``observer.stopping()``); a second Ctrl-C stops at once."""
     stop = threading.Event()
+    stopping = getattr(observer, "stopping", None)
 
     def request_stop(signum: int, _frame: object) -> None:
         if signum == signal.SIGINT and stop.is_set():
@@ -156,6 +158,8 @@ def _stop_on_signals() -> Iterator[threading.Event]:
             "stopping after the pages in flight (%s); Ctrl-C again to stop at once",
             signal.Signals(signum).name,
         )
+        if stopping is not None:
+            stopping()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
