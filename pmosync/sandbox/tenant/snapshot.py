@@ -39,6 +39,7 @@ def tenant_snapshot(tenant: Tenant) -> dict[str, Any]:
             "tenant_id": tenant.tenant_id,
             "today": tenant.today.isoformat(),
             "domain": tenant.domain,
+            "planner_zone": tenant.planner_zone,  # Planner's dates are midnight there, in UTC
         }
         for name in COLLECTIONS:
             snapshot[name] = [_plain(record) for record in getattr(tenant, name).values()]
