@@ -194,7 +194,12 @@ def _rerender(config: PmosyncConfig, store: Store, run: str, out: Path | None) -
 
 
 def _list(config: PmosyncConfig, store: Store, format: str) -> None:
+    from datetime import UTC, datetime
+
+    from pmosync.cli.schedules import next_runs, when
+
     last = store.ledger.last_runs("report")
+    upcoming = next_runs(config, datetime.now(UTC))
     rows = []
     for name, report in config.reports.items():
         run = last.get(name)
@@ -207,6 +212,7 @@ def _list(config: PmosyncConfig, store: Store, format: str) -> None:
                 "deliver": [d.kind for d in report.deliver],
                 "last_run": run[0].isoformat() if run else None,
                 "last_status": run[1] if run else None,
+                "next_run": upcoming[name].isoformat() if name in upcoming else None,
             }
         )
     if format == "json":
@@ -218,7 +224,9 @@ def _list(config: PmosyncConfig, store: Store, format: str) -> None:
     from rich.table import Table
 
     table = Table(title=f"Reports in {config.config_path.name}")
-    for column in ("report", "kind", "schedule", "formats", "deliver", "last run (UTC)", "status"):
+    columns = ("report", "kind", "schedule", "formats", "deliver", "last run (UTC)", "status",
+               "next run")  # fmt: skip
+    for column in columns:
         table.add_column(column)
     for row in rows:
         table.add_row(
@@ -229,6 +237,7 @@ def _list(config: PmosyncConfig, store: Store, format: str) -> None:
             ", ".join(row["deliver"]) or "-",
             (row["last_run"] or "-")[:16].replace("T", " "),
             row["last_status"] or "never run",
+            when(upcoming[row["name"]]) if row["name"] in upcoming else "-",
         )
     print_table(table)
 

@@ -65,12 +65,14 @@ def run_once(
     log_format: LogFormatOption = LogFormat.text,
 ) -> None:
     """One sync, then every report whose schedule came due since it last ran: for cron,
-    systemd timers and Kubernetes CronJobs instead of the daemon.
+    systemd timers and Kubernetes CronJobs instead of the daemon. It says which reports were
+    due and when each scheduled report comes due next.
 
     Reports run even when a connector failed (they say how fresh their data is); exits 1 when
     the sync or a report failed."""
     from datetime import UTC, datetime
 
+    from pmosync.cli.schedules import next_runs, when
     from pmosync.config.unset import unset_problems
     from pmosync.reports.job import run_report
     from pmosync.store import StoreError
@@ -80,8 +82,15 @@ def run_once(
     run = _sync(loaded, config, store, (), full, log_format)
     failed = run.failed
     opened = open_config_store(loaded, store, "create")
+    now = datetime.now(UTC)
     try:
-        for name in due_reports(loaded, opened, datetime.now(UTC)):
+        due = due_reports(loaded, opened, now)
+        scheduled = any(report.schedule for report in loaded.reports.values())
+        if due:
+            typer.echo(f"reports due: {', '.join(due)}")
+        elif scheduled:
+            typer.echo("no report was due")
+        for name in due:
             unset = unset_problems(loaded, reports=[name])
             if unset:  # this report's deliveries cannot sign in; the others still run
                 why = "its deliveries need unset variables"
@@ -98,6 +107,8 @@ def run_once(
         fail(str(error), EXIT_FAILED)
     finally:
         opened.close()
+    for name, tick in next_runs(loaded, now).items():
+        typer.echo(f"next: report {name} at {when(tick)}")
     if failed:
         raise typer.Exit(EXIT_FAILED)
 
