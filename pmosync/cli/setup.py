@@ -34,7 +34,8 @@ def check(
     ] = False,
 ) -> None:
     """Validate a configuration file, say what it configures, and test each connector's
-    credentials and permissions with a few small requests."""
+    credentials and permissions with a few small requests, and each delivery target: the
+    mail server's login, writing in each SharePoint folder, each Teams webhook's host."""
     from pmosync.store import StoreUrlError
     from pmosync.store.engine import create_store_engine, display_url, parse_store_url
 
@@ -49,8 +50,23 @@ def check(
     typer.echo(f"  store:      {display_url(loaded.store)}")
     typer.echo(f"  connectors: {connectors or 'none'}")
     typer.echo(f"  reports:    {reports or 'none'}")
-    if not offline and not _check_connectors(loaded):
+    if offline:
+        return
+    healthy = _check_connectors(loaded)
+    if not _check_deliveries(loaded) or not healthy:
         raise typer.Exit(EXIT_FAILED)
+
+
+def _check_deliveries(config: PmosyncConfig) -> bool:
+    """Probe every distinct delivery target; True when none reported an error."""
+    from pmosync.reports.delivery.probe import probe_deliveries
+    from pmosync.sync.sources import PROBE_POLICY
+
+    probed = probe_deliveries(config, PROBE_POLICY)
+    for item in probed:
+        line = f"  {item.target}: {item.result.level}: {item.result.message}"
+        typer.echo(line, err=item.result.level == "error")
+    return all(item.result.level != "error" for item in probed)
 
 
 def _check_connectors(config: PmosyncConfig) -> bool:

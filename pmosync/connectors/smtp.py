@@ -48,7 +48,28 @@ def send_message(smtp: Smtp, message: EmailMessage) -> dict[str, str]:
     return {address: _scrub(reply, password) for address, reply in refused.items()}
 
 
-def _send(smtp: Smtp, message: EmailMessage, password: str | None) -> dict[str, str]:
+def check_login(smtp: Smtp) -> str:
+    """``pmosync check``'s probe: connect, start TLS and log in as a delivery would, then say
+    goodbye without sending anything. Returns what was verified; raises a ``ConnectorError``
+    as ``send_message`` does."""
+    where = f"{smtp.host}:{smtp.port}"
+    password = smtp.password.get_secret_value() if smtp.password is not None else None
+    failure: ConnectorError | None = None
+    try:
+        with _session(smtp, password):
+            pass
+    except (smtplib.SMTPException, OSError) as error:
+        failure = _describe(error, where, smtp)
+    if failure is not None:
+        raise type(failure)(_scrub(str(failure), password))
+    done = {"starttls": "STARTTLS", "ssl": "TLS", "none": "no TLS"}[smtp.security]
+    login = f", logged in as {smtp.username!r}" if smtp.username is not None else ""
+    return f"mail server {where} answers ({done}{login})"
+
+
+def _session(smtp: Smtp, password: str | None) -> smtplib.SMTP:
+    """A connected client, TLS started and logged in as the config says; use it in ``with``
+    (a failure after connecting closes it)."""
     context = ssl.create_default_context(cafile=smtp.ca_file)
     if smtp.security == "ssl":
         client: smtplib.SMTP = smtplib.SMTP_SSL(
@@ -56,13 +77,21 @@ def _send(smtp: Smtp, message: EmailMessage, password: str | None) -> dict[str, 
         )
     else:
         client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_s)
-    with client:
+    try:
         client.ehlo()
         if smtp.security == "starttls":
             client.starttls(context=context)
             client.ehlo()
         if smtp.username is not None:
             _login(client, smtp.username, password or "")
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
+def _send(smtp: Smtp, message: EmailMessage, password: str | None) -> dict[str, str]:
+    with _session(smtp, password) as client:
         refused = client.send_message(message)
     return {address: _reply(code, text) for address, (code, text) in refused.items()}
 

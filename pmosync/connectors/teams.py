@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from pmosync.connectors.errors import ConnectorError, FatalError, RetriableError
+from pmosync.connectors.errors import ConnectorError, FatalError, RetriableError, UnreachableError
 from pmosync.connectors.retry import Attempts, RetryPolicy, Wait
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,31 @@ def post_card(
     # Raised here, outside every except block: no exception chain leads back to requests'
     # exceptions, whose messages quote the URL.
     raise failure
+
+
+def check_reachable(webhook_url: str, timeout_s: float = 10.0) -> str:
+    """``pmosync check``'s probe: does the webhook's host answer HTTPS at all? A GET posts
+    nothing (a workflow runs only on POST); any HTTP answer means the URL is reachable, as
+    the host and TLS work. Messages name the host only: the URL is a credential."""
+    import requests
+
+    secrets = _secret_parts(webhook_url)
+    host = urlsplit(webhook_url).hostname or "?"
+    problem: str | None = None
+    with _redacted(secrets):
+        try:
+            response = requests.get(webhook_url, timeout=timeout_s, allow_redirects=False)
+        except requests.exceptions.SSLError:
+            problem = "TLS failed (certificate or protocol)"
+        except requests.Timeout:
+            problem = f"no answer within {timeout_s:g}s"
+        except requests.ConnectionError:
+            problem = "cannot connect"
+        except requests.RequestException as error:
+            problem = f"the connection failed ({type(error).__name__})"
+    if problem is not None:  # raised outside the except blocks: their messages quote the URL
+        raise UnreachableError(f"{WHAT} on {host}: {problem}")
+    return f"{WHAT} on {host} answers (HTTP {response.status_code} to a GET, which posts nothing)"
 
 
 def _next_wait(attempts: Attempts, error: _Transient) -> Wait | None:
