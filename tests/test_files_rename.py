@@ -46,13 +46,16 @@ def entries(store: Store) -> dict[str, tuple[str, str | None, int]]:
         }
 
 
-def sync(tmp_path: Path, sandbox, folder: Path, *, full: bool = False) -> Store:
+def sync(tmp_path: Path, sandbox, folder: Path, *, full: bool = False):
+    """A sync into the store under ``tmp_path``: (the store, the timesheet rows' counts)."""
     tmp_path.mkdir(exist_ok=True)
     path, config = write_config(tmp_path, sandbox, extra=files_connector(folder))
     store = Store.open(config.store, base_dir=path.parent)
     run = run_sync(config, store, full=full)
     assert not [c for c in run.connectors if c.failed], run.connectors
-    return store
+    [files] = [c for c in run.connectors if c.name == FILES]
+    counts = files.streams[0].counts
+    return store, (counts.inserted, counts.updated, counts.unchanged)
 
 
 def test_a_renamed_task_relinks_timesheet_rows_as_a_full_sync_would(tmp_path):
@@ -72,6 +75,12 @@ def test_a_renamed_task_relinks_timesheet_rows_as_a_full_sync_would(tmp_path):
     ]
     folder = tmp_path / "files"
     folder.mkdir()
+    # another timesheet names only the task nobody renames: it is not read again
+    (folder / "W03.csv").write_text(
+        "Email,Date,Hours,Project,Task\n"
+        + "".join(f"{person},2026-01-1{i},1,{project.name},{kept.name}\n" for i in range(3)),
+        encoding="utf-8",
+    )
     (folder / "W02.csv").write_text(
         "Email,Date,Hours,Project,Task\n"
         + "".join(
@@ -80,18 +89,29 @@ def test_a_renamed_task_relinks_timesheet_rows_as_a_full_sync_would(tmp_path):
         ),
         encoding="utf-8",
     )
+    elsewhere = next(t for t in org.tasks.values() if t.project_gid not in (None, project.gid))
     with AsanaSandbox(org) as sandbox:
-        with sync(tmp_path / "incremental", sandbox, folder) as store:
+        store, _ = sync(tmp_path / "incremental", sandbox, folder)
+        with store:
             before = entries(store)
         org.edit_task(renamed.gid, name=NEW_NAME)
-        with sync(tmp_path / "incremental", sandbox, folder) as store:
+        store, counts = sync(tmp_path / "incremental", sandbox, folder)
+        with store:
             incremental = entries(store)
-        with sync(tmp_path / "full", sandbox, folder, full=True) as store:
+        # only W02.csv is read again: rows 2-6 relink, row 7 and its person stay as they were
+        assert counts == (0, 5, 2)
+        store, _ = sync(tmp_path / "full", sandbox, folder, full=True)
+        with store:
             full = entries(store)
+        # a task of another project renamed: no timesheet names it, none is read again
+        org.edit_task(elsewhere.gid, name="Renamed elsewhere")
+        store, counts = sync(tmp_path / "incremental", sandbox, folder)
+        store.close()
+        assert counts == (0, 0, 0)
 
-    project_id = next(iter(before.values()))[0]
+    project_id = before["W02.csv#!2"][0]
     renamed_id, kept_id = Task.ref(ASANA, renamed.gid), Task.ref(ASANA, kept.gid)
-    assert before == {
+    assert {key: value for key, value in before.items() if key.startswith("W02")} == {
         "W02.csv#!2": (project_id, renamed_id, 60),
         "W02.csv#!3": (project_id, renamed_id, 120),
         "W02.csv#!4": (project_id, renamed_id, 180),
@@ -99,7 +119,7 @@ def test_a_renamed_task_relinks_timesheet_rows_as_a_full_sync_would(tmp_path):
         "W02.csv#!6": (project_id, None, 300),
         "W02.csv#!7": (project_id, kept_id, 360),
     }
-    assert full == {
+    assert {key: value for key, value in full.items() if key.startswith("W02")} == {
         "W02.csv#!2": (project_id, None, 60),
         "W02.csv#!3": (project_id, None, 120),
         "W02.csv#!4": (project_id, None, 180),
@@ -108,3 +128,5 @@ def test_a_renamed_task_relinks_timesheet_rows_as_a_full_sync_would(tmp_path):
         "W02.csv#!7": (project_id, kept_id, 360),
     }
     assert incremental == full
+    w03 = {key: value for key, value in full.items() if key.startswith("W03")}
+    assert w03 == {f"W03.csv#!{row}": (project_id, kept_id, 60) for row in (2, 3, 4)}

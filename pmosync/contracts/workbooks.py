@@ -48,3 +48,35 @@ def record_key(raw: Mapping[str, Any]) -> str | None:
     if isinstance(row, bool) or not isinstance(row, int) or not isinstance(sheet, str | None):
         return None
     return row_key(file_key, sheet, row)
+
+
+REF_SEP = "\x1f"
+"""Between the parts of a name reference (a character no cell text holds)."""
+
+
+def _name(value: Any) -> str:
+    """A cell as the mapping reads a name: numbers as written (an id stays whole)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def name_refs(cells: Mapping[str, Any]) -> list[str]:
+    """The names one row looks up, as the checkpoint keeps them: ``p`` its project, ``t`` its
+    task within that project, ``e`` its person. The files stream keeps them per file; the
+    mapping says what they resolve to (``parse_ref`` splits one again)."""
+    project, task, person = (cells.get(name) for name in ("project", "task", "person"))
+    refs = []
+    if project is not None:
+        refs.append(f"p{REF_SEP}{_name(project)}")
+        if task is not None:
+            refs.append(f"t{REF_SEP}{_name(project)}{REF_SEP}{_name(task)}")
+    if person is not None:
+        refs.append(f"e{REF_SEP}{_name(person)}")
+    return refs
+
+
+def parse_ref(ref: str) -> tuple[str, list[str]]:
+    """(kind, parts) of a reference made by ``name_refs``."""
+    kind, *parts = ref.split(REF_SEP)
+    return kind, parts

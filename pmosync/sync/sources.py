@@ -114,11 +114,11 @@ def open_source(
     if isinstance(config, FilesConnector):
         from pmosync.connectors.files.source import FilesSource
 
-        return FilesSource(name, config, base_dir=base_dir, mapping=mapper.fingerprint), mapper
+        return FilesSource(name, config, base_dir=base_dir, links=mapper.links), mapper
     from pmosync.connectors.microsoft.files import SharePointFilesSource
 
     assert isinstance(config, SharePointFilesConnector)
-    return SharePointFilesSource(name, config, policy=policy, mapping=mapper.fingerprint), mapper
+    return SharePointFilesSource(name, config, policy=policy, links=mapper.links), mapper
 
 
 def probe_source(name: str, config: object, base_dir: Path | None = None) -> list[CheckResult]:

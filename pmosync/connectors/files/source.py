@@ -22,7 +22,7 @@ from pmosync.config.connectors import FilesConnector
 from pmosync.connectors.base import CheckResult, Stream
 from pmosync.connectors.errors import FatalError, NotFound, PermissionDenied
 from pmosync.connectors.files.limits import Limits
-from pmosync.connectors.files.stream import FileRef, WorkbookStream, settings
+from pmosync.connectors.files.stream import FileRef, Links, WorkbookStream, settings
 from pmosync.connectors.files.workbook import open_workbook
 
 _GLOB_CHARS = frozenset("*?[")
@@ -119,10 +119,10 @@ class FilesSource:
         config: FilesConnector,
         *,
         base_dir: Path | None = None,
-        mapping: str = "",
+        links: Links | None = None,
     ) -> None:
         """``base_dir`` is the folder a relative ``path`` is read from (the config file's);
-        ``mapping`` is the mapping's fingerprint (see ``WorkbookStream``)."""
+        ``links`` resolves the files' names (see ``WorkbookStream``)."""
         self.name = name
         self.config = config
         self.location = Location.parse(config.path, list(config.patterns), base_dir)
@@ -135,7 +135,7 @@ class FilesSource:
             encoding=config.encoding,
             limits=self.limits,
             settings=settings(config),
-            mapping=mapping,
+            links=links,
         )
 
     def streams(self) -> list[Stream]:

@@ -13,18 +13,19 @@ retires the rows it no longer holds; each page's checkpoint says how many of its
 written (a rerun after a crash checks the file again and goes on from there, if the file is
 the same); its last records the file's version.
 
-The checkpoint also keeps a fingerprint of everything that changes what a file's rows become:
-the connector's settings (columns, sheet, encoding, limits, kind...) and what the mapping reads
-them against (the synced projects, tasks and people, given by the sync as ``mapping``). When it
-differs, every file is read again although its bytes did not change: a fixed column header in
-the YAML, or a task renamed in Asana, reaches rows read before.
+The checkpoint also keeps what else decides what a file's rows become, so that a plain sync
+holds what ``--full`` would although a file's bytes did not change: a fingerprint of the
+connector's settings (columns, sheet, encoding, limits, kind...: when it differs every file is
+read again, so a fixed column header in the YAML reaches rows read before), and per file the
+names its rows look up (projects, tasks, people) with what they resolved to (``links``, given
+by the sync from the mapping): when a name now resolves otherwise (a task renamed or created,
+a project synced, an alias added) that file, and only that file, is read again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import itertools
 import json
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -39,11 +40,18 @@ from pmosync.connectors.files.limits import Limits
 from pmosync.connectors.files.records import REFUSED_ROWS
 from pmosync.connectors.files.table import Unreadable
 from pmosync.connectors.files.workbook import OpenWorkbook, open_workbook
+from pmosync.contracts.workbooks import name_refs
 
 log = logging.getLogger(__name__)
 
 KIND = "rows"
+Links = Callable[[Sequence[str] | None], str]
+"""The mapping's answer for a file's names (``refs``): a digest of what they resolve to now;
+given None (a file with too many names to keep), a digest of everything they could."""
 PAGE_ROWS = 2000
+MAX_REFS = 500
+"""Most distinct names kept per file; a file naming more is read again whenever any synced
+project, task or person changes."""
 """Rows per page: a page is mapped and written in one transaction with the checkpoint."""
 MAX_KEY = 200
 """Longest file key kept as is: a row's key adds the sheet (at most 31 characters in Excel)
@@ -94,6 +102,28 @@ def settings(config: WorkbookSource) -> dict[str, Any]:
     return config.model_dump(mode="json", include=keys)
 
 
+def _links(state: Mapping[str, Any] | None) -> dict[str, tuple[str, list[str] | None]]:
+    """Per file, the digest of what its names resolved to and the names (None: too many)."""
+    links = (state or {}).get("links")
+    if not isinstance(links, Mapping):
+        return {}
+    kept: dict[str, tuple[str, list[str] | None]] = {}
+    for key, value in links.items():
+        if isinstance(value, list) and len(value) == 2 and isinstance(value[0], str):
+            refs = value[1]
+            if refs is None or (isinstance(refs, list) and all(isinstance(r, str) for r in refs)):
+                kept[str(key)] = (value[0], refs)
+    return kept
+
+
+@dataclass(slots=True)
+class _Checkpoint:
+    """What the stream's checkpoint holds while a run builds it."""
+
+    files: dict[str, str | None]
+    links: dict[str, tuple[str, list[str] | None]]
+
+
 def _reading(state: Mapping[str, Any] | None, fingerprint: str) -> tuple[str, str, int] | None:
     """(file key, version, rows written) of the file a stopped run was inside, if any."""
     reading = (state or {}).get("reading")
@@ -105,9 +135,9 @@ def _reading(state: Mapping[str, Any] | None, fingerprint: str) -> tuple[str, st
     return None
 
 
-def fingerprint(settings: Mapping[str, Any], mapping: str = "") -> str:
-    """A digest of the settings that change what a file's rows become, and of ``mapping``."""
-    text = json.dumps([settings, mapping], sort_keys=True, default=str)
+def fingerprint(settings: Mapping[str, Any]) -> str:
+    """A digest of the settings that change what a file's rows become."""
+    text = json.dumps(settings, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -127,15 +157,16 @@ class WorkbookStream:
         requests: Callable[[], int] | None = None,
         limits: Limits | None = None,
         settings: Mapping[str, Any] | None = None,
-        mapping: str = "",
+        links: Links | None = None,
     ) -> None:
         """``list_files`` returns every file in scope (raising ConnectorError when the listing
         cannot be complete); ``fetch`` returns one file's bytes or a seekable binary file
         (closed here once read), raising NotFound or PermissionDenied to skip just that file;
         ``requests`` returns the HTTP requests made since it was last called (None for a
         connector that makes none). ``settings`` (the connector's, default the reading options
-        given here) and ``mapping`` (the mapping's own fingerprint) make the checkpoint's
-        fingerprint (see the module docstring)."""
+        given here) make the checkpoint's fingerprint; ``links`` (from the mapping) says what
+        a file's names resolve to (see the module docstring; without it, names are not
+        followed)."""
         self._list_files = list_files
         self._fetch = fetch
         self._columns = dict(columns)
@@ -144,9 +175,8 @@ class WorkbookStream:
         self._requests = requests
         self._limits = limits or Limits.defaults()
         shown = {"columns": self._columns, "sheet": sheet, "encoding": encoding}
-        self.fingerprint = fingerprint(
-            {**shown, "limits": self._limits, **(settings or {})}, mapping
-        )
+        self.fingerprint = fingerprint({**shown, "limits": self._limits, **(settings or {})})
+        self._links = links
         self._warnings: list[str] = []
 
     def warnings(self) -> list[str]:
@@ -161,30 +191,32 @@ class WorkbookStream:
     def _page(
         self,
         records: list[dict[str, Any]],
-        files: Mapping[str, str | None],
+        kept: _Checkpoint,
         reading: dict[str, Any] | None = None,
         **parts: Any,
     ) -> Page:
         """A page and the checkpoint after it; ``reading`` says how far into a file it is."""
         requests = self._requests() if self._requests is not None else 0
-        state = {"files": dict(files), "fingerprint": self.fingerprint}
+        state: dict[str, Any] = {"files": dict(kept.files), "fingerprint": self.fingerprint}
+        if self._links is not None:
+            state["links"] = {key: list(value) for key, value in kept.links.items()}
         if reading is not None:
             state["reading"] = reading
         return Page(KIND, records, state=state, requests=requests, **parts)
 
     def pages(self, state: Mapping[str, Any] | None, *, full: bool) -> Iterator[Page]:
         """Pages of each new or changed file (every file when ``full`` or when the fingerprint
-        changed), then one retiring the rows of files gone from the listing; unchanged files
-        are not fetched at all."""
+        changed, and each file whose names now resolve otherwise), then one retiring the rows
+        of files gone from the listing; unchanged files are not fetched at all."""
         synced = _synced(state, self.fingerprint)
         resume = None if full else _reading(state, self.fingerprint)
-        files = dict(synced)
+        kept = _Checkpoint(dict(synced), _links(state))
         listed: dict[str, FileRef] = {}
         for ref in self._list_files():
             listed.setdefault(fit_key(ref.key), ref)
         for key in sorted(listed):
             ref = listed[key]
-            if not full and synced.get(key) == ref.version:
+            if not full and synced.get(key) == ref.version and self._links_hold(kept, key):
                 continue
             try:
                 content = self._fetch(ref)
@@ -194,21 +226,26 @@ class WorkbookStream:
             source = io.BytesIO(content) if isinstance(content, bytes) else content
             with closing(source):
                 done = resume[2] if resume and resume[:2] == (key, ref.version) else 0
-                yield from self._file(ref, key, source, files, done)
-        gone = sorted(set(files) - set(listed))
+                yield from self._file(ref, key, source, kept, done)
+        gone = sorted(set(kept.files) - set(listed))
         for key in gone:
-            del files[key]
-        yield self._page([], files, reconcile=[Reconcile(KIND, key, frozenset()) for key in gone])
+            del kept.files[key]
+            kept.links.pop(key, None)
+        yield self._page([], kept, reconcile=[Reconcile(KIND, key, frozenset()) for key in gone])
+
+    def _links_hold(self, kept: _Checkpoint, key: str) -> bool:
+        """Whether the file's names resolve as when it was read (always, without ``links``)."""
+        if self._links is None:
+            return True
+        if key not in kept.links:
+            return False
+        digest, refs = kept.links[key]
+        return self._links(refs) == digest
 
     def _file(
-        self,
-        ref: FileRef,
-        key: str,
-        source: IO[bytes],
-        files: dict[str, str | None],
-        done: int = 0,
+        self, ref: FileRef, key: str, source: IO[bytes], kept: _Checkpoint, done: int = 0
     ) -> Iterator[Page]:
-        """The pages of one file; ``files`` takes its version with the last of them. ``done``
+        """The pages of one file; ``kept`` takes its version with the last of them. ``done``
         rows were written by an earlier run that stopped inside this very file."""
         options: dict[str, Any] = {"sheet": self._sheet, "encoding": self._encoding}
         options |= {"key": key, "url": ref.url, "limits": self._limits}
@@ -217,35 +254,42 @@ class WorkbookStream:
                 self._warn(warning)
             if read.problem is not None:
                 self._warn(f"{read.problem} (its rows as last read are kept)")
-                files[key] = ref.version
-                yield self._page(list(read.records()), files)
+                self._done(kept, key, ref.version, [])
+                yield self._page(list(read.records()), kept)
                 return
             try:
-                yield from self._rows(read, key, ref.version, files, done)
+                yield from self._rows(read, key, ref.version, kept, done)
             except Unreadable as error:  # it changed between the check and the read
                 self._warn(f"{error} (read again at the next sync)")
 
+    def _done(self, kept: _Checkpoint, key: str, version: str, refs: list[str] | None) -> None:
+        """Record a file as read: its version, and its names with what they resolve to."""
+        kept.files[key] = version
+        if self._links is not None:
+            kept.links[key] = (self._links(refs), refs)
+
     def _rows(
-        self,
-        read: OpenWorkbook,
-        key: str,
-        version: str,
-        files: dict[str, str | None],
-        done: int,
+        self, read: OpenWorkbook, key: str, version: str, kept: _Checkpoint, done: int
     ) -> Iterator[Page]:
         """A readable file in pages: the first retires the rows it no longer holds, the later
         ones retire the earlier entries of their own rows that no longer map (the mapping
         knows which), and the last records the file's version. Resumed after ``done`` rows,
-        the first page's work is already committed."""
+        the first page's work is already committed (the rows before are still looked at for
+        the names they use)."""
         later = [Reconcile(REFUSED_ROWS, key, frozenset())]
         reconcile = later if done else [Reconcile(KIND, key, read.present)]
         batch: list[dict[str, Any]] = []
-        for record in itertools.islice(read.records(), done, None):
+        refs: set[str] | None = set()
+        for number, record in enumerate(read.records()):
+            if refs is not None:
+                refs.update(name_refs(record["cells"]))
+                refs = refs if len(refs) <= MAX_REFS else None
+            if number < done:
+                continue
             batch.append(record)
             if len(batch) == PAGE_ROWS:
-                done += len(batch)
-                reading = {"file": key, "version": version, "rows": done}
-                yield self._page(batch, files, reading, reconcile=reconcile)
+                reading = {"file": key, "version": version, "rows": number + 1}
+                yield self._page(batch, kept, reading, reconcile=reconcile)
                 reconcile, batch = later, []
-        files[key] = version
-        yield self._page(batch, files, reconcile=reconcile)
+        self._done(kept, key, version, None if refs is None else sorted(refs))
+        yield self._page(batch, kept, reconcile=reconcile)

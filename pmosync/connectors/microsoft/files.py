@@ -19,7 +19,7 @@ from pmosync.config.connectors import SharePointFilesConnector
 from pmosync.connectors.base import CheckResult, Stream
 from pmosync.connectors.errors import ConnectorError, InvalidRequest, NotFound
 from pmosync.connectors.files.limits import Limits
-from pmosync.connectors.files.stream import FileRef, WorkbookStream, settings
+from pmosync.connectors.files.stream import FileRef, Links, WorkbookStream, settings
 from pmosync.connectors.microsoft.graph import GraphClient
 from pmosync.connectors.microsoft.source import run_probes
 from pmosync.connectors.retry import RetryPolicy
@@ -150,9 +150,9 @@ class SharePointFilesSource:
         config: SharePointFilesConnector,
         *,
         policy: RetryPolicy | None = None,
-        mapping: str = "",
+        links: Links | None = None,
     ) -> None:
-        """``mapping`` is the mapping's fingerprint (see ``WorkbookStream``)."""
+        """``links`` resolves the files' names (see ``WorkbookStream``)."""
         self.name = name
         self.config = config
         self.client = GraphClient(config, policy=policy)
@@ -166,7 +166,7 @@ class SharePointFilesSource:
             requests=self.client.take_requests,
             limits=Limits.of(config),
             settings=settings(config),
-            mapping=mapping,
+            links=links,
         )
 
     def streams(self) -> list[Stream]:

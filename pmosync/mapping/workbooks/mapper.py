@@ -2,9 +2,10 @@
 
 Pure given its arguments: the directory of synced projects and people, and ``today`` (rows
 dated more than a week ahead are typos), are passed in, so the same row maps the same way
-whenever it is mapped again. Its ``fingerprint`` digests those arguments (but ``today``): the
-workbook stream keeps it with its checkpoint and reads every file again when it changes, so a
-task renamed upstream relinks the rows that name it exactly as a ``--full`` sync would.
+whenever it is mapped again. ``links`` says what a file's names (projects, tasks, people)
+resolve to in that directory: the workbook stream keeps the answer with its checkpoint and
+reads a file again when it changes, so a task renamed upstream relinks the rows that name it
+exactly as a ``--full`` sync would.
 
 The one thing it remembers is which rows of the page in hand it refused, for the later pages
 of a large file (``REFUSED_ROWS``): their entries from an earlier read must go, as they do for
@@ -15,13 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any, Literal
 
 from pmosync.canonical.types import CostEntry, Record, TimeEntry
 from pmosync.contracts import Reconcile
-from pmosync.contracts.workbooks import REFUSED_ROWS, file_prefix, record_key
+from pmosync.contracts.workbooks import REFUSED_ROWS, file_prefix, parse_ref, record_key
 from pmosync.mapping.directory import Directory
 from pmosync.mapping.result import Mapped, MappingError
 from pmosync.mapping.scope import ReconcileScope
@@ -62,8 +63,7 @@ class WorkbookMapper:
             headers={name: " ".join(text.split()) for name, text in (columns or {}).items()},
             default_currency=default_currency,
         )
-        self.fingerprint = _fingerprint(kind, self._context)
-        """Digest of what a row maps against (see the module docstring)."""
+        self._directory_digest: str | None = None
         self._refused: set[str] = set()
 
     def map(self, stream: str, raw: Mapping[str, Any]) -> Mapped:
@@ -93,6 +93,33 @@ class WorkbookMapper:
             raise row.error(f"duplicates row {duplicate}")
         return self._map_row(self._context, row, key)
 
+    def links(self, refs: Sequence[str] | None) -> str:
+        """A digest of what these names (``name_refs`` of a file's rows) resolve to now: a
+        project's id or why none, a task's id, whether a person is known. None (a file that
+        names too much to keep its names): a digest of the whole directory."""
+        if refs is None:
+            if self._directory_digest is None:
+                self._directory_digest = _directory_digest(self._context.directory)
+            return self._directory_digest
+        return _digest([[ref, self._resolve(ref)] for ref in refs])
+
+    def _resolve(self, ref: str) -> str | bool | None:
+        directory = self._context.directory
+        kind, parts = parse_ref(ref)
+        if kind in ("p", "t") and parts:
+            try:
+                project = directory.project(parts[0])
+            except MappingError as error:
+                return str(error)
+            return project if kind == "p" or len(parts) < 2 else directory.task(project, parts[1])
+        if kind == "e" and parts:
+            try:
+                email = RowCells({"cells": {"person": parts[0]}}, {}).email("person")
+            except MappingError:
+                return None
+            return directory.knows(email)
+        return None
+
     def record_key(self, raw: Any) -> str:
         """The row's key (file, sheet, row), else a digest of the record."""
         if isinstance(raw, Mapping):
@@ -120,21 +147,19 @@ class WorkbookMapper:
         return [ReconcileScope(self._model, set(), within={"source_id": key}) for key in refused]
 
 
-def _fingerprint(kind: str, context: RowContext) -> str:
-    """A digest of the kind, the headers, the default currency and the directory's lookups:
-    what a row's records depend on besides the row (and the day)."""
-    directory = context.directory
-    text = json.dumps(
+def _digest(value: Any) -> str:
+    text = json.dumps(value, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _directory_digest(directory: Directory) -> str:
+    """Everything a name could resolve to: the directory's lookups."""
+    return _digest(
         [
-            kind,
-            context.headers,
-            context.default_currency,
             sorted(
                 (key, sorted(e.id for e in entries)) for key, entries in directory.projects.items()
             ),
             sorted((list(key), sorted(ids)) for key, ids in directory.tasks.items()),
             sorted(directory.emails),
-        ],
-        separators=(",", ":"),
+        ]
     )
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
