@@ -3,7 +3,7 @@
 Shared by every connector whose records are workbook files (a local folder, a SharePoint or
 Teams folder): the connector supplies a listing and a way to fetch one file's bytes, and this
 stream decides what to read. A file is the unit of change: when its version differs from the
-checkpoint, all of its rows are read again and its page replaces what the store held for it
+checkpoint, all of its rows are read again and its pages replace what the store held for it
 (rows no longer there are retired, by the file's key prefix), so an edited timesheet is never
 counted twice. A file that cannot be read at all keeps its earlier rows until it can be.
 
@@ -49,10 +49,10 @@ Links = Callable[[Sequence[str] | None], str]
 """The mapping's answer for a file's names (``refs``): a digest of what they resolve to now;
 given None (a file with too many names to keep), a digest of everything they could."""
 PAGE_ROWS = 2000
+"""Rows per page: a page is mapped and written in one transaction with the checkpoint."""
 MAX_REFS = 500
 """Most distinct names kept per file; a file naming more is read again whenever any synced
 project, task or person changes."""
-"""Rows per page: a page is mapped and written in one transaction with the checkpoint."""
 MAX_KEY = 200
 """Longest file key kept as is: a row's key adds the sheet (at most 31 characters in Excel)
 and the row number, and keys must fit the store's 255 characters."""
