@@ -371,10 +371,15 @@ class Daemon:
             if not self._active or not self._waiting:
                 return
             stop, config, waiting = self._run_stop, self.config, dict(self._waiting)
-        for name, (tick, recorded) in waiting.items():
+        for name, (tick, _) in waiting.items():
             if stop.is_set():
                 return
             with self._guard(f"report {name}"), self._reports:
+                with self._lock:  # another pass may have run it while we waited for the lock
+                    now_waiting = self._waiting.get(name)
+                if now_waiting is None or now_waiting[0] != tick:
+                    continue
+                recorded = now_waiting[1]
                 if name not in config.reports:  # removed by a reload
                     self._done_waiting(name, tick)
                     continue
