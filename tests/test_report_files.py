@@ -158,6 +158,9 @@ def test_a_report_killed_mid_delivery_reads_interrupted_at_the_next_command(tmp_
         finally:
             if process.poll() is None:
                 process.kill()
+    history = run_pmosync("report", "history", "weekly", "-c", path, "--format", "json")
+    [killed] = json.loads(history.stdout)
+    assert killed["status"] == "interrupted"
     assert _report_list(path)["last_status"] == "interrupted"
     runs = run_pmosync("runs", "-c", path, "--kind", "report", "--format", "json")
     [run] = json.loads(runs.stdout)

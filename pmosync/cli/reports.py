@@ -247,6 +247,8 @@ def _history(store: Store, name: str, format: str) -> None:
 
     from pmosync.store.schema import report_deliveries, report_snapshots, runs
 
+    store.ledger.close_dead_runs()  # a run killed outright reads interrupted, not running
+
     delivered = (
         select(
             report_deliveries.c.run_id,

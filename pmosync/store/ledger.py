@@ -133,7 +133,7 @@ class Ledger:
             _interrupt(connection, dead, "the process ended before the run finished")
         return len(dead)
 
-    def _close_dead(self) -> None:
+    def close_dead_runs(self) -> None:
         """What every reading of runs does first: close the runs whose process died, so a run
         killed outright (SIGKILL, OOM) reads ``interrupted`` at once, whatever its kind, not
         when a sync next runs. A plain read finds them; only then is a write taken. Best
@@ -162,7 +162,7 @@ class Ledger:
 
     def latest_streams(self) -> list[dict[str, Any]]:
         """The most recent ledger row of every (connector, stream), by connector and stream."""
-        self._close_dead()
+        self.close_dead_runs()
         latest = (
             select(
                 run_streams.c.connector,
@@ -191,7 +191,7 @@ class Ledger:
         """Each job's newest run of ``kind`` whose status is not in ``ignore``: job ->
         (started_at, status). Whether a report is due (ignoring runs skipped while their data
         was not ready), and what ``report list`` shows, both read this."""
-        self._close_dead()
+        self.close_dead_runs()
         latest = (
             select(runs.c.job, func.max(runs.c.started_at).label("started_at"))
             .where(runs.c.kind == kind, runs.c.status.not_in(ignore))
@@ -244,7 +244,7 @@ class Ledger:
         A run that touched no stream (a report, a run that failed before its first connector)
         has zeros, not NULLs.
         """
-        self._close_dead()
+        self.close_dead_runs()
         totals = (
             select(
                 run_streams.c.run_id,
