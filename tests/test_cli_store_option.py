@@ -21,7 +21,8 @@ from cli import run_pmosync
 from pmosync.cli import app
 from pmosync.store import Store
 
-NEVER_OPENS_A_STORE = {("check",)}
+NEVER_OPENS_A_STORE = {("check",), ("discover",)}
+"""They read the config and talk to the services, never to the store."""
 
 #: Arguments (besides --config and --store) and the exit codes each command may end with.
 COMMANDS: dict[tuple[str, ...], tuple[tuple[str, ...], set[int]]] = {
