@@ -6,6 +6,11 @@ only while active, and stops the moment a renewal fails (the lease was lost, the
 down): it sets the stop of the run in flight and removes its jobs before anyone else could have
 taken the lease, so two daemons are never active at once. Each job claims its tick in the store
 before running it, so a tick runs once even across a take-over.
+
+Reports run only on data whose syncs have finished (``reports.readiness``). A report never
+runs while our sync does: one whose tick is also the sync's waits for it, and the sync waits for
+a report in progress. A report whose data is not ready keeps its tick waiting, and runs for it
+after our next sync or, for a sync run elsewhere, at a recheck every few seconds.
 """
 
 from __future__ import annotations
@@ -91,7 +96,8 @@ class Daemon:
         self._sync_over_tick: datetime | None = None
         """The newest tick whose sync is over here: it ran, or was not to run."""
         self._reports = threading.Lock()
-        """One report at a time, so a waiting report is never run twice at once."""
+        """Held by a report while it runs, and by our sync while it starts: one report at a
+        time, and never one half-way through a sync of ours."""
         self._waiting: dict[str, tuple[datetime, bool]] = {}
         """Reports whose tick came while their data was not ready: name -> (that tick, whether
         a ``skipped`` run with the reason is recorded for it)."""
@@ -306,7 +312,7 @@ class Daemon:
         (``max_instances=1``): a sync that runs back to back still lets them through."""
         from pmosync.sync.run import run_sync
 
-        with self._sync:
+        with self._reports, self._sync:  # never while a report computes: it would see half
             self._sync_running = True
             self._sync.notify_all()
         try:
@@ -346,9 +352,8 @@ class Daemon:
             self._sync.wait_for(
                 lambda: not self._sync_coming(config, tick), timeout=SYNC_START_WAIT_S
             )
-            ours_running = self._sync_running
-        with self._reports:
-            if ours_running:
+        with self._reports:  # our sync starts only while no report holds this: see _sync_tick
+            if self._sync_running:
                 self._wait_for_data(name, tick, "the sync is running")
                 return
             if stop.is_set():
