@@ -65,9 +65,9 @@ def test_run_names_the_due_reports_and_the_next_runs(tmp_path):
     expected = sorted(
         [("weekly", _next_monday_7(now)), ("monthly", _next_first_6(now))], key=lambda x: x[1]
     )
-    shown = [line for line in lines if line.startswith("next: ")]
+    shown = [line for line in lines if line.startswith("next run: ")]
     assert shown == [
-        f"next: report {name} at {tick.strftime('%Y-%m-%d %H:%M')} UTC" for name, tick in expected
+        f"next run: {name} at {tick.strftime('%Y-%m-%d %H:%M')} UTC" for name, tick in expected
     ]
     assert not any("adhoc" in line for line in lines)  # on demand: never due, no next run
 

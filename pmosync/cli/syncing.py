@@ -108,7 +108,7 @@ def run_once(
     finally:
         opened.close()
     for name, tick in next_runs(loaded, now).items():
-        typer.echo(f"next: report {name} at {when(tick)}")
+        typer.echo(f"next run: {name} at {when(tick)}")
     if failed:
         raise typer.Exit(EXIT_FAILED)
 
