@@ -180,3 +180,33 @@ def test_old_data_is_said_in_the_document_fresh_data_is_not(tmp_path, sqlite_url
     assert replace(stale, figures=()) == document
     # Less than 24 h after the oldest complete sync began: the document is left as it was.
     assert with_data_age(document, readiness, datetime(2026, 11, 21, 5, 59, tzinfo=UTC)) == document
+
+
+def test_pmosync_run_skips_a_report_until_its_first_sync_completes_then_runs_it(tmp_path):
+    """``pmosync run`` from cron: the sheets' folder is missing, so the sync fails and the due
+    report is skipped (and stays due); once the folder is there, the next call runs it."""
+    sheets = tmp_path / "sheets"
+    path = tmp_path / "pmosync.yaml"
+    path.write_text(
+        f"store: sqlite:///{tmp_path / 'store.db'}\n"
+        "output_dir: out\n"
+        f"connectors:\n  sheets: {{type: files, path: {sheets}, columns: {COLUMNS}}}\n"
+        "reports:\n"
+        "  weekly: {kind: portfolio_status, schedule: '0 7 * * MON', formats: [json]}\n",
+        encoding="utf-8",
+    )
+    first = run_pmosync("run", "-c", path)
+    assert first.returncode == 1  # the sync failed
+    assert (
+        "report weekly: skipped (waiting: no sync of sheets has completed yet; the store holds "
+        "part of its data at most)"
+    ) in first.stdout.splitlines()
+    assert not (tmp_path / "out").exists()
+
+    sheets.mkdir()
+    (sheets / "week1.csv").write_text("E,D,H,P\n", encoding="utf-8")
+    second = run_pmosync("run", "-c", path)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "report weekly: succeeded" in second.stdout.splitlines()
+    third = run_pmosync("run", "-c", path)  # ran since its latest tick: no longer due
+    assert not [line for line in third.stdout.splitlines() if line.startswith("report weekly:")]
