@@ -21,6 +21,7 @@ from pmosync.config import load_config
 from pmosync.reports.document import ReportDocument
 from pmosync.reports.job import run_report
 from pmosync.reports.readiness import DATA_AGE_FIGURE, check_readiness, with_data_age
+from pmosync.reports.snapshots import load_snapshot
 from pmosync.store import Store
 from pmosync.store.schema import report_snapshots, runs
 from pmosync.sync.jobs import due_reports
@@ -102,6 +103,12 @@ def test_a_running_sync_holds_reports_back_until_it_ends(tmp_path, store_url):
         assert readiness.sync_running and "a sync is running" in (readiness.waiting or "")
         outcome = run_report(config, store, "weekly", date(2026, 11, 23))
         assert outcome.status == "skipped" and outcome.error == f"waiting: {readiness.waiting}"
+        forced = run_report(config, store, "weekly", date(2026, 11, 23), allow_stale=True)
+        assert forced.status == "succeeded"
+        [figure] = [f for f in load_snapshot(store, forced.run_id).figures
+                    if f.key == DATA_AGE_FIGURE]  # fmt: skip
+        assert (figure.value, figure.rag) == (
+            "read during a sync: some records may be older than others", "amber")  # fmt: skip
         store.ledger.finish_run(running, "succeeded")
         assert check_readiness(config, store, "weekly").waiting is None
 

@@ -86,7 +86,7 @@ def report(
         typer.Option(
             "--allow-stale",
             help="Run even while a sync runs or before the first sync of its connectors has "
-            "completed (the report then says its data is incomplete).",
+            "completed (a headline figure of the report then says so).",
         ),
     ] = False,
     format: TableFormatOption = "table",

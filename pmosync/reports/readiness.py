@@ -81,14 +81,16 @@ def with_data_age(
     stale_after: timedelta = STALE_AFTER,
 ) -> ReportDocument:
     """``document`` with a "Data synced" headline figure when its data is older than
-    ``stale_after`` or was never completely synced (a run forced past the rule); unchanged
-    otherwise."""
+    ``stale_after``, or was never completely synced or read during a sync (a run forced past
+    the rule); unchanged otherwise."""
     oldest = readiness.oldest()
     if oldest is None:
         return document
     connector, at = oldest
     if at is None:
         text, rag = f"incomplete: no sync of {connector} has completed", "red"
+    elif readiness.sync_running:
+        text, rag = "read during a sync: some records may be older than others", "amber"
     elif now - _utc(at) > stale_after:
         at = _utc(at)
         text, rag = f"{_age(now - at)} ago ({connector}, {at:%Y-%m-%d %H:%M} UTC)", "amber"
