@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 from asana_env import SOURCE
+from cli import run_pmosync
 from sqlalchemy import select, update
-from test_daemon import Daemon, read, wait_until
+from test_daemon import Daemon, read, wait_until, write_config
 
 from pmosync.sandbox.asana import AsanaSandbox
 from pmosync.sandbox.org import generate_org
@@ -158,3 +159,43 @@ def test_a_report_waits_for_a_first_sync_that_fails_and_runs_once_one_completes(
     syncs = read(store, select(runs).where(runs.c.kind == "sync", runs.c.status == "succeeded"))
     assert ran[1].started_at >= min(r.ended_at for r in syncs)
     assert len(list((tmp_path / "delivered").glob("*.json"))) == 1
+
+
+def test_a_report_waits_for_a_sync_run_by_another_process_and_runs_when_it_ends(tmp_path):
+    """The daemon schedules no sync here: cron runs ``pmosync sync``. While the ledger shows
+    that sync running (its process lives), the report's tick is refused once and rechecked;
+    when the process is gone, its run is closed and the report runs for the tick it held."""
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    path = write_config(
+        tmp_path,
+        store,
+        sync=None,
+        extra=(
+            "reports:\n"
+            "  portfolio: {kind: portfolio_status, schedule: '*/10 * * * *', formats: [json]}\n"
+        ),
+    )
+    assert run_pmosync("sync", "-c", path).returncode == 0  # a first sync completed
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    try:
+        with Store.open(store) as opened:  # the sync that process runs, as the ledger has it
+            running = opened.ledger.start_run("sync")
+        with Store.open(store) as opened, opened.engine.begin() as connection:
+            connection.execute(update(runs).where(runs.c.id == running).values(pid=other.pid))
+        daemon = Daemon(path, "--lease-seconds", "600")
+        daemon.wait_for(r"report portfolio run \S+ skipped: waiting: a sync is running")
+        mark = len(daemon.lines)
+    finally:
+        other.kill()
+        other.wait()
+    try:
+        daemon.wait_for(r"report portfolio: its data is ready; running tick", start=mark)
+        daemon.wait_for(r"report portfolio run \S+ succeeded", start=mark)
+    finally:
+        daemon.stop()
+    ledger = read(store, select(runs).order_by(runs.c.started_at))
+    assert [(r.kind, r.status) for r in ledger[:2]] == [
+        ("sync", "succeeded"), ("sync", "interrupted")]  # fmt: skip
+    reports = [r.status for r in ledger[2:]]  # refused, then run (a later tick may run too)
+    assert reports[0] == "skipped" and reports[-1] == "succeeded", reports
+    assert set(reports) == {"skipped", "succeeded"}
