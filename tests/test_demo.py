@@ -34,13 +34,20 @@ SHAREPOINT_REPORTS = {"portfolio", "governance"}
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> dict[str, Any]:
     """Two runs of ``pmosync demo`` in one folder; the second with a real-looking token in the
-    environment, which must not reach the sandbox (the demo's .env is what it uses)."""
+    environment, which must not reach the sandbox (the demo's .env is what it uses), and a
+    production state folder, which must not receive the demo's store or reports."""
     home = tmp_path_factory.mktemp("newcomer")
     first = run_pmosync("demo", cwd=home)
     mails_after_first = sorted((home / "demo" / "out" / "mail").glob("*.eml"))
     kept_by_first = {path.name: path.read_bytes() for path in home.glob("demo/out/*-*/*")}
-    second = run_pmosync("demo", cwd=home, env={"ASANA_TOKEN": "1/1234567890:a-real-pat"})
+    production_state = tmp_path_factory.mktemp("var-lib-pmosync")
+    second = run_pmosync(
+        "demo",
+        cwd=home,
+        env={"ASANA_TOKEN": "1/1234567890:a-real-pat", "PMOSYNC_STATE_DIR": str(production_state)},
+    )
     return {
+        "production_state": production_state,
         "home": home,
         "folder": home / "demo",
         "first": first,
@@ -191,6 +198,12 @@ def test_second_run_is_incremental_and_sees_the_week_of_work(demo):
     assert "deliveries skipped" in summary
     mails = sorted((demo["folder"] / "out" / "mail").glob("*.eml"))
     assert mails == demo["mails_after_first"], "a report date is delivered to a target once"
+
+
+def test_a_production_state_folder_in_the_environment_gets_nothing_from_the_demo(demo):
+    _ok(demo["second"])
+    assert list(demo["production_state"].iterdir()) == []
+    assert (demo["folder"] / "pmosync.db").is_file()
 
 
 def test_the_written_configuration_is_valid_and_holds_no_token(demo):

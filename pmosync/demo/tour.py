@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from pmosync.config import PmosyncConfig, load_config
+from pmosync.config.state import STATE_DIR_ENV
 from pmosync.demo import world as demo_world
 from pmosync.demo.config_file import PMO_SITE, TOKEN_VARIABLES, write_config
 from pmosync.demo.mailsink import MailSink
@@ -140,8 +141,10 @@ def run_tour(
 
 def _load(config_path: Path) -> PmosyncConfig:
     """The demo's configuration, its tokens taken from its own ``.env``: a real ASANA_TOKEN in
-    the user's environment must not be sent to the sandbox (nor make the demo fail)."""
-    environ = {k: v for k, v in os.environ.items() if k not in TOKEN_VARIABLES}
+    the user's environment must not be sent to the sandbox (nor make the demo fail), and a
+    production ``PMOSYNC_STATE_DIR`` must not receive the demo's store and reports."""
+    ignored = {*TOKEN_VARIABLES, STATE_DIR_ENV}
+    environ = {k: v for k, v in os.environ.items() if k not in ignored}
     return load_config(config_path, environ=environ)
 
 
