@@ -14,9 +14,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY pmosync ./pmosync
-# tzdata: the slim image has no /usr/share/zoneinfo, and TZ=Europe/Paris must name a zone the
-# schedules can be read in (Python's zoneinfo falls back to this package).
-RUN pip install ".[postgres]" tzdata && rm -rf /src
+# The slim image has no /usr/share/zoneinfo; pmosync depends on the tzdata package, which
+# Python's zoneinfo falls back to, so TZ=Europe/Paris and a Planner timezone name real zones.
+RUN pip install ".[postgres]" && rm -rf /src
 
 # A system user with a fixed uid, so Kubernetes' runAsNonRoot can check it and a volume's
 # owner can be set to it (fsGroup).
