@@ -442,3 +442,16 @@ def test_healthz_and_metrics_report_what_the_runs_did(tmp_path, daemons):
     assert "daemon_lease" in health["error"]
     assert metrics(daemon)[("pmosync_daemon_active", ())] == 0
     assert daemon.stop() == 0
+
+
+def test_a_refused_workbook_is_a_warning_in_the_daemons_log(tmp_path, daemons):
+    """The daemon's log is all an operator of an unattended daemon reads: a file refused by a
+    limit is named there, as ``pmosync sync`` names it on its terminal."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    path = write_config(tmp_path, url)
+    path.write_text(path.read_text().replace("    columns:", "    max_rows: 2\n    columns:"))
+    daemon = daemons(path, "--lease-seconds", "3")
+    daemon.wait_for(r"sync run \S+ \w+")
+    line = daemon.wait_for(r"sheets: warning: .*week1\.csv.*").group(0)
+    assert "max_rows" in line or "2 rows" in line, line
+    assert daemon.stop() == 0

@@ -37,6 +37,7 @@ from pmosync.sync.engine import SyncObserver
 
 if TYPE_CHECKING:
     from pmosync.reports.job import ReportOutcome
+    from pmosync.sync.run import SyncRun
 
 log = logging.getLogger("pmosync.daemon")
 
@@ -318,6 +319,7 @@ class Daemon:
         try:
             run = run_sync(config, self.store, stop=stop, observer=self.observer)
             log.info("sync run %s %s (tick %s)", run.run_id, run.status, tick.isoformat())
+            _log_connectors(run)
         finally:
             self._sync_over(tick, running=False)
         self._run_waiting()
@@ -458,3 +460,13 @@ class Daemon:
         return describe_db_error(self.store.engine.url, error).replace(
             "cannot be opened", "cannot be reached"
         )
+
+
+def _log_connectors(run: SyncRun) -> None:
+    """Each connector's warnings (a refused workbook, records left out) and failure, one line
+    each: nobody watches an unattended daemon's terminal, its log is all an operator reads."""
+    for connector in run.connectors:
+        for warning in connector.warnings:
+            log.warning("%s: warning: %s", connector.name, warning)
+        if connector.error:
+            log.error("%s: failed: %s", connector.name, connector.error)
