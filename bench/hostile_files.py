@@ -43,6 +43,7 @@ from sqlalchemy import func, select  # noqa: E402
 from pmosync.canonical import Project  # noqa: E402
 from pmosync.canonical.tables import ENTITY_TABLES  # noqa: E402
 from pmosync.canonical.types import TimeEntry  # noqa: E402
+from pmosync.sandbox.xlsx_parts import MAIN, SHEET_PART, STRINGS_PART, skeleton  # noqa: E402
 from pmosync.store import Store  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,36 +58,6 @@ ROWS_BOMB = 1_200_000_000
 DEFAULT_UNPACKED_MB = 200
 CHUNK = 1 << 20
 
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
-DOC_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-TYPES = "application/vnd.openxmlformats-officedocument.spreadsheetml"
-SKELETON = {
-    "[Content_Types].xml": (
-        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
-        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
-        f'<Override PartName="/xl/workbook.xml" ContentType="{TYPES}.sheet.main+xml"/>'
-        f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{TYPES}.worksheet+xml"/>'
-        f'<Override PartName="/xl/sharedStrings.xml" ContentType="{TYPES}.sharedStrings+xml"/>'
-        "</Types>"
-    ),
-    "_rels/.rels": (
-        f'<Relationships xmlns="{RELS}"><Relationship Id="rId1" '
-        f'Type="{DOC_RELS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
-    ),
-    "xl/workbook.xml": (
-        f'<workbook xmlns="{MAIN}" xmlns:r="{DOC_RELS}"><sheets>'
-        '<sheet name="Entries" sheetId="1" r:id="rId1"/></sheets></workbook>'
-    ),
-    "xl/_rels/workbook.xml.rels": (
-        f'<Relationships xmlns="{RELS}">'
-        f'<Relationship Id="rId1" Type="{DOC_RELS}/worksheet" Target="worksheets/sheet1.xml"/>'
-        f'<Relationship Id="rId2" Type="{DOC_RELS}/sharedStrings" Target="sharedStrings.xml"/>'
-        "</Relationships>"
-    ),
-}
-"""An XLSX's parts besides its sheet and shared strings, as few as Excel needs."""
 HEADER_ROW = '<row r="1">' + "".join(
     f'<c r="{col}1" t="inlineStr"><is><t>{text}</t></is></c>'
     for col, text in zip("ABCDE", HEADER, strict=True)
@@ -100,9 +71,9 @@ def day(n: int) -> str:
 def bomb(path: Path, strings: list[tuple[str, int]], rows: list[tuple[str, int]]) -> None:
     """An XLSX whose shared strings and sheet rows are (text, times) repeated, streamed."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        for name, xml in SKELETON.items():
+        for name, xml in skeleton().items():
             archive.writestr(name, xml)
-        for part, pieces in (("xl/sharedStrings.xml", strings), ("xl/worksheets/sheet1.xml", rows)):
+        for part, pieces in ((STRINGS_PART, strings), (SHEET_PART, rows)):
             with archive.open(part, "w", force_zip64=True) as stream:
                 for text, times in pieces:
                     data = text.encode()

@@ -11,36 +11,7 @@ from collections.abc import Sequence
 
 from openpyxl.utils import get_column_letter
 
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
-DOC_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-TYPES = "application/vnd.openxmlformats-officedocument.spreadsheetml"
-SKELETON = {
-    "[Content_Types].xml": (
-        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-        f'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
-        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
-        f'<Override PartName="/xl/workbook.xml" ContentType="{TYPES}.sheet.main+xml"/>'
-        f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{TYPES}.worksheet+xml"/>'
-        f'<Override PartName="/xl/sharedStrings.xml" ContentType="{TYPES}.sharedStrings+xml"/>'
-        "</Types>"
-    ),
-    "_rels/.rels": (
-        f'<Relationships xmlns="{RELS}"><Relationship Id="rId1" '
-        f'Type="{DOC_RELS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
-    ),
-    "xl/workbook.xml": (
-        f'<workbook xmlns="{MAIN}" xmlns:r="{DOC_RELS}"><sheets>'
-        '<sheet name="Entries" sheetId="1" r:id="rId1"/></sheets></workbook>'
-    ),
-    "xl/_rels/workbook.xml.rels": (
-        f'<Relationships xmlns="{RELS}">'
-        f'<Relationship Id="rId1" Type="{DOC_RELS}/worksheet" Target="worksheets/sheet1.xml"/>'
-        f'<Relationship Id="rId2" Type="{DOC_RELS}/sharedStrings" Target="sharedStrings.xml"/>'
-        "</Relationships>"
-    ),
-}
-"""The parts of an XLSX besides its sheet and shared strings, as small as Excel reads."""
+from pmosync.sandbox.xlsx_parts import MAIN, SHEET_PART, STRINGS_PART, skeleton
 
 
 def shared_strings(*texts: str, doctype: str = "") -> bytes:
@@ -58,7 +29,7 @@ def handmade(
     texts: tuple[str, ...] = (),
     doctype: str = "",
     sst: str = "",
-    sheet_part: str = "xl/worksheets/sheet1.xml",
+    sheet_part: str = SHEET_PART,
 ):
     """An XLSX whose text cells are shared strings, as Excel writes them: each text of
     ``rows`` (under the header) becomes one, after ``texts``; ``doctype`` goes into the
@@ -86,10 +57,10 @@ def handmade(
     )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, xml in SKELETON.items():
-            archive.writestr(name, xml.replace("worksheets/sheet1.xml", sheet_part[3:]))
+        for name, xml in skeleton(sheet_part).items():
+            archive.writestr(name, xml)
         archive.writestr(sheet_part, sheet)
-        archive.writestr("xl/sharedStrings.xml", shared_strings(*strings, doctype=sst))
+        archive.writestr(STRINGS_PART, shared_strings(*strings, doctype=sst))
     return out.getvalue()
 
 
