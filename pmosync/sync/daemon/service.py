@@ -348,7 +348,6 @@ class Daemon:
         sync runs (it runs the report when it ends), or when the ledger says a sync runs
         elsewhere or has never completed (the run is recorded ``skipped``, with the reason,
         once; then it is retried every few seconds and after each of our syncs)."""
-        from pmosync.reports.job import run_report
 
         with self._sync:
             self._sync.wait_for(
@@ -360,18 +359,24 @@ class Daemon:
                 return
             if stop.is_set():
                 return
-            outcome = run_report(config, self.store, name, tick.date())
-            self._log_report(name, outcome)
-            if outcome.status == "skipped":
-                self._wait_for_data(name, tick, None, recorded=True)
-            else:
-                self._done_waiting(name, tick)
+            self._run_report(config, name, tick)
+
+    def _run_report(self, config: PmosyncConfig, name: str, tick: datetime) -> None:
+        """Run one report for ``tick``: a run its readiness check skipped keeps waiting (already
+        recorded), any other outcome ends the wait."""
+        from pmosync.reports.job import run_report
+
+        outcome = run_report(config, self.store, name, tick.date())
+        self._log_report(name, outcome)
+        if outcome.status == "skipped":
+            self._wait_for_data(name, tick, None, recorded=True)
+        else:
+            self._done_waiting(name, tick)
 
     def _run_waiting(self) -> None:
         """Run the waiting reports whose data is ready now. One still waiting once no sync
         runs (its connectors' first sync failed) is recorded ``skipped`` with the reason, once
         per tick; nothing is recorded while a sync runs."""
-        from pmosync.reports.job import run_report
         from pmosync.reports.readiness import check_readiness
 
         with self._lock:
@@ -398,12 +403,7 @@ class Daemon:
                 if readiness.waiting is None:
                     ready = "report %s: its data is ready; running tick %s"
                     log.info(ready, name, tick.isoformat())
-                outcome = run_report(config, self.store, name, tick.date())
-                self._log_report(name, outcome)
-                if outcome.status == "skipped":
-                    self._wait_for_data(name, tick, None, recorded=True)
-                else:
-                    self._done_waiting(name, tick)
+                self._run_report(config, name, tick)
 
     def _wait_for_data(
         self, name: str, tick: datetime, why: str | None, *, recorded: bool = False
