@@ -155,6 +155,26 @@ def test_a_zip_bomb_in_the_channel_is_refused_with_one_line_and_every_timesheet_
         ]
 
 
+def test_a_file_larger_than_the_budget_is_refused_before_it_is_downloaded(
+    tmp_path, tenant, sandbox
+):
+    """A drive item's listed size over max_unpacked_mb: refused from the listing, so a huge
+    upload is never held whole in memory; one line, the other workbooks kept."""
+    folder = _channel_folder(tenant)
+    row = "x@contoso.example,2026-01-05,1,Website\n"
+    huge = ("Email,Date,Hours,Project\n" + row * ((1 << 20) // len(row) + 1)).encode()
+    tenant.put_file(folder.drive_id, folder.id, "Huge.csv", huge)
+    item = next(i for i in tenant.items.values() if i.name == "Huge.csv").id
+    store, results = _sync(tmp_path, sandbox, timesheets_extra="    max_unpacked_mb: 1\n")
+    with store:
+        assert not results[TIMESHEETS].failed, results[TIMESHEETS]
+        assert stored_entries(store) == timesheet_entries(tenant)
+        reason = "Huge.csv is refused: it is larger than 1 MB (max_unpacked_mb: 1)"
+        assert _open_quarantine(store) == {f"{item}#file": reason}
+    fetched = [k for k in sandbox.stats()["by_endpoint"] if item in k and k.endswith("/content")]
+    assert fetched == []
+
+
 def test_a_site_and_folder_work_like_a_team_and_channel(tmp_path, tenant, sandbox):
     team = next(g for g in tenant.groups.values() if g.is_team)
     site = tenant.sites[team.site_id]

@@ -303,7 +303,8 @@ class WorkbookSource(ConfigModel):
         ge=1,
         le=4096,
         description="Largest file read, in MB: an XLSX's XML as it unpacks (counted while it "
-        "unpacks), a CSV's size. A file over it is refused with one line; the others are read.",
+        "unpacks), a CSV's size; a SharePoint file larger than this is not even downloaded. A "
+        "file over it is refused with one line; the others are read.",
     )
     max_rows: int = Field(
         1_048_576,

@@ -37,7 +37,7 @@ from pmosync.config.connectors import WorkbookSource
 from pmosync.connectors.base import Page, Reconcile
 from pmosync.connectors.errors import NotFound, PermissionDenied
 from pmosync.connectors.files.limits import Limits
-from pmosync.connectors.files.records import REFUSED_ROWS
+from pmosync.connectors.files.records import REFUSED_ROWS, problem_record
 from pmosync.connectors.files.table import Unreadable
 from pmosync.connectors.files.workbook import OpenWorkbook, open_workbook
 from pmosync.contracts.workbooks import name_refs
@@ -70,6 +70,10 @@ class FileRef:
     """Changes whenever the content may have (mtime and size, an eTag)."""
     url: str | None = None
     """A link a report can send a person to."""
+    size: int | None = None
+    """Bytes on the server when the listing says (a drive item's ``size``): a file larger than
+    the unpacked budget is refused before it is downloaded, so a huge upload never sits whole
+    in memory."""
 
 
 def fit_key(key: str) -> str:
@@ -218,6 +222,10 @@ class WorkbookStream:
             ref = listed[key]
             if not full and synced.get(key) == ref.version and self._links_hold(kept, key):
                 continue
+            if ref.size is not None and ref.size > self._limits.unpacked_bytes:
+                too_large = self._limits.unpacked(ref.name, packed=False)
+                yield from self._refused(ref, key, kept, str(too_large))
+                continue
             try:
                 content = self._fetch(ref)
             except (NotFound, PermissionDenied) as error:
@@ -253,14 +261,29 @@ class WorkbookStream:
             for warning in read.warnings:
                 self._warn(warning)
             if read.problem is not None:
-                self._warn(f"{read.problem} (its rows as last read are kept)")
-                self._done(kept, key, ref.version, [])
-                yield self._page(list(read.records()), kept)
+                yield from self._refused(ref, key, kept, read.problem, list(read.records()))
                 return
             try:
                 yield from self._rows(read, key, ref.version, kept, done)
             except Unreadable as error:  # it changed between the check and the read
                 self._warn(f"{error} (read again at the next sync)")
+
+    def _refused(
+        self,
+        ref: FileRef,
+        key: str,
+        kept: _Checkpoint,
+        problem: str,
+        records: list[dict[str, Any]] | None = None,
+    ) -> Iterator[Page]:
+        """A file that cannot be read: one warning, its problem record (the quarantine's one
+        line), and its version kept so it is not fetched again until it changes."""
+        self._warn(f"{problem} (its rows as last read are kept)")
+        self._done(kept, key, ref.version, [])
+        if records is None:
+            where = {"file": ref.name, "file_key": key, "url": ref.url, "sheet": None}
+            records = [problem_record(**where, problem=problem)]
+        yield self._page(records, kept)
 
     def _done(self, kept: _Checkpoint, key: str, version: str, refs: list[str] | None) -> None:
         """Record a file as read: its version, and its names with what they resolve to."""

@@ -129,7 +129,9 @@ class SharePointFolder:
                     pending.append((item["id"], f"{name}/"))
                 elif self._wanted(item["name"]):
                     version = item.get("cTag") or item.get("eTag") or ""
-                    found.append(FileRef(item["id"], name, version, item.get("webUrl")))
+                    size = item.get("size")
+                    size = size if isinstance(size, int) else None
+                    found.append(FileRef(item["id"], name, version, item.get("webUrl"), size))
         return sorted(found, key=lambda ref: ref.name)
 
     def _wanted(self, name: str) -> bool:
