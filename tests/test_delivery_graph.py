@@ -227,6 +227,19 @@ def test_a_refused_fragment_resumes_where_the_server_says(tmp_path, sandbox, sto
     assert endpoints["GET /_upload/{key}"] == 1  # asked where to resume: 3,276,800-
 
 
+def test_an_upload_session_that_never_moves_on_is_abandoned_in_one_line(tmp_path, sandbox, store):
+    """Every fragment answered 202 but the server still wants byte 0: the first PUT and three
+    more (MAX_STALLS) are all the client sends, then the delivery fails saying why."""
+    sandbox.forget_upload_fragments()
+    config = _config(tmp_path, sandbox, SHAREPOINT)
+    sandbox.reset_stats()
+    [outcome] = _deliver(config, store, "2026-03-04", "run-1", xlsx_size=5 * MB)
+    assert outcome.status == "failed"
+    assert "still asks for bytes from 0" in outcome.error
+    assert "\n" not in outcome.error
+    assert sandbox.stats()["by_endpoint"]["PUT /_upload/{key}"] == 4
+
+
 # -- SharePoint list -----------------------------------------------------------------------------
 
 

@@ -29,6 +29,9 @@ SIMPLE_UPLOAD_MAX = 4 * 1024 * 1024
 FRAGMENT_UNIT = 320 * 1024
 FRAGMENT_SIZE = 10 * FRAGMENT_UNIT
 """3.125 MiB per fragment: within Graph's 60 MiB, a multiple of 320 KiB."""
+MAX_STALLS = 3
+"""Accepted fragments in a row that may leave the server wanting no later byte (a lost reply
+retried is one; a server that never moves on is not)."""
 REPLACE = "@microsoft.graph.conflictBehavior"
 
 
@@ -76,6 +79,8 @@ class _Session:
         self.fragment_size = fragment_size
         self.where = f"upload session of {address.split(':/', 1)[-1].rstrip(':')}"
         self.attempts = self._fresh_attempts()
+        self.stalls = 0
+        """Accepted fragments in a row after which the server still wanted no later byte."""
 
     def _fresh_attempts(self) -> Attempts:
         """The retry count of the fragment in flight (each fragment that lands starts anew)."""
@@ -113,8 +118,7 @@ class _Session:
             self.attempts = self._fresh_attempts()
             return response.json()
         if status == 202:
-            self.attempts = self._fresh_attempts()
-            return _next_offset(response, default=end)
+            return self._accepted(_next_offset(response, default=end), offset, total)
         if status == 429:
             await self._throttle(response)
             return offset
@@ -124,6 +128,27 @@ class _Session:
         if status == 404:
             return None  # the session is gone: _resume finds out what became of the file
         raise classify(status, response.content, "PUT", self.where, self.client.scrub)
+
+    def _accepted(self, wanted: int, offset: int, total: int) -> int:
+        """The offset after a fragment the server accepted (202). A server that asks for bytes
+        outside the file, or for the same bytes again and again, would keep the upload going
+        forever: past ``MAX_STALLS`` answers without progress the upload is abandoned."""
+        if not 0 <= wanted < total:
+            raise FatalError(
+                f"{self.where}: the server asked for bytes from {wanted} of a {total}-byte file;"
+                " the upload was abandoned"
+            )
+        if wanted > offset:
+            self.stalls = 0
+            self.attempts = self._fresh_attempts()
+            return wanted
+        self.stalls += 1
+        if self.stalls > MAX_STALLS:
+            raise FatalError(
+                f"{self.where}: the server accepted {self.stalls} fragments but still asks for "
+                f"bytes from {wanted}; the upload was abandoned so it cannot loop forever"
+            )
+        return wanted
 
     async def _resume(self, http: httpx.AsyncClient) -> int:
         """Where the server wants the next byte; -1 when the session no longer exists."""

@@ -145,6 +145,11 @@ class GraphSandbox(SandboxControls):
         then the connection drops instead of the reply (the client cannot tell it landed)."""
         self._env.uploads.faults.arm(count, skip, status)
 
+    def forget_upload_fragments(self, forget: bool = True) -> None:
+        """Upload URLs answer every fragment 202 and drop it, so ``nextExpectedRanges`` never
+        moves on (a server that would keep a client uploading forever); False repairs."""
+        self._env.uploads.forgetful = forget
+
     @property
     def sent_mail(self) -> list[SentMail]:
         return self.tenant.sent_mail
@@ -349,6 +354,8 @@ class GraphSandbox(SandboxControls):
         if broken is not None and broken.status is not None:
             code, message = UNAVAILABLE.get(str(broken.status), ("generalException", "Failed."))
             raise GraphError(broken.status, code, message)
+        if sessions.forgetful:
+            return Reply(202, session.progress())
         with self.tenant.lock:
             if not uploads.accept(session, fragment, request.body):
                 reply = Reply(202, session.progress())

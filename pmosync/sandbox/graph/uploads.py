@@ -99,6 +99,9 @@ class UploadSessions:
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
         self.faults = FragmentFaults()
+        self.forgetful = False
+        """A misbehaving server: every fragment answered 202 and dropped, so the session keeps
+        asking for its first byte."""
 
     def open(self, target: Target, behaviour: str) -> tuple[str, Session]:
         """A new session; (upload URL, session)."""
