@@ -46,7 +46,7 @@ from sqlalchemy.engine import make_url
 from pmosync.canonical.types import Task
 from pmosync.store import Store, StoreError
 from pmosync.store.engine import display_url
-from pmosync.store.schema import daemon_lease, run_streams, runs
+from pmosync.store.schema import daemon_lease, report_deliveries, run_streams, runs
 
 WAIT_S = 60
 """How long a test waits for the child to reach a point or to end: generous, never asserted."""
@@ -454,3 +454,74 @@ def test_sigterm_abandons_a_request_to_a_server_that_hangs(tmp_path, boxes, hang
         box.set_faults(latency_s=0.0)
     assert status == "interrupted"
     assert (hanging, "interrupted") in streams and all(s != "running" for _, s in streams)
+
+
+def test_sigterm_stops_the_daemon_promptly_while_a_delivery_waits_out_a_retry_after(
+    tmp_path, boxes
+):
+    """The report's SharePoint upload is answered 503 with Retry-After: 20 s. A daemon told to
+    stop meanwhile must not wait that out: it exits within seconds, the delivery recorded
+    failed (so the next run delivers it), its lease released."""
+    store_url = f"sqlite:///{tmp_path / 'pmosync.db'}"
+    sheets = tmp_path / "sheets"
+    sheets.mkdir()
+    rows = "Email,Date,Hours,Project\na@contoso.example,2026-01-05,3,X\n"
+    (sheets / "week1.csv").write_text(rows)
+    config = tmp_path / "pmosync.yaml"
+    config.write_text(
+        f"store: '{store_url}'\n"
+        "microsoft:\n"
+        "  token: ${GRAPH_TOKEN}\n"
+        f"  base_url: {boxes.graph.base_url}\n"
+        "connectors:\n"
+        "  sheets:\n"
+        "    type: files\n"
+        f"    path: {sheets}\n"
+        "    columns: {person: Email, date: Date, hours: Hours, project: Project}\n"
+        "sync:\n  schedule: '*/2 * * * * *'\n"
+        "reports:\n"
+        "  weekly:\n"
+        "    kind: portfolio_status\n"
+        "    schedule: '*/2 * * * * *'\n"
+        "    deliver:\n"
+        "      - sharepoint: {site: 'contoso.sharepoint.com:/sites/pmo', folder: Reports}\n",
+        encoding="utf-8",
+    )
+    Store.open(store_url).close()
+    boxes.graph.reset_stats()
+    boxes.graph.fail_next(1000, 503, retry_after_s=20)
+    log = tmp_path / "daemon.log"
+    try:
+        with log.open("w", encoding="utf-8") as output:
+            child = subprocess.Popen(
+                [*sync_command(config)[:3], "daemon", "-c", str(config)],
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                env=sync_env(boxes),
+                cwd=tmp_path,
+            )
+            try:
+                deadline = time.monotonic() + WAIT_S
+                while _failed_answers(boxes) < 1 and time.monotonic() < deadline:
+                    assert child.poll() is None, log.read_text()
+                    time.sleep(0.05)
+                assert _failed_answers(boxes) >= 1, log.read_text()
+                time.sleep(0.5)  # well into the 20 s wait
+                child.send_signal(signal.SIGTERM)
+                try:
+                    child.wait(timeout=STOP_BOUND_S)
+                except subprocess.TimeoutExpired:
+                    message = f"still running {STOP_BOUND_S} s after SIGTERM"
+                    raise AssertionError(message) from None
+            finally:
+                if child.poll() is None:
+                    child.kill()
+                    child.wait()
+    finally:
+        boxes.graph.fail_next(0, 503)
+    with Store.open(store_url, schema="require") as store, store.engine.connect() as connection:
+        lease = connection.execute(select(daemon_lease)).all()
+        deliveries = connection.execute(select(report_deliveries)).all()
+    assert lease == [], log.read_text()
+    assert [d.status for d in deliveries] == ["failed"], log.read_text()
+    assert "shutdown requested" in deliveries[0].error, deliveries[0].error

@@ -27,6 +27,7 @@ from pmosync.reports.snapshots import history, load_snapshot, save_snapshot
 from pmosync.store import Store, StoreError
 
 if TYPE_CHECKING:
+    from pmosync.connectors.paging import StopSignal
     from pmosync.reports.delivery import DeliveryOutcome
     from pmosync.reports.render import EmailHtml
 
@@ -124,6 +125,7 @@ def run_report(
     out: Path | None = None,
     deliver: bool = True,
     allow_stale: bool = False,
+    stop: StopSignal | None = None,
 ) -> ReportOutcome:
     """Run report ``name`` as of ``as_of`` (default today), recorded as a ledger run.
 
@@ -134,7 +136,9 @@ def run_report(
 
     The run fails when the report could not be computed, or kept when it has no target, or
     when a delivery failed; a failed delivery is retried by the next run of the same report.
-    Files that cannot be kept locally are one warning when the report has targets.
+    Files that cannot be kept locally are one warning when the report has targets. ``stop``
+    (a shutdown) cuts the deliveries' retry waits short; what it left undelivered is failed and
+    delivered by the next run.
     """
     as_of = as_of or config.reports[name].as_of or date.today()
     report = config.reports[name]
@@ -165,9 +169,11 @@ def run_report(
         if targets:
             from pmosync.reports.delivery import deliver_report, retry_failed
 
-            outcomes += deliver_report(config, store, name, run_id, document, files, email)
+            outcomes += deliver_report(
+                config, store, name, run_id, document, files, email, stop=stop
+            )
             outcomes += retry_failed(
-                config, store, name, lambda doc: render(doc, report.formats, with_email)
+                config, store, name, lambda doc: render(doc, report.formats, with_email), stop=stop
             )
     except StoreError as error:
         return _failed(store, run_id, name, as_of, str(error))

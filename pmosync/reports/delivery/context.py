@@ -16,13 +16,17 @@ from pmosync.reports.document import RenderedFile, ReportDocument
 
 if TYPE_CHECKING:
     from pmosync.connectors.microsoft.graph import GraphClient
+    from pmosync.connectors.paging import StopSignal
+    from pmosync.connectors.retry import RetryPolicy
 
 
 class GraphClients:
     """One ``GraphClient`` (and its event loop) per Microsoft connector a round signs in with."""
 
-    def __init__(self, config: PmosyncConfig) -> None:
+    def __init__(self, config: PmosyncConfig, policy: RetryPolicy | None = None) -> None:
+        """``policy`` (default: the connectors' own) carries the round's stop."""
         self._config = config
+        self._policy = policy
         self._open: dict[str, GraphClient] = {}
 
     def get(self, named: str | None) -> GraphClient:
@@ -34,7 +38,7 @@ class GraphClients:
             raise DeliveryError(f"cannot sign in to Microsoft Graph: {wanted} is not configured")
         key = named or ""  # the top-level microsoft: block or the only connector
         if key not in self._open:
-            self._open[key] = GraphClient(auth)
+            self._open[key] = GraphClient(auth, policy=self._policy)
         return self._open[key]
 
     def close(self) -> None:
@@ -55,6 +59,8 @@ class Round:
     link: str | None = None
     """The report on SharePoint (this period's): what Teams cards and large mails point to."""
     secrets: tuple[str, ...] = field(default_factory=tuple)
+    stop: StopSignal | None = None
+    """The daemon's shutdown: every retry wait of the round ends when it is set."""
 
     @property
     def base_dir(self) -> Path:

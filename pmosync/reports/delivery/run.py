@@ -15,6 +15,8 @@ from datetime import date
 from pmosync.config import PmosyncConfig
 from pmosync.config.reports import EmailDelivery, FolderDelivery, SharePointDelivery, TeamsDelivery
 from pmosync.connectors.errors import ConnectorError
+from pmosync.connectors.paging import StopSignal
+from pmosync.connectors.retry import RetryPolicy
 from pmosync.reports.delivery import records
 from pmosync.reports.delivery.card import adaptive_card
 from pmosync.reports.delivery.context import GraphClients, Round
@@ -46,13 +48,18 @@ def deliver_report(
     document: ReportDocument,
     files: Sequence[RenderedFile],
     email: EmailContent | None,
+    *,
+    stop: StopSignal | None = None,
 ) -> list[DeliveryOutcome]:
     """Deliver run ``run_id``'s ``document`` (rendered as ``files`` and ``email``) to every
-    target of report ``report_name`` that has not had this period yet."""
+    target of report ``report_name`` that has not had this period yet. ``stop`` (the daemon's
+    shutdown) cuts every retry wait short; targets not reached are recorded failed, so the next
+    run delivers them."""
     report = config.reports.get(report_name)
     if report is None:
         return []
-    return _deliver(config, store, report_name, run_id, document, files, email, targets_of(report))
+    targets = targets_of(report)
+    return _deliver(config, store, report_name, run_id, document, files, email, targets, stop)
 
 
 def retry_failed(
@@ -62,6 +69,7 @@ def retry_failed(
     render: Render,
     *,
     current_period: str | None = None,
+    stop: StopSignal | None = None,
 ) -> list[DeliveryOutcome]:
     """Deliver again what failed for earlier periods of the report, from their snapshots.
 
@@ -86,8 +94,10 @@ def retry_failed(
             pending.setdefault(row.period, []).append(row)
     outcomes: list[DeliveryOutcome] = []
     for period, rows in sorted(pending.items()):
+        if stop is not None and stop.is_set():
+            break
         targets = [t for t in configured.values() if t.digest in {r.target for r in rows}]
-        outcomes += _retry_period(config, store, report_name, period, rows, targets, render)
+        outcomes += _retry_period(config, store, report_name, period, rows, targets, render, stop)
     return outcomes
 
 
@@ -99,6 +109,7 @@ def _retry_period(
     rows: list[records.DeliveryRecord],
     targets: list[Target],
     render: Render,
+    stop: StopSignal | None,
 ) -> list[DeliveryOutcome]:
     run_id = rows[-1].run_id  # the newest attempt's snapshot
     document = load_snapshot(store, run_id)
@@ -121,7 +132,7 @@ def _retry_period(
             _record(store, report_name, run_id, period, t, "failed", problem, None, secrets)
             for t in targets
         ]
-    return _deliver(config, store, report_name, run_id, document, files, email, targets)
+    return _deliver(config, store, report_name, run_id, document, files, email, targets, stop)
 
 
 def _deliver(
@@ -133,14 +144,21 @@ def _deliver(
     files: Sequence[RenderedFile],
     email: EmailContent | None,
     targets: list[Target],
+    stop: StopSignal | None = None,
 ) -> list[DeliveryOutcome]:
     period = document.as_of
-    graphs = GraphClients(config)
+    graphs = GraphClients(config, RetryPolicy().for_run(stop))
     round_ = Round(config, document, files, email, graphs, secrets=config_secrets(config))
+    round_.stop = stop
     round_.link = _earlier_link(config, store, report_name, period)
     outcomes = []
     try:
         for target in targets:
+            if stop is not None and stop.is_set():
+                note = "shutdown requested before this delivery; the next run delivers it"
+                where = (store, report_name, run_id, period, target)
+                outcomes.append(_record(*where, "failed", note, None, round_.secrets))
+                continue
             outcomes.append(_deliver_one(store, round_, report_name, run_id, target))
     finally:
         graphs.close()
@@ -197,9 +215,11 @@ def _send(round_: Round, settings: TargetSettings) -> tuple[str | None, str | No
 
 
 def _post_teams(round_: Round, settings: TeamsDelivery) -> None:
-    from pmosync.connectors.teams import post_card
+    from pmosync.connectors.teams import DEFAULT_POLICY, post_card
 
-    post_card(settings.webhook_url.get_secret_value(), adaptive_card(round_.document, round_.link))
+    card = adaptive_card(round_.document, round_.link)
+    policy = DEFAULT_POLICY.for_run(round_.stop)
+    post_card(settings.webhook_url.get_secret_value(), card, policy=policy)
 
 
 def _record(

@@ -44,6 +44,8 @@ log = logging.getLogger("pmosync.daemon")
 MIN_GRACE_S = 300
 SYNC_START_WAIT_S = 10
 """How long a report whose tick is also the sync's waits for that sync to start."""
+STOP_POLL_S = 0.2
+"""How often a wait inside a job looks at the shutdown request."""
 WAITING_RECHECK_S = 5
 """How often reports waiting on data (a sync run elsewhere) look at the ledger again."""
 SAFETY = 0.1
@@ -349,24 +351,30 @@ class Daemon:
         elsewhere or has never completed (the run is recorded ``skipped``, with the reason,
         once; then it is retried every few seconds and after each of our syncs)."""
 
-        with self._sync:
-            self._sync.wait_for(
-                lambda: not self._sync_coming(config, tick), timeout=SYNC_START_WAIT_S
-            )
+        deadline = time.monotonic() + SYNC_START_WAIT_S
+        with self._sync:  # re-checked often: a shutdown must not wait the whole timeout out
+            while (
+                not stop.is_set()
+                and self._sync_coming(config, tick)
+                and (left := deadline - time.monotonic()) > 0
+            ):
+                self._sync.wait(min(left, STOP_POLL_S))
         with self._reports:  # our sync starts only while no report holds this: see _sync_tick
             if self._sync_running:
                 self._wait_for_data(name, tick, "the sync is running")
                 return
             if stop.is_set():
                 return
-            self._run_report(config, name, tick)
+            self._run_report(config, name, tick, stop)
 
-    def _run_report(self, config: PmosyncConfig, name: str, tick: datetime) -> None:
+    def _run_report(
+        self, config: PmosyncConfig, name: str, tick: datetime, stop: threading.Event
+    ) -> None:
         """Run one report for ``tick``: a run its readiness check skipped keeps waiting (already
         recorded), any other outcome ends the wait."""
         from pmosync.reports.job import run_report
 
-        outcome = run_report(config, self.store, name, tick.date())
+        outcome = run_report(config, self.store, name, tick.date(), stop=stop)
         self._log_report(name, outcome)
         if outcome.status == "skipped":
             self._wait_for_data(name, tick, None, recorded=True)
@@ -403,7 +411,7 @@ class Daemon:
                 if readiness.waiting is None:
                     ready = "report %s: its data is ready; running tick %s"
                     log.info(ready, name, tick.isoformat())
-                self._run_report(config, name, tick)
+                self._run_report(config, name, tick, stop)
 
     def _wait_for_data(
         self, name: str, tick: datetime, why: str | None, *, recorded: bool = False
