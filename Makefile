@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/sync_e2e.py --size S
 	$(BIN)/python bench/reports.py --size S
 	$(BIN)/python bench/demo.py
+	$(BIN)/python bench/hostile_files.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

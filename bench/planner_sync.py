@@ -11,8 +11,9 @@ data, computed from the snapshot: per group its record and its plan listing; pla
 ceil(plans / 20) batches; per plan one bucket listing and ceil(tasks / page size) task pages;
 task details ceil(tasks / 20) batches; assignees ceil(people / 20) batches; and for the
 workbooks the team, channel and files-folder lookups, one folder listing and one download per
-workbook. Targets: requests_full <= 1.15 x requests_min; the incremental sync re-reads no
-unchanged workbook and re-maps no unchanged task.
+workbook. Targets: requests_full <= 1.15 x requests_min; the incremental sync re-maps no
+unchanged task and re-reads only the workbooks whose bytes changed or that name a task the
+churn renamed (a renamed task relinks its timesheet rows, as ``--full`` would link them).
 
     python bench/planner_sync.py [--size S|M]
 """
