@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -27,6 +27,7 @@ from pmosync.sandbox.asana import AsanaSandbox
 from pmosync.sandbox.org import generate_org
 from pmosync.store import Store
 from pmosync.store.schema import runs
+from pmosync.sync.daemon.cron import local_zone
 
 
 @pytest.fixture
@@ -166,13 +167,17 @@ def test_a_report_waits_for_a_sync_run_by_another_process_and_runs_when_it_ends(
     that sync running (its process lives), the report's tick is refused once and rechecked;
     when the process is gone, its run is closed and the report runs for the tick it held."""
     store = f"sqlite:///{tmp_path / 'store.db'}"
+    # Daily, its latest tick a minute ago: the daemon runs that tick at start, and no new tick
+    # comes along to run on its own while the test watches the held one.
+    ticked = datetime.now(local_zone()) - timedelta(minutes=1)
+    daily = f"{ticked.minute} {ticked.hour} * * *"
     path = write_config(
         tmp_path,
         store,
         sync=None,
         extra=(
             "reports:\n"
-            "  portfolio: {kind: portfolio_status, schedule: '*/10 * * * *', formats: [json]}\n"
+            f"  portfolio: {{kind: portfolio_status, schedule: '{daily}', formats: [json]}}\n"
         ),
     )
     assert run_pmosync("sync", "-c", path).returncode == 0  # a first sync completed
