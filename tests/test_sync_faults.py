@@ -363,6 +363,34 @@ def test_sigterm_ends_a_sync_promptly_while_the_apis_fail_and_the_ledger_says_in
     assert "interrupted" in {s.status for s in streams}, streams
 
 
+@contextlib.contextmanager
+def _daemon(config: Path, boxes: Sandboxes, log: Path) -> Iterator[subprocess.Popen[str]]:
+    """``pmosync daemon -c CONFIG`` as a child process writing to ``log``; killed if the test
+    leaves it running."""
+    with log.open("w", encoding="utf-8") as output:
+        child = subprocess.Popen(
+            [*sync_command(config)[:3], "daemon", "-c", str(config)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=sync_env(boxes),
+            cwd=config.parent,
+        )
+        try:
+            yield child
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+
+
+def _sigterm_within_bound(child: subprocess.Popen[str]) -> None:
+    child.send_signal(signal.SIGTERM)
+    try:
+        child.wait(timeout=STOP_BOUND_S)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"still running {STOP_BOUND_S} s after SIGTERM") from None
+
+
 def test_sigterm_stops_the_daemon_promptly_mid_back_off_and_it_releases_its_lease(tmp_path, boxes):
     """The systemd unit in docs/deploy.md kills 30 s after SIGTERM. A daemon whose sync is
     waiting out back-offs against failing APIs must exit well before that, with its lease
@@ -377,34 +405,19 @@ def test_sigterm_stops_the_daemon_promptly_mid_back_off_and_it_releases_its_leas
         box.set_faults(error_rate=1.0)
     log = tmp_path / "daemon.log"
     try:
-        with log.open("w", encoding="utf-8") as output:
-            child = subprocess.Popen(
-                [*sync_command(config)[:3], "daemon", "-c", str(config)],
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                env=sync_env(boxes),
-                cwd=tmp_path,
-            )
-            try:
-                with Store.open(store_url, schema="require") as store:
-                    assert _wait_for_stream(store, child, 1) is not None, log.read_text()
-                    deadline = time.monotonic() + WAIT_S
-                    while _failed_answers(boxes) < 6 and time.monotonic() < deadline:
-                        time.sleep(0.05)
-                    child.send_signal(signal.SIGTERM)
-                    try:
-                        child.wait(timeout=STOP_BOUND_S)
-                    except subprocess.TimeoutExpired:
-                        message = f"still running {STOP_BOUND_S} s after SIGTERM"
-                        raise AssertionError(message) from None
-                    with store.engine.connect() as connection:
-                        lease = connection.execute(select(daemon_lease)).all()
-                        statuses = set(connection.scalars(select(runs.c.status)))
-                        streams = set(connection.scalars(select(run_streams.c.status)))
-            finally:
-                if child.poll() is None:
-                    child.kill()
-                    child.wait()
+        with (
+            _daemon(config, boxes, log) as child,
+            Store.open(store_url, schema="require") as store,
+        ):
+            assert _wait_for_stream(store, child, 1) is not None, log.read_text()
+            deadline = time.monotonic() + WAIT_S
+            while _failed_answers(boxes) < 6 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            _sigterm_within_bound(child)
+            with store.engine.connect() as connection:
+                lease = connection.execute(select(daemon_lease)).all()
+                statuses = set(connection.scalars(select(runs.c.status)))
+                streams = set(connection.scalars(select(run_streams.c.status)))
     finally:
         for box in (boxes.asana, boxes.graph):
             box.set_faults(error_rate=0.0)
@@ -499,31 +512,14 @@ def test_sigterm_stops_the_daemon_promptly_while_a_delivery_waits_out_a_retry_af
     boxes.graph.fail_next(1000, 503, retry_after_s=20)
     log = tmp_path / "daemon.log"
     try:
-        with log.open("w", encoding="utf-8") as output:
-            child = subprocess.Popen(
-                [*sync_command(config)[:3], "daemon", "-c", str(config)],
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                env=sync_env(boxes),
-                cwd=tmp_path,
-            )
-            try:
-                deadline = time.monotonic() + WAIT_S
-                while _graph_failures(boxes) < 1 and time.monotonic() < deadline:
-                    assert child.poll() is None, log.read_text()
-                    time.sleep(0.05)
-                assert _graph_failures(boxes) >= 1, log.read_text()
-                time.sleep(0.5)  # well into the 20 s wait
-                child.send_signal(signal.SIGTERM)
-                try:
-                    child.wait(timeout=STOP_BOUND_S)
-                except subprocess.TimeoutExpired:
-                    message = f"still running {STOP_BOUND_S} s after SIGTERM"
-                    raise AssertionError(message) from None
-            finally:
-                if child.poll() is None:
-                    child.kill()
-                    child.wait()
+        with _daemon(config, boxes, log) as child:
+            deadline = time.monotonic() + WAIT_S
+            while _graph_failures(boxes) < 1 and time.monotonic() < deadline:
+                assert child.poll() is None, log.read_text()
+                time.sleep(0.05)
+            assert _graph_failures(boxes) >= 1, log.read_text()
+            time.sleep(0.5)  # well into the 20 s wait
+            _sigterm_within_bound(child)
     finally:
         boxes.graph.fail_next(0, 503)
     with Store.open(store_url, schema="require") as store, store.engine.connect() as connection:
