@@ -8,6 +8,9 @@ descriptions are the ones the test writes into the sandbox tenant.
 
 from __future__ import annotations
 
+import math
+from collections import Counter
+
 import pytest
 from graph_env import live_rows, planner_yaml, write_config
 
@@ -18,7 +21,7 @@ from pmosync.store import Store
 from pmosync.sync.run import run_sync
 
 SIZE = TenantSize(groups=1, plans=2, tasks=50, people=5, timesheet_weeks=1)
-DETAILS = "    task_details: true\n"
+DETAILS = "    task_details: true\n    details_refresh_hours: 0\n"
 
 
 @pytest.fixture
@@ -74,3 +77,33 @@ def test_the_churn_edits_details_and_a_sync_follows_them(tmp_path, sandbox):
     rows, _ = _sync(tmp_path, sandbox)
     for task_id in touched:
         assert rows[task_id]["description"] == (tenant.tasks[task_id].description or None)
+
+
+def _batches(sandbox) -> int:
+    """$batch requests the sandbox served since its stats were reset."""
+    return sandbox.stats()["by_endpoint"].get("POST /$batch", 0)
+
+
+def test_between_sweeps_only_changed_tasks_details_are_read(tmp_path, sandbox):
+    """With a daily sweep (the default), an incremental sync reads the details of the tasks
+    whose own etag moved and no others: a renamed task brings its new description along, a
+    description-only edit waits for the next sweep, which a refresh of 0 hours makes now."""
+    tenant = sandbox.tenant
+    daily = "    task_details: true\n"
+    _sync(tmp_path, sandbox, extra=daily)  # the first sync sweeps
+    renamed, quiet = [t for t in tenant.tasks.values() if t.description][:2]
+    tenant.edit_task(renamed.id, title="Renamed", description="New scope, new title.")
+    tenant.edit_task(quiet.id, description="Only the description changed.")
+    sandbox.reset_stats()
+    rows, _ = _sync(tmp_path, sandbox, extra=daily)
+    assert rows[renamed.id]["description"] == "New scope, new title."
+    assert rows[quiet.id]["description"] != "Only the description changed."
+    # One $batch of the plans' details (labels) and one of the renamed task's details: no other
+    # task's details are read.
+    assert _batches(sandbox) == 2
+    sandbox.reset_stats()
+    rows, _ = _sync(tmp_path, sandbox, extra=DETAILS)  # details_refresh_hours: 0 sweeps now
+    assert rows[quiet.id]["description"] == "Only the description changed."
+    # The plans' details, then every task's: 20 per $batch, per plan.
+    per_plan = Counter(t.plan_id for t in tenant.tasks.values())
+    assert _batches(sandbox) == 1 + sum(math.ceil(n / 20) for n in per_plan.values())

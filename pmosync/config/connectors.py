@@ -363,8 +363,20 @@ class PlannerConnector(MicrosoftAuth):
     task_details: bool = Field(
         False,
         description=(
-            "Also read every task's details (description, checklist), 20 per $batch "
-            "request, so an edit of only the details reaches an incremental sync."
+            "Also read tasks' details (description, checklist), 20 per $batch request: on every "
+            "sync those of new and changed tasks, and every task's once per "
+            "details_refresh_hours, so an edit of only the details reaches an incremental sync."
+        ),
+    )
+    details_refresh_hours: float = Field(
+        24,
+        ge=0,
+        le=24 * 31,
+        description=(
+            "With task_details: how often an incremental sync reads every task's details, to "
+            "catch an edit of only a description or checklist item (Graph leaves the task's "
+            "etag alone then); 0 reads them all on every sync (one $batch per 20 tasks each "
+            "time). Between those sweeps only new and changed tasks' details are read."
         ),
     )
     group_as_portfolio: bool = Field(

@@ -5,10 +5,11 @@ Planner v1.0 has no delta query, so every sync lists each plan's tasks (one chea
 server page) and compares each task's ``@odata.etag`` with the one recorded in the checkpoint:
 only new and changed tasks go to mapping. A task's description and checklist live in its
 details, whose own etag moves when they are edited while the task's does not; so with
-``task_details`` every sync reads every listed task's details (20 per ``$batch``) and a task is
-changed when either etag moved. A complete listing is also what retires: a task missing from
-its plan's listing, a plan missing from its group's, a bucket missing from its plan's. A
-listing that failed (a 403 on one group, a plan deleted mid-run) retires nothing.
+``task_details`` a sync reads the details of new and changed tasks (20 per ``$batch``), and once
+per ``details_refresh_hours`` every listed task's, and a task is changed when either etag moved.
+A complete listing is also what retires: a task missing from its plan's listing, a plan missing
+from its group's, a bucket missing from its plan's. A listing that failed (a 403 on one group, a
+plan deleted mid-run) retires nothing.
 
 Each task record handed to mapping is ``{"task": <Graph task>, "details": <task details or
 null>, "categoryDescriptions": <its plan's labels>}``: mapping stays a pure function of the
@@ -20,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pmosync.config.connectors import PlannerConnector
@@ -41,12 +43,10 @@ def _short_etag(etag: str | None) -> str:
     return hashlib.blake2b((etag or "").encode(), digest_size=8).hexdigest()
 
 
-def _version(task: Mapping[str, Any], details: Mapping[str, Any] | None) -> str:
-    """What says a task changed: its etag, and its details' etag when those were read (an edit
-    of only the description or checklist moves the latter alone)."""
-    if details is None:
-        return _short_etag(task.get("@odata.etag"))
-    return _short_etag(f"{task.get('@odata.etag')}|{details.get('@odata.etag')}")
+def _version(task: str, details: str | None) -> str:
+    """What says a task changed: its etag's digest, and its details' when those were read (an
+    edit of only the description or checklist moves the latter alone)."""
+    return task if details is None else _short_etag(f"{task}|{details}")
 
 
 def _digest(value: Any) -> str:
@@ -188,6 +188,10 @@ class TasksStream:
     def pages(self, state: Mapping[str, Any] | None, *, full: bool) -> Iterator[Page]:
         run, client = self.run, self.run.client
         known: dict[str, Any] = {} if full or not state else dict(state.get("plans") or {})
+        earlier = None if full or not state else state.get("details_swept_at")
+        sweep = self._sweep_due(earlier, known)
+        # A sweep counts once the last page is written: a sync stopped half-way sweeps again.
+        swept_at = datetime.now(UTC).isoformat() if sweep else earlier
         seen: dict[str, Any] = {}
         assignments: set[str] = set()
         complete = run.plans_complete
@@ -204,8 +208,19 @@ class TasksStream:
                 previous = known.get(plan_id) or {}
                 if previous.get("categories") != _digest(categories):
                     previous = {}  # relabelled categories: every task's tags change
-                details = client.run(self._details(tasks))
-                etags = {t["id"]: _version(t, details.get(t["id"])) for t in tasks}
+                own = {t["id"]: _short_etag(t.get("@odata.etag")) for t in tasks}
+                before_own = previous.get("tasks") or {}
+                moved = [t for t in tasks if before_own.get(t["id"]) != own[t["id"]]]
+                reading = tasks if sweep else moved
+                details = client.run(self._details(reading))
+                kept = previous.get("details") or {}
+                details_tags = {
+                    t["id"]: _short_etag(details[t["id"]].get("@odata.etag"))
+                    if t["id"] in details
+                    else kept.get(t["id"])
+                    for t in tasks
+                }
+                etags = {t["id"]: _version(own[t["id"]], details_tags[t["id"]]) for t in tasks}
                 before = previous.get("etags") or {}
                 changed = [t for t in tasks if before.get(t["id"]) != etags[t["id"]]]
                 for task in tasks:
@@ -220,15 +235,34 @@ class TasksStream:
                     }
                     for task in changed
                 ]
-                seen[plan_id] = {"categories": _digest(categories), "etags": etags}
+                seen[plan_id] = {"categories": _digest(categories), "etags": etags, "tasks": own}
+                if self.run.config.task_details:
+                    seen[plan_id]["details"] = details_tags
                 yield run.page(
                     "tasks",
                     records,
-                    state={"plans": {**known, **seen}},
+                    state={"plans": {**known, **seen}, "details_swept_at": earlier},
                     reconcile=[Reconcile("tasks", plan_id, frozenset(etags))],
                 )
         final = [Reconcile("assignments", None, frozenset(assignments))] if complete else []
-        yield run.page("tasks", [], state={"plans": seen}, reconcile=final)
+        state = {"plans": seen, "details_swept_at": swept_at}
+        yield run.page("tasks", [], state=state, reconcile=final)
+
+    def _sweep_due(self, swept_at: str | None, known: Mapping[str, Any]) -> bool:
+        """Whether this sync reads every task's details: the first sync (or ``--full``), a
+        checkpoint from before details were kept per task, or the last sweep more than
+        ``details_refresh_hours`` ago. Between sweeps only new and changed tasks' details are
+        read: an edit of only the details waits for the next sweep."""
+        config = self.run.config
+        if not config.task_details:
+            return False
+        if swept_at is None or any("details" not in plan for plan in known.values()):
+            return True
+        try:
+            last = datetime.fromisoformat(swept_at)
+        except (TypeError, ValueError):
+            return True
+        return datetime.now(UTC) - last >= timedelta(hours=config.details_refresh_hours)
 
     async def _list(self, plan_id: str) -> tuple[list[dict], ConnectorError | None]:
         client = self.run.client
