@@ -14,6 +14,8 @@ workbooks the team, channel and files-folder lookups, one folder listing and one
 workbook. Targets: requests_full <= 1.15 x requests_min; the incremental sync re-maps no
 unchanged task and re-reads only the workbooks whose bytes changed or that name a task the
 churn renamed (a renamed task relinks its timesheet rows, as ``--full`` would link them).
+``task_records_remapped`` may fall short of ``task_records_expected`` by the tasks the churn
+edited only in their details: those wait for the daily details sweep (``details_refresh_hours``).
 
     python bench/planner_sync.py [--size S|M]
 """
