@@ -21,7 +21,6 @@ item's day as the date 12 hours after its instant.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -118,7 +117,6 @@ class SharePointSite:
         value) limits the read of existing items to those that can match (the report date)."""
         drive = await self.drive()
         types = sp_list.columns
-        rows = [_list_row(row, types) for row in rows]
         written = {name for row in rows for name, v in row.items() if v is not None}
         missing = sorted((written | set(key) | {narrow[0]}) - set(types)) if types else []
         if missing:
@@ -160,37 +158,6 @@ class SharePointSite:
             if next_url:
                 guard.follow(next_url, "@odata.nextLink")
         return items
-
-
-TITLE_LIMIT = 255
-"""SharePoint's limit for a single line of text, such as the Title column."""
-_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-"""Controls, and the bidirectional embeddings, overrides and isolates (U+202E shows a name's
-characters in another order than they are)."""
-FORMULA_STARTS = ("=", "+", "-", "@")
-
-
-def _list_text(value: str) -> str:
-    """Text as a list's single line of text holds it safely: one line (line breaks and tabs
-    become spaces, runs of spaces one), no control character or bidirectional override, and
-    never a formula start. A list's export to CSV or Excel would run ``=HYPERLINK(...)``, so a
-    text starting with ``=``, ``+``, ``-`` or ``@`` gets a ``'`` in front, the convention
-    spreadsheets honour (the same rule as pmosync's CSV files)."""
-    text = " ".join(_HIDDEN.sub("", " ".join(value.split())).split())
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def _list_row(row: Mapping[str, Any], types: Mapping[str, str]) -> dict[str, Any]:
-    """A row with every text bound for a text column (or a column of unknown type) made
-    safe by ``_list_text``, the Title cut to 255 characters: titles come from source tools,
-    typed by anyone."""
-    safe = {
-        name: _list_text(v) if isinstance(v, str) and types.get(name, "text") == "text" else v
-        for name, v in row.items()
-    }
-    if isinstance(safe.get("Title"), str):
-        safe["Title"] = safe["Title"][:TITLE_LIMIT]
-    return safe
 
 
 def _column_types(columns: Iterable[Mapping[str, Any]]) -> dict[str, str]:

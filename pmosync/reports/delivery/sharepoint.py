@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pmosync.canonical.text import one_line
 from pmosync.config.reports import SharePointDelivery
 from pmosync.reports.delivery.context import Round
 from pmosync.reports.delivery.placeholders import check_file_name, resolve_folder
 from pmosync.reports.document import Column, RenderedFile, ReportDocument, Section
+from pmosync.reports.render.cells import safe_text
 
 LIST_KEY = ("Title", "Report", "AsOf")
 """What makes a list item the same item: a rerun must not add a project twice."""
@@ -77,16 +79,23 @@ def project_items(document: ReportDocument, link: str | None) -> list[dict[str, 
         name = row.get(title.key) if title is not None else None
         rows.append(
             {
-                "Title": str(name if name is not None else "(unnamed)")[:TITLE_LIMIT],
-                "Report": document.report,
+                "Title": _list_text(name if name is not None else "(unnamed)")[:TITLE_LIMIT],
+                "Report": _list_text(document.report),
                 "AsOf": document.as_of,
-                "RAG": row.get(reported.key) if reported else None,
-                "ComputedRAG": row.get(computed.key) if computed else None,
+                "RAG": _list_text(row.get(reported.key)) if reported else None,
+                "ComputedRAG": _list_text(row.get(computed.key)) if computed else None,
                 "PercentComplete": row.get(percent.key) if percent else None,
                 "Link": link,
             }
         )
     return rows
+
+
+def _list_text(value: Any) -> str | None:
+    """A source's text as a list's single line of text holds it safely: one line, without
+    control characters or bidirectional overrides, and never a formula start (a list's export
+    to CSV or Excel would run ``=HYPERLINK(...)``): the rule of pmosync's CSV cells."""
+    return None if value is None else safe_text(one_line(str(value)))
 
 
 def _title_column(section: Section) -> Column | None:
