@@ -55,7 +55,7 @@ def report_connectors(config: PmosyncConfig, name: str) -> list[str]:
 def check_readiness(config: PmosyncConfig, store: Store, name: str) -> Readiness:
     """Read the ledger for report ``name``. Runs left ``running`` by a dead process are
     closed first, so a killed sync never holds a report back."""
-    store.ledger.mark_interrupted()
+    store.ledger.close_dead_runs()
     connectors = report_connectors(config, name)
     if not connectors:  # a store filled by other means (an import, a test): nothing to wait for
         return Readiness(None, {})

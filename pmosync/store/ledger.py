@@ -228,7 +228,7 @@ class Ledger:
             return {connector: at for connector, at in connection.execute(query)}
 
     def running_syncs(self) -> list[dict[str, Any]]:
-        """The sync runs the ledger shows running (call ``mark_interrupted`` first to drop
+        """The sync runs the ledger shows running (call ``close_dead_runs`` first to drop
         those whose process died), oldest first."""
         query = (
             select(runs.c.id, runs.c.started_at, runs.c.host, runs.c.pid)
