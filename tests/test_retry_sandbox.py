@@ -15,6 +15,7 @@ from asana_env import differences
 from asana_env import write_config as asana_config
 from graph_env import PLANNER, planner_differences, planner_yaml
 from graph_env import write_config as graph_config
+from wait_watcher import WaitWatcher
 
 from pmosync.sandbox.asana import AsanaSandbox
 from pmosync.sandbox.graph import GraphSandbox
@@ -27,24 +28,8 @@ GRAPH = "HTTP {} from Microsoft Graph"
 TENANT = TenantSize(groups=1, plans=2, tasks=40, people=5, timesheet_weeks=1)
 
 
-class _Watcher:
-    """A sync observer that listens for waits too."""
-
-    def __init__(self) -> None:
-        self.waits: list[tuple[str, float, str]] = []
-
-    def stream_started(self, connector, stream) -> None: ...
-
-    def page_written(self, connector, stream, records, counts) -> None: ...
-
-    def stream_finished(self, connector, result) -> None: ...
-
-    def waiting(self, connector: str, seconds: float, reason: str) -> None:
-        self.waits.append((connector, seconds, reason))
-
-
-def _sync(path, config) -> tuple[Store, str, _Watcher]:
-    watcher = _Watcher()
+def _sync(path, config) -> tuple[Store, str, WaitWatcher]:
+    watcher = WaitWatcher()
     store = Store.open(config.store, base_dir=path.parent)
     return store, run_sync(config, store, observer=watcher).status, watcher
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from wait_watcher import WaitWatcher
+
 from pmosync.config import load_config
 from pmosync.sandbox.asana import AsanaSandbox
 from pmosync.sandbox.org import OrgSize, generate_org
@@ -61,26 +63,10 @@ def test_two_connectors_with_one_token_stay_under_its_quota_together(tmp_path):
     assert stats["by_status"].get("429", 0) == 0, stats["by_status"]
 
 
-class _Watcher:
-    """A sync observer that also listens for waits (what the progress display does)."""
-
-    def __init__(self) -> None:
-        self.waits: list[tuple[str, float, str]] = []
-
-    def stream_started(self, connector, stream) -> None: ...
-
-    def page_written(self, connector, stream, records, counts) -> None: ...
-
-    def stream_finished(self, connector, result) -> None: ...
-
-    def waiting(self, connector: str, seconds: float, reason: str) -> None:
-        self.waits.append((connector, seconds, reason))
-
-
 def test_the_observer_hears_of_a_429_wait_with_its_reason(tmp_path):
     with AsanaSandbox(generate_org(seed=9, size="XS")) as sandbox:
         sandbox.throttle_next(1, retry_after_s=2)
-        watcher = _Watcher()
+        watcher = WaitWatcher()
         run = _run(tmp_path, sandbox, ["asana-eng"], observer=watcher)
     assert run.status == "succeeded", run
     [(connector, seconds, reason)] = watcher.waits
