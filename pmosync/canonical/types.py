@@ -33,6 +33,10 @@ ProjectStatus = Literal["active", "on_hold", "completed", "archived"]
 ApprovalStatus = Literal["draft", "submitted", "approved", "rejected"]
 CostCategory = Literal["expense", "invoice", "labour"]
 BudgetMeasure = Literal["money", "hours"]
+BudgetOrigin = Literal["budget_api", "custom_field", "workbook"]
+"""Where a budget was stated: a tool's budget feature (Asana's budget API), a project custom
+field, or a budget workbook. One project's budgets from different origins are alternative
+statements of the same money, never added (``budget_precedence`` in the YAML picks one)."""
 
 
 def _to_utc(value: datetime) -> datetime:
@@ -208,13 +212,23 @@ class Allocation(Record):
 
 
 class Budget(Record):
-    """A project's budget: money in a currency, or hours."""
+    """A project's budget: money in a currency, or hours.
+
+    Budgets of one origin with a ``line`` (CAPEX/OPEX, a phase) are parts meant to add up;
+    budgets of different origins state the same budget twice and are never added."""
 
     entity: ClassVar[str] = "budget"
     project_id: str
     amount: Decimal
     measure: BudgetMeasure = "money"
     currency: Currency | None = None
+    origin: BudgetOrigin | None = None
+    """Which kind of statement this is; None (older rows) reads as the lowest precedence."""
+    line: str | None = None
+    """The budget line this amount is (CAPEX, OPEX, a phase); None for a whole budget."""
+    actual: Decimal | None = None
+    """What the tool itself reports as spent against this budget, in its measure and currency
+    (Asana's budget ``actual``: logged time x Asana's resource rates), as of the sync."""
 
     @model_validator(mode="after")
     def _money_has_currency(self) -> Budget:
@@ -235,6 +249,27 @@ class CostEntry(Record):
     description: str | None = None
     vendor: str | None = None
     identity_id: str | None = None
+
+
+class Leave(Record):
+    """Time a person is away (leave, sick, training), from a workbook or a SharePoint list.
+
+    It reduces the person's capacity and the hours their timesheet is expected to hold."""
+
+    entity: ClassVar[str] = "leave"
+    identity_id: str
+    start_date: date
+    end_date: date
+    hours_per_day: Annotated[float, Field(gt=0, le=24)] | None = None
+    """Hours away on each working day of the period; None means whole days."""
+    kind: str | None = None
+    """What kind of absence the source calls it (annual, sick, training), as written there."""
+
+    @model_validator(mode="after")
+    def _period_is_forward(self) -> Leave:
+        if self.end_date < self.start_date:
+            raise ValueError(f"leave ends ({self.end_date}) before it starts ({self.start_date})")
+        return self
 
 
 class StatusUpdate(Record):
@@ -262,6 +297,7 @@ ENTITY_TYPES: tuple[type[Record], ...] = (
     Allocation,
     Budget,
     CostEntry,
+    Leave,
     StatusUpdate,
 )
 """Every canonical entity, parents before children."""

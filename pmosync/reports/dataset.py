@@ -28,6 +28,7 @@ from pmosync.canonical import (
     Assignment,
     Budget,
     CostEntry,
+    Leave,
     Person,
     PersonIdentity,
     Portfolio,
@@ -88,6 +89,8 @@ class TimeRow(NamedTuple):
     entry_date: date
     minutes: int
     task_id: str | None = None
+    source: str = ""  # the connector that logged it
+    approval: str | None = None  # draft | submitted | approved | rejected; None: no approvals
 
 
 class AllocationRow(NamedTuple):
@@ -104,6 +107,10 @@ class BudgetRow(NamedTuple):
     amount: Decimal
     measure: str = "money"  # money | hours
     currency: str | None = None
+    origin: str | None = None  # budget_api | custom_field | workbook; None: unknown (oldest)
+    line: str | None = None  # a budget line (CAPEX, a phase); lines of one origin add up
+    actual: Decimal | None = None  # what the tool reports as spent against it (Asana)
+    source: str = ""  # the connector it came from
 
 
 class CostRow(NamedTuple):
@@ -115,6 +122,38 @@ class CostRow(NamedTuple):
     person_id: str | None = None
     vendor: str | None = None
     description: str | None = None
+
+
+class LeaveRow(NamedTuple):
+    person_id: str
+    start_date: date
+    end_date: date
+    hours_per_day: float | None = None  # None: whole working days
+    kind: str | None = None
+
+
+class BaselineTaskRow(NamedTuple):
+    task_id: str
+    name: str
+    kind: str  # work | milestone
+    start_date: date | None = None
+    due_date: date | None = None
+    estimate_hours: float | None = None
+
+
+class BaselineRow(NamedTuple):
+    """A project's active baseline: its plan as it stood when the baseline was set."""
+
+    project_id: str
+    name: str
+    set_at: datetime
+    set_by: str  # first_sync | command
+    start_date: date | None = None
+    finish_date: date | None = None
+    budget_amount: Decimal | None = None
+    budget_measure: str | None = None
+    budget_currency: str | None = None
+    tasks: tuple[BaselineTaskRow, ...] = ()
 
 
 class StatusRow(NamedTuple):
@@ -149,6 +188,9 @@ class Dataset:
     budgets: list[BudgetRow] = field(default_factory=list)
     costs: list[CostRow] = field(default_factory=list)
     status_updates: list[StatusRow] = field(default_factory=list)
+    leave: list[LeaveRow] = field(default_factory=list)
+    baselines: dict[str, BaselineRow] = field(default_factory=dict)
+    """The active baseline of each project that has one, by project id."""
     people: dict[str, PersonRow] = field(default_factory=dict)
     """Everyone in scope by person_id: people with an identity in a filtered source, or named
     by a row above. The roster for timesheet compliance."""
@@ -157,7 +199,7 @@ class Dataset:
 # -- loading -------------------------------------------------------------------------------
 
 
-PARTS = ("tasks", "time_entries", "allocations", "budgets", "costs", "status_updates")
+PARTS = ("tasks", "time_entries", "allocations", "budgets", "costs", "status_updates", "leave")
 """What a report may need besides projects, portfolios and people; a kind loads only its own."""
 
 
@@ -288,11 +330,12 @@ class _Reader:
         ]
 
     def time_entries(self, in_scope: set[str]) -> list[TimeRow]:
-        columns = ("identity_id", "project_id", "entry_date", "minutes", "task_id")
+        columns = ("identity_id", "project_id", "entry_date", "minutes", "task_id", "source")
+        columns += ("approval",)
         person = self._person
         return [
-            TimeRow(person.get(identity, identity), project, day, minutes, task)
-            for identity, project, day, minutes, task in self._rows(
+            TimeRow(person.get(identity, identity), project, day, minutes, task, src, approval)
+            for identity, project, day, minutes, task, src, approval in self._rows(
                 ENTITY_TABLES[TimeEntry], *columns
             )
             if project in in_scope
@@ -314,9 +357,19 @@ class _Reader:
         ]
 
     def budgets(self, in_scope: set[str]) -> list[BudgetRow]:
-        columns = ("project_id", "amount", "measure", "currency")
+        columns = ("project_id", "amount", "measure", "currency", "origin", "line", "actual")
+        columns += ("source",)
         return [
-            BudgetRow(r.project_id, Decimal(r.amount), r.measure, r.currency)
+            BudgetRow(
+                r.project_id,
+                Decimal(r.amount),
+                r.measure,
+                r.currency,
+                r.origin,
+                r.line,
+                None if r.actual is None else Decimal(r.actual),
+                r.source,
+            )
             for r in self._rows(ENTITY_TABLES[Budget], *columns)
             if r.project_id in in_scope
         ]
@@ -349,6 +402,15 @@ class _Reader:
         ]
         rows.sort(key=lambda s: (s.project_id, s.posted_at))
         return rows
+
+    def leave(self, in_scope: set[str]) -> list[LeaveRow]:
+        """Everyone's leave: it is a person's, not a project's, so ``in_scope`` does not narrow
+        it (the roster decides whose leave matters)."""
+        columns = ("identity_id", "start_date", "end_date", "hours_per_day", "kind")
+        return [
+            LeaveRow(self.person_of(r.identity_id) or r.identity_id, *r[1:])
+            for r in self._rows(ENTITY_TABLES[Leave], *columns)
+        ]
 
     def people(self, dataset: Dataset, sources: set[str]) -> dict[str, PersonRow]:
         """Everyone with an identity in the scope's sources, and anyone its rows name."""

@@ -7,18 +7,34 @@ migrations create exactly this, and a test holds the two together.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Float,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from pmosync.canonical.columns import JsonDocument, UtcDateTime
-from pmosync.canonical.tables import ENTITY_TABLES, metadata
+from pmosync.canonical.tables import ENTITY_TABLES, ID_LENGTH, metadata
 
 __all__ = [
     "ENTITY_TABLES",
+    "HISTORY_FIELDS",
+    "baseline_tasks",
+    "baselines",
     "checkpoints",
     "daemon_lease",
     "daemon_ticks",
     "metadata",
     "quarantine",
+    "record_history",
     "report_deliveries",
     "report_snapshots",
     "run_streams",
@@ -135,4 +151,71 @@ report_deliveries = Table(
     Column("location", Text(), nullable=True),  # where it landed: a URL or a path
     Column("updated_at", UtcDateTime(), nullable=False),
     comment="Each report period's delivery to each target: sent once, failures retried.",
+)
+
+HISTORY_FIELDS: dict[str, tuple[str, ...]] = {
+    "project": ("name", "status", "rag", "start_date", "due_date", "completed_at"),
+    "task": (
+        "project_id",
+        "parent_id",
+        "name",
+        "is_milestone",
+        "status",
+        "start_date",
+        "due_date",
+        "completed_at",
+        "percent_complete",
+        "estimate_hours",
+    ),
+    "budget": ("project_id", "amount", "measure", "currency", "origin", "line", "actual"),
+}
+"""The fields whose past values a back-dated report reads (``report --as-of``), per entity.
+Other entities are dated by themselves (time entries, costs, status updates) or not judged in
+the past (people)."""
+
+record_history = Table(
+    "record_history",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    Column("entity", String(32), nullable=False),
+    Column("record_id", String(ID_LENGTH), nullable=False),
+    Column("valid_from", UtcDateTime(), nullable=False),
+    Column("deleted", Boolean(), nullable=False, server_default="0"),
+    Column("fields", JsonDocument, nullable=True),  # HISTORY_FIELDS' values; None when deleted
+    Column("run_id", String(36), nullable=True),
+    Index(None, "entity", "record_id", "valid_from"),
+    Index(None, "valid_from"),
+    comment="Each version of the fields reports read, from when the store held it.",
+)
+
+baselines = Table(
+    "baselines",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    Column("project_id", String(ID_LENGTH), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("set_at", UtcDateTime(), nullable=False),
+    Column("set_by", String(16), nullable=False),  # first_sync | command
+    Column("active", Boolean(), nullable=False, server_default="0"),
+    Column("start_date", Date(), nullable=True),
+    Column("finish_date", Date(), nullable=True),
+    Column("budget_amount", Numeric(18, 4), nullable=True),
+    Column("budget_measure", String(5), nullable=True),
+    Column("budget_currency", String(3), nullable=True),
+    UniqueConstraint("project_id", "name"),
+    Index(None, "project_id"),
+    comment="A project's plan as it stood when the baseline was set; PV and slips measure it.",
+)
+
+baseline_tasks = Table(
+    "baseline_tasks",
+    metadata,
+    Column("baseline_id", Integer(), primary_key=True),
+    Column("task_id", String(ID_LENGTH), primary_key=True),
+    Column("name", Text(), nullable=False),
+    Column("kind", String(9), nullable=False),  # work | milestone
+    Column("start_date", Date(), nullable=True),
+    Column("due_date", Date(), nullable=True),
+    Column("estimate_hours", Float(), nullable=True),
+    comment="The work tasks and milestones of a baseline, with their planned dates and effort.",
 )
