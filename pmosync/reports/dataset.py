@@ -57,6 +57,7 @@ class ProjectRow(NamedTuple):
     due_date: date | None = None
     completed_at: datetime | None = None
     portfolio_ids: tuple[str, ...] = ()
+    has_status_updates: bool = True  # its tool has status updates (Asana), so they can go stale
 
 
 class PortfolioRow(NamedTuple):
