@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -81,3 +84,62 @@ def test_a_store_that_cannot_be_opened_is_named_without_its_password(url, expect
     assert expected in message
     assert "Sup3rS3cret" not in message and "\n" not in message
     assert caught.value.__cause__ is None or "Sup3rS3cret" not in str(caught.value.__cause__)
+
+
+def test_upgrading_to_0007_seeds_history_from_the_rows_a_store_holds(store_url):
+    """A store from before field history gets one version per live project, task and budget,
+    valid from when each was last synced, so a back-dated report can read from the upgrade on.
+    Tombstoned rows have no present to seed from and get none."""
+    from alembic import command
+
+    from pmosync.store.engine import write_transaction
+    from pmosync.store.migrate import _config, upgrade
+
+    engine = create_engine(store_url)
+    with write_transaction(engine) as connection:
+        command.upgrade(_config(connection), "0006")
+    synced = "2026-11-20 08:00:00+00:00"
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO project (id, source, source_id, name, status, due_date, synced_at) "
+                "VALUES ('p1', 'asana', '1', 'Apollo', 'active', '2026-12-31', :at)"
+            ),
+            {"at": synced},
+        )
+        for task_id, deleted in (("t1", None), ("t2", synced)):
+            connection.execute(
+                text(
+                    "INSERT INTO task (id, source, source_id, project_id, name, is_milestone, "
+                    "status, estimate_hours, tags, dependency_ids, synced_at, deleted_at) VALUES "
+                    "(:id, 'asana', :id, 'p1', 'Design', :no, 'in_progress', 12.5, '[]', '[]', "
+                    ":at, :deleted)"
+                ),
+                {"id": task_id, "no": False, "at": synced, "deleted": deleted},
+            )
+        connection.execute(
+            text(
+                "INSERT INTO budget (id, source, source_id, project_id, amount, measure, currency,"
+                " synced_at) VALUES ('b1', 'asana', 'b', 'p1', 1000.5, 'money', 'EUR', :at)"
+            ),
+            {"at": synced},
+        )
+    assert upgrade(engine) == ("0006", head_revision())
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT entity, record_id, deleted, valid_from, fields FROM record_history")
+        ).all()
+    engine.dispose()
+    by_record = {row.record_id: row for row in rows}
+    assert sorted(by_record) == ["b1", "p1", "t1"]
+    assert {row.entity for row in rows} == {"project", "task", "budget"}
+
+    def fields(row):
+        return row.fields if isinstance(row.fields, dict) else json.loads(row.fields)
+
+    assert fields(by_record["p1"])["due_date"] == "2026-12-31"
+    task = fields(by_record["t1"])
+    assert task["status"] == "in_progress" and task["estimate_hours"] == 12.5
+    assert task["is_milestone"] is False
+    assert Decimal(fields(by_record["b1"])["amount"]) == Decimal("1000.5")
+    assert all(not row.deleted for row in rows)

@@ -8,9 +8,8 @@ Revises: 0006
 Create Date: 2026-12-04 22:42:39
 """
 
-import json
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -152,12 +151,35 @@ SEEDED = {
 code's later lists)."""
 
 
+DATETIMES = {"completed_at", "synced_at"}
+DATES = {"start_date", "due_date"}
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite hands datetimes back naive (they are stored in UTC); PostgreSQL aware."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def _plain(value: object) -> object:
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        return _utc(value).isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
     return value
+
+
+def _column(name: str) -> sa.ColumnClause:
+    if name in DATETIMES:
+        return sa.column(name, sa.DateTime(timezone=True))
+    if name in DATES:
+        return sa.column(name, sa.Date())
+    if name == "amount":
+        return sa.column(name, sa.Numeric(18, 4))
+    if name == "is_milestone":
+        return sa.column(name, sa.Boolean())
+    return sa.column(name)
 
 
 def _seed_history() -> None:
@@ -171,20 +193,20 @@ def _seed_history() -> None:
         sa.column("fields", sa.JSON),
     )
     for entity, fields in SEEDED.items():
-        columns = ", ".join(("id", "synced_at", *fields))
-        rows = bind.execute(sa.text(f"SELECT {columns} FROM {entity} WHERE deleted_at IS NULL"))
+        table = sa.table(
+            entity, *(_column(name) for name in ("id", "synced_at", "deleted_at", *fields))
+        )
+        rows = bind.execute(sa.select(table).where(table.c.deleted_at.is_(None)))
         batch = []
         for row in rows:
             values = {name: _plain(row._mapping[name]) for name in fields}
-            if "is_milestone" in values:
-                values["is_milestone"] = bool(values["is_milestone"])
             batch.append(
                 {
                     "entity": entity,
                     "record_id": row.id,
-                    "valid_from": row.synced_at,
+                    "valid_from": _utc(row.synced_at),
                     "deleted": False,
-                    "fields": json.loads(json.dumps(values)),
+                    "fields": values,
                 }
             )
             if len(batch) >= 1000:
