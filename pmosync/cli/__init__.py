@@ -5,6 +5,7 @@ configuration error. Importing this package registers every command on ``app``.
 """
 
 from pmosync.cli import (  # noqa: F401,E501 - they register commands
+    baselines,
     daemon,
     data,
     db,

@@ -3,7 +3,8 @@
 Tool connectors (Asana, Planner) run first, side by side up to ``sync.max_parallel_connectors``:
 they share nothing but the store, whose transactions keep their pages apart. Workbook connectors
 run after them, because their rows name the projects, tasks and people the tools just synced.
-Identity resolution then ties every tool's identities to one person per human.
+Identity resolution then ties every tool's identities to one person per human, and every
+project seen for the first time gets its first baseline (``store.baselines.capture_first``).
 
 A connector's own failure never stops the others. The store failing (unreachable, full,
 read-only) stops everything: nothing more could be written, so the run ends failed and
@@ -92,9 +93,11 @@ def run_sync(
         if store_errors:
             raise store_errors[0]
         if not halt.is_set():
+            from pmosync.store.baselines import capture_first
             from pmosync.sync.people import resolve_people
 
             resolve_people(store, config.people)
+            capture_first(store, sources=_completed_tools(run.connectors, tools))
     except StoreError as error:
         _finish_if_possible(store, run.run_id, "failed", str(error))
         raise
@@ -111,6 +114,13 @@ def run_sync(
         summary = None
     store.ledger.finish_run(run.run_id, run.status, summary)
     return run
+
+
+def _completed_tools(results: Sequence[ConnectorResult], tools: Sequence[str]) -> list[str]:
+    """The tool connectors (those that hold projects) whose sync completed in this run: their
+    projects' plans are whole, so a project seen for the first time gets its first baseline
+    (``capture_first``); a failed connector's projects wait for a sync that completes."""
+    return [r.name for r in results if r.name in tools and not r.failed]
 
 
 def _sync_group(
