@@ -282,6 +282,7 @@ def test_budget_from_a_currency_custom_field():
         amount=Decimal("125000.5"),
         measure="money",
         currency="EUR",
+        origin="custom_field",  # so reports never add it to the native budget (issue 16)
     )
     assert result.tombstones == []
 
@@ -733,13 +734,49 @@ def test_cost_budget_is_money_in_the_domain_currency():
         amount=Decimal("48000"),
         measure="money",
         currency="USD",
+        origin="budget_api",
+        actual=Decimal("1250.5"),  # Asana's logged time x resource rates, in the money
     )
 
 
 def test_time_budget_is_hours_from_minutes():
-    raw = budget_raw(budget_type="time", total={"enabled": True, "value": 6090, "units": "minutes"})
+    raw = budget_raw(
+        budget_type="time",
+        total={"enabled": True, "value": 6090, "units": "minutes"},
+        actual={"value": 750, "units": "minutes"},
+    )
     budget = only(mapper().map("budgets", raw))
     assert (budget.measure, budget.amount, budget.currency) == ("hours", Decimal("101.5"), None)
+    # 6090 min / 60 = 101.5 h; the actual 750 min / 60 = 12.5 h
+    assert (budget.origin, budget.actual) == ("budget_api", Decimal("12.5"))
+
+
+def test_budget_actual_absent_or_in_another_currency_is_none():
+    no_actual = budget_raw()
+    del no_actual["actual"]
+    assert only(mapper().map("budgets", no_actual)).actual is None
+    other = budget_raw(actual={"value": 900, "units": "EUR"})  # total in USD: not comparable
+    assert only(mapper().map("budgets", other)).actual is None
+    bad = budget_raw(actual={"value": "lots", "units": "USD"})
+    with pytest.raises(MappingError, match="budget actual.value is not a number: 'lots'"):
+        mapper().map("budgets", bad)
+
+
+def test_custom_field_budget_and_native_budget_are_two_origins_of_one_project():
+    """The doubled-budget case of issue 16, at the mapping end: both records name the same
+    project and say which statement they are, so reports can pick one instead of adding."""
+    field = number_field("600", "Budget", 120000, currency_code="EUR", format="currency")
+    asana = mapper(budget="Budget")
+    _, from_field = asana.map("projects", project_raw(custom_fields=[field])).records
+    native = only(
+        asana.map(
+            "budgets",
+            budget_raw(total={"enabled": True, "value": 100000, "units": "EUR"}, actual=None),
+        )
+    )
+    assert from_field.project_id == native.project_id == Project.ref(SOURCE, "1300")
+    assert (from_field.origin, native.origin) == ("custom_field", "budget_api")
+    assert from_field.source_id != native.source_id
 
 
 def test_budget_with_its_total_switched_off_is_retired():

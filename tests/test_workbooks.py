@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
 
-from pmosync.canonical.types import CostEntry, PersonIdentity, TimeEntry
+from pmosync.canonical.types import Budget, CostEntry, PersonIdentity, TimeEntry
 from pmosync.connectors.base import Reconcile
 from pmosync.connectors.files import read_workbook
 from pmosync.mapping import MappingError
@@ -845,4 +845,64 @@ def test_messages_fall_back_to_canonical_names_without_columns():
     with pytest.raises(MappingError, match=r"row 7: Hours 'eight' is not a number of hours"):
         plain.map("rows", row({**GOOD, "hours": "eight"}))
     with pytest.raises(ValueError, match="unknown workbook kind"):
-        WorkbookMapper(SOURCE, "budget", DIRECTORY, TODAY)  # type: ignore[arg-type]
+        WorkbookMapper(SOURCE, "payroll", DIRECTORY, TODAY)  # type: ignore[arg-type]
+
+
+# --- mapping budget rows -----------------------------------------------------------------
+
+BUDGET_COLUMNS = {"project": "Project", "amount": "Budget", "line": "Line", "measure": "Unit"}
+
+
+def budget_row(cells, **extra):
+    return {**row({}, row=3, sheet="Budgets", file="Budgets.xlsx", **extra), "cells": cells}
+
+
+def budget(cells, **options):
+    options.setdefault("columns", BUDGET_COLUMNS)
+    [record] = mapper("budget", **options).map("rows", budget_row(cells)).records
+    return record
+
+
+def test_a_budget_row_becomes_a_workbook_budget_or_one_of_its_lines():
+    capex = budget({"project": "Data centre move", "amount": "€ 60.000,00", "line": "CAPEX"})
+    assert capex == Budget(
+        source=SOURCE,
+        source_id="ts/Budgets.xlsx#Budgets!3",
+        source_url="https://contoso.sharepoint.com/ts/Budgets.xlsx",
+        project_id="p-move",
+        amount=Decimal("60000.00"),
+        measure="money",
+        currency="EUR",
+        origin="workbook",
+        line="CAPEX",
+    )
+    whole = budget({"project": "Data centre move", "amount": 90000, "line": "  "},
+                   default_currency="USD")  # fmt: skip
+    assert (whole.amount, whole.currency, whole.line) == (Decimal(90000), "USD", None)
+    hours = budget({"project": "Data centre move", "amount": "1,200.5", "measure": "Hours"})
+    assert (hours.measure, hours.amount, hours.currency) == ("hours", Decimal("1200.5"), None)
+
+
+@pytest.mark.parametrize(
+    ("cells", "problem"),
+    [
+        ({"amount": 120}, "Budget 120 has no currency (add a currency column or default_currency)"),
+        ({"amount": "€ -5"}, "Budget '€ -5' is negative"),
+        ({"amount": "€ 5", "measure": "days"}, "Unit 'days' is not money or hours"),
+        ({"amount": "€ 5", "measure": "hours"}, "Budget '€ 5' is money in an hours budget"),
+        ({"amount": "€ 5", "project": "Nope"}, "project 'Nope' matches no synced project"),
+    ],
+)
+def test_budget_rows_that_cannot_be_read_say_why(cells, problem):
+    raw = budget_row({"project": "Data centre move", **cells})
+    message = error_of(raw, "budget", columns=BUDGET_COLUMNS)
+    assert message == f"Budgets.xlsx, sheet Budgets, row 3: {problem}"
+
+
+def test_budget_workbooks_take_budget_columns():
+    from pmosync.config.connectors import WorkbookSource
+
+    columns = {"project": "Project", "amount": "Budget", "line": "Line"}
+    assert WorkbookSource.model_validate({"kind": "budget", "columns": columns}).kind == "budget"
+    with pytest.raises(ValueError, match="'date' is not a column of kind budget"):
+        WorkbookSource.model_validate({"kind": "budget", "columns": {**columns, "date": "Day"}})

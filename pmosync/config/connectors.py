@@ -27,7 +27,7 @@ from pmosync.config.fields import (
 AsanaField = Literal[
     "budget", "rag", "estimate_hours", "priority", "percent_complete", "start_date"
 ]
-WorkbookKind = Literal["time", "cost"]
+WorkbookKind = Literal["time", "cost", "budget", "leave"]
 PLANNER_PRIORITY_NUMBERS = frozenset(str(number) for number in range(11))
 """Planner's ``priority`` scale, as the keys of its ``priority_vocabulary``."""
 
@@ -42,10 +42,19 @@ WORKBOOK_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("date", "amount", "project"),
         ("currency", "category", "description", "person", "vendor"),
     ),
+    "budget": (
+        ("project", "amount"),
+        ("currency", "line", "measure"),
+    ),
+    "leave": (
+        ("person", "start", "end"),
+        ("hours_per_day", "kind"),
+    ),
 }
 ColumnKey = Literal[
     "person", "date", "hours", "project", "task", "billable", "approval", "description",
-    "amount", "currency", "category", "vendor",
+    "amount", "currency", "category", "vendor", "line", "measure",
+    "start", "end", "hours_per_day", "kind",
 ]  # fmt: skip
 
 
@@ -61,7 +70,8 @@ ASANA_FIELD_DESCRIPTIONS: dict[str, str] = {
 
 #: What each canonical workbook column holds; whether it is required is added per kind.
 COLUMN_DESCRIPTIONS: dict[str, str] = {
-    "person": "Email of the person who logged the hours (time) or spent the money (cost).",
+    "person": "Email of the person who logged the hours (time), spent the money (cost) or is "
+    "away (leave).",
     "date": "Day of the entry; more than a week ahead is refused as a typo.",
     "hours": "Hours worked (a number, or h:mm); at most 24 in a day.",
     "project": "Project name, or its id in its tool; must name a project another connector syncs.",
@@ -73,6 +83,13 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "currency": "Currency code of the amount; else the one written with it, else default_currency.",
     "category": "expense, invoice or labour; default invoice when a vendor is named, else expense.",
     "vendor": "Supplier name.",
+    "line": "Budget line (CAPEX, OPEX, a phase): a project's lines add up; empty for a whole "
+    "budget.",
+    "measure": "money or hours; default money (hours budgets take no currency).",
+    "start": "First day away (leave).",
+    "end": "Last day away, inclusive (leave); a one-day absence has end equal to start.",
+    "hours_per_day": "Hours away on each working day of the period; empty means whole days.",
+    "kind": "What kind of absence (annual, sick, training), kept as written.",
 }
 
 
@@ -97,6 +114,15 @@ def _described_keys(descriptions: dict[str, str]) -> dict[str, object]:
             key: {"type": "string", "description": text} for key, text in descriptions.items()
         }
     }
+
+
+def known_zone(value: str) -> str:
+    """``value`` if it is an IANA time zone name, else the one-line complaint."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not a time zone name (e.g. Europe/Paris or UTC)") from None
+    return value
 
 
 def _fail(messages: list[LocatedMessage]) -> None:
@@ -171,6 +197,11 @@ class AsanaConnector(ConfigModel):
     modified_since_overlap_minutes: int = Field(
         5, ge=0, le=1440, description="Overlap on incremental task fetches, to absorb clock skew."
     )
+
+    @property
+    def yields_status_updates(self) -> bool:
+        """Asana projects have dated status updates, which can go stale."""
+        return True
 
     @model_validator(mode="after")
     def _one_scope(self) -> Self:
@@ -279,7 +310,11 @@ class WorkbookSource(ConfigModel):
 
     kind: WorkbookKind = Field(
         "time",
-        description="time: timesheet rows (person, date, hours, project); cost: expenses.",
+        description=(
+            "time: timesheet rows (person, date, hours, project); cost: expenses; budget: "
+            "project budgets (project, amount, optional line), one row per budget or line; leave: "
+            "absences (person, start, end, optional hours_per_day and kind)."
+        ),
     )
     columns: dict[ColumnKey, NonEmptyStr] = Field(
         json_schema_extra=_described_keys(
@@ -321,6 +356,11 @@ class WorkbookSource(ConfigModel):
         "with a longer cell is refused with one line.",
     )
 
+    @property
+    def yields_status_updates(self) -> bool:
+        """Workbooks and lists of rows hold no project status."""
+        return False
+
     @model_validator(mode="after")
     def _columns_fit_kind(self) -> Self:
         required, optional = WORKBOOK_COLUMNS[self.kind]
@@ -349,6 +389,96 @@ class WorkbookSource(ConfigModel):
             )
         _fail(messages)
         return self
+
+
+STATUS_LIST_COLUMNS: dict[str, str] = {
+    "project": "Column naming the project: the plan's title, as the project manager types it.",
+    "rag": "Column holding the RAG word (On track, At risk, Green...), read through "
+    "rag_vocabulary.",
+    "text": "Column holding the comment kept as the status update's text.",
+}
+StatusListColumn = Literal["project", "rag", "text"]
+
+
+class StatusList(ConfigModel):
+    """A SharePoint list where project managers write their project's status, one item per
+    update: each item becomes a status update dated by its last modification."""
+
+    site: NonEmptyStr = Field(
+        description="SharePoint site holding the list, e.g. contoso.sharepoint.com:/sites/pmo."
+    )
+    list: NonEmptyStr = Field(description="The list's name (or id), e.g. Project health.")
+    columns: dict[StatusListColumn, NonEmptyStr] = Field(
+        default={"project": "Project", "rag": "RAG", "text": "Comment"},
+        json_schema_extra=_described_keys(STATUS_LIST_COLUMNS),
+        description="Canonical column -> the list column's internal name (project, rag, text).",
+    )
+
+    @field_validator("columns")
+    @classmethod
+    def _needs_project_and_rag(cls, value: dict[str, str]) -> dict[str, str]:
+        missing = [key for key in ("project", "rag") if key not in value]
+        if missing:
+            raise ValueError(f"missing required column {' and '.join(repr(k) for k in missing)}")
+        return value
+
+
+RAG_SOURCE_KINDS = ("label", "task", "bucket", "list")
+
+
+class PlannerRagSource(ConfigModel):
+    """Where a Planner plan's RAG is written, since Planner has no status updates: exactly
+    one of label, task, bucket or list."""
+
+    label: NonEmptyStr | None = Field(
+        None,
+        description=(
+            "Title of each plan's status task: the plan label (category) applied to it gives "
+            "the RAG, read through rag_vocabulary (labels On track / At risk / Off track)."
+        ),
+    )
+    task: NonEmptyStr | None = Field(
+        None,
+        description=(
+            "Start of the title of each plan's status task, whose rest is the RAG word: with "
+            "task: Status, a task titled 'Status: At risk' reads amber."
+        ),
+    )
+    bucket: NonEmptyStr | None = Field(
+        None,
+        description=(
+            "Name of each plan's status bucket: the title of its first task (in board order) "
+            "starts with the RAG word ('Off track - vendor late' reads red)."
+        ),
+    )
+    list: StatusList | None = Field(
+        None,
+        description=(
+            "A SharePoint list the project managers write status items into (needs "
+            "Sites.Read.All); each item is a status update, so staleness applies."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        given = [kind for kind in RAG_SOURCE_KINDS if getattr(self, kind) is not None]
+        if len(given) != 1:
+            found = " and ".join(given) if given else "none"
+            _fail(
+                [
+                    LocatedMessage(
+                        (),
+                        f"give exactly one of label, task, bucket or list (found {found})",
+                        at_key=True,
+                    )
+                ]
+            )
+        return self
+
+    @property
+    def kind(self) -> str:
+        """Which of label, task, bucket or list this source is."""
+        return next(kind for kind in RAG_SOURCE_KINDS if getattr(self, kind) is not None)
 
 
 class PlannerConnector(MicrosoftAuth):
@@ -390,20 +520,15 @@ class PlannerConnector(MicrosoftAuth):
         "UTC",
         description=(
             "Time zone the plans are used in (IANA name, e.g. Europe/Paris): Planner stores a "
-            "picked start or due date as midnight there, in UTC, so dates are read in this zone."
+            "picked start or due date as midnight there, in UTC, so dates are read in this zone. "
+            "Default: organisation.timezone when it is set, else UTC."
         ),
     )
 
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"{value!r} is not a time zone name (e.g. Europe/Paris or UTC)"
-            ) from None
-        return value
+        return known_zone(value)
 
     priority_vocabulary: dict[str, KnownPriority] = Field(
         default={},
@@ -424,7 +549,29 @@ class PlannerConnector(MicrosoftAuth):
                 )
         return value
 
+    rag_source: PlannerRagSource | None = Field(
+        None,
+        description=(
+            "Where each plan's RAG is read (Planner has no status updates): a label on a "
+            "status task, a status task's title, a status bucket, or a SharePoint list. "
+            "Without it plans have no reported RAG."
+        ),
+    )
+    rag_vocabulary: dict[str, RAG] = Field(
+        default={},
+        description=(
+            "Word or label of the rag_source -> green, amber, red, blue or complete; adds to "
+            "or overrides the built-in names (On track, At risk, Off track, On hold, Green, "
+            "Amber, Red...)."
+        ),
+    )
     max_concurrency: int = Field(4, ge=1, le=50, description="Requests in flight at once.")
+
+    @property
+    def yields_status_updates(self) -> bool:
+        """Only a status list gives dated updates that can go stale; labels and titles are
+        a health field."""
+        return self.rag_source is not None and self.rag_source.list is not None
 
 
 class SharePointFilesConnector(MicrosoftAuth, WorkbookSource):
@@ -446,6 +593,27 @@ class SharePointFilesConnector(MicrosoftAuth, WorkbookSource):
     folder: NonEmptyStr | None = Field(
         None, description="Folder in the site's documents, or inside the channel's files."
     )
+    list: NonEmptyStr | None = Field(
+        None,
+        description=(
+            "A SharePoint list of the site (name or id) whose items are the rows, instead of "
+            "a folder of workbooks (e.g. a Leave list); columns name the list's columns by "
+            "their internal names. Needs Sites.Read.All."
+        ),
+    )
+    timezone: NonEmptyStr = Field(
+        "UTC",
+        description=(
+            "With list: the site's regional time zone (IANA name). SharePoint keeps a date "
+            "column's day as midnight there, in UTC, so list dates are read in this zone. "
+            "Default: organisation.timezone when it is set, else UTC."
+        ),
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return known_zone(value)
 
     @model_validator(mode="after")
     def _one_location(self) -> Self:
@@ -453,10 +621,14 @@ class SharePointFilesConnector(MicrosoftAuth, WorkbookSource):
             message = "give either site + folder or team + channel, not both"
             _fail([LocatedMessage(("team",), message, at_key=True)])
         if self.site is None and self.team is None:
-            message = "needs a location: site + folder, or team + channel"
+            message = "needs a location: site + folder, site + list, or team + channel"
             _fail([LocatedMessage((), message, at_key=True)])
-        if self.site is not None and self.folder is None:
-            _fail([LocatedMessage((), "missing required key 'folder' (needed with site)", True)])
+        if self.list is not None and (self.site is None or self.folder is not None):
+            message = "list needs site and no folder (a list's items are the rows)"
+            _fail([LocatedMessage(("list",), message, at_key=True)])
+        if self.site is not None and self.folder is None and self.list is None:
+            message = "missing required key 'folder' or 'list' (needed with site)"
+            _fail([LocatedMessage((), message, True)])
         if self.team is not None and self.channel is None:
             _fail([LocatedMessage((), "missing required key 'channel' (needed with team)", True)])
         if self.channel is not None and self.team is None:

@@ -6,6 +6,7 @@ that editors use for completion all come from the same definition.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal, Self
@@ -30,6 +31,7 @@ from pmosync.config.fields import (
     ReportName,
     StoreUrl,
 )
+from pmosync.config.organisation import Organisation
 from pmosync.config.reports import Report
 
 
@@ -141,8 +143,60 @@ class HourlyRates(ConfigModel):
     people: dict[Email, Decimal] = Field(default={}, description="Rate per hour by person email.")
 
 
+BudgetOrigin = Literal["budget_api", "custom_field", "workbook"]
+
+
+class RateCard(ConfigModel):
+    """One hourly rate for a person, a role or a project (or a pair of them), over a period.
+
+    The most specific card that applies on an entry's day prices it: project and person, then
+    person, then project and role, then role, then project, then a card naming none of them."""
+
+    rate: Decimal = Field(ge=0, description="Rate per hour.")
+    currency: Currency = Field(description="Currency of the rate (ISO 4217, e.g. EUR).")
+    person: Email | None = Field(None, description="The person (email) this rate is for.")
+    role: NonEmptyStr | None = Field(
+        None, description="The role this rate is for (people get roles under resources.roles)."
+    )
+    project: NonEmptyStr | None = Field(
+        None, description="The project this rate is for: its name, or its id in its tool."
+    )
+    valid_from: date | None = Field(
+        None, alias="from", description="First day the rate applies; none: since always."
+    )
+    valid_to: date | None = Field(
+        None, alias="to", description="Last day the rate applies; none: from then on."
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        messages = []
+        if self.person is not None and self.role is not None:
+            text = "a rate card names a person or a role, not both"
+            messages.append(LocatedMessage(("role",), text, True))
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            text = f"to ({self.valid_to}) is before from ({self.valid_from})"
+            messages.append(LocatedMessage(("to",), text, True))
+        if messages:
+            raise LocatedProblems(messages)
+        return self
+
+    @property
+    def scope(self) -> tuple[str | None, str | None, str | None]:
+        """(person, role, project): what the card is for. Of two cards for one scope that both
+        apply on a day, the one that started later wins: a new rate supersedes the old one
+        without the old one needing a ``to``."""
+        project = self.project.strip().casefold() if self.project else None
+        return (self.person, self.role.strip().casefold() if self.role else None, project)
+
+    def applies_on(self, day: date) -> bool:
+        """Whether ``day`` is within from..to (both included)."""
+        return (self.valid_from or date.min) <= day <= (self.valid_to or date.max)
+
+
 class Resources(ConfigModel):
-    """People's capacity and cost, which no project tool states reliably."""
+    """People's capacity and cost, which no project tool states reliably, and which of the
+    budgets the tools state counts."""
 
     weekly_capacity_hours: float = Field(
         40, gt=0, le=168, description="Contract hours per week for anyone not listed."
@@ -151,8 +205,54 @@ class Resources(ConfigModel):
         default={}, description="Contract hours per week by person email."
     )
     hourly_rates: HourlyRates | None = Field(
-        None, description="Rates that turn logged hours into labour cost."
+        None,
+        description=(
+            "Rates that turn logged hours into labour cost (one currency, per person and a "
+            "default; rate_cards add roles, projects and dates and win over these)."
+        ),
     )
+    rate_cards: list[RateCard] = Field(
+        default=[],
+        description=(
+            "Hourly rates per person, role or project with the days they apply (from/to); the "
+            "most specific card that applies on an entry's day prices it: project+person, "
+            "person, project+role, role, project, then a card naming none; of equally specific "
+            "cards the one that started last."
+        ),
+    )
+    roles: dict[Email, NonEmptyStr] = Field(
+        default={}, description="Role of each person (email) for the rate cards of a role."
+    )
+    budget_precedence: list[BudgetOrigin] = Field(
+        default=["budget_api", "custom_field", "workbook"],
+        min_length=1,
+        description=(
+            "Which statement of a project's budget counts when several say it: budget_api "
+            "(Asana's native budget), custom_field (a budget field), workbook (a budget "
+            "workbook). The first present wins; the others are noted, never added. Origins "
+            "left out rank after those listed."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _cards_unambiguous(self) -> Self:
+        messages = []
+        for index, card in enumerate(self.rate_cards):
+            for earlier in range(index):
+                other = self.rate_cards[earlier]
+                if other.scope == card.scope and other.valid_from == card.valid_from:
+                    text = (
+                        f"starts the same day as rate card {earlier + 1} for the same person, "
+                        "role and project: which rate applies?"
+                    )
+                    messages.append(LocatedMessage(("rate_cards", index), text))
+                    break
+        if len(set(self.budget_precedence)) != len(self.budget_precedence):
+            text = "an origin is listed twice"
+            messages.append(LocatedMessage(("budget_precedence",), text))
+        if messages:
+            raise LocatedProblems(messages)
+        return self
 
     def capacity_of(self, email: str | None) -> float:
         """Weekly contract hours of the person with ``email``."""
@@ -215,7 +315,19 @@ class PmosyncConfig(ConfigModel):
     )
     smtp: Smtp | None = Field(None, description="Mail server for email deliveries with via: smtp.")
     resources: Resources = Field(
-        default_factory=Resources, description="Capacity and hourly rates of people."
+        default_factory=Resources,
+        description=(
+            "Capacity of people, and what cost and budgets count: hourly rates, rate cards, "
+            "roles, budget precedence."
+        ),
+    )
+    organisation: Organisation = Field(
+        default_factory=Organisation,
+        description=(
+            "The time zone instants become days in (and schedules run in), and the working "
+            "calendar (weekend, public holidays, closure days) of capacity, compliance and "
+            "planned value."
+        ),
     )
     output_dir: NonEmptyStr = Field(
         "reports",
@@ -308,8 +420,18 @@ class PmosyncConfig(ConfigModel):
                 messages.append(LocatedMessage(loc, problem.message, problem.at_key))
         return messages
 
+    def _share_timezone(self) -> None:
+        """A planner connector without its own ``timezone`` reads dates in the organisation's
+        (when one is named): the plans are used where the organisation works."""
+        if self.organisation.timezone is None:
+            return
+        for connector in self.connectors.values():
+            if hasattr(connector, "timezone") and "timezone" not in connector.model_fields_set:
+                connector.timezone = self.organisation.timezone
+
     @model_validator(mode="after")
     def _cross_checks(self) -> Self:
+        self._share_timezone()
         messages: list[LocatedMessage] = self._share_microsoft()
         for name, report in self.reports.items():
             base: Loc = ("reports", name)

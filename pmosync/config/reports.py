@@ -162,9 +162,32 @@ class RagRules(ConfigModel):
     """When the computed RAG turns amber or red; the worst rule wins and each names its reason."""
 
     slip_amber_pct: float = Field(
-        10, ge=0, description="Schedule slip (PV-EV)/PV in percent at which a project is amber."
+        10,
+        ge=0,
+        description=(
+            "Schedule slip (planned % - earned %) / planned % at which a project is amber; "
+            "the same as (PV-EV)/PV, and judged with or without a budget."
+        ),
     )
     slip_red_pct: float = Field(25, ge=0, description="Schedule slip in percent for red.")
+    spi_t_amber: float = Field(
+        0.9,
+        gt=0,
+        description=(
+            "Earned schedule: SPI(t) = ES / AT below this is amber (time-based, so it keeps "
+            "seeing lateness after the planned finish, where SPI = EV/PV returns to 1)."
+        ),
+    )
+    spi_t_red: float = Field(0.8, gt=0, description="SPI(t) below this is red.")
+    past_finish_grace_days: int = Field(
+        0,
+        ge=0,
+        description=(
+            "Red when the report date is more than this many days past the project's baseline "
+            "finish (without a baseline: its due date, else its last task due date) while "
+            "work is still open."
+        ),
+    )
     overdue_milestones_amber: int = Field(
         1, ge=1, description="Overdue milestones (open, due before as_of) for amber."
     )
@@ -172,7 +195,12 @@ class RagRules(ConfigModel):
     cpi_amber: float = Field(0.95, gt=0, description="CPI below this is amber.")
     cpi_red: float = Field(0.85, gt=0, description="CPI below this is red.")
     status_stale_days: int = Field(
-        14, ge=1, description="Amber when the last status update is older than this (or none)."
+        14,
+        ge=1,
+        description=(
+            "Amber when the last status update is older than this (or none); only for projects "
+            "whose tool has status updates (not Planner plans without a status source)."
+        ),
     )
 
     @model_validator(mode="after")
@@ -183,6 +211,8 @@ class RagRules(ConfigModel):
             raise ValueError("overdue_milestones_red must be at least overdue_milestones_amber")
         if self.cpi_red > self.cpi_amber:
             raise ValueError("cpi_red must be at most cpi_amber")
+        if self.spi_t_red > self.spi_t_amber:
+            raise ValueError("spi_t_red must be at most spi_t_amber")
         return self
 
 
@@ -202,6 +232,52 @@ class GovernanceRules(ConfigModel):
     )
 
 
+ApprovalState = Literal["draft", "submitted", "approved", "rejected"]
+
+
+class ComplianceRules(ConfigModel):
+    """Which logged time counts towards a timesheet, and how close to the contract is enough."""
+
+    count_approvals: list[ApprovalState] = Field(
+        default=["submitted", "approved"],
+        min_length=1,
+        description=(
+            "Approval states of time entries that count as logged (draft, submitted, approved, "
+            "rejected); entries from a tool without approvals (no state) always count."
+        ),
+    )
+    tolerance_hours: float = Field(
+        0.5,
+        ge=0,
+        le=40,
+        description=(
+            "Hours a week may fall short of the expected hours and still be ok (39.75 of 40 is "
+            "ok with 0.5)."
+        ),
+    )
+    tolerance_pct: float = Field(
+        0,
+        ge=0,
+        le=100,
+        description=(
+            "Percent of the expected hours a week may fall short and still be ok; the larger "
+            "of this and tolerance_hours applies."
+        ),
+    )
+    over_is_compliant: bool = Field(
+        False,
+        description=(
+            "Whether a week logged above over_logged_pct of the expected hours counts as "
+            "compliant (it is still shown as over)."
+        ),
+    )
+
+    @field_validator("count_approvals")
+    @classmethod
+    def _dedupe_states(cls, states: list[str]) -> list[str]:
+        return list(dict.fromkeys(states))
+
+
 class ReportRules(ConfigModel):
     """Thresholds and windows of a report's metrics."""
 
@@ -217,11 +293,30 @@ class ReportRules(ConfigModel):
     period_days: int = Field(
         7, ge=1, le=366, description="'This period' (milestones completed, costs): days to as_of."
     )
+    min_ac_coverage_pct: float = Field(
+        80,
+        ge=0,
+        le=100,
+        description=(
+            "Earned value: below this share of logged hours costed (AC coverage), CPI, CV, the "
+            "EACs, ETC, VAC and TCPI are withheld (n/a, with the reason); between it and 100 % "
+            "they are shown labelled partial."
+        ),
+    )
     under_use_pct: float = Field(
         60, ge=0, le=100, description="Logged hours below this percent of capacity: under-used."
     )
     over_logged_pct: float = Field(
-        120, ge=100, description="Timesheet compliance: logged above this percent of contract."
+        120,
+        ge=100,
+        description=(
+            "Timesheet compliance: logged above this percent of the week's expected hours "
+            "(contract less holidays and leave) is over."
+        ),
+    )
+    compliance: ComplianceRules = Field(
+        default_factory=ComplianceRules,
+        description="Timesheet compliance: which approval states count, and the tolerance.",
     )
 
 

@@ -72,6 +72,7 @@ def _field_budget(
         amount=Decimal(str(amount)),
         measure="money",
         currency=field.currency,
+        origin="custom_field",
     )
 
 

@@ -116,8 +116,32 @@ def _amount(total: Mapping[str, Any]) -> Decimal | None:
     return Decimal(str(value))
 
 
+def _actual(raw: Mapping[str, Any], kind: str, currency: str | None) -> Decimal | None:
+    """What Asana computed as spent: a cost budget's ``actual.value`` (logged time x Asana's
+    resource rates) in money, a time budget's minutes as hours. None when Asana gives none, or
+    a cost actual in another currency than the total (a currency cannot be added to another)."""
+    actual = raw.get("actual")
+    if actual is None:
+        return None
+    if not isinstance(actual, Mapping):
+        raise MappingError(f"budget actual is not an Asana object: {actual!r}")
+    value = actual.get("value")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise MappingError(f"budget actual.value is not a number: {value!r}")
+    amount = Decimal(str(value))
+    if kind == "time":
+        return (amount / 60).quantize(HOURS)
+    units = actual.get("units")
+    if isinstance(units, str) and units.strip() and units.strip().upper() != currency:
+        return None
+    return amount
+
+
 def map_budget(ctx: Context, raw: Mapping[str, Any]) -> Mapped:
-    """budgets -> Budget from its user-set total: money for cost budgets, hours for time.
+    """budgets -> Budget (origin ``budget_api``) from its user-set total: money for cost
+    budgets, hours for time, with Asana's computed ``actual`` in the same measure.
 
     A budget whose total is switched off (``enabled: false``, value and units null) has no
     amount to report, so any earlier amount is retired rather than left standing.
@@ -146,6 +170,8 @@ def map_budget(ctx: Context, raw: Mapping[str, Any]) -> Mapped:
         source=ctx.source,
         source_id=gid,
         project_id=Project.ref(ctx.source, project_gid),
+        origin="budget_api",
+        actual=_actual(raw, kind, values.get("currency")),
         **values,
     )
     return Mapped([budget], [])

@@ -20,14 +20,20 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any, Literal
 
-from pmosync.canonical.types import CostEntry, Record, TimeEntry
+from pmosync.canonical.types import Budget, CostEntry, Leave, Record, TimeEntry
 from pmosync.contracts import Reconcile
 from pmosync.contracts.workbooks import REFUSED_ROWS, file_prefix, parse_ref, record_key
 from pmosync.mapping.directory import Directory
 from pmosync.mapping.result import Mapped, MappingError
 from pmosync.mapping.scope import ReconcileScope
 from pmosync.mapping.workbooks.cells import RowCells
-from pmosync.mapping.workbooks.rows import RowContext, map_cost_row, map_time_row
+from pmosync.mapping.workbooks.rows import (
+    RowContext,
+    map_budget_row,
+    map_cost_row,
+    map_leave_row,
+    map_time_row,
+)
 
 STREAM = "rows"
 
@@ -35,16 +41,19 @@ RowMapper = Callable[[RowContext, RowCells, str], Mapped]
 ROW_MAPPERS: dict[str, tuple[RowMapper, type[Record]]] = {
     "time": (map_time_row, TimeEntry),
     "cost": (map_cost_row, CostEntry),
+    "budget": (map_budget_row, Budget),
+    "leave": (map_leave_row, Leave),
 }
 
 
 class WorkbookMapper:
-    """Maps the ``rows`` stream of one workbook connector of kind ``time`` or ``cost``."""
+    """Maps the ``rows`` stream of one workbook connector of kind ``time``, ``cost`` or
+    ``budget``."""
 
     def __init__(
         self,
         source: str,
-        kind: Literal["time", "cost"],
+        kind: Literal["time", "cost", "budget", "leave"],
         directory: Directory,
         today: date,
         default_currency: str | None = None,

@@ -1,4 +1,4 @@
-"""Timesheet rows and cost rows onto the canonical model.
+"""Timesheet rows, cost rows and budget rows onto the canonical model.
 
 A row names its project by name (or the project's id in its tool) and its person by email;
 the ``Directory`` built from the store says which synced project and person that is. A row
@@ -17,8 +17,11 @@ from pydantic import ValidationError
 
 from pmosync.canonical.types import (
     ApprovalStatus,
+    Budget,
+    BudgetMeasure,
     CostCategory,
     CostEntry,
+    Leave,
     PersonIdentity,
     Record,
     TimeEntry,
@@ -30,12 +33,20 @@ from pmosync.mapping.workbooks.cells import RowCells, currency_code, shown
 FUTURE_DAYS = 7
 """How far past today a row may be dated (a week planned ahead); later is a typo."""
 MAX_MINUTES = Decimal(24 * 60)
+HOURS = Decimal("0.0001")
+"""Hours budgets keep the store's four decimal places."""
 APPROVAL: dict[str, ApprovalStatus] = {name: name for name in ApprovalStatus.__args__}
 CATEGORIES: dict[str, CostCategory] = {
     "expense": "expense",
     "invoice": "invoice",
     "labour": "labour",
     "labor": "labour",
+}
+MEASURES: dict[str, BudgetMeasure] = {
+    "money": "money",
+    "hours": "hours",
+    "h": "hours",
+    "hrs": "hours",
 }
 
 
@@ -175,3 +186,81 @@ def map_cost_row(ctx: RowContext, row: RowCells, source_id: str) -> Mapped:
         identity_id=person.id if person else None,
     )
     return Mapped([person, entry] if person else [entry])
+
+
+def _measure(row: RowCells) -> BudgetMeasure:
+    """The measure column, else money."""
+    if not row.has("measure"):
+        return "money"
+    text = row.text("measure")
+    found = MEASURES.get(text.strip().casefold())
+    if found is None:
+        raise row.invalid("measure", text, "is not money or hours")
+    return found
+
+
+def map_budget_row(ctx: RowContext, row: RowCells, source_id: str) -> Mapped:
+    """A budget sheet row -> Budget of origin ``workbook``: a whole budget, or one line of it
+    (CAPEX, OPEX, a phase) when the line column names one. Hours budgets take no currency."""
+    measure = _measure(row)
+    amount, written = row.money("amount")
+    currency = None
+    if measure == "money":
+        currency = _currency(ctx, row, written)
+    elif written is not None:
+        raise row.invalid("amount", row.value("amount"), "is money in an hours budget")
+    else:
+        amount = amount.quantize(HOURS, rounding=ROUND_HALF_UP)
+    if amount < 0:
+        raise row.invalid("amount", row.value("amount"), "is negative")
+    project_id = _project(ctx, row)
+    line = row.text("line").strip() if row.has("line") else None
+    budget = _build(
+        Budget,
+        row,
+        source=ctx.source,
+        source_id=source_id,
+        source_url=row.raw.get("url"),
+        project_id=project_id,
+        amount=amount,
+        measure=measure,
+        currency=currency,
+        origin="workbook",
+        line=line or None,
+    )
+    return Mapped([budget])
+
+
+def map_leave_row(ctx: RowContext, row: RowCells, source_id: str) -> Mapped:
+    """A leave row (a workbook's or a SharePoint list item's) -> Leave of the person it names:
+    from start to end inclusive, whole days unless hours_per_day says how many hours a day.
+    Leave ahead of today is the point (it is planned), so no date is too far ahead."""
+    person = _person(ctx, row)
+    start, end = row.day("start"), row.day("end")
+    if end < start:
+        raise row.error(
+            f"{row.header('end')} {end.isoformat()} is before {row.header('start')} "
+            f"{start.isoformat()}"
+        )
+    hours = None
+    if row.has("hours_per_day"):
+        minutes = row.minutes("hours_per_day")
+        if not 0 < minutes <= MAX_MINUTES:
+            raise row.invalid(
+                "hours_per_day", row.value("hours_per_day"), "is not between 0 and 24 hours"
+            )
+        hours = float(minutes / 60)
+    kind = row.text("kind").strip() if row.has("kind") else None
+    leave = _build(
+        Leave,
+        row,
+        source=ctx.source,
+        source_id=source_id,
+        source_url=row.raw.get("url"),
+        identity_id=person.id,
+        start_date=start,
+        end_date=end,
+        hours_per_day=hours,
+        kind=kind or None,
+    )
+    return Mapped([person, leave])

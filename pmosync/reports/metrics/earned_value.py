@@ -1,9 +1,18 @@
-"""Earned value per project: PV, EV, AC against a budget, and the indices the PMO reads.
+"""Earned value per project: PV, EV, AC against BAC, the indices and forecasts the PMO reads.
 
-The basis is whatever the project's budget is in: money (in the budget's currency) or hours;
-without a budget the sum of task estimates stands in as an hours budget. Nothing is converted:
-costs in another currency and logged hours without a rate in the budget's currency are left out
-of AC and said so in ``notes``, because a silently mixed sum would look exact and be wrong.
+BAC comes from ``budget.bac`` (the active baseline's budget, else the one current budget of
+the highest-precedence origin, else task estimates as an hours budget); AC from
+``actual_cost`` (cost entries, a tool's own actual for its time, other time at rate cards).
+Nothing is converted: what is in another currency is left out and said so in ``notes``.
+
+AC coverage (the share of logged hours that got a cost) decides how far cost figures can be
+trusted: below 100 % (or with cost entries left out) they are labelled partial
+(``ac_partial``); below ``min_ac_coverage_pct`` CPI, CV, every EAC, ETC, VAC and TCPI are
+withheld (None, with the reason in ``notes``), never shown as if complete.
+
+Forecasts, named as PMI names them: EAC(CPI) = BAC / CPI (``eac``, the default),
+EAC(budget rate) = AC + (BAC - EV), EAC(CPI x SPI) = AC + (BAC - EV) / (CPI x SPI);
+TCPI = (BAC - EV) / (BAC - AC), the efficiency the remaining work needs to end on budget.
 
 Every ratio is None when a divisor is 0 or an operand is undefined: "no cost yet" must read
 n/a in the report, never 0 and never a crash.
@@ -11,41 +20,40 @@ n/a in the report, never 0 and never a crash.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Literal
 
 from pmosync.config.models import Resources
-from pmosync.reports.dataset import BudgetRow, CostRow, PersonRow, TimeRow
+from pmosync.reports.dataset import (
+    BaselineRow,
+    BudgetRow,
+    CostRow,
+    PersonRow,
+    ProjectRow,
+    TimeRow,
+)
+from pmosync.reports.metrics.actual_cost import ActualCost, RateBook, hours_actual, money_actual
+from pmosync.reports.metrics.budget import Bac, Basis, bac
 from pmosync.reports.metrics.progress import Progress
 
-Basis = Literal["money", "hours", "undefined"]
-
-
-@dataclass(frozen=True, slots=True)
-class Baseline:
-    """BAC and what it is measured in; ``source`` says whether a budget or estimates set it."""
-
-    basis: Basis
-    currency: str | None
-    bac: float | None
-    source: Literal["budget", "estimates"] | None
-    notes: tuple[str, ...] = ()
+DEFAULT_MIN_COVERAGE_PCT = 80.0
+"""``rules.min_ac_coverage_pct`` when none is given."""
 
 
 @dataclass(frozen=True, slots=True)
 class EarnedValue:
     """One project's earned value figures in its basis (money of ``currency``, or hours).
 
-    ``budget``/``remaining``/``spent_pct`` are budget vs actual and stay None without a real
-    budget (estimates are not a budget one can overspend)."""
+    ``bac_source`` says what set BAC: the active baseline's budget (``bac_baseline`` names
+    it), the current budget, or task estimates. ``current_budget`` is today's budget when it
+    is measured like BAC. ``budget``/``remaining``/``spent_pct`` are budget vs actual and stay
+    None without a real budget (estimates are not a budget one can overspend)."""
 
     basis: Basis
     currency: str | None
-    bac_source: Literal["budget", "estimates"] | None
+    bac_source: Literal["baseline", "budget", "estimates"] | None
     bac: float | None
     pv: float | None
     ev: float | None
@@ -62,6 +70,17 @@ class EarnedValue:
     remaining: float | None
     spent_pct: float | None
     notes: tuple[str, ...]
+    eac_cpi: float | None = None
+    eac_budget_rate: float | None = None
+    eac_cpi_spi: float | None = None
+    tcpi: float | None = None
+    ac_coverage_pct: float | None = None
+    ac_partial: bool = False
+    ac_withheld: bool = False
+    unearned_hours: float = 0.0
+    unearned_cost: float | None = None
+    current_budget: float | None = None
+    bac_baseline: str | None = None
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
@@ -76,111 +95,9 @@ def minus(left: float | None, right: float | None) -> float | None:
     return None if left is None or right is None else left - right
 
 
-def _currency(code: str | None) -> str | None:
-    """Currency codes compare case-insensitively ("eur" from a sheet is EUR)."""
-    return code.strip().upper() if code else None
-
-
-def baseline(budgets: Sequence[BudgetRow], progress: Progress) -> Baseline:
-    """BAC from the project's budgets: money first (the first money budget's currency; budget
-    lines in that currency add up, others are noted), else hours budgets, else estimates."""
-    money = [b for b in budgets if b.measure == "money"]
-    if money:
-        currency = _currency(money[0].currency)
-        same = [b for b in money if _currency(b.currency) == currency]
-        notes = tuple(
-            f"budget of {b.amount:.2f} {_currency(b.currency) or '(no currency)'} not "
-            f"converted to {currency or '(no currency)'}: left out of BAC"
-            for b in money
-            if _currency(b.currency) != currency
-        )
-        return Baseline("money", currency, float(sum(b.amount for b in same)), "budget", notes)
-    hours = [b for b in budgets if b.measure == "hours"]
-    if hours:
-        return Baseline("hours", None, float(sum(b.amount for b in hours)), "budget")
-    if progress.has_estimates:
-        note = f"no budget: BAC is the sum of task estimates ({progress.estimate_hours:.1f} h)"
-        return Baseline("hours", None, progress.estimate_hours, "estimates", (note,))
-    note = "no budget and no task estimates: earned value undefined"
-    return Baseline("undefined", None, None, None, (note,))
-
-
 def logged_hours(entries: Iterable[TimeRow], as_of: date) -> float:
     """Hours logged on or before ``as_of``."""
     return sum(e.minutes for e in entries if e.entry_date <= as_of) / 60.0
-
-
-def money_actual(
-    currency: str | None,
-    costs: Iterable[CostRow],
-    entries: Iterable[TimeRow],
-    as_of: date,
-    resources: Resources,
-    people: Mapping[str, PersonRow],
-) -> tuple[float, tuple[str, ...]]:
-    """AC in ``currency``: cost entries in it plus logged hours at people's rates when the
-    rates are in it; what cannot be counted is described in the notes."""
-    total, notes = _costs_in(currency, costs, as_of)
-    labour, labour_notes = _labour_in(currency, entries, as_of, resources, people)
-    return float(total + labour), notes + labour_notes
-
-
-def _costs_in(
-    currency: str | None, costs: Iterable[CostRow], as_of: date
-) -> tuple[Decimal, tuple[str, ...]]:
-    total = Decimal(0)
-    other: dict[str, list[Decimal]] = defaultdict(list)
-    for cost in costs:
-        if cost.entry_date > as_of:
-            continue
-        code = _currency(cost.currency)
-        if currency is not None and code == currency:
-            total += cost.amount
-        else:
-            other[code or "(no currency)"].append(cost.amount)
-    target = currency or "(no currency)"
-    notes = tuple(
-        f"{len(amounts)} cost {'entry' if len(amounts) == 1 else 'entries'} in {code} "
-        f"({sum(amounts):.2f}) not converted to {target}: left out of AC"
-        for code, amounts in sorted(other.items())
-    )
-    return total, notes
-
-
-def _labour_in(
-    currency: str | None,
-    entries: Iterable[TimeRow],
-    as_of: date,
-    resources: Resources,
-    people: Mapping[str, PersonRow],
-) -> tuple[Decimal, tuple[str, ...]]:
-    rates = resources.hourly_rates
-    rates_match = (
-        rates is not None and currency is not None and _currency(rates.currency) == currency
-    )
-    cost = Decimal(0)
-    unrated_minutes = 0
-    rate_cache: dict[str, Decimal | None] = {}
-    for entry in entries:
-        if entry.entry_date > as_of:
-            continue
-        if entry.person_id not in rate_cache:
-            person = people.get(entry.person_id)
-            rate_cache[entry.person_id] = resources.rate_of(person.email if person else None)
-        rate = rate_cache[entry.person_id] if rates_match else None
-        if rate is None:
-            unrated_minutes += entry.minutes
-        else:
-            cost += Decimal(entry.minutes) * rate / 60
-    notes: tuple[str, ...] = ()
-    if unrated_minutes:
-        hours = unrated_minutes / 60.0
-        if rates is not None and not rates_match:
-            why = f"at rates in {rates.currency}, not {currency or '(no currency)'}"
-        else:
-            why = "without an hourly rate"
-        notes = (f"{hours:.1f} h logged {why}: left out of AC",)
-    return cost, notes
 
 
 def earned_value(
@@ -191,51 +108,111 @@ def earned_value(
     as_of: date,
     resources: Resources,
     people: Mapping[str, PersonRow],
+    *,
+    project: ProjectRow | None = None,
+    baseline: BaselineRow | None = None,
+    work_task_ids: Collection[str] | None = None,
+    min_coverage_pct: float = DEFAULT_MIN_COVERAGE_PCT,
 ) -> EarnedValue:
-    """One project's earned value at ``as_of`` from its progress, budgets, costs and time."""
-    base = baseline(budgets, progress)
-    notes = base.notes
+    """One project's earned value at ``as_of`` from its progress, budgets, costs and time.
+
+    ``project`` lets rate cards that name a project apply; ``baseline`` is its active baseline
+    (BAC is its budget when it has one); ``work_task_ids`` are the project's work tasks (time
+    on anything else is unearned); ``min_coverage_pct`` withholds cost figures below it."""
+    base = bac(budgets, progress, baseline, resources.budget_precedence)
+    actual: ActualCost | None
     if base.basis == "money":
-        ac, cost_notes = money_actual(base.currency, costs, entries, as_of, resources, people)
-        notes += cost_notes
+        rates = RateBook(resources, project, people)
+        actual = money_actual(base.currency, budgets, costs, entries, as_of, rates, work_task_ids)
     elif base.basis == "hours":
-        ac = logged_hours(entries, as_of)
+        actual = hours_actual(costs, entries, as_of, work_task_ids)
     else:
-        ac = None
-    return indices(base, progress, ac, notes)
+        actual = None
+    return indices(base, progress, actual, min_coverage_pct)
+
+
+def _eac_cpi_spi(
+    bac_: float | None, ev: float | None, ac: float | None, cpi: float | None, spi: float | None
+) -> float | None:
+    """AC + (BAC - EV) / (CPI x SPI)."""
+    factor = None if cpi is None or spi is None else cpi * spi
+    rest = ratio(minus(bac_, ev), factor)
+    return None if rest is None or ac is None else ac + rest
 
 
 def indices(
-    base: Baseline, progress: Progress, ac: float | None, notes: tuple[str, ...]
+    base: Bac, progress: Progress, actual: ActualCost | None, min_coverage_pct: float
 ) -> EarnedValue:
     """PV, EV and the figures derived from them, AC and the BAC."""
-    bac = base.bac
+    total = base.amount
     planned, earned = progress.schedule.planned_pct, progress.schedule.earned_pct
-    pv = None if bac is None or planned is None else bac * planned / 100.0
-    ev = None if bac is None or earned is None else bac * earned / 100.0
+    pv = None if total is None or planned is None else total * planned / 100.0
+    ev = None if total is None or earned is None else total * earned / 100.0
+    ac = actual.ac if actual is not None else None
+    notes = base.notes + (actual.notes if actual is not None else ())
+    coverage = actual.coverage_pct if actual is not None else None
+    partial = actual.partial if actual is not None else False
+    withheld = coverage is not None and coverage < min_coverage_pct
+    spi = ratio(ev, pv)
     cpi = ratio(ev, ac)
-    eac = ratio(bac, cpi)
+    eac_cpi = ratio(total, cpi)
+    rest = minus(total, ev)
+    eac_budget = None if rest is None or ac is None else ac + rest
+    eac_cpi_spi = _eac_cpi_spi(total, ev, ac, cpi, spi)
+    tcpi = ratio(minus(total, ev), minus(total, ac))
+    cv = minus(ev, ac)
+    if withheld:
+        notes += (
+            f"CPI, CV, EAC, ETC, VAC and TCPI withheld: AC covers {coverage:.1f} % of logged "
+            f"hours, below the {min_coverage_pct:g} % minimum",
+        )
+        cpi = cv = eac_cpi = eac_budget = eac_cpi_spi = tcpi = None
+    elif partial and actual is not None:
+        count = actual.costs_left_out
+        left = f", {count} cost {'entry' if count == 1 else 'entries'} left out" if count else ""
+        notes += (f"AC partial: {coverage:.1f} % of logged hours costed{left}",)
+    if actual is not None and actual.unearned_hours > 0:
+        unit = "h" if base.basis == "hours" else base.currency
+        notes += (
+            f"{actual.unearned_hours:.1f} h logged on work that earns no value (no task, parent "
+            f"tasks, milestones), costing {actual.unearned_cost:,.2f} {unit}: in AC, not in EV",
+        )
     slip = ratio(minus(pv, ev), pv)
-    budget = bac if base.source == "budget" else None
+    budget = None
+    if base.source == "budget":
+        budget = total
+    elif base.source == "baseline":
+        budget = base.current if base.current is not None else total
     spent = ratio(ac, budget)
     return EarnedValue(
         basis=base.basis,
         currency=base.currency,
         bac_source=base.source,
-        bac=bac,
+        bac=total,
         pv=pv,
         ev=ev,
         ac=ac,
         sv=minus(ev, pv),
-        cv=minus(ev, ac),
-        spi=ratio(ev, pv),
+        cv=cv,
+        spi=spi,
         cpi=cpi,
-        eac=eac,
-        etc=minus(eac, ac),
-        vac=minus(bac, eac),
+        eac=eac_cpi,
+        etc=minus(eac_cpi, ac),
+        vac=minus(total, eac_cpi),
         slip_pct=None if slip is None else slip * 100.0,
         budget=budget,
         remaining=minus(budget, ac),
         spent_pct=None if spent is None else spent * 100.0,
         notes=notes,
+        eac_cpi=eac_cpi,
+        eac_budget_rate=eac_budget,
+        eac_cpi_spi=eac_cpi_spi,
+        tcpi=tcpi,
+        ac_coverage_pct=coverage,
+        ac_partial=partial,
+        ac_withheld=withheld,
+        unearned_hours=actual.unearned_hours if actual is not None else 0.0,
+        unearned_cost=actual.unearned_cost if actual is not None else None,
+        current_budget=base.current,
+        bac_baseline=base.baseline,
     )

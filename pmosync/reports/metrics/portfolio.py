@@ -18,9 +18,15 @@ from typing import Protocol, TypeVar
 from pmosync.config.models import Resources
 from pmosync.config.reports import ReportRules
 from pmosync.reports.dataset import Dataset, ProjectRow
+from pmosync.reports.metrics.calendar import PLAIN, WorkingCalendar
 from pmosync.reports.metrics.earned_value import EarnedValue, earned_value, logged_hours, ratio
 from pmosync.reports.metrics.governance import Finding, governance_findings
-from pmosync.reports.metrics.progress import Progress, parent_ids, project_progress
+from pmosync.reports.metrics.progress import (
+    Progress,
+    parent_ids,
+    project_progress,
+    work_tasks,
+)
 from pmosync.reports.metrics.rag import Rag, project_rag
 
 NO_PORTFOLIO = "(no portfolio)"
@@ -98,9 +104,13 @@ def by_project(rows: Iterable[Row]) -> dict[str, list[Row]]:
 
 
 def project_metrics(
-    dataset: Dataset, rules: ReportRules, resources: Resources
+    dataset: Dataset,
+    rules: ReportRules,
+    resources: Resources,
+    calendar: WorkingCalendar = PLAIN,
 ) -> list[ProjectMetrics]:
-    """Progress, earned value, RAG and hours of every project, ordered by name."""
+    """Progress, earned value, RAG and hours of every project, ordered by name; days are
+    ``calendar``'s (working days, and instants read in its zone)."""
     tasks = by_project(dataset.tasks)
     entries = by_project(dataset.time_entries)
     costs = by_project(dataset.costs)
@@ -111,7 +121,15 @@ def project_metrics(
     result = []
     for project in sorted(dataset.projects, key=lambda p: (p.name.casefold(), p.id)):
         pid = project.id
-        progress = project_progress(tasks.get(pid, []), parents, as_of, rules.period_days)
+        progress = project_progress(
+            tasks.get(pid, []),
+            parents,
+            as_of,
+            rules.period_days,
+            calendar,
+            baseline=dataset.baselines.get(pid),
+            project=project,
+        )
         value = earned_value(
             progress,
             budgets.get(pid, []),
@@ -120,15 +138,19 @@ def project_metrics(
             as_of,
             resources,
             dataset.people,
+            project=project,
+            baseline=dataset.baselines.get(pid),
+            work_task_ids={t.id for t in work_tasks(tasks.get(pid, []), parents)},
+            min_coverage_pct=rules.min_ac_coverage_pct,
         )
         rag = project_rag(
             project,
             updates.get(pid, []),
-            value.slip_pct,
-            len(progress.milestones.overdue),
+            progress,
             value.cpi,
             as_of,
             rules.rag,
+            calendar.zone,
         )
         hours = logged_hours(entries.get(pid, []), as_of)
         result.append(ProjectMetrics(project, progress, value, rag, hours))
@@ -222,10 +244,13 @@ def portfolio_rollups(
 
 
 def portfolio_metrics(
-    dataset: Dataset, rules: ReportRules, resources: Resources
+    dataset: Dataset,
+    rules: ReportRules,
+    resources: Resources,
+    calendar: WorkingCalendar = PLAIN,
 ) -> tuple[list[ProjectMetrics], list[Rollup], Rollup]:
     """Project metrics, per-portfolio roll-ups and the roll-up of all projects together."""
-    metrics = project_metrics(dataset, rules, resources)
-    findings = findings_per_project(governance_findings(dataset, rules.governance))
+    metrics = project_metrics(dataset, rules, resources, calendar)
+    findings = findings_per_project(governance_findings(dataset, rules.governance, calendar.zone))
     rollups = portfolio_rollups(dataset, metrics, findings)
     return metrics, rollups, rollup("All projects", metrics, findings)
