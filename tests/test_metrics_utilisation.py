@@ -11,8 +11,11 @@ from datetime import date
 import pytest
 
 from pmosync.config.models import Resources
+from pmosync.config.organisation import CalendarSettings, PublicHolidays
 from pmosync.config.reports import ReportRules
-from pmosync.reports.dataset import AllocationRow, Dataset, PersonRow, TimeRow
+from pmosync.reports.dataset import AllocationRow, Dataset, LeaveRow, PersonRow, TimeRow
+from pmosync.reports.metrics.calendar import calendar_for
+from pmosync.reports.metrics.capacity import leave_hours, week_hours
 from pmosync.reports.metrics.utilisation import (
     allocated_hours,
     by_person,
@@ -182,3 +185,93 @@ def test_no_people_and_no_rows_give_empty_results():
     assert result.rows == [] and result.people == []
     assert totals(result.rows).utilisation_pct is None
     assert [w for w, t in by_week(result) if t.utilisation_pct is not None] == []
+
+
+# --- public holidays and leave -------------------------------------------------------------------
+#
+# December 2026, as_of Wednesday 30th, weeks=2: W51 (Mon 14th .. Sun 20th) and W52 (Mon 21st ..
+# Sun 27th). German calendar: Friday 25th is Christmas Day (Saturday 26th is the weekend anyway),
+# so W52 has 4 working days. 40 h contracts: 8 h a day, so W52 holds 32 h before leave.
+
+GERMANY = calendar_for(CalendarSettings(holidays=PublicHolidays(country="DE")), 2026, 2027)
+W51, W52 = date(2026, 12, 14), date(2026, 12, 21)
+
+
+def dec(day: int) -> date:
+    return date(2026, 12, day)
+
+
+def december() -> Dataset:
+    return Dataset(
+        as_of=dec(30),
+        people={p: PersonRow(p, p.title(), f"{p}@example.com") for p in ("ivy", "jon", "kim")},
+        allocations=[
+            # 56 h over Mon 21 .. Wed 30: working days 21, 22, 23, 24, 28, 29, 30 = 7 (25th a
+            # holiday) -> 8 h a day; W52 overlap 21-24 = 4 days = 32 h.
+            AllocationRow("ivy", "p1", dec(21), dec(30), hours=56),
+            # 50 % over W51 and W52. W51: 0.5 x 5 days x 8 h = 20 h. W52: 4 working days less
+            # Jon's day of leave = 3 days = 24 h -> 12 h.
+            AllocationRow("jon", "p1", dec(14), dec(27), percent=50),
+            # 20 h in Kim's week of leave: booked while away -> over-allocated.
+            AllocationRow("kim", "p1", dec(14), dec(18), hours=20),
+        ],
+        time_entries=[TimeRow("ivy", "p1", dec(22), 1440)],  # Ivy W52: 24 h
+        leave=[
+            LeaveRow("jon", dec(22), dec(22)),  # Tue 22: a whole day, 8 h
+            LeaveRow("kim", dec(14), dec(18), kind="annual"),  # all of W51: 40 h
+        ],
+    )
+
+
+def test_capacity_is_the_contract_less_holidays_and_leave():
+    result = utilisation(december(), ReportRules(weeks=2), Resources(), GERMANY)
+    got = [
+        (r.person.id, r.week, r.holiday_hours, r.leave_hours, r.capacity, r.allocated)
+        + (r.allocation_pct, r.over_allocated)
+        for r in result.rows
+    ]
+    assert got == [
+        ("ivy", W51, 0, 0, 40, 0, 0, False),
+        # 32 h booked of 32 h: exactly full, not over.
+        ("ivy", W52, 8, 0, 32, pytest.approx(32), pytest.approx(100), False),
+        ("jon", W51, 0, 0, 40, pytest.approx(20), pytest.approx(50), False),
+        # 40 - 8 (Christmas) - 8 (leave) = 24 h; 12 h booked = 50 %.
+        ("jon", W52, 8, 8, 24, pytest.approx(12), pytest.approx(50), False),
+        # All of W51 on leave: capacity 0, 20 h booked -> over-allocated, % undefined.
+        ("kim", W51, 0, 40, 0, pytest.approx(20), None, True),
+        ("kim", W52, 8, 0, 32, 0, 0, False),
+    ]
+    ivy_w52 = result.rows[1]
+    assert ivy_w52.utilisation_pct == pytest.approx(75)  # 24 h of 32
+    # Kim's week of leave is not "under-used" (nothing to use); Ivy's W51 with 0 h is.
+    assert [(r.person.id, r.week) for r in result.rows if r.under_used] == [
+        ("ivy", W51),
+        ("jon", W51),
+        ("jon", W52),
+        ("kim", W52),
+    ]
+    total = totals(result.rows)
+    # Holidays: 3 people x 8 h in W52 = 24 h; leave 8 + 40 = 48 h; capacity 240 - 72 = 168.
+    assert (total.holiday_hours, total.leave_hours, total.capacity) == (24, 48, 168)
+
+
+def test_without_the_calendar_the_christmas_week_has_five_days():
+    # PLAIN: 56 h over 8 working days (21-24, 25, 28-30) = 7 h a day; W52 has 5 -> 35 h of 40.
+    allocation = AllocationRow("ivy", "p1", dec(21), dec(30), hours=56)
+    assert allocated_hours(allocation, W52, 40) == pytest.approx(35)
+    assert allocated_hours(allocation, W52, 40, GERMANY) == pytest.approx(32)
+
+
+def test_leave_hours_cap_at_a_day_and_skip_days_off():
+    daily = 8.0
+    rows = [
+        LeaveRow("x", dec(21), dec(21)),  # Mon 21 whole day: 8 h
+        LeaveRow("x", dec(21), dec(22), hours_per_day=4),  # Mon 21 (day already full), Tue 4 h
+        LeaveRow("x", dec(24), dec(27), hours_per_day=10),  # Thu 24: 10 h capped at 8; 25-27 off
+    ]
+    # Mon 8 + Tue 4 + Thu 8 = 20 h.
+    assert leave_hours(rows, W52, dec(27), daily, GERMANY) == 20
+    # The same week as the WeekHours of a 40 h contract: 8 h holiday, 20 h leave, 12 h left.
+    hours = week_hours(40, W52, rows, GERMANY)
+    assert (hours.holiday_hours, hours.leave_hours, hours.available) == (8, 20, 12)
+    assert not hours.on_leave

@@ -1,7 +1,8 @@
 """When the configured reports run next, in words the commands print (``run``, ``report list``).
 
-Ticks are the daemon's and ``pmosync run``'s own (croniter, in the machine's local time zone),
-so what is printed is when the report will actually come due.
+Ticks are the daemon's and ``pmosync run``'s own (croniter, in the organisation's time zone:
+``organisation.timezone``, else the machine's), so what is printed is when the report will
+actually come due.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ if TYPE_CHECKING:
 
 
 def next_runs(config: PmosyncConfig, now: datetime) -> dict[str, datetime]:
-    """Each scheduled report's first tick after ``now`` (local time), soonest first."""
-    from pmosync.sync.daemon.cron import local_zone, next_tick
+    """Each scheduled report's first tick after ``now`` (read in the organisation's zone),
+    soonest first."""
+    from pmosync.sync.daemon.cron import next_tick
 
-    zone = local_zone()
+    zone = config.organisation.zone()
     ticks = {
         name: next_tick(report.schedule, now, zone)
         for name, report in config.reports.items()
@@ -27,7 +29,8 @@ def next_runs(config: PmosyncConfig, now: datetime) -> dict[str, datetime]:
 
 
 def when(moment: datetime) -> str:
-    """``2026-12-07 07:00 CET``: local time, to the minute (seconds only when not zero)."""
+    """``2026-12-07 07:00 CET``: the moment in its own zone, to the minute (seconds only when
+    not zero)."""
     text = moment.strftime("%Y-%m-%d %H:%M:%S" if moment.second else "%Y-%m-%d %H:%M")
     zone = moment.strftime("%Z")
     return f"{text} {zone}" if zone else text

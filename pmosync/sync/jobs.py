@@ -13,7 +13,7 @@ from datetime import datetime
 from pmosync.config import PmosyncConfig
 from pmosync.reports.job import REPORT_KIND
 from pmosync.store import Store
-from pmosync.sync.daemon.cron import latest_tick, local_zone
+from pmosync.sync.daemon.cron import latest_tick
 
 
 def due_reports(config: PmosyncConfig, store: Store, now: datetime) -> list[str]:
@@ -22,13 +22,14 @@ def due_reports(config: PmosyncConfig, store: Store, now: datetime) -> list[str]
     so it runs next time once the sync has finished); a scheduled report that never ran is
     due. In the config's order.
 
-    Ticks are read in the machine's local time zone; a naive ``now`` is local time.
+    Ticks are read in the organisation's time zone (``organisation.timezone``, else the
+    machine's); a naive ``now`` is a time in that zone.
     """
     scheduled = {name: r.schedule for name, r in config.reports.items() if r.schedule}
     if not scheduled:
         return []
     last_run = store.ledger.last_runs(REPORT_KIND, ignore=("skipped",))
-    zone = local_zone()
+    zone = config.organisation.zone()
     return [
         name
         for name, schedule in scheduled.items()

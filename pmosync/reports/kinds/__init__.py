@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from pmosync.config.models import Resources
 from pmosync.config.reports import ReportRules
 from pmosync.reports.dataset import PARTS, Dataset
 from pmosync.reports.document import Chart, Figure, ReportDocument, Section, TrendPoint
+from pmosync.reports.metrics.calendar import PLAIN, WorkingCalendar
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,11 @@ class ReportContext:
     filters: dict[str, list[str]] = field(default_factory=dict)
     history: tuple[TrendPoint, ...] = ()
     """Earlier runs of this report (as_of before this one's), oldest first, at most 12."""
+    calendar: WorkingCalendar = PLAIN
+    """The organisation's working calendar (weekend, public holidays, closure days) and zone:
+    pass it to every metric that counts working days or turns an instant into a day."""
+    timezone: tzinfo = UTC
+    """The organisation's time zone (the same as ``calendar.zone``)."""
 
     def document(
         self,
@@ -59,8 +65,8 @@ Builder = Callable[[Dataset, ReportContext], ReportDocument]
 
 DATASET_PARTS: dict[str, tuple[str, ...]] = {
     "portfolio_status": PARTS,
-    "resource_utilisation": ("time_entries", "allocations"),
-    "timesheet_compliance": ("time_entries",),
+    "resource_utilisation": ("time_entries", "allocations", "leave"),
+    "timesheet_compliance": ("time_entries", "leave"),
     "governance": ("tasks", "budgets", "status_updates"),
 }
 """The dataset rows each kind reads (projects, portfolios and people always come)."""

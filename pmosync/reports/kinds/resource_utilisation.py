@@ -19,7 +19,7 @@ from pmosync.reports.document import (
     TrendPoint,
 )
 from pmosync.reports.kinds import ReportContext
-from pmosync.reports.kinds.shaping import LIST_LIMIT, r1, trend_chart
+from pmosync.reports.kinds.shaping import LIST_LIMIT, trend_chart
 from pmosync.reports.metrics.utilisation import (
     Totals,
     Utilisation,
@@ -37,6 +37,8 @@ ALLOCATION_COLOR = "#ff7f0e"
 
 PERSON_COLUMNS = (Column("person", "Person"), Column("email", "Email"))
 TOTAL_COLUMNS = (
+    Column("holiday_hours", "Holidays (h)", "hours"),
+    Column("leave_hours", "Leave (h)", "hours"),
     Column("capacity", "Capacity (h)", "hours"),
     Column("allocated", "Allocated (h)", "hours"),
     Column("logged", "Logged (h)", "hours"),
@@ -47,13 +49,13 @@ TOTAL_COLUMNS = (
 
 def build(dataset: Dataset, context: ReportContext) -> ReportDocument:
     """The utilisation report of ``dataset`` under ``context``'s rules and resources."""
-    result = utilisation(dataset, context.rules, context.resources)
+    result = utilisation(dataset, context.rules, context.resources, context.calendar)
     overall = totals(result.rows)
     trend = {
         "people": len(result.people),
-        "utilisation_pct": r1(overall.utilisation_pct),
-        "allocation_pct": r1(overall.allocation_pct),
-        "logged_hours": r1(overall.logged),
+        "utilisation_pct": overall.utilisation_pct,
+        "allocation_pct": overall.allocation_pct,
+        "logged_hours": overall.logged,
         "over_allocated": overall.over_allocated,
         "under_used": overall.under_used,
     }
@@ -88,19 +90,23 @@ def _figures(result: Utilisation, overall: Totals, context: ReportContext) -> tu
             overall.under_used,
             rag="amber" if overall.under_used else None,
         ),
-        Figure("utilisation_pct", "Team utilisation", r1(overall.utilisation_pct), "percent"),
-        Figure("allocation_pct", "Team allocation", r1(overall.allocation_pct), "percent"),
-        Figure("logged_hours", "Hours logged", r1(overall.logged), "hours"),
+        Figure("utilisation_pct", "Team utilisation", overall.utilisation_pct, "percent"),
+        Figure("allocation_pct", "Team allocation", overall.allocation_pct, "percent"),
+        Figure("logged_hours", "Hours logged", overall.logged, "hours"),
+        Figure("leave_hours", "Hours on leave", overall.leave_hours, "hours"),
+        Figure("holiday_hours", "Hours of public holidays", overall.holiday_hours, "hours"),
     )
 
 
 def _total_cells(total: Totals) -> dict[str, Any]:
     return {
-        "capacity": r1(total.capacity),
-        "allocated": r1(total.allocated),
-        "logged": r1(total.logged),
-        "utilisation_pct": r1(total.utilisation_pct),
-        "allocation_pct": r1(total.allocation_pct),
+        "holiday_hours": total.holiday_hours,
+        "leave_hours": total.leave_hours,
+        "capacity": total.capacity,
+        "allocated": total.allocated,
+        "logged": total.logged,
+        "utilisation_pct": total.utilisation_pct,
+        "allocation_pct": total.allocation_pct,
     }
 
 
@@ -108,7 +114,10 @@ def _window_note(result: Utilisation) -> str:
     if not result.weeks:
         return "No complete weeks."
     first, last = week_label(result.weeks[0]), week_label(result.weeks[-1])
-    return f"Complete weeks {first} to {last}; percentages are of contract capacity."
+    return (
+        f"Complete weeks {first} to {last}; capacity is contract hours less public holidays "
+        "and leave, and percentages are of it."
+    )
 
 
 def _people_section(result: Utilisation, context: ReportContext) -> Section:
@@ -170,11 +179,13 @@ def _person_weeks_section(result: Utilisation, context: ReportContext) -> Sectio
             "person": row.person.label,
             "email": row.person.email,
             "week": week_label(row.week),
-            "capacity": r1(row.capacity),
-            "allocated": r1(row.allocated),
-            "logged": r1(row.logged),
-            "utilisation_pct": r1(row.utilisation_pct),
-            "allocation_pct": r1(row.allocation_pct),
+            "holiday_hours": row.holiday_hours,
+            "leave_hours": row.leave_hours,
+            "capacity": row.capacity,
+            "allocated": row.allocated,
+            "logged": row.logged,
+            "utilisation_pct": row.utilisation_pct,
+            "allocation_pct": row.allocation_pct,
             "over_allocated": row.over_allocated,
             "under_used": row.under_used,
         }
@@ -191,7 +202,8 @@ def _person_weeks_section(result: Utilisation, context: ReportContext) -> Sectio
             Column("under_used", "Under-used", "flag"),
         ),
         rows=rows,
-        note=_window_note(result) + " Allocations are prorated by working days (Monday to Friday).",
+        note=_window_note(result)
+        + " Allocations are prorated by working days (weekends and public holidays excluded).",
         html_limit=LIST_LIMIT,
     )
 
@@ -206,10 +218,10 @@ def _week_chart(result: Utilisation) -> Chart:
         series=(
             Series(
                 "Utilisation %",
-                tuple(r1(t.utilisation_pct) for _, t in weeks),
+                tuple(t.utilisation_pct for _, t in weeks),
                 UTILISATION_COLOR,
             ),
-            Series("Allocation %", tuple(r1(t.allocation_pct) for _, t in weeks), ALLOCATION_COLOR),
+            Series("Allocation %", tuple(t.allocation_pct for _, t in weeks), ALLOCATION_COLOR),
         ),
         y_label="% of capacity",
     )

@@ -24,7 +24,6 @@ from pmosync.reports.kinds import ReportContext
 from pmosync.reports.kinds.shaping import (
     LIST_LIMIT,
     amber_if,
-    r1,
     red_if,
     trend_chart,
 )
@@ -39,7 +38,13 @@ from pmosync.reports.metrics.weeks import week_label
 
 """Rows of a long list shown in HTML and email; the files hold them all."""
 
-STATUS_COLORS = {"ok": "#2e7d32", "under": "#f9a825", "over": "#6a1b9a", "missing": "#c62828"}
+STATUS_COLORS = {
+    "ok": "#2e7d32",
+    "under": "#f9a825",
+    "over": "#6a1b9a",
+    "missing": "#c62828",
+    "on_leave": "#90a4ae",
+}
 RATE_COLOR = "#1f77b4"
 PERSON_COLUMNS = (
     Column("person", "Person"),
@@ -50,18 +55,18 @@ PERSON_COLUMNS = (
 
 def build(dataset: Dataset, context: ReportContext) -> ReportDocument:
     """The compliance report of ``dataset`` under ``context``'s rules and resources."""
-    result = compliance(dataset, context.rules, context.resources)
+    result = compliance(dataset, context.rules, context.resources, context.calendar)
     counts = {s: sum(1 for r in result.rows if r.status == s) for s in STATUSES}
     last_week = result.by_week[-1].rate_pct if result.by_week else None
     trend: dict[str, Any] = {
         "people": len(result.people),
-        "compliance_pct": r1(overall_rate(result)),
-        "last_week_pct": r1(last_week),
+        "compliance_pct": overall_rate(result),
+        "last_week_pct": last_week,
         **counts,
     }
     return context.document(
         dataset.as_of,
-        figures=_figures(trend),
+        figures=_figures(trend, context.rules.compliance.over_is_compliant),
         charts=(
             _rate_chart(result),
             _status_chart(result),
@@ -76,10 +81,11 @@ def build(dataset: Dataset, context: ReportContext) -> ReportDocument:
     )
 
 
-def _figures(trend: dict[str, Any]) -> tuple[Figure, ...]:
-    not_ok = trend["missing"] + trend["under"] + trend["over"]
+def _figures(trend: dict[str, Any], over_is_compliant: bool) -> tuple[Figure, ...]:
+    not_ok = trend["missing"] + trend["under"] + (0 if over_is_compliant else trend["over"])
     return (
         Figure("people", "People", trend["people"]),
+        Figure("on_leave", "Person-weeks on leave", trend["on_leave"]),
         Figure("non_compliant", "Non-compliant person-weeks", not_ok, rag=amber_if(not_ok)),
         Figure("missing", "Missing timesheets", trend["missing"], rag=red_if(trend["missing"])),
         Figure("under", "Short timesheets", trend["under"], rag=amber_if(trend["under"])),
@@ -101,7 +107,7 @@ def _weeks_section(result: Compliance, context: ReportContext) -> Section:
             "week_start": w.week.isoformat(),
             "people": w.people,
             **w.counts,
-            "compliance_pct": r1(w.rate_pct),
+            "compliance_pct": w.rate_pct,
         }
         for w in result.by_week
     )
@@ -116,14 +122,28 @@ def _weeks_section(result: Compliance, context: ReportContext) -> Section:
             Column("under", "Short", "int"),
             Column("over", "Over", "int"),
             Column("missing", "Missing", "int"),
+            Column("on_leave", "On leave", "int"),
             Column("compliance_pct", "Compliance %", "percent"),
         ),
         rows=rows,
-        note=(
-            "OK: logged at least the contract hours and at most "
-            f"{context.rules.over_logged_pct:g} % of them. Compliance = OK / people."
-        ),
+        note=_rule_note(context),
         html_limit=None,
+    )
+
+
+def _rule_note(context: ReportContext) -> str:
+    """The verdicts in words, with this report's thresholds."""
+    rules = context.rules.compliance
+    states = " and ".join(rules.count_approvals)
+    tolerance = f"{rules.tolerance_hours:g} h"
+    if rules.tolerance_pct:
+        tolerance = f"the larger of {tolerance} and {rules.tolerance_pct:g} %"
+    compliant = "OK or over" if rules.over_is_compliant else "OK"
+    return (
+        "Expected: contract hours less public holidays and leave. OK: logged at least the "
+        f"expected hours less {tolerance}, and at most {context.rules.over_logged_pct:g} % of "
+        f"them; counted: {states} time and time from tools without approvals. On leave: "
+        f"nothing expected that week. Compliance = {compliant} / people not on leave."
     )
 
 
@@ -139,7 +159,7 @@ def _status_section(result: Compliance) -> Section:
         row: dict[str, Any] = {
             "person": person.label,
             "email": person.email,
-            "contract": r1(weeks[0].contract) if weeks else None,
+            "contract": weeks[0].contract if weeks else None,
         }
         row.update({column_of[r.week]: r.status for r in weeks})
         rows.append(row)
@@ -154,17 +174,21 @@ def _status_section(result: Compliance) -> Section:
 
 def _non_compliant_section(result: Compliance) -> Section:
     flagged = sorted(
-        (r for r in result.rows if r.status != "ok"),
+        (r for r in result.rows if not r.compliant and r.status != "on_leave"),
         key=lambda r: (-r.week.toordinal(), r.person.label.casefold(), r.person.id),
     )
     rows = tuple(
         {
             "person": r.person.label,
             "email": r.person.email,
-            "contract": r1(r.contract),
+            "contract": r.contract,
             "week": week_label(r.week),
-            "logged": r1(r.logged),
-            "logged_pct": r1(r.logged_pct),
+            "holiday_hours": r.holiday_hours,
+            "leave_hours": r.leave_hours,
+            "expected": r.expected,
+            "logged": r.logged,
+            "logged_pct": r.logged_pct,
+            "uncounted": r.uncounted,
             "status": r.status,
         }
         for r in flagged
@@ -175,12 +199,19 @@ def _non_compliant_section(result: Compliance) -> Section:
         columns=PERSON_COLUMNS
         + (
             Column("week", "Week"),
+            Column("holiday_hours", "Holidays (h)", "hours"),
+            Column("leave_hours", "Leave (h)", "hours"),
+            Column("expected", "Expected (h)", "hours"),
             Column("logged", "Logged (h)", "hours"),
-            Column("logged_pct", "Logged % of contract", "percent"),
+            Column("logged_pct", "Logged % of expected", "percent"),
+            Column("uncounted", "Not counted (h)", "hours"),
             Column("status", "Status"),
         ),
         rows=rows,
-        note="Newest week first.",
+        note=(
+            "Newest week first. Not counted: time in an approval state the report does not "
+            "count (drafts, rejected time)."
+        ),
         html_limit=LIST_LIMIT,
     )
 
@@ -191,7 +222,7 @@ def _rate_chart(result: Compliance) -> Chart:
         title="Timesheet compliance by week",
         kind="bar",
         x=tuple(week_label(w.week) for w in result.by_week),
-        series=(Series("Compliance %", tuple(r1(w.rate_pct) for w in result.by_week), RATE_COLOR),),
+        series=(Series("Compliance %", tuple(w.rate_pct for w in result.by_week), RATE_COLOR),),
         y_label="% of people",
     )
 
@@ -204,7 +235,7 @@ def _status_chart(result: Compliance) -> Chart:
         x=tuple(week_label(w.week) for w in result.by_week),
         series=tuple(
             Series(s, tuple(float(w.counts[s]) for w in result.by_week), STATUS_COLORS[s])
-            for s in ("ok", "under", "over", "missing")
+            for s in ("ok", "under", "over", "missing", "on_leave")
         ),
         y_label="people",
     )

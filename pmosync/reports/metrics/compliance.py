@@ -4,18 +4,27 @@ Reports built on logged hours (utilisation, actual cost, earned value) are only 
 timesheets under them, so the PMO chases missing and short weeks. Logging far more than the
 contract is flagged too: it is as likely a booking error as overtime. The week in progress is
 never judged (``complete_weeks``), or every Wednesday report would flag everyone as short.
+
+A week expects the contract less public holidays and the person's leave (``metrics.capacity``);
+a week with nothing left to expect is "on leave", neither chased nor counted in the rate. Only
+time in the approval states ``rules.compliance.count_approvals`` counts (a draft is not a
+timesheet handed in; a rejected one must be redone), and a week short by no more than the
+tolerance is ok: nobody chases 39.75 h of 40.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
 from pmosync.config.models import Resources
-from pmosync.config.reports import ReportRules
-from pmosync.reports.dataset import Dataset, PersonRow
+from pmosync.config.reports import ComplianceRules, ReportRules
+from pmosync.reports.dataset import Dataset, PersonRow, TimeRow
+from pmosync.reports.metrics.calendar import PLAIN, WorkingCalendar
+from pmosync.reports.metrics.capacity import leave_by_person, week_hours
 from pmosync.reports.metrics.utilisation import (
     active_people,
     capacity_of,
@@ -24,25 +33,33 @@ from pmosync.reports.metrics.utilisation import (
 )
 from pmosync.reports.metrics.weeks import complete_weeks
 
-Status = Literal["missing", "under", "ok", "over"]
-STATUSES: tuple[Status, ...] = ("missing", "under", "ok", "over")
+Status = Literal["missing", "under", "ok", "over", "on_leave"]
+STATUSES: tuple[Status, ...] = ("missing", "under", "ok", "over", "on_leave")
 
 
 @dataclass(frozen=True, slots=True)
 class PersonWeekStatus:
-    """One person's timesheet for one week against their contract hours."""
+    """One person's timesheet for one week against the hours expected of them: the contract
+    less ``holiday_hours`` and ``leave_hours``. ``logged`` counts only the approval states the
+    rules count; ``uncounted`` is the rest (drafts, rejected time)."""
 
     person: PersonRow
     week: date  # the Monday
     contract: float
     logged: float
-    logged_pct: float | None  # None when the contract is 0 hours
+    logged_pct: float | None  # of expected; None when nothing is expected
     status: Status
+    expected: float = 0.0
+    holiday_hours: float = 0.0
+    leave_hours: float = 0.0
+    uncounted: float = 0.0
+    compliant: bool = False  # ok, or over when rules.compliance.over_is_compliant
 
 
 @dataclass(frozen=True, slots=True)
 class WeekCompliance:
-    """One week across the roster; ``rate_pct`` = ok / people x 100 (None with nobody)."""
+    """One week across the roster; ``rate_pct`` = compliant / (people - on leave) x 100 (None
+    when nobody is judged)."""
 
     week: date
     people: int
@@ -61,38 +78,83 @@ class Compliance:
     by_week: list[WeekCompliance]
 
 
-def status_of(minutes: int, contract: float, over_logged_pct: float) -> Status:
-    """Judge ``minutes`` logged against ``contract`` hours, in whole minutes so that exactly the
-    contract, or exactly ``over_logged_pct`` of it, is "ok" without float rounding deciding."""
+def tolerance_minutes(expected_minutes: float, rules: ComplianceRules) -> float:
+    """How many minutes short of ``expected_minutes`` is still ok: the larger of the hours and
+    the percent tolerance."""
+    return max(rules.tolerance_hours * 60, expected_minutes * rules.tolerance_pct / 100)
+
+
+def status_of(
+    minutes: int,
+    expected: float,
+    over_logged_pct: float,
+    tolerance: float = 0.0,
+    *,
+    on_leave: bool = False,
+) -> Status:
+    """Judge ``minutes`` logged against ``expected`` hours, in whole minutes so that exactly
+    the expected hours less ``tolerance`` minutes, or exactly ``over_logged_pct`` of them, is
+    "ok" without float rounding deciding. A week with nothing to expect though the contract
+    has hours (``on_leave``: holidays and leave took it all) is "on_leave", whatever it holds."""
+    if on_leave:
+        return "on_leave"
     if minutes <= 0:
         return "missing"
     # Rounded to a millionth of a minute: 37.3 h must be 2238 minutes, not 2238.0000000000005.
-    contract_minutes = round(contract * 60, 6)
-    if minutes < contract_minutes:
+    expected_minutes = round(expected * 60, 6)
+    if minutes < round(expected_minutes - tolerance, 6):
         return "under"
-    if minutes * 100 <= round(contract_minutes * over_logged_pct, 6):
+    if minutes * 100 <= round(expected_minutes * over_logged_pct, 6):
         return "ok"
     return "over"
 
 
-def compliance(dataset: Dataset, rules: ReportRules, resources: Resources) -> Compliance:
-    """Every active person's status in each complete week of the window, and weekly rates."""
+def counted(entries: Iterable[TimeRow], rules: ComplianceRules) -> Iterator[TimeRow]:
+    """The entries in an approval state that counts; an entry from a tool without approvals
+    (``approval`` None) always counts."""
+    states = set(rules.count_approvals)
+    return (e for e in entries if e.approval is None or e.approval in states)
+
+
+def compliance(
+    dataset: Dataset,
+    rules: ReportRules,
+    resources: Resources,
+    calendar: WorkingCalendar = PLAIN,
+) -> Compliance:
+    """Every active person's status in each complete week of the window, and weekly rates;
+    ``calendar``'s holidays and ``dataset.leave`` reduce the hours each week expects."""
     weeks = complete_weeks(dataset.as_of, rules.weeks)
     people = active_people(dataset)
-    minutes = logged_minutes(dataset.time_entries, weeks, (p.id for p in people))
+    roster = [p.id for p in people]
+    minutes = logged_minutes(counted(dataset.time_entries, rules.compliance), weeks, roster)
+    everything = logged_minutes(dataset.time_entries, weeks, roster)
+    leave = leave_by_person(dataset.leave)
     rows = []
     for person in people:
         contract = capacity_of(resources, person)
+        own_leave = leave.get(person.id, [])
         for monday in weeks:
+            hours = week_hours(contract, monday, own_leave, calendar)
             logged = minutes.get((person.id, monday), 0)
+            tolerance = tolerance_minutes(hours.available * 60, rules.compliance)
+            status = status_of(
+                logged, hours.available, rules.over_logged_pct, tolerance, on_leave=hours.on_leave
+            )
             rows.append(
                 PersonWeekStatus(
                     person=person,
                     week=monday,
                     contract=contract,
                     logged=logged / 60,
-                    logged_pct=percent(logged / 60, contract),
-                    status=status_of(logged, contract, rules.over_logged_pct),
+                    logged_pct=percent(logged / 60, hours.available),
+                    status=status,
+                    expected=hours.available,
+                    holiday_hours=hours.holiday_hours,
+                    leave_hours=hours.leave_hours,
+                    uncounted=(everything.get((person.id, monday), 0) - logged) / 60,
+                    compliant=status == "ok"
+                    or (status == "over" and rules.compliance.over_is_compliant),
                 )
             )
     return Compliance(weeks=weeks, people=people, rows=rows, by_week=_by_week(weeks, rows))
@@ -100,8 +162,10 @@ def compliance(dataset: Dataset, rules: ReportRules, resources: Resources) -> Co
 
 def _by_week(weeks: list[date], rows: list[PersonWeekStatus]) -> list[WeekCompliance]:
     counts: dict[date, Counter[str]] = {w: Counter() for w in weeks}
+    compliant: Counter[date] = Counter()
     for row in rows:
         counts[row.week][row.status] += 1
+        compliant[row.week] += row.compliant
     result = []
     for week in weeks:
         people = sum(counts[week].values())
@@ -110,13 +174,13 @@ def _by_week(weeks: list[date], rows: list[PersonWeekStatus]) -> list[WeekCompli
                 week=week,
                 people=people,
                 counts={s: counts[week][s] for s in STATUSES},
-                rate_pct=percent(counts[week]["ok"], people),
+                rate_pct=percent(compliant[week], people - counts[week]["on_leave"]),
             )
         )
     return result
 
 
 def overall_rate(result: Compliance) -> float | None:
-    """Compliant person-weeks over all person-weeks of the window, in percent."""
-    ok = sum(1 for r in result.rows if r.status == "ok")
-    return percent(ok, len(result.rows))
+    """Compliant person-weeks over the person-weeks judged (those not on leave), in percent."""
+    judged = [r for r in result.rows if r.status != "on_leave"]
+    return percent(sum(1 for r in judged if r.compliant), len(judged))

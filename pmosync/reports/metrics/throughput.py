@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, tzinfo
 from decimal import Decimal
 
 from pmosync.reports.dataset import CostRow, TaskRow
+from pmosync.reports.metrics.calendar import local_day
 from pmosync.reports.metrics.progress import period_start
 from pmosync.reports.metrics.weeks import week_label, week_start
 
@@ -42,13 +43,16 @@ class CostSummary:
     to_date_entries: int
 
 
-def throughput(work: Iterable[TaskRow], weeks: Sequence[date]) -> list[WeekThroughput]:
-    """Completed and planned work tasks per week of ``weeks`` (Mondays), in their order."""
+def throughput(
+    work: Iterable[TaskRow], weeks: Sequence[date], zone: tzinfo = UTC
+) -> list[WeekThroughput]:
+    """Completed and planned work tasks per week of ``weeks`` (Mondays), in their order; a
+    completion counts in the week of its day in ``zone``."""
     completed = dict.fromkeys(weeks, 0)
     planned = dict.fromkeys(weeks, 0)
     for task in work:
         if task.completed_at is not None:
-            monday = week_start(task.completed_at.date())
+            monday = week_start(local_day(task.completed_at, zone))
             if monday in completed:
                 completed[monday] += 1
         if task.due_date is not None:

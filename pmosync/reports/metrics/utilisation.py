@@ -3,7 +3,9 @@
 The PMO asks two questions of each week: was anyone booked beyond their contract (allocated
 over capacity: plans that cannot all happen), and is anyone's time going unrecorded or unused
 (logged well below capacity). Only complete weeks are judged (see ``complete_weeks``), and only
-active people, so leavers do not show as idle.
+active people, so leavers do not show as idle. Capacity is the week's contract hours less public
+holidays and the person's leave (``metrics.capacity``), so a week with Christmas in it or a
+week of annual leave does not read as idle.
 
 Time entries are grouped once by (person, week), so 100,000 entries cost one pass; allocations
 are few and each touches only the weeks it overlaps.
@@ -18,8 +20,16 @@ from datetime import date, timedelta
 
 from pmosync.config.models import Resources
 from pmosync.config.reports import ReportRules
-from pmosync.reports.dataset import AllocationRow, Dataset, PersonRow, TimeRow
-from pmosync.reports.metrics.weeks import complete_weeks, week_start, working_days
+from pmosync.reports.dataset import AllocationRow, Dataset, LeaveRow, PersonRow, TimeRow
+from pmosync.reports.metrics.calendar import PLAIN, WorkingCalendar
+from pmosync.reports.metrics.capacity import (
+    WeekHours,
+    daily_hours,
+    leave_by_person,
+    leave_hours,
+    week_hours,
+)
+from pmosync.reports.metrics.weeks import complete_weeks, week_start
 
 WEEK = timedelta(days=6)
 TOLERANCE = 1e-9
@@ -28,7 +38,8 @@ TOLERANCE = 1e-9
 
 @dataclass(frozen=True, slots=True)
 class PersonWeek:
-    """One person's week. Percentages are None when the capacity is 0 (nothing to divide by)."""
+    """One person's week. ``capacity`` is the contract less ``holiday_hours`` and
+    ``leave_hours``; percentages are None when it is 0 (nothing to divide by)."""
 
     person: PersonRow
     week: date  # the Monday
@@ -39,6 +50,9 @@ class PersonWeek:
     allocation_pct: float | None
     over_allocated: bool
     under_used: bool
+    contract: float = 0.0
+    holiday_hours: float = 0.0
+    leave_hours: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +66,8 @@ class Totals:
     allocation_pct: float | None
     over_allocated: int  # person-weeks flagged
     under_used: int
+    holiday_hours: float = 0.0
+    leave_hours: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,59 +109,80 @@ def logged_minutes(
     return minutes
 
 
-def allocated_hours(allocation: AllocationRow, monday: date, capacity: float) -> float:
+def allocated_hours(
+    allocation: AllocationRow,
+    monday: date,
+    contract: float,
+    calendar: WorkingCalendar = PLAIN,
+    leave: Iterable[LeaveRow] = (),
+) -> float:
     """Hours of ``allocation`` falling in the week starting ``monday``.
 
-    By hours: the total spread evenly over the allocation's working days. By percent: that share
-    of the weekly capacity per working day of overlap (a full week is 5 days). An allocation set
-    entirely on a weekend has no working days: its hours then spread over calendar days instead,
-    so they are not lost. An allocation with neither hours nor percent, or ending before it
-    starts, books nothing; hours win when a source sets both.
+    By hours: the total spread evenly over the allocation's working days (weekends and public
+    holidays excluded). By percent: that share of the person's hours on the working days of
+    overlap, a day being ``contract`` over the calendar's week length, less their ``leave`` on
+    those days (50 % of a week with a holiday books 4 days' half, not 5). An allocation set
+    entirely on days off has no working days: its hours then spread over calendar days
+    instead, so they are not lost. An allocation with neither hours nor percent, or ending
+    before it starts, books nothing; hours win when a source sets both.
     """
     start = max(allocation.start_date, monday)
     end = min(allocation.end_date, monday + WEEK)
     if end < start:
         return 0.0
-    overlap = working_days(start, end)
+    overlap = calendar.working_days(start, end)
     if allocation.hours is not None:
-        total = working_days(allocation.start_date, allocation.end_date)
+        total = calendar.working_days(allocation.start_date, allocation.end_date)
         if total == 0:
             overlap = (end - start).days + 1
             total = (allocation.end_date - allocation.start_date).days + 1
         return allocation.hours * overlap / total
     if allocation.percent is not None:
-        return allocation.percent * capacity * overlap / (100 * 5)
+        daily = daily_hours(contract, calendar)
+        available = daily * overlap - leave_hours(leave, start, end, daily, calendar)
+        return allocation.percent * max(0.0, available) / 100
     return 0.0
 
 
-def utilisation(dataset: Dataset, rules: ReportRules, resources: Resources) -> Utilisation:
-    """Every active person's complete weeks in ``rules.weeks`` up to ``dataset.as_of``."""
+def utilisation(
+    dataset: Dataset,
+    rules: ReportRules,
+    resources: Resources,
+    calendar: WorkingCalendar = PLAIN,
+) -> Utilisation:
+    """Every active person's complete weeks in ``rules.weeks`` up to ``dataset.as_of``, their
+    capacity taking ``calendar``'s holidays and ``dataset.leave`` off their contract."""
     weeks = complete_weeks(dataset.as_of, rules.weeks)
     people = active_people(dataset)
     minutes = logged_minutes(dataset.time_entries, weeks, (p.id for p in people))
     allocations: dict[str, list[AllocationRow]] = defaultdict(list)
     for allocation in dataset.allocations:
         allocations[allocation.person_id].append(allocation)
+    leave = leave_by_person(dataset.leave)
     rows = []
     for person in people:
-        capacity = capacity_of(resources, person)
+        contract = capacity_of(resources, person)
+        own_leave = leave.get(person.id, [])
         for monday in weeks:
+            hours = week_hours(contract, monday, own_leave, calendar)
             allocated = sum(
-                allocated_hours(a, monday, capacity) for a in allocations.get(person.id, ())
+                allocated_hours(a, monday, contract, calendar, own_leave)
+                for a in allocations.get(person.id, ())
             )
             logged = minutes.get((person.id, monday), 0) / 60
-            rows.append(_person_week(person, monday, capacity, allocated, logged, rules))
+            rows.append(_person_week(person, monday, hours, allocated, logged, rules))
     return Utilisation(weeks=weeks, people=people, rows=rows)
 
 
 def _person_week(
     person: PersonRow,
     monday: date,
-    capacity: float,
+    hours: WeekHours,
     allocated: float,
     logged: float,
     rules: ReportRules,
 ) -> PersonWeek:
+    capacity = hours.available
     utilisation_pct = percent(logged, capacity)
     allocation_pct = percent(allocated, capacity)
     return PersonWeek(
@@ -156,8 +193,12 @@ def _person_week(
         logged=logged,
         utilisation_pct=utilisation_pct,
         allocation_pct=allocation_pct,
-        over_allocated=capacity > 0 and allocated > capacity * (1 + TOLERANCE),
+        # Hours booked in a week entirely off (holidays, leave) are over-allocated too.
+        over_allocated=allocated > capacity * (1 + TOLERANCE) + TOLERANCE,
         under_used=capacity > 0 and logged * 100 < capacity * rules.under_use_pct * (1 - TOLERANCE),
+        contract=hours.contract,
+        holiday_hours=hours.holiday_hours,
+        leave_hours=hours.leave_hours,
     )
 
 
@@ -181,6 +222,8 @@ def totals(rows: Iterable[PersonWeek]) -> Totals:
         allocation_pct=percent(allocated, capacity),
         over_allocated=sum(r.over_allocated for r in rows),
         under_used=sum(r.under_used for r in rows),
+        holiday_hours=sum(r.holiday_hours for r in rows),
+        leave_hours=sum(r.leave_hours for r in rows),
     )
 
 

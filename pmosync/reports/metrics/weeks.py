@@ -1,4 +1,5 @@
-"""Calendar arithmetic every weekly metric shares: ISO weeks (Monday first) and working days."""
+"""Week arithmetic every weekly metric shares: ISO weeks, Monday first (working days are the
+``WorkingCalendar``'s)."""
 
 from __future__ import annotations
 
@@ -23,16 +24,3 @@ def complete_weeks(as_of: date, count: int) -> list[date]:
     last_sunday = as_of if as_of.weekday() == 6 else week_start(as_of) - timedelta(days=1)
     last_monday = week_start(last_sunday)
     return [last_monday - timedelta(weeks=n) for n in range(count - 1, -1, -1)]
-
-
-def working_days(start: date, end: date) -> int:
-    """Monday-to-Friday days from ``start`` to ``end``, both included (0 when end < start)."""
-    if end < start:
-        return 0
-    days = (end - start).days + 1
-    full_weeks, rest = divmod(days, 7)
-    count = full_weeks * 5
-    for offset in range(rest):
-        if (start + timedelta(days=full_weeks * 7 + offset)).weekday() < 5:
-            count += 1
-    return count

@@ -5,8 +5,9 @@ too, rather than APScheduler's own ``CronTrigger``: the two disagree where it ma
 counts day-of-week 0 as Monday and requires day-of-month AND day-of-week to match, where cron
 means Sunday and OR). Five fields are the norm; six have seconds first (Quartz/Spring order).
 
-Ticks are taken in the machine's local time zone, as the crontab the PSO knows would be, and
-returned as aware datetimes.
+Ticks are taken in the zone the caller passes: the organisation's (``organisation.timezone``),
+else the machine's local one, as the crontab the PSO knows would read them; they are returned
+as aware datetimes.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from sqlalchemy import exc
 from pmosync.config import ConfigError, PmosyncConfig, load_config
 from pmosync.store import Store, StoreError, StoreUrlError
 from pmosync.store.engine import describe_db_error, parse_store_url
-from pmosync.sync.daemon.cron import latest_tick, local_zone
+from pmosync.sync.daemon.cron import latest_tick
 from pmosync.sync.daemon.lease import Lease, new_holder_id
 from pmosync.sync.daemon.scheduler import JobScheduler, JobSpec, job_specs
 from pmosync.sync.daemon.ticks import claim_tick
@@ -84,7 +84,9 @@ class Daemon:
         self.config = config
         self.store = store
         self.lease = Lease(store.engine, new_holder_id(), lease_seconds)
-        self.zone = local_zone()
+        self.zone = config.organisation.zone()
+        """The organisation's zone (organisation.timezone, else the machine's): cron times
+        are read in it, and a report's date is its tick's day there."""
         self.grace_s = max(MIN_GRACE_S, 2 * lease_seconds)
         self.observer = observer
         self._active = False
@@ -458,6 +460,7 @@ class Daemon:
             )
         with self._lock:
             self.config = config
+            self.zone = self._scheduler.zone = config.organisation.zone()
             if self._active:
                 self._scheduler.set_jobs(job_specs(config), catch_up=False)
         jobs = ", ".join(f"{s.label} '{s.schedule}'" for s in job_specs(config))
