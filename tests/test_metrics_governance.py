@@ -73,8 +73,15 @@ def dataset() -> Dataset:
     )
 
 
-def finding(rule: str, project: str, detail: str, item: str = "", url: str | None = None):
-    return Finding(rule, project.lower(), project, item, detail, url)
+def finding(
+    rule: str,
+    project: str,
+    detail: str,
+    item: str = "",
+    url: str | None = None,
+    task_id: str | None = None,
+):
+    return Finding(rule, project.lower(), project, item, detail, url, task_id)
 
 
 # Day counts: 1 October to 25 November = 30 (rest of October) + 25 = 55 days;
@@ -93,6 +100,7 @@ EXPECTED = [
         "due 2026-10-26 (30 days overdue), no assignee",
         "Started late",
         APOLLO_URL,  # the task has no link of its own: the project's
+        "t6",
     ),
     finding(
         "unassigned_overdue",
@@ -100,8 +108,11 @@ EXPECTED = [
         "due 2026-11-20 (5 days overdue), no assignee",
         "Write spec",
         T1_URL,
+        "t1",
     ),
-    finding("undated_milestones", "Apollo", "milestone has no due date", "Go live", APOLLO_URL),
+    finding(
+        "undated_milestones", "Apollo", "milestone has no due date", "Go live", APOLLO_URL, "m1"
+    ),
     finding("dates", "Echo", "no start or due date"),
     finding("status_update", "Echo", "no status update since 2026-11-10 (15 days)"),
     finding("status_update", "Foxtrot", "no status update posted"),

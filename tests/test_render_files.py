@@ -26,7 +26,9 @@ from report_docs import (
     portfolio_doc,
 )
 
-from pmosync.reports.document import Column, ReportDocument, Section
+from pmosync.reports.delivery.card import format_figure
+from pmosync.reports.delivery.sharepoint import project_items
+from pmosync.reports.document import Column, Figure, ReportDocument, Section
 from pmosync.reports.render import file_stem, render_files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -200,19 +202,50 @@ def test_xlsx_sheet_names_are_valid_and_distinct():
             for n, title in enumerate(titles)
         ),
     )  # fmt: skip
-    # by hand: forbidden characters become spaces, runs of spaces one, 31 characters at most,
-    # no quote at either end, unique ignoring case, Excel's reserved "History" renamed, and an
-    # empty title falls back to the section key
+    # by hand: forbidden characters become spaces, runs of spaces one, 31 characters at most
+    # (a long one ends at a whole word and an ellipsis: "Programme to consolidate every" is 30,
+    # + "…" = 31), no quote at either end, unique ignoring case, Excel's reserved "History"
+    # renamed, and an empty title falls back to the section key
     assert workbook(doc).sheetnames == [
         "Summary",
         "Budget Q1 Q2 draft",
         "Budget Q1 Q2 draft (2)",
         "summary (2)",
         "History (1)",
-        "Programme to consolidate every",
+        "Programme to consolidate every\u2026",
         "quoted",
         "s6",
     ]
+
+
+def test_xlsx_sheet_names_are_cut_at_a_word_not_inside_one():
+    titles = [
+        "Milestones completed this period by project",  # 43 characters
+        "Milestones completed this period by person",  # the same first 31
+        "Resource/utilisation: weekly*capacity [all]",  # forbidden characters, then too long
+        "Supercalifragilisticexpialidociousness",  # one 38-letter word
+    ]
+    doc = ReportDocument(
+        "names", "governance", "Names", AS_OF, "2026-11-23T07:00:00+00:00",
+        sections=tuple(
+            Section(f"s{n}", title, (Column("a", "A"),), ({"a": "x"},))
+            for n, title in enumerate(titles)
+        ),
+    )  # fmt: skip
+    # by hand: 30 units leave "Milestones completed this peri", inside "period": back to
+    # "Milestones completed this" + "…" (26). The second is the same name: " (2)" (4) leaves
+    # 27 units, 26 of text -> the same word cut, + " (2)". "Resource utilisation weekly
+    # capacity all" (forbidden characters -> spaces): 30 units end inside "capacity" ->
+    # "Resource utilisation weekly…". One word longer than 31 is cut inside it: 30 + "…".
+    names = workbook(doc).sheetnames
+    assert names == [
+        "Summary",
+        "Milestones completed this\u2026",
+        "Milestones completed this\u2026 (2)",
+        "Resource utilisation weekly\u2026",
+        "Supercalifragilisticexpialidoc\u2026",
+    ]
+    assert all(len(name) <= 31 for name in names)
 
 
 def test_xlsx_of_50000_rows_streams_within_a_small_memory_budget(tmp_path):
@@ -291,6 +324,53 @@ def test_json_round_trips_exactly(make):
     if make is hostile_doc:
         assert "🚀".encode() in content
         assert "مشروع ترحيل البيانات".encode() in content  # UTF-8, not \\u escapes
+
+
+# --- rounding: the document keeps full precision, each renderer rounds by column type ------
+
+
+def thirds_doc() -> ReportDocument:
+    """One row of figures that do not end: 1/3 as a percent, hours, money, ratio and days."""
+    columns = (
+        Column("project", "Project"),
+        Column("pct_complete", "% complete", "percent"),
+        Column("hours", "Hours", "hours"),
+        Column("cost", "Cost", "money"),
+        Column("cpi", "CPI", "ratio"),
+        Column("days", "SV (days)", "days"),
+    )
+    row = {"project": "Thirds", "pct_complete": 100 / 3, "hours": 10 / 3, "cost": 1000 / 3,
+           "cpi": 0.625, "days": -2.5}  # fmt: skip
+    return ReportDocument(
+        "thirds", "portfolio_status", "Thirds", AS_OF, "2026-11-23T07:00:00+00:00",
+        figures=(Figure("pct_complete", "% complete", 100 / 3, "percent"),),
+        sections=(Section("projects", "Projects", columns, (row,)),),
+    )  # fmt: skip
+
+
+def test_json_keeps_full_precision_and_every_renderer_rounds_by_column_type():
+    doc = thirds_doc()
+    data = json.loads(one(doc, "json"))
+    (row,) = data["sections"][0]["rows"]
+    assert row["pct_complete"] == 100 / 3 and row["cost"] == 1000 / 3  # 33.333..., not 33.3
+    assert data["figures"][0]["value"] == 100 / 3
+    # by hand, half up: 33.333 -> 33.3 %, 3.333 -> 3.3 h, 333.333 -> 333.33, 0.625 -> 0.63
+    # (Python's format would give 0.62), -2.5 days -> -3 (half away from zero)
+    (_, thirds) = csv_rows(one(doc, "csv"))
+    assert thirds == ["Thirds", "33.3", "3.3", "333.33", "0.63", "-3"]
+    page = one(doc, "html").decode()
+    for shown in ("33.3%", "3.3", "333.33", "0.63", "-3"):
+        assert f">{shown}<" in page, shown
+    assert ">33.33" not in page and "3.333" not in page
+    # the workbook keeps the figure and shows its places by number format
+    sheet = workbook(doc)["Projects"]
+    cells = dict(zip([c.value for c in sheet[1]], sheet[2], strict=True))
+    assert cells["% complete"].value == pytest.approx(100 / 3, abs=1e-12)
+    assert cells["% complete"].number_format == '0.0"%"'
+    assert cells["Cost"].value == pytest.approx(1000 / 3, abs=1e-9)
+    # the Teams card, the mail fallback and the SharePoint list show what the report shows
+    assert format_figure(doc.figures[0]) == "33.3%"
+    assert project_items(doc, None)[0]["PercentComplete"] == 33.3
 
 
 # --- imports -----------------------------------------------------------------------------

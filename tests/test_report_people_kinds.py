@@ -335,7 +335,7 @@ def test_governance_report():
             "project": "Apollo",
             "project_url": APOLLO_URL,
             "item": "",
-            "url": APOLLO_URL,
+            "url": None,  # about the project: its link is in project_url, not the item's
             "detail": "project has no owner",
         },
         {
@@ -436,3 +436,38 @@ def test_an_empty_dataset_gives_an_empty_report_not_an_error(kind):
     if kind == "timesheet_compliance":
         # Nobody to judge: the rate is undefined, not 0 % and not 100 %.
         assert figures(doc)["compliance_pct"] == (None, None)
+
+
+def test_governance_xlsx_never_shows_an_address_for_an_empty_name():
+    import io
+
+    import openpyxl
+
+    from pmosync.reports.render import render_files
+
+    task_url = "https://app.asana.com/0/1/12"
+    dataset = Dataset(
+        as_of=AS_OF,
+        projects=[ProjectRow("apollo", "asana", "Apollo", APOLLO_URL)],  # no owner, no dates
+        tasks=[TaskRow("t9", "apollo", "", task_url, due_date=nov(20))],  # overdue, no name
+    )
+    rules = ReportRules(governance=GovernanceRules(checks=["owner", "unassigned_overdue"]))
+    doc = builder("governance")(dataset, context("governance", rules=rules))
+    (xlsx,) = render_files(doc, ["xlsx"])
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content))["Findings"]
+    header = [c.value for c in sheet[1]]
+    assert header == ["Project", "Project URL", "Check", "Task or milestone",
+                      "Task or milestone URL", "Detail", "Rule"]  # fmt: skip
+    rows = [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2)]
+    owner, task = rows
+    # by hand: the owner finding is about the project: no task name, no task link; the
+    # project's address is in "Project URL" and on the project's name, never in the task cell
+    assert (owner["Check"].value, owner["Task or milestone"].value) == ("No owner", None)
+    assert owner["Task or milestone"].hyperlink is None
+    assert owner["Task or milestone URL"].value is None
+    assert owner["Project"].hyperlink.target == APOLLO_URL
+    assert owner["Project URL"].value == APOLLO_URL
+    # the overdue task has an empty name: it reads "(no name)", linked to the task's own page
+    assert task["Task or milestone"].value == "(no name)"
+    assert task["Task or milestone"].hyperlink.target == task_url
+    assert task["Task or milestone URL"].value == task_url

@@ -208,10 +208,10 @@ def test_figures(doc):
         "governance_findings": (4, None),
         "pct_complete_effort": (62.5, None),  # Borealis has no estimates
         "hours_logged": (8.0, None),
-        # two bases: one SPI/CPI pair each (0.625 rounds half up)
-        "spi_money_eur": (0.63, None),
-        "cpi_money_eur": (0.89, None),
-        "spi_hours": (0.56, None),
+        # two bases: one SPI/CPI pair each, at full precision (renderers round)
+        "spi_money_eur": (0.625, None),
+        "cpi_money_eur": pytest.approx((625 / 700, None)),
+        "spi_hours": pytest.approx((10 / 18, None)),
         "cpi_hours": (1.25, None),
     }
 
@@ -254,7 +254,7 @@ def test_projects_section(doc):
         "computed_rag": "red",
         "disagrees": True,
         "reasons": "schedule slip 44.4% at or above 25%; no status update",
-        "pct_complete_count": 33.3,
+        "pct_complete_count": pytest.approx(100 / 3),
         "pct_complete_effort": None,
         "next_milestone": None,
         "next_milestone_url": None,
@@ -280,15 +280,15 @@ def test_projects_section(doc):
 def test_earned_value_section(doc):
     rows = {r["project"]: r for r in doc.section("earned_value").rows}
     keys = ("bac", "pv", "ev", "ac", "sv", "cv", "spi", "cpi", "eac", "etc", "vac", "slip_pct")
-    assert [rows["Apollo"][k] for k in keys] == [
-        1000.0, 1000.0, 625.0, 700.0, -375.0, -75.0, 0.63, 0.89, 1120.0, 420.0, -120.0, 37.5,
-    ]  # fmt: skip
+    assert [rows["Apollo"][k] for k in keys] == pytest.approx([
+        1000.0, 1000.0, 625.0, 700.0, -375.0, -75.0, 0.625, 625 / 700, 1120.0, 420.0, -120.0, 37.5,
+    ])  # fmt: skip
     assert rows["Apollo"]["notes"] == (
         "1 cost entry in USD (40.00) not converted to EUR: left out of AC"
     )
-    assert [rows["Borealis"][k] for k in keys] == [
-        20.0, 18.0, 10.0, 8.0, -8.0, 2.0, 0.56, 1.25, 16.0, 8.0, 4.0, 44.4,
-    ]  # fmt: skip
+    assert [rows["Borealis"][k] for k in keys] == pytest.approx([
+        20.0, 18.0, 10.0, 8.0, -8.0, 2.0, 10 / 18, 1.25, 16.0, 8.0, 4.0, 800 / 18,
+    ])  # fmt: skip
     assert (rows["Borealis"]["planned_pct"], rows["Borealis"]["earned_pct"]) == (90.0, 50.0)
     assert [rows["Cygnus"][k] for k in keys] == [None] * 12
     assert rows["Cygnus"]["basis"] == "undefined"
@@ -327,10 +327,10 @@ def test_portfolio_sections(doc):
         for r in doc.section("portfolio_earned_value").rows
     ]
     assert values == [
-        ("Alpha", "money", "EUR", 1000.0, 625.0, 700.0, 0.63, 0.89),
-        ("(no portfolio)", "hours", None, 18.0, 10.0, 8.0, 0.56, 1.25),
-        ("All projects", "money", "EUR", 1000.0, 625.0, 700.0, 0.63, 0.89),
-        ("All projects", "hours", None, 18.0, 10.0, 8.0, 0.56, 1.25),
+        pytest.approx(("Alpha", "money", "EUR", 1000.0, 625.0, 700.0, 0.625, 625 / 700)),
+        pytest.approx(("(no portfolio)", "hours", None, 18.0, 10.0, 8.0, 10 / 18, 1.25)),
+        pytest.approx(("All projects", "money", "EUR", 1000.0, 625.0, 700.0, 0.625, 625 / 700)),
+        pytest.approx(("All projects", "hours", None, 18.0, 10.0, 8.0, 10 / 18, 1.25)),
     ]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from pmosync.reports.document import UNDEFINED_TEXT, Figure, ReportDocument
+from pmosync.reports.render.cells import rounded
 
 CARD_VERSION = "1.4"
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
@@ -26,6 +27,7 @@ def format_figure(figure: Figure) -> str:
         return "yes" if value else "no"
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
+    value = rounded(value, kind)  # the document holds full precision; a card shows its places
     if kind == "int":
         return f"{round(value):,}"
     if kind == "percent":

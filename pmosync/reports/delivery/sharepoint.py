@@ -15,7 +15,7 @@ from pmosync.config.reports import SharePointDelivery
 from pmosync.reports.delivery.context import Round
 from pmosync.reports.delivery.placeholders import check_file_name, resolve_folder
 from pmosync.reports.document import Column, RenderedFile, ReportDocument, Section
-from pmosync.reports.render.cells import safe_text
+from pmosync.reports.render.cells import safe_text, shown_number
 
 LIST_KEY = ("Title", "Report", "AsOf")
 """What makes a list item the same item: a rerun must not add a project twice."""
@@ -84,11 +84,18 @@ def project_items(document: ReportDocument, link: str | None) -> list[dict[str, 
                 "AsOf": document.as_of,
                 "RAG": _list_text(row.get(reported.key)) if reported else None,
                 "ComputedRAG": _list_text(row.get(computed.key)) if computed else None,
-                "PercentComplete": row.get(percent.key) if percent else None,
+                "PercentComplete": _percent(row, percent),
                 "Link": link,
             }
         )
     return rows
+
+
+def _percent(row: Mapping[str, Any], column: Column | None) -> float | None:
+    """The % complete as the report shows it (1 place); the document holds full precision."""
+    if column is None:
+        return None
+    return shown_number(row.get(column.key), "percent")
 
 
 def _list_text(value: Any) -> str | None:

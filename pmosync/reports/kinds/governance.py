@@ -74,10 +74,16 @@ def build(dataset: Dataset, context: ReportContext) -> ReportDocument:
         sections=(
             _by_rule_section(enabled, findings),
             _by_project_section(enabled, findings, projects),
-            _findings_section(findings, projects, enabled),
+            _findings_section(findings, projects, enabled, _task_urls(dataset, findings)),
         ),
         trend=trend,
     )
+
+
+def _task_urls(dataset: Dataset, findings: list[Finding]) -> dict[str, str | None]:
+    """The own link of each task a finding is about."""
+    wanted = {f.task_id for f in findings if f.task_id is not None}
+    return {t.id: t.source_url for t in dataset.tasks if t.id in wanted}
 
 
 def _disabled_note(enabled: list[str]) -> str | None:
@@ -85,17 +91,27 @@ def _disabled_note(enabled: list[str]) -> str | None:
     return f"Checks switched off: {', '.join(off)}." if off else None
 
 
+NO_NAME = "(no name)"
+"""What the item column says for a task or milestone whose name is empty."""
+
+
 def _findings_section(
-    findings: list[Finding], projects: dict[str, ProjectRow], enabled: list[str]
+    findings: list[Finding],
+    projects: dict[str, ProjectRow],
+    enabled: list[str],
+    task_urls: dict[str, str | None],
 ) -> Section:
+    """One row per finding. The item column names the task or milestone and links to its own
+    page only; a finding about the project itself leaves it empty (the project column links to
+    the project), so no cell ever shows a project's address in place of a task's name."""
     rows = tuple(
         {
             "check": RULE_TITLES[f.rule],
             "rule": f.rule,
             "project": f.project,
             "project_url": projects[f.project_id].source_url,
-            "item": f.item,
-            "url": f.url,
+            "item": (f.item or NO_NAME) if f.task_id is not None else "",
+            "url": task_urls.get(f.task_id) if f.task_id is not None else None,
             "detail": f.detail,
         }
         for f in findings

@@ -2,8 +2,9 @@
 value and milestones, rolled up per portfolio, with throughput, costs and trends.
 
 This module only arranges metric results (``pmosync.reports.metrics``) into figures, sections
-and charts, rounding each value to its column type: percent and hours 1 place, money and ratios
-2, days whole. Undefined values stay None so renderers show n/a, never 0.
+and charts at full precision: the document is the frozen figures, and renderers round each value
+by its column type (``render.cells.rounded``). Undefined values stay None so renderers show n/a,
+never 0.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pmosync.reports.document import (
     TrendPoint,
 )
 from pmosync.reports.kinds import ReportContext
-from pmosync.reports.kinds.shaping import LIST_LIMIT, r1, r2, trend_chart, trend_values
+from pmosync.reports.kinds.shaping import LIST_LIMIT, trend_chart, trend_values
 from pmosync.reports.metrics.portfolio import (
     RAG_VALUES,
     BasisTotals,
@@ -81,14 +82,6 @@ def build(dataset: Dataset, context: ReportContext) -> ReportDocument:
     )
 
 
-# --- rounding -------------------------------------------------------------------------------
-
-
-def whole(value: float | None) -> int | None:
-    """Days: a signed whole number."""
-    return None if value is None else round(value)
-
-
 # --- figures and trend ------------------------------------------------------------------------
 
 
@@ -116,9 +109,9 @@ def figures(overall: Rollup) -> tuple[Figure, ...]:
         ),
         Figure("governance_findings", "Governance findings", overall.governance_findings),
         Figure(
-            "pct_complete_effort", "% complete (effort)", r1(overall.pct_complete_effort), "percent"
+            "pct_complete_effort", "% complete (effort)", overall.pct_complete_effort, "percent"
         ),
-        Figure("hours_logged", "Hours logged to date", r1(overall.hours_logged), "hours"),
+        Figure("hours_logged", "Hours logged to date", overall.hours_logged, "hours"),
     ]
     return (*result, *index_figures(overall.totals))
 
@@ -129,15 +122,15 @@ def index_figures(totals: Sequence[BasisTotals]) -> list[Figure]:
     if len(totals) <= 1:
         only = totals[0] if totals else None
         return [
-            Figure("spi", "Portfolio SPI", r2(only.spi) if only else None, "ratio"),
-            Figure("cpi", "Portfolio CPI", r2(only.cpi) if only else None, "ratio"),
+            Figure("spi", "Portfolio SPI", only.spi if only else None, "ratio"),
+            Figure("cpi", "Portfolio CPI", only.cpi if only else None, "ratio"),
         ]
     result = []
     for group in totals:
         slug = group.key.replace(":", "_").lower()
         label = basis_label(group)
-        result.append(Figure(f"spi_{slug}", f"SPI ({label})", r2(group.spi), "ratio"))
-        result.append(Figure(f"cpi_{slug}", f"CPI ({label})", r2(group.cpi), "ratio"))
+        result.append(Figure(f"spi_{slug}", f"SPI ({label})", group.spi, "ratio"))
+        result.append(Figure(f"cpi_{slug}", f"CPI ({label})", group.cpi, "ratio"))
     return result
 
 
@@ -156,11 +149,10 @@ def trend_point(overall: Rollup) -> dict[str, Any]:
         "rag_reported": dict(overall.reported),
         "disagreements": overall.disagreements,
         "overdue_milestones": overall.overdue_milestones,
-        "pct_complete_effort": r1(overall.pct_complete_effort),
-        "pct_complete_count": r1(overall.pct_complete_count),
+        "pct_complete_effort": overall.pct_complete_effort,
+        "pct_complete_count": overall.pct_complete_count,
         "burn": {
-            group.key: {"pv": r2(group.pv), "ev": r2(group.ev), "ac": r2(group.ac)}
-            for group in overall.totals
+            group.key: {"pv": group.pv, "ev": group.ev, "ac": group.ac} for group in overall.totals
         },
     }
 
@@ -273,11 +265,11 @@ def _portfolio_row(rollup: Rollup) -> dict[str, Any]:
     row.update({f"reported_{v}": n for v, n in rollup.reported.items()})
     row.update(
         disagreements=rollup.disagreements,
-        pct_complete_effort=r1(rollup.pct_complete_effort),
-        pct_complete_count=r1(rollup.pct_complete_count),
+        pct_complete_effort=rollup.pct_complete_effort,
+        pct_complete_count=rollup.pct_complete_count,
         overdue_milestones=rollup.overdue_milestones,
         governance_findings=rollup.governance_findings,
-        hours_logged=r1(rollup.hours_logged),
+        hours_logged=rollup.hours_logged,
     )
     return row
 
@@ -303,11 +295,11 @@ def portfolio_value_section(rollups: Sequence[Rollup], overall: Rollup) -> Secti
             "basis": group.basis,
             "currency": group.currency,
             "projects": group.projects,
-            "pv": r2(group.pv),
-            "ev": r2(group.ev),
-            "ac": r2(group.ac),
-            "spi": r2(group.spi),
-            "cpi": r2(group.cpi),
+            "pv": group.pv,
+            "ev": group.ev,
+            "ac": group.ac,
+            "spi": group.spi,
+            "cpi": group.cpi,
         }
         for rollup in (*rollups, overall)
         for group in rollup.totals
@@ -375,17 +367,17 @@ def _project_row(item: ProjectMetrics, portfolio_names: dict[str, str]) -> dict[
         "computed_rag": rag.computed,
         "disagrees": rag.disagrees,
         "reasons": "; ".join(rag.reasons),
-        "pct_complete_count": r1(progress.pct_count),
-        "pct_complete_effort": r1(progress.pct_effort),
+        "pct_complete_count": progress.pct_count,
+        "pct_complete_effort": progress.pct_effort,
         "next_milestone": upcoming.name if upcoming else None,
         "next_milestone_url": upcoming.source_url if upcoming else None,
         "next_milestone_due": _iso(upcoming.due_date) if upcoming else None,
         "overdue_milestones": len(progress.milestones.overdue),
-        "sv_days": whole(progress.schedule.sv_days),
-        "budget": r2(value.budget),
-        "actual": r2(value.ac),
-        "remaining": r2(value.remaining),
-        "spent_pct": r1(value.spent_pct),
+        "sv_days": progress.schedule.sv_days,
+        "budget": value.budget,
+        "actual": value.ac,
+        "remaining": value.remaining,
+        "spent_pct": value.spent_pct,
         "basis": value.basis,
         "currency": value.currency,
         "last_update": _iso(rag.last_update),
@@ -414,12 +406,12 @@ def earned_value_section(metrics: Sequence[ProjectMetrics]) -> Section:
             "url": m.project.source_url,
             "basis": m.earned_value.basis,
             "currency": m.earned_value.currency,
-            **{key: r2(getattr(m.earned_value, key)) for key in money},
-            "spi": r2(m.earned_value.spi),
-            "cpi": r2(m.earned_value.cpi),
-            "slip_pct": r1(m.earned_value.slip_pct),
-            "planned_pct": r1(m.progress.schedule.planned_pct),
-            "earned_pct": r1(m.progress.schedule.earned_pct),
+            **{key: getattr(m.earned_value, key) for key in money},
+            "spi": m.earned_value.spi,
+            "cpi": m.earned_value.cpi,
+            "slip_pct": m.earned_value.slip_pct,
+            "planned_pct": m.progress.schedule.planned_pct,
+            "earned_pct": m.progress.schedule.earned_pct,
             "notes": "; ".join(m.earned_value.notes),
         }
         for m in metrics
@@ -515,9 +507,9 @@ def costs_section(
                 "url": project.source_url if project else None,
                 "category": item.category,
                 "currency": item.currency,
-                "period_total": r2(item.period_total),
+                "period_total": float(item.period_total),
                 "period_entries": item.period_entries,
-                "to_date_total": r2(item.to_date_total),
+                "to_date_total": float(item.to_date_total),
                 "to_date_entries": item.to_date_entries,
             }
         )

@@ -32,7 +32,8 @@ RULE_TITLES: dict[str, str] = {
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One gap in one project: ``rule`` is a GovernanceCheck name; ``item`` names the task or
-    milestone ("" for the project itself); ``url`` links to the item, else the project."""
+    milestone ("" for the project itself, and "" too for a task whose name is empty: ``task_id``
+    tells the two apart); ``url`` links to the item, else the project."""
 
     rule: str
     project_id: str
@@ -40,6 +41,8 @@ class Finding:
     item: str
     detail: str
     url: str | None
+    task_id: str | None = None
+    """The task or milestone the finding is about; None for the project itself."""
 
 
 def governed_projects(dataset: Dataset) -> list[ProjectRow]:
@@ -104,6 +107,7 @@ def _finding(project: ProjectRow, rule: str, detail: str, item: TaskRow | None =
         item=item.name if item is not None else "",
         detail=detail,
         url=url,
+        task_id=item.id if item is not None else None,
     )
 
 

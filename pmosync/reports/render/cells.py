@@ -18,6 +18,12 @@ source wrote it (see ``xlsx``).
 flag, or ``None`` for undefined); a value that does not fit its type (a builder bug, an odd
 snapshot) comes back as text, so renderers show it as it is instead of failing or guessing.
 
+Rounding belongs here too, not to the report kinds: the document keeps every figure at full
+precision (the JSON file and the run's snapshot are the figures themselves, 1/3 is 0.333...),
+and :func:`shown_number` rounds for people by column type, half up: percent and hours 1 place,
+money, ratios and plain numbers 2, days and counts whole (HTML, CSV, the Teams card, the
+SharePoint list). The workbook keeps full precision and shows the same places by number format.
+
 This module needs only the standard library and the document model: the sync export uses it too.
 """
 
@@ -27,6 +33,7 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,6 +42,11 @@ from pmosync.reports.document import Section
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NUMERIC_TYPES = frozenset({"int", "number", "money", "hours", "percent", "ratio", "days"})
+PLACES = {"percent": 1, "hours": 1, "money": 2, "number": 2, "ratio": 2, "days": 0, "int": 0}
+"""Decimal places a person reads of each numeric column type. The document (and so the JSON
+file and the snapshot) keeps every figure at full precision; renderers round for display."""
+BIG = 1e15
+"""From here on a float has no fractional digits left to round (and Decimal's precision ends)."""
 RAG_STYLES: dict[str, tuple[str, str, str]] = {
     "green": ("#2e7d32", "#ffffff", "Green"),
     "amber": ("#f5a623", "#000000", "Amber"),
@@ -121,6 +133,26 @@ def typed(value: Any, value_type: str) -> None | bool | int | float | date | str
     if value_type == "flag" and isinstance(value, bool):
         return value
     return as_text(value)
+
+
+def rounded(value: int | float, value_type: str) -> int | float:
+    """``value`` rounded half up (0.625 -> 0.63, as people round by hand; ``round`` and
+    ``format`` give 0.62) to the places of ``value_type`` (:data:`PLACES`): an int for days and
+    counts, a float otherwise. A type without places (or a non-finite value) is returned as is.
+    """
+    places = PLACES.get(value_type)
+    if places is None or not math.isfinite(value) or abs(value) >= BIG:
+        return value
+    exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    result = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return int(result) if places == 0 else float(result)
+
+
+def shown_number(value: Any, value_type: str) -> int | float | None:
+    """A document value as a person reads it in a column of ``value_type``: rounded by
+    :func:`rounded`, None when it is not a finite number (bool included)."""
+    number = as_number(value)
+    return None if number is None else rounded(number, value_type)
 
 
 def http_url(value: Any) -> str | None:

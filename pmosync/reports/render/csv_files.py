@@ -2,11 +2,12 @@
 
 UTF-8 with a byte-order mark, because Excel opens a BOM-less UTF-8 CSV as the local code page
 and garbles every accent, Arabic or emoji name. Every row of the section is written (HTML shows
-only the first ``html_limit``). Numbers are plain numbers (money to 2 places), dates ISO, flags
-true/false, undefined an empty cell (never 0), and text passes the one formula-safety rule, so a
-name like ``=HYPERLINK(...)`` reaches Excel as text (``'=HYPERLINK(...)``: a CSV cell has no type
-to say "text" with, the apostrophe is the convention spreadsheets honour), with no control
-character or bidirectional override in it.
+only the first ``html_limit``). Numbers are plain numbers rounded by column type
+(``cells.rounded``: percent and hours 1 place, money and ratios 2, days whole; the JSON file
+keeps full precision), dates ISO, flags true/false, undefined an empty cell (never 0), and
+text passes the one formula-safety rule, so a name like ``=HYPERLINK(...)`` reaches Excel as
+text (``'=HYPERLINK(...)``: a CSV cell has no type to say "text" with, the apostrophe is the
+convention spreadsheets honour), with no control character or bidirectional override in it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from pmosync.reports.document import Section
-from pmosync.reports.render.cells import file_columns, safe_text, typed
+from pmosync.reports.render.cells import file_columns, rounded, safe_text, typed
 
 TWO_PLACES = frozenset({"money", "number"})
 
@@ -29,10 +30,11 @@ def csv_value(value: Any, value_type: str) -> str:
         return ""
     if isinstance(shown, bool):
         return "true" if shown else "false"
-    if isinstance(shown, float) and value_type in TWO_PLACES:
-        return f"{shown:.2f}"
     if isinstance(shown, int | float):
-        return str(shown)
+        number = rounded(shown, value_type)
+        if isinstance(number, float) and value_type in TWO_PLACES:
+            return f"{number:.2f}"
+        return str(number)
     if isinstance(shown, date):
         return shown.isoformat()
     return safe_text(shown)

@@ -4,7 +4,8 @@ Outlook draws HTML with Word's engine: no flexbox or grid, no ``<style>`` it can
 with, no external CSS or scripts. So the page is nested tables, every style is inline, and every
 background colour is also a ``bgcolor`` attribute. Jinja2 autoescapes everything: names come
 from source tools and may hold markup. Cells are formatted here, by column type, so templates
-only lay out: numbers right-aligned, money with its currency, RAG as a coloured badge that
+only lay out: numbers rounded by type (the document holds them at full precision) and
+right-aligned, money with its currency, RAG as a coloured badge that
 also says its word, undefined as "n/a" with a tooltip, and links only to http(s) addresses.
 """
 
@@ -25,6 +26,7 @@ from pmosync.reports.render.cells import (
     as_number,
     as_text,
     http_url,
+    rounded,
     typed,
 )
 
@@ -81,6 +83,8 @@ def _align(value_type: str) -> str:
 
 
 def _number(value: float, value_type: str, currency: str | None) -> str:
+    """The figure at its type's places (``cells.rounded``: half up), with thousands separators."""
+    value = rounded(value, value_type)
     if value_type == "int":
         return f"{value:,.0f}"
     if value_type == "money":

@@ -78,9 +78,30 @@ def utf16_cut(text: str, units: int) -> str:
     return text
 
 
+ELLIPSIS = "\u2026"
+WORD_MIN = 8
+"""A cut backs up to the last space only when that leaves at least this many characters (a
+single 40-letter word is cut inside it rather than to nothing)."""
+
+
+def word_cut(text: str, units: int) -> str:
+    """``text`` in at most ``units`` UTF-16 units: whole when it fits, else cut after its last
+    whole word that fits, with an ellipsis ("Milestones completed this period by project" in
+    31 -> "Milestones completed this…"), never mid-word unless one word alone is too long."""
+    if utf16_cut(text, units) == text:
+        return text
+    head = utf16_cut(text, units - len(ELLIPSIS))
+    if not text[len(head)].isspace():  # the cut fell inside a word: drop that word's start
+        space = head.rfind(" ")
+        if space >= WORD_MIN:
+            head = head[:space]
+    return head.rstrip(" '-,.;") + ELLIPSIS
+
+
 class SheetNames:
-    """Valid, distinct sheet names: 31 characters at most (as Excel counts them: UTF-16), none
-    of []:*?/\\, unique in any case."""
+    """Valid, distinct sheet names: 31 characters at most (as Excel counts them: UTF-16) cut
+    at a word with an ellipsis, none of []:*?/\\ (nor control characters), unique in any
+    case (" (2)" added)."""
 
     def __init__(self) -> None:
         self.used: set[str] = set()
@@ -88,14 +109,14 @@ class SheetNames:
     def take(self, wanted: str) -> str:
         name = SHEET_FORBIDDEN.sub(" ", clean_text(as_text(wanted))).replace("\ufffd", " ")
         name = " ".join(name.split()).strip("'")
-        name = utf16_cut(name, SHEET_CHARS).rstrip().strip("'") or "Sheet"
+        name = word_cut(name, SHEET_CHARS).strip("'") or "Sheet"
         if name.lower() in RESERVED_SHEETS:
             name += " (1)"
         candidate, n = name, 1
         while candidate.lower() in self.used:
             n += 1
             suffix = f" ({n})"
-            candidate = utf16_cut(name, SHEET_CHARS - len(suffix)).rstrip().strip("'") + suffix
+            candidate = word_cut(name, SHEET_CHARS - len(suffix)).strip("'") + suffix
         self.used.add(candidate.lower())
         return candidate
 
@@ -167,11 +188,12 @@ class _Formats:
 
 
 def _write_text(sheet, row: int, col: int, text: str, cell_format=None, url=None) -> None:
-    """A string cell holding the text as it is, never a formula (a link's text too; a link with
-    no text shows its address); "" is an empty cell."""
+    """A string cell holding the text as it is, never a formula (a link's text too); "" is an
+    empty cell, linked or not: an address never stands in for an empty name (the link's own
+    URL column holds it)."""
     text = clean_text(text)
-    if url is not None:
-        sheet.write_url(row, col, url, cell_format, text or url)
+    if url is not None and text:
+        sheet.write_url(row, col, url, cell_format, text)
     elif text:
         sheet.write_string(row, col, text, cell_format)
     elif cell_format is not None:
@@ -192,7 +214,7 @@ def _write_cell(sheet, row: int, col: int, value: Any, value_type: str, formats,
         sheet.write_datetime(row, col, shown, formats.date)
     else:
         text = as_text(shown)
-        link = url if url is not None and url_fits(url) else None
+        link = url if url is not None and text and url_fits(url) else None
         _write_text(sheet, row, col, text, formats.text(value_type, text, link is not None), link)
         return link is not None
     return False
