@@ -1,38 +1,19 @@
-"""How every report kind shapes figures for people: rounding, trend series, warning colours.
+"""How every report kind shapes figures for people: trend series, warning colours, list sizes.
 
-One rounding rule for all kinds (half up, as people round by hand), and one reading of history:
-a figure an older snapshot lacks is a gap in the chart, never a 0.
+One reading of history: a figure an older snapshot lacks is a gap in the chart, never a 0. Kinds
+do not round: the document keeps full precision and renderers round by column type
+(``pmosync.reports.render.cells.rounded``).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from pmosync.reports.document import Chart, Series, TrendPoint
 
 LIST_LIMIT = 100
 """Rows of an item list (tasks, findings, person-weeks) shown in HTML and email; files hold all."""
-
-
-def r1(value: float | Decimal | None) -> float | None:
-    """Percent and hours: one decimal place."""
-    return _round(value, "0.1")
-
-
-def r2(value: float | Decimal | None) -> float | None:
-    """Money, ratios and plain figures: two decimal places."""
-    return _round(value, "0.01")
-
-
-def _round(value: float | Decimal | None, places: str) -> float | None:
-    """Half up (0.625 -> 0.63; float ``round`` gives 0.62); None and non-finite stay undefined."""
-    if value is None or not math.isfinite(value):
-        return None
-    exact = value if isinstance(value, Decimal) else Decimal(repr(value))
-    return float(exact.quantize(Decimal(places), rounding=ROUND_HALF_UP))
 
 
 def trend_values(points: Iterable[TrendPoint], *path: str) -> tuple[float | None, ...]:
