@@ -67,6 +67,14 @@ def open_mapper(
             milestone_category=config.milestone_category,
             priority_vocabulary=config.priority_vocabulary,
             timezone=config.timezone,
+            rag_source=config.rag_source.kind if config.rag_source else None,
+            rag_source_name=_rag_source_name(config),
+            rag_vocabulary=config.rag_vocabulary,
+            status_columns=(
+                config.rag_source.list.columns
+                if config.rag_source and config.rag_source.list
+                else None
+            ),
         )
     if isinstance(config, WORKBOOK_TYPES):
         from pmosync.mapping.directory import Directory
@@ -88,6 +96,14 @@ def open_mapper(
         )
     kind = getattr(config, "type", type(config).__name__)
     raise UnsupportedConnector(f"{name}: connectors of type {kind} cannot be synced yet")
+
+
+def _rag_source_name(config: PlannerConnector) -> str | None:
+    """The status task, title prefix, bucket or list a Planner rag source names."""
+    source = config.rag_source
+    if source is None:
+        return None
+    return source.list.list if source.list is not None else getattr(source, source.kind)
 
 
 def open_source(

@@ -1,4 +1,5 @@
-"""Workbooks in a SharePoint folder or a Teams channel's files, read through Graph.
+"""Workbooks in a SharePoint folder or a Teams channel's files, read through Graph (or, with
+``list:``, a SharePoint list's items as rows: see ``list_rows``).
 
 The location is resolved once per run: a site path (``contoso.sharepoint.com:/sites/ops``) and a
 folder, or a team and channel by name or id (the channel's ``filesFolder`` is a folder of the
@@ -21,6 +22,8 @@ from pmosync.connectors.errors import ConnectorError, InvalidRequest, NotFound
 from pmosync.connectors.files.limits import Limits
 from pmosync.connectors.files.stream import FileRef, Links, WorkbookStream, settings
 from pmosync.connectors.microsoft.graph import GraphClient
+from pmosync.connectors.microsoft.list_rows import ListRowsStream
+from pmosync.connectors.microsoft.lists import read_list
 from pmosync.connectors.microsoft.source import run_probes
 from pmosync.connectors.retry import RetryPolicy
 
@@ -172,6 +175,8 @@ class SharePointFilesSource:
         )
 
     def streams(self) -> list[Stream]:
+        if self.config.list is not None:
+            return [ListRowsStream(self.config, self.client)]
         return [self._stream]
 
     def warnings(self) -> list[str]:
@@ -186,6 +191,14 @@ class SharePointFilesSource:
 
     def check(self) -> list[CheckResult]:
         client, config = self.client, self.config
+        if config.list is not None and config.site is not None:
+            site, name = config.site, config.list
+            probe = ("Sites.Read.All", lambda: read_list(client, site, name))
+            results = run_probes(client, [probe])
+            if all(result.level == "ok" for result in results):
+                read = client.run(read_list(client, site, name))
+                results.append(CheckResult("ok", f"{len(read.items)} item(s) in list {name!r}"))
+            return results
         if config.team is not None:
             probes: list[tuple[str, Any]] = [
                 ("Group.Read.All", lambda: self.folder.team_id(config.team or ""))

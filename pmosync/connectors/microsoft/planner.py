@@ -33,6 +33,7 @@ from pmosync.connectors.errors import (
     PermissionDenied,
 )
 from pmosync.connectors.microsoft.graph import BatchAnswer, GraphClient, classify, gather
+from pmosync.connectors.microsoft.lists import read_list
 
 USER_FIELDS = "id,displayName,mail,userPrincipalName"
 GROUP_FIELDS = "id,displayName,description,mail,groupTypes"
@@ -64,6 +65,22 @@ def _people_of(task: Mapping[str, Any]) -> set[str]:
     return ids
 
 
+def _words(text: Any) -> str:
+    return " ".join(str(text or "").split()).casefold()
+
+
+def select_status_tasks(kind: str, name: str, tasks: list[dict], buckets: list[dict]) -> list[dict]:
+    """The tasks a rag source names: titled ``name`` (label), titled starting with ``name``
+    (task), or in the bucket named ``name`` (bucket); case and spacing do not matter."""
+    wanted = _words(name)
+    if kind == "label":
+        return [t for t in tasks if _words(t.get("title")) == wanted]
+    if kind == "task":
+        return [t for t in tasks if _words(t.get("title")).startswith(wanted)]
+    bucket_ids = {b.get("id") for b in buckets if _words(b.get("name")) == wanted}
+    return [t for t in tasks if t.get("bucketId") in bucket_ids]
+
+
 class PlannerRun:
     """What the streams of one run share: the client, the plans found, the people seen."""
 
@@ -75,6 +92,12 @@ class PlannerRun:
         self.plans_complete = False
         self.people: set[str] = set()
         self.warnings: list[str] = []
+        self.titles: dict[str, str] = {}
+        """Plan id -> title: what a status list item's project column is matched against."""
+        self.listed_tasks: dict[str, list[dict[str, Any]]] = {}
+        """Plan id -> its tasks as the plans stream listed them for the rag source, handed
+        to the tasks stream so one sync lists each plan's tasks once."""
+        self.listed_buckets: dict[str, list[dict[str, Any]]] = {}
 
     def page(self, kind: str, records: list[dict[str, Any]], **extra: Any) -> Page:
         return Page(kind, records, requests=self.client.take_requests(), **extra)
@@ -103,6 +126,7 @@ class PlansStream:
     def pages(self, state: Mapping[str, Any] | None, *, full: bool) -> Iterator[Page]:
         run, client = self.run, self.run.client
         complete, plan_ids = True, set()
+        missing: list[str] = []
         for group_id in run.config.groups:
             try:
                 group, plans, details = client.run(self._group(group_id))
@@ -111,17 +135,28 @@ class PlansStream:
                 complete = False
                 continue
             yield run.page("groups", [group])
+            status = self._status_tasks(plans)
             records = []
             for plan in plans:
                 answer = details.get(plan["id"])
-                if answer is None or answer.status != 200:
+                unread = "details" if answer is None or answer.status != 200 else None
+                if isinstance(status.get(plan["id"]), ConnectorError):
+                    unread = "tasks (for its rag source)"
+                if unread is not None:
                     complete = False
-                    run.warnings.append(f"plan {plan['id']}: its details could not be read")
+                    run.warnings.append(f"plan {plan['id']}: its {unread} could not be read")
                     continue
                 run.plans[plan["id"]] = answer.body
+                run.titles[plan["id"]] = plan.get("title") or ""
                 plan_ids.add(plan["id"])
-                records.append({**plan, "details": answer.body, "group": group})
+                record = {**plan, "details": answer.body, "group": group}
+                if plan["id"] in status:
+                    record["statusTasks"] = status[plan["id"]]
+                    if not status[plan["id"]]:
+                        missing.append(plan.get("title") or plan["id"])
+                records.append(record)
             yield run.page("plans", records)
+        self._warn_missing(missing)
         run.plans_complete = complete
         if complete:
             reconcile = [
@@ -129,6 +164,58 @@ class PlansStream:
                 Reconcile("plans", None, frozenset(plan_ids)),
             ]
             yield run.page("plans", [], reconcile=reconcile)
+
+    def _status_tasks(self, plans: list[dict]) -> dict[str, list[dict] | ConnectorError]:
+        """Per plan, the tasks its rag source names (label or task: by title; bucket: the
+        status bucket's tasks), in Planner's order (``orderHint``); nothing without a rag
+        source of those kinds. The listings are kept for the tasks and buckets streams."""
+        run = self.run
+        source = run.config.rag_source
+        if source is None or source.kind == "list":
+            return {}
+        found: dict[str, list[dict] | ConnectorError] = {}
+        ids = [p["id"] for p in plans]
+        for window in run.windows(ids):
+            for plan_id, (tasks, buckets, error) in run.client.run(
+                run.windowed(window, self._listings)
+            ):
+                if error is not None:
+                    found[plan_id] = error
+                    continue
+                run.listed_tasks[plan_id] = tasks
+                if buckets is not None:
+                    run.listed_buckets[plan_id] = buckets
+                found[plan_id] = sorted(
+                    select_status_tasks(source.kind, getattr(source, source.kind), tasks,
+                                        buckets or []),
+                    key=lambda t: (str(t.get("orderHint") or ""), t.get("id") or ""),
+                )  # fmt: skip
+        return found
+
+    async def _listings(self, plan_id: str) -> tuple[list[dict], list[dict] | None, Any]:
+        client = self.run.client
+        plan = client.sdk.planner.plans.by_planner_plan_id(plan_id)
+        try:
+            tasks = await client.collect(plan.tasks.to_get_request_information())
+            buckets = None
+            if self.run.config.rag_source and self.run.config.rag_source.kind == "bucket":
+                buckets = await client.collect(plan.buckets.to_get_request_information())
+        except NotFound as error:
+            return [], None, error
+        return tasks, buckets, None
+
+    def _warn_missing(self, missing: list[str]) -> None:
+        """One line naming the plans that lack what the rag source names."""
+        source = self.run.config.rag_source
+        if source is None or not missing:
+            return
+        what = {"label": "status task", "task": "task titled", "bucket": "bucket"}[source.kind]
+        shown = ", ".join(repr(title) for title in sorted(missing)[:10])
+        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+        self.run.warnings.append(
+            f"rag_source {source.kind}: no {what} {getattr(source, source.kind)!r} in plan(s) "
+            f"{shown}{more}; they have no reported RAG"
+        )
 
     async def _group(self, group_id: str) -> tuple[dict, list[dict], dict[str, BatchAnswer]]:
         client = self.run.client
@@ -169,6 +256,9 @@ class BucketsStream:
                 )
 
     async def _buckets(self, plan_id: str) -> tuple[list[dict], ConnectorError | None]:
+        listed = self.run.listed_buckets.pop(plan_id, None)
+        if listed is not None:
+            return listed, None
         client = self.run.client
         builder = client.sdk.planner.plans.by_planner_plan_id(plan_id).buckets
         try:
@@ -265,6 +355,9 @@ class TasksStream:
         return datetime.now(UTC) - last >= timedelta(hours=config.details_refresh_hours)
 
     async def _list(self, plan_id: str) -> tuple[list[dict], ConnectorError | None]:
+        listed = self.run.listed_tasks.pop(plan_id, None)
+        if listed is not None:
+            return listed, None
         client = self.run.client
         builder = client.sdk.planner.plans.by_planner_plan_id(plan_id).tasks
         try:
@@ -291,6 +384,52 @@ class TasksStream:
                     self.run.client.scrub,
                 )
         return details
+
+
+class StatusListStream:
+    """The rag source's status list: every item, with the plans its project column names.
+
+    The list is read in full on every sync (a PMO's status list holds a few items per project
+    and week), so an item deleted there retires its status update. The author of each item's
+    last change joins the people resolved by the users stream."""
+
+    name = "status_items"
+
+    def __init__(self, run: PlannerRun) -> None:
+        self.run = run
+
+    def pages(self, state: Mapping[str, Any] | None, *, full: bool) -> Iterator[Page]:
+        run = self.run
+        source = run.config.rag_source
+        if source is None or source.list is None:
+            return
+        wanted = source.list
+        try:
+            read = run.client.run(read_list(run.client, wanted.site, wanted.list))
+        except (NotFound, PermissionDenied, InvalidRequest) as error:
+            run.skip(f"rag_source list {wanted.list!r}", error)
+            return
+        by_title: dict[str, list[str]] = {}
+        for plan_id, title in run.titles.items():
+            by_title.setdefault(_words(title), []).append(plan_id)
+        column = wanted.columns.get("project", "Project")
+        records = []
+        for item in read.items:
+            fields = item.get("fields") if isinstance(item.get("fields"), Mapping) else {}
+            author = ((item.get("lastModifiedBy") or {}).get("user") or {}).get("id")
+            if isinstance(author, str) and author:
+                run.people.add(author)
+            records.append(
+                {
+                    "item": item,
+                    "list": read.name,
+                    "listId": read.id,
+                    "planIds": sorted(by_title.get(_words(fields.get(column)), [])),
+                }
+            )
+        present = frozenset(f"{read.id}:{item.get('id')}" for item in read.items)
+        reconcile = [Reconcile("status_items", None, present)] if run.plans_complete else []
+        yield run.page("status_items", records, reconcile=reconcile)
 
 
 class UsersStream:

@@ -12,10 +12,12 @@ from pmosync.config.connectors import PlannerConnector
 from pmosync.connectors.base import CheckResult, Stream
 from pmosync.connectors.errors import ConnectorError, PermissionDenied
 from pmosync.connectors.microsoft.graph import GraphClient
+from pmosync.connectors.microsoft.lists import read_list
 from pmosync.connectors.microsoft.planner import (
     BucketsStream,
     PlannerRun,
     PlansStream,
+    StatusListStream,
     TasksStream,
     UsersStream,
 )
@@ -37,7 +39,13 @@ class PlannerSource:
 
     def streams(self) -> list[Stream]:
         run = self._run
-        return [PlansStream(run), BucketsStream(run), TasksStream(run), UsersStream(run)]
+        return [
+            PlansStream(run),
+            BucketsStream(run),
+            TasksStream(run),
+            StatusListStream(run),
+            UsersStream(run),
+        ]
 
     def warnings(self) -> list[str]:
         return list(self._run.warnings)
@@ -56,7 +64,31 @@ class PlannerSource:
             ("Tasks.Read.All", lambda: client.get(f"groups/{group}/planner/plans")),
             ("User.Read.All", lambda: client.get("users?$top=1&$select=id")),
         ]
-        return run_probes(client, probes)
+        source = self.config.rag_source
+        if source is not None and source.list is not None:
+            wanted = source.list
+            probes.append(("Sites.Read.All", lambda: read_list(client, wanted.site, wanted.list)))
+        results = run_probes(client, probes)
+        if source is not None and source.list is None and all(r.level == "ok" for r in results):
+            results.append(self._check_rag_source(group))
+        return results
+
+    def _check_rag_source(self, group: str) -> CheckResult:
+        """Whether the first group's plans hold the status task or bucket the rag source
+        names: one line naming the plans that do not."""
+        run = PlannerRun(self.config.model_copy(update={"groups": [group]}), self.client)
+        try:
+            for _ in PlansStream(run).pages(None, full=True):
+                pass
+        except ConnectorError as error:
+            return CheckResult("error", f"rag_source: {error}")
+        missing = [w for w in run.warnings if w.startswith("rag_source")]
+        if missing:
+            return CheckResult("warning", missing[0])
+        source = self.config.rag_source
+        assert source is not None
+        name = getattr(source, source.kind)
+        return CheckResult("ok", f"rag_source {source.kind} {name!r}: found in every plan")
 
 
 def run_probes(client: GraphClient, probes: list[Probe]) -> list[CheckResult]:

@@ -14,6 +14,7 @@ from pmosync.canonical.types import (
     Portfolio,
     PortfolioItem,
     Project,
+    StatusUpdate,
     Task,
 )
 from pmosync.contracts import Reconcile
@@ -23,6 +24,7 @@ _TASK_DEPENDENTS = ((Assignment, "task_id"),)
 _PLAN_DEPENDENTS = (
     (Phase, "project_id"),
     (PortfolioItem, "project_id"),
+    (StatusUpdate, "project_id"),
     ReconcileScope(Task, set(), {"project_id": None}, dependents=_TASK_DEPENDENTS),
 )
 
@@ -38,6 +40,8 @@ def scopes(source: str, reconcile: Reconcile) -> list[ReconcileScope]:
         return [ReconcileScope(Assignment, present)]
     if kind == "users":
         return [ReconcileScope(PersonIdentity, present)]
+    if kind == "status_items":  # the status list read in full: items deleted there go
+        return [ReconcileScope(StatusUpdate, present)]
     if parent is None:
         raise ValueError(f"a {kind!r} listing is reconciled per plan")
     by_plan = {"project_id": Project.ref(source, parent)}

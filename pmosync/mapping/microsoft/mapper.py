@@ -17,6 +17,7 @@ from pmosync.mapping.microsoft.planner import (
     map_task,
     map_user,
 )
+from pmosync.mapping.microsoft.status import RagReader, map_status_item
 from pmosync.mapping.priority import planner_vocabulary
 from pmosync.mapping.result import Mapped, MappingError
 from pmosync.mapping.scope import ReconcileScope
@@ -33,13 +34,22 @@ class PlannerMapper:
         milestone_category: str | None,
         priority_vocabulary: Mapping[str, str] | None = None,
         timezone: str = "UTC",
+        rag_source: str | None = None,
+        rag_source_name: str | None = None,
+        rag_vocabulary: Mapping[str, str] | None = None,
+        status_columns: Mapping[str, str] | None = None,
     ) -> None:
+        """``rag_source`` is the kind (label, task, bucket or list) and ``rag_source_name``
+        the status task, prefix, bucket or list it names; ``status_columns`` the status
+        list's columns (project, rag, text)."""
         self.source = source
         self.group_as_portfolio = group_as_portfolio
         self.milestone_category = milestone_category
         self.priorities = planner_vocabulary(priority_vocabulary or {}, source=source)
         self.zone = ZoneInfo(timezone)
         """Where the plans are used: Planner's dates are midnight there (see ``map_task``)."""
+        self.rag = RagReader(rag_source, rag_source_name, rag_vocabulary or {}, source=source)
+        self.status_columns = dict(status_columns or {})
 
     def map(self, stream: str, raw: Mapping[str, Any]) -> Mapped:
         if not isinstance(raw, Mapping):
@@ -49,7 +59,9 @@ class PlannerMapper:
                 self.source, raw, self.milestone_category, self.priorities, zone=self.zone
             )
         if stream == "plans":
-            return map_plan(self.source, raw, self.group_as_portfolio)
+            return map_plan(self.source, raw, self.group_as_portfolio, self.rag.plan_rag(raw))
+        if stream == "status_items":
+            return map_status_item(self.source, raw, self.status_columns, self.rag)
         if stream == "buckets":
             return map_bucket(self.source, raw)
         if stream == "users":
@@ -60,6 +72,9 @@ class PlannerMapper:
 
     def record_key(self, raw: Any) -> str:
         """The Graph id of a raw record (a task record's task id), else a digest."""
+        if isinstance(raw, Mapping) and isinstance(raw.get("item"), Mapping):
+            item = raw["item"]  # a status list item: list and item id
+            return f"{raw.get('listId') or raw.get('list')}:{item.get('id')}"
         if isinstance(raw, Mapping):
             inner = raw.get("task") if isinstance(raw.get("task"), Mapping) else raw
             found = inner.get("id")

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from pmosync.canonical.types import (
+    RAG,
     Assignment,
     PersonIdentity,
     Phase,
@@ -117,8 +118,11 @@ def map_group(source: str, raw: Mapping[str, Any], as_portfolio: bool) -> Mapped
     return Mapped([portfolio])
 
 
-def map_plan(source: str, raw: Mapping[str, Any], as_portfolio: bool) -> Mapped:
-    """plans -> Project (and its PortfolioItem in the group's portfolio)."""
+def map_plan(
+    source: str, raw: Mapping[str, Any], as_portfolio: bool, rag: RAG | None = None
+) -> Mapped:
+    """plans -> Project (and its PortfolioItem in the group's portfolio); ``rag`` is what the
+    plan's rag source says (see ``status``)."""
     plan = graph_id(raw)
     group = raw.get("group") or {}
     if not isinstance(group, Mapping):
@@ -133,6 +137,7 @@ def map_plan(source: str, raw: Mapping[str, Any], as_portfolio: bool) -> Mapped:
         owner_identity_id=identity(source, user_id(raw, "createdBy")),
         team=text(group, "displayName") if group else None,
         created_at=parse_timestamp(raw.get("createdDateTime"), "createdDateTime"),
+        rag=rag,
     )
     records: list[Any] = [project]
     if as_portfolio and group_id:

@@ -64,8 +64,8 @@ class RowCells:
         place = str(raw.get("file") or "?")
         if raw.get("sheet"):
             place += f", sheet {raw['sheet']}"
-        if raw.get("row") is not None:
-            place += f", row {raw['row']}"
+        if raw.get("row") is not None:  # a SharePoint list's rows are its items
+            place += f", {'item' if raw.get('list') else 'row'} {raw['row']}"
         return place
 
     def header(self, name: str) -> str:

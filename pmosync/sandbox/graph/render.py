@@ -364,6 +364,9 @@ def list_column(record: SharePointList, column: ListColumn) -> dict[str, Any]:
     system = column.name not in record.columns
     if column.kind == "dateTime":
         facet = {"displayAs": "default", "format": "dateOnly" if column.date_only else "dateTime"}
+    elif column.kind == "choice":
+        facet = {"allowTextEntry": False, "choices": list(column.choices),
+                 "displayAs": "dropDownMenu"}  # fmt: skip
     else:
         facet = dict(_COLUMN_FACETS[column.kind])
     return {
@@ -409,20 +412,30 @@ def sp_list(
     }
 
 
+def _list_author(tenant: Tenant, user_id: str | None) -> dict[str, Any]:
+    """A list item's author as SharePoint gives it: the user's id, name and email (a guest's
+    is their own address, or none), or the System Account."""
+    found = tenant.users.get(user_id) if user_id else None
+    if found is None:
+        return SYSTEM
+    return {"user": {"email": found.mail, "id": found.id, "displayName": found.display_name}}
+
+
 def list_item(
     record: SharePointList, item_id: str, tenant: Tenant, *, with_fields: bool
 ) -> dict[str, Any]:
     at = iso(datetime.combine(tenant.today, time(), UTC))
     fields = record.items[item_id]
+    meta = record.meta.get(item_id)
     body: dict[str, Any] = {
         "@odata.etag": f'"{record.id}-{item_id},1"',
-        "createdDateTime": at,
+        "createdDateTime": iso(meta.created_at) if meta else at,
         "eTag": f'"{record.id}-{item_id},1"',
         "id": item_id,
-        "lastModifiedDateTime": at,
+        "lastModifiedDateTime": iso(meta.modified_at) if meta else at,
         "webUrl": None,
-        "createdBy": SYSTEM,
-        "lastModifiedBy": SYSTEM,
+        "createdBy": _list_author(tenant, meta.created_by) if meta else SYSTEM,
+        "lastModifiedBy": _list_author(tenant, meta.modified_by) if meta else SYSTEM,
         "parentReference": {"id": record.id, "siteId": record.site_id},
         "contentType": {"id": "0x0100", "name": "Item"},
     }

@@ -50,6 +50,9 @@ def typed_value(column: ListColumn, value: object, zone: str = "UTC") -> object:
     if kind == "text":
         if isinstance(value, str | int | float) and not isinstance(value, bool):
             return str(value)
+    elif kind == "choice":
+        if isinstance(value, str) and (not column.choices or value in column.choices):
+            return value
     elif kind == "boolean":
         if isinstance(value, bool):
             return value
@@ -141,7 +144,7 @@ def filter_value(column: ListColumn, literal: str, quoted: bool) -> object:
     SharePoint compares instants, and a bare date is not one.
     """
     kind = column.kind
-    if kind == "text" and quoted:
+    if kind in ("text", "choice") and quoted:
         return literal
     if kind == "number" and not quoted:
         number = _number(literal)

@@ -194,7 +194,7 @@ class Timesheet:
     rows: list[TimesheetRow]
 
 
-COLUMN_KINDS = ("text", "number", "dateTime", "boolean")
+COLUMN_KINDS = ("text", "number", "dateTime", "boolean", "choice")
 """The column types a list here can have, by the facet name Graph's columnDefinition uses."""
 
 
@@ -209,11 +209,24 @@ class ListColumn:
     """Indexed columns filter without the ``Prefer: HonorNonIndexed…`` header."""
     date_only: bool = False
     """A Date (not Date and Time) column; its values still come back as UTC date-times."""
+    choices: tuple[str, ...] = ()
+    """A choice column's options: a written value must be one of them."""
 
 
 def title_column() -> dict[str, ListColumn]:
     """Every SharePoint list has a Title text column."""
     return {"Title": ListColumn("Title", "text")}
+
+
+@dataclass(slots=True)
+class ItemMeta:
+    """Who made and who last changed a list item, and when (Graph's createdBy/lastModifiedBy
+    identity sets and date-times); a user id, or None for the System Account."""
+
+    created_at: datetime
+    created_by: str | None
+    modified_at: datetime
+    modified_by: str | None
 
 
 @dataclass(slots=True)
@@ -228,6 +241,9 @@ class SharePointList:
     """Column name -> column; writing or filtering on any other name is refused."""
     zone: str = "UTC"
     """The site's regional time zone (IANA name): a date is a day there, kept as midnight."""
+    meta: dict[str, ItemMeta] = field(default_factory=dict)
+    """Item id -> who created and last modified it, and when (items written without one read
+    as made by the System Account at the start of ``today``)."""
 
 
 @dataclass(slots=True)

@@ -28,6 +28,7 @@ from pmosync.sandbox.tenant.model import (
     Drive,
     DriveItem,
     Group,
+    ItemMeta,
     ListColumn,
     Plan,
     PlannerTask,
@@ -514,18 +515,64 @@ class Tenant:
 
     # -- lists and mail ----------------------------------------------------------------------
 
-    def add_list_item(self, list_id: str, fields: Mapping[str, object]) -> str:
+    def add_list_item(
+        self,
+        list_id: str,
+        fields: Mapping[str, object],
+        *,
+        by: str | None = None,
+        at: datetime | None = None,
+    ) -> str:
         """Append a list item, its fields typed by the list's columns (``ListValueError`` for
         a field the list has no column for or a value its column refuses); ids are "1", "2",
-        ... as SharePoint numbers them."""
+        ... as SharePoint numbers them. ``by`` (a user id) and ``at`` stamp who wrote it and
+        when; without both it reads as the System Account's."""
         with self.lock:
             sp_list = self.lists.get(list_id)
             if sp_list is None:
                 raise KeyError(f"list {list_id} not found")
+            if by is not None and by not in self.users:
+                raise KeyError(f"user {by} not found")
             typed = typed_fields(sp_list.columns, fields, sp_list.zone)
             item_id = str(max((int(i) for i in sp_list.items), default=0) + 1)
             sp_list.items[item_id] = {k: v for k, v in typed.items() if v is not None}
+            if by is not None or at is not None:
+                when = at or self.now()
+                sp_list.meta[item_id] = ItemMeta(when, by, when, by)
             return item_id
+
+    def edit_list_item(
+        self,
+        list_id: str,
+        item_id: str,
+        fields: Mapping[str, object],
+        *,
+        by: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Change an item's fields (None clears one), as ``by`` at ``at`` (default now):
+        lastModifiedBy and lastModifiedDateTime move, createdBy stays."""
+        with self.lock:
+            sp_list = self.lists[list_id]
+            if item_id not in sp_list.items:
+                raise KeyError(f"item {item_id} not found")
+            typed = typed_fields(sp_list.columns, fields, sp_list.zone)
+            current = sp_list.items[item_id]
+            for name, value in typed.items():
+                if value is None:
+                    current.pop(name, None)
+                else:
+                    current[name] = value
+            when = at or self.now()
+            before = sp_list.meta.get(item_id)
+            created = (before.created_at, before.created_by) if before else (when, None)
+            sp_list.meta[item_id] = ItemMeta(*created, when, by)
+
+    def delete_list_item(self, list_id: str, item_id: str) -> None:
+        with self.lock:
+            sp_list = self.lists[list_id]
+            del sp_list.items[item_id]
+            sp_list.meta.pop(item_id, None)
 
     def add_list(self, site_id: str, display_name: str, columns: Iterable[ListColumn]) -> str:
         """Create a list with a Title column and ``columns``; ``ValueError`` if the site

@@ -112,7 +112,8 @@ def _column(spec: Any) -> ListColumn:
     kind = kinds[0]
     facet = spec[kind] if isinstance(spec[kind], dict) else {}
     date_only = kind == "dateTime" and facet.get("format") == "dateOnly"
-    return ListColumn(spec["name"], kind, bool(spec.get("indexed")), date_only)
+    choices = tuple(str(c) for c in facet.get("choices") or ()) if kind == "choice" else ()
+    return ListColumn(spec["name"], kind, bool(spec.get("indexed")), date_only, choices)
 
 
 def _matching(call: Call, found: SharePointList) -> list[str]:
