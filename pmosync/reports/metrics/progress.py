@@ -1,47 +1,81 @@
-"""Project progress: % complete, milestones, and schedule variance in days (earned schedule).
+"""Project progress: % complete, milestones, and the schedule measured by earned schedule.
 
 Only leaf tasks count: a parent task summarises its subtasks, so counting both would count the
 work twice. Milestones are checkpoints, not work: they are left out of % complete and of effort
-and reported on their own (next, overdue, completed this period).
+and reported on their own (next, overdue, completed this period, slippage from the baseline).
 
-The planned curve lives here because two figures read it: earned value takes the planned % at
-``as_of``, and earned schedule asks on which day the plan reached today's earned %.
+The schedule lives here because two figures read it: earned value takes the planned and earned
+% at ``as_of`` (PV = BAC × planned %, EV = BAC × earned %), and the computed RAG reads the
+earned-schedule indicators. Which plan, which weights and which days: see ``plan``; the
+earned-schedule arithmetic: see ``schedule``. Time is counted in **working days** of the
+organisation's calendar, so a weekend neither accrues planned value nor makes a project late.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from pmosync.reports.dataset import TaskRow
+from pmosync.reports.dataset import BaselineRow, ProjectRow, TaskRow
+from pmosync.reports.metrics.calendar import PLAIN, WorkingCalendar
+from pmosync.reports.metrics.plan import (
+    Plan,
+    WorkingDays,
+    baseline_plan,
+    completion,
+    current_plan,
+    planned_curve,
+    weights,
+)
+from pmosync.reports.metrics.schedule import TOLERANCE, time_indicators
 
-TOLERANCE = 1e-9
-"""Summed float fractions: a plan that reaches 100 % must not stop at 99.9999999 %."""
-
-
-@dataclass(frozen=True, slots=True)
-class PlannedTask:
-    """A work task as the plan sees it: its weight, its planned days and how far it is."""
-
-    weight: float
-    start: date
-    due: date
-    completion: float
-    completed_on: date | None = None
+LONGEST_FORECAST_DAYS = 366 * 100
+"""A forecast finish further than a century of working days away (SPI(t) near 0) is no date."""
 
 
 @dataclass(frozen=True, slots=True)
 class Schedule:
-    """Planned and earned % (0..100) at ``as_of`` and the earned-schedule variance in days.
+    """Planned and earned % (0..100) at ``as_of`` and the earned-schedule figures, in working
+    days from the plan's ``start``.
 
-    All None when no work task has a due date (or all weigh 0): there is no plan to measure.
-    """
+    ``earned_pct`` is defined whenever some work weighs something; ``planned_pct`` and the
+    time figures need a plan, i.e. some dated work (else they are None). ``sv_days`` is
+    SV(t) = ES − AT (negative = behind). ``baselined`` says whether the active baseline or
+    today's plan was the measure; a report without a baseline says so."""
 
     planned_pct: float | None
     earned_pct: float | None
     start: date | None
     sv_days: float | None
+    es_days: float | None = None
+    at_days: float | None = None
+    pd_days: int | None = None
+    spi_t: float | None = None
+    ieac_days: float | None = None
+    planned_finish: date | None = None
+    """The working day on which the plan reaches 100 % (PD)."""
+    forecast_finish: date | None = None
+    """The plan's start + IEAC(t) working days (the last completion once all work is done)."""
+    finish_date: date | None = None
+    """What "late" is judged against: the baseline's finish, else the project's due date,
+    else the plan's finish."""
+    finish_kind: str | None = None
+    """What ``finish_date`` is: ``baseline finish``, ``due date`` or ``planned finish``."""
+    forecast_slip_days: int | None = None
+    """Working days the forecast finish is after ``finish_date`` (negative: before it)."""
+    baselined: bool = False
+    baseline_name: str | None = None
+    baseline_set_at: datetime | None = None
+    unbaselined_tasks: int = 0
+    unbaselined_hours: float = 0.0
+    removed_tasks: int = 0
+    undated_tasks: int = 0
+    unestimated_tasks: int = 0
+    default_weight_hours: float | None = None
+    basis: str | None = None
+    """``effort`` (weights are estimates) or ``count`` (every task weighs 1)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +88,25 @@ class Milestones:
 
 
 @dataclass(frozen=True, slots=True)
+class MilestoneSlip:
+    """A baselined milestone against its baseline date. ``date`` is its completion day when
+    done, else today's due date; ``slip_days`` the calendar days it is later than the
+    baseline (negative: earlier), None when either date is missing or it was deleted."""
+
+    task_id: str
+    name: str
+    baseline_due: date | None
+    date: date | None
+    done: bool
+    deleted: bool
+    slip_days: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class Progress:
     """One project's progress. ``estimate_hours``/``earned_hours`` are kept so a portfolio can
-    weigh its projects' % complete by effort."""
+    weigh its projects' % complete by effort; both include the default weight given to
+    unestimated work tasks (``imputed_hours`` of it)."""
 
     work_tasks: int
     done_tasks: int
@@ -67,6 +117,8 @@ class Progress:
     earned_hours: float
     milestones: Milestones
     schedule: Schedule
+    imputed_hours: float = 0.0
+    milestone_slips: tuple[MilestoneSlip, ...] = ()
 
 
 def parent_ids(tasks: Iterable[TaskRow]) -> set[str]:
@@ -80,20 +132,6 @@ def work_tasks(tasks: Iterable[TaskRow], parents: set[str]) -> list[TaskRow]:
     return [t for t in tasks if not t.is_milestone and t.id not in parents]
 
 
-def completion(task: TaskRow) -> float:
-    """1 when done, else percent complete as a fraction (kept within 0..1), else 0."""
-    if task.status == "done":
-        return 1.0
-    if task.percent_complete is None:
-        return 0.0
-    return min(max(task.percent_complete / 100.0, 0.0), 1.0)
-
-
-def estimate(task: TaskRow) -> float | None:
-    """The task's estimate in hours; a negative one (bad data) counts as 0."""
-    return None if task.estimate_hours is None else max(task.estimate_hours, 0.0)
-
-
 def percent_by_count(work: Sequence[TaskRow]) -> float | None:
     """Done work tasks out of all work tasks, in percent; None when there are none."""
     if not work:
@@ -102,18 +140,16 @@ def percent_by_count(work: Sequence[TaskRow]) -> float | None:
     return done / len(work) * 100.0
 
 
-def effort(work: Iterable[TaskRow]) -> tuple[float, float, bool]:
-    """(earned hours, estimated hours, any estimate): sums of estimate x completion and of
-    estimate over the work tasks that have an estimate."""
-    earned = total = 0.0
-    any_estimate = False
-    for task in work:
-        hours = estimate(task)
-        if hours is not None:
-            any_estimate = True
-            total += hours
-            earned += hours * completion(task)
-    return earned, total, any_estimate
+def effort(work: Sequence[TaskRow]) -> tuple[float, float, bool, float]:
+    """(earned hours, estimated hours, any estimate, imputed hours): estimate × completion and
+    estimates summed over the work tasks, an unestimated task weighing the mean estimate of the
+    others (``plan.weights``); all 0 when no task has an estimate."""
+    weighed, basis, default = weights([t.estimate_hours for t in work])
+    if basis == "count":
+        return 0.0, 0.0, False, 0.0
+    earned = sum(w * completion(t) for t, w in zip(work, weighed, strict=True))
+    imputed = (default or 0.0) * sum(1 for t in work if t.estimate_hours is None)
+    return earned, sum(weighed), True, imputed
 
 
 def period_start(as_of: date, period_days: int) -> date:
@@ -121,8 +157,17 @@ def period_start(as_of: date, period_days: int) -> date:
     return as_of - timedelta(days=period_days - 1)
 
 
-def milestones(tasks: Iterable[TaskRow], as_of: date, since: date) -> Milestones:
-    """Next, overdue and recently completed milestones among ``tasks`` (others are ignored)."""
+def milestones(
+    tasks: Iterable[TaskRow],
+    as_of: date,
+    since: date,
+    baseline_due: Mapping[str, date] | None = None,
+    calendar: WorkingCalendar = PLAIN,
+) -> Milestones:
+    """Next, overdue and recently completed milestones among ``tasks`` (others are ignored).
+    A baselined milestone is overdue once its *baseline* date has passed: moving it later does
+    not make it on time. ``next`` follows today's dates."""
+    planned = baseline_due or {}
     upcoming: list[TaskRow] = []
     overdue: list[TaskRow] = []
     completed: list[TaskRow] = []
@@ -130,13 +175,18 @@ def milestones(tasks: Iterable[TaskRow], as_of: date, since: date) -> Milestones
         if not task.is_milestone:
             continue
         if task.status == "done":
-            if task.completed_at is not None and since <= task.completed_at.date() <= as_of:
+            done_on = calendar.day_of(task.completed_at) if task.completed_at else None
+            if done_on is not None and since <= done_on <= as_of:
                 completed.append(task)
+            continue
+        judged = planned.get(task.id, task.due_date)
+        if judged is not None and judged < as_of:
+            overdue.append(task)
         elif task.due_date is not None:
-            (overdue if task.due_date < as_of else upcoming).append(task)
+            upcoming.append(task)
     upcoming.sort(key=_due_order)
-    overdue.sort(key=_due_order)
-    completed.sort(key=lambda t: (t.completed_at.date(), t.name.casefold(), t.id))
+    overdue.sort(key=lambda t: (planned.get(t.id, t.due_date), t.name.casefold(), t.id))
+    completed.sort(key=lambda t: (calendar.day_of(t.completed_at), t.name.casefold(), t.id))
     return Milestones(upcoming[0] if upcoming else None, tuple(overdue), tuple(completed))
 
 
@@ -144,120 +194,158 @@ def _due_order(task: TaskRow) -> tuple[date | None, str, str]:
     return (task.due_date, task.name.casefold(), task.id)
 
 
-def planned_tasks(work: Sequence[TaskRow]) -> list[PlannedTask]:
-    """The work tasks the plan can place: those with a due date, weighted by estimate (or 1 each
-    when no work task of the project has an estimate)."""
-    by_count = all(t.estimate_hours is None for t in work)
-    planned: list[PlannedTask] = []
-    for task in work:
-        if task.due_date is None:
+def milestone_slips(
+    baseline: BaselineRow, tasks: Mapping[str, TaskRow], calendar: WorkingCalendar = PLAIN
+) -> tuple[MilestoneSlip, ...]:
+    """Each baselined milestone against today's (by baseline date, then name)."""
+    slips = []
+    for item in baseline.tasks:
+        if item.kind != "milestone":
             continue
-        weight = 1.0 if by_count else (estimate(task) or 0.0)
-        completed_on = task.completed_at.date() if task.completed_at is not None else None
-        planned.append(
-            PlannedTask(
-                weight,
-                planned_start(task, task.due_date),
-                task.due_date,
-                completion(task),
-                completed_on,
+        today = tasks.get(item.task_id)
+        done = today is not None and today.status == "done"
+        if today is None:
+            current = None
+        elif done and today.completed_at is not None:
+            current = calendar.day_of(today.completed_at)
+        else:
+            current = today.due_date
+        slip = (
+            (current - item.due_date).days
+            if current is not None and item.due_date is not None
+            else None
+        )
+        slips.append(
+            MilestoneSlip(
+                item.task_id, item.name, item.due_date, current, done, today is None, slip
             )
         )
-    return planned
+    slips.sort(key=lambda s: (s.baseline_due or date.max, s.name.casefold(), s.task_id))
+    return tuple(slips)
 
 
-def planned_start(task: TaskRow, due: date) -> date:
-    """Start date, else the creation date when not after ``due``, else ``due``. A start after
-    the due date (bad data) is taken as the due date."""
-    if task.start_date is not None:
-        return min(task.start_date, due)
-    if task.created_at is not None and task.created_at.date() <= due:
-        return task.created_at.date()
-    return due
+def schedule(
+    work: Sequence[TaskRow],
+    as_of: date,
+    *,
+    calendar: WorkingCalendar = PLAIN,
+    project_due: date | None = None,
+) -> Schedule:
+    """The schedule of today's plan (no baseline) at ``as_of``."""
+    days = WorkingDays(calendar)
+    plan = current_plan(work, days, project_due)
+    return measure(plan, as_of, days, project_due)
 
 
-def planned_fraction(task: PlannedTask, day: date) -> float:
-    """How much of ``task`` the plan has done by the end of ``day``: spread evenly over its
-    calendar days, start and due included."""
-    if day >= task.due:
-        return 1.0
-    if day < task.start:
-        return 0.0
-    return ((day - task.start).days + 1) / ((task.due - task.start).days + 1)
-
-
-def schedule(work: Sequence[TaskRow], as_of: date) -> Schedule:
-    """Planned and earned % at ``as_of`` and the schedule variance in days."""
-    planned = planned_tasks(work)
-    total = sum(t.weight for t in planned)
+def measure(plan: Plan, as_of: date, days: WorkingDays, project_due: date | None) -> Schedule:
+    """Planned and earned % at ``as_of`` and the earned-schedule figures of ``plan``."""
+    total = sum(t.weight for t in plan.tasks)
+    about = _about(plan)
     if total <= 0:
-        return Schedule(None, None, None, None)
-    planned_frac = sum(t.weight * planned_fraction(t, as_of) for t in planned) / total
-    earned_frac = sum(t.weight * t.completion for t in planned) / total
-    start = min(t.start for t in planned)
-    sv_days = earned_schedule(planned, start, total, earned_frac) - actual_time(
-        planned, start, as_of, earned_frac
+        return Schedule(None, None, None, None, **about)
+    earned = sum(t.weight * t.completion for t in plan.tasks) / total
+    if plan.finish is None:
+        return Schedule(None, earned * 100.0, None, None, **about)
+    start, curve = planned_curve(plan, days, total)
+    elapsed = days.count(start, as_of)
+    # from the plan's last day on: exactly all of it, not 0.99999999
+    planned = 1.0 if elapsed >= len(curve) else (curve[elapsed - 1] if elapsed > 0 else 0.0)
+    figures = time_indicators(curve, earned, _actual_time(plan, days, start, as_of, earned))
+    planned_finish = days.nth(start, figures.pd)
+    forecast = None
+    if figures.ieac_t is not None and figures.ieac_t <= LONGEST_FORECAST_DAYS:
+        forecast = days.nth(start, math.ceil(figures.ieac_t - TOLERANCE))
+    if plan.baseline is not None:
+        finish, finish_kind = plan.baseline.finish_date or planned_finish, "baseline finish"
+    elif project_due is not None:
+        finish, finish_kind = project_due, "due date"
+    else:
+        finish, finish_kind = planned_finish, "planned finish"
+    return Schedule(
+        planned_pct=planned * 100.0,
+        earned_pct=earned * 100.0,
+        start=start,
+        sv_days=figures.sv_t,
+        es_days=figures.es,
+        at_days=figures.at,
+        pd_days=figures.pd,
+        spi_t=figures.spi_t,
+        ieac_days=figures.ieac_t,
+        planned_finish=planned_finish,
+        forecast_finish=forecast,
+        finish_date=finish,
+        finish_kind=finish_kind,
+        forecast_slip_days=None if forecast is None else _signed_days(days, finish, forecast),
+        **about,
     )
-    return Schedule(planned_frac * 100.0, earned_frac * 100.0, start, sv_days)
 
 
-def day_number(start: date, day: date) -> int:
-    """Day count of ``day`` on a plan starting ``start``: the start day is day 1 (its end)."""
-    return (day - start).days + 1
+def _about(plan: Plan) -> dict:
+    """The plan's provenance and the rules it applied, for the report to say."""
+    baseline = plan.baseline
+    return {
+        "baselined": baseline is not None,
+        "baseline_name": baseline.name if baseline is not None else None,
+        "baseline_set_at": baseline.set_at if baseline is not None else None,
+        "unbaselined_tasks": plan.unbaselined,
+        "unbaselined_hours": plan.unbaselined_hours,
+        "removed_tasks": plan.removed,
+        "undated_tasks": plan.undated,
+        "unestimated_tasks": plan.unestimated,
+        "default_weight_hours": plan.default_weight,
+        "basis": plan.basis,
+    }
 
 
-def planned_curve(planned: Sequence[PlannedTask], start: date, total: float) -> list[float]:
-    """Planned fraction at the end of each plan day: index 0 is before the start (0), index k
-    the end of day k. A difference array keeps this linear in tasks plus days."""
-    days = max(day_number(start, t.due) for t in planned)
-    steps = [0.0] * (days + 2)
-    for task in planned:
-        per_day = task.weight / total / day_number(task.start, task.due)
-        steps[day_number(start, task.start)] += per_day
-        steps[day_number(start, task.due) + 1] -= per_day
-    curve = [0.0]
-    rate = 0.0
-    for k in range(1, days + 1):
-        rate += steps[k]
-        curve.append(curve[-1] + rate)
-    return curve
+def _signed_days(days: WorkingDays, finish: date, forecast: date) -> int:
+    """Working days after ``finish`` up to ``forecast`` (negative when it is before)."""
+    if forecast >= finish:
+        return days.count(finish + timedelta(days=1), forecast)
+    return -days.count(forecast + timedelta(days=1), finish)
 
 
-def earned_schedule(
-    planned: Sequence[PlannedTask], start: date, total: float, earned: float
-) -> float:
-    """ES: the day count at which the planned curve reaches ``earned`` (a fraction), linearly
-    interpolated between the ends of whole days."""
-    curve = planned_curve(planned, start, total)
-    if earned <= TOLERANCE:
-        return 0.0
-    for k in range(1, len(curve)):
-        if curve[k] >= earned - TOLERANCE:
-            step = curve[k] - curve[k - 1]
-            share = (earned - curve[k - 1]) / step if step > 0 else 1.0
-            return k - 1 + min(max(share, 0.0), 1.0)
-    return float(len(curve) - 1)
-
-
-def actual_time(planned: Sequence[PlannedTask], start: date, as_of: date, earned: float) -> float:
-    """AT: days from the plan's start to ``as_of`` (0 before the start). When all the work is
-    done, the clock stops at the last completion: a project finished early must not drift
-    "behind schedule" with every later report."""
+def _actual_time(plan: Plan, days: WorkingDays, start: date, as_of: date, earned: float) -> float:
+    """AT: working days from the plan's start to ``as_of`` (0 before the start). When all the
+    work is done, the clock stops at the last completion: a project finished early must not
+    drift "behind schedule" with every later report."""
     end = as_of
     if earned >= 1.0 - TOLERANCE:
-        finished = [t.completed_on for t in planned if t.completed_on is not None]
-        if len(finished) == len(planned):
+        finished = [t.completed_on for t in plan.tasks if t.completed_on is not None]
+        if finished and len(finished) == len(plan.tasks):
             end = min(max(finished), as_of)
-    return float(max(day_number(start, end), 0))
+    return float(days.count(start, end))
 
 
 def project_progress(
-    tasks: Sequence[TaskRow], parents: set[str], as_of: date, period_days: int
+    tasks: Sequence[TaskRow],
+    parents: set[str],
+    as_of: date,
+    period_days: int,
+    calendar: WorkingCalendar = PLAIN,
+    *,
+    baseline: BaselineRow | None = None,
+    project: ProjectRow | None = None,
 ) -> Progress:
     """Everything about one project's progress from its tasks (all of them, milestones and
-    parents included; ``parents`` from ``parent_ids`` over the dataset)."""
+    parents included; ``parents`` from ``parent_ids`` over the dataset), measured against
+    ``baseline`` (its active baseline) when given, else against today's plan."""
     work = work_tasks(tasks, parents)
-    earned, total, any_estimate = effort(work)
+    earned, total, any_estimate, imputed = effort(work)
+    days = WorkingDays(calendar)
+    project_due = project.due_date if project is not None else None
+    by_id = {t.id: t for t in tasks}
+    if baseline is not None:
+        plan = baseline_plan(baseline, by_id, work, days)
+        slips = milestone_slips(baseline, by_id, calendar)
+        baseline_due = {
+            t.task_id: t.due_date
+            for t in baseline.tasks
+            if t.kind == "milestone" and t.due_date is not None
+        }
+    else:
+        plan = current_plan(work, days, project_due)
+        slips = ()
+        baseline_due = {}
     return Progress(
         work_tasks=len(work),
         done_tasks=sum(1 for t in work if t.status == "done"),
@@ -266,6 +354,10 @@ def project_progress(
         has_estimates=any_estimate,
         estimate_hours=total,
         earned_hours=earned,
-        milestones=milestones(tasks, as_of, period_start(as_of, period_days)),
-        schedule=schedule(work, as_of),
+        milestones=milestones(
+            tasks, as_of, period_start(as_of, period_days), baseline_due, calendar
+        ),
+        schedule=measure(plan, as_of, days, project_due),
+        imputed_hours=imputed,
+        milestone_slips=slips,
     )

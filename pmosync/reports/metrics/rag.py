@@ -2,8 +2,9 @@
 
 The reported RAG is the team's latest word (its latest status update on or before the report
 date, else the project's own health field). The computed RAG applies the report's rules to the
-schedule slip, overdue milestones, CPI and the age of the last update; each rule that fires
-gives a reason in words, so a red project says why. Where the two differ the PMO has a question
+schedule (past the finish with open work, SPI(t) from earned schedule, slip of earned % behind
+planned %), overdue milestones, CPI and the age of the last update; each rule that fires gives a
+reason in words, so a red project says why. Where the two differ the PMO has a question
 to ask, which is the point of showing both.
 """
 
@@ -11,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 from pmosync.config.reports import RagRules
 from pmosync.reports.dataset import ProjectRow, StatusRow
+from pmosync.reports.metrics.calendar import local_day
+from pmosync.reports.metrics.progress import Progress
 
 SEVERITY = {"green": 0, "amber": 1, "red": 2}
 """Order of the computed colours: the worst triggered rule wins."""
@@ -40,12 +43,14 @@ class Rag:
     last_update: date | None
 
 
-def latest_update(updates: Iterable[StatusRow], as_of: date) -> StatusRow | None:
-    """The latest status update posted on or before ``as_of``; later ones did not exist yet on
-    the report date."""
+def latest_update(
+    updates: Iterable[StatusRow], as_of: date, zone: tzinfo = UTC
+) -> StatusRow | None:
+    """The latest status update posted on or before ``as_of`` (its day in ``zone``); later ones
+    did not exist yet on the report date."""
     latest: StatusRow | None = None
     for update in updates:
-        if update.posted_at.date() <= as_of and (
+        if local_day(update.posted_at, zone) <= as_of and (
             latest is None or _instant(update.posted_at) > _instant(latest.posted_at)
         ):
             latest = update
@@ -66,34 +71,96 @@ def reported_rag(project: ProjectRow, latest: StatusRow | None) -> str | None:
     return project.rag
 
 
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """The figures the computed RAG judges, taken from a project's progress and earned value.
+
+    ``finish`` is what "late" is judged against and ``finish_kind`` names it in the reason:
+    ``baseline finish``, ``due date`` (no baseline) or ``planned finish`` (no due date either:
+    the last task due date)."""
+
+    slip_pct: float | None = None
+    spi_t: float | None = None
+    finish: date | None = None
+    finish_kind: str = "baseline finish"
+    open_work: int = 0
+    overdue_milestones: int = 0
+    cpi: float | None = None
+
+
+def slip_pct(planned_pct: float | None, earned_pct: float | None) -> float | None:
+    """(planned % − earned %) / planned %, in percent: (PV − EV) / PV without needing a BAC,
+    so a project without a budget is judged too. None before anything is planned."""
+    if planned_pct is None or earned_pct is None or planned_pct <= 0:
+        return None
+    return (planned_pct - earned_pct) / planned_pct * 100.0
+
+
+def signals(progress: Progress, cpi: float | None = None) -> Signals:
+    """What the rules read from one project's progress (and its CPI, from earned value)."""
+    plan = progress.schedule
+    return Signals(
+        slip_pct=slip_pct(plan.planned_pct, plan.earned_pct),
+        spi_t=plan.spi_t,
+        finish=plan.finish_date,
+        finish_kind=plan.finish_kind or "finish",
+        open_work=progress.work_tasks - progress.done_tasks,
+        overdue_milestones=len(progress.milestones.overdue),
+        cpi=cpi,
+    )
+
+
 def computed_rag(
     project: ProjectRow,
-    slip_pct: float | None,
-    overdue_milestones: int,
-    cpi: float | None,
+    figures: Signals,
     last_update: date | None,
     as_of: date,
     rules: RagRules,
 ) -> tuple[str, tuple[str, ...]]:
     """(colour, reasons): blue/complete for paused or finished projects, else the worst of the
-    rules that fire, green when none does."""
+    rules that fire, green when none does. The staleness rule applies only to projects whose
+    tool has status updates (``ProjectRow.has_status_updates``)."""
     if project.status in FIXED:
         colour, reason = FIXED[project.status]
         return colour, (reason,)
-    triggered = [
-        hit
-        for hit in (
-            _slip(slip_pct, rules),
-            _milestones(overdue_milestones, rules),
-            _cpi(cpi, rules),
-            _stale(last_update, as_of, rules),
-        )
-        if hit is not None
+    checks = [
+        _past_finish(figures, as_of, rules),
+        _spi_t(figures.spi_t, rules),
+        _slip(figures.slip_pct, rules),
+        _milestones(figures.overdue_milestones, rules),
+        _cpi(figures.cpi, rules),
     ]
+    if project.has_status_updates:
+        checks.append(_stale(last_update, as_of, rules))
+    triggered = [hit for hit in checks if hit is not None]
     if not triggered:
         return "green", ()
     colour = max((c for c, _ in triggered), key=SEVERITY.__getitem__)
     return colour, tuple(reason for _, reason in triggered)
+
+
+def _past_finish(figures: Signals, as_of: date, rules: RagRules) -> tuple[str, str] | None:
+    """Red once the finish is more than ``past_finish_grace_days`` behind with work open: the
+    one lateness no percentage can hide (past the finish PV is the whole budget)."""
+    if figures.finish is None or figures.open_work <= 0:
+        return None
+    late = (as_of - figures.finish).days
+    if late <= rules.past_finish_grace_days:
+        return None
+    tasks = "task" if figures.open_work == 1 else "tasks"
+    return "red", (
+        f"{late} days past its {figures.finish_kind} ({figures.finish.isoformat()}) "
+        f"with {figures.open_work} open work {tasks}"
+    )
+
+
+def _spi_t(spi_t: float | None, rules: RagRules) -> tuple[str, str] | None:
+    if spi_t is None:
+        return None
+    for colour, limit in (("red", rules.spi_t_red), ("amber", rules.spi_t_amber)):
+        if spi_t < limit:
+            return colour, f"SPI(t) {spi_t:.2f} below {limit:.2f}"
+    return None
 
 
 def _slip(slip_pct: float | None, rules: RagRules) -> tuple[str, str] | None:
@@ -138,19 +205,18 @@ def _stale(last_update: date | None, as_of: date, rules: RagRules) -> tuple[str,
 def project_rag(
     project: ProjectRow,
     updates: Iterable[StatusRow],
-    slip_pct: float | None,
-    overdue_milestones: int,
+    progress: Progress,
     cpi: float | None,
     as_of: date,
     rules: RagRules,
+    zone: tzinfo = UTC,
 ) -> Rag:
-    """Reported and computed RAG of one project from its status updates and figures."""
-    latest = latest_update(updates, as_of)
-    last_day = latest.posted_at.date() if latest is not None else None
+    """Reported and computed RAG of one project from its status updates and figures (days of
+    updates read in ``zone``)."""
+    latest = latest_update(updates, as_of, zone)
+    last_day = local_day(latest.posted_at, zone) if latest is not None else None
     reported = reported_rag(project, latest)
-    computed, reasons = computed_rag(
-        project, slip_pct, overdue_milestones, cpi, last_day, as_of, rules
-    )
+    computed, reasons = computed_rag(project, signals(progress, cpi), last_day, as_of, rules)
     return Rag(
         reported=reported,
         computed=computed,
