@@ -135,14 +135,18 @@ def dataset() -> Dataset:
 #   past due -> planned 100 %. BAC 1000 EUR: PV 1000, EV 625, AC 500 + 200 = 700 (40 USD left
 #   out). SV -375, CV -75, SPI 0.625, CPI 625/700 = 0.893, EAC 1000 x 700/625 = 1120, ETC 420,
 #   VAC -120, slip 37.5 % (red); m1 overdue (amber); CPI < 0.95 (amber) -> red vs reported green.
-#   Earned schedule from 03-01: t1 adds 0.025 a day (days 1-10), t2 0.075 (days 6-15);
-#   C(9) = 0.525, C(10) = 0.625 = earned -> ES 10; AT 03-01..03-16 = 16 -> SV -6 days.
-#   Budget 1000, actual 700, remaining 300, spent 70 %.
-# Borealis: no estimates -> weights 1; t3 (done, 03-02..03-06) and t4 (03-09..03-18, day 8 of
-#   10 -> 0.8); t5 undated. Planned (1 + 0.8)/2 = 90 %, earned 50 %. BAC 20 h: PV 18, EV 10,
-#   AC 5 + 3 = 8 h. SV -8, CV 2, SPI 0.556, CPI 1.25, EAC 16, ETC 8, VAC 4, slip 44.4 % (red);
-#   no update (amber) -> red vs reported amber. Count 1/3. ES: t3 0.1/day days 1-5 from 03-02
-#   -> C(5) = 0.5 -> ES 5; AT 15 -> SV -10 days. Budget 20 h, actual 8, remaining 12, 40 %.
+#   Earned schedule over working days from Monday 03-02 (day 1): t1 03-02..03-10 is 7 working
+#   days (1/28 a day, days 1-7), t2 Friday 03-06..03-13 is 6 (0.125 a day, days 5-10);
+#   C(7) = 7/28 + 3 x 0.125 = 0.625 = earned -> ES 7; AT 03-02..03-16 = 11 -> SV(t) -4 days,
+#   SPI(t) 7/11 = 0.64 (red). Budget 1000, actual 700, remaining 300, spent 70 %.
+# Borealis: no estimates -> weights 1; t3 (done, 03-02..03-06) and t4 (03-09..03-18: 8
+#   working days, 6 of them by 03-16 -> 0.75); t5 undated keeps its weight, planned on the
+#   plan's finish 03-18. Planned (1 + 0.75 + 0)/3 = 58.3 %, earned 1/3. BAC 20 h: PV 35/3,
+#   EV 20/3, AC 5 + 3 = 8 h. SV -5, CV -4/3, SPI 4/7, CPI 5/6, EAC 24, ETC 16, VAC -4, slip
+#   0.75/1.75 = 42.9 % (red); CPI 0.83 (red); no update (amber) -> red vs reported amber.
+#   Count 1/3. ES: t3 1/15 a day on days 1-5 from 03-02 -> C(5) = 1/3 = earned, t4 starts
+#   day 6 -> ES 5; AT 11 -> SV(t) -6 days, SPI(t) 5/11 = 0.45 (red). Budget 20 h, actual 8,
+#   remaining 12, 40 %.
 # Cygnus: on hold -> blue; reported blue (its update). No budget, no tasks: undefined.
 # Governance: Apollo 0; Borealis no owner, no dates, no status update = 3; Cygnus no budget = 1.
 
@@ -211,8 +215,8 @@ def test_figures(doc):
         # two bases: one SPI/CPI pair each, at full precision (renderers round)
         "spi_money_eur": (0.625, None),
         "cpi_money_eur": pytest.approx((625 / 700, None)),
-        "spi_hours": pytest.approx((10 / 18, None)),
-        "cpi_hours": (1.25, None),
+        "spi_hours": pytest.approx((4 / 7, None)),
+        "cpi_hours": pytest.approx((5 / 6, None)),
     }
 
 
@@ -230,15 +234,15 @@ def test_projects_section(doc):
         "reported_rag": "green",
         "computed_rag": "red",
         "disagrees": True,
-        "reasons": "schedule slip 37.5% at or above 25%; 1 overdue milestone (amber from 1); "
-        "CPI 0.89 below 0.95",
+        "reasons": "SPI(t) 0.64 below 0.80; schedule slip 37.5% at or above 25%; "
+        "1 overdue milestone (amber from 1); CPI 0.89 below 0.95",
         "pct_complete_count": 50.0,
         "pct_complete_effort": 62.5,
         "next_milestone": "Launch",
         "next_milestone_url": URL + "m2",
         "next_milestone_due": "2026-03-20",
         "overdue_milestones": 1,
-        "sv_days": -6,
+        "sv_days": -4,
         "budget": 1000.0,
         "actual": 700.0,
         "remaining": 300.0,
@@ -253,14 +257,15 @@ def test_projects_section(doc):
         "reported_rag": "amber",
         "computed_rag": "red",
         "disagrees": True,
-        "reasons": "schedule slip 44.4% at or above 25%; no status update",
+        "reasons": "SPI(t) 0.45 below 0.80; schedule slip 42.9% at or above 25%; "
+        "CPI 0.83 below 0.85; no status update",
         "pct_complete_count": pytest.approx(100 / 3),
         "pct_complete_effort": None,
         "next_milestone": None,
         "next_milestone_url": None,
         "next_milestone_due": None,
         "overdue_milestones": 0,
-        "sv_days": -10,
+        "sv_days": -6,
         "budget": 20.0,
         "actual": 8.0,
         "remaining": 12.0,
@@ -287,9 +292,11 @@ def test_earned_value_section(doc):
         "1 cost entry in USD (40.00) not converted to EUR: left out of AC"
     )
     assert [rows["Borealis"][k] for k in keys] == pytest.approx([
-        20.0, 18.0, 10.0, 8.0, -8.0, 2.0, 10 / 18, 1.25, 16.0, 8.0, 4.0, 800 / 18,
+        20.0, 35 / 3, 20 / 3, 8.0, -5.0, -4 / 3, 4 / 7, 5 / 6, 24.0, 16.0, -4.0, 300 / 7,
     ])  # fmt: skip
-    assert (rows["Borealis"]["planned_pct"], rows["Borealis"]["earned_pct"]) == (90.0, 50.0)
+    assert (rows["Borealis"]["planned_pct"], rows["Borealis"]["earned_pct"]) == pytest.approx(
+        (175 / 3, 100 / 3)
+    )
     assert [rows["Cygnus"][k] for k in keys] == [None] * 12
     assert rows["Cygnus"]["basis"] == "undefined"
 
@@ -328,9 +335,9 @@ def test_portfolio_sections(doc):
     ]
     assert values == [
         pytest.approx(("Alpha", "money", "EUR", 1000.0, 625.0, 700.0, 0.625, 625 / 700)),
-        pytest.approx(("(no portfolio)", "hours", None, 18.0, 10.0, 8.0, 10 / 18, 1.25)),
+        pytest.approx(("(no portfolio)", "hours", None, 35 / 3, 20 / 3, 8.0, 4 / 7, 5 / 6)),
         pytest.approx(("All projects", "money", "EUR", 1000.0, 625.0, 700.0, 0.625, 625 / 700)),
-        pytest.approx(("All projects", "hours", None, 18.0, 10.0, 8.0, 10 / 18, 1.25)),
+        pytest.approx(("All projects", "hours", None, 35 / 3, 20 / 3, 8.0, 4 / 7, 5 / 6)),
     ]
 
 
@@ -386,8 +393,8 @@ def test_trend_charts_show_history_and_this_run(doc):
         "AC": (200.0, None, 700.0),
     }
     assert {s.name: s.values for s in hours.series} == {
-        "PV": (None, 9.0, 18.0),
-        "EV": (None, 6.0, 10.0),
+        "PV": (None, 9.0, pytest.approx(35 / 3)),
+        "EV": (None, 6.0, pytest.approx(20 / 3)),
         "AC": (None, 5.0, 8.0),
     }
 
@@ -403,7 +410,7 @@ def test_trend_point_feeds_the_next_run(doc):
         "pct_complete_count": 40.0,
         "burn": {
             "money:EUR": {"pv": 1000.0, "ev": 625.0, "ac": 700.0},
-            "hours": {"pv": 18.0, "ev": 10.0, "ac": 8.0},
+            "hours": {"pv": pytest.approx(35 / 3), "ev": pytest.approx(20 / 3), "ac": 8.0},
         },
     }
     # the snapshot round-trips through JSON, and its point shows in a later run's charts
