@@ -99,7 +99,7 @@ def test_referential_integrity():
     year_ago = TODAY - timedelta(days=365)
     for entry in org.time_entries.values():
         task = org.tasks[entry.task_gid]
-        assert entry.project_gid == task.project_gid
+        assert entry.project_gid == org.task_project(task)  # a subtask's is its parent's
         assert entry.user_gid in org.people
         assert year_ago < entry.entered_on <= TODAY
         assert 15 <= entry.duration_minutes <= 480
@@ -253,3 +253,105 @@ def test_mutate_fraction_is_deterministic():
     assert [[t[f] for f in fields] for t in one] == [[t[f] for f in fields] for t in two]
     assert any(c.action == "deleted" for c in first.changes)
     assert any(c.action == "added" for c in first.changes)
+
+
+def test_a_budget_is_the_plan_priced_at_rates_plus_contingency():
+    """One small generated project, worked by hand from its tasks and people:
+
+    rates: Jonas Haddad 95, Liam Yilmaz 70 (EUR/h)
+    tasks: 16 h (Liam) + 4 h (Liam) + 4 h (Jonas)
+    planned cost = 16 x 70 + 4 x 70 + 4 x 95 = 1,120 + 280 + 380 = 1,780
+    budget = 1,780 x 1.10 = 1,958, approved to the 100: 2,000 (the Budget field and the
+    native budget say the same 2,000; the native budget's estimate is the 1,780)
+    actual = Liam's 120 + 120 + 150 = 390 min x 70/60 = 455, Jonas's 180 min x 95/60 = 285:
+    740."""
+    size = OrgSize(projects=1, tasks=3, people=2, time_entries=4, teams=1, portfolios=1)
+    org = generate_org(4, size, TODAY)
+    rates = {person.name: org.rates[gid] for gid, person in org.people.items()}
+    assert rates == {"Jonas Haddad": 95.0, "Liam Yilmaz": 70.0}
+    [project] = org.projects.values()
+    assert project.custom[org.field_named("Budget").gid] == 2000.0
+    [budget] = org.budgets.values()
+    assert (budget.total, budget.estimate, budget.actual) == (2000.0, 1780.0, 740.0)
+
+
+def _org_by_hand() -> Org:
+    """A project with three work tasks (8 h at 95, 16 h at 70, 4 h unassigned), a milestone
+    and a parent task (40 h) whose one subtask (2 h at 130) is the work."""
+    from pmosync.sandbox.org import CustomField, Person, Project, Task, Workspace
+    from pmosync.sandbox.org.clock import GidFactory
+
+    org = Org(Workspace("1", "Hand", "hand.example"), TODAY, GidFactory(1))
+    estimate = CustomField("10", "Estimate (h)", "number")
+    org.custom_fields[estimate.gid] = estimate
+    for gid, rate in (("p95", 95.0), ("p70", 70.0), ("p130", 130.0)):
+        org.people[gid] = Person(gid, gid, f"{gid}@hand.example")
+        org.rates[gid] = rate
+    org.projects["pr"] = Project("pr", "Hand", "t", "p95", MIDNIGHT, MIDNIGHT, None, None, "red")
+
+    def task(gid, hours, assignee, project="pr", parent=None, kind="default_task"):
+        made = Task(gid, gid, project, None, parent, assignee, "p95", MIDNIGHT, MIDNIGHT)
+        made.resource_subtype = kind
+        if hours is not None:
+            made.custom[estimate.gid] = hours
+        org.tasks[gid] = made
+        return made
+
+    task("a", 8.0, "p95")
+    task("b", 16.0, "p70")
+    task("c", 4.0, None)
+    task("m", None, "p95", kind="milestone")
+    task("parent", 40.0, "p70").subtask_gids.append("sub")
+    task("sub", 2.0, "p130", project=None, parent="parent")
+    return org
+
+
+def test_planned_cost_prices_work_tasks_only_and_unassigned_work_at_the_default_rate():
+    from pmosync.sandbox.org import costing
+
+    org = _org_by_hand()
+    work = costing.work_of(org, "pr")
+    assert sorted(t.gid for t in work) == ["a", "b", "c", "sub"]
+    # 8 x 95 + 16 x 70 + 4 x 85 (nobody: the default rate) + 2 x 130
+    # = 760 + 1,120 + 340 + 260 = 2,480; the parent's 40 h and the milestone are not work
+    assert costing.planned_cost(org, work) == 2480.0
+    # 2,480 x 1.10 = 2,728 -> 2,700
+    assert costing.budget_total(2480.0) == 2700.0
+
+
+def test_a_native_budget_actual_follows_the_time_logged_on_its_project():
+    from pmosync.sandbox.org import Budget
+
+    org = _org_by_hand()
+    org.budgets["b1"] = Budget("b1", "pr", "cost", "EUR", 2700.0, 2480.0, 0.0)
+    first = org.add_time_entry("a", "p95", TODAY, 90)  # 1.5 h x 95 = 142.50
+    org.add_time_entry("b", "p70", TODAY, 30)  # 0.5 h x 70 = 35
+    assert org.budgets["b1"].actual == 177.5
+    org.edit_time_entry(first, duration_minutes=60)  # 142.50 -> 95: 130
+    assert org.budgets["b1"].actual == 130.0
+    org.delete_task("b")  # its 35 goes with it: 95
+    assert org.budgets["b1"].actual == 95.0
+    org.delete_time_entry(first)
+    assert org.budgets["b1"].actual == 0.0
+
+
+def test_budgets_are_said_once_and_actuals_are_the_logged_time_at_rates():
+    """Every project's Budget field equals its native budget where it has one; a native
+    budget's actual is its project's logged minutes at each person's rate; every work task
+    is estimated; the spend profiles give projects both over and under their plan."""
+    org = generate_org(5, "S", TODAY)
+    budget_field = org.field_named("Budget").gid
+    estimate = org.field_named("Estimate (h)").gid
+    for budget in org.budgets.values():
+        assert org.projects[budget.project_gid].custom[budget_field] == budget.total
+        logged = sum(
+            entry.duration_minutes * org.rates[entry.user_gid]
+            for entry in org.time_entries.values()
+            if entry.project_gid == budget.project_gid
+        )
+        assert budget.actual == pytest.approx(logged / 60, abs=0.01)
+        assert budget.total == round(budget.estimate * 1.1 / 100) * 100
+    for task in org.tasks.values():
+        if task.resource_subtype != "milestone" and not task.subtask_gids:
+            assert task.custom.get(estimate, 0) > 0, task.gid
+    assert len(org.budgets) >= 5

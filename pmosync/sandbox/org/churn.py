@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
 
 def mutate_fraction(org: Org, fraction: float, seed: int) -> list[str]:
-    """Rename, re-date, complete or move ``fraction`` of project tasks; delete and add a few.
+    """Rename, re-date, complete or move ``fraction`` of project tasks; delete and add a few
+    (estimated, as the plan estimates all work).
 
     The same org state, fraction and seed touch the same tasks in the same way, so a
     benchmark can replay a churn and compare the synced result against ``org_snapshot()``.
@@ -49,6 +50,7 @@ def mutate_fraction(org: Org, fraction: float, seed: int) -> list[str]:
                     section_gid=rng.choice(project.section_gids) if project.section_gids else None,
                     assignee_gid=rng.choice(sorted(org.people)),
                     due_on=org.today + timedelta(days=rng.randint(1, 60)),
+                    custom={"Estimate (h)": float(rng.choice((2, 4, 8, 16)))},
                 )
             )
         return touched

@@ -3,6 +3,10 @@
 Everything is drawn from one ``random.Random(seed)`` in a fixed order and every timestamp is
 derived from ``today``, so the same seed, size and day give byte-identical data; that is what
 lets a benchmark in another process recompute the ground truth.
+
+Cost follows work (see :mod:`costing`): every work task carries an estimate, each project's
+budget is its planned cost plus contingency, and the time logged on a task is the effort it has
+earned times its project's spend factor, so budgets, actuals and progress tell one story.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import product
 
-from pmosync.sandbox.org import words
+from pmosync.sandbox.org import costing, words
 from pmosync.sandbox.org.clock import GidFactory
 from pmosync.sandbox.org.model import (
     Allocation,
@@ -42,6 +46,10 @@ class _Gen:
 
     def __init__(self, seed: int, size: OrgSize, today: date) -> None:
         self.rng = random.Random(seed)
+        # Rates and spend factors come from their own stream: pricing the work must not
+        # change which projects, tasks and people a seed gives.
+        self.plan_rng = random.Random(f"{seed}:plan")
+        self.spend: dict[str, float] = {}
         self.size = size
         self.today = today
         self.midnight = datetime.combine(today, time(), UTC)
@@ -82,6 +90,7 @@ class _Gen:
             gid = self.gid()
             email = f"{first}.{last}@{EMAIL_DOMAIN}".lower()
             self.org.people[gid] = Person(gid, f"{first} {last}", email)
+            self.org.rates[gid] = self.plan_rng.choice(costing.RATE_LEVELS)
 
     def teams(self) -> None:
         for i in range(self.size.teams):
@@ -140,7 +149,7 @@ class _Gen:
             start = self.today - timedelta(days=rng.randint(20, 420))
             due = start + timedelta(days=rng.randint(45, 360))
             created = self.moment(start - timedelta(days=rng.randint(1, 30)))
-            finished = due < self.today and rng.random() < 0.25
+            finished = due < self.today and rng.random() < 0.8
             name = (
                 f"{words.PROJECT_ADJECTIVES[i % len(words.PROJECT_ADJECTIVES)]} "
                 f"{rng.choice(words.PROJECT_SUBJECTS)}"
@@ -164,6 +173,7 @@ class _Gen:
                 archived=finished and rng.random() < 0.5,
             )
             project.modified_at = max(project.modified_at, project.created_at)
+            # A placeholder drawn to keep the seed's stream; budget() prices the plan.
             project.custom[budget.gid] = float(rng.randrange(20_000, 800_000, 5_000))
             project.custom[health.gid] = rng.choice(health.options).gid
             project.settings = {field_gid: self.gid() for field_gid in task_fields}
@@ -253,7 +263,7 @@ class _Gen:
         estimate = org.field_named("Estimate (h)")
         priority = org.field_named("Priority")
         percent = org.field_named("% Complete")
-        if rng.random() < 0.8:
+        if task.resource_subtype != "milestone":  # the plan estimates all work
             task.custom[estimate.gid] = float(rng.choice((1, 2, 4, 8, 16, 24, 40)))
         if rng.random() < 0.7:
             task.custom[priority.gid] = rng.choice(priority.options).gid
@@ -277,30 +287,79 @@ class _Gen:
         )
         sub.created_at = min(sub.created_at, self.midnight - timedelta(hours=1))
         self.finish(sub)
+        self.custom(sub)
         org.tasks[sub.gid] = sub
         parent.subtask_gids.append(sub.gid)
 
+    def spend_factors(self) -> None:
+        """Deal the spend profiles round the projects in a seeded order, then draw each
+        project's hours spent per hour earned within its profile."""
+        order = sorted(self.org.projects)
+        self.plan_rng.shuffle(order)
+        profiles = costing.SPEND_PROFILES
+        for i, gid in enumerate(order):
+            _, low, high = profiles[i % len(profiles)]
+            self.spend[gid] = round(self.plan_rng.uniform(low, high), 3)
+
     def time_entries(self) -> None:
-        rng, org = self.rng, self.org
-        tasks = [t for t in org.tasks.values() if t.project_gid is not None]
+        """``size.time_entries`` entries, shared out over the work tasks in proportion to the
+        hours each has taken: its estimate x how far it is x its project's spend factor."""
+        org = self.org
+        self.spend_factors()
+        targets: list[tuple[Task, float]] = []
+        for task in org.tasks.values():
+            project_gid = org.task_project(task)
+            if project_gid is None or not costing.is_work(org, task):
+                continue
+            done = 1.0 if task.completed else float(task.custom.get(self._percent, 0.0) or 0.0)
+            hours = costing.estimate_of(org, task) * done * self.spend[project_gid]
+            if hours > 0:
+                targets.append((task, hours))
+        count = self.size.time_entries if targets else 0
+        total = sum(hours for _, hours in targets)
+        shares = [count * hours / total for _, hours in targets] if targets else []
+        counts = [int(share) for share in shares]
+        by_remainder = sorted(range(len(shares)), key=lambda i: (counts[i] - shares[i], i))
+        for i in by_remainder[: count - sum(counts)]:
+            counts[i] += 1
         people = sorted(org.people)
+        for (task, hours), entries in zip(targets, counts, strict=True):
+            if entries:
+                self.log_time(task, hours, entries, people)
+
+    def log_time(self, task: Task, hours: float, entries: int, people: list[str]) -> None:
+        """``entries`` time entries on ``task`` adding up to about ``hours``, on days between
+        its start and its completion (or today), by its assignee."""
+        rng, org = self.rng, self.org
         statuses = ("DRAFT", "SUBMITTED", "APPROVED", "REJECTED")
-        for _ in range(self.size.time_entries if tasks else 0):
-            task = rng.choice(tasks)
-            day = self.today - timedelta(days=rng.randint(0, 364))
+        project_gid = org.task_project(task) or ""
+        floor = self.today - timedelta(days=363)  # time tracking keeps a year
+        first = max(task.start_on or task.created_at.date(), floor)
+        last = min(task.completed_at.date() if task.completed_at else self.today, self.today)
+        first = min(first, max(last, floor))
+        last = max(last, first)
+        weights = [rng.uniform(0.5, 1.5) for _ in range(entries)]
+        scale = hours * 60 / sum(weights)
+        for weight in weights:
+            minutes = min(max(round(weight * scale / 15) * 15, 15), 480)
+            day = first + timedelta(days=rng.randint(0, (last - first).days))
             gid = self.gid()
             org.time_entries[gid] = TimeEntry(
                 gid=gid,
                 task_gid=task.gid,
-                project_gid=task.project_gid or "",
+                project_gid=project_gid,
                 user_gid=task.assignee_gid or rng.choice(people),
                 entered_on=day,
-                duration_minutes=15 * rng.randint(1, 32),
+                duration_minutes=minutes,
                 billable_status="billable" if rng.random() < 0.7 else "nonBillable",
                 approval_status=rng.choices(statuses, weights=(20, 25, 50, 5))[0],
                 description=rng.choice(("", "Workshop", "Review", "Implementation", "Meeting")),
                 created_at=self.moment(day),
             )
+
+    @property
+    def _percent(self) -> str:
+        return self.org.field_named("% Complete").gid
 
     def status_updates(self, project: Project) -> None:
         rng, org = self.rng, self.org
@@ -354,19 +413,25 @@ class _Gen:
             )
 
     def budget(self, project: Project) -> None:
-        rng = self.rng
-        if rng.random() >= 0.7:
+        """The project's budget: its planned cost plus contingency, in the "Budget" field and,
+        for most projects, also as Asana's native budget, stating the same amount (one budget
+        said twice, as a real workspace does). The native budget's estimate is the planned
+        cost and its actual the logged time at people's rates."""
+        org = self.org
+        planned = costing.planned_cost(org, costing.work_of(org, project.gid))
+        total = costing.budget_total(planned)
+        project.custom[org.field_named("Budget").gid] = total
+        if self.rng.random() >= 0.7:
             return
-        total = project.custom[self.org.field_named("Budget").gid]
         gid = self.gid()
-        self.org.budgets[gid] = Budget(
+        org.budgets[gid] = Budget(
             gid=gid,
             project_gid=project.gid,
             budget_type="cost",
             currency=CURRENCY,
             total=total,
-            estimate=round(total * rng.uniform(0.8, 1.2), 2),
-            actual=round(total * rng.uniform(0.1, 1.1), 2),
+            estimate=round(planned, 2),
+            actual=costing.labour_cost(org, project.gid),
         )
 
     def portfolios(self) -> None:

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from pmosync.sandbox.org.clock import GidFactory, MutationClock
+from pmosync.sandbox.org.costing import entry_cost
 from pmosync.sandbox.org.model import (
     Allocation,
     Budget,
@@ -57,6 +58,8 @@ class Org:
         self.status_updates: dict[str, StatusUpdate] = {}
         self.allocations: dict[str, Allocation] = {}
         self.budgets: dict[str, Budget] = {}
+        # Person gid -> hourly rate (workspace currency): what their logged time costs.
+        self.rates: dict[str, float] = {}
         self.changes: list[Change] = []
         self.lock = threading.RLock()
         self.new_gid = gids
@@ -79,6 +82,13 @@ class Org:
 
     def budget_of(self, project_gid: str) -> Budget | None:
         return next((b for b in self.budgets.values() if b.project_gid == project_gid), None)
+
+    def _spend(self, project_gid: str, user_gid: str, minutes: int) -> None:
+        """Keep the project's budget actual equal to its logged time at people's rates, as
+        Asana computes it from time tracking (``minutes`` < 0 takes time back out)."""
+        budget = self.budget_of(project_gid)
+        if budget is not None:
+            budget.actual = round(budget.actual + entry_cost(self, user_gid, minutes), 2)
 
     def _task(self, gid: str) -> Task:
         try:
@@ -136,10 +146,12 @@ class Org:
         parent_gid: str | None = None,
         notes: str = "",
         created_by_gid: str | None = None,
+        custom: Mapping[str, Any] | None = None,
     ) -> str:
         """Add a task to a project (first section unless named) or, with ``parent_gid``, a subtask.
 
-        A subtask has no project membership; creating one also changes its parent.
+        A subtask has no project membership; creating one also changes its parent. ``custom``
+        maps a field name to its value, as in :meth:`edit_task`.
         """
         with self.lock:
             if parent_gid is not None:
@@ -155,6 +167,7 @@ class Org:
                     raise ValueError(f"section {section_gid} is not in project {project_gid}")
             if assignee_gid is not None and assignee_gid not in self.people:
                 raise KeyError(f"assignee: Unknown object: {assignee_gid}")
+            values = dict(self._custom_key(n, v) for n, v in (custom or {}).items())
             at = self._now()
             gid = self.new_gid()
             self.tasks[gid] = Task(
@@ -171,6 +184,7 @@ class Org:
                 due_on=due_on,
                 resource_subtype="milestone" if milestone else "default_task",
                 notes=notes,
+                custom=values,
             )
             if parent is not None:
                 parent.subtask_gids.append(gid)
@@ -301,6 +315,7 @@ class Org:
             self._delete_tree(self.tasks[child], project_gid, at)
         for entry in [e for e in self.time_entries.values() if e.task_gid == task.gid]:
             del self.time_entries[entry.gid]
+            self._spend(entry.project_gid, entry.user_gid, -entry.duration_minutes)
             self._record(at, "time_tracking_entry", entry.gid, "deleted", (entry.project_gid,))
         if task.project_gid is not None:
             for other in self.tasks.values():
@@ -370,6 +385,7 @@ class Org:
             if opt:
                 raise ValueError(f"unknown time entry fields {sorted(opt)}")
             self.time_entries[gid] = entry
+            self._spend(project_gid, user_gid, minutes)
             self._record(at, "time_tracking_entry", gid, "added", (project_gid,))
             return gid
 
@@ -383,6 +399,9 @@ class Org:
             if unknown:
                 raise ValueError(f"cannot edit time entry fields {sorted(unknown)}")
             at = self._now()
+            if "duration_minutes" in fields:
+                moved = fields["duration_minutes"] - entry.duration_minutes
+                self._spend(entry.project_gid, entry.user_gid, moved)
             for key, value in fields.items():
                 setattr(entry, key, value)
                 self._record(
@@ -394,6 +413,7 @@ class Org:
             entry = self.time_entries.pop(gid, None)
             if entry is None:
                 raise KeyError(f"time_tracking_entry: Unknown object: {gid}")
+            self._spend(entry.project_gid, entry.user_gid, -entry.duration_minutes)
             self._record(self._now(), "time_tracking_entry", gid, "deleted", (entry.project_gid,))
 
     def add_status_update(

@@ -53,5 +53,6 @@ def org_snapshot(org: Org) -> dict[str, Any]:
         for name in COLLECTIONS:
             records = getattr(org, name)
             snapshot[name] = [_plain(records[gid]) for gid in sorted(records)]
+        snapshot["rates"] = {gid: org.rates[gid] for gid in sorted(org.rates)}
         snapshot["changes"] = len(org.changes)
         return snapshot
