@@ -12,6 +12,7 @@ from pmosync.canonical.types import (
     Phase,
     Portfolio,
     Project,
+    StatusUpdate,
     Task,
 )
 from pmosync.connectors.base import Reconcile
@@ -218,3 +219,103 @@ def test_a_gone_plan_retires_its_buckets_tasks_assignments_and_membership():
     assert {Phase, Task}.issubset(retired)
     task_scope = next(d for d in scope.dependents if getattr(d, "model", None) is Task)
     assert task_scope.dependents == ((Assignment, "task_id"),)
+
+
+# --- a plan's RAG from its rag source (Planner has no status updates) -------------------------
+
+
+def _plan_with(status_tasks, labels=None):
+    return {
+        "id": "plan-1",
+        "title": "Data centre move",
+        "details": {"categoryDescriptions": labels or {}},
+        "statusTasks": status_tasks,
+    }
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "title", "rag"),
+    [
+        ("task", "Status", "Status: At risk", "amber"),
+        ("task", "Status", "status -  off track - vendor late", "red"),  # case, spacing, rest
+        ("task", "Status", "Status – Green", "green"),  # an en dash, a colour word
+        ("bucket", "Status", "On hold: waiting for budget", "blue"),
+        ("bucket", "Status", "Complete", "complete"),
+        ("task", "Status", "Status: wobbly", None),  # not in the vocabulary: no RAG
+    ],
+)
+def test_a_status_titles_leading_word_is_the_rag(kind, name, title, rag):
+    mapper = PlannerMapper(SOURCE, milestone_category=None, rag_source=kind, rag_source_name=name)
+    [project, *_] = mapper.map("plans", _plan_with([{"id": "t1", "title": title}])).records
+    assert project.rag == rag
+
+
+def test_the_most_severe_applied_rag_label_counts_and_a_plan_without_a_status_task_has_none():
+    mapper = PlannerMapper(
+        SOURCE, milestone_category=None, rag_source="label", rag_source_name="Status",
+        rag_vocabulary={"Needs help": "red"},
+    )  # fmt: skip
+    labels = {"category1": "On track", "category2": "At risk", "category3": "Needs help"}
+    task = {"id": "t1", "title": "Status", "appliedCategories": {"category1": True,
+                                                                 "category2": True}}  # fmt: skip
+    assert mapper.map("plans", _plan_with([task], labels)).records[0].rag == "amber"
+    task["appliedCategories"] = {"category1": True, "category3": True}  # the team's own word
+    assert mapper.map("plans", _plan_with([task], labels)).records[0].rag == "red"
+    task["appliedCategories"] = {"category1": False}  # Graph's way of saying "removed"
+    assert mapper.map("plans", _plan_with([task], labels)).records[0].rag is None
+    assert mapper.map("plans", _plan_with([], labels)).records[0].rag is None
+
+
+def _item(item_id="7", **fields):
+    return {
+        "item": {
+            "id": item_id,
+            "lastModifiedDateTime": "2026-11-30T16:45:00Z",
+            "lastModifiedBy": {"user": {"id": "u-pm", "email": "pm@contoso.example"}},
+            "fields": {"Project": "Data centre move", "RAG": "At risk", "Comment": " Late ",
+                       **fields},
+        },
+        "list": "Project health",
+        "listId": "L1",
+        "planIds": ["plan-1"],
+    }  # fmt: skip
+
+
+LIST_MAPPER = PlannerMapper(
+    SOURCE,
+    milestone_category=None,
+    rag_source="list",
+    rag_source_name="Project health",
+    status_columns={"project": "Project", "rag": "RAG", "text": "Comment"},
+)
+
+
+def test_a_status_list_item_is_a_status_update_dated_by_its_last_change():
+    [update] = LIST_MAPPER.map("status_items", _item()).records
+    assert isinstance(update, StatusUpdate)
+    assert update.source_id == "L1:7"
+    assert update.project_id == Project.ref(SOURCE, "plan-1")
+    assert update.posted_at == datetime(2026, 11, 30, 16, 45, tzinfo=UTC)
+    assert (update.rag, update.text) == ("amber", "Late")
+    assert update.author_identity_id == PersonIdentity.ref(SOURCE, "u-pm")
+    [empty] = LIST_MAPPER.map("status_items", _item(RAG=None)).records
+    assert empty.rag is None  # saved without a colour: an update all the same
+    assert LIST_MAPPER.record_key(_item()) == "L1:7"
+
+
+@pytest.mark.parametrize(
+    ("record", "reason"),
+    [
+        ({**_item(), "planIds": []},
+         "list 'Project health' item 7: Project 'Data centre move' is no plan this connector "
+         "syncs"),
+        ({**_item(), "planIds": ["a", "b"]},
+         "list 'Project health' item 7: Project 'Data centre move' names 2 plans; rename one of "
+         "them"),
+        (_item(Project="  "), "list 'Project health' item 7: Project is empty (name the plan)"),
+    ],
+)  # fmt: skip
+def test_a_status_item_naming_no_single_plan_is_refused_with_its_item(record, reason):
+    with pytest.raises(MappingError) as caught:
+        LIST_MAPPER.map("status_items", record)
+    assert str(caught.value) == reason

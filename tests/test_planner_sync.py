@@ -3,6 +3,8 @@ store, compared with the sandbox tenant's own data."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 from graph_env import (
     PLANNER,
@@ -13,6 +15,7 @@ from graph_env import (
 )
 
 from pmosync.canonical.types import Assignment, PersonIdentity, Project, Task
+from pmosync.config import load_config
 from pmosync.sandbox.graph import GraphSandbox
 from pmosync.sandbox.tenant import TenantSize, generate_tenant
 from pmosync.store import Store
@@ -202,3 +205,22 @@ def test_check_after_a_refused_sign_in_says_each_permission_was_not_probed(
         ("warning", "User.Read.All"),
     ]
     assert all("not probed" in r.message for r in lines[1:])
+
+
+def test_a_due_date_set_east_of_utc_lands_on_its_day(tmp_path, tenant, sandbox):
+    """A due date of 10 December picked in Berlin (CET, UTC+1) is stored by Planner as the
+    instant 2026-12-09T23:00:00Z; with organisation.timezone Europe/Berlin and no timezone of
+    its own, the Planner connector reads it as the 10th (the UTC date would be the 9th)."""
+    plan = next(iter(tenant.plans))
+    due = datetime(2026, 12, 9, 23, 0, tzinfo=UTC)
+    task = tenant.add_task(plan, "Submit the audit pack", due_at=due, start_at=due)
+    path, config = write_config(tmp_path, sandbox, planner_yaml(sandbox, _groups(tenant)))
+    path.write_text(
+        "organisation: {timezone: Europe/Berlin}\n" + path.read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    config = load_config(path, environ={"GRAPH_TOKEN": sandbox.token})
+    with Store.open(config.store, base_dir=path.parent) as store:
+        assert not run_sync(config, store).connectors[0].failed
+        row = live_rows(store, Task)[task]
+        assert (row["due_date"], row["start_date"]) == (date(2026, 12, 10), date(2026, 12, 10))
