@@ -146,6 +146,33 @@ def test_a_run_keeps_its_files_freezes_its_figures_and_re_renders_them_exactly(t
     ]
 
 
+def test_format_json_prints_the_report_document_on_stdout(tmp_path, sqlite_url):
+    _fill(sqlite_url)
+    config = _config(tmp_path, sqlite_url)  # the report's formats: html and json files
+    args = ("report", "weekly", "-c", config, "--as-of", AS_OF, "--no-deliver")
+    done = run_pmosync(*args, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    # stdout is the document and nothing else; the run's lines are on stderr
+    printed = json.loads(done.stdout)
+    assert (printed["report"], printed["as_of"]) == ("weekly", AS_OF)
+    assert f"report weekly as of {AS_OF}: succeeded" in done.stderr
+    folder = tmp_path / "out" / f"weekly-{AS_OF}"
+    kept = json.loads((folder / f"weekly-{AS_OF}.json").read_text("utf-8"))
+    assert printed == kept  # the frozen figures, exactly as the JSON file holds them
+    assert sorted(p.name for p in folder.iterdir()) == [  # --format did not change the files
+        f"weekly-{AS_OF}.html",
+        f"weekly-{AS_OF}.json",
+    ]
+    # Website (by hand, see _fill): 1 of 1 work task done -> 100 % by count
+    assert _projects(printed)["Website"]["pct_complete_count"] == 100.0
+    with Store.open(sqlite_url) as store, store.engine.connect() as connection:
+        run_id = connection.execute(select(report_snapshots.c.run_id)).scalar_one()
+    again = run_pmosync("report", "weekly", "-c", config, "--snapshot", run_id, "--format", "json")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout) == kept
+    assert "re-rendered from run" in again.stderr
+
+
 def test_trend_charts_come_from_earlier_runs(tmp_path, sqlite_url):
     _fill(sqlite_url)
     config = _config(tmp_path, sqlite_url)

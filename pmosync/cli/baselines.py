@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
@@ -25,6 +26,7 @@ from pmosync.cli.app import (
     fail,
     load_config_or_exit,
     open_config_store,
+    open_url,
 )
 from pmosync.cli.ledger import print_json, print_table
 
@@ -60,9 +62,17 @@ TextFormatOption = Annotated[
 ]
 
 
-def _open(config: Any, store: str | None) -> Store:
+def _open(config: Path, store: str | None) -> tuple[Store, tuple[str, ...]]:
+    """The store (``--store``, else the config's) and the budget precedence a plan's budget is
+    chosen by: the config's ``resources.budget_precedence`` when there is a config file (it
+    may be left out with ``--store``), else the default."""
+    from pmosync.store.baselines import DEFAULT_BUDGET_PRECEDENCE
+
+    if store is not None and not config.exists():
+        return open_url(store, None, "require"), DEFAULT_BUDGET_PRECEDENCE
     loaded = load_config_or_exit(config, defer_unset=True)
-    return open_config_store(loaded, store, "require")
+    precedence = tuple(loaded.resources.budget_precedence)
+    return open_config_store(loaded, store, "require"), precedence
 
 
 def _projects(opened: Store, words: list[str] | None, all_: bool) -> list[ProjectRef] | None:
@@ -116,10 +126,13 @@ def baseline_set(
     measure against (unless --keep-active). A project keeps at most 11 baselines."""
     from pmosync.store.baselines import set_baseline
 
-    with _open(config, store) as opened:
+    opened, precedence = _open(config, store)
+    with opened:
         chosen = _run(lambda: _projects(opened, projects, all_))
         ids = None if chosen is None else [p.id for p in chosen]
-        recorded = _run(lambda: set_baseline(opened, ids, name, activate=not keep_active))
+        recorded = _run(
+            lambda: set_baseline(opened, ids, name, activate=not keep_active, precedence=precedence)
+        )
         names = _names(opened)
     if not recorded:
         typer.echo(f"store {opened.display_url}: no projects yet; run `pmosync sync` first")
@@ -150,7 +163,7 @@ def baseline_activate(
     """Make baseline NAME the one reports measure against (the projects must have it)."""
     from pmosync.store.baselines import activate_baseline, live_projects
 
-    with _open(config, store) as opened:
+    with _open(config, store)[0] as opened:
         chosen = _run(lambda: _projects(opened, projects, all_))
         ids = [p.id for p in (chosen if chosen is not None else live_projects(opened))]
         done = _run(lambda: activate_baseline(opened, ids, name))
@@ -176,7 +189,7 @@ def baseline_list(
 
     from pmosync.store.baselines import list_baselines
 
-    with _open(config, store) as opened:
+    with _open(config, store)[0] as opened:
         chosen = _run(lambda: find_projects_or_all(opened, projects))
         found = _run(lambda: list_baselines(opened, chosen))
         names = _names(opened)
@@ -236,7 +249,7 @@ def baseline_show(
 
     from pmosync.store.baselines import find_projects, get_baseline
 
-    with _open(config, store) as opened:
+    with _open(config, store)[0] as opened:
         ref = _run(lambda: find_projects(opened, [project]))[0]
         baseline = _run(lambda: get_baseline(opened, ref.id, name))
     if format == "json":
@@ -299,9 +312,10 @@ def baseline_diff(
 
     if current and against is not None:
         fail("give --against NAME or --current, not both", EXIT_USAGE)
-    with _open(config, store) as opened:
+    opened, precedence = _open(config, store)
+    with opened:
         ref = _run(lambda: find_projects(opened, [project]))[0]
-        diff = _run(lambda: diff_plans(opened, ref.id, name, against))
+        diff = _run(lambda: diff_plans(opened, ref.id, name, against, precedence=precedence))
     if format == "json":
         print_json(_diff_json(diff, ref))
         return

@@ -91,7 +91,12 @@ def report(
     ] = False,
     format: TableFormatOption = "table",
 ) -> None:
-    """Run a report now, list the reports, or show a report's history."""
+    """Run a report now, list the reports, or show a report's history.
+
+    ``--format json`` prints what a script wants on stdout: the job list, the run history, or
+    (running or re-rendering a report) the report document itself as JSON, the figures at full
+    precision, while the run's own lines go to stderr. It is not the report's ``formats`` (the
+    files kept and delivered), which stay as configured."""
     loaded = load_config_or_exit(config, defer_unset=True)
     if name not in ACTIONS and history_of is not None:
         fail(f"unexpected argument {history_of!r} after the report name", EXIT_USAGE)
@@ -109,9 +114,9 @@ def report(
         elif name == "history":
             _history(opened, history_of or "", format)
         elif snapshot is not None:
-            _rerender(loaded, opened, snapshot, out)
+            _rerender(loaded, opened, snapshot, out, format)
         else:
-            _run(loaded, opened, name, _as_of(as_of), out, not no_deliver, allow_stale)
+            _run(loaded, opened, name, _as_of(as_of), out, not no_deliver, allow_stale, format)
     finally:
         opened.close()
 
@@ -132,6 +137,7 @@ def _run(
     out: Path | None,
     send: bool,
     allow_stale: bool,
+    format: str = "table",
 ) -> None:
     from pmosync.reports.job import run_report
     from pmosync.store import StoreError
@@ -145,31 +151,48 @@ def _run(
     if outcome.status == "skipped":
         fail(f"report {name} not run: {outcome.error}: run it when the sync has finished "
              "(pmosync sync), or pass --allow-stale", EXIT_FAILED)  # fmt: skip
-    _print_outcome(outcome)
+    as_json = format == "json"
+    _print_outcome(outcome, to_stderr=as_json)
+    if as_json:
+        _print_document(store, outcome.run_id)
     if outcome.status != "succeeded":
         raise typer.Exit(EXIT_FAILED)
 
 
-def _print_outcome(outcome: ReportOutcome) -> None:
+def _print_document(store: Store, run_id: str) -> None:
+    """The run's frozen document as the JSON file holds it, on stdout (nothing when the run
+    computed none: its failure is on stderr already)."""
+    from pmosync.reports.render.json_file import render_json
+    from pmosync.reports.snapshots import load_snapshot
+
+    document = load_snapshot(store, run_id)
+    if document is not None:
+        typer.echo(render_json(document).decode("utf-8", "replace"), nl=False)
+
+
+def _print_outcome(outcome: ReportOutcome, to_stderr: bool = False) -> None:
+    """What the run did, for people: on stdout, or on stderr when stdout carries JSON."""
     when = f" as of {outcome.as_of}" if outcome.as_of else ""
     line = f"report {outcome.name}{when}: {outcome.status} (run {outcome.run_id[:8]})"
-    typer.echo(line)
+    typer.echo(line, err=to_stderr)
     for path in outcome.files:
-        typer.echo(f"  kept {path}")
+        typer.echo(f"  kept {path}", err=to_stderr)
     for delivery in outcome.deliveries:
         period = f" [{delivery.period}]" if delivery.period != str(outcome.as_of) else ""
         if delivery.status == "failed":
             typer.echo(f"  FAILED {delivery.label}{period}: {delivery.error}", err=True)
         elif delivery.status == "already_delivered":
-            typer.echo(f"  already delivered {delivery.label}{period}")
+            typer.echo(f"  already delivered {delivery.label}{period}", err=to_stderr)
         else:
             where = f" -> {delivery.location}" if delivery.location else ""
-            typer.echo(f"  delivered {delivery.label}{period}{where}")
+            typer.echo(f"  delivered {delivery.label}{period}{where}", err=to_stderr)
     if outcome.status == "failed" and not outcome.deliveries and outcome.error:
         typer.echo(f"  {outcome.error}", err=True)
 
 
-def _rerender(config: PmosyncConfig, store: Store, run: str, out: Path | None) -> None:
+def _rerender(
+    config: PmosyncConfig, store: Store, run: str, out: Path | None, format: str = "table"
+) -> None:
     from sqlalchemy import select
 
     from pmosync.reports.job import FilesNotKept, rerender
@@ -188,9 +211,15 @@ def _rerender(config: PmosyncConfig, store: Store, run: str, out: Path | None) -
     if rendered is None:  # pragma: no cover - the query above found its snapshot
         fail(f"run {run!r} kept no snapshot", EXIT_USAGE)
     document, files = rendered
-    typer.echo(f"report {document.report} as of {document.as_of}: re-rendered from run {run}")
+    as_json = format == "json"
+    line = f"report {document.report} as of {document.as_of}: re-rendered from run {run}"
+    typer.echo(line, err=as_json)
     for path in files:
-        typer.echo(f"  kept {path}")
+        typer.echo(f"  kept {path}", err=as_json)
+    if as_json:
+        from pmosync.reports.render.json_file import render_json
+
+        typer.echo(render_json(document).decode("utf-8", "replace"), nl=False)
 
 
 def _list(config: PmosyncConfig, store: Store, format: str) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -42,6 +42,7 @@ from pmosync.canonical.tables import ENTITY_TABLES
 from pmosync.config.reports import Filters
 from pmosync.reports.collector import collector_paused
 from pmosync.store import Store
+from pmosync.store.baselines import baselines_in_effect
 
 
 class ProjectRow(NamedTuple):
@@ -200,18 +201,29 @@ class Dataset:
 # -- loading -------------------------------------------------------------------------------
 
 
-PARTS = ("tasks", "time_entries", "allocations", "budgets", "costs", "status_updates", "leave")
+PARTS = (
+    "tasks", "time_entries", "allocations", "budgets", "costs", "status_updates", "leave",
+    "baselines",
+)  # fmt: skip
 """What a report may need besides projects, portfolios and people; a kind loads only its own."""
 
 
 def load_dataset(
-    store: Store, filters: Filters, as_of: date, parts: Iterable[str] = PARTS
+    store: Store,
+    filters: Filters,
+    as_of: date,
+    parts: Iterable[str] = PARTS,
+    *,
+    zone: tzinfo | None = None,
 ) -> Dataset:
     """The live rows in scope of ``filters``, with people resolved, as of ``as_of``.
 
     Rows dated after ``as_of`` stay in: each metric decides what "as of" means for it (a due date
     after as_of is the plan, a time entry after it is ignored). ``parts`` names the row lists to
     read (see ``PARTS``); the others stay empty, so a timesheet report never reads 50,000 tasks.
+    Baselines are the exception: only those set by the end of ``as_of`` in ``zone`` (the
+    organisation's; None: the machine's) are read, so a back-dated report never measures
+    against a plan recorded after its day.
     """
     wanted = set(parts)
     if unknown := wanted.difference(PARTS):
@@ -226,11 +238,20 @@ def load_dataset(
             projects=projects,
             portfolios=[p for p in reader.portfolios() if p.id in portfolio_ids],
         )
+        end = end_of_day(as_of, zone)
         for part in PARTS:
-            if part in wanted:
+            if part == "baselines" and part in wanted:
+                dataset.baselines = reader.baselines(in_scope, end)
+            elif part in wanted:
                 setattr(dataset, part, getattr(reader, part)(in_scope))
         dataset.people = reader.people(dataset, {p.source for p in projects})
     return dataset
+
+
+def end_of_day(day: date, zone: tzinfo | None = None) -> datetime:
+    """The instant ``day`` ends in ``zone`` (None: the machine's zone), as an aware datetime."""
+    midnight = datetime.combine(day + timedelta(days=1), time())
+    return midnight.replace(tzinfo=zone) if zone is not None else midnight.astimezone()
 
 
 def _live(table: Table, *columns: str) -> Select:
@@ -412,6 +433,30 @@ class _Reader:
             LeaveRow(self.person_of(r.identity_id) or r.identity_id, *r[1:])
             for r in self._rows(ENTITY_TABLES[Leave], *columns)
         ]
+
+    def baselines(self, in_scope: set[str], until: datetime) -> dict[str, BaselineRow]:
+        """Each project's baseline in effect before ``until``: the active one if it was set by
+        then, else the latest set by then (see ``store.baselines.baselines_in_effect``)."""
+        return {
+            project_id: BaselineRow(
+                project_id=project_id,
+                name=b.name,
+                set_at=b.set_at,
+                set_by=b.set_by,
+                start_date=b.plan.start_date,
+                finish_date=b.plan.finish_date,
+                budget_amount=b.plan.budget_amount,
+                budget_measure=b.plan.budget_measure,
+                budget_currency=b.plan.budget_currency,
+                tasks=tuple(
+                    BaselineTaskRow(
+                        t.task_id, t.name, t.kind, t.start_date, t.due_date, t.estimate_hours
+                    )
+                    for t in b.plan.tasks
+                ),
+            )
+            for project_id, b in baselines_in_effect(self._connection, in_scope, until).items()
+        }
 
     def people(self, dataset: Dataset, sources: set[str]) -> dict[str, PersonRow]:
         """Everyone with an identity in the scope's sources, and anyone its rows name."""

@@ -18,12 +18,14 @@ What a baseline holds (``current_plans`` reads it from the canonical tables):
   children;
 * the project's **start and finish**: its own start and due dates, else the earliest start
   (a task without a start counts from its due date) and the latest due date of those tasks;
-* its **budget**: the amounts of the highest-precedence origin among the project's live budget
-  rows (``budget_api``, then ``custom_field``, then ``workbook``, then rows without an origin),
-  the lines of that origin added up; lines in another measure or currency than the origin's
-  first (money before hours, then currency code) are left out rather than added.
-  The rule lives here, not in the reports' budget metrics (the store imports nothing of the
-  reports); it picks the same budget as a report using the default precedence.
+* its **budget**: the budget that counts by ``resources.budget_precedence`` (default
+  ``budget_api``, then ``custom_field``, then ``workbook``; origins not listed rank after, rows
+  without an origin last): of the project's live budget rows, those of the first origin present,
+  in money before hours and of several currencies the first by code (the others left out, never
+  converted); a whole budget (no line) is the total, the largest if there are several, else
+  its lines (CAPEX/OPEX, phases) added up. Different origins are never added.
+  The rule is the one ``reports.metrics.budget`` applies, stated again here because the store
+  imports nothing of the reports; ``tests/test_baselines.py`` holds the two equal.
 
 Every write is one ``Store.writer`` transaction: a baseline is recorded whole or not at all.
 """
@@ -51,8 +53,9 @@ BASELINE_LIMIT = 11
 NAME_LIMIT = 64
 """Characters of a baseline's name (the column's width)."""
 DEFAULT_BUDGET_PRECEDENCE: tuple[str, ...] = ("budget_api", "custom_field", "workbook")
-"""Which budget origin a baseline keeps when a project has several; rows without an origin
-come after all of these."""
+"""The default of ``resources.budget_precedence``: which budget origin a baseline keeps when a
+project has several; origins a configured precedence leaves out rank after it in this order,
+rows without an origin last."""
 
 SetBy = Literal["first_sync", "command"]
 _CHUNK = 500
@@ -167,6 +170,7 @@ def current_plans(
     dates: dict[str, tuple[date | None, date | None]] = {}
     rows_by_project: dict[str, list[Any]] = defaultdict(list)
     budget_rows: dict[str, list[Any]] = defaultdict(list)
+    budget_columns = ("project_id", "amount", "measure", "currency", "origin", "line")
     task_columns = ("id", "project_id", "parent_id", "name", "is_milestone")
     task_columns += ("start_date", "due_date", "estimate_hours")
     for chunk in _chunks(ids):
@@ -182,13 +186,9 @@ def current_plans(
         ):
             rows_by_project[row.project_id].append(row)
         for row in connection.execute(
-            select(
-                budgets_t.c.project_id,
-                budgets_t.c.amount,
-                budgets_t.c.measure,
-                budgets_t.c.currency,
-                budgets_t.c.origin,
-            ).where(budgets_t.c.deleted_at.is_(None), budgets_t.c.project_id.in_(chunk))
+            select(*(budgets_t.c[name] for name in budget_columns)).where(
+                budgets_t.c.deleted_at.is_(None), budgets_t.c.project_id.in_(chunk)
+            )
         ):
             budget_rows[row.project_id].append(row)
     return {
@@ -235,29 +235,25 @@ def _plan(
 def plan_budget(
     rows: Iterable[Any], precedence: Sequence[str] = DEFAULT_BUDGET_PRECEDENCE
 ) -> tuple[Decimal | None, str | None, str | None]:
-    """(amount, measure, currency) of one project's budget rows (with ``amount``, ``measure``,
-    ``currency``, ``origin``): the highest-precedence origin's lines added, in the measure and
-    currency of that origin's first line (money before hours, then by currency code);
-    (None, None, None) without any row."""
-    rank = {origin: place for place, origin in enumerate(precedence)}
+    """(amount, measure, currency) of the budget that counts among one project's budget rows
+    (each with ``amount``, ``measure``, ``currency``, ``origin``, ``line``), by the rule in the
+    module's docstring; (None, None, None) without any row."""
     rows = list(rows)
     if not rows:
         return None, None, None
-    best = min(rank.get(row.origin, len(rank)) for row in rows)
-    chosen = [row for row in rows if rank.get(row.origin, len(rank)) == best]
-    measure, currency = min(
-        ((row.measure, row.currency or "") for row in chosen),
-        key=lambda pair: (pair[0] != "money", pair[1]),
-    )
-    total = sum(
-        (
-            Decimal(row.amount)
-            for row in chosen
-            if row.measure == measure and (row.currency or "") == currency
-        ),
-        Decimal(0),
-    )
-    return total, measure, currency or None
+    order = list(dict.fromkeys([*precedence, *DEFAULT_BUDGET_PRECEDENCE]))
+    rank = {origin: place for place, origin in enumerate(order)}
+    best = min(rank.get(row.origin, len(order)) for row in rows)
+    chosen = [row for row in rows if rank.get(row.origin, len(order)) == best]
+
+    def kind(row: Any) -> tuple[str, str]:
+        return row.measure, (row.currency or "").strip().upper()
+
+    measure, currency = min((kind(row) for row in chosen), key=lambda k: (k[0] != "money", k[1]))
+    same = [row for row in chosen if kind(row) == (measure, currency)]
+    wholes = [Decimal(row.amount) for row in same if row.line is None]
+    amount = max(wholes) if wholes else sum((Decimal(row.amount) for row in same), Decimal(0))
+    return amount, measure, currency or None
 
 
 # -- writing ---------------------------------------------------------------------------------

@@ -97,7 +97,11 @@ def run_sync(
             from pmosync.sync.people import resolve_people
 
             resolve_people(store, config.people)
-            capture_first(store, sources=_completed_tools(run.connectors, tools))
+            capture_first(
+                store,
+                sources=_completed_tools(run.connectors, tools),
+                precedence=config.resources.budget_precedence,
+            )
     except StoreError as error:
         _finish_if_possible(store, run.run_id, "failed", str(error))
         raise
