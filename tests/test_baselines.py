@@ -83,6 +83,11 @@ def org():
 def test_the_first_sync_records_each_projects_plan_and_later_syncs_keep_it(
     tmp_path, store_url, org
 ):
+    # the organisation has a milestone and a task with a subtask (a parent), whatever its seed
+    first = next(iter(org.projects))
+    org.create_task(first, "Go-live", milestone=True, due_on=org.projects[first].due_on)
+    parent = org.create_task(first, "Summary", due_on=org.projects[first].due_on)
+    org.create_task(None, "Detail", parent_gid=parent, due_on=org.projects[first].due_on)
     with AsanaSandbox(org) as sandbox:
         before = datetime.now(UTC)
         store = _sync(tmp_path, sandbox, store_url)
@@ -105,8 +110,8 @@ def test_the_first_sync_records_each_projects_plan_and_later_syncs_keep_it(
                 assert (baseline.plan.start_date, baseline.plan.finish_date) == (start, finish)
                 assert baseline.plan.budget_amount == budget
                 assert baseline.plan.budget_currency == ("EUR" if budget is not None else None)
-            assert any(t.kind == "milestone" for b in recorded for t in
-                       get_baseline(store, b).plan.tasks)  # fmt: skip
+            kept = {t.name for t in get_baseline(store, Project.ref(SOURCE, first)).plan.tasks}
+            assert {"Go-live", "Detail"} <= kept and "Summary" not in kept
 
             # a re-plan upstream: the next sync does not move the baseline
             project_gid = next(iter(org.projects))
