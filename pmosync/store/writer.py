@@ -27,7 +27,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from pmosync.canonical.tables import ENTITY_TABLES, RESOLVED_COLUMNS
 from pmosync.canonical.text import without_nul
 from pmosync.canonical.types import Record
-from pmosync.store.schema import checkpoints, quarantine, run_streams
+from pmosync.store.history import append_deletions, append_versions
+from pmosync.store.schema import HISTORY_FIELDS, checkpoints, quarantine, run_streams
 
 _CHUNK = 500
 """Ids per ``IN (...)``: well under SQLite's bound-parameter limit, cheap for PostgreSQL."""
@@ -120,7 +121,7 @@ class Writer:
     ) -> WriteCounts:
         stored = self._stored_hashes(table, keyed.keys())
         resolved = RESOLVED_COLUMNS.get(table.name, frozenset())
-        rows, counts = [], WriteCounts()
+        rows, counts, inserted = [], WriteCounts(), set()
         for key, row in keyed.items():
             # A resolved column hashes as empty, whatever the record says, so the digest is the
             # one stored before the column was resolved and a re-sync finds the row unchanged.
@@ -131,6 +132,7 @@ class Writer:
                 continue
             if previous is False:
                 counts.inserted += 1
+                inserted.add(row["id"])
             else:
                 counts.updated += 1
             row["row_hash"] = row_hash
@@ -139,7 +141,20 @@ class Writer:
         if rows:
             statement = _upsert_statement(self._connection.dialect.name, table)
             self._connection.execute(statement, rows)
+            if table.name in HISTORY_FIELDS:
+                append_versions(
+                    self._connection,
+                    table.name,
+                    rows,
+                    inserted=inserted,
+                    at=self.now,
+                    run_id=self._run_id,
+                )
         return counts
+
+    @property
+    def _run_id(self) -> str | None:
+        return self._stream.run_id if self._stream is not None else None
 
     def _stored_hashes(
         self, table: Table, keys: Iterable[tuple[str, str]]
@@ -191,11 +206,15 @@ class Writer:
         source_ids: Iterable[str],
         at: datetime | None = None,
     ) -> int:
-        """Tombstone the named records (never a row removed); returns how many were live."""
+        """Tombstone the named records (never a row removed); returns how many were live.
+
+        A tracked entity's tombstones are versions of its history too (valid from ``now``, when
+        the store learnt of them, whatever ``at`` the source gives)."""
         table = ENTITY_TABLES[model]
         source, deleted = without_nul(source), 0
+        tracked = table.name in HISTORY_FIELDS
         for chunk in _chunks(without_nul(list(source_ids))):
-            result = self._connection.execute(
+            statement = (
                 update(table)
                 .where(
                     table.c.source == source,
@@ -204,7 +223,14 @@ class Writer:
                 )
                 .values(deleted_at=at or self.now, row_hash=None, synced_at=self.now)
             )
-            deleted += result.rowcount
+            if tracked:
+                ids = list(self._connection.scalars(statement.returning(table.c.id)))
+                append_deletions(
+                    self._connection, table.name, ids, at=self.now, run_id=self._run_id
+                )
+                deleted += len(ids)
+            else:
+                deleted += self._connection.execute(statement).rowcount
         self.counts.deleted += deleted
         return deleted
 
