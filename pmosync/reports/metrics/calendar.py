@@ -13,6 +13,7 @@ an instant into a day asks the calendar (``day_of``) rather than taking the UTC 
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -35,6 +36,13 @@ class WorkingCalendar:
     holiday_names: dict[date, str] = field(default_factory=dict, compare=False)
     zone: tzinfo = UTC
     """The organisation's time zone: the one instants are read in (``day_of``)."""
+    _weekday_holidays: tuple[date, ...] = field(init=False, repr=False, compare=False)
+    """The holidays that fall on working weekdays, sorted: counted by bisection, as a report
+    asks for the working days of thousands of spans and a calendar holds decades of holidays."""
+
+    def __post_init__(self) -> None:
+        on_weekdays = sorted(d for d in self.holidays if d.weekday() not in self.weekend)
+        object.__setattr__(self, "_weekday_holidays", tuple(on_weekdays))
 
     def day_of(self, instant: datetime) -> date:
         """The day ``instant`` falls on in the calendar's zone (a naive instant is UTC)."""
@@ -54,10 +62,8 @@ class WorkingCalendar:
         for offset in range(rest):
             if (start + timedelta(days=full_weeks * 7 + offset)).weekday() not in self.weekend:
                 count += 1
-        count -= sum(
-            1 for day in self.holidays if start <= day <= end and day.weekday() not in self.weekend
-        )
-        return count
+        holidays = self._weekday_holidays
+        return count - (bisect_right(holidays, end) - bisect_left(holidays, start))
 
     def days(self, start: date, end: date) -> Iterable[date]:
         """The working days from ``start`` to ``end``, in order."""
@@ -75,8 +81,8 @@ class WorkingCalendar:
     def holidays_between(self, start: date, end: date) -> list[date]:
         """Public holidays from ``start`` to ``end`` that fall on a working weekday, in order
         (a holiday on a weekend takes no hours off anyone)."""
-        weekend = self.weekend
-        return sorted(d for d in self.holidays if start <= d <= end and d.weekday() not in weekend)
+        holidays = self._weekday_holidays
+        return list(holidays[bisect_left(holidays, start) : bisect_right(holidays, end)])
 
 
 def local_day(instant: datetime, zone: tzinfo) -> date:
