@@ -24,6 +24,7 @@ from pmosync.sandbox.asana import AsanaSandbox
 from pmosync.sandbox.graph import GraphSandbox
 from pmosync.sandbox.org import generate_org
 from pmosync.sandbox.tenant import generate_tenant
+from pmosync.sandbox.tenant.pmo_lists import add_pmo_lists
 from pmosync.store import Store
 from pmosync.sync.run import run_sync
 from pmosync.sync.sources import probe_source
@@ -219,6 +220,7 @@ def test_each_request_in_the_graph_table_needs_the_permission_of_its_row():
 
 def test_every_graph_request_of_a_check_and_a_sync_is_in_the_table(tmp_path):
     tenant = generate_tenant(seed=3, size="XS")
+    add_pmo_lists(tenant)  # a status list and a leave list on the PMO site
     workbooks = (
         "    kind: time\n"
         "    sheet: Entries\n"
@@ -237,7 +239,13 @@ def test_every_graph_request_of_a_check_and_a_sync_is_in_the_table(tmp_path):
             + "    team: Operations\n    channel: Timesheets\n" + workbooks
             + "  site-files:\n    type: sharepoint_files\n" + signed_in
             + "    site: contoso.sharepoint.com:/sites/operations\n    folder: Timesheets\n"
-            + workbooks,
+            + workbooks
+            + "  status-planner:\n    type: planner\n" + signed_in + f"    groups: [{groups}]\n"
+            "    rag_source: {list: {site: 'contoso.sharepoint.com:/sites/pmo',"
+            " list: Project health}}\n"
+            "  leave-list:\n    type: sharepoint_files\n" + signed_in
+            + "    site: contoso.sharepoint.com:/sites/pmo\n    list: Leave\n    kind: leave\n"
+            "    columns: {person: Employee, start: Start, end: End}\n",
             encoding="utf-8",
         )  # fmt: skip
         config = load_config(path, environ={"GRAPH_TOKEN": sandbox.token})
