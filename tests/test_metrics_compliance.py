@@ -6,7 +6,7 @@ Calendar (November 2026): as_of Wednesday 25th; with weeks=2 the complete weeks 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -14,6 +14,7 @@ from pmosync.config.models import Resources
 from pmosync.config.organisation import CalendarSettings, PublicHolidays
 from pmosync.config.reports import ComplianceRules, ReportRules
 from pmosync.reports.dataset import Dataset, LeaveRow, PersonRow, TimeRow
+from pmosync.reports.kinds import ReportContext, builder
 from pmosync.reports.metrics.calendar import PLAIN, calendar_for
 from pmosync.reports.metrics.compliance import (
     compliance,
@@ -272,3 +273,35 @@ def test_tolerance_in_hours_or_percent_whichever_is_larger():
     assert status_of(2279, 40, 120, 120) == "under"
     # A week with nothing expected is on leave, whatever it holds.
     assert status_of(0, 0, 120, on_leave=True) == "on_leave"
+
+
+def test_the_report_shows_expected_hours_and_leaves_weeks_on_leave_unchased():
+    context = ReportContext(
+        name="timesheets",
+        kind="timesheet_compliance",
+        title="Timesheets",
+        generated_at=datetime(2026, 12, 30, 7, 0, tzinfo=UTC),
+        rules=ReportRules(weeks=2),
+        calendar=GERMANY,
+    )
+    doc = builder("timesheet_compliance")(december(), context)
+    chase = doc.section("non_compliant").rows
+    # Newest week first: Jon W52 (missing, his 32 h rejected), Lou W52 (over), Jon W51 (under).
+    # Kim's and Max's weeks on leave are not chased.
+    assert [
+        (r["person"], r["week"], r["holiday_hours"], r["leave_hours"], r["expected"])
+        + (r["logged"], r["uncounted"], r["status"])
+        for r in chase
+    ] == [
+        ("Jon", "2026-W52", 8, 0, 32, 0, 32, "missing"),
+        ("Lou", "2026-W52", 8, 0, 32, 40, 0, "over"),
+        ("Jon", "2026-W51", 0, 0, 40, 24, 16, "under"),
+    ]
+    figures = {f.key: f.value for f in doc.figures}
+    assert (figures["on_leave"], figures["non_compliant"], figures["compliance_pct"]) == (
+        2,
+        3,
+        pytest.approx(62.5),
+    )
+    weeks = doc.section("weeks").rows
+    assert [(w["on_leave"], w["compliance_pct"]) for w in weeks] == [(1, 75.0), (1, 50.0)]

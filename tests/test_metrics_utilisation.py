@@ -6,7 +6,7 @@ are W46 (Mon 9th .. Sun 15th) and W47 (Mon 16th .. Sun 22nd); W48 (23rd ..) is i
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -14,6 +14,7 @@ from pmosync.config.models import Resources
 from pmosync.config.organisation import CalendarSettings, PublicHolidays
 from pmosync.config.reports import ReportRules
 from pmosync.reports.dataset import AllocationRow, Dataset, LeaveRow, PersonRow, TimeRow
+from pmosync.reports.kinds import ReportContext, builder
 from pmosync.reports.metrics.calendar import calendar_for
 from pmosync.reports.metrics.capacity import leave_hours, week_hours
 from pmosync.reports.metrics.utilisation import (
@@ -275,3 +276,26 @@ def test_leave_hours_cap_at_a_day_and_skip_days_off():
     hours = week_hours(40, W52, rows, GERMANY)
     assert (hours.holiday_hours, hours.leave_hours, hours.available) == (8, 20, 12)
     assert not hours.on_leave
+
+
+def test_the_report_shows_holiday_and_leave_hours_beside_capacity():
+    context = ReportContext(
+        name="utilisation",
+        kind="resource_utilisation",
+        title="Utilisation",
+        generated_at=datetime(2026, 12, 30, 7, 0, tzinfo=UTC),
+        rules=ReportRules(weeks=2),
+        calendar=GERMANY,
+    )
+    doc = builder("resource_utilisation")(december(), context)
+    # Jon over W51 and W52: holidays 8 h, leave 8 h, capacity 40 + 24 = 64 h, allocated 32 h.
+    jon = next(r for r in doc.section("people").rows if r["person"] == "Jon")
+    assert (jon["holiday_hours"], jon["leave_hours"], jon["capacity"], jon["allocated"]) == (
+        8,
+        8,
+        64,
+        pytest.approx(32),
+    )
+    figures = {f.key: f.value for f in doc.figures}
+    # 3 people x 8 h of Christmas; 8 h (Jon) + 40 h (Kim) of leave.
+    assert (figures["holiday_hours"], figures["leave_hours"]) == (24, 48)
