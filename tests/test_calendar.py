@@ -16,11 +16,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import insert
 
+from pmosync.canonical import Leave, Person, PersonIdentity, Project, TimeEntry
 from pmosync.cli.schedules import next_runs
 from pmosync.config import ConfigError, PlannerConnector, load_config
 from pmosync.config.organisation import CalendarSettings
 from pmosync.config.reports import GovernanceRules
 from pmosync.reports.dataset import Dataset, ProjectRow, StatusRow, TaskRow
+from pmosync.reports.job import compute_document
 from pmosync.reports.metrics.calendar import PLAIN, calendar_for, local_day
 from pmosync.reports.metrics.governance import governance_findings
 from pmosync.reports.metrics.progress import milestones, project_progress
@@ -266,3 +268,57 @@ def test_pmosync_run_finds_a_report_due_by_the_organisation_clock(tmp_path):
             )
         assert due_reports(config, store, datetime(2026, 12, 7, 6, 30, tzinfo=UTC)) == ["weekly"]
         assert due_reports(config, store, datetime(2026, 12, 7, 5, 45, tzinfo=UTC)) == []
+
+
+# --- end to end: the YAML's calendar and the store's leave reach the report ---------------------
+
+
+def test_a_compliance_report_expects_the_contract_less_christmas_and_leave(tmp_path):
+    text = (
+        "store: sqlite:///store.db\n"
+        "organisation:\n"
+        "  timezone: Europe/Berlin\n"
+        "  calendar: {holidays: {country: DE}}\n"
+        "reports:\n"
+        "  timesheets: {kind: timesheet_compliance, rules: {weeks: 1}}\n"
+    )
+    config = load_config(write(tmp_path, text), {})
+    ann = Person(
+        source="pmosync:people", source_id="ann@x.example", name="Ann", email="ann@x.example"
+    )
+    identity = PersonIdentity(source="hr", source_id="u1", email="ann@x.example", person_id=ann.id)
+    project = Project(source="hr", source_id="p1", name="Website")
+    with Store.open(config.store, base_dir=tmp_path) as store:
+        with store.writer() as writer:
+            writer.upsert(
+                [
+                    ann,
+                    identity,
+                    project,
+                    # W52 (21-27 December): 24 h approved on Wednesday the 23rd.
+                    TimeEntry(
+                        source="hr",
+                        source_id="e1",
+                        identity_id=identity.id,
+                        project_id=project.id,
+                        entry_date=dec(23),
+                        minutes=1440,
+                        approval="approved",
+                    ),
+                    # A day of leave on Monday the 21st.
+                    Leave(
+                        source="hr",
+                        source_id="l1",
+                        identity_id=identity.id,
+                        start_date=dec(21),
+                        end_date=dec(21),
+                        kind="annual",
+                    ),
+                ]
+            )
+        document = compute_document(config, store, "timesheets", dec(30))
+    # 40 h less Christmas Day (Friday 25th, 8 h) less the day of leave (8 h) = 24 h expected,
+    # 24 h logged: ok. Without the calendar and the leave it would be 24 of 40: under.
+    [row] = document.section("status").rows
+    assert row["week_1"] == "ok"
+    assert {f.key: f.value for f in document.figures}["compliance_pct"] == 100
