@@ -288,8 +288,12 @@ def test_earned_value_section(doc):
     assert [rows["Apollo"][k] for k in keys] == pytest.approx([
         1000.0, 1000.0, 625.0, 700.0, -375.0, -75.0, 0.625, 625 / 700, 1120.0, 420.0, -120.0, 37.5,
     ])  # fmt: skip
+    # issue 16: the notes also say BAC has no baseline behind it and that AC is partial (the
+    # USD entry is left out), where they used to present AC as complete
     assert rows["Apollo"]["notes"] == (
-        "1 cost entry in USD (40.00) not converted to EUR: left out of AC"
+        "no baseline budget: BAC is the current budget; "
+        "1 cost entry in USD (40.00) not converted to EUR: left out of AC; "
+        "AC partial: 100.0 % of logged hours costed, 1 cost entry left out"
     )
     assert [rows["Borealis"][k] for k in keys] == pytest.approx([
         20.0, 35 / 3, 20 / 3, 8.0, -5.0, -4 / 3, 4 / 7, 5 / 6, 24.0, 16.0, -4.0, 300 / 7,
