@@ -77,6 +77,20 @@ def test_percent_complete_out_of_range_is_clamped():
     assert result.pct_effort == pytest.approx(50.0)
 
 
+def test_not_a_number_is_no_figure():
+    # NaN estimate: no estimate (weighs the mean of the others, 10 h); NaN percent: 0 done
+    result = progress_of(
+        [
+            task("a", estimate_hours=10, status="done"),
+            task("b", estimate_hours=float("nan"), percent_complete=float("nan")),
+        ],
+        date(2026, 3, 1),
+    )
+    # (10 x 1 + 10 x 0) / 20 = 50 %
+    assert result.pct_effort == pytest.approx(50.0)
+    assert result.imputed_hours == pytest.approx(10.0)
+
+
 def test_a_parent_in_another_project_is_not_a_leaf():
     tasks = [
         task("parent", project_id="p1", estimate_hours=8),

@@ -23,6 +23,7 @@ the next working day.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,17 +37,21 @@ Basis = Literal["effort", "count"]
 
 
 def completion(task: TaskRow) -> float:
-    """1 when done, else percent complete as a fraction (kept within 0..1), else 0."""
+    """1 when done, else percent complete as a fraction (kept within 0..1), else 0 (also for a
+    value that is no number at all, NaN from a sheet)."""
     if task.status == "done":
         return 1.0
-    if task.percent_complete is None:
+    if task.percent_complete is None or not math.isfinite(task.percent_complete):
         return 0.0
     return min(max(task.percent_complete / 100.0, 0.0), 1.0)
 
 
 def estimate(hours: float | None) -> float | None:
-    """An estimate in hours; a negative one (bad data) counts as 0."""
-    return None if hours is None else max(hours, 0.0)
+    """An estimate in hours; a negative one (bad data) counts as 0, a non-number (NaN,
+    infinity) as no estimate."""
+    if hours is None or not math.isfinite(hours):
+        return None
+    return max(hours, 0.0)
 
 
 class WorkingDays:
@@ -63,6 +68,11 @@ class WorkingDays:
         self._holidays = sorted(d for d in calendar.holidays if d.weekday() not in weekend)
         self._holiday_set = frozenset(self._holidays)
         self._per_week = 7 - len(weekend)
+        # working weekdays among the first ``rest`` days from weekday ``first``: a lookup
+        self._partial = [
+            [sum(1 for k in range(rest) if (first + k) % 7 not in weekend) for rest in range(7)]
+            for first in range(7)
+        ]
 
     def day_of(self, instant: datetime | None) -> date | None:
         """The day of ``instant`` in the organisation's time zone."""
@@ -76,11 +86,9 @@ class WorkingDays:
         if end < start:
             return 0
         full_weeks, rest = divmod((end - start).days + 1, 7)
-        total = full_weeks * self._per_week
-        first = start + timedelta(days=full_weeks * 7)
-        total += sum(
-            1 for k in range(rest) if (first + timedelta(days=k)).weekday() not in self.weekend
-        )
+        total = full_weeks * self._per_week + self._partial[start.weekday()][rest]
+        if not self._holidays:
+            return total
         return total - (bisect_right(self._holidays, end) - bisect_left(self._holidays, start))
 
     def on_or_after(self, day: date) -> date:
@@ -145,11 +153,12 @@ class Plan:
 def weights(estimates: Sequence[float | None]) -> tuple[list[float], Basis, float | None]:
     """(weight of each task, basis, default weight): estimates when some task has one (the
     mean of them for the others), else 1 each."""
-    known = [h for h in (estimate(e) for e in estimates) if h is not None]
+    hours = [estimate(e) for e in estimates]
+    known = [h for h in hours if h is not None]
     if not known:
         return [1.0] * len(estimates), "count", None
     default = sum(known) / len(known)
-    weighed = [default if e is None else max(e, 0.0) for e in estimates]
+    weighed = [default if h is None else h for h in hours]
     missing = len(estimates) - len(known)
     return weighed, "effort", default if missing else None
 
@@ -162,13 +171,13 @@ def plan_finish(dues: Iterable[date | None], declared: date | None) -> date | No
     return max(days) if days else None
 
 
-def span_start(start: date | None, created: datetime | None, due: date) -> date:
+def span_start(start: date | None, created: date | None, due: date) -> date:
     """Start date, else the creation date when not after ``due``, else ``due``. A start after
     the due date (bad data) is taken as the due date."""
     if start is not None:
         return min(start, due)
-    if created is not None and created.date() <= due:
-        return created.date()
+    if created is not None and created <= due:
+        return created
     return due
 
 
@@ -194,7 +203,8 @@ def _place(
     end = due if due is not None else finish
     if end is None:
         return PlannedTask(task_id, weight, None, None, *progress, dated=False)
-    begin = span_start(start, created, end) if dated else end
+    # The creation instant's day in the organisation's zone, not its UTC date.
+    begin = span_start(start, days.day_of(created), end) if dated else end
     first, last = working_span(days, begin, end)
     return PlannedTask(task_id, weight, first, last, *progress, dated=dated)
 
@@ -222,7 +232,9 @@ def current_plan(
         tasks=tasks,
         basis=basis,
         default_weight=default,
-        unestimated=sum(1 for t in work if t.estimate_hours is None) if basis == "effort" else 0,
+        unestimated=sum(1 for t in work if estimate(t.estimate_hours) is None)
+        if basis == "effort"
+        else 0,
         undated=sum(1 for t in work if t.due_date is None),
         finish=finish,
     )
@@ -267,7 +279,9 @@ def baseline_plan(
         tasks=tuple(placed),
         basis=basis,
         default_weight=default,
-        unestimated=sum(1 for t in planned if t.estimate_hours is None) if basis == "effort" else 0,
+        unestimated=sum(1 for t in planned if estimate(t.estimate_hours) is None)
+        if basis == "effort"
+        else 0,
         undated=sum(1 for t in planned if t.due_date is None),
         finish=finish,
         baseline=baseline,
@@ -281,15 +295,17 @@ def planned_curve(plan: Plan, days: WorkingDays, total: float) -> tuple[date, li
     """(plan start, cumulative planned fraction at the end of each working day from it): the
     start is the first working day of the earliest task that weighs something. A difference
     array keeps this linear in tasks plus days."""
-    placed = [t for t in plan.tasks if t.weight > 0 and t.first is not None]
+    placed = [t for t in plan.tasks if t.weight > 0 and t.first is not None and t.last is not None]
     start = min(t.first for t in placed if t.first is not None)
-    length = max(days.count(start, t.last) for t in placed if t.last is not None)
+    spans = [
+        (task.weight, days.count(start, task.first), days.count(start, task.last))
+        for task in placed
+        if task.first is not None and task.last is not None
+    ]
+    length = max(end for _, _, end in spans)
     steps = [0.0] * (length + 2)
-    for task in placed:
-        assert task.first is not None and task.last is not None
-        begin = days.count(start, task.first)
-        end = days.count(start, task.last)
-        per_day = task.weight / total / (end - begin + 1)
+    for weight, begin, end in spans:
+        per_day = weight / total / (end - begin + 1)
         steps[begin] += per_day
         steps[end + 1] -= per_day
     curve: list[float] = []

@@ -26,6 +26,7 @@ from pmosync.reports.metrics.plan import (
     baseline_plan,
     completion,
     current_plan,
+    estimate,
     planned_curve,
     weights,
 )
@@ -148,7 +149,7 @@ def effort(work: Sequence[TaskRow]) -> tuple[float, float, bool, float]:
     if basis == "count":
         return 0.0, 0.0, False, 0.0
     earned = sum(w * completion(t) for t, w in zip(work, weighed, strict=True))
-    imputed = (default or 0.0) * sum(1 for t in work if t.estimate_hours is None)
+    imputed = (default or 0.0) * sum(1 for t in work if estimate(t.estimate_hours) is None)
     return earned, sum(weighed), True, imputed
 
 
