@@ -155,6 +155,8 @@ def dataset() -> Dataset:
 #   PV 100, EV 100, AC 10 h. Exempt from governance. Count 1/1, effort 20/20 h. 10 h logged.
 # Draco (pf-x, not in the report -> none): on hold -> blue; reported amber: disagree.
 #   No tasks: PV/EV undefined, so it adds to no PV/EV/AC sum. Governance: nothing missing.
+# Roll-up totals count active projects only (Apollo, Borealis): Cygnus (completed) and Draco (on
+# hold) are listed and counted by RAG, but add nothing to % complete, PV/EV/AC or hours.
 
 
 def test_portfolios_count_shared_projects_in_each_and_orphans_under_no_portfolio():
@@ -187,12 +189,19 @@ def test_percent_complete_weighs_by_effort_and_counts_tasks():
     assert alpha.pct_complete_effort == pytest.approx(29 / 48 * 100)
     assert alpha.pct_complete_count == pytest.approx(100 / 3)
     assert (beta.pct_complete_effort, beta.pct_complete_count) == pytest.approx((62.5, 50.0))
-    assert (orphans.pct_complete_effort, orphans.pct_complete_count) == pytest.approx(
-        (100.0, 100.0)
-    )
-    # all: (25 + 4 + 20) / (40 + 8 + 20) = 49/68; count (1 + 0 + 1) / (2 + 1 + 1) = 2/4
-    assert overall.pct_complete_effort == pytest.approx(49 / 68 * 100)
-    assert overall.pct_complete_count == pytest.approx(50.0)
+    # no portfolio: Cygnus (completed) and Draco (on hold) are in no total -> undefined, not 0
+    assert (orphans.pct_complete_effort, orphans.pct_complete_count) == (None, None)
+    assert (orphans.projects, orphans.in_totals) == (2, 0)
+    # all: Apollo and Borealis only: (25 + 4) / (40 + 8) = 29/48; count (1 + 0) / (2 + 1)
+    assert overall.pct_complete_effort == pytest.approx(29 / 48 * 100)
+    assert overall.pct_complete_count == pytest.approx(100 / 3)
+    assert (overall.projects, overall.in_totals) == (4, 2)
+    # BAC-weighted where BACs add up: Beta holds Apollo alone, EV 625 of BAC 1000 EUR = 62.5 %.
+    # Alpha and all mix EUR and hours: no sum of BACs, so the effort-weighted 29/48.
+    assert (beta.pct_complete, beta.pct_complete_weighting) == (62.5, "bac")
+    assert alpha.pct_complete == pytest.approx(29 / 48 * 100)
+    assert (alpha.pct_complete_weighting, overall.pct_complete_weighting) == ("effort", "effort")
+    assert (orphans.pct_complete, orphans.pct_complete_weighting) == (None, None)
 
 
 def test_earned_value_adds_up_within_one_basis_only():
@@ -200,21 +209,28 @@ def test_earned_value_adds_up_within_one_basis_only():
     money, hours = alpha.totals
     assert (money.basis, money.currency, money.projects) == ("money", "EUR", 1)
     assert (money.pv, money.ev, money.ac) == pytest.approx((1000.0, 625.0, 500.0))
-    assert (money.spi, money.cpi) == pytest.approx((0.625, 1.25))
+    # Apollo's 2 h have no rate: AC covers 0 % of its hours, below the 80 % minimum, so its
+    # CPI is withheld and the sum's CPI leaves it out (none left: undefined, not 625 / 500)
+    assert (money.spi, money.cpi, money.costed, money.withheld) == (0.625, None, 0, 1)
     assert money.key == "money:EUR"
     assert (hours.basis, hours.currency, hours.key) == ("hours", None, "hours")
     assert (hours.pv, hours.ev, hours.ac, hours.spi, hours.cpi) == pytest.approx(
         (8.0, 4.0, 4.0, 0.5, 1.0)
     )
     assert [t.key for t in beta.totals] == ["money:EUR"]
-    # no portfolio: only Cygnus is measured (Draco has no plan): 100 / 100 / 10 h
-    (only,) = orphans.totals
-    assert (only.projects, only.pv, only.ev, only.ac) == (1, 100.0, 100.0, 10.0)
-    assert (only.spi, only.cpi) == pytest.approx((1.0, 10.0))
-    # all projects, hours: Borealis + Cygnus = PV 108, EV 104, AC 14
+    # no portfolio: Cygnus (100 / 100 / 10 h) is completed and Draco on hold: no sums at all
+    assert orphans.totals == ()
+    # all projects, hours: Borealis alone (Cygnus is completed) = PV 8, EV 4, AC 4
     money, hours = overall.totals
-    assert (hours.projects, hours.pv, hours.ev, hours.ac) == (2, 108.0, 104.0, 14.0)
-    assert (hours.spi, hours.cpi) == pytest.approx((104 / 108, 104 / 14))
+    assert (hours.projects, hours.pv, hours.ev, hours.ac) == (1, 8.0, 4.0, 4.0)
+    assert (hours.spi, hours.cpi) == pytest.approx((0.5, 1.0))
+    # the BAC-weighted % of each group: EV / BAC = 625 / 1000 EUR and 4 / 8 h
+    assert (money.bac, money.pct_complete, hours.bac, hours.pct_complete) == (
+        1000.0,
+        62.5,
+        8.0,
+        50.0,
+    )
 
 
 def test_milestones_governance_and_hours():
@@ -227,9 +243,9 @@ def test_milestones_governance_and_hours():
     # Apollo 1 + Borealis 5 = 6; Beta holds Apollo only; the orphans have none
     assert (alpha.governance_findings, beta.governance_findings) == (6, 1)
     assert (orphans.governance_findings, overall.governance_findings) == (0, 6)
-    # 2 + 4 h; 2 h; 10 h; all 16 h
-    assert (alpha.hours_logged, beta.hours_logged, orphans.hours_logged) == (6.0, 2.0, 10.0)
-    assert overall.hours_logged == 16.0
+    # 2 + 4 h; 2 h; Cygnus' 10 h are on a completed project: 0; all 2 + 4 = 6 h
+    assert (alpha.hours_logged, beta.hours_logged, orphans.hours_logged) == (6.0, 2.0, 0.0)
+    assert overall.hours_logged == 6.0
 
 
 def test_governance_follows_the_report_rules():
@@ -242,10 +258,18 @@ def test_governance_follows_the_report_rules():
 def test_project_notes_say_what_was_left_out():
     metrics, _, _ = portfolio_metrics(dataset(), ReportRules(), Resources())
     apollo = metrics[0]
-    assert apollo.earned_value.notes == ("2.0 h logged without an hourly rate: left out of AC",)
-    assert apollo.rag.reasons == (
-        "schedule slip 37.5% at or above 25%",
-        "1 overdue milestone (amber from 1)",
+    # its budget is the current one (no baseline); its 2 h have no rate (AC covers 0 % of its
+    # hours, below 80 %: cost figures withheld) and no task (they earn nothing)
+    assert apollo.earned_value.notes == (
+        "no baseline budget: BAC is the current budget",
+        "2.0 h logged without an hourly rate: left out of AC",
+        "CPI, CV, EAC, ETC, VAC and TCPI withheld: AC covers 0.0 % of logged hours, below the "
+        "80 % minimum",
+        "2.0 h logged on work that earns no value (no task, parent tasks, milestones), costing "
+        "0.00 EUR: in AC, not in EV",
+    )
+    assert {"schedule slip 37.5% at or above 25%", "1 overdue milestone (amber from 1)"} <= set(
+        apollo.rag.reasons
     )
 
 
@@ -257,3 +281,76 @@ def test_by_project_groups_in_order():
         "p2": [240, 60],
         "p3": [600],
     }
+
+
+def weighted_dataset(q_currency: str = "EUR") -> Dataset:
+    """Four projects in one portfolio, every task planned 03-01..03-10 (all planned by as_of):
+    P active, BAC 9000 EUR, one 10 h task 50 % done; Q active, BAC 1000 (q_currency), one 30 h
+    task done; R completed, BAC 5000 EUR, one 20 h task done; S on hold, BAC 2000 EUR, one 10 h
+    task not started. No time or cost: AC 0 everywhere."""
+    dates = {"start_date": d(3, 1), "due_date": d(3, 10)}
+    projects = [("p", "P", "active"), ("q", "Q", "active"), ("r", "R", "completed"),
+                ("s", "S", "on_hold")]  # fmt: skip
+    tasks = [
+        TaskRow("tp", "p", "Half", estimate_hours=10, status="in_progress",
+                percent_complete=50, **dates),
+        TaskRow("tq", "q", "Done", estimate_hours=30, status="done", completed_at=at(3, 9),
+                **dates),
+        TaskRow("tr", "r", "Done", estimate_hours=20, status="done", completed_at=at(3, 9),
+                **dates),
+        TaskRow("ts", "s", "Paused", estimate_hours=10, **dates),
+    ]  # fmt: skip
+    return Dataset(
+        as_of=AS_OF,
+        portfolios=[PortfolioRow("pf", "asana", "Main")],
+        projects=[
+            ProjectRow(pid, "asana", name, status=status, portfolio_ids=("pf",), **dates)
+            for pid, name, status in projects
+        ],
+        tasks=tasks,
+        budgets=[
+            BudgetRow("p", Decimal("9000"), "money", "EUR"),
+            BudgetRow("q", Decimal("1000"), "money", q_currency),
+            BudgetRow("r", Decimal("5000"), "money", "EUR"),
+            BudgetRow("s", Decimal("2000"), "money", "EUR"),
+        ],
+    )
+
+
+def test_percent_complete_of_active_projects_is_weighted_by_bac():
+    _, (main,), overall = portfolio_metrics(weighted_dataset(), ReportRules(), Resources())
+    # by hand, P and Q only (R completed, S on hold): EV = 9000 x 50 % + 1000 x 100 % = 5500
+    # of BAC 10000 -> 55 %. Weighted by effort it would be (5 + 30) / (10 + 30) = 87.5 %: the
+    # small-budget project Q would count three times P.
+    for total in (main, overall):
+        assert (total.pct_complete, total.pct_complete_weighting) == pytest.approx((55.0, "bac"))
+        assert total.pct_complete_effort == 87.5
+        assert (total.projects, total.in_totals) == (4, 2)
+        (eur,) = total.totals
+        assert (eur.projects, eur.bac, eur.ev, eur.pv) == (2, 10000.0, 5500.0, 10000.0)
+    # every project is still counted by RAG: R complete, S blue
+    assert (main.computed["complete"], main.computed["blue"]) == (1, 1)
+
+
+def test_rollup_statuses_brings_other_projects_into_the_totals():
+    rules = ReportRules(rollup_statuses=["active", "completed"])
+    _, (main,), _ = portfolio_metrics(weighted_dataset(), rules, Resources())
+    # P, Q and R: EV 4500 + 1000 + 5000 = 10500 of BAC 15000 -> 70 %; S (on hold) still out
+    assert (main.pct_complete, main.pct_complete_weighting, main.in_totals) == pytest.approx(
+        (70.0, "bac", 3)
+    )
+    # effort (5 + 30 + 20) / (10 + 30 + 20) = 55/60
+    assert main.pct_complete_effort == pytest.approx(55 / 60 * 100)
+
+
+def test_bacs_in_several_currencies_fall_back_to_effort_weighting():
+    _, (main,), _ = portfolio_metrics(weighted_dataset("USD"), ReportRules(), Resources())
+    # P in EUR and Q in USD: 9000 EUR + 1000 USD is no sum, so (5 + 30) / (10 + 30) h = 87.5 %
+    assert (main.pct_complete, main.pct_complete_weighting) == (87.5, "effort")
+    eur, usd = main.totals  # each currency still has its own BAC-weighted %
+    assert (eur.currency, eur.pct_complete, usd.currency, usd.pct_complete) == (
+        "EUR",
+        50.0,
+        "USD",
+        100.0,
+    )

@@ -23,6 +23,7 @@ GovernanceCheck = Literal[
     "owner", "dates", "budget", "status_update", "unassigned_overdue", "undated_milestones"
 ]
 GOVERNANCE_CHECKS: tuple[str, ...] = GovernanceCheck.__args__
+ProjectStatus = Literal["active", "on_hold", "completed", "archived"]
 DELIVERY_TARGETS = ("sharepoint", "email", "teams", "folder")
 
 
@@ -301,6 +302,15 @@ class ReportRules(ConfigModel):
             "Earned value: below this share of logged hours costed (AC coverage), CPI, CV, the "
             "EACs, ETC, VAC and TCPI are withheld (n/a, with the reason); between it and 100 % "
             "they are shown labelled partial."
+        ),
+    )
+    rollup_statuses: list[ProjectStatus] = Field(
+        default=["active"],
+        min_length=1,
+        description=(
+            "Portfolio roll-ups: the project statuses (active, on_hold, completed, archived) "
+            "whose figures add up in the totals (% complete, PV/EV/AC, SPI/CPI, hours, overdue "
+            "milestones); projects of other statuses are still listed and counted by RAG."
         ),
     )
     under_use_pct: float = Field(
