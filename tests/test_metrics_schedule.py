@@ -149,6 +149,7 @@ def test_baseline_measures_what_a_replan_would_erase():
     # baseline weights: a 10, x 20, b 30, c the mean of the estimates (10 + 20 + 30) / 3 = 20
     # -> total 80; c is undated: planned on the baseline finish, Friday 03-13 (day 10)
     assert (result.basis, result.default_weight_hours) == ("effort", 20.0)
+    assert result.planned_hours == 80.0
     assert (result.undated_tasks, result.unestimated_tasks) == (1, 1)
     # curve: days 1-5 a + x = (10 + 20) / 80 / 5 = 0.075 a day -> C(5) = 0.375
     #        days 6-10 b = 30 / 80 / 5 = 0.075 a day -> C(8) = 0.6; day 10 adds c's 0.25 -> 1
@@ -179,6 +180,7 @@ def test_without_a_baseline_todays_replan_hides_the_lateness():
     # today's weights: a 10, b 30, d 8, c the mean (10 + 30 + 8) / 3 = 16 -> total 64.
     # By 03-11 only "a" is planned (b moved to 03-16..20): planned = earned = 10/64
     assert result.default_weight_hours == pytest.approx(16.0)
+    assert result.planned_hours == pytest.approx(64.0)
     assert result.planned_pct == pytest.approx(1000 / 64)
     assert result.earned_pct == pytest.approx(1000 / 64)
     # the plan is flat on days 6-10 at 10/64: EV reached PV of day 10 -> ES 10, AT 8: "ahead"

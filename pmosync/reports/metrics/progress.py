@@ -77,6 +77,9 @@ class Schedule:
     default_weight_hours: float | None = None
     basis: str | None = None
     """``effort`` (weights are estimates) or ``count`` (every task weighs 1)."""
+    planned_hours: float | None = None
+    """The plan's weight in hours on the effort basis (the baseline's estimates with a baseline,
+    default weights included): what an hours BAC without a budget is measured in."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,6 +298,7 @@ def _about(plan: Plan) -> dict:
         "unestimated_tasks": plan.unestimated,
         "default_weight_hours": plan.default_weight,
         "basis": plan.basis,
+        "planned_hours": sum(t.weight for t in plan.tasks) if plan.basis == "effort" else None,
     }
 
 
