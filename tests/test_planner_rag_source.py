@@ -203,3 +203,33 @@ def test_a_missing_status_list_is_one_line(tmp_path, tenant):
         assert not result.failed
         assert any(f"has no list '{HEALTH_LIST}'" in w for w in result.warnings)
         assert any(r.level == "error" and f"no list '{HEALTH_LIST}'" in r.message for r in checked)
+
+
+def test_a_plan_with_a_rag_source_is_not_amber_forever(tmp_path, tenant):
+    """Planner has no status updates: before rag_source every plan read amber for "no status
+    update" in the portfolio report. With a label source it reads its reported RAG and no rule
+    waits for an update its tool cannot post."""
+    plans = _plans(tenant)
+    for plan in plans:
+        plan.category_descriptions.update(RAG_LABELS)
+        tenant.add_task(plan.id, "Project status", applied_categories=["category21"])  # On track
+    extra = "    rag_source: {label: Project status}\n"
+    store, result, _, config = _sync(tmp_path, tenant, extra)
+    store.close()
+    path = tmp_path / "pmosync.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8") + "reports:\n  weekly:\n    kind: portfolio_status\n",
+        encoding="utf-8",
+    )
+    from pmosync.config import load_config
+    from pmosync.reports.job import compute_document
+
+    config = load_config(path, environ={"GRAPH_TOKEN": "unused"})
+    with Store.open(config.store, base_dir=tmp_path) as store:
+        document = compute_document(config, store, "weekly", TODAY)
+    [section] = [s for s in document.sections if s.key == "projects"]
+    rows = {row["project"]: row for row in section.rows}
+    assert set(rows) == {p.title for p in plans}
+    for row in rows.values():
+        assert row["reported_rag"] == "green"  # the On track label, through the vocabulary
+        assert "no status update" not in row["reasons"]

@@ -215,6 +215,7 @@ def load_dataset(
     parts: Iterable[str] = PARTS,
     *,
     zone: tzinfo | None = None,
+    status_sources: frozenset[str] | None = None,
 ) -> Dataset:
     """The live rows in scope of ``filters``, with people resolved, as of ``as_of``.
 
@@ -224,6 +225,10 @@ def load_dataset(
     Baselines are the exception: only those set by the end of ``as_of`` in ``zone`` (the
     organisation's; None: the machine's) are read, so a back-dated report never measures
     against a plan recorded after its day.
+
+    ``status_sources`` names the connectors whose tools have status updates (Asana; Planner
+    with a status list): the other connectors' projects get ``has_status_updates`` False, so
+    no rule waits for an update their tool cannot post. None: every connector has them.
     """
     wanted = set(parts)
     if unknown := wanted.difference(PARTS):
@@ -231,6 +236,11 @@ def load_dataset(
     with collector_paused(), store.engine.connect() as connection:
         reader = _Reader(connection)
         projects = reader.projects(filters)
+        if status_sources is not None:
+            projects = [
+                p if p.source in status_sources else p._replace(has_status_updates=False)
+                for p in projects
+            ]
         in_scope = {p.id for p in projects}
         portfolio_ids = {pid for p in projects for pid in p.portfolio_ids}
         dataset = Dataset(

@@ -71,8 +71,24 @@ def compute_document(
         history=history(store, name, as_of),
     )
     with collector_paused():
-        dataset = load_dataset(store, filters, as_of, DATASET_PARTS[report.kind])
+        dataset = load_dataset(
+            store,
+            filters,
+            as_of,
+            DATASET_PARTS[report.kind],
+            status_sources=status_sources(config),
+        )
         return builder(report.kind)(dataset, context)
+
+
+def status_sources(config: PmosyncConfig) -> frozenset[str]:
+    """The connectors whose tools post status updates (each connector model says), so only
+    their projects can be flagged for a missing or stale update."""
+    return frozenset(
+        name
+        for name, connector in config.connectors.items()
+        if getattr(connector, "yields_status_updates", True)
+    )
 
 
 def render(
