@@ -13,9 +13,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from asana_env import SOURCE, write_config
 
+from pmosync.canonical.types import Project
 from pmosync.config.models import Resources
-from pmosync.config.reports import ReportRules
+from pmosync.config.reports import Filters, ReportRules
 from pmosync.reports.dataset import (
     BaselineRow,
     BudgetRow,
@@ -24,11 +26,17 @@ from pmosync.reports.dataset import (
     ProjectRow,
     TaskRow,
     TimeRow,
+    load_dataset,
 )
 from pmosync.reports.metrics.actual_cost import RateBook
 from pmosync.reports.metrics.budget import current_budget, ranking
 from pmosync.reports.metrics.earned_value import earned_value
+from pmosync.reports.metrics.portfolio import project_metrics
 from pmosync.reports.metrics.progress import parent_ids, project_progress
+from pmosync.sandbox.asana import AsanaSandbox
+from pmosync.sandbox.org import generate_org
+from pmosync.store import Store
+from pmosync.sync.run import run_sync
 
 AS_OF = date(2026, 3, 4)
 PROJECT = ProjectRow("p", "asana-eng", "Apollo")
@@ -419,3 +427,31 @@ def test_hours_basis_counts_logged_hours_once_beside_a_time_budget_actual():
     assert (ev.ev, ev.pv, ev.cpi) == pytest.approx((90.0, 120.0, 6.0))
     assert ev.tcpi == pytest.approx(110 / 185)
     assert (ev.unearned_hours, ev.unearned_cost) == (5.0, 5.0)
+
+
+def test_a_synced_asana_project_stating_its_budget_twice_has_one_bac(tmp_path):
+    """End to end: the sandbox states most projects' budget both in the "Budget" field and as
+    Asana's native budget, as a real workspace does. Synced with the field configured, each
+    project's budget is its native total (the sandbox's own figure), not twice it, and AC is
+    the native budget's actual: every hour is Asana's, covered by it, none priced again."""
+    org = generate_org(seed=11, size="XS")
+    with AsanaSandbox(org) as sandbox:
+        path, config = write_config(tmp_path, sandbox, extra="    fields: {budget: Budget}\n")
+        with Store.open(config.store, base_dir=path.parent) as store:
+            assert not run_sync(config, store).connectors[0].failed
+            as_of = max(e.entered_on for e in org.time_entries.values())
+            dataset = load_dataset(store, Filters(), as_of)
+    metrics = project_metrics(dataset, ReportRules(), config.resources)
+    values = {m.project.id: m.earned_value for m in metrics}
+    field = org.field_named("Budget").gid
+    native = {b.project_gid: b for b in org.budgets.values()}
+    assert native and len(native) < len(org.projects)  # some stated twice, some once
+    for project in org.projects.values():
+        value = values[Project.ref(SOURCE, project.gid)]
+        if project.gid in native:
+            budget = native[project.gid]
+            assert (value.bac, value.current_budget) == pytest.approx((budget.total,) * 2)
+            assert value.ac == pytest.approx(budget.actual)
+            assert value.ac_coverage_pct == 100.0
+        else:
+            assert value.current_budget == pytest.approx(project.custom[field])
