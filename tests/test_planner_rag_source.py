@@ -14,6 +14,7 @@ from pmosync.canonical.types import PersonIdentity, Project, StatusUpdate
 from pmosync.sandbox.graph import GraphSandbox
 from pmosync.sandbox.tenant import Bucket, TenantSize, generate_tenant
 from pmosync.sandbox.tenant.pmo_lists import HEALTH_LIST, UNKNOWN_PLAN, add_pmo_lists
+from pmosync.sandbox.tenant.status_tasks import STATUS_TASK, add_status_tasks
 from pmosync.store import Store
 from pmosync.sync.run import run_sync
 from pmosync.sync.sources import probe_source
@@ -233,3 +234,12 @@ def test_a_plan_with_a_rag_source_is_not_amber_forever(tmp_path, tenant):
     for row in rows.values():
         assert row["reported_rag"] == "green"  # the On track label, through the vocabulary
         assert "no status update" not in row["reasons"]
+
+
+def test_the_sandboxs_status_tasks_read_as_their_labels(tmp_path, tenant):
+    said = add_status_tasks(tenant, seed=2)
+    store, result, _, _ = _sync(tmp_path, tenant, f"    rag_source: {{label: {STATUS_TASK}}}\n")
+    with store:
+        assert not result.failed, result
+        assert _rags(store) == {plan: WORDS.get(label) for plan, label in said.items()}
+        assert None in said.values() and any(said.values())
