@@ -260,14 +260,6 @@ class Resources(ConfigModel):
             return self.capacity[email]
         return self.weekly_capacity_hours
 
-    def rate_of(self, email: str | None) -> Decimal | None:
-        """Hourly rate of the person with ``email``; None when no rate applies."""
-        if self.hourly_rates is None:
-            return None
-        if email is not None and email in self.hourly_rates.people:
-            return self.hourly_rates.people[email]
-        return self.hourly_rates.default
-
 
 class Sync(ConfigModel):
     """The sync daemon."""
