@@ -156,6 +156,9 @@ def test_spi_t_thresholds():
     assert compute(spi_t=0.9) == ("green", ())  # not below 0.90
     assert compute(spi_t=0.85) == ("amber", ("SPI(t) 0.85 below 0.90",))
     assert compute(spi_t=0.5) == ("red", ("SPI(t) 0.50 below 0.80",))
+    # 0.899 is below 0.90 and must not read "0.90 below 0.90"
+    assert compute(spi_t=0.899) == ("amber", ("SPI(t) 0.899 below 0.90",))
+    assert compute(cpi=0.9499) == ("amber", ("CPI 0.9499 below 0.95",))
 
 
 def test_past_the_finish_with_open_work_is_red_on_its_own():

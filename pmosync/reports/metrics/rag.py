@@ -159,7 +159,7 @@ def _spi_t(spi_t: float | None, rules: RagRules) -> tuple[str, str] | None:
         return None
     for colour, limit in (("red", rules.spi_t_red), ("amber", rules.spi_t_amber)):
         if spi_t < limit:
-            return colour, f"SPI(t) {spi_t:.2f} below {limit:.2f}"
+            return colour, f"SPI(t) {_shown(spi_t, limit)} below {limit:.2f}"
     return None
 
 
@@ -188,8 +188,17 @@ def _cpi(cpi: float | None, rules: RagRules) -> tuple[str, str] | None:
         return None
     for colour, limit in (("red", rules.cpi_red), ("amber", rules.cpi_amber)):
         if cpi < limit:
-            return colour, f"CPI {cpi:.2f} below {limit:.2f}"
+            return colour, f"CPI {_shown(cpi, limit)} below {limit:.2f}"
     return None
+
+
+def _shown(value: float, limit: float) -> str:
+    """``value`` with two decimals, or as many more as it takes not to read as ``limit``:
+    0.899 below 0.90 must not say "0.90 below 0.90"."""
+    digits = 2
+    while digits < 6 and f"{value:.{digits}f}" == f"{limit:.{digits}f}":
+        digits += 1
+    return f"{value:.{digits}f}"
 
 
 def _stale(last_update: date | None, as_of: date, rules: RagRules) -> tuple[str, str] | None:
