@@ -7,7 +7,6 @@ read off the Graph sandbox's own list."""
 from __future__ import annotations
 
 import io
-import re
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -25,7 +24,7 @@ from pmosync.mapping.directory import Directory, ProjectEntry
 from pmosync.mapping.workbooks import WorkbookMapper
 from pmosync.sandbox.graph import GraphSandbox
 from pmosync.sandbox.tenant import TenantSize, generate_tenant
-from pmosync.sandbox.tenant.pmo_lists import LEAVE_LIST, UNKNOWN_PERSON, add_pmo_lists
+from pmosync.sandbox.tenant.pmo_lists import LEAVE_LIST, add_pmo_lists
 from pmosync.store import Store
 from pmosync.sync.engine import sync_source
 from pmosync.sync.run import run_sync
@@ -111,9 +110,6 @@ def test_a_leave_list_needs_its_required_columns():
         )  # fmt: skip
 
 
-_NAMED = re.compile(r"<\s*([^<>\s]+)\s*>$")
-
-
 def test_a_sharepoint_leave_list_becomes_leave(tmp_path: Path):
     tenant = generate_tenant(
         seed=11, size=TenantSize(groups=2, plans=4, tasks=60, people=8, timesheet_weeks=1),
@@ -122,18 +118,31 @@ def test_a_sharepoint_leave_list_becomes_leave(tmp_path: Path):
     lists = add_pmo_lists(tenant, seed=5)
     sp = tenant.lists[lists.leave_id]
     paris = ZoneInfo("Europe/Paris")  # the quirky tenant's site zone: days kept as midnight
-    # who a Planner sync knows by email: assignees, by mail, else (an account without a
-    # mailbox) by the sign-in name that is an address
-    known = {
-        (u.mail or u.user_principal_name).lower()
-        for u in tenant.users.values()
-        if u.id in {a for t in tenant.tasks.values() for a in t.assignee_ids}
-        and "#EXT#" not in (u.user_principal_name if u.mail is None else "")
+
+    # Who a Planner sync knows, by the email its users stream gives them: every assignee,
+    # creator and completer of a task, by mail, else (a guest) the address inside the sign-in
+    # name, else the sign-in name.
+    def identity_email(user):
+        if user.mail:
+            return user.mail.lower()
+        head, _, _ = user.user_principal_name.partition("#EXT#")
+        local, _, domain = head.rpartition("_")
+        return (
+            f"{local}@{domain}".lower()
+            if "#EXT#" in user.user_principal_name
+            else (user.user_principal_name.lower())
+        )
+
+    people = {
+        u for t in tenant.tasks.values() for u in (*t.assignee_ids, t.created_by, t.completed_by)
     }
+    known = {identity_email(tenant.users[u]) for u in people if u}
     expected, refused = set(), set()
     for item_id, fields in sp.items.items():
-        written = str(fields["Employee"])
-        email = (_NAMED.search(written)[1] if _NAMED.search(written) else written).lower()
+        # A Person column names a user; the site's user list gives their mail, else their
+        # sign-in name, which is what the row then says.
+        user = tenant.users[fields["Employee"]]
+        email = (user.mail or user.user_principal_name).lower()
         start = fields["Start"].astimezone(paris).date()
         end = fields["End"].astimezone(paris).date()
         if email not in known or end < start:
@@ -172,7 +181,8 @@ def test_a_sharepoint_leave_list_becomes_leave(tmp_path: Path):
             reasons = _quarantine(store)
             assert len(reasons) == len(refused)
             assert all(r.startswith(f"list '{LEAVE_LIST}', item ") for r in reasons)
-            assert any(UNKNOWN_PERSON in r for r in reasons)
+            assert any("matches nobody synced" in r for r in reasons)
+            assert any("is before Start" in r for r in reasons)
             # deleting an item there retires its leave here
             first = min(set(sp.items) - refused, key=int)
             tenant.delete_list_item(lists.leave_id, first)

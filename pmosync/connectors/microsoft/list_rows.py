@@ -10,7 +10,8 @@ deleted there retires its record.
 SharePoint keeps a date column's day as midnight in the site's regional time zone and Graph
 gives it back in UTC (24 November on a Paris site reads ``2026-11-23T23:00:00Z``), so an instant
 is turned back into the site's day here, with the connector's ``timezone``, before the mapping
-reads it as a date.
+reads it as a date. A Person column comes back only as ``<Column>LookupId``, an item of the
+site's hidden "User Information List", which is read (once per person) for the address.
 """
 
 from __future__ import annotations
@@ -25,7 +26,12 @@ from pmosync.config.connectors import SharePointFilesConnector
 from pmosync.connectors.base import Page, Reconcile
 from pmosync.connectors.files.records import row_key, row_record
 from pmosync.connectors.microsoft.graph import GraphClient
-from pmosync.connectors.microsoft.lists import read_list
+from pmosync.connectors.microsoft.lists import (
+    ListRead,
+    people_by_lookup,
+    person_columns,
+    read_list,
+)
 
 KIND = "rows"
 _INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
@@ -60,10 +66,23 @@ class ListRowsStream:
         self.client = client
         self.zone = ZoneInfo(config.timezone)
 
+    async def _people(self, read: ListRead) -> dict[str, dict[str, str | None]]:
+        """Per configured Person column, lookup id -> the person's email."""
+        wanted = set(self.config.columns.values()) & await person_columns(self.client, read)
+        lookups = {
+            str(item["fields"][f"{column}LookupId"])
+            for item in read.items
+            for column in wanted
+            if isinstance(item.get("fields"), Mapping) and item["fields"].get(f"{column}LookupId")
+        }
+        found = await people_by_lookup(self.client, read, lookups) if lookups else {}
+        return {column: found for column in wanted}
+
     def pages(self, state: Mapping[str, Any] | None, *, full: bool) -> Iterator[Page]:
         config = self.config
         assert config.site is not None and config.list is not None
         read = self.client.run(read_list(self.client, config.site, config.list))
+        people = self.client.run(self._people(read))
         file_key = f"list:{read.id}"
         label = f"list {read.name!r}"
         records = []
@@ -77,6 +96,10 @@ class ListRowsStream:
                 canonical: cell(fields.get(column), self.zone)
                 for canonical, column in config.columns.items()
             }
+            for canonical, column in config.columns.items():
+                if column in people:
+                    lookup = fields.get(f"{column}LookupId")
+                    cells[canonical] = people[column].get(str(lookup)) if lookup else None
             record = row_record(
                 file=label,
                 file_key=file_key,

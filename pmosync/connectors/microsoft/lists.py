@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from pmosync.connectors.errors import NotFound
-from pmosync.connectors.microsoft.graph import GraphClient
+from pmosync.connectors.microsoft.graph import GraphClient, gather
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,7 @@ class ListRead:
     name: str
     url: str | None
     items: list[dict[str, Any]]
+    site_id: str = ""
 
 
 async def read_list(client: GraphClient, site: str, name: str) -> ListRead:
@@ -38,4 +39,35 @@ async def read_list(client: GraphClient, site: str, name: str) -> ListRead:
     except NotFound:
         raise NotFound(f"site {site} has no list {name!r}", 404) from None
     items = await client.collect(f"sites/{found['id']}/lists/{meta['id']}/items?$expand=fields")
-    return ListRead(meta["id"], meta.get("displayName") or name, meta.get("webUrl"), items)
+    return ListRead(
+        meta["id"], meta.get("displayName") or name, meta.get("webUrl"), items, found["id"]
+    )
+
+
+USER_LIST = "User Information List"
+"""The site's hidden list of the people its items refer to, by lookup id."""
+
+
+async def person_columns(client: GraphClient, read: ListRead) -> set[str]:
+    """The list's Person (personOrGroup) columns, by internal name."""
+    columns = await client.collect(f"sites/{read.site_id}/lists/{read.id}/columns")
+    return {c["name"] for c in columns if "personOrGroup" in c and c.get("name")}
+
+
+async def people_by_lookup(
+    client: GraphClient, read: ListRead, lookups: set[str]
+) -> dict[str, str | None]:
+    """Lookup id -> the person's email (else sign-in name) from the site's user list: Graph
+    gives a person field only as ``<Column>LookupId``."""
+    base = f"sites/{read.site_id}/lists/{quote(USER_LIST, safe='')}/items"
+
+    async def one(lookup: str) -> str | None:
+        try:
+            item = await client.get(f"{base}/{quote(lookup, safe='')}?$expand=fields")
+        except NotFound:
+            return None
+        fields = item.get("fields") or {}
+        return fields.get("EMail") or fields.get("UserName") or None
+
+    ordered = sorted(lookups)
+    return dict(zip(ordered, await gather(*(one(k) for k in ordered)), strict=True))

@@ -364,6 +364,9 @@ def list_column(record: SharePointList, column: ListColumn) -> dict[str, Any]:
     system = column.name not in record.columns
     if column.kind == "dateTime":
         facet = {"displayAs": "default", "format": "dateOnly" if column.date_only else "dateTime"}
+    elif column.kind == "personOrGroup":
+        facet = {"allowMultipleSelection": False, "displayAs": "nameWithPresence",
+                 "chooseFromType": "peopleOnly"}  # fmt: skip
     elif column.kind == "choice":
         facet = {"allowTextEntry": False, "choices": list(column.choices),
                  "displayAs": "dropDownMenu"}  # fmt: skip
@@ -440,6 +443,16 @@ def list_item(
         "contentType": {"id": "0x0100", "name": "Item"},
     }
     if with_fields:
-        typed = {name: render_value(value) for name, value in fields.items()}
+        typed = {}
+        for name, value in fields.items():
+            column = record.columns.get(name)
+            if name.startswith("_"):
+                continue  # the sandbox's own bookkeeping (a user list item's user)
+            if column is not None and column.kind == "personOrGroup":
+                # Graph gives a person field only as its lookup id into the site's hidden
+                # "User Information List", never the person's name or address
+                typed[f"{name}LookupId"] = str(tenant.site_user(record.site_id, str(value)))
+            else:
+                typed[name] = render_value(value)
         body["fields"] = {"@odata.etag": body["eTag"], "id": item_id, **typed}
     return body

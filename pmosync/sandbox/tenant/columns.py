@@ -50,6 +50,9 @@ def typed_value(column: ListColumn, value: object, zone: str = "UTC") -> object:
     if kind == "text":
         if isinstance(value, str | int | float) and not isinstance(value, bool):
             return str(value)
+    elif kind == "personOrGroup":  # kept as the user's id; the tenant checks the user
+        if isinstance(value, str) and value:
+            return value
     elif kind == "choice":
         if isinstance(value, str) and (not column.choices or value in column.choices):
             return value

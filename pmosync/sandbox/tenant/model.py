@@ -194,7 +194,7 @@ class Timesheet:
     rows: list[TimesheetRow]
 
 
-COLUMN_KINDS = ("text", "number", "dateTime", "boolean", "choice")
+COLUMN_KINDS = ("text", "number", "dateTime", "boolean", "choice", "personOrGroup")
 """The column types a list here can have, by the facet name Graph's columnDefinition uses."""
 
 
@@ -241,6 +241,8 @@ class SharePointList:
     """Column name -> column; writing or filtering on any other name is refused."""
     zone: str = "UTC"
     """The site's regional time zone (IANA name): a date is a day there, kept as midnight."""
+    hidden: bool = False
+    """A list Graph does not list (a site's "User Information List")."""
     meta: dict[str, ItemMeta] = field(default_factory=dict)
     """Item id -> who created and last modified it, and when (items written without one read
     as made by the System Account at the start of ``today``)."""

@@ -12,9 +12,10 @@ generated tenant's PMO site with items written as people write them, and as mess
   that does not exist;
 - with ``duplicate_title`` the last plan is renamed to the first plan's title (two groups may
   well have a "Website relaunch"), so items naming it cannot say which plan they mean;
-- leave items for people who have Planner work, whole days or a number of hours a day; one
-  names someone the tenant does not know, one ends before it starts, one writes the address
-  as Outlook pastes it (``Name <address>``).
+- leave items for people who have Planner work, whole days or a number of hours a day, the
+  person in a Person column (Graph gives it as a lookup id into the site's hidden "User
+  Information List"); one names someone with no Planner work (whom a sync does not know) and
+  one ends before it starts.
 
 Dates are written as days and kept, as SharePoint keeps them, as midnight in the site's zone
 (the tenant's Planner zone), which Graph gives back in UTC. Deterministic for a seed and tenant.
@@ -41,14 +42,13 @@ HEALTH_COLUMNS = (
     ListColumn("Comment", "text"),
 )
 LEAVE_COLUMNS = (
-    ListColumn("Employee", "text"),
+    ListColumn("Employee", "personOrGroup"),
     ListColumn("Start", "dateTime", date_only=True),
     ListColumn("End", "dateTime", date_only=True),
     ListColumn("HoursPerDay", "number"),
     ListColumn("LeaveType", "choice", choices=LEAVE_TYPES),
 )
 UNKNOWN_PLAN = "Intranet relaunch (old)"
-UNKNOWN_PERSON = "temp.worker@elsewhere.example"
 COMMENTS = (
     "Vendor confirmed the delivery date.",
     "Two key people out next week; testing slips.",
@@ -133,18 +133,14 @@ def _leave_items(tenant: Tenant, list_id: str, rng: random.Random, midnight: dat
     today = tenant.today
     workers = _workers(tenant)
     admin = workers[0] if workers else None
-    written = 0
     for user_id in workers:
         user = tenant.users[user_id]
-        address = user.mail or user.user_principal_name
-        if "#EXT#" in user.user_principal_name and user.mail is None:
-            continue  # a guest without a mailbox: HR has no address for them
         for _ in range(rng.randint(0, 2)):
             start = today + timedelta(days=rng.randint(-30, 60))
             end = start + timedelta(days=rng.randint(0, 9))
             fields: dict[str, object] = {
                 "Title": f"{user.display_name} {start.isoformat()}",
-                "Employee": address if written != 1 else f"{user.display_name} <{address}>",
+                "Employee": user_id,
                 "Start": start.isoformat(),
                 "End": end.isoformat(),
                 "LeaveType": rng.choice(LEAVE_TYPES),
@@ -153,18 +149,20 @@ def _leave_items(tenant: Tenant, list_id: str, rng: random.Random, midnight: dat
                 fields["HoursPerDay"] = 4
             at = midnight - timedelta(days=rng.randint(1, 60))
             tenant.add_list_item(list_id, fields, by=admin, at=at)
-            written += 1
-    odd: list[dict[str, object]] = [
-        {"Title": "Temp", "Employee": UNKNOWN_PERSON, "Start": today.isoformat(),
-         "End": (today + timedelta(days=2)).isoformat(), "LeaveType": "Annual"},
-    ]  # fmt: skip
-    if workers:
-        user = tenant.users[workers[0]]
+    odd: list[dict[str, object]] = []
+    named = {u for t in tenant.tasks.values() for u in (*t.assignee_ids, t.created_by,
+                                                         t.completed_by) if u}  # fmt: skip
+    idle = sorted(set(tenant.users) - named)
+    if idle:  # someone with no Planner work: nobody the sync knows
+        odd.append(
+            {"Title": "Temp", "Employee": idle[0], "Start": today.isoformat(),
+             "End": (today + timedelta(days=2)).isoformat(), "LeaveType": "Annual"}
+        )  # fmt: skip
+    if workers:  # typed the wrong way round
         start = today + timedelta(days=10)
         odd.append(
-            {"Title": "Typo", "Employee": user.mail or user.user_principal_name,
-             "Start": start.isoformat(), "End": (start - timedelta(days=3)).isoformat(),
-             "LeaveType": "Annual"}
+            {"Title": "Typo", "Employee": workers[0], "Start": start.isoformat(),
+             "End": (start - timedelta(days=3)).isoformat(), "LeaveType": "Annual"}
         )  # fmt: skip
     for fields in odd:
         tenant.add_list_item(list_id, fields, by=admin, at=midnight - timedelta(days=1))

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from pmosync.sandbox.org.clock import MutationClock
-from pmosync.sandbox.tenant.columns import typed_fields
+from pmosync.sandbox.tenant.columns import ListValueError, typed_fields
 from pmosync.sandbox.tenant.ids import IdFactory
 from pmosync.sandbox.tenant.model import (
     Bucket,
@@ -59,6 +59,9 @@ TASK_FIELDS = frozenset(
 )
 """What ``add_task``/``edit_task`` accept (``add_task`` also takes ``created_by``)."""
 
+USER_LIST = "User Information List"
+USER_LOOKUP_START = 7
+"""SharePoint's first lookup ids go to system accounts; people start a little later."""
 _CATEGORY = re.compile(r"category([1-9]|1\d|2[0-5])")
 _BAD_NAME = re.compile(r'["*:<>?/\\|]')
 CONFLICT_BEHAVIOURS = ("replace", "fail", "rename")
@@ -534,6 +537,7 @@ class Tenant:
             if by is not None and by not in self.users:
                 raise KeyError(f"user {by} not found")
             typed = typed_fields(sp_list.columns, fields, sp_list.zone)
+            self._people_known(sp_list, typed)
             item_id = str(max((int(i) for i in sp_list.items), default=0) + 1)
             sp_list.items[item_id] = {k: v for k, v in typed.items() if v is not None}
             if by is not None or at is not None:
@@ -557,6 +561,7 @@ class Tenant:
             if item_id not in sp_list.items:
                 raise KeyError(f"item {item_id} not found")
             typed = typed_fields(sp_list.columns, fields, sp_list.zone)
+            self._people_known(sp_list, typed)
             current = sp_list.items[item_id]
             for name, value in typed.items():
                 if value is None:
@@ -573,6 +578,39 @@ class Tenant:
             sp_list = self.lists[list_id]
             del sp_list.items[item_id]
             sp_list.meta.pop(item_id, None)
+
+    def _people_known(self, sp_list: SharePointList, typed: Mapping[str, object]) -> None:
+        """A person field names a user of the tenant, who joins the site's user list."""
+        for name, value in typed.items():
+            if value is not None and sp_list.columns[name].kind == "personOrGroup":
+                if value not in self.users:
+                    raise ListValueError(f"The user '{value}' does not exist.")
+                self.site_user(sp_list.site_id, str(value))
+
+    def site_user(self, site_id: str, user_id: str) -> int:
+        """The user's lookup id on the site: its item in the site's hidden "User Information
+        List" (Title, EMail, UserName), added the first time the site refers to them."""
+        with self.lock:
+            users = next(
+                (sp for sp in self.lists.values() if sp.site_id == site_id and sp.hidden), None
+            )
+            if users is None:
+                users = SharePointList(self.ids.guid(), site_id, USER_LIST, hidden=True)
+                for name in ("EMail", "UserName"):
+                    users.columns[name] = ListColumn(name, "text")
+                self.lists[users.id] = users
+            for item_id, fields in users.items.items():
+                if fields.get("_user") == user_id:
+                    return int(item_id)
+            user = self.users[user_id]
+            lookup = max((int(i) for i in users.items), default=USER_LOOKUP_START - 1) + 1
+            users.items[str(lookup)] = {
+                "Title": user.display_name,
+                "EMail": user.mail,
+                "UserName": user.user_principal_name,
+                "_user": user_id,
+            }
+            return lookup
 
     def add_list(self, site_id: str, display_name: str, columns: Iterable[ListColumn]) -> str:
         """Create a list with a Title column and ``columns``; ``ValueError`` if the site

@@ -50,7 +50,7 @@ def _list(call: Call) -> SharePointList:
 
 def site_lists(call: Call) -> Reply:
     owner = site(call.tenant, call.args["site"])
-    lists = [sp for sp in call.tenant.lists.values() if sp.site_id == owner.id]
+    lists = [sp for sp in call.tenant.lists.values() if sp.site_id == owner.id and not sp.hidden]
     tenant = call.tenant
     return call.listing(
         f"sites('{owner.id}')/lists",
