@@ -25,83 +25,90 @@ A, B = "src-a", "src-b"
 PEOPLE = "pmosync:people"
 GONE = datetime(2026, 11, 1, tzinfo=UTC)
 AS_OF = date(2026, 11, 23)
+FILLED_AT = datetime(2026, 11, 2, tzinfo=UTC)
 
 
 def _fill(store) -> None:
     ann = Person(source=PEOPLE, source_id="ann@x.example", name="Ann", email="ann@x.example")
-    store.upsert(
-        [
-            ann,
-            Portfolio(source=A, source_id="pf-a", name="Alpha"),
-            Portfolio(source=A, source_id="pf-b", name="Beta"),
-            Project(source=A, source_id="p1", name="Website", team="Eng"),
-            Project(source=A, source_id="p2", name="CRM", team="Ops"),
-            Project(source=B, source_id="p3", name="Move", team="Eng"),
-            Project(source=A, source_id="p4", name="Old", deleted_at=GONE),
-            PortfolioItem(
-                source=A,
-                source_id="pf-a/p1",
-                portfolio_id=Portfolio.ref(A, "pf-a"),
-                project_id=Project.ref(A, "p1"),
-            ),
-            PortfolioItem(
-                source=A,
-                source_id="pf-a/p2",
-                portfolio_id=Portfolio.ref(A, "pf-a"),
-                project_id=Project.ref(A, "p2"),
-            ),
-            PortfolioItem(
-                source=A,
-                source_id="pf-b/p2",
-                portfolio_id=Portfolio.ref(A, "pf-b"),
-                project_id=Project.ref(A, "p2"),
-            ),
-            # Ann in both tools (resolved to one person); Bob only in B, not resolved yet.
-            PersonIdentity(source=A, source_id="u1", email="ann@x.example", person_id=ann.id),
-            PersonIdentity(source=B, source_id="u2", email="ann@x.example", person_id=ann.id),
-            PersonIdentity(source=B, source_id="u3", name="Bob", email="bob@x.example"),
-            Task(source=A, source_id="t1", project_id=Project.ref(A, "p1"), name="Design"),
-            Task(source=B, source_id="t2", project_id=Project.ref(B, "p3"), name="Pack"),
-            Task(source=A, source_id="t3", project_id=Project.ref(A, "p4"), name="Of the old"),
-            Task(
-                source=A, source_id="t4", project_id=Project.ref(A, "p1"), name="X", deleted_at=GONE
-            ),
-            Assignment(
-                source=A,
-                source_id="t1/u1",
-                task_id=Task.ref(A, "t1"),
-                identity_id=PersonIdentity.ref(A, "u1"),
-            ),
-            Assignment(
-                source=B,
-                source_id="t1/u2",
-                task_id=Task.ref(A, "t1"),
-                identity_id=PersonIdentity.ref(B, "u2"),
-            ),
-            Assignment(
-                source=B,
-                source_id="t2/u3",
-                task_id=Task.ref(B, "t2"),
-                identity_id=PersonIdentity.ref(B, "u3"),
-            ),
-            *(
-                TimeEntry(
-                    source=source,
-                    source_id=key,
-                    identity_id=PersonIdentity.ref(source, user),
-                    project_id=Project.ref(project_source, project),
-                    entry_date=date(2026, 11, 16),
-                    minutes=minutes,
-                )
-                for source, key, user, project_source, project, minutes in (
-                    (A, "e1", "u1", A, "p1", 60),
-                    (B, "e2", "u2", B, "p3", 30),
-                    (B, "e3", "u3", B, "p3", 90),
-                    (A, "e4", "u1", A, "p4", 15),  # on the tombstoned project
-                )
-            ),
-        ]
-    )
+    with store.writer() as writer:
+        writer.now = FILLED_AT  # the history covers AS_OF: the dataset is that day's
+        writer.upsert(
+            [
+                ann,
+                Portfolio(source=A, source_id="pf-a", name="Alpha"),
+                Portfolio(source=A, source_id="pf-b", name="Beta"),
+                Project(source=A, source_id="p1", name="Website", team="Eng"),
+                Project(source=A, source_id="p2", name="CRM", team="Ops"),
+                Project(source=B, source_id="p3", name="Move", team="Eng"),
+                Project(source=A, source_id="p4", name="Old", deleted_at=GONE),
+                PortfolioItem(
+                    source=A,
+                    source_id="pf-a/p1",
+                    portfolio_id=Portfolio.ref(A, "pf-a"),
+                    project_id=Project.ref(A, "p1"),
+                ),
+                PortfolioItem(
+                    source=A,
+                    source_id="pf-a/p2",
+                    portfolio_id=Portfolio.ref(A, "pf-a"),
+                    project_id=Project.ref(A, "p2"),
+                ),
+                PortfolioItem(
+                    source=A,
+                    source_id="pf-b/p2",
+                    portfolio_id=Portfolio.ref(A, "pf-b"),
+                    project_id=Project.ref(A, "p2"),
+                ),
+                # Ann in both tools (resolved to one person); Bob only in B, not resolved yet.
+                PersonIdentity(source=A, source_id="u1", email="ann@x.example", person_id=ann.id),
+                PersonIdentity(source=B, source_id="u2", email="ann@x.example", person_id=ann.id),
+                PersonIdentity(source=B, source_id="u3", name="Bob", email="bob@x.example"),
+                Task(source=A, source_id="t1", project_id=Project.ref(A, "p1"), name="Design"),
+                Task(source=B, source_id="t2", project_id=Project.ref(B, "p3"), name="Pack"),
+                Task(source=A, source_id="t3", project_id=Project.ref(A, "p4"), name="Of the old"),
+                Task(
+                    source=A,
+                    source_id="t4",
+                    project_id=Project.ref(A, "p1"),
+                    name="X",
+                    deleted_at=GONE,
+                ),
+                Assignment(
+                    source=A,
+                    source_id="t1/u1",
+                    task_id=Task.ref(A, "t1"),
+                    identity_id=PersonIdentity.ref(A, "u1"),
+                ),
+                Assignment(
+                    source=B,
+                    source_id="t1/u2",
+                    task_id=Task.ref(A, "t1"),
+                    identity_id=PersonIdentity.ref(B, "u2"),
+                ),
+                Assignment(
+                    source=B,
+                    source_id="t2/u3",
+                    task_id=Task.ref(B, "t2"),
+                    identity_id=PersonIdentity.ref(B, "u3"),
+                ),
+                *(
+                    TimeEntry(
+                        source=source,
+                        source_id=key,
+                        identity_id=PersonIdentity.ref(source, user),
+                        project_id=Project.ref(project_source, project),
+                        entry_date=date(2026, 11, 16),
+                        minutes=minutes,
+                    )
+                    for source, key, user, project_source, project, minutes in (
+                        (A, "e1", "u1", A, "p1", 60),
+                        (B, "e2", "u2", B, "p3", 30),
+                        (B, "e3", "u3", B, "p3", 90),
+                        (A, "e4", "u1", A, "p4", 15),  # on the tombstoned project
+                    )
+                ),
+            ]
+        )
 
 
 def test_an_unfiltered_dataset_holds_live_rows_with_people_resolved(store):

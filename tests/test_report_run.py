@@ -21,6 +21,8 @@ from pmosync.store.schema import report_deliveries, report_snapshots, runs
 
 TOOL = "tool-a"
 AS_OF = "2026-11-23"  # a Monday
+FILLED_AT = datetime(2026, 11, 1, tzinfo=UTC)
+"""When the store learnt of the organisation: a report as of a later day reconstructs it."""
 
 
 def _fill(url: str) -> None:
@@ -29,8 +31,9 @@ def _fill(url: str) -> None:
     and is open: one overdue milestone => computed amber, while its owner reported green.
     Archive move is on hold => computed blue."""
     website = Project.ref(TOOL, "web")
-    with Store.open(url) as store:
-        store.upsert(
+    with Store.open(url) as store, store.writer() as writer:
+        writer.now = FILLED_AT  # so the store's history covers the report dates below
+        writer.upsert(
             [
                 Project(
                     source=TOOL, source_id="web", name="Website", source_url="https://a.example/web"

@@ -139,14 +139,17 @@ def _run(
     allow_stale: bool,
     format: str = "table",
 ) -> None:
-    from pmosync.reports.job import run_report
+    from pmosync.reports.asof import HistoryNotCovering
+    from pmosync.reports.job import check_history_covers, run_report
     from pmosync.store import StoreError
 
     try:
+        if wanted_day := as_of or config.reports[name].as_of:
+            check_history_covers(config, store, wanted_day)
         outcome = run_report(
             config, store, name, as_of, out=out, deliver=send, allow_stale=allow_stale
         )
-    except StoreError as error:
+    except (StoreError, HistoryNotCovering) as error:
         fail(str(error), EXIT_FAILED)
     if outcome.status == "skipped":
         fail(f"report {name} not run: {outcome.error}: run it when the sync has finished "

@@ -4,6 +4,10 @@ Metrics are pure functions over a ``Dataset``: tests build one by hand and check
 out on paper; a report run loads one from the store with its filters applied. Only live rows
 (no tombstones) and only the columns metrics use are read, so a large store stays cheap.
 
+A report as of a day that has ended reads projects, tasks and budgets as they were that day,
+from the store's field history (see ``reports.asof``), tombstoned ones included when they were
+live then.
+
 Rows are named tuples, not dataclasses: a report builds 150,000 of them, and a frozen
 dataclass costs several times more to construct.
 
@@ -14,12 +18,12 @@ a timesheet workbook counts once, and an unresolved identity still counts.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections import defaultdict, namedtuple
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Row, Select, Table, select
 
@@ -40,9 +44,11 @@ from pmosync.canonical import (
 )
 from pmosync.canonical.tables import ENTITY_TABLES
 from pmosync.config.reports import Filters
+from pmosync.reports.asof import as_date, as_datetime, check_covered, versions_at
 from pmosync.reports.collector import collector_paused
 from pmosync.store import Store
 from pmosync.store.baselines import baselines_in_effect
+from pmosync.store.schema import HISTORY_FIELDS
 
 
 class ProjectRow(NamedTuple):
@@ -196,6 +202,9 @@ class Dataset:
     people: dict[str, PersonRow] = field(default_factory=dict)
     """Everyone in scope by person_id: people with an identity in a filtered source, or named
     by a row above. The roster for timesheet compliance."""
+    reconstructed: bool = False
+    """Projects, tasks and budgets are as the store's history had them at the end of as_of
+    (a day that has ended), not today's."""
 
 
 # -- loading -------------------------------------------------------------------------------
@@ -226,6 +235,10 @@ def load_dataset(
     organisation's; None: the machine's) are read, so a back-dated report never measures
     against a plan recorded after its day.
 
+    When ``as_of`` has ended in ``zone``, projects, tasks and budgets come from the field
+    history as they were at its end (``reports.asof``); a day before the history begins raises
+    ``reports.asof.HistoryNotCovering``.
+
     ``status_sources`` names the connectors whose tools have status updates (Asana; Planner
     with a status list): the other connectors' projects get ``has_status_updates`` False, so
     no rule waits for an update their tool cannot post. None: every connector has them.
@@ -234,7 +247,11 @@ def load_dataset(
     if unknown := wanted.difference(PARTS):
         raise ValueError(f"unknown dataset parts: {sorted(unknown)}")
     with collector_paused(), store.engine.connect() as connection:
-        reader = _Reader(connection)
+        end, past = end_of_day(as_of, zone), None
+        if end <= datetime.now(UTC):
+            check_covered(connection, as_of, end)
+            past = end
+        reader = _Reader(connection, past)
         projects = reader.projects(filters)
         if status_sources is not None:
             projects = [
@@ -247,8 +264,8 @@ def load_dataset(
             as_of=as_of,
             projects=projects,
             portfolios=[p for p in reader.portfolios() if p.id in portfolio_ids],
+            reconstructed=past is not None,
         )
-        end = end_of_day(as_of, zone)
         for part in PARTS:
             if part == "baselines" and part in wanted:
                 dataset.baselines = reader.baselines(in_scope, end)
@@ -268,11 +285,22 @@ def _live(table: Table, *columns: str) -> Select:
     return select(*(table.c[name] for name in columns)).where(table.c.deleted_at.is_(None))
 
 
+_PARSE: dict[str, Callable[[Any], Any]] = {
+    "start_date": as_date,
+    "due_date": as_date,
+    "completed_at": as_datetime,
+    "is_milestone": bool,
+}
+"""How a tracked field's JSON value becomes the column's value again (others are as stored)."""
+
+
 class _Reader:
     """One connection's worth of queries; identities resolve to people as rows are read."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, past: datetime | None = None) -> None:
         self._connection = connection
+        self._past = past
+        """Read tracked entities as the history had them before this instant (None: now)."""
         identities = ENTITY_TABLES[PersonIdentity]
         self._identities = {
             row.id: row
@@ -293,6 +321,32 @@ class _Reader:
         # One fetchall: iterating a result fetches row by row, several times slower on 100k rows.
         return self._connection.execute(_live(table, *columns)).all()
 
+    def _tracked_rows(self, table: Table, *columns: str) -> Sequence[Any]:
+        """Rows of a tracked entity (``columns`` start with ``id``): the live ones now, or in
+        the past the rows whose latest version then is not a deletion, tombstoned or not,
+        with the tracked columns taken from that version (a field a version lacks, seeded
+        before it was tracked, keeps the row's value)."""
+        if self._past is None:
+            return self._rows(table, *columns)
+        versions = versions_at(self._connection, table.name, self._past)
+        tracked = HISTORY_FIELDS[table.name]
+        overlaid = [(i, name, _PARSE.get(name)) for i, name in enumerate(columns)]
+        overlaid = [item for item in overlaid if item[1] in tracked]
+        shape = namedtuple("shape", columns)  # type: ignore[misc]  # noqa: PYI024
+        out = []
+        query = select(*(table.c[name] for name in columns))
+        for row in self._connection.execute(query).all():
+            version = versions.get(row[0])
+            if version is None:  # not there yet, or deleted by then
+                continue
+            values = list(row)
+            for i, name, parse in overlaid:
+                if name in version:
+                    value = version[name]
+                    values[i] = parse(value) if parse is not None and value is not None else value
+            out.append(shape(*values))
+        return out
+
     def projects(self, filters: Filters) -> list[ProjectRow]:
         memberships: dict[str, list[str]] = defaultdict(list)
         for row in self._rows(ENTITY_TABLES[PortfolioItem], "portfolio_id", "project_id"):
@@ -301,7 +355,7 @@ class _Reader:
         columns = ("id", "source", "name", "source_url", "owner_identity_id", "team", "status")
         columns += ("rag", "start_date", "due_date", "completed_at")
         out = []
-        for row in self._rows(ENTITY_TABLES[Project], *columns):
+        for row in self._tracked_rows(ENTITY_TABLES[Project], *columns):
             portfolios = tuple(sorted(memberships.get(row.id, ())))
             if filters.sources and row.source not in filters.sources:
                 continue
@@ -357,7 +411,7 @@ class _Reader:
         none: tuple[str, ...] = ()
         return [
             TaskRow(*row[:5], bool(row[5]), *row[6:], tuple(assignees.get(row[0], none)))
-            for row in self._rows(ENTITY_TABLES[Task], *columns)
+            for row in self._tracked_rows(ENTITY_TABLES[Task], *columns)
             if row[1] in in_scope
         ]
 
@@ -389,8 +443,8 @@ class _Reader:
         ]
 
     def budgets(self, in_scope: set[str]) -> list[BudgetRow]:
-        columns = ("project_id", "amount", "measure", "currency", "origin", "line", "actual")
-        columns += ("source",)
+        columns = ("id", "project_id", "amount", "measure", "currency", "origin", "line")
+        columns += ("actual", "source")
         return [
             BudgetRow(
                 r.project_id,
@@ -402,7 +456,7 @@ class _Reader:
                 None if r.actual is None else Decimal(r.actual),
                 r.source,
             )
-            for r in self._rows(ENTITY_TABLES[Budget], *columns)
+            for r in self._tracked_rows(ENTITY_TABLES[Budget], *columns)
             if r.project_id in in_scope
         ]
 

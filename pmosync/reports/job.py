@@ -11,16 +11,17 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pmosync.config import PmosyncConfig
+from pmosync.reports.asof import AS_OF_FIGURE, HistoryNotCovering, basis_text, check_covered
 from pmosync.reports.atomic import remove_stale_parts, write_atomically
 from pmosync.reports.collector import collector_paused
-from pmosync.reports.dataset import load_dataset
-from pmosync.reports.document import RenderedFile, ReportDocument
+from pmosync.reports.dataset import end_of_day, load_dataset
+from pmosync.reports.document import Figure, RenderedFile, ReportDocument
 from pmosync.reports.kinds import DATASET_PARTS, ReportContext, builder
 from pmosync.reports.readiness import check_readiness, with_data_age
 from pmosync.reports.snapshots import history, load_snapshot, save_snapshot
@@ -78,7 +79,28 @@ def compute_document(
             DATASET_PARTS[report.kind],
             status_sources=status_sources(config),
         )
-        return builder(report.kind)(dataset, context)
+        document = builder(report.kind)(dataset, context)
+    return with_as_of_basis(document, dataset.reconstructed)
+
+
+def with_as_of_basis(document: ReportDocument, reconstructed: bool) -> ReportDocument:
+    """``document`` with an "As of" headline figure when its projects, tasks and budgets were
+    reconstructed from the store's history (a back-dated report), unchanged otherwise."""
+    if not reconstructed:
+        return document
+    day = date.fromisoformat(document.as_of)
+    figure = Figure(AS_OF_FIGURE, "As of", basis_text(day), type="text")
+    return replace(document, figures=(figure, *document.figures))
+
+
+def check_history_covers(config: PmosyncConfig, store: Store, as_of: date) -> None:
+    """Raise ``HistoryNotCovering`` when ``as_of`` ended (in the organisation's zone) before
+    the store's field history begins: its report could not be reconstructed. ``report --as-of``
+    asks first, so the refusal is one line and no run; a scheduled run finds it as a failure."""
+    end = end_of_day(as_of, config.organisation.zone())
+    if end <= datetime.now(UTC):
+        with store.engine.connect() as connection:
+            check_covered(connection, as_of, end)
 
 
 def status_sources(config: PmosyncConfig) -> frozenset[str]:
@@ -191,7 +213,7 @@ def run_report(
             outcomes += retry_failed(
                 config, store, name, lambda doc: render(doc, report.formats, with_email), stop=stop
             )
-    except StoreError as error:
+    except (StoreError, HistoryNotCovering) as error:
         return _failed(store, run_id, name, as_of, str(error))
     except FilesNotKept as error:
         return _failed(store, run_id, name, as_of, str(error))
