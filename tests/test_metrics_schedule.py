@@ -10,9 +10,12 @@ from datetime import date, datetime
 
 import pytest
 
-from pmosync.reports.dataset import BaselineRow, BaselineTaskRow, TaskRow
+from pmosync.config.models import Resources
+from pmosync.config.reports import ReportRules
+from pmosync.reports.dataset import BaselineRow, BaselineTaskRow, Dataset, ProjectRow, TaskRow
 from pmosync.reports.metrics.calendar import WorkingCalendar
 from pmosync.reports.metrics.plan import WorkingDays
+from pmosync.reports.metrics.portfolio import project_metrics
 from pmosync.reports.metrics.progress import parent_ids, project_progress
 from pmosync.reports.metrics.schedule import earned_schedule, planned_duration, time_indicators
 
@@ -221,3 +224,30 @@ def test_a_finished_baselined_project_forecasts_its_real_finish():
     assert result.spi_t == pytest.approx(10 / 13)
     assert result.forecast_finish == date(2026, 3, 18)
     assert result.forecast_slip_days == 3  # Monday 16, Tuesday 17, Wednesday 18
+
+
+def test_project_metrics_measure_against_the_datasets_baseline():
+    # the project's due date moved to 04-30 in the re-plan; its baseline still says 03-13
+    project = ProjectRow("p", "asana", "Apollo", due_date=date(2026, 4, 30))
+    data = Dataset(
+        as_of=date(2026, 3, 16),
+        projects=[project],
+        tasks=TODAY,
+        baselines={"p": BASELINE},
+    )
+    (metrics,) = project_metrics(data, ReportRules(), Resources())
+    schedule = metrics.progress.schedule
+    assert (schedule.baselined, schedule.finish_date) == (True, date(2026, 3, 13))
+    # Monday 03-16 is working day 11, past PD 10: planned 100 %, earned 12.5 % (as above);
+    # ES 5/3, AT 11 -> SPI(t) = 5/33 = 0.15
+    assert schedule.planned_pct == 100.0
+    assert schedule.spi_t == pytest.approx(5 / 33)
+    # open work: b, c and d (a is done) -> 3 days past the baseline finish with 3 open tasks;
+    # slip (100 - 12.5) / 100 = 87.5 %; the milestone is overdue against its baseline 03-13
+    assert metrics.rag.computed == "red"
+    assert metrics.rag.reasons[:4] == (
+        "3 days past its baseline finish (2026-03-13) with 3 open work tasks",
+        "SPI(t) 0.15 below 0.80",
+        "schedule slip 87.5% at or above 25%",
+        "1 overdue milestone (amber from 1)",
+    )
