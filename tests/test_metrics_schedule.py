@@ -28,10 +28,11 @@ TEXTBOOK_EV = [3.33, 6.67, 10.0, 22.5, 70.0, 82.5, 90.0, 120.0, 130.0, 140.0, 15
 def test_textbook_earned_schedule_example():
     """The weekly example of M. Vanhoucke, "Earned Value Management: Forecasting time", PM
     Knowledge Center (http://www.pmknowledgecenter.com/dynamic_scheduling/control/
-    earned-value-management-forecasting-time), Table 2: a project with BAC 150 planned over 9
-    weeks that finishes in week 11. The table gives cumulative PV and EV for weeks 1..11 and
-    ES for weeks 1..6 as 0.67, 1.33, 2.00, 2.83, 4.50, 4.92; the later weeks and the time
-    indicators are worked below with Lipke's formulas."""
+    earned-value-management-forecasting-time), the project data table the article's duration
+    forecasts are illustrated on: BAC 150 planned over 9 weeks, finished in week 11. It gives
+    cumulative PV and EV for weeks W1..W11 and ES for W1..W6 as 0.67, 1.33, 2.00, 2.83, 4.50,
+    4.92 (the rows reproduced here); the later weeks and the time indicators are worked below
+    with Lipke's formulas."""
     # PV reaches BAC = 150 in week 9 and stays there: PD = 9 weeks
     assert planned_duration(TEXTBOOK_PV) == 9
     published = [0.67, 1.33, 2.00, 2.83, 4.50, 4.92]
