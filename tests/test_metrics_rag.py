@@ -177,6 +177,12 @@ def test_past_the_finish_with_open_work_is_red_on_its_own():
     assert computed_rag(PROJECT, figures, FRESH, AS_OF, grace) == ("green", ())
 
 
+def test_schedule_rules_rest_once_all_work_is_done():
+    # finished late (SPI(t) 0.5) with nothing open: no schedule rule fires
+    assert compute(spi_t=0.5, slip=30.0, open_work=0) == ("green", ())
+    assert compute(spi_t=0.5, open_work=1) == ("red", ("SPI(t) 0.50 below 0.80",))
+
+
 def test_staleness_only_where_the_tool_has_status_updates():
     planner = ProjectRow(id="p", source="planner", name="Plan", has_status_updates=False)
     # no update at all: an Asana project is amber, a Planner plan without status source is not

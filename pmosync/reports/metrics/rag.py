@@ -83,7 +83,8 @@ class Signals:
     spi_t: float | None = None
     finish: date | None = None
     finish_kind: str = "baseline finish"
-    open_work: int = 0
+    open_work: int | None = None
+    """Open work tasks; None when not known (then the SPI(t) and slip rules still apply)."""
     overdue_milestones: int = 0
     cpi: float | None = None
 
@@ -123,10 +124,13 @@ def computed_rag(
     if project.status in FIXED:
         colour, reason = FIXED[project.status]
         return colour, (reason,)
+    # once every work task is done the schedule is history: its forecast is its real finish,
+    # and SPI(t) or a slip left by removed work would keep a finished project red for ever
+    judging = figures.open_work != 0
     checks = [
         _past_finish(figures, as_of, rules),
-        _spi_t(figures.spi_t, rules),
-        _slip(figures.slip_pct, rules),
+        _spi_t(figures.spi_t, rules) if judging else None,
+        _slip(figures.slip_pct, rules) if judging else None,
         _milestones(figures.overdue_milestones, rules),
         _cpi(figures.cpi, rules),
     ]
@@ -142,7 +146,7 @@ def computed_rag(
 def _past_finish(figures: Signals, as_of: date, rules: RagRules) -> tuple[str, str] | None:
     """Red once the finish is more than ``past_finish_grace_days`` behind with work open: the
     one lateness no percentage can hide (past the finish PV is the whole budget)."""
-    if figures.finish is None or figures.open_work <= 0:
+    if figures.finish is None or not figures.open_work:
         return None
     late = (as_of - figures.finish).days
     if late <= rules.past_finish_grace_days:
