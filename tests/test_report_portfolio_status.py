@@ -211,6 +211,10 @@ def test_figures(doc):
         "milestones_completed": (1, None),  # Kick-off on 03-11
         "governance_findings": (4, None),
         "pct_complete_effort": (62.5, None),  # Borealis has no estimates
+        # Apollo and Borealis are active (Cygnus on hold adds to no total); their BACs are in
+        # EUR and hours, no sum: % complete falls back to effort, 25 of 40 h
+        "projects_in_totals": (2, None),
+        "pct_complete": (62.5, None),
         "hours_logged": (8.0, None),
         # two bases: one SPI/CPI pair each, at full precision (renderers round)
         "spi_money_eur": (0.625, None),
@@ -250,6 +254,13 @@ def test_projects_section(doc):
         "basis": "money",
         "currency": "EUR",
         "last_update": "2026-03-10",
+        # SPI(t) 7/11; no baseline, so the finish to meet is the due date 03-31; IEAC(t) =
+        # PD 10 working days (03-02..03-13) / (7/11) = 15.7 -> working day 16 from 03-02 = 03-23
+        "spi_t": pytest.approx(7 / 11),
+        "finish_date": "2026-03-31",
+        "forecast_finish": "2026-03-23",
+        "baseline": "no baseline (today's plan)",
+        "cost_figures": "partial: cost entries left out of AC",  # the 40 USD
     }
     assert {k: borealis[k] for k in borealis if k not in ("project", "url", "status")} == {
         "team": "Ops",
@@ -273,6 +284,13 @@ def test_projects_section(doc):
         "basis": "hours",
         "currency": None,
         "last_update": None,
+        # SPI(t) 5/11; no due date: the plan's finish 03-18; IEAC(t) = PD 13 (03-02..03-18) /
+        # (5/11) = 28.6 -> working day 29 from 03-02 = 04-09. 8 h logged, 8 h costed: complete
+        "spi_t": pytest.approx(5 / 11),
+        "finish_date": "2026-03-18",
+        "forecast_finish": "2026-04-09",
+        "baseline": "no baseline (today's plan)",
+        "cost_figures": "complete",
     }
     assert (cygnus["computed_rag"], cygnus["reported_rag"], cygnus["disagrees"]) == (
         "blue",
@@ -280,6 +298,26 @@ def test_projects_section(doc):
         False,
     )
     assert (cygnus["budget"], cygnus["actual"], cygnus["sv_days"]) == (None, None, None)
+
+
+def test_earned_value_section_says_how_complete_its_cost_figures_are(doc):
+    rows = {r["project"]: r for r in doc.section("earned_value").rows}
+    # TCPI = (BAC - EV) / (BAC - AC): Apollo (1000 - 625) / (1000 - 700) = 1.25; Borealis
+    # (20 - 20/3) / (20 - 8) = 10/9. Apollo has no hours, so coverage 100 %, but its USD entry
+    # is left out: partial. Borealis' 8 h are on no task: they earn nothing.
+    assert [
+        (r["tcpi"], r["ac_coverage_pct"], r["cost_figures"], r["unearned_hours"])
+        for r in (rows["Apollo"], rows["Borealis"])
+    ] == [
+        pytest.approx((1.25, 100.0, "partial: cost entries left out of AC", 0.0)),
+        pytest.approx((10 / 9, 100.0, "complete", 8.0)),
+    ]
+    value = {
+        r["portfolio"] + " " + r["basis"]: r for r in doc.section("portfolio_earned_value").rows
+    }
+    assert (value["Alpha money"]["bac"], value["Alpha money"]["pct_complete"]) == (1000.0, 62.5)
+    assert value["Alpha money"]["cpi_note"] == "partial: some projects' AC leaves cost out"
+    assert value["All projects hours"]["cpi_note"] is None
 
 
 def test_earned_value_section(doc):
@@ -333,6 +371,13 @@ def test_portfolio_sections(doc):
     assert (orphans["pct_complete_effort"], orphans["hours_logged"]) == (None, 8.0)
     # all projects: count (1 + 1 + 0) / (2 + 3 + 0) = 40 %
     assert (overall["projects"], overall["pct_complete_count"]) == (3, 40.0)
+    # in totals: Alpha holds Apollo (active) and Cygnus (on hold): 1; its % complete is EV /
+    # BAC = 625 / 1000 EUR; no portfolio: Borealis, EV 20/3 of 20 h; all: EUR and hours mix,
+    # so by effort (25 of 40 h)
+    assert [
+        (r["in_totals"], r["pct_complete"], r["pct_complete_weighting"])
+        for r in (alpha, orphans, overall)
+    ] == [(1, 62.5, "BAC"), pytest.approx((1, 100 / 3, "BAC")), (2, 62.5, "effort")]
     values = [
         (r["portfolio"], r["basis"], r["currency"], r["pv"], r["ev"], r["ac"], r["spi"], r["cpi"])
         for r in doc.section("portfolio_earned_value").rows
@@ -410,6 +455,7 @@ def test_trend_point_feeds_the_next_run(doc):
         "rag_reported": {"green": 1, "amber": 1, "red": 0, "blue": 1, "complete": 0, "none": 0},
         "disagreements": 2,
         "overdue_milestones": 1,
+        "pct_complete": 62.5,
         "pct_complete_effort": 62.5,
         "pct_complete_count": 40.0,
         "burn": {
@@ -438,3 +484,57 @@ def test_empty_dataset_is_all_undefined_not_zero():
     assert doc.trend["burn"] == {}
     assert not any(c.key.startswith("burn_") for c in doc.charts)
     assert [r["portfolio"] for r in doc.section("portfolios").rows] == ["All projects"]
+
+
+def test_forecasts_section_names_each_eac_and_the_baseline_for_the_files_only(doc):
+    section = doc.section("forecasts")
+    assert section.detail  # the files hold it; the HTML page only names it
+    apollo = next(r for r in section.rows if r["project"] == "Apollo")
+    # by hand: EAC(CPI) 1000 / (625/700) = 1120; EAC(budget rate) 700 + (1000 - 625) = 1075;
+    # EAC(CPI x SPI) 700 + 375 / ((625/700) x 0.625) = 700 + 672 = 1372. Earned schedule 7 of
+    # AT 11 working days, IEAC(t) 10 / (7/11) = 110/7; the plan ends 03-13; the forecast
+    # 03-23 is 6 working days before the due date 03-31 (03-24..03-31).
+    assert {k: apollo[k] for k in (
+        "baseline", "baseline_set", "bac_source", "eac_cpi", "eac_budget_rate", "eac_cpi_spi",
+        "es_days", "at_days", "ieac_days", "planned_finish", "finish_kind", "forecast_slip_days",
+    )} == pytest.approx({
+        "baseline": "no baseline", "baseline_set": None, "bac_source": "budget",
+        "eac_cpi": 1120.0, "eac_budget_rate": 1075.0, "eac_cpi_spi": 1372.0, "es_days": 7.0,
+        "at_days": 11.0, "ieac_days": 110 / 7, "planned_finish": "2026-03-13",
+        "finish_kind": "due date", "forecast_slip_days": -6,
+    })  # fmt: skip
+    from pmosync.reports.render import render_files
+
+    files = {f.name.rsplit(".", 1)[-1]: f.content for f in render_files(doc, ["html", "json"])}
+    page = files["html"].decode("utf-8")
+    assert "In the XLSX and CSV files only: Forecasts and baselines." in page
+    assert "EAC (AC + BAC - EV)" not in page  # its table is not in the page
+    assert '"key": "forecasts"' in files["json"].decode("utf-8")
+
+
+def test_a_baselined_project_says_which_baseline_and_when():
+    from pmosync.reports.dataset import BaselineRow, BaselineTaskRow
+
+    data = dataset()
+    baseline = BaselineRow(
+        "p1",
+        "Plan v2",
+        datetime(2026, 3, 3, 9, 30, tzinfo=UTC),
+        "command",
+        start_date=d(3, 1),
+        finish_date=d(3, 31),
+        tasks=tuple(
+            BaselineTaskRow(t.id, t.name, "milestone" if t.is_milestone else "work",
+                            t.start_date, t.due_date, t.estimate_hours)
+            for t in data.tasks
+            if t.project_id == "p1"
+        ),
+    )  # fmt: skip
+    data.baselines = {"p1": baseline}
+    doc = builder("portfolio_status")(data, context())
+    apollo = next(r for r in doc.section("projects").rows if r["project"] == "Apollo")
+    borealis = next(r for r in doc.section("projects").rows if r["project"] == "Borealis")
+    assert apollo["baseline"] == "Plan v2 (set 2026-03-03)"
+    assert borealis["baseline"] == "no baseline (today's plan)"
+    forecast = next(r for r in doc.section("forecasts").rows if r["project"] == "Apollo")
+    assert (forecast["baseline"], forecast["baseline_set"]) == ("Plan v2", "2026-03-03")

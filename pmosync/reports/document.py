@@ -48,7 +48,8 @@ class Section:
 
     ``key`` is a short slug (a-z, 0-9, _) used for the sheet and the CSV file name. ``html_limit``
     caps the rows shown in HTML and email (the files always hold every row); the HTML says how
-    many more there are.
+    many more there are. A ``detail`` section is for the files only (XLSX, CSV, JSON): the HTML
+    page and the email name it and leave its table out, so the page stays readable.
     """
 
     key: str
@@ -57,6 +58,7 @@ class Section:
     rows: tuple[dict[str, Any], ...]
     note: str | None = None
     html_limit: int | None = 50
+    detail: bool = False
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,7 @@ class ReportDocument:
                     rows=tuple(dict(r) for r in s["rows"]),
                     note=s.get("note"),
                     html_limit=s.get("html_limit"),
+                    detail=bool(s.get("detail", False)),
                 )
                 for s in data.get("sections") or ()
             ),

@@ -229,7 +229,8 @@ def render_html(doc: ReportDocument, chart_sources: Sequence[str]) -> str:
                 ChartView(as_text(chart.title), src)
                 for chart, src in zip(doc.charts, chart_sources, strict=False)
             ],
-            sections=[section_view(s) for s in doc.sections],
+            sections=[section_view(s) for s in doc.sections if s.detail is not True],
+            detail_sections=[as_text(s.title) for s in doc.sections if s.detail is True],
             undefined_text=UNDEFINED_TEXT,
         )
     )
