@@ -24,11 +24,13 @@ from sqlalchemy import select
 
 from pmosync.canonical import Budget, Project, Task
 from pmosync.canonical.tables import ENTITY_TABLES
+from pmosync.config import load_config
 from pmosync.config.reports import Filters
 from pmosync.reports.asof import HistoryNotCovering
 from pmosync.reports.dataset import load_dataset
+from pmosync.reports.job import run_report
 from pmosync.store import Store
-from pmosync.store.schema import record_history
+from pmosync.store.schema import record_history, runs
 
 TOOL = "tool-a"
 T0 = datetime(2026, 11, 2, 9, tzinfo=UTC)  # the organisation is first synced
@@ -264,6 +266,24 @@ def test_the_command_refuses_a_day_before_history_in_one_line(tmp_path, sqlite_u
         "cannot report as of 2026-11-01: the store's history of projects, tasks and budgets "
         "begins on 2026-11-02; choose that day or a later one"
     )
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_scheduled_run_of_a_day_before_history_is_a_failed_run_not_a_crash(tmp_path, sqlite_url):
+    """The daemon and ``pmosync run`` call ``run_report``: a report fixed (``as_of:``) on a day
+    before the history is recorded failed with the reason, and nothing is kept."""
+    with Store.open(sqlite_url) as store:
+        _organisation(store)
+    path = _config(tmp_path, sqlite_url)
+    path.write_text(path.read_text("utf-8") + "    as_of: 2026-11-01\n", encoding="utf-8")
+    config = load_config(path)
+    with Store.open(sqlite_url) as store:
+        outcome = run_report(config, store, "weekly", deliver=False)
+        assert outcome.status == "failed"
+        assert "begins on 2026-11-02" in outcome.error
+        with store.engine.connect() as connection:
+            row = connection.execute(select(runs).where(runs.c.id == outcome.run_id)).one()
+        assert (row.status, row.error) == ("failed", outcome.error)
     assert not (tmp_path / "out").exists()
 
 

@@ -290,6 +290,8 @@ _PARSE: dict[str, Callable[[Any], Any]] = {
     "due_date": as_date,
     "completed_at": as_datetime,
     "is_milestone": bool,
+    "amount": lambda value: Decimal(str(value)),
+    "actual": lambda value: Decimal(str(value)),
 }
 """How a tracked field's JSON value becomes the column's value again (others are as stored)."""
 
