@@ -211,3 +211,35 @@ def test_email_body_shows_charts_as_cid_images():
     assert "data:image" not in email.html
     # the same report otherwise: the same figures and rows
     assert "98,765.43 EUR" in page.cell_texts()
+
+
+def test_detail_columns_and_sections_are_for_the_files_only():
+    from pmosync.reports.document import Column, ReportDocument, Section
+
+    columns = (
+        Column("project", "Project"),
+        Column("cpi", "CPI", "ratio"),
+        Column("team", "Team of the project", detail=True),
+    )
+    doc = ReportDocument(
+        "detail", "portfolio_status", "Detail", "2026-11-23", "2026-11-23T07:00:00+00:00",
+        sections=(
+            Section("projects", "Projects", columns, ({"project": "Apollo", "cpi": 0.5,
+                                                      "team": "Ops"},)),
+            Section("forecasts", "Forecasts and baselines",
+                    (Column("eac", "EAC (AC + BAC - EV)", "money"),), ({"eac": 1.0},),
+                    detail=True),
+        ),
+    )  # fmt: skip
+    page = Page(html_of(doc))
+    texts = page.cell_texts()
+    # the page: the project and its CPI, not the files-only column nor the files-only table,
+    # which it names instead
+    assert "Apollo" in texts and "0.50" in texts
+    assert "Team of the project" not in page.text() and "Ops" not in texts
+    assert "EAC (AC + BAC - EV)" not in page.text()
+    assert "In the XLSX and CSV files only: Forecasts and baselines." in texts
+    # the files hold both
+    files = {f.name: f.content for f in render_files(doc, ["csv"])}
+    assert b"Team of the project" in files["detail-2026-11-23-projects.csv"]
+    assert b"EAC (AC + BAC - EV)" in files["detail-2026-11-23-forecasts.csv"]

@@ -34,12 +34,15 @@ UNDEFINED_TEXT = "n/a"
 
 @dataclass(frozen=True)
 class Column:
-    """One column of a section. ``link`` names the row key holding a URL for this cell."""
+    """One column of a section. ``link`` names the row key holding a URL for this cell. A
+    ``detail`` column is for the files only (XLSX, CSV, JSON): the HTML page and the email
+    leave it out, so a wide table stays readable there."""
 
     key: str
     title: str
     type: ValueType = "text"
     link: str | None = None
+    detail: bool = False
 
 
 @dataclass(frozen=True)

@@ -386,14 +386,14 @@ def projects_section(
     figure is in the earned value and forecasts sections."""
     columns = (
         Column("project", "Project", link="url"),
-        Column("team", "Team"),
+        Column("team", "Team", detail=True),
         Column("portfolios", "Portfolios"),
-        Column("status", "Status"),
+        Column("status", "Status", detail=True),
         Column("reported_rag", "Reported RAG", "rag"),
         Column("computed_rag", "Computed RAG", "rag"),
         Column("disagrees", "Disagree", "flag"),
         Column("reasons", "Reasons"),
-        Column("pct_complete_count", "% complete (count)", "percent"),
+        Column("pct_complete_count", "% complete (count)", "percent", detail=True),
         Column("pct_complete_effort", "% complete (effort)", "percent"),
         Column("next_milestone", "Next milestone", link="next_milestone_url"),
         Column("next_milestone_due", "Next milestone due", "date"),
@@ -406,13 +406,14 @@ def projects_section(
         Column("actual", "Actual cost", "money"),
         Column("spent_pct", "Spent %", "percent"),
         Column("cost_figures", "Cost figures"),
-        Column("currency", "Currency"),
+        Column("currency", "Currency", detail=True),  # HTML shows it with each amount
         Column("baseline", "Baseline"),
-        Column("last_update", "Last status update", "date"),
+        Column("last_update", "Last status update", "date", detail=True),
     )
     ordered = sorted(metrics, key=lambda m: RAG_ORDER.get(m.rag.computed, 9))
     note = (
-        "SV(t) is earned schedule minus actual time in working days: negative is behind. The "
+        "Team, status, % complete by count and the last status update are in the XLSX and "
+        "CSV. SV(t) is earned schedule minus actual time in working days: negative is behind. The "
         "finish to meet is the baseline's finish, else the due date, else the plan's finish. "
         "Budget columns are in hours where the basis is hours. Cost figures says whether AC "
         "covers all logged hours (complete), part of them (partial) or too little to show "
@@ -512,20 +513,24 @@ def earned_value_section(
     partial or withheld, and the notes on what AC left out."""
     money = ("bac", "pv", "ev", "ac", "sv", "cv", "eac", "etc", "vac")
     titles = {"etc": "ETC", "eac": "EAC (BAC / CPI)", "vac": "VAC", "bac": "BAC"}
+    files_only = {"sv", "cv", "etc", "vac"}
     columns = (
         Column("project", "Project", link="url"),
-        Column("basis", "Basis"),
-        Column("currency", "Currency"),
-        *(Column(key, titles.get(key, key.upper()), "money") for key in money),
+        Column("basis", "Basis", detail=True),
+        Column("currency", "Currency", detail=True),
+        *(
+            Column(key, titles.get(key, key.upper()), "money", detail=key in files_only)
+            for key in money
+        ),
         Column("spi", "SPI", "ratio"),
         Column("cpi", "CPI", "ratio"),
         Column("tcpi", "TCPI", "ratio"),
         Column("ac_coverage_pct", "AC coverage %", "percent"),
         Column("cost_figures", "Cost figures"),
         Column("unearned_hours", "Hours earning nothing", "hours"),
-        Column("slip_pct", "Schedule slip %", "percent"),
-        Column("planned_pct", "Planned %", "percent"),
-        Column("earned_pct", "Earned %", "percent"),
+        Column("slip_pct", "Schedule slip %", "percent", detail=True),
+        Column("planned_pct", "Planned %", "percent", detail=True),
+        Column("earned_pct", "Earned %", "percent", detail=True),
         Column("notes", "Notes"),
     )
     rows = tuple(
@@ -554,7 +559,8 @@ def earned_value_section(
         f"the share of logged hours that got a cost: below {min_coverage_pct:g} % CPI, CV, the "
         "EACs, ETC, VAC and TCPI are withheld (n/a), below 100 % they are partial. Hours "
         "earning nothing (no task, parent tasks, milestones) are in AC, not in EV. TCPI = "
-        "(BAC - EV) / (BAC - AC)."
+        "(BAC - EV) / (BAC - AC). SV, CV, ETC, VAC, slip and planned and earned % are in "
+        "the XLSX and CSV."
     )
     return Section("earned_value", "Earned value", columns, rows, note, PROJECT_LIMIT)
 

@@ -138,18 +138,19 @@ def _limit(value: Any) -> int | None:
 
 
 def section_view(section: Section) -> SectionView:
-    """The section's first ``html_limit`` rows as cells, and how many more the files hold."""
+    """The section's first ``html_limit`` rows as cells (without its ``detail`` columns), and
+    how many more rows the files hold."""
     rows = section.rows if isinstance(section.rows, Sequence) else tuple(section.rows)
     limit = _limit(section.html_limit)
     shown = rows if limit is None else rows[:limit]
+    columns = [c for c in section.columns if c.detail is not True]  # files-only ones left out
     return SectionView(
         title=as_text(section.title),
         note=as_text(section.note) if section.note else None,
-        columns=tuple((as_text(c.title), _align(c.type)) for c in section.columns),
+        columns=tuple((as_text(c.title), _align(c.type)) for c in columns),
         rows=tuple(
             tuple(
-                _column_cell(column, row if isinstance(row, Mapping) else {})
-                for column in section.columns
+                _column_cell(column, row if isinstance(row, Mapping) else {}) for column in columns
             )
             for row in shown
         ),
