@@ -431,6 +431,7 @@ def test_trend_charts_show_history_and_this_run(doc):
     }
     pct = charts["pct_complete_trend"]
     assert {s.name: s.values for s in pct.series} == {
+        "Weighted (BAC, else effort)": (None, None, 62.5),  # older points lack it: gaps
         "By effort": (20.0, 40.0, 62.5),
         "By count": (10.0, None, 40.0),  # the 03-09 point did not record it
     }

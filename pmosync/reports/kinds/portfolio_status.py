@@ -223,7 +223,11 @@ def charts(
             "pct_complete_trend",
             "% complete over time",
             tuple(history),
-            (("By effort", "pct_complete_effort", None), ("By count", "pct_complete_count", None)),
+            (
+                ("Weighted (BAC, else effort)", "pct_complete", None),
+                ("By effort", "pct_complete_effort", None),
+                ("By count", "pct_complete_count", None),
+            ),
             "%",
         ),
         *(burn_chart(group, history) for group in overall.totals),
