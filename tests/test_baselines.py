@@ -231,6 +231,50 @@ def test_the_budget_is_the_highest_precedence_origins_lines_added(store):
     assert (baseline.plan.budget_measure, baseline.plan.budget_currency) == ("money", "EUR")
 
 
+BUDGET_CASES = {
+    # lines of one origin add up: 70 + 30.5 = 100.5 EUR
+    "lines": [("budget_api", "CAPEX", "70", "EUR"), ("budget_api", "OPEX", "30.5", "EUR")],
+    # a whole budget beside its lines is the total: 90 (the lines' 60 are its breakdown)
+    "whole and lines": [("workbook", None, "90", "EUR"), ("workbook", "A", "60", "EUR")],
+    # two whole budgets of one origin: the larger, 80
+    "two wholes": [("workbook", None, "50", "EUR"), ("workbook", None, "80", "EUR")],
+    # money before hours, and of two currencies the first by code (CHF before EUR): 10 CHF
+    "mixed": [("custom_field", None, "10", "chf"), ("custom_field", None, "99", "EUR"),
+              ("custom_field", "h", "500", None)],
+    # an origin outranks one without: custom field 40 over the unknown origin's 1000
+    "unknown origin": [(None, None, "1000", "EUR"), ("custom_field", None, "40", "EUR")],
+    # hours only: 120 h
+    "hours": [("budget_api", None, "120", None)],
+}  # fmt: skip
+BUDGET_EXPECTED = {
+    "lines": ("100.5", "money", "EUR"),
+    "whole and lines": ("90", "money", "EUR"),
+    "two wholes": ("80", "money", "EUR"),
+    "mixed": ("10", "money", "CHF"),
+    "unknown origin": ("40", "money", "EUR"),
+    "hours": ("120", "hours", None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BUDGET_CASES))
+def test_a_baseline_budget_is_the_budget_the_reports_count(case):
+    """The store's rule (it cannot import the reports) and the reports' rule agree, and both
+    equal the figure worked out by hand in BUDGET_CASES."""
+    from pmosync.reports.dataset import BudgetRow
+    from pmosync.reports.metrics.budget import current_budget
+    from pmosync.store.baselines import plan_budget
+
+    rows = [
+        BudgetRow("p", Decimal(amount), "hours" if currency is None else "money",
+                  None if line == "h" else currency, origin, None if line == "h" else line)
+        for origin, line, amount, currency in BUDGET_CASES[case]
+    ]  # fmt: skip
+    amount, measure, currency = BUDGET_EXPECTED[case]
+    assert plan_budget(rows) == (Decimal(amount), measure, currency)
+    reports = current_budget(rows)
+    assert (reports.amount, reports.measure, reports.currency) == (float(amount), measure, currency)
+
+
 def test_setting_a_name_again_replaces_it_and_a_twelfth_name_is_refused(store):
     project = _project(store)
     other = _project(store, "p2", "Beta")

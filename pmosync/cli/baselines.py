@@ -137,7 +137,7 @@ def baseline_set(
     if not recorded:
         typer.echo(f"store {opened.display_url}: no projects yet; run `pmosync sync` first")
         return
-    for baseline in recorded:
+    for baseline in sorted(recorded, key=lambda b: _by_name(names, b.project_id)):
         state = "active" if baseline.active else "not active"
         typer.echo(
             f"{names.get(baseline.project_id, baseline.project_id)}: baseline "
@@ -168,7 +168,7 @@ def baseline_activate(
         ids = [p.id for p in (chosen if chosen is not None else live_projects(opened))]
         done = _run(lambda: activate_baseline(opened, ids, name))
         names = _names(opened)
-    for baseline in done:
+    for baseline in sorted(done, key=lambda b: _by_name(names, b.project_id)):
         label = names.get(baseline.project_id, baseline.project_id)
         typer.echo(f"{label}: baseline {baseline.name!r} is active")
 
@@ -212,7 +212,7 @@ def baseline_list(
     for column in ("start", "finish"):
         table.add_column(column)
     table.add_column("budget", justify="right")
-    for b in sorted(found, key=lambda b: (names.get(b.project_id, "").casefold(), b.set_at)):
+    for b in sorted(found, key=lambda b: (*_by_name(names, b.project_id), b.set_at)):
         table.add_row(
             names.get(b.project_id, b.project_id),
             b.name,
@@ -377,6 +377,11 @@ def _names(opened: Store) -> dict[str, str]:
     from pmosync.store.baselines import live_projects
 
     return {p.id: p.name for p in live_projects(opened)}
+
+
+def _by_name(names: dict[str, str], project_id: str) -> tuple[str, str]:
+    """Sort key: projects by name, then id."""
+    return names.get(project_id, project_id).casefold(), project_id
 
 
 def _day(value: date | None) -> str:

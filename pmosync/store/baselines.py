@@ -339,7 +339,7 @@ def check_name(name: str) -> str:
         raise BaselineError("a baseline name cannot be empty")
     if len(cleaned) > NAME_LIMIT:
         raise BaselineError(
-            f"baseline name {cleaned[:20]!r}… is {len(cleaned)} characters; at most {NAME_LIMIT}"
+            f"a baseline name has at most {NAME_LIMIT} characters, not {len(cleaned)}"
         )
     return cleaned
 
