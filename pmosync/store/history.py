@@ -23,18 +23,19 @@ from pmosync.store.schema import HISTORY_FIELDS, record_history
 _CHUNK = 500
 
 
-def plain(value: Any) -> Any:
-    """A field's value as the history stores it in JSON."""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
+_AS_TEXT = {date: date.isoformat, datetime: datetime.isoformat, Decimal: str}
+"""The types JSON has no form for, and how each is written; one lookup per value (a sync's
+first pages write a version of every record)."""
 
 
 def tracked_values(entity: str, row: Mapping[str, Any]) -> dict[str, Any]:
     """The tracked fields of one record row, JSON-ready."""
-    return {name: plain(row.get(name)) for name in HISTORY_FIELDS[entity]}
+    values = {}
+    for name in HISTORY_FIELDS[entity]:
+        value = row.get(name)
+        convert = _AS_TEXT.get(type(value))
+        values[name] = value if convert is None else convert(value)
+    return values
 
 
 def latest_versions(
