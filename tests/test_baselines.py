@@ -10,6 +10,11 @@ built by hand, with the expected figures worked out in comments.
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -351,6 +356,48 @@ def test_a_diff_shows_moved_added_and_removed_tasks_the_finish_and_the_budget(st
     # finish: latest due 3 Apr (drop) -> 20 Apr (new) = 17 days later; budget 1000 -> 1250
     assert diff.finish_slip_days == 17
     assert diff.budget_change == Decimal(250)
+
+
+CAPTURE_KILLED = textwrap.dedent(
+    """
+    import sys, time
+    from sqlalchemy import event
+    from pmosync.store import Store
+    from pmosync.store.baselines import capture_first
+
+    store = Store.open(sys.argv[1])
+
+    @event.listens_for(store.engine, "after_cursor_execute")
+    def pause(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("INSERT INTO BASELINE_TASKS"):
+            print("TASKS-WRITTEN-NOT-COMMITTED", flush=True)
+            time.sleep(60)
+
+    capture_first(store)
+    """
+)
+
+
+def test_a_capture_killed_half_way_leaves_no_half_baseline(store_url):
+    with Store.open(store_url) as store:
+        project = _project(store)
+        store.upsert([_task(project, f"t{n}", due_date=date(2026, 5, n + 1)) for n in range(20)])
+    child = subprocess.Popen(
+        [sys.executable, "-c", CAPTURE_KILLED, store_url], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout.readline().strip() == "TASKS-WRITTEN-NOT-COMMITTED"
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+    with Store.open(store_url) as store:
+        with store.engine.connect() as connection:
+            counts = [connection.scalar(select(func.count()).select_from(t))
+                      for t in (baselines, baseline_tasks)]  # fmt: skip
+        assert counts == [0, 0]  # the baseline row and its tasks went with the transaction
+        assert capture_first(store) == [project.id]  # so the next sync records it whole
+        assert get_baseline(store, project.id).task_count == 20
 
 
 # -- the report's baseline -------------------------------------------------------------------
