@@ -39,7 +39,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, delete, func, select, update
 
 from pmosync.canonical.tables import ENTITY_TABLES
 from pmosync.canonical.types import Budget, Project, Task
@@ -334,7 +334,7 @@ def activate_baseline(store: Store, project_ids: Sequence[str], name: str) -> li
 
 def check_name(name: str) -> str:
     """A baseline name as stored: stripped; ``BaselineError`` when empty or too long."""
-    cleaned = " ".join(name.split())
+    cleaned = _clean(name)
     if not cleaned:
         raise BaselineError("a baseline name cannot be empty")
     if len(cleaned) > NAME_LIMIT:
@@ -342,6 +342,11 @@ def check_name(name: str) -> str:
             f"a baseline name has at most {NAME_LIMIT} characters, not {len(cleaned)}"
         )
     return cleaned
+
+
+def _clean(name: str) -> str:
+    """A name with its runs of white space made one space, as names are stored and looked up."""
+    return " ".join(name.split())
 
 
 def _record(
@@ -374,11 +379,10 @@ def _record(
             f"adding {name!r} (`pmosync baseline list` names them)"
         )
     replaced = [names[pid][name][0] for pid in ids if name in names[pid]]
-    active = {
+    active = {  # asked to, or the project has no active one, or this name was the active one
         pid: activate
-        or not names[pid]
-        or names[pid].get(name, (0, False))[1]
         or not any(on for _, on in names[pid].values())
+        or names[pid].get(name, (0, False))[1]
         for pid in ids
     }
     for chunk in _chunks(replaced):
@@ -495,7 +499,7 @@ def _by_name(connection: Connection, project_ids: Sequence[str], name: str) -> d
     found: dict[str, Baseline] = {}
     for chunk in _chunks(list(project_ids)):
         query = select(baselines).where(
-            baselines.c.project_id.in_(chunk), baselines.c.name == " ".join(name.split())
+            baselines.c.project_id.in_(chunk), baselines.c.name == _clean(name)
         )
         for row in connection.execute(query):
             found[row.project_id] = _baseline(row)
@@ -505,8 +509,6 @@ def _by_name(connection: Connection, project_ids: Sequence[str], name: str) -> d
 def list_baselines(store: Store, project_ids: Sequence[str] | None = None) -> list[Baseline]:
     """The baselines of the named projects (all when None), without their tasks
     (``task_count`` says how many), by project then set time."""
-    from sqlalchemy import func
-
     counts = (
         select(baseline_tasks.c.baseline_id, func.count().label("n"))
         .group_by(baseline_tasks.c.baseline_id)
@@ -539,7 +541,7 @@ def _get(connection: Connection, project_id: str, name: str | None) -> Baseline:
     if name is None:
         query = query.where(baselines.c.active.is_(True))
     else:
-        query = query.where(baselines.c.name == " ".join(name.split()))
+        query = query.where(baselines.c.name == _clean(name))
     row = connection.execute(query).first()
     if row is None:
         label = _label(connection, project_id)
