@@ -11,7 +11,11 @@ import json
 from pathlib import Path
 
 from pmosync.config import config_json_schema
+from pmosync.demo.costs import COLUMNS as COST_COLUMNS
+from pmosync.demo.costs import FOLDER as COST_FOLDER
+from pmosync.demo.costs import SHEET as COST_SHEET
 from pmosync.demo.world import ASANA_TOKEN, GRAPH_TOKEN, World
+from pmosync.sandbox.tenant.pmo_lists import HEALTH_LIST
 
 CONFIG_FILE = "pmosync.yaml"
 SCHEMA_FILE = "pmosync.schema.json"
@@ -19,6 +23,8 @@ ENV_FILE = ".env"
 TOKEN_VARIABLES = ("ASANA_TOKEN", "GRAPH_TOKEN")
 PMO_SITE = "contoso.sharepoint.com:/sites/pmo"
 PMO_MAILBOX = "pmo@contoso.example"
+PMO_STATUS_LIST = "Project status"
+"""The PMO site's list the portfolio report writes one item per project into."""
 
 _TEMPLATE = """\
 # yaml-language-server: $schema=./pmosync.schema.json
@@ -57,10 +63,17 @@ connectors:
       On hold: blue
 
   # Microsoft Planner: the plans of two Microsoft 365 groups, signed in as microsoft: says.
+  # Planner has no status updates: the project managers write each plan's RAG into the PMO
+  # site's "Project health" list, read here as the plans' status updates.
   planner:
     type: planner
     groups:
-{groups}
+{groups}    rag_source:
+      list:
+        site: "{pmo_site}"
+        list: {health_list}
+        columns: {{project: Project, rag: RAG, text: Comment}}
+
   # Weekly timesheet workbooks in the Operations team's "Timesheets" channel.
   timesheets:
     type: sharepoint_files
@@ -76,6 +89,16 @@ connectors:
       task: Task
       billable: "Billable?"
 
+  # The finance team's workbook of expenses and suppliers' invoices per project, in a local
+  # folder beside this file (costs/). Costs in another currency are kept but not converted.
+  costs:
+    type: files
+    path: {cost_folder}
+    kind: cost
+    sheet: {cost_sheet}
+    default_currency: EUR
+    columns:
+{cost_columns}
 # The email deliveries below go to the demo's local mail sink, which keeps each message
 # as a file in out/mail/.
 smtp:
@@ -86,7 +109,19 @@ smtp:
 
 resources:
   weekly_capacity_hours: 40
-  hourly_rates: {{currency: EUR, default: 85}}
+  # What an hour of each person's time costs: logged hours x rate is the labour in actual cost
+  # (Asana's budgets price time tracking at the same rates).
+  hourly_rates:
+    currency: EUR
+    default: 85
+    people:
+{rates}
+
+# The organisation's clock and working days: report dates, the day a task was completed on and
+# the schedules below are read in this zone (UTC, so the demo reads the same on any machine);
+# calendar: adds public holidays by country (holidays: {{country: DE}}) and closure days.
+organisation:
+  timezone: UTC
 
 output_dir: out                      # every report run keeps its files in out/<report>-<date>/
 
@@ -100,7 +135,7 @@ reports:
       - sharepoint:
           site: "{pmo_site}"
           folder: "Reports/{{year}}/{{week}}"
-          list: Project status       # one list item per project and report date
+          list: {status_list}       # one list item per project and report date
       - email:
           to: [{pmo_mailbox}]
           subject: Weekly portfolio status
@@ -139,13 +174,23 @@ def write_config(folder: Path, world: World, smtp_port: int) -> Path:
     """Write ``pmosync.yaml``, its ``.env`` and the JSON Schema an editor completes it from
     into ``folder``; returns the YAML's path."""
     groups = "".join(f'      - "{group_id}"\n' for group_id in sorted(world.tenant.groups))
+    org = world.org
+    people = sorted(org.people.values(), key=lambda person: person.email)
+    rates = "".join(f"      {p.email}: {org.rates[p.gid]:g}\n" for p in people)
+    cost_columns = "".join(f'      {key}: "{header}"\n' for key, header in COST_COLUMNS.items())
     text = _TEMPLATE.format(
         workspace=world.org.workspace.gid,
         asana_url=world.asana.base_url,
         graph_url=world.graph.base_url,
         groups=groups,
+        rates=rates.rstrip("\n"),
+        cost_folder=COST_FOLDER,
+        cost_sheet=COST_SHEET,
+        cost_columns=cost_columns.rstrip("\n"),
         smtp_port=smtp_port,
         pmo_site=PMO_SITE,
+        health_list=HEALTH_LIST,
+        status_list=PMO_STATUS_LIST,
         pmo_mailbox=PMO_MAILBOX,
     )
     path = folder / CONFIG_FILE

@@ -19,7 +19,8 @@ from pathlib import Path
 from pmosync.config import PmosyncConfig, load_config
 from pmosync.config.state import STATE_DIR_ENV
 from pmosync.demo import world as demo_world
-from pmosync.demo.config_file import PMO_SITE, TOKEN_VARIABLES, write_config
+from pmosync.demo.config_file import PMO_SITE, PMO_STATUS_LIST, TOKEN_VARIABLES, write_config
+from pmosync.demo.costs import write_cost_workbook
 from pmosync.demo.mailsink import MailSink
 from pmosync.reports.job import ReportOutcome, run_report
 from pmosync.reports.snapshots import load_snapshot
@@ -90,6 +91,7 @@ def serving(folder: Path) -> Iterator[tuple[demo_world.World, MailSink, Path]]:
     try:
         sink.start()
         state.save(folder)
+        write_cost_workbook(folder, world.org, state.seed)
         yield world, sink, write_config(folder, world, sink.port)
     finally:
         sink.stop()
@@ -176,7 +178,8 @@ def _attention(
 
 def _sharepoint_copies(world: demo_world.World, into: Path) -> tuple[list[str], int]:
     """What the SharePoint sandbox's PMO site now holds under Reports/ (copied into ``into``,
-    so the newcomer can open what was uploaded), and the status list's item count."""
+    so the newcomer can open what was uploaded), and the item count of the status list the
+    portfolio report writes (not of the lists people write by hand)."""
     tenant = world.tenant
     hostname, _, path = PMO_SITE.partition(":")
     site = tenant.site_by_path(hostname, path)
@@ -195,5 +198,9 @@ def _sharepoint_copies(world: demo_world.World, into: Path) -> tuple[list[str], 
                     copy = into / relative
                     copy.parent.mkdir(parents=True, exist_ok=True)
                     copy.write_bytes(item.content)
-        items = sum(len(lst.items) for lst in tenant.lists.values() if lst.site_id == site.id)
+        items = sum(
+            len(lst.items)
+            for lst in tenant.lists.values()
+            if lst.site_id == site.id and lst.display_name == PMO_STATUS_LIST
+        )
     return sorted(held), items

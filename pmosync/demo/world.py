@@ -14,12 +14,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from pmosync.sandbox.asana import AsanaSandbox
 from pmosync.sandbox.graph import GraphSandbox
-from pmosync.sandbox.org import Org, OrgSize, generate_org
+from pmosync.sandbox.org import Org, OrgSize, Project, generate_org
 from pmosync.sandbox.tenant import (
     TIMESHEET_COLUMNS,
     TIMESHEET_SHEET,
@@ -28,6 +28,7 @@ from pmosync.sandbox.tenant import (
     generate_tenant,
     render_xlsx,
 )
+from pmosync.sandbox.tenant.pmo_lists import add_pmo_lists
 from pmosync.sandbox.tenant.workbooks import timesheet_cells
 
 SEED = 9
@@ -98,6 +99,7 @@ def build(state: WorldState) -> tuple[Org, Tenant, int]:
     org = generate_org(state.seed, ORG_SIZE, day)
     people = [(person.name, person.email) for person in org.people.values()]
     tenant = generate_tenant(state.seed, TENANT_SIZE, day, people)
+    add_pmo_lists(tenant, state.seed)
     _a_typed_slip(tenant)
     touched = 0
     for run in range(2, state.runs + 1):
@@ -117,10 +119,50 @@ def _a_typed_slip(tenant: Tenant) -> None:
     item.content = render_xlsx(TIMESHEET_SHEET, list(TIMESHEET_COLUMNS.values()), cells)
 
 
+def late_project(org: Org) -> Project | None:
+    """The project the demo's story is about: of those still open after their planned finish,
+    the one with the most estimated work left (its team keeps re-planning, never finishing)."""
+    estimate = org.field_named("Estimate (h)").gid
+
+    def open_hours(project: Project) -> float:
+        return sum(
+            float(task.custom.get(estimate) or 0.0)
+            for task in org.tasks.values()
+            if task.project_gid == project.gid and not task.completed
+        )
+
+    late = [
+        p
+        for p in org.projects.values()
+        if not (p.completed or p.archived) and p.due_on is not None and p.due_on < org.today
+    ]
+    return max(late, key=lambda p: (open_hours(p), p.gid), default=None)
+
+
+def _replan(org: Org, project: Project, run: int) -> int:
+    """The late project's manager moves its overdue open tasks into the coming weeks: a
+    re-plan that today's dates hide and the baseline (recorded by the first sync) does not."""
+    overdue = sorted(
+        gid
+        for gid, task in org.tasks.items()
+        if task.project_gid == project.gid
+        and not task.completed
+        and task.due_on is not None
+        and task.due_on < org.today
+    )
+    for n, gid in enumerate(overdue):
+        org.edit_task(gid, due_on=org.today + timedelta(days=7 * run + n % 14))
+    return len(overdue)
+
+
 def _week_of_work(org: Org, tenant: Tenant, run: int) -> int:
     """What teams do between two runs: tasks renamed, re-dated, completed, moved, added and
-    deleted in Asana, tasks edited in Planner, and a fresh status update on one project."""
+    deleted in Asana, tasks edited in Planner, a fresh status update on one project, and the
+    late project re-planned once more."""
     touched = len(org.mutate_fraction(CHURN_FRACTION, seed=run))
+    late = late_project(org)
+    if late is not None:
+        touched += _replan(org, late, run)
     touched += len(tenant.mutate_fraction(CHURN_FRACTION, seed=run))
     projects = sorted(org.projects)
     project = org.projects[projects[run % len(projects)]]
