@@ -25,6 +25,7 @@ from pmosync.reports.dataset import Dataset, ProjectRow, StatusRow, TaskRow
 from pmosync.reports.job import compute_document
 from pmosync.reports.metrics.calendar import PLAIN, calendar_for, local_day
 from pmosync.reports.metrics.governance import governance_findings
+from pmosync.reports.metrics.plan import WorkingDays, current_plan
 from pmosync.reports.metrics.progress import milestones, project_progress
 from pmosync.reports.metrics.rag import latest_update
 from pmosync.reports.metrics.throughput import throughput
@@ -186,6 +187,17 @@ def test_a_milestone_completed_late_utc_counts_on_the_berlin_day():
     assert milestones([_milestone(LATE)], dec(4), dec(4), calendar=PLAIN).completed == ()
     progress = project_progress([_milestone(LATE)], set(), dec(4), 1, berlin)
     assert [t.id for t in progress.milestones.completed] == ["m1"]
+
+
+def test_a_task_without_start_is_planned_from_its_local_creation_day():
+    # Created Monday 7 December 23:30 UTC = Tuesday the 8th 00:30 in Berlin; due Friday 11th.
+    created = datetime(2026, 12, 7, 23, 30, tzinfo=UTC)
+    task = TaskRow("t1", "p1", "Build", due_date=dec(11), created_at=created)
+    berlin = calendar_for(CalendarSettings(), 2026, 2026, BERLIN)
+    [in_berlin] = current_plan([task], WorkingDays(berlin)).tasks
+    [in_utc] = current_plan([task], WorkingDays(PLAIN)).tasks
+    assert (in_berlin.first, in_berlin.last) == (dec(8), dec(11))
+    assert (in_utc.first, in_utc.last) == (dec(7), dec(11))
 
 
 def test_throughput_counts_a_completion_in_its_local_week():

@@ -64,7 +64,13 @@ def report(
     store: StoreOption = None,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", help="Report date YYYY-MM-DD (default: the config's, or today)."),
+        typer.Option(
+            "--as-of",
+            help=(
+                "Report date YYYY-MM-DD (default: the config's, or today in the organisation's "
+                "time zone)."
+            ),
+        ),
     ] = None,
     out: Annotated[
         Path | None,
