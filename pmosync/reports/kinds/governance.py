@@ -39,7 +39,7 @@ def build(dataset: Dataset, context: ReportContext) -> ReportDocument:
     """The governance report of ``dataset`` under ``context.rules.governance``."""
     rules = context.rules.governance
     enabled = [r for r in GOVERNANCE_CHECKS if r in rules.checks]
-    findings = governance_findings(dataset, rules)
+    findings = governance_findings(dataset, rules, context.timezone)
     checked = governed_projects(dataset)
     by_rule = Counter(f.rule for f in findings)
     flagged_projects = {f.project_id for f in findings}

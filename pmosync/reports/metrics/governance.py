@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, tzinfo
 
 from pmosync.config.reports import GOVERNANCE_CHECKS, GovernanceRules
 from pmosync.reports.dataset import Dataset, ProjectRow, StatusRow, TaskRow
+from pmosync.reports.metrics.calendar import local_day
 
 EXEMPT_STATUSES = frozenset({"completed", "archived"})
 
@@ -50,16 +51,19 @@ def governed_projects(dataset: Dataset) -> list[ProjectRow]:
     return [p for p in dataset.projects if p.status not in EXEMPT_STATUSES]
 
 
-def governance_findings(dataset: Dataset, rules: GovernanceRules) -> list[Finding]:
+def governance_findings(
+    dataset: Dataset, rules: GovernanceRules, zone: tzinfo = UTC
+) -> list[Finding]:
     """Every finding of the enabled checks, ordered by project name, then check (in the order
-    of ``GOVERNANCE_CHECKS``), then item (overdue tasks by due date, milestones by name).
+    of ``GOVERNANCE_CHECKS``), then item (overdue tasks by due date, milestones by name). A
+    status update's day is taken in ``zone``.
 
     Tasks and status updates are grouped by project once, so the cost is linear in the rows.
     """
     enabled = set(rules.checks)
     budgeted = {b.project_id for b in dataset.budgets}
     tasks = _by_project(dataset.tasks)
-    last_update = _last_updates(dataset.status_updates, dataset.as_of)
+    last_update = _last_updates(dataset.status_updates, dataset.as_of, zone)
     findings: list[Finding] = []
     for project in sorted(governed_projects(dataset), key=lambda p: (p.name.casefold(), p.id)):
         project_tasks = tasks.get(project.id, ())
@@ -87,12 +91,12 @@ def _by_project(tasks: Iterable[TaskRow]) -> dict[str, list[TaskRow]]:
     return grouped
 
 
-def _last_updates(updates: Iterable[StatusRow], as_of: date) -> dict[str, date]:
+def _last_updates(updates: Iterable[StatusRow], as_of: date, zone: tzinfo = UTC) -> dict[str, date]:
     """Date of each project's latest status update posted on or before ``as_of``; a later one
     did not exist yet on the report date (a re-run of an old report must agree with itself)."""
     latest: dict[str, date] = {}
     for update in updates:
-        day = update.posted_at.date()
+        day = local_day(update.posted_at, zone)
         if day <= as_of and (update.project_id not in latest or day > latest[update.project_id]):
             latest[update.project_id] = day
     return latest
