@@ -129,27 +129,29 @@ def figures(overall: Rollup, statuses: Sequence[str] = ("active",)) -> tuple[Fig
 
 def index_figures(totals: Sequence[BasisTotals]) -> list[Figure]:
     """Portfolio SPI and CPI: of the sums when every measured project shares one basis, else one
-    pair per basis and currency (a single SPI over euros and hours would mean nothing)."""
+    pair per basis and currency (a single SPI over euros and hours would mean nothing). A CPI
+    that rests on partial cost, or leaves projects out, is followed by a note saying so: it
+    never passes as complete."""
     if len(totals) <= 1:
         only = totals[0] if totals else None
         return [
             Figure("spi", "Portfolio SPI", only.spi if only else None, "ratio"),
-            Figure("cpi", _cpi_label("Portfolio CPI", only), only.cpi if only else None, "ratio"),
+            Figure("cpi", "Portfolio CPI", only.cpi if only else None, "ratio"),
+            *_cpi_note_figure("cpi_note", "Portfolio CPI", only),
         ]
     result = []
     for group in totals:
         slug = group.key.replace(":", "_").lower()
         label = basis_label(group)
         result.append(Figure(f"spi_{slug}", f"SPI ({label})", group.spi, "ratio"))
-        result.append(
-            Figure(f"cpi_{slug}", _cpi_label(f"CPI ({label})", group), group.cpi, "ratio")
-        )
+        result.append(Figure(f"cpi_{slug}", f"CPI ({label})", group.cpi, "ratio"))
+        result += _cpi_note_figure(f"cpi_{slug}_note", f"CPI ({label})", group)
     return result
 
 
-def _cpi_label(label: str, group: BasisTotals | None) -> str:
-    """A portfolio CPI says when it rests on partial cost, never passing as complete."""
-    return f"{label}, partial AC" if group is not None and group.ac_partial else label
+def _cpi_note_figure(key: str, label: str, group: BasisTotals | None) -> list[Figure]:
+    note = _cpi_note(group) if group is not None else None
+    return [Figure(key, f"{label} is", note, "text", rag="amber")] if note else []
 
 
 def _statuses(statuses: Sequence[str]) -> str:
