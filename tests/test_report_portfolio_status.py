@@ -541,3 +541,17 @@ def test_a_baselined_project_says_which_baseline_and_when():
     assert borealis["baseline"] == "no baseline (today's plan)"
     forecast = next(r for r in doc.section("forecasts").rows if r["project"] == "Apollo")
     assert (forecast["baseline"], forecast["baseline_set"]) == ("Plan v2", "2026-03-03")
+
+
+def test_the_teams_card_carries_the_portfolio_indices(doc):
+    from pmosync.reports.delivery.card import MAX_FACTS, adaptive_card
+
+    card = adaptive_card(doc, None)["attachments"][0]["content"]
+    facts = next(item["facts"] for item in card["body"] if item["type"] == "FactSet")
+    titles = [fact["title"] for fact in facts]
+    assert len(facts) == MAX_FACTS
+    # the dozen headline figures reach % complete and both bases' SPI and CPI, rounded for
+    # people: 625/1000 -> 0.63 (half up), 625/700 -> 0.89, 62.5 %
+    shown = dict(zip(titles, (fact["value"] for fact in facts), strict=True))
+    assert (shown["SPI (EUR)"], shown["CPI (EUR)"]) == ("0.63", "0.89")
+    assert shown["% complete (weighted by effort: BACs in several currencies or bases)"] == "62.5%"

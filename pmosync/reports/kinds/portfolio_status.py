@@ -92,14 +92,12 @@ def build(dataset: Dataset, context: ReportContext) -> ReportDocument:
 
 
 def figures(overall: Rollup, statuses: Sequence[str] = ("active",)) -> tuple[Figure, ...]:
-    """Headline counts first, then % complete and the portfolio SPI/CPI per basis (the totals
-    are over the projects of ``statuses``: ``rules.rollup_statuses``)."""
+    """Headline counts first, then % complete and the portfolio SPI/CPI per basis (the first
+    dozen are the Teams card's), then what the totals add up: the projects of ``statuses``
+    (``rules.rollup_statuses``), % complete by effort and the hours logged."""
     counts = overall.computed
     result = [
         Figure("projects", "Projects", overall.projects),
-        Figure(
-            "projects_in_totals", f"Projects in totals ({_statuses(statuses)})", overall.in_totals
-        ),
         Figure("red", "Computed red", counts["red"], rag="red" if counts["red"] else None),
         Figure(
             "amber", "Computed amber", counts["amber"], rag="amber" if counts["amber"] else None
@@ -119,12 +117,17 @@ def figures(overall: Rollup, statuses: Sequence[str] = ("active",)) -> tuple[Fig
         ),
         Figure("governance_findings", "Governance findings", overall.governance_findings),
         Figure("pct_complete", _weighted_label(overall), overall.pct_complete, "percent"),
+    ]
+    totals = [
+        Figure(
+            "projects_in_totals", f"Projects in totals ({_statuses(statuses)})", overall.in_totals
+        ),
         Figure(
             "pct_complete_effort", "% complete (effort)", overall.pct_complete_effort, "percent"
         ),
         Figure("hours_logged", "Hours logged to date", overall.hours_logged, "hours"),
     ]
-    return (*result, *index_figures(overall.totals))
+    return (*result, *index_figures(overall.totals), *totals)
 
 
 def index_figures(totals: Sequence[BasisTotals]) -> list[Figure]:
