@@ -1,7 +1,7 @@
 """The utilisation, timesheet compliance and governance reports as documents.
 
 Each builder gets a hand-built Dataset and its figures, rows and chart series are checked against
-values worked out by hand (rounded as the document conventions say: hours and percentages 1 dp).
+values worked out by hand, at full precision (the document is not rounded: renderers round).
 Calendar: as_of Wednesday 25 November 2026; weeks=2 judges W46 (9th-15th) and W47 (16th-22nd).
 """
 
@@ -138,6 +138,8 @@ def test_utilisation_report():
         {
             "person": "Ana",
             "email": "ana@example.com",
+            "holiday_hours": 0.0,  # no holidays or leave in November (PLAIN calendar)
+            "leave_hours": 0.0,
             "capacity": 60.0,
             "allocated": 60.0,
             "logged": 12.0,
@@ -149,6 +151,8 @@ def test_utilisation_report():
         {
             "person": "Ben",
             "email": "ben@example.com",
+            "holiday_hours": 0.0,
+            "leave_hours": 0.0,
             "capacity": 80.0,
             "allocated": 12.0,
             "logged": 66.0,
@@ -162,8 +166,8 @@ def test_utilisation_report():
     # W47: capacity 70, allocated 48 (68.57 %), logged 26 (37.14 %).
     weeks = doc.section("weeks").rows
     assert [(w["week"], w["utilisation_pct"], w["allocation_pct"]) for w in weeks] == [
-        ("2026-W46", 74.3, 34.3),
-        ("2026-W47", 37.1, 68.6),
+        pytest.approx(("2026-W46", 5200 / 70, 2400 / 70)),  # full precision: renderers round
+        pytest.approx(("2026-W47", 2600 / 70, 4800 / 70)),
     ]
     assert [(w["over_allocated"], w["under_used"]) for w in weeks] == [(0, 1), (1, 1)]
     # All: capacity 140, allocated 72 (51.43 %), logged 78 (55.71 %).
@@ -171,14 +175,16 @@ def test_utilisation_report():
         "people": (2, None),
         "over_allocated": (1, "amber"),
         "under_used": (2, "amber"),
-        "utilisation_pct": (55.7, None),
-        "allocation_pct": (51.4, None),
+        "utilisation_pct": pytest.approx((7800 / 140, None)),
+        "allocation_pct": pytest.approx((7200 / 140, None)),
         "logged_hours": (78.0, None),
+        "leave_hours": (0.0, None),
+        "holiday_hours": (0.0, None),
     }
     assert doc.trend == {
         "people": 2,
-        "utilisation_pct": 55.7,
-        "allocation_pct": 51.4,
+        "utilisation_pct": pytest.approx(7800 / 140),
+        "allocation_pct": pytest.approx(7200 / 140),
         "logged_hours": 78.0,
         "over_allocated": 1,
         "under_used": 2,
@@ -186,14 +192,14 @@ def test_utilisation_report():
     assert chart(doc, "utilisation_by_week") == {
         "kind": "bar",
         "x": ("2026-W46", "2026-W47"),
-        "Utilisation %": (74.3, 37.1),
-        "Allocation %": (34.3, 68.6),
+        "Utilisation %": pytest.approx((5200 / 70, 2600 / 70)),
+        "Allocation %": pytest.approx((2400 / 70, 4800 / 70)),
     }
     assert chart(doc, "utilisation_trend") == {
         "kind": "line",
         "x": ("2026-11-11", "2026-11-18", "2026-11-25"),
-        "Utilisation %": (70.0, 65.5, 55.7),
-        "Allocation %": (80.0, None, 51.4),  # a gap, not a 0
+        "Utilisation %": pytest.approx((70.0, 65.5, 7800 / 140)),
+        "Allocation %": pytest.approx((80.0, None, 7200 / 140)),  # a gap, not a 0
     }
     assert doc.section("person_weeks").html_limit and doc.section("people").html_limit
     assert_well_formed(doc)
@@ -242,13 +248,13 @@ def test_timesheet_compliance_report():
     assert [
         (w["week"], w["ok"], w["under"], w["over"], w["missing"], w["compliance_pct"])
         for w in doc.section("weeks").rows
-    ] == [("2026-W46", 2, 0, 0, 1, 66.7), ("2026-W47", 0, 1, 1, 1, 0.0)]
+    ] == [pytest.approx(("2026-W46", 2, 0, 0, 1, 200 / 3)), ("2026-W47", 0, 1, 1, 1, 0.0)]
     # Newest week first, then by person.
     assert [
         (r["person"], r["week"], r["logged"], r["logged_pct"], r["status"])
         for r in doc.section("non_compliant").rows
     ] == [
-        ("Eve", "2026-W47", 60.1, 120.2, "over"),
+        pytest.approx(("Eve", "2026-W47", 60.1, 120.2, "over")),
         ("Fay", "2026-W47", 20.0, 50.0, "under"),
         ("gus@example.com", "2026-W47", 0.0, 0.0, "missing"),
         ("gus@example.com", "2026-W46", 0.0, 0.0, "missing"),
@@ -256,26 +262,28 @@ def test_timesheet_compliance_report():
     # 2 ok person-weeks of 6 = 33.3 %.
     assert figures(doc) == {
         "people": (3, None),
+        "on_leave": (0, None),  # nobody's week is all holidays and leave
         "non_compliant": (4, "amber"),
         "missing": (2, "red"),
         "under": (1, "amber"),
         "over": (1, "amber"),
         "last_week_pct": (0.0, None),
-        "compliance_pct": (33.3, None),
+        "compliance_pct": pytest.approx((100 / 3, None)),
     }
     assert doc.trend == {
         "people": 3,
-        "compliance_pct": 33.3,
+        "compliance_pct": pytest.approx(100 / 3),  # the JSON keeps 1/3; renderers show 33.3
         "last_week_pct": 0.0,
         "missing": 2,
         "under": 1,
         "ok": 2,
         "over": 1,
+        "on_leave": 0,
     }
     assert chart(doc, "compliance_by_week") == {
         "kind": "bar",
         "x": ("2026-W46", "2026-W47"),
-        "Compliance %": (66.7, 0.0),
+        "Compliance %": pytest.approx((200 / 3, 0.0)),
     }
     assert chart(doc, "status_by_week") == {
         "kind": "stacked_bar",
@@ -284,11 +292,12 @@ def test_timesheet_compliance_report():
         "under": (0.0, 1.0),
         "over": (0.0, 1.0),
         "missing": (1.0, 1.0),
+        "on_leave": (0.0, 0.0),
     }
     assert chart(doc, "compliance_trend") == {
         "kind": "line",
         "x": ("2026-11-18", "2026-11-25"),
-        "Compliance %": (50.0, 33.3),
+        "Compliance %": pytest.approx((50.0, 100 / 3)),
         "Last week %": (40.0, 0.0),
     }
     assert doc.section("non_compliant").html_limit and doc.section("status").html_limit

@@ -23,6 +23,7 @@ from pmosync.reports.collector import collector_paused
 from pmosync.reports.dataset import end_of_day, load_dataset
 from pmosync.reports.document import Figure, RenderedFile, ReportDocument
 from pmosync.reports.kinds import DATASET_PARTS, ReportContext, builder
+from pmosync.reports.metrics.calendar import WorkingCalendar, calendar_for
 from pmosync.reports.readiness import check_readiness, with_data_age
 from pmosync.reports.snapshots import history, load_snapshot, save_snapshot
 from pmosync.store import Store, StoreError
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REPORT_KIND = "report"
+CALENDAR_YEARS = 10
+"""Public holidays are looked up this many years either side of the report date."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ def compute_document(
     """The figures of report ``name`` as of ``as_of``, from the store as it is now."""
     report = config.reports[name]
     filters = report.filters
+    calendar = organisation_calendar(config, as_of)
     context = ReportContext(
         name=name,
         kind=report.kind,
@@ -70,6 +74,8 @@ def compute_document(
         resources=config.resources,
         filters={key: list(values) for key, values in filters.model_dump().items() if values},
         history=history(store, name, as_of),
+        calendar=calendar,
+        timezone=calendar.zone,
     )
     with collector_paused():
         dataset = load_dataset(
@@ -77,6 +83,7 @@ def compute_document(
             filters,
             as_of,
             DATASET_PARTS[report.kind],
+            zone=config.organisation.zone(),
             status_sources=status_sources(config),
         )
         document = builder(report.kind)(dataset, context)
@@ -110,6 +117,18 @@ def status_sources(config: PmosyncConfig) -> frozenset[str]:
         name
         for name, connector in config.connectors.items()
         if getattr(connector, "yields_status_updates", True)
+    )
+
+
+def organisation_calendar(config: PmosyncConfig, as_of: date) -> WorkingCalendar:
+    """The organisation's working calendar and zone, with public holidays for the years a
+    report around ``as_of`` can reach (plans run years either side of the report date)."""
+    settings = config.organisation
+    return calendar_for(
+        settings.calendar,
+        as_of.year - CALENDAR_YEARS,
+        as_of.year + CALENDAR_YEARS,
+        settings.zone(),
     )
 
 
@@ -178,7 +197,7 @@ def run_report(
     (a shutdown) cuts the deliveries' retry waits short; what it left undelivered is failed and
     delivered by the next run.
     """
-    as_of = as_of or config.reports[name].as_of or date.today()
+    as_of = as_of or config.reports[name].as_of or config.organisation.today()
     report = config.reports[name]
     started = datetime.now(UTC)
     readiness = check_readiness(config, store, name)
