@@ -413,8 +413,9 @@ class PmosyncConfig(ConfigModel):
         return messages
 
     def _share_timezone(self) -> None:
-        """A planner connector without its own ``timezone`` reads dates in the organisation's
-        (when one is named): the plans are used where the organisation works."""
+        """A connector with a ``timezone`` key (planner; sharepoint_files reading a list) that
+        leaves it out reads dates in the organisation's zone, when one is named: the plans and
+        lists are used where the organisation works."""
         if self.organisation.timezone is None:
             return
         for connector in self.connectors.values():
