@@ -14,10 +14,10 @@ tolerance is ok: nobody chases 39.75 h of 40.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
 from pmosync.config.models import Resources
@@ -25,12 +25,7 @@ from pmosync.config.reports import ComplianceRules, ReportRules
 from pmosync.reports.dataset import Dataset, PersonRow, TimeRow
 from pmosync.reports.metrics.calendar import PLAIN, WorkingCalendar
 from pmosync.reports.metrics.capacity import leave_by_person, week_hours
-from pmosync.reports.metrics.utilisation import (
-    active_people,
-    capacity_of,
-    logged_minutes,
-    percent,
-)
+from pmosync.reports.metrics.utilisation import MondayOf, active_people, capacity_of, percent
 from pmosync.reports.metrics.weeks import complete_weeks
 
 Status = Literal["missing", "under", "ok", "over", "on_leave"]
@@ -109,11 +104,28 @@ def status_of(
     return "over"
 
 
-def counted(entries: Iterable[TimeRow], rules: ComplianceRules) -> Iterator[TimeRow]:
-    """The entries in an approval state that counts; an entry from a tool without approvals
-    (``approval`` None) always counts."""
+def logged_by_week(
+    entries: Iterable[TimeRow], weeks: list[date], roster: Iterable[str], rules: ComplianceRules
+) -> tuple[dict[tuple[str, date], int], dict[tuple[str, date], int]]:
+    """Minutes per (person id, Monday) inside the window's weeks, in one pass: those in an
+    approval state that counts (an entry from a tool without approvals, ``approval`` None,
+    always counts), and those that do not (drafts, rejected time)."""
+    counted: dict[tuple[str, date], int] = defaultdict(int)
+    uncounted: dict[tuple[str, date], int] = defaultdict(int)
+    if not weeks:
+        return counted, uncounted
+    first, last = weeks[0], weeks[-1] + timedelta(days=6)
+    people = set(roster)
     states = set(rules.count_approvals)
-    return (e for e in entries if e.approval is None or e.approval in states)
+    monday_of = MondayOf()
+    for entry in entries:
+        if first <= entry.entry_date <= last and entry.person_id in people:
+            key = (entry.person_id, monday_of[entry.entry_date])
+            if entry.approval is None or entry.approval in states:
+                counted[key] += entry.minutes
+            else:
+                uncounted[key] += entry.minutes
+    return counted, uncounted
 
 
 def compliance(
@@ -126,9 +138,9 @@ def compliance(
     ``calendar``'s holidays and ``dataset.leave`` reduce the hours each week expects."""
     weeks = complete_weeks(dataset.as_of, rules.weeks)
     people = active_people(dataset)
-    roster = [p.id for p in people]
-    minutes = logged_minutes(counted(dataset.time_entries, rules.compliance), weeks, roster)
-    everything = logged_minutes(dataset.time_entries, weeks, roster)
+    minutes, uncounted = logged_by_week(
+        dataset.time_entries, weeks, (p.id for p in people), rules.compliance
+    )
     leave = leave_by_person(dataset.leave)
     rows = []
     for person in people:
@@ -152,7 +164,7 @@ def compliance(
                     expected=hours.available,
                     holiday_hours=hours.holiday_hours,
                     leave_hours=hours.leave_hours,
-                    uncounted=(everything.get((person.id, monday), 0) - logged) / 60,
+                    uncounted=uncounted.get((person.id, monday), 0) / 60,
                     compliant=status == "ok"
                     or (status == "over" and rules.compliance.over_is_compliant),
                 )

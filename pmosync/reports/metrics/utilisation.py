@@ -103,10 +103,20 @@ def logged_minutes(
     first, last = weeks[0], weeks[-1] + WEEK
     roster = set(people)
     minutes: dict[tuple[str, date], int] = defaultdict(int)
+    monday_of = MondayOf()
     for entry in entries:
         if first <= entry.entry_date <= last and entry.person_id in roster:
-            minutes[(entry.person_id, week_start(entry.entry_date))] += entry.minutes
+            minutes[(entry.person_id, monday_of[entry.entry_date])] += entry.minutes
     return minutes
+
+
+class MondayOf(dict[date, date]):
+    """``week_start`` of each day, computed once per distinct day: 100,000 entries fall on a
+    few hundred days."""
+
+    def __missing__(self, day: date) -> date:
+        monday = self[day] = week_start(day)
+        return monday
 
 
 def allocated_hours(
