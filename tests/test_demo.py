@@ -90,8 +90,9 @@ def test_first_run_syncs_in_full_and_names_every_output_that_exists(demo):
     for path in named:
         assert path.is_file(), path
     assert "demo/out/mail/*.eml" in summary and "demo/out/sharepoint/" in summary
-    # the typed slip in a timesheet, and a status item naming a plan that does not exist
-    assert "2 record(s) could not be mapped" in summary
+    # the typed slip in a timesheet, a status item naming a plan that does not exist and a
+    # leave item that ends before it starts
+    assert "3 record(s) could not be mapped" in summary
 
 
 def test_a_typed_slip_in_a_timesheet_is_quarantined_naming_its_row(demo):
@@ -227,9 +228,17 @@ def test_portfolio_cpi_is_plausible_and_is_the_worlds_own(demo):
         assert row["EV"] == pytest.approx(ev, rel=1e-6), name
         assert row["AC"] == pytest.approx(ac, abs=0.01), name
     # the portfolio's CPI is over the projects in flight (roll-ups leave completed, archived
-    # and on-hold projects out), or over every project when a report asks for all
-    portfolio = _summary_item(demo["folder"], "Portfolio CPI")
-    assert portfolio in (pytest.approx(every, rel=1e-6), pytest.approx(in_flight, rel=1e-6))
+    # and on-hold projects out)
+    assert _summary_item(demo["folder"], "Portfolio CPI") == pytest.approx(in_flight, rel=1e-6)
+    # the summary says it, and names the projects in flight clearly over and under budget
+    summary = demo["second"].stdout
+    assert f"Portfolio CPI {in_flight:.2f} ({len(active)} projects in flight, in EUR)" in summary
+    for label, off in (("over", lambda cpi: cpi < 0.85), ("under", lambda cpi: cpi > 1.1)):
+        named = sorted(n for n, (_, ev, ac, live) in figures.items() if live and off(ev / ac))
+        assert named, label
+        line = re.search(rf"^  {label} budget \(CPI \w+ [\d.]+\): (.+)$", summary, re.M)
+        assert line is not None, summary
+        assert sorted(part.rsplit(" ", 1)[0] for part in line[1].split(", ")) == named
 
 
 def test_the_foreign_currency_invoice_is_noted_not_converted(demo):

@@ -15,7 +15,7 @@ from pmosync.demo.costs import COLUMNS as COST_COLUMNS
 from pmosync.demo.costs import FOLDER as COST_FOLDER
 from pmosync.demo.costs import SHEET as COST_SHEET
 from pmosync.demo.world import ASANA_TOKEN, GRAPH_TOKEN, World
-from pmosync.sandbox.tenant.pmo_lists import HEALTH_LIST
+from pmosync.sandbox.tenant.pmo_lists import HEALTH_LIST, LEAVE_LIST
 
 CONFIG_FILE = "pmosync.yaml"
 SCHEMA_FILE = "pmosync.schema.json"
@@ -89,6 +89,20 @@ connectors:
       task: Task
       billable: "Billable?"
 
+  # Absences, kept by the PMO in its site's "Leave" list: capacity, utilisation and timesheet
+  # compliance expect fewer hours from someone away.
+  leave:
+    type: sharepoint_files
+    site: "{pmo_site}"
+    list: {leave_list}
+    kind: leave
+    columns:
+      person: Employee
+      start: Start
+      end: End
+      hours_per_day: HoursPerDay
+      kind: LeaveType
+
   # The finance team's workbook of expenses and suppliers' invoices per project, in a local
   # folder beside this file (costs/). Costs in another currency are kept but not converted.
   costs:
@@ -119,9 +133,12 @@ resources:
 
 # The organisation's clock and working days: report dates, the day a task was completed on and
 # the schedules below are read in this zone (UTC, so the demo reads the same on any machine);
-# calendar: adds public holidays by country (holidays: {{country: DE}}) and closure days.
+# the calendar says which days are worked: weekends and Germany's public holidays are not.
 organisation:
   timezone: UTC
+  calendar:
+    weekend: [saturday, sunday]
+    holidays: {{country: DE}}
 
 output_dir: out                      # every report run keeps its files in out/<report>-<date>/
 
@@ -190,6 +207,7 @@ def write_config(folder: Path, world: World, smtp_port: int) -> Path:
         smtp_port=smtp_port,
         pmo_site=PMO_SITE,
         health_list=HEALTH_LIST,
+        leave_list=LEAVE_LIST,
         status_list=PMO_STATUS_LIST,
         pmo_mailbox=PMO_MAILBOX,
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from pmosync.demo.tour import TourResult
+from pmosync.demo.tour import OVER_CPI, UNDER_CPI, TourResult
 from pmosync.store.writer import WriteCounts
 
 REASON_LIMIT = 110
@@ -29,7 +29,7 @@ def summary_lines(
             "tasks and posted a status update."
         )
     lines += ["", *_sync_lines(result, program), "", *_report_lines(result)]
-    lines += ["", *_delivery_lines(result), "", *_attention_lines(result)]
+    lines += ["", *_delivery_lines(result), "", *_cost_lines(result), *_attention_lines(result)]
     lines += ["", *_next_lines(result, program)]
     return lines
 
@@ -118,6 +118,22 @@ def _delivery_lines(result: TourResult) -> list[str]:
     ]
     lines += [f"  failed: {line}" for line in failed]
     return lines if len(lines) > 1 else ["Nothing was delivered."]
+
+
+def _cost_lines(result: TourResult) -> list[str]:
+    """The portfolio's cost performance in two lines (none without a money total)."""
+    cost = result.cost
+    if cost is None or cost.cpi is None:
+        return []
+    unit = cost.currency or "money"
+    lines = [f"Portfolio CPI {cost.cpi:.2f} ({cost.projects} projects in flight, in {unit})"]
+    if cost.over:
+        named = ", ".join(f"{name} {cpi:.2f}" for name, cpi in cost.over)
+        lines.append(f"  over budget (CPI below {OVER_CPI:.2f}): {named}")
+    if cost.under:
+        named = ", ".join(f"{name} {cpi:.2f}" for name, cpi in cost.under)
+        lines.append(f"  under budget (CPI above {UNDER_CPI:.2f}): {named}")
+    return [*lines, ""]
 
 
 def _attention_lines(result: TourResult) -> list[str]:

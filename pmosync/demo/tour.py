@@ -46,6 +46,23 @@ class Attention:
     """The project's own latest RAG, when it differs from the computed one."""
 
 
+@dataclass(frozen=True)
+class CostPicture:
+    """The portfolio's CPI over its projects in flight, and which of those projects are
+    clearly over or under budget."""
+
+    projects: int
+    currency: str | None
+    cpi: float | None
+    over: tuple[tuple[str, float], ...]
+    under: tuple[tuple[str, float], ...]
+
+
+OVER_CPI = 0.85
+UNDER_CPI = 1.10
+"""A project in flight below OVER_CPI is clearly over budget, above UNDER_CPI clearly under."""
+
+
 @dataclass
 class TourResult:
     """What one demo run did, for the summary (and the tests)."""
@@ -66,6 +83,8 @@ class TourResult:
     """Paths of the report files the SharePoint sandbox holds, in its PMO site's library."""
     list_items: int = 0
     attention: list[Attention] = field(default_factory=list)
+    cost: CostPicture | None = None
+    """The portfolio's cost performance, read back from the portfolio report's figures."""
     seconds: float = 0.0
 
     @property
@@ -133,6 +152,7 @@ def run_tour(
             say(f"report {name}")
             result.reports.append(run_report(config, store, name))
         result.attention = _attention(store, result.reports, config)
+        result.cost = _cost_picture(store, result.reports, config)
     finally:
         store.close()
     result.emails = sorted(sink.kept)
@@ -174,6 +194,46 @@ def _attention(
                     )
     flagged.sort(key=lambda a: (ATTENTION.index(a.rag), a.project))
     return flagged
+
+
+def _cost_picture(
+    store: Store, reports: list[ReportOutcome], config: PmosyncConfig
+) -> CostPicture | None:
+    """The first money total of the portfolio report's "All projects" roll-up, and its
+    projects in flight whose CPI is clearly off, read back from its frozen figures."""
+    for outcome in reports:
+        if config.reports[outcome.name].kind != "portfolio_status":
+            continue
+        document = load_snapshot(store, outcome.run_id)
+        if document is None:
+            continue
+        sections = {section.key: section.rows for section in document.sections}
+        totals = [
+            row
+            for row in sections.get("portfolio_earned_value", [])
+            if row.get("portfolio") == "All projects" and row.get("basis") == "money"
+        ]
+        if not totals:
+            return None
+        total = totals[0]
+        active = {
+            row["project"] for row in sections.get("projects", []) if row.get("status") == "active"
+        }
+        cpis = sorted(
+            (row["cpi"], row["project"])
+            for row in sections.get("earned_value", [])
+            if row["project"] in active
+            and row.get("cpi") is not None
+            and row.get("currency") == total.get("currency")
+        )
+        return CostPicture(
+            projects=int(total.get("projects") or 0),
+            currency=total.get("currency"),
+            cpi=total.get("cpi"),
+            over=tuple((name, cpi) for cpi, name in cpis if cpi < OVER_CPI),
+            under=tuple((name, cpi) for cpi, name in reversed(cpis) if cpi > UNDER_CPI),
+        )
+    return None
 
 
 def _sharepoint_copies(world: demo_world.World, into: Path) -> tuple[list[str], int]:
