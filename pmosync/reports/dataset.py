@@ -198,7 +198,8 @@ class Dataset:
     status_updates: list[StatusRow] = field(default_factory=list)
     leave: list[LeaveRow] = field(default_factory=list)
     baselines: dict[str, BaselineRow] = field(default_factory=dict)
-    """The active baseline of each project that has one, by project id."""
+    """The baseline each project is measured against, by project id: its active one if set by
+    the end of as_of, else its latest set by then; projects without one are absent."""
     people: dict[str, PersonRow] = field(default_factory=dict)
     """Everyone in scope by person_id: people with an identity in a filtered source, or named
     by a row above. The roster for timesheet compliance."""
