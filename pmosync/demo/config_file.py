@@ -15,6 +15,7 @@ from pmosync.demo.costs import COLUMNS as COST_COLUMNS
 from pmosync.demo.costs import FOLDER as COST_FOLDER
 from pmosync.demo.costs import SHEET as COST_SHEET
 from pmosync.demo.world import ASANA_TOKEN, GRAPH_TOKEN, World
+from pmosync.sandbox.org.costing import RATE_LEVELS, ROLE_NAMES, role_of_rate
 from pmosync.sandbox.tenant.pmo_lists import HEALTH_LIST, LEAVE_LIST
 
 CONFIG_FILE = "pmosync.yaml"
@@ -123,13 +124,14 @@ smtp:
 
 resources:
   weekly_capacity_hours: 40
-  # What an hour of each person's time costs: logged hours x rate is the labour in actual cost
-  # (Asana's budgets price time tracking at the same rates).
-  hourly_rates:
-    currency: EUR
-    default: 85
-    people:
-{rates}
+  # What an hour of each person's time costs, by role: logged hours x rate is the labour in
+  # actual cost (Asana's budgets price time tracking at the same rates). A rate card may also
+  # name a person or a project, and the days it applies (from/to).
+  roles:
+{roles}
+  rate_cards:
+{rate_cards}
+  hourly_rates: {{currency: EUR, default: 85}}   # anyone without a role
 
 # The organisation's clock and working days: report dates, the day a task was completed on and
 # the schedules below are read in this zone (UTC, so the demo reads the same on any machine);
@@ -193,14 +195,19 @@ def write_config(folder: Path, world: World, smtp_port: int) -> Path:
     groups = "".join(f'      - "{group_id}"\n' for group_id in sorted(world.tenant.groups))
     org = world.org
     people = sorted(org.people.values(), key=lambda person: person.email)
-    rates = "".join(f"      {p.email}: {org.rates[p.gid]:g}\n" for p in people)
+    roles = "".join(f"    {p.email}: {role_of_rate(org.rates[p.gid])}\n" for p in people)
+    cards = "".join(
+        f"    - {{role: {role}, rate: {rate:g}, currency: EUR}}\n"
+        for role, rate in zip(ROLE_NAMES, RATE_LEVELS, strict=True)
+    )
     cost_columns = "".join(f'      {key}: "{header}"\n' for key, header in COST_COLUMNS.items())
     text = _TEMPLATE.format(
         workspace=world.org.workspace.gid,
         asana_url=world.asana.base_url,
         graph_url=world.graph.base_url,
         groups=groups,
-        rates=rates.rstrip("\n"),
+        roles=roles.rstrip("\n"),
+        rate_cards=cards.rstrip("\n"),
         cost_folder=COST_FOLDER,
         cost_sheet=COST_SHEET,
         cost_columns=cost_columns.rstrip("\n"),

@@ -20,6 +20,15 @@ if TYPE_CHECKING:
 
 RATE_LEVELS = (70.0, 85.0, 95.0, 110.0, 130.0)
 """Hourly rates (in the workspace currency) a person is paid at: junior to principal."""
+ROLE_NAMES = ("Analyst", "Consultant", "Senior consultant", "Lead", "Principal")
+"""The role each of RATE_LEVELS is the rate of (a PMO's rate card is by role)."""
+
+
+def role_of_rate(rate: float) -> str:
+    """The role whose rate ``rate`` is."""
+    return ROLE_NAMES[RATE_LEVELS.index(rate)]
+
+
 DEFAULT_RATE = 85.0
 """What an unassigned task is priced at: nobody's rate yet, the standard one."""
 CONTINGENCY = 1.10
