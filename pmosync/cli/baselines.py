@@ -193,6 +193,7 @@ def baseline_list(
         chosen = _run(lambda: find_projects_or_all(opened, projects))
         found = _run(lambda: list_baselines(opened, chosen))
         names = _names(opened)
+    found.sort(key=lambda b: (*_by_name(names, b.project_id), b.set_at))
     if format == "json":
         print_json([_baseline_json(b, names) for b in found])
         return
@@ -212,7 +213,7 @@ def baseline_list(
     for column in ("start", "finish"):
         table.add_column(column)
     table.add_column("budget", justify="right")
-    for b in sorted(found, key=lambda b: (*_by_name(names, b.project_id), b.set_at)):
+    for b in found:
         table.add_row(
             names.get(b.project_id, b.project_id),
             b.name,
