@@ -50,6 +50,8 @@ class _Gen:
         # change which projects, tasks and people a seed gives.
         self.plan_rng = random.Random(f"{seed}:plan")
         self.spend: dict[str, float] = {}
+        # Work tasks and logged cost per project, read once when the first budget is priced.
+        self.priced: tuple[dict[str, list[Task]], dict[str, float]] | None = None
         self.size = size
         self.today = today
         self.midnight = datetime.combine(today, time(), UTC)
@@ -418,7 +420,10 @@ class _Gen:
         said twice, as a real workspace does). The native budget's estimate is the planned
         cost and its actual the logged time at people's rates."""
         org = self.org
-        planned = costing.planned_cost(org, costing.work_of(org, project.gid))
+        if self.priced is None:
+            self.priced = (costing.work_by_project(org), costing.labour_by_project(org))
+        work, labour = self.priced
+        planned = costing.planned_cost(org, work.get(project.gid, []))
         total = costing.budget_total(planned)
         project.custom[org.field_named("Budget").gid] = total
         if self.rng.random() >= 0.7:
@@ -431,7 +436,7 @@ class _Gen:
             currency=CURRENCY,
             total=total,
             estimate=round(planned, 2),
-            actual=costing.labour_cost(org, project.gid),
+            actual=labour.get(project.gid, 0.0),
         )
 
     def portfolios(self) -> None:
