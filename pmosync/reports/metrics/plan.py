@@ -28,7 +28,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pmosync.reports.dataset import BaselineRow, TaskRow
 from pmosync.reports.metrics.calendar import WorkingCalendar
@@ -116,10 +116,9 @@ class WorkingDays:
         return day
 
 
-@dataclass(frozen=True, slots=True)
-class PlannedTask:
+class PlannedTask(NamedTuple):
     """A piece of planned work: its weight, its working-day span (None while nothing in the
-    plan is dated) and how far it is today."""
+    plan is dated) and how far it is today. A named tuple: a report builds one per task."""
 
     task_id: str
     weight: float
