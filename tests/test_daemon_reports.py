@@ -55,6 +55,7 @@ def _config(tmp_path: Path, sandbox: AsanaSandbox, store: str) -> Path:
         "    kind: portfolio_status\n"
         "    schedule: '*/10 * * * * *'\n"
         "    formats: [json]\n"
+        "    rules: {rollup_statuses: [active, on_hold, completed, archived]}\n"  # all hours
         "    deliver:\n"
         f"      - folder: {{path: {tmp_path / 'delivered'}}}\n",
         encoding="utf-8",
@@ -81,15 +82,16 @@ def test_the_daemon_delivers_the_report_only_once_the_first_sync_has_finished(
         daemon.wait_for(r"report portfolio run \S+ succeeded", timeout=60, start=mark)
     finally:
         daemon.stop()
-    # Every project of the workspace, and every hour logged to date: the time entries are
-    # among the last streams a sync fetches, so a report run mid-sync misses most of them.
+    # Every project of the workspace, and every hour logged to date (the report adds up every
+    # project status, and keeps full precision): the time entries are among the last streams
+    # a sync fetches, so a report run mid-sync misses most of them.
     org = sandbox.org
     today = date.today()
     hours = sum(e.duration_minutes for e in org.time_entries.values() if e.entered_on <= today)
     [file] = delivered
     figures = _figures(file)
     assert figures["projects"] == len(org.projects) == 10
-    assert figures["hours_logged"] == round(hours / 60, 1)
+    assert figures["hours_logged"] == pytest.approx(hours / 60)
     assert "data_age" not in figures  # fresh data: nothing to warn about
     [kept] = (tmp_path / "kept").glob("*/*.json")  # rewritten by each run of the day
     assert _figures(kept)["hours_logged"] == figures["hours_logged"]
