@@ -38,6 +38,11 @@ COMMANDS: dict[tuple[str, ...], tuple[tuple[str, ...], set[int]]] = {
     ("report",): (("history", "weekly"), {0}),
     ("db", "upgrade"): ((), {0}),
     ("db", "backup"): (("backup.db",), {0}),
+    ("baseline", "list"): ((), {0}),
+    ("baseline", "set"): (("--all",), {0}),
+    ("baseline", "show"): (("Website",), {2}),  # no such project in the --store
+    ("baseline", "diff"): (("Website",), {2}),
+    ("baseline", "activate"): (("--all", "--name", "Baseline"), {0}),
     ("daemon",): ((), {0}),  # run apart: it runs until stopped
 }
 

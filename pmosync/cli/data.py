@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 ENTITY_NAMES = (
     "portfolio", "project", "portfolio_item", "phase", "task", "person", "person_identity",
-    "assignment", "time_entry", "allocation", "budget", "cost_entry", "status_update",
+    "assignment", "time_entry", "allocation", "budget", "cost_entry", "leave", "status_update",
 )  # fmt: skip
 """The canonical entities, written out so ``--help`` does not import the model (a test holds
 this list equal to ``pmosync.canonical.types.ENTITIES``)."""

@@ -241,7 +241,15 @@ class AsanaClient:
         self.budgets = asana.BudgetsApi(self.api_client)
 
     def close(self) -> None:
+        """Release the connections and the SDK's thread pool. The SDK makes a ThreadPool in every
+        ApiClient (for async calls pmosync never makes) and closes it in ``__del__``; left to
+        that, a client still referenced when the interpreter exits prints a traceback from a
+        pipe already closed. Closing it here, and dropping it, leaves ``__del__`` nothing to do."""
         self.api_client.rest_client.pool_manager.clear()
+        pool = self.api_client.__dict__.pop("pool", None)
+        if pool is not None:
+            pool.close()
+            pool.join()
 
     def get(self, call: Callable[..., Any], *args: Any) -> Any:
         """One unpaginated call; returns the ``data`` member."""
