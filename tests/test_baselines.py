@@ -263,10 +263,10 @@ BUDGET_EXPECTED = {
 
 @pytest.mark.parametrize("case", sorted(BUDGET_CASES))
 def test_a_baseline_budget_is_the_budget_the_reports_count(case):
-    """The store's rule (it cannot import the reports) and the reports' rule agree, and both
-    equal the figure worked out by hand in BUDGET_CASES."""
+    """The budget a baseline freezes and the budget the reports count are the same, and equal
+    the figure worked out by hand in BUDGET_CASES."""
+    from pmosync.canonical.budgets import current_budget
     from pmosync.reports.dataset import BudgetRow
-    from pmosync.reports.metrics.budget import current_budget
     from pmosync.store.baselines import plan_budget
 
     rows = [

@@ -15,6 +15,7 @@ from decimal import Decimal
 import pytest
 from asana_env import SOURCE, write_config
 
+from pmosync.canonical.budgets import current_budget, ranking
 from pmosync.canonical.types import Project
 from pmosync.config.models import Resources
 from pmosync.config.reports import Filters, ReportRules
@@ -29,7 +30,6 @@ from pmosync.reports.dataset import (
     load_dataset,
 )
 from pmosync.reports.metrics.actual_cost import RateBook
-from pmosync.reports.metrics.budget import current_budget, ranking
 from pmosync.reports.metrics.earned_value import earned_value
 from pmosync.reports.metrics.portfolio import project_metrics
 from pmosync.reports.metrics.progress import parent_ids, project_progress

@@ -24,8 +24,8 @@ What a baseline holds (``current_plans`` reads it from the canonical tables):
   in money before hours and of several currencies the first by code (the others left out, never
   converted); a whole budget (no line) is the total, the largest if there are several, else
   its lines (CAPEX/OPEX, phases) added up. Different origins are never added.
-  The rule is the one ``reports.metrics.budget`` applies, stated again here because the store
-  imports nothing of the reports; ``tests/test_baselines.py`` holds the two equal.
+  It is the rule the reports apply to today's budget, one function for both
+  (``pmosync.canonical.budgets``), so a baseline freezes exactly the budget a report shows.
 
 Every write is one ``Store.writer`` transaction: a baseline is recorded whole or not at all.
 """
@@ -41,6 +41,7 @@ from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import Connection, delete, func, select, update
 
+from pmosync.canonical.budgets import DEFAULT_PRECEDENCE, current_budget
 from pmosync.canonical.tables import ENTITY_TABLES
 from pmosync.canonical.types import Budget, Project, Task
 from pmosync.store.schema import baseline_tasks, baselines
@@ -52,7 +53,8 @@ BASELINE_LIMIT = 11
 """Named baselines a project keeps at most: Project Online's Baseline and Baseline 1..10."""
 NAME_LIMIT = 64
 """Characters of a baseline's name (the column's width)."""
-DEFAULT_BUDGET_PRECEDENCE: tuple[str, ...] = ("budget_api", "custom_field", "workbook")
+DEFAULT_BUDGET_PRECEDENCE: tuple[str, ...] = DEFAULT_PRECEDENCE
+AMOUNT_PLACES = Decimal("0.0001")
 """The default of ``resources.budget_precedence``: which budget origin a baseline keeps when a
 project has several; origins a configured precedence leaves out rank after it in this order,
 rows without an origin last."""
@@ -235,25 +237,15 @@ def _plan(
 def plan_budget(
     rows: Iterable[Any], precedence: Sequence[str] = DEFAULT_BUDGET_PRECEDENCE
 ) -> tuple[Decimal | None, str | None, str | None]:
-    """(amount, measure, currency) of the budget that counts among one project's budget rows
-    (each with ``amount``, ``measure``, ``currency``, ``origin``, ``line``), by the rule in the
-    module's docstring; (None, None, None) without any row."""
-    rows = list(rows)
-    if not rows:
+    """(amount, measure, currency) of the budget that counts among one project's budget rows:
+    the reports' rule (``pmosync.canonical.budgets``), so a baseline freezes exactly the budget
+    the reports show as current; (None, None, None) without any row."""
+    chosen = current_budget(list(rows), precedence)
+    if chosen is None:
         return None, None, None
-    order = list(dict.fromkeys([*precedence, *DEFAULT_BUDGET_PRECEDENCE]))
-    rank = {origin: place for place, origin in enumerate(order)}
-    best = min(rank.get(row.origin, len(order)) for row in rows)
-    chosen = [row for row in rows if rank.get(row.origin, len(order)) == best]
-
-    def kind(row: Any) -> tuple[str, str]:
-        return row.measure, (row.currency or "").strip().upper()
-
-    measure, currency = min((kind(row) for row in chosen), key=lambda k: (k[0] != "money", k[1]))
-    same = [row for row in chosen if kind(row) == (measure, currency)]
-    wholes = [Decimal(row.amount) for row in same if row.line is None]
-    amount = max(wholes) if wholes else sum((Decimal(row.amount) for row in same), Decimal(0))
-    return amount, measure, currency or None
+    # the rule adds floats; the store keeps four decimal places, as its Numeric column does
+    amount = Decimal(repr(chosen.amount)).quantize(AMOUNT_PLACES)
+    return amount, chosen.measure, chosen.currency
 
 
 # -- writing ---------------------------------------------------------------------------------

@@ -30,9 +30,9 @@ from datetime import date
 from decimal import Decimal
 
 from pmosync.canonical import Project
+from pmosync.canonical.budgets import currency_code
 from pmosync.config.models import RateCard, Resources
 from pmosync.reports.dataset import BudgetRow, CostRow, PersonRow, ProjectRow, TimeRow
-from pmosync.reports.metrics.budget import currency_code
 
 SPECIFICITY = {
     (True, False, True): 5,  # project + person
