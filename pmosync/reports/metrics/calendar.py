@@ -40,9 +40,21 @@ class WorkingCalendar:
     """The holidays that fall on working weekdays, sorted: counted by bisection, as a report
     asks for the working days of thousands of spans and a calendar holds decades of holidays."""
 
+    _partial: tuple[tuple[int, ...], ...] = field(init=False, repr=False, compare=False)
+    """Working weekdays among the first ``rest`` days from weekday ``first``: a lookup, so
+    counting a span is week arithmetic, never a walk day by day."""
+
     def __post_init__(self) -> None:
         on_weekdays = sorted(d for d in self.holidays if d.weekday() not in self.weekend)
         object.__setattr__(self, "_weekday_holidays", tuple(on_weekdays))
+        partial = tuple(
+            tuple(
+                sum(1 for k in range(rest) if (first + k) % 7 not in self.weekend)
+                for rest in range(7)
+            )
+            for first in range(7)
+        )
+        object.__setattr__(self, "_partial", partial)
 
     def day_of(self, instant: datetime) -> date:
         """The day ``instant`` falls on in the calendar's zone (a naive instant is UTC)."""
@@ -56,13 +68,11 @@ class WorkingCalendar:
         """Working days from ``start`` to ``end``, both included (0 when end < start)."""
         if end < start:
             return 0
-        days = (end - start).days + 1
-        full_weeks, rest = divmod(days, 7)
-        count = full_weeks * (7 - len(self.weekend))
-        for offset in range(rest):
-            if (start + timedelta(days=full_weeks * 7 + offset)).weekday() not in self.weekend:
-                count += 1
+        full_weeks, rest = divmod((end - start).days + 1, 7)
+        count = full_weeks * self.week_length + self._partial[start.weekday()][rest]
         holidays = self._weekday_holidays
+        if not holidays:
+            return count
         return count - (bisect_right(holidays, end) - bisect_left(holidays, start))
 
     def days(self, start: date, end: date) -> Iterable[date]:

@@ -24,9 +24,8 @@ the next working day.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Literal, NamedTuple
 
@@ -55,41 +54,27 @@ def estimate(hours: float | None) -> float | None:
 
 
 class WorkingDays:
-    """Counts and finds working days fast: week arithmetic plus a sorted list of the holidays
-    that fall on weekdays, so a plan of 50,000 tasks needs no walk day by day.
+    """Finds working days for a plan (the next or previous one, the n-th from a start) on the
+    organisation's calendar, which counts them.
 
     A calendar whose weekend is the whole week (bad settings) would have no working day at
     all; it is read as having no weekend rather than looping for ever."""
 
     def __init__(self, calendar: WorkingCalendar) -> None:
+        if len(calendar.weekend) >= 7:
+            calendar = replace(calendar, weekend=frozenset())
         self.calendar = calendar
-        weekend = calendar.weekend if len(calendar.weekend) < 7 else frozenset()
-        self.weekend = weekend
-        self._holidays = sorted(d for d in calendar.holidays if d.weekday() not in weekend)
-        self._holiday_set = frozenset(self._holidays)
-        self._per_week = 7 - len(weekend)
-        # working weekdays among the first ``rest`` days from weekday ``first``: a lookup
-        self._partial = [
-            [sum(1 for k in range(rest) if (first + k) % 7 not in weekend) for rest in range(7)]
-            for first in range(7)
-        ]
 
     def day_of(self, instant: datetime | None) -> date | None:
         """The day of ``instant`` in the organisation's time zone."""
         return None if instant is None else self.calendar.day_of(instant)
 
     def is_working(self, day: date) -> bool:
-        return day.weekday() not in self.weekend and day not in self._holiday_set
+        return self.calendar.is_working_day(day)
 
     def count(self, start: date, end: date) -> int:
         """Working days from ``start`` to ``end``, both included (0 when end < start)."""
-        if end < start:
-            return 0
-        full_weeks, rest = divmod((end - start).days + 1, 7)
-        total = full_weeks * self._per_week + self._partial[start.weekday()][rest]
-        if not self._holidays:
-            return total
-        return total - (bisect_right(self._holidays, end) - bisect_left(self._holidays, start))
+        return self.calendar.working_days(start, end)
 
     def on_or_after(self, day: date) -> date:
         while not self.is_working(day):
@@ -105,7 +90,7 @@ class WorkingDays:
         """The ``n``-th working day counting from ``start`` (a working day, number 1)."""
         if n <= 1:
             return start
-        day = start + timedelta(days=(n - 1) // self._per_week * 7)
+        day = start + timedelta(days=(n - 1) // self.calendar.week_length * 7)
         counted = self.count(start, day)
         while counted < n:
             # each calendar day adds at most one working day: jumping by the shortfall never
