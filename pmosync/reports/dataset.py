@@ -47,7 +47,7 @@ from pmosync.config.reports import Filters
 from pmosync.reports.asof import as_date, as_datetime, check_covered, versions_at
 from pmosync.reports.collector import collector_paused
 from pmosync.store import Store
-from pmosync.store.baselines import baselines_in_effect
+from pmosync.store.baselines import PlannedTask, baselines_in_effect
 from pmosync.store.schema import HISTORY_FIELDS
 
 
@@ -140,13 +140,8 @@ class LeaveRow(NamedTuple):
     kind: str | None = None
 
 
-class BaselineTaskRow(NamedTuple):
-    task_id: str
-    name: str
-    kind: str  # work | milestone
-    start_date: date | None = None
-    due_date: date | None = None
-    estimate_hours: float | None = None
+BaselineTaskRow = PlannedTask
+"""A baseline's work task or milestone: the store's own row type, read as it is stored."""
 
 
 class BaselineRow(NamedTuple):
@@ -515,12 +510,7 @@ class _Reader:
                 budget_amount=b.plan.budget_amount,
                 budget_measure=b.plan.budget_measure,
                 budget_currency=b.plan.budget_currency,
-                tasks=tuple(
-                    BaselineTaskRow(
-                        t.task_id, t.name, t.kind, t.start_date, t.due_date, t.estimate_hours
-                    )
-                    for t in b.plan.tasks
-                ),
+                tasks=b.plan.tasks,
             )
             for project_id, b in baselines_in_effect(self._connection, in_scope, until).items()
         }
