@@ -116,7 +116,7 @@ def status_sources(config: PmosyncConfig) -> frozenset[str]:
     return frozenset(
         name
         for name, connector in config.connectors.items()
-        if getattr(connector, "yields_status_updates", True)
+        if connector.yields_status_updates
     )
 
 
