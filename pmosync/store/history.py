@@ -38,6 +38,24 @@ def tracked_values(entity: str, row: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _version(
+    entity: str,
+    record_id: str,
+    values: dict[str, Any] | None,
+    at: datetime,
+    run_id: str | None,
+) -> dict[str, Any]:
+    """One ``record_history`` row: the record's tracked ``values``, or a deletion when None."""
+    return {
+        "entity": entity,
+        "record_id": record_id,
+        "valid_from": at,
+        "deleted": values is None,
+        "fields": values,
+        "run_id": run_id,
+    }
+
+
 def latest_versions(
     connection: Connection, entity: str, record_ids: Sequence[str]
 ) -> dict[str, tuple[bool, Any]]:
@@ -83,16 +101,7 @@ def append_versions(
         previous = latest.get(record_id)
         if previous is not None and previous == (values is None, values):
             continue
-        versions.append(
-            {
-                "entity": entity,
-                "record_id": record_id,
-                "valid_from": at,
-                "deleted": values is None,
-                "fields": values,
-                "run_id": run_id,
-            }
-        )
+        versions.append(_version(entity, record_id, values, at, run_id))
     if versions:
         connection.execute(record_history.insert(), versions)
     return len(versions)
@@ -110,15 +119,5 @@ def append_deletions(
     if record_ids:
         connection.execute(
             record_history.insert(),
-            [
-                {
-                    "entity": entity,
-                    "record_id": record_id,
-                    "valid_from": at,
-                    "deleted": True,
-                    "fields": None,
-                    "run_id": run_id,
-                }
-                for record_id in record_ids
-            ],
+            [_version(entity, record_id, None, at, run_id) for record_id in record_ids],
         )
