@@ -33,6 +33,13 @@ ProjectStatus = Literal["active", "on_hold", "completed", "archived"]
 ApprovalStatus = Literal["draft", "submitted", "approved", "rejected"]
 CostCategory = Literal["expense", "invoice", "labour"]
 BudgetMeasure = Literal["money", "hours"]
+RaidKind = Literal["risk", "issue", "assumption", "decision", "change_request"]
+"""The five kinds of a RAID log (risks, assumptions, issues, decisions; change requests beside)."""
+RAID_KINDS: tuple[str, ...] = RaidKind.__args__
+RaidStatus = Literal["open", "in_progress", "closed"]
+"""Where a RAID item stands: open (raised, awaiting action or a decision), in progress (being
+mitigated, worked or assessed), closed (mitigated, resolved, decided, approved or rejected)."""
+RAID_STATUSES: tuple[str, ...] = RaidStatus.__args__
 BudgetOrigin = Literal["budget_api", "custom_field", "workbook"]
 """Where a budget was stated: a tool's budget feature (Asana's budget API), a project custom
 field, or a budget workbook. One project's budgets from different origins are alternative
@@ -284,6 +291,46 @@ class StatusUpdate(Record):
     author_identity_id: str | None = None
 
 
+Rating = Annotated[int, Field(ge=1, le=5)]
+"""A probability or impact on the 1-5 scale of a 5x5 risk matrix."""
+
+
+class RaidItem(Record):
+    """One entry of a project's RAID log: a risk, issue, assumption, decision or change request.
+
+    One entity with a ``kind`` rather than five: the tools keep them as one list (an Asana RAID
+    project, a Planner bucket, a SharePoint list with a type column), the fields are the same
+    ones, and the log is read as one. ``score`` is the source's own when it states one, else
+    probability x impact (1-25); it stays None when either rating is missing.
+    """
+
+    entity: ClassVar[str] = "raid_item"
+    project_id: str | None = None
+    """None: a portfolio-wide item (a PMO list row naming no project the store knows)."""
+    kind: RaidKind
+    title: str
+    description: str | None = None
+    owner_identity_id: str | None = None
+    status: RaidStatus = "open"
+    raised_on: date | None = None
+    due_date: date | None = None
+    """When a mitigation, resolution or decision is due (an issue past it is overdue)."""
+    closed_on: date | None = None
+    probability: Rating | None = None
+    impact: Rating | None = None
+    score: Annotated[int, Field(ge=1, le=25)] | None = None
+    mitigation: str | None = None
+    """A risk's response plan, an issue's action, an assumption's validation."""
+    resolution: str | None = None
+    """How an issue was resolved, what a decision decided, a change request's outcome."""
+
+    @model_validator(mode="after")
+    def _scored(self) -> RaidItem:
+        if self.score is None and self.probability is not None and self.impact is not None:
+            self.score = self.probability * self.impact
+        return self
+
+
 ENTITY_TYPES: tuple[type[Record], ...] = (
     Portfolio,
     Project,
@@ -299,6 +346,7 @@ ENTITY_TYPES: tuple[type[Record], ...] = (
     CostEntry,
     Leave,
     StatusUpdate,
+    RaidItem,
 )
 """Every canonical entity, parents before children."""
 

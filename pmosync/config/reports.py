@@ -16,9 +16,14 @@ from pmosync.config.fields import ConfigModel, Cron, Email, FolderTemplate, NonE
 from pmosync.config.interpolate import UNSET_REFERENCE
 
 ReportKind = Literal[
-    "portfolio_status", "resource_utilisation", "timesheet_compliance", "governance"
+    "portfolio_status",
+    "resource_utilisation",
+    "timesheet_compliance",
+    "governance",
+    "raid_log",
+    "board_pack",
 ]
-ReportFormat = Literal["html", "xlsx", "csv", "json"]
+ReportFormat = Literal["html", "xlsx", "csv", "json", "pdf"]
 GovernanceCheck = Literal[
     "owner", "dates", "budget", "status_update", "unassigned_overdue", "undated_milestones"
 ]
@@ -338,8 +343,10 @@ class Report(ConfigModel):
         description=(
             "What to compute: portfolio_status (RAG, progress and earned value per project), "
             "resource_utilisation (capacity, allocated and logged hours per person and week), "
-            "timesheet_compliance (missing, short and over-logged weeks per person) or "
-            "governance (projects failing the checks of rules.governance)."
+            "timesheet_compliance (missing, short and over-logged weeks per person), "
+            "governance (projects failing the checks of rules.governance), raid_log (risks, "
+            "assumptions, issues, decisions and change requests) or board_pack (the executive "
+            "summary and a one-pager per project, for the PDF)."
         )
     )
     schedule: Cron | None = Field(
@@ -354,7 +361,8 @@ class Report(ConfigModel):
         min_length=1,
         description=(
             "Files to render: html (one self-contained page, also the email body), xlsx "
-            "(a sheet per section), csv (a file per section), json (the figures)."
+            "(a sheet per section), csv (a file per section), json (the figures), pdf (the "
+            "page for print, rendered by WeasyPrint)."
         ),
     )
     as_of: dt.date | None = Field(

@@ -38,6 +38,7 @@ from pmosync.canonical import (
     Portfolio,
     PortfolioItem,
     Project,
+    RaidItem,
     StatusUpdate,
     Task,
     TimeEntry,
@@ -165,6 +166,28 @@ class StatusRow(NamedTuple):
     rag: str | None = None
     title: str | None = None
     author_id: str | None = None
+    text: str | None = None
+    """What the project manager wrote (the executive summary quotes the latest one)."""
+
+
+class RaidRow(NamedTuple):
+    """One RAID log entry (``canonical.RaidItem``); ``owner_id`` is the resolved person."""
+
+    id: str
+    project_id: str | None
+    kind: str
+    title: str
+    status: str
+    owner_id: str | None = None
+    raised_on: date | None = None
+    due_date: date | None = None
+    closed_on: date | None = None
+    probability: int | None = None
+    impact: int | None = None
+    score: int | None = None
+    mitigation: str | None = None
+    resolution: str | None = None
+    source_url: str | None = None
 
 
 class PersonRow(NamedTuple):
@@ -192,6 +215,8 @@ class Dataset:
     costs: list[CostRow] = field(default_factory=list)
     status_updates: list[StatusRow] = field(default_factory=list)
     leave: list[LeaveRow] = field(default_factory=list)
+    raid_items: list[RaidRow] = field(default_factory=list)
+    """The RAID log of the projects in scope, and the portfolio-wide items (no project)."""
     baselines: dict[str, BaselineRow] = field(default_factory=dict)
     """The baseline each project is measured against, by project id: its active one if set by
     the end of as_of, else its latest set by then; projects without one are absent."""
@@ -208,7 +233,7 @@ class Dataset:
 
 PARTS = (
     "tasks", "time_entries", "allocations", "budgets", "costs", "status_updates", "leave",
-    "baselines",
+    "raid_items", "baselines",
 )  # fmt: skip
 """What a report may need besides projects, portfolios and people; a kind loads only its own."""
 
@@ -477,10 +502,12 @@ class _Reader:
         ]
 
     def status_updates(self, in_scope: set[str]) -> list[StatusRow]:
-        columns = ("project_id", "posted_at", "rag", "title", "author_identity_id")
+        columns = ("project_id", "posted_at", "rag", "title", "author_identity_id", "text")
         author = self.person_of
         rows = [
-            StatusRow(r.project_id, r.posted_at, r.rag, r.title, author(r.author_identity_id))
+            StatusRow(
+                r.project_id, r.posted_at, r.rag, r.title, author(r.author_identity_id), r.text
+            )
             for r in self._rows(ENTITY_TABLES[StatusUpdate], *columns)
             if r.project_id in in_scope
         ]
@@ -495,6 +522,22 @@ class _Reader:
             LeaveRow(self.person_of(r.identity_id) or r.identity_id, *r[1:])
             for r in self._rows(ENTITY_TABLES[Leave], *columns)
         ]
+
+    def raid_items(self, in_scope: set[str]) -> list[RaidRow]:
+        """The RAID items of projects in scope, and those naming no project (portfolio-wide:
+        they belong in every view of the portfolio), by score (highest first), then title."""
+        columns = (
+            "id", "project_id", "kind", "title", "status", "owner_identity_id", "raised_on",
+            "due_date", "closed_on", "probability", "impact", "score", "mitigation",
+            "resolution", "source_url",
+        )  # fmt: skip
+        rows = [
+            RaidRow(*r[:5], self.person_of(r.owner_identity_id), *r[6:])
+            for r in self._rows(ENTITY_TABLES[RaidItem], *columns)
+            if r.project_id is None or r.project_id in in_scope
+        ]
+        rows.sort(key=lambda r: (-(r.score or 0), r.title, r.id))
+        return rows
 
     def baselines(self, in_scope: set[str], until: datetime) -> dict[str, BaselineRow]:
         """Each project's baseline in effect before ``until``: the active one if it was set by
@@ -523,6 +566,7 @@ class _Reader:
         named.update(a.person_id for a in dataset.allocations)
         named.update(c.person_id for c in dataset.costs if c.person_id)
         named.update(s.author_id for s in dataset.status_updates if s.author_id)
+        named.update(r.owner_id for r in dataset.raid_items if r.owner_id)
         named.update(
             self.person_of(i.id) or i.id for i in self._identities.values() if i.source in sources
         )

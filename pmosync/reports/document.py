@@ -14,6 +14,18 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+Shade = Literal["utilisation", "risk_score"]
+"""How a heat-map cell is coloured by its value (``render.cells.shade`` holds the bands):
+utilisation is a percent of capacity (over 100 flagged), risk_score a 1-25 probability x impact
+score (the 5x5 matrix's low/medium/high/critical bands)."""
+Layout = Literal["table", "cards"]
+"""How HTML shows a section: a table, or one block per row ("cards": the first column as a
+heading, the last as a paragraph of free text, the others as short label: value lines), for rows
+holding prose such as status-update texts."""
+YType = Literal["number", "int", "money", "percent", "hours", "date"]
+"""What a chart's y values are, so its axis reads as such: whole counts (no halves), money in
+thousands (never "1e6"), or dates (values are ``date.toordinal()`` days)."""
+
 ValueType = Literal[
     "text",  # free text from a source (escaped in HTML; never a formula in a spreadsheet)
     "int",
@@ -43,6 +55,8 @@ class Column:
     type: ValueType = "text"
     link: str | None = None
     detail: bool = False
+    shade: Shade | None = None
+    """Colour the cell's background by its value (a heat-map column)."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +76,23 @@ class Section:
     note: str | None = None
     html_limit: int | None = 50
     detail: bool = False
+    layout: Layout = "table"
+    page: str | None = None
+    """The one-pager this section belongs to (a project's name in a board pack); None: the
+    report's main part. Renderers keep each page's sections and charts together."""
+    empty: str | None = None
+    """The one line HTML shows instead of the table when there are no rows (e.g. "No expenses
+    or invoices in the period."); None: an empty section is left out of HTML altogether."""
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """One line of "what changed this period" in an executive summary."""
+
+    text: str
+    rag: str | None = None
+    """A RAG word colouring its marker (red for "turned red"), or None."""
+    link: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +105,9 @@ class Figure:
     type: ValueType = "int"
     rag: str | None = None
     """Colour the figure like a RAG badge (e.g. the red-projects count is red when > 0)."""
+    change: float | None = None
+    """The change since the previous report (``ReportDocument.previous_as_of``); None when
+    there is no earlier report to compare with."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +127,18 @@ class Chart:
     x: tuple[str, ...]
     series: tuple[Series, ...]
     y_label: str = ""
+    y_type: YType = "number"
+    page: str | None = None
+    """As ``Section.page``: the one-pager the chart belongs to."""
+
+    def points(self) -> int:
+        """How many x positions hold at least one value: a chart of fewer than two is not a
+        trend and is not drawn."""
+        return sum(
+            1
+            for i in range(len(self.x))
+            if any(i < len(s.values) and s.values[i] is not None for s in self.series)
+        )
 
 
 @dataclass(frozen=True)
@@ -110,6 +156,10 @@ class ReportDocument:
     sections: tuple[Section, ...] = ()
     trend: dict[str, Any] = field(default_factory=dict)
     """This run's point for later trend charts (e.g. RAG counts, % complete, AC/EV/PV)."""
+    highlights: tuple[Highlight, ...] = ()
+    """The executive summary's "what changed this period" lines, shown first."""
+    previous_as_of: str | None = None
+    """The as-of date of the earlier report that ``Figure.change`` compares with."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -124,6 +174,8 @@ class ReportDocument:
             generated_at=data["generated_at"],
             filters={k: list(v) for k, v in (data.get("filters") or {}).items()},
             figures=tuple(Figure(**f) for f in data.get("figures") or ()),
+            highlights=tuple(Highlight(**h) for h in data.get("highlights") or ()),
+            previous_as_of=data.get("previous_as_of"),
             charts=tuple(
                 Chart(
                     key=c["key"],
@@ -134,6 +186,8 @@ class ReportDocument:
                         Series(s["name"], tuple(s["values"]), s.get("color")) for s in c["series"]
                     ),
                     y_label=c.get("y_label", ""),
+                    y_type=c.get("y_type", "number"),
+                    page=c.get("page"),
                 )
                 for c in data.get("charts") or ()
             ),
@@ -146,6 +200,9 @@ class ReportDocument:
                     note=s.get("note"),
                     html_limit=s.get("html_limit"),
                     detail=bool(s.get("detail", False)),
+                    layout=s.get("layout", "table"),
+                    page=s.get("page"),
+                    empty=s.get("empty"),
                 )
                 for s in data.get("sections") or ()
             ),

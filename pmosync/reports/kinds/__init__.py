@@ -14,7 +14,14 @@ from typing import Any
 from pmosync.config.models import Resources
 from pmosync.config.reports import ReportRules
 from pmosync.reports.dataset import PARTS, Dataset
-from pmosync.reports.document import Chart, Figure, ReportDocument, Section, TrendPoint
+from pmosync.reports.document import (
+    Chart,
+    Figure,
+    Highlight,
+    ReportDocument,
+    Section,
+    TrendPoint,
+)
 from pmosync.reports.metrics.calendar import PLAIN, WorkingCalendar
 
 
@@ -45,6 +52,8 @@ class ReportContext:
         charts: tuple[Chart, ...],
         sections: tuple[Section, ...],
         trend: dict[str, Any],
+        highlights: tuple[Highlight, ...] = (),
+        previous_as_of: str | None = None,
     ) -> ReportDocument:
         """This report's document: the builder's figures under the context's name and header."""
         return ReportDocument(
@@ -58,6 +67,8 @@ class ReportContext:
             charts=charts,
             sections=sections,
             trend=trend,
+            highlights=highlights,
+            previous_as_of=previous_as_of,
         )
 
 
@@ -68,6 +79,8 @@ DATASET_PARTS: dict[str, tuple[str, ...]] = {
     "resource_utilisation": ("time_entries", "allocations", "leave"),
     "timesheet_compliance": ("time_entries", "leave"),
     "governance": ("tasks", "budgets", "status_updates"),
+    "raid_log": ("raid_items",),
+    "board_pack": PARTS,
 }
 """The dataset rows each kind reads (projects, portfolios and people always come)."""
 
@@ -82,6 +95,10 @@ def builder(kind: str) -> Builder:
         from pmosync.reports.kinds.timesheet_compliance import build
     elif kind == "governance":
         from pmosync.reports.kinds.governance import build
+    elif kind == "raid_log":
+        from pmosync.reports.kinds.raid_log import build
+    elif kind == "board_pack":
+        from pmosync.reports.kinds.board_pack import build
     else:
         raise ValueError(f"unknown report kind {kind!r}")
     return build
