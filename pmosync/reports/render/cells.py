@@ -58,6 +58,38 @@ RAG_STYLES: dict[str, tuple[str, str, str]] = {
 A badge always carries its word too, so the status never rests on colour alone."""
 OTHER_RAG = ("#757575", "#ffffff")
 """Any other RAG text (an odd snapshot) is a grey badge with that text."""
+SHADE_BANDS: dict[str, tuple[tuple[float, str, str, str], ...]] = {
+    # (upper bound inclusive, background, text colour, band word), lowest band first
+    "utilisation": (
+        (50.0, "#e3f2fd", "#0d47a1", "under-used"),
+        (85.0, "#c8e6c9", "#1b5e20", "part-loaded"),
+        (100.0, "#66bb6a", "#0b3d0e", "fully loaded"),
+        (110.0, "#ffd54f", "#4e3400", "over capacity"),
+        (math.inf, "#e57373", "#3b0000", "overloaded"),
+    ),
+    "risk_score": (
+        (4.0, "#c8e6c9", "#1b5e20", "low"),
+        (9.0, "#fff59d", "#4e4200", "medium"),
+        (16.0, "#ffb74d", "#4e2600", "high"),
+        (math.inf, "#e57373", "#3b0000", "critical"),
+    ),
+}
+"""Heat-map colours by ``Column.shade``: a utilisation percent of capacity (above 100 is over
+capacity, flagged; above 110 overloaded) and a 5x5 risk score (1-4 low, 5-9 medium, 10-16 high,
+20-25 critical). Each band has a word too, so a cell never rests on colour alone."""
+
+
+def shade(value: Any, scale: str) -> tuple[str, str, str] | None:
+    """(background, text colour, band word) of ``value`` on heat-map ``scale``; None when the
+    value is undefined or not a number (the cell stays plain)."""
+    bands = SHADE_BANDS.get(scale)
+    number = as_number(value)
+    if bands is None or number is None:
+        return None
+    for upper, background, color, word in bands:
+        if number <= upper:
+            return background, color, word
+    return None
 
 
 def is_formula_start(text: str) -> bool:
