@@ -56,7 +56,23 @@ class Column:
     link: str | None = None
     detail: bool = False
     shade: Shade | None = None
-    """Colour the cell's background by its value (a heat-map column)."""
+    """Colour the cell's background by its value (a heat-map column), or by the row's
+    ``<key>__shade`` number when the row has one (see :func:`shade_value`)."""
+
+
+SHADE_SUFFIX = "__shade"
+"""A row key ``<column key>__shade`` holds the number a shaded cell is coloured by, when that is
+not the value it shows: a 5x5 risk matrix cell shows how many risks sit there and is coloured by
+its position's score (probability x impact), so a cell of 3 low risks is not drawn as "low" for
+being 3. Files do not show the key (it is no column); a renderer colours by it."""
+
+
+def shade_value(column: Column, row: dict[str, Any]) -> Any:
+    """The value ``column``'s shading reads in ``row``: its ``<key>__shade`` number when the row
+    holds one, else the cell's own value (None when the column is not shaded)."""
+    if column.shade is None:
+        return None
+    return row.get(column.key + SHADE_SUFFIX, row.get(column.key))
 
 
 @dataclass(frozen=True)
