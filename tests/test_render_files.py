@@ -112,10 +112,12 @@ def test_file_stems_of_different_names_differ_even_when_their_slugs_would_not():
 
 def test_xlsx_has_a_summary_and_one_sheet_per_section_with_a_frozen_filtered_header():
     book = workbook(portfolio_doc())
-    assert book.sheetnames == ["Summary", "Projects", "Governance findings"]
+    # the document's two charts come first, as native charts over their figures
+    sheets = ["Summary", "Charts", "Chart data", "Projects", "Governance findings"]
+    assert book.sheetnames == sheets
     projects, findings = book["Projects"], book["Governance findings"]
     for sheet in (projects, findings):
-        assert sheet.freeze_panes == "A2"
+        assert sheet.freeze_panes == "B2"  # the header row and the first column stay in view
         assert all(cell.font.b for cell in sheet[1])
     # projects: 14 columns + "Project URL" = 15 (A..O), 3 rows + header = 4
     assert projects.auto_filter.ref == "A1:O4"
@@ -132,7 +134,7 @@ def test_xlsx_numbers_are_numbers_dates_are_dates_and_undefined_is_empty():
     rows = [dict(zip(header, (c for c in row), strict=True)) for row in sheet.iter_rows(min_row=2)]
     northwind, harbor, blue = rows
     expected_numbers = {
-        "% complete": (62.5, '0.0"%"'),
+        "% complete": (0.625, "0.0%"),  # 62.5 % is the fraction 0.625 in Excel
         "Budget": (120000, "#,##0.00"),
         "Actual cost": (98765.43, "#,##0.00"),
         "CPI": (0.87, "0.00"),
@@ -189,7 +191,7 @@ def test_xlsx_text_is_always_text_never_a_formula():
     assert names[4].value == "-2+3"
     assert names[7].value == LONG_NAME  # 2,000 characters, whole
     # the sheet title came from a name too: still a valid sheet
-    assert workbook(hostile_doc()).sheetnames == ["Summary", "Projects"]
+    assert workbook(hostile_doc()).sheetnames == ["Summary", "Charts", "Chart data", "Projects"]
 
 
 def test_xlsx_sheet_names_are_valid_and_distinct():
@@ -365,8 +367,8 @@ def test_json_keeps_full_precision_and_every_renderer_rounds_by_column_type():
     # the workbook keeps the figure and shows its places by number format
     sheet = workbook(doc)["Projects"]
     cells = dict(zip([c.value for c in sheet[1]], sheet[2], strict=True))
-    assert cells["% complete"].value == pytest.approx(100 / 3, abs=1e-12)
-    assert cells["% complete"].number_format == '0.0"%"'
+    assert cells["% complete"].value == pytest.approx(1 / 3, abs=1e-12)
+    assert cells["% complete"].number_format == "0.0%"
     assert cells["Cost"].value == pytest.approx(1000 / 3, abs=1e-9)
     # the Teams card, the mail fallback and the SharePoint list show what the report shows
     assert format_figure(doc.figures[0]) == "33.3%"

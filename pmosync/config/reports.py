@@ -284,6 +284,30 @@ class ComplianceRules(ConfigModel):
         return list(dict.fromkeys(states))
 
 
+class RaidRules(ConfigModel):
+    """What the RAID log (and the RAID section of portfolio status) shows and flags."""
+
+    top: int = Field(
+        10, ge=1, le=100, description="Risks listed under top risks (open, highest score first)."
+    )
+    high_score: int = Field(
+        15,
+        ge=1,
+        le=25,
+        description=(
+            "A risk scoring at least this (probability x impact on the 5x5 matrix, 1-25) is a "
+            "top risk: counted in the 'risks scoring N+' figure and named in the executive "
+            "summary's new top risks. 15 takes in 3 x 5, 4 x 4 and worse."
+        ),
+    )
+    decision_warning_days: int = Field(
+        7,
+        ge=0,
+        le=365,
+        description="An open decision due within this many days of the report date is due soon.",
+    )
+
+
 class ReportRules(ConfigModel):
     """Thresholds and windows of a report's metrics."""
 
@@ -295,6 +319,15 @@ class ReportRules(ConfigModel):
     )
     weeks: int = Field(
         4, ge=1, le=52, description="Complete weeks shown by utilisation, compliance, throughput."
+    )
+    forward_weeks: int = Field(
+        4,
+        ge=0,
+        le=26,
+        description=(
+            "Resource utilisation: weeks ahead shown in the capacity heat map (the week in "
+            "progress first), loaded from allocations and the open estimates of assigned tasks."
+        ),
     )
     period_days: int = Field(
         7, ge=1, le=366, description="'This period' (milestones completed, costs): days to as_of."
@@ -333,6 +366,43 @@ class ReportRules(ConfigModel):
         default_factory=ComplianceRules,
         description="Timesheet compliance: which approval states count, and the tolerance.",
     )
+    raid: RaidRules = Field(
+        default_factory=RaidRules,
+        description="RAID log: how many top risks, the top-risk score, decision warnings.",
+    )
+
+
+class TimesheetReminders(ConfigModel):
+    """Opt-in: a timesheet compliance run emails each person whose last complete week is
+    missing or short one short reminder of their own (once per person and week)."""
+
+    enabled: bool = Field(False, description="Send the reminders when the report runs.")
+    subject: str | None = Field(
+        None,
+        description=(
+            "Subject line; may use {week} (2026-W48) and {name}; default 'Timesheet reminder: "
+            "week {week}'."
+        ),
+    )
+    where_to_log: str | None = Field(
+        None,
+        description=(
+            "One line telling people where to log their time (a URL or the tool's name); "
+            "default: no such line."
+        ),
+    )
+    cc: list[Email] = Field(
+        default=[],
+        description="Copy every reminder to these addresses (e.g. the PMO mailbox); default none.",
+    )
+    via: Literal["smtp", "graph"] = Field(
+        "smtp", description="smtp: the top-level smtp section; graph: Microsoft Graph sendMail."
+    )
+    sender: Email | None = Field(None, description="Mailbox to send from with via: graph.")
+    connector: NonEmptyStr | None = Field(
+        None,
+        description="Microsoft connector for via: graph; needed only when there are several.",
+    )
 
 
 class Report(ConfigModel):
@@ -365,6 +435,13 @@ class Report(ConfigModel):
             "page for print, rendered by WeasyPrint)."
         ),
     )
+    csv_delimiter: Literal[",", ";", "\t"] = Field(
+        ",",
+        description=(
+            "What separates the fields of the csv files: ';' for Excel set to a European "
+            "locale (where ',' is the decimal comma and Excel splits on ';'), a tab for TSV."
+        ),
+    )
     as_of: dt.date | None = Field(
         None, description="Fixed report date (YYYY-MM-DD); default is the day it runs."
     )
@@ -379,6 +456,27 @@ class Report(ConfigModel):
     rules: ReportRules = Field(
         default_factory=ReportRules, description="Thresholds of the computed RAG and checks."
     )
+    reminders: TimesheetReminders | None = Field(
+        None,
+        description=(
+            "timesheet_compliance only: email each person with a missing or short last "
+            "complete week a personal reminder (opt-in with enabled: true)."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _reminders_on_compliance(self) -> Self:
+        if self.reminders is not None and self.kind != "timesheet_compliance":
+            raise LocatedProblems(
+                [
+                    LocatedMessage(
+                        ("reminders",),
+                        "reminders go with a timesheet_compliance report only",
+                        at_key=True,
+                    )
+                ]
+            )
+        return self
 
     @field_validator("formats")
     @classmethod

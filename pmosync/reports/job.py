@@ -114,9 +114,7 @@ def status_sources(config: PmosyncConfig) -> frozenset[str]:
     """The connectors whose tools post status updates (each connector model says), so only
     their projects can be flagged for a missing or stale update."""
     return frozenset(
-        name
-        for name, connector in config.connectors.items()
-        if connector.yields_status_updates
+        name for name, connector in config.connectors.items() if connector.yields_status_updates
     )
 
 
@@ -133,13 +131,13 @@ def organisation_calendar(config: PmosyncConfig, as_of: date) -> WorkingCalendar
 
 
 def render(
-    document: ReportDocument, formats: Sequence[str], with_email: bool
+    document: ReportDocument, formats: Sequence[str], with_email: bool, csv_delimiter: str = ","
 ) -> tuple[list[RenderedFile], EmailHtml | None]:
     """The report's files and, when an email goes out, its HTML with cid images."""
     from pmosync.reports.render import chart_images, email_html, render_files
 
     charts = chart_images(document) if "html" in formats or with_email else None
-    files = render_files(document, formats, charts)
+    files = render_files(document, formats, charts, csv_delimiter=csv_delimiter)
     return files, (email_html(document, charts) if with_email else None)
 
 
@@ -212,7 +210,7 @@ def run_report(
             document = compute_document(config, store, name, as_of)
             document = with_data_age(document, readiness, started)
             save_snapshot(store, run_id, document)
-            files, email = render(document, report.formats, with_email)
+            files, email = render(document, report.formats, with_email, report.csv_delimiter)
         folder = output_folder(config, document, out)
         try:
             kept = keep_files(folder, files, parts_before=started)
@@ -230,7 +228,11 @@ def run_report(
                 config, store, name, run_id, document, files, email, stop=stop
             )
             outcomes += retry_failed(
-                config, store, name, lambda doc: render(doc, report.formats, with_email), stop=stop
+                config,
+                store,
+                name,
+                lambda doc: render(doc, report.formats, with_email, report.csv_delimiter),
+                stop=stop,
             )
     except (StoreError, HistoryNotCovering) as error:
         return _failed(store, run_id, name, as_of, str(error))
@@ -271,5 +273,6 @@ def rerender(
         return None
     report = config.reports.get(document.report)
     formats = report.formats if report is not None else ["html", "xlsx", "csv", "json"]
-    files, _ = render(document, formats, with_email=False)
+    delimiter = report.csv_delimiter if report is not None else ","
+    files, _ = render(document, formats, with_email=False, csv_delimiter=delimiter)
     return document, keep_files(output_folder(config, document, out), files)

@@ -20,16 +20,34 @@ from pmosync.reports.collector import collector_paused
 from pmosync.reports.document import RenderedFile, ReportDocument
 from pmosync.reports.render.cells import as_text
 
-FORMATS = ("html", "xlsx", "csv", "json")
+FORMATS = ("html", "xlsx", "csv", "json", "pdf")
 MEDIA_TYPES = {
     "html": "text/html; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
+    "pdf": "application/pdf",
 }
 NAME_CHARS = 60
 """A report name longer than this as a slug is cut and gets a short digest instead."""
 KEY_CHARS = 40
+EMAIL_HTML_MAX = 100 * 1024
+"""The email body's HTML budget in bytes (images are parts of their own and do not count):
+Gmail clips a body over 102 KB, and a long body is not read anyway."""
+
+
+class FormatUnavailable(Exception):
+    """A format cannot be rendered on this machine (the PDF engine's system library is
+    missing): one line saying what is missing and how to install it."""
+
+
+class FormatsNotRendered(Exception):
+    """Some formats could not be rendered (:class:`FormatUnavailable`); ``files`` holds the
+    files of every other format, which a run still keeps and delivers."""
+
+    def __init__(self, message: str, files: list[RenderedFile]) -> None:
+        super().__init__(message)
+        self.files = files
 
 
 @dataclass(frozen=True)
@@ -42,6 +60,8 @@ class EmailHtml:
 
     html: str
     images: dict[str, bytes] = field(default_factory=dict)
+    text: str | None = None
+    """The report as plain text: the ``text/plain`` alternative of the body (None: none)."""
 
 
 def slug(text: str, keep: str = "") -> str:
@@ -87,14 +107,15 @@ def _section_names(doc: ReportDocument, stem: str) -> list[str]:
 
 
 def chart_images(doc: ReportDocument) -> list[bytes]:
-    """One PNG per chart, in the document's order.
+    """One PNG per chart worth drawing (``charts.drawn``: two points or more), in the
+    document's order.
 
     A run that writes the HTML file and sends an email draws them once and hands the same PNGs
     to ``render_files`` and ``email_html`` (drawing is most of a report's rendering time).
     """
-    from pmosync.reports.render.charts import render_chart
+    from pmosync.reports.render.charts import drawn, render_chart
 
-    return [render_chart(chart) for chart in doc.charts]
+    return [render_chart(chart) for chart in drawn(doc.charts)]
 
 
 def _check_formats(formats: Sequence[str]) -> list[str]:
@@ -108,18 +129,36 @@ def _check_formats(formats: Sequence[str]) -> list[str]:
 
 
 def render_files(
-    doc: ReportDocument, formats: Sequence[str], charts: Sequence[bytes] | None = None
+    doc: ReportDocument,
+    formats: Sequence[str],
+    charts: Sequence[bytes] | None = None,
+    *,
+    csv_delimiter: str = ",",
 ) -> list[RenderedFile]:
     """The report's files in ``formats`` (html, xlsx, csv, json), in the order asked; the HTML
-    embeds ``charts`` (the PNGs of ``chart_images``), drawn here when not given."""
+    embeds ``charts`` (the PNGs of ``chart_images``), drawn here when not given. CSV files
+    separate their fields with ``csv_delimiter`` (";" for Excel in most of Europe)."""
     wanted = _check_formats(formats)
     stem = file_stem(doc)
+    files: list[RenderedFile] = []
+    missing: list[str] = []
     with collector_paused():  # a workbook is 100,000 cells: see pmosync.reports.collector
-        return [rendered for name in wanted for rendered in _render(doc, name, stem, charts)]
+        for name in wanted:
+            try:
+                files += _render(doc, name, stem, charts, csv_delimiter)
+            except FormatUnavailable as error:  # the other formats are still rendered
+                missing.append(str(error))
+    if missing:
+        raise FormatsNotRendered("; ".join(missing), files)
+    return files
 
 
 def _render(
-    doc: ReportDocument, name: str, stem: str, charts: Sequence[bytes] | None
+    doc: ReportDocument,
+    name: str,
+    stem: str,
+    charts: Sequence[bytes] | None,
+    csv_delimiter: str = ",",
 ) -> list[RenderedFile]:
     """The file(s) of one format: one per format, except CSV, one per section."""
     if name == "html":
@@ -138,9 +177,14 @@ def _render(
 
         names = _section_names(doc, stem)
         return [
-            RenderedFile(file_name, render_csv(section), MEDIA_TYPES["csv"])
+            RenderedFile(file_name, render_csv(section, csv_delimiter), MEDIA_TYPES["csv"])
             for section, file_name in zip(doc.sections, names, strict=True)
         ]
+    if name == "pdf":
+        from pmosync.reports.render.pdf import render_pdf
+
+        pngs = chart_images(doc) if charts is None else charts
+        return [RenderedFile(f"{stem}.pdf", render_pdf(doc, pngs), MEDIA_TYPES["pdf"])]
     from pmosync.reports.render.json_file import render_json
 
     return [RenderedFile(f"{stem}.json", render_json(doc), MEDIA_TYPES["json"])]
@@ -154,12 +198,20 @@ def data_uri(png: bytes) -> str:
 
 def email_html(doc: ReportDocument, charts: Sequence[bytes] | None = None) -> EmailHtml:
     """The HTML report for an email body, its charts (drawn here when not given) as inline
-    ``cid:`` images."""
+    ``cid:`` images, and the same report as plain text (the ``text/plain`` alternative).
+
+    The body is the compact page (``html.EMAIL_ROWS`` rows a section at most, "and N more in
+    the attached report"), so it stays well under ``EMAIL_HTML_MAX`` bytes whatever the
+    portfolio's size; the full report goes along as attachments.
+    """
+    from pmosync.reports.render.charts import drawn
     from pmosync.reports.render.html import render_html
+    from pmosync.reports.render.plain import render_text
 
     pngs = chart_images(doc) if charts is None else charts
     images: dict[str, bytes] = {}
-    for index, (chart, png) in enumerate(zip(doc.charts, pngs, strict=True), 1):
+    for index, (chart, png) in enumerate(zip(drawn(doc.charts), pngs, strict=True), 1):
         key = slug(as_text(chart.key), keep="_")[:KEY_CHARS].strip("-") or "chart"
         images[f"chart-{index}-{key}@pmosync"] = png
-    return EmailHtml(render_html(doc, [f"cid:{cid}" for cid in images]), images)
+    page = render_html(doc, [f"cid:{cid}" for cid in images], email=True)
+    return EmailHtml(page, images, render_text(doc))

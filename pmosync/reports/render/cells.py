@@ -217,6 +217,8 @@ class FileColumn:
     type: str
     link: str | None = None
     """For a section column with a link: the row key holding its URL (a sheet hyperlinks it)."""
+    shade: str | None = None
+    """The section column's heat-map scale (a sheet colours it by conditional formatting)."""
 
 
 def file_columns(section: Section) -> list[FileColumn]:
@@ -229,7 +231,7 @@ def file_columns(section: Section) -> list[FileColumn]:
     out: list[FileColumn] = []
     for column in section.columns:
         title = as_text(column.title)
-        out.append(FileColumn(column.key, title, column.type, column.link))
+        out.append(FileColumn(column.key, title, column.type, column.link, column.shade))
         if column.link and column.link not in shown:
             out.append(FileColumn(column.link, f"{title} URL", "text"))
             shown.add(column.link)

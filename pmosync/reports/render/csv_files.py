@@ -23,8 +23,8 @@ from pmosync.reports.render.cells import file_columns, rounded, safe_text, typed
 TWO_PLACES = frozenset({"money", "number"})
 
 
-def csv_value(value: Any, value_type: str) -> str:
-    """One cell's text."""
+def csv_value(value: Any, value_type: str, decimal: str = ".") -> str:
+    """One cell's text; numbers with ``decimal`` as their decimal mark."""
     shown = typed(value, value_type)
     if shown is None:
         return ""
@@ -33,20 +33,28 @@ def csv_value(value: Any, value_type: str) -> str:
     if isinstance(shown, int | float):
         number = rounded(shown, value_type)
         if isinstance(number, float) and value_type in TWO_PLACES:
-            return f"{number:.2f}"
-        return str(number)
+            text = f"{number:.2f}"
+        else:
+            text = str(number)
+        return text.replace(".", decimal) if decimal != "." else text
     if isinstance(shown, date):
         return shown.isoformat()
     return safe_text(shown)
 
 
-def render_csv(section: Section) -> bytes:
-    """The section as CSV bytes: a header of column titles, then every row."""
+def render_csv(section: Section, delimiter: str = ",") -> bytes:
+    """The section as CSV bytes: a header of column titles, then every row, fields separated
+    by ``delimiter`` (a field holding it is quoted).
+
+    ";" is what Excel expects where the decimal mark is a comma (most of Europe), and such an
+    Excel reads "1234.5" as text or a date: with ";" numbers get a decimal comma ("1234,5"),
+    never a thousands separator. With "," or a tab they keep the decimal point."""
     columns = file_columns(section)
+    decimal = "," if delimiter == ";" else "."
     out = io.StringIO(newline="")
-    writer = csv.writer(out)
+    writer = csv.writer(out, delimiter=delimiter)
     writer.writerow([safe_text(column.title) for column in columns])
     for row in section.rows:
         values = row if isinstance(row, dict) else {}
-        writer.writerow([csv_value(values.get(c.key), c.type) for c in columns])
+        writer.writerow([csv_value(values.get(c.key), c.type, decimal) for c in columns])
     return out.getvalue().encode("utf-8-sig", "replace")

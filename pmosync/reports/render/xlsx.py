@@ -7,9 +7,15 @@ times faster). The temporary files live in a folder of this render's own, remove
 render fails. (xlsxwriter's in_memory mode would keep every cell of the workbook in memory: it
 turns constant_memory off.)
 
-Each section sheet has a bold, frozen header row with an auto filter and sized columns. Numbers
-are numbers with a number format (money 2 places, percent, ratio, hours), dates are real dates,
-flags are booleans, undefined is an empty cell (never 0), and text is ALWAYS a text cell: it is
+Each section sheet has a bold, frozen header row and first column, an auto filter, sized
+columns, and a print set-up (A4 landscape, fitted to the page width, the header row repeated on
+every page, page numbers in the footer). Numbers are numbers with a number format (money 2
+places, ratio, hours; a percent is stored as the fraction Excel expects, 0.452 shown as 45.2%,
+so a formula over it computes right), dates are real dates, flags are booleans, undefined is an
+empty cell (never 0). RAG columns and heat-map columns (``Column.shade``) are coloured by
+conditional formatting, so a cell someone edits in Excel recolours itself; every chart of the
+document with two points or more is a native Excel chart on a "Charts" sheet, drawn from its
+figures on a "Chart data" sheet. Text is ALWAYS a text cell: it is
 written with ``write_string`` (or ``write_url``, which writes its text the same way), never with
 ``write``, which would store a string starting with "=" as a formula. A string cell is never
 run, so it holds exactly the source's text: ``-2+3`` shows as ``-2+3``, not as ``'-2+3`` (the
@@ -32,7 +38,9 @@ from pmosync.reports.document import ReportDocument, Section
 from pmosync.reports.render.cells import (
     OTHER_RAG,
     RAG_STYLES,
+    SHADE_BANDS,
     FileColumn,
+    as_number,
     as_text,
     file_columns,
     http_url,
@@ -45,7 +53,7 @@ NUMBER_FORMATS = {
     "number": "#,##0.00",
     "money": "#,##0.00",
     "hours": "#,##0.0",
-    "percent": '0.0"%"',  # values are 0..100, not fractions: shown as 45.2%
+    "percent": "0.0%",  # the document's 0..100 is written as the fraction Excel expects
     "ratio": "0.00",
     "days": "+0;-0;0",
 }
@@ -61,6 +69,24 @@ URL_CHARS = 2_079
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # not in XML 1.0
 WIDTH_SAMPLE = 500
 MIN_WIDTH, MAX_WIDTH = 8, 60
+A4 = 9  # xlsxwriter's paper code
+FOOTER = "&L&A&RPage &P of &N"  # the sheet's name left, "Page 3 of 7" right
+CHART_SIZE = {"x_scale": 1.6, "y_scale": 1.3}
+CHART_ROWS = 22
+"""Rows of the Charts sheet each chart takes (a 1.6 x 1.3 chart is about 20 rows high)."""
+AXIS_FORMATS = {
+    "money": '#,##0,"k"',  # thousands: 1,380,000 reads "1,380k", never "1.38E+06"
+    "int": "0",
+    "percent": '0"%"',  # chart figures are the document's 0..100
+    "hours": "#,##0",
+    "date": DATE_FORMAT,
+    "number": "#,##0.##",
+}
+CHART_TYPES = {
+    "bar": {"type": "column"},
+    "stacked_bar": {"type": "column", "subtype": "stacked"},
+    "line": {"type": "line"},
+}
 HYPERLINKS_PER_SHEET = 10_000
 """Excel stops at 65,530 links a sheet; past this the URL column still holds every address."""
 
@@ -162,6 +188,15 @@ class _Formats:
             self.made[key] = self.workbook.add_format(properties)
         return self.made[key]
 
+    def band(self, background: str, color: str):
+        """A conditional format's fill and font (a RAG word or a heat-map band)."""
+        key = ("band", background.upper(), color.upper())
+        if key not in self.made:
+            self.made[key] = self.workbook.add_format(
+                {"bg_color": background.upper(), "font_color": color.upper()}
+            )
+        return self.made[key]
+
     def number(self, value_type: str):
         number_format = NUMBER_FORMATS.get(value_type)
         if number_format is None:
@@ -209,7 +244,8 @@ def _write_cell(sheet, row: int, col: int, value: Any, value_type: str, formats,
     if isinstance(shown, bool):
         sheet.write_boolean(row, col, shown)
     elif isinstance(shown, int | float) and fits_a_number(shown):
-        sheet.write_number(row, col, shown, formats.number(value_type))
+        number = shown / 100 if value_type == "percent" else shown
+        sheet.write_number(row, col, number, formats.number(value_type))
     elif isinstance(shown, date):
         sheet.write_datetime(row, col, shown, formats.date)
     else:
@@ -242,17 +278,64 @@ def _set_widths(sheet, columns: list[FileColumn], rows) -> None:
 
 
 def _header(sheet, titles: list[str], formats: _Formats) -> None:
-    for col, title in enumerate(titles):
-        _write_text(sheet, 0, col, title, formats.header)
+    _header_at(sheet, 0, titles, formats)
+
+
+def _print_setup(sheet) -> None:
+    """A4 landscape, as wide as the page and as long as it takes, the header row on every
+    page, the sheet's name and page numbers in the footer."""
+    sheet.set_landscape()
+    sheet.set_paper(A4)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
+    sheet.set_footer(FOOTER)
+
+
+def _conditional_formats(sheet, columns: list[FileColumn], last_row: int, formats) -> None:
+    """RAG columns coloured by their word, heat-map columns by their band (``cells.shade``):
+    rules, not fixed colours, so an edited cell recolours itself."""
+    if last_row < 1:
+        return
+    for col, column in enumerate(columns):
+        if column.type == "rag":
+            for value, (background, color, _) in RAG_STYLES.items():
+                sheet.conditional_format(
+                    1, col, last_row, col,
+                    {
+                        "type": "cell",
+                        "criteria": "equal to",
+                        "value": f'"{value}"',
+                        "format": formats.band(background, color),
+                    },
+                )  # fmt: skip
+        elif column.shade in SHADE_BANDS:
+            scale = 100 if column.type == "percent" else 1  # percents are stored as fractions
+            lower = None
+            for upper, background, color, _ in SHADE_BANDS[column.shade]:
+                rule: dict[str, Any] = {"type": "cell", "format": formats.band(background, color)}
+                if lower is None:
+                    rule |= {"criteria": "<=", "value": upper / scale}
+                elif math.isinf(upper):
+                    rule |= {"criteria": ">", "value": lower / scale}
+                else:
+                    rule |= {
+                        "criteria": "between",
+                        "minimum": lower / scale,
+                        "maximum": upper / scale,
+                    }
+                sheet.conditional_format(1, col, last_row, col, rule)
+                lower = upper
 
 
 def _write_section(sheet, section: Section, formats: _Formats) -> None:
     columns = file_columns(section)
     rows = [row if isinstance(row, dict) else {} for row in section.rows]
+    _print_setup(sheet)
     if columns:
         _set_widths(sheet, columns, rows)
-        sheet.freeze_panes(1, 0)
+        sheet.freeze_panes(1, 1 if len(columns) > 1 else 0)
         sheet.autofilter(0, 0, len(rows), len(columns) - 1)
+        _conditional_formats(sheet, columns, len(rows), formats)
     _header(sheet, [c.title for c in columns], formats)
     links = 0
     for row_number, row in enumerate(rows, 1):
@@ -304,10 +387,74 @@ def render_xlsx(doc: ReportDocument) -> bytes:
     return buffer.getvalue()
 
 
+def _chart_value(value: Any, y_type: str) -> Any:
+    if y_type == "date" and isinstance(value, int | float) and 1 <= value <= date.max.toordinal():
+        return date.fromordinal(int(value))
+    return as_number(value)
+
+
+def _write_charts(workbook, doc: ReportDocument, names: SheetNames, formats: _Formats) -> None:
+    """Each chart of two points or more as a native Excel chart on a "Charts" sheet, its
+    figures in a "Chart data" block each (x labels, then one column per series)."""
+    charts = [c for c in doc.charts if c.points() >= 2 and c.kind in CHART_TYPES]
+    if not charts:
+        return
+    board = workbook.add_worksheet(names.take("Charts"))
+    data_name = names.take("Chart data")
+    data = workbook.add_worksheet(data_name)
+    row = 0
+    for number, chart in enumerate(charts):
+        # Every name a chart shows (title, axis, series) is a reference to a text cell, never
+        # the text itself: xlsxwriter reads a name like "x!A1" as a formula.
+        title_row = row
+        _write_text(data, title_row, 0, as_text(chart.title), formats.header)
+        _write_text(data, title_row, 1, as_text(chart.y_label))
+        row += 1
+        titles = ["", *(as_text(s.name) for s in chart.series)]
+        _header_at(data, row, titles, formats)
+        header_row, first = row, row + 1
+        for index, label in enumerate(chart.x):
+            row += 1
+            _write_text(data, row, 0, as_text(label))
+            for col, series in enumerate(chart.series, 1):
+                value = series.values[index] if index < len(series.values) else None
+                shown = _chart_value(value, chart.y_type)
+                if isinstance(shown, date):
+                    data.write_datetime(row, col, shown, formats.date)
+                elif shown is not None and fits_a_number(shown):
+                    data.write_number(row, col, shown)
+        last = row
+        excel = workbook.add_chart(dict(CHART_TYPES[chart.kind]))
+        for col, series in enumerate(chart.series, 1):
+            spec: dict[str, Any] = {
+                "name": [data_name, header_row, col],
+                "categories": [data_name, first, 0, last, 0],
+                "values": [data_name, first, col, last, col],
+            }
+            if series.color:
+                key = "line" if chart.kind == "line" else "fill"
+                spec[key] = {"color": series.color}
+            excel.add_series(spec)
+        excel.set_title({"name": [data_name, title_row, 0]})
+        axis: dict[str, Any] = {"num_format": AXIS_FORMATS[chart.y_type]}
+        if chart.y_label:
+            axis["name"] = [data_name, title_row, 1]
+        excel.set_y_axis(axis)
+        excel.set_legend({"position": "bottom"})
+        board.insert_chart(number * CHART_ROWS, 0, excel, CHART_SIZE)
+        row += 2  # a blank row between blocks
+
+
+def _header_at(sheet, row: int, titles: list[str], formats: _Formats) -> None:
+    for col, title in enumerate(titles):
+        _write_text(sheet, row, col, title, formats.header)
+
+
 def _write_sheets(workbook, doc: ReportDocument) -> None:
     formats = _Formats(workbook)
     names = SheetNames()
     _write_summary(workbook.add_worksheet(names.take("Summary")), doc, formats)
+    _write_charts(workbook, doc, names, formats)
     for section in doc.sections:
         title = as_text(section.title) or as_text(section.key)
         _write_section(workbook.add_worksheet(names.take(title)), section, formats)
