@@ -131,13 +131,30 @@ def organisation_calendar(config: PmosyncConfig, as_of: date) -> WorkingCalendar
 
 
 def render(
-    document: ReportDocument, formats: Sequence[str], with_email: bool, csv_delimiter: str = ","
+    document: ReportDocument,
+    formats: Sequence[str],
+    with_email: bool,
+    csv_delimiter: str = ",",
+    missing: list[str] | None = None,
 ) -> tuple[list[RenderedFile], EmailHtml | None]:
-    """The report's files and, when an email goes out, its HTML with cid images."""
-    from pmosync.reports.render import chart_images, email_html, render_files
+    """The report's files and, when an email goes out, its HTML with cid images.
 
-    charts = chart_images(document) if "html" in formats or with_email else None
-    files = render_files(document, formats, charts, csv_delimiter=csv_delimiter)
+    A format this machine cannot render (the PDF engine's library missing) is left out and its
+    one-line reason added to ``missing``: the other files are still kept and delivered. Without
+    ``missing`` it raises ``render.FormatsNotRendered``.
+    """
+    from pmosync.reports.render import FormatsNotRendered, chart_images, email_html, render_files
+
+    drawing = with_email or any(name in formats for name in ("html", "pdf"))
+    charts = chart_images(document) if drawing else None
+    try:
+        files = render_files(document, formats, charts, csv_delimiter=csv_delimiter)
+    except FormatsNotRendered as error:
+        if missing is None:
+            raise
+        files = error.files
+        if str(error) not in missing:
+            missing.append(str(error))
     return files, (email_html(document, charts) if with_email else None)
 
 
@@ -205,12 +222,15 @@ def run_report(
         return ReportOutcome(run_id, name, "skipped", as_of, f"waiting: {readiness.waiting}")
     targets = report.deliver if deliver else []
     with_email = any(target.kind == "email" for target in targets)
+    missing: list[str] = []  # formats this machine cannot render: the run fails, saying why
     try:
         with collector_paused():  # one pause for the whole computation: see reports.collector
             document = compute_document(config, store, name, as_of)
             document = with_data_age(document, readiness, started)
             save_snapshot(store, run_id, document)
-            files, email = render(document, report.formats, with_email, report.csv_delimiter)
+            files, email = render(
+                document, report.formats, with_email, report.csv_delimiter, missing
+            )
         folder = output_folder(config, document, out)
         try:
             kept = keep_files(folder, files, parts_before=started)
@@ -231,7 +251,7 @@ def run_report(
                 config,
                 store,
                 name,
-                lambda doc: render(doc, report.formats, with_email, report.csv_delimiter),
+                lambda doc: render(doc, report.formats, with_email, report.csv_delimiter, missing),
                 stop=stop,
             )
     except (StoreError, HistoryNotCovering) as error:
@@ -242,8 +262,8 @@ def run_report(
         _finish(store, run_id, "failed", f"internal error ({type(error).__name__}): {error}")
         raise
     failed = [o for o in outcomes if o.status == "failed"]
-    error = "; ".join(f"{o.label}: {o.error}" for o in failed) or None
-    status = "failed" if failed else "succeeded"
+    error = "; ".join([*missing, *(f"{o.label}: {o.error}" for o in failed)]) or None
+    status = "failed" if failed or missing else "succeeded"
     _finish(store, run_id, status, error)
     kept_in = folder if kept else None
     return ReportOutcome(run_id, name, status, as_of, error, kept_in, tuple(kept), tuple(outcomes))
@@ -274,5 +294,8 @@ def rerender(
     report = config.reports.get(document.report)
     formats = report.formats if report is not None else ["html", "xlsx", "csv", "json"]
     delimiter = report.csv_delimiter if report is not None else ","
-    files, _ = render(document, formats, with_email=False, csv_delimiter=delimiter)
+    missing: list[str] = []
+    files, _ = render(document, formats, False, delimiter, missing)
+    for reason in missing:  # the other formats are kept all the same
+        log.warning("report %s: %s", document.report, reason)
     return document, keep_files(output_folder(config, document, out), files)

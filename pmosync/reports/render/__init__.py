@@ -135,9 +135,10 @@ def render_files(
     *,
     csv_delimiter: str = ",",
 ) -> list[RenderedFile]:
-    """The report's files in ``formats`` (html, xlsx, csv, json), in the order asked; the HTML
-    embeds ``charts`` (the PNGs of ``chart_images``), drawn here when not given. CSV files
-    separate their fields with ``csv_delimiter`` (";" for Excel in most of Europe)."""
+    """The report's files in ``formats`` (html, xlsx, csv, json, pdf), in the order asked; the
+    HTML and the PDF embed ``charts`` (the PNGs of ``chart_images``), drawn here when not given.
+    CSV files separate their fields with ``csv_delimiter`` (";" for Excel in most of Europe).
+    A format this machine cannot render raises :class:`FormatsNotRendered` holding the others."""
     wanted = _check_formats(formats)
     stem = file_stem(doc)
     files: list[RenderedFile] = []

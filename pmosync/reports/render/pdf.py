@@ -1,0 +1,307 @@
+"""The report as a PDF for print: the board pack, or any report's document as pages.
+
+Drawn by WeasyPrint from ``print.html.j2``. WeasyPrint is a library call (no browser process
+to start, watch and kill inside the daemon) that implements CSS Paged Media: ``@page`` size and
+margins, a running footer with "Page 3 of 12", page breaks before each one-pager and never
+inside a table row, table headers repeated on a continued table. It needs Pango from the OS
+(Debian: ``libpango-1.0-0``, ``libpangoft2-1.0-0``); when that cannot be loaded the PDF fails
+with :class:`PdfUnavailable`, one line naming the library and the fix, and the run's other
+formats are still written (``render.render_files``).
+
+Unlike an email, a print page may use a ``<style>`` block. Everything else follows the HTML
+renderer: cells are formatted by ``render.html.format_cell`` (numbers rounded by type, RAG as a
+badge with its word, undefined as "n/a"), Jinja2 autoescapes every text from a source, charts are
+the same PNGs embedded as data URIs, and links are only http(s). The document's sections and
+charts are grouped by ``page``: the main part first, then each one-pager starting on a new page
+with its name as the heading, in the order the document first names it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pmosync.reports.document import (
+    UNDEFINED_TEXT,
+    Chart,
+    Column,
+    Figure,
+    ReportDocument,
+    Section,
+)
+from pmosync.reports.render import FormatUnavailable, data_uri
+from pmosync.reports.render.cells import (
+    NUMERIC_TYPES,
+    OTHER_RAG,
+    RAG_STYLES,
+    as_number,
+    as_text,
+    rounded,
+    shade,
+)
+from pmosync.reports.render.html import (
+    TEMPLATES,
+    Cell,
+    FigureView,
+    figure_view,
+    format_cell,
+    when,
+)
+
+PANGO_HINT = (
+    "install Pango (Debian/Ubuntu: apt-get install libpango-1.0-0 libpangoft2-1.0-0) "
+    "and see docs/reports.md"
+)
+CARD_TEXT_CHARS = 3000
+"""A card's free text (a status update) is cut here in print, so one text cannot run a
+one-pager onto many pages; the HTML and the files keep it whole."""
+
+
+class PdfUnavailable(FormatUnavailable):
+    """The PDF engine cannot run on this machine (WeasyPrint or Pango missing): one line that
+    names what is missing and how to install it."""
+
+
+@dataclass(frozen=True)
+class PrintSection:
+    title: str
+    note: str | None
+    layout: str
+    columns: tuple[tuple[str, str, str], ...]
+    """(title, alignment, value type) per column."""
+    rows: tuple[tuple[Cell, ...], ...]
+    shades: tuple[tuple[tuple[str, str] | None, ...], ...]
+    """(background, text colour) of each heat-map cell, None for a plain one."""
+    total: int
+    more: int
+    empty: str | None
+
+
+@dataclass(frozen=True)
+class PrintChart:
+    title: str
+    src: str
+
+
+@dataclass(frozen=True)
+class PrintPage:
+    """One one-pager: its heading, and its sections and charts in document order."""
+
+    name: str
+    sections: tuple[PrintSection, ...]
+    charts: tuple[PrintChart, ...]
+
+
+def engine() -> Any:
+    """WeasyPrint's ``HTML`` class, or :class:`PdfUnavailable` saying what is missing."""
+    try:
+        from weasyprint import HTML
+    except ImportError as error:
+        raise PdfUnavailable(
+            f"PDF format: WeasyPrint is not installed ({error}); install pmosync with its "
+            "dependencies (pip install weasyprint)"
+        ) from None
+    except OSError as error:  # cffi could not load Pango, GObject or HarfBuzz
+        reason = " ".join(str(error).split())[:200]
+        raise PdfUnavailable(f"PDF format: WeasyPrint cannot load {reason}; {PANGO_HINT}") from None
+    return HTML
+
+
+def _limit(value: Any) -> int | None:
+    number = as_number(value)
+    return None if number is None else max(int(number), 0)
+
+
+def _cell(column: Column, row: Mapping[str, Any]) -> Cell:
+    return format_cell(
+        row.get(column.key),
+        column.type,
+        currency=row.get("currency"),
+        link=row.get(column.link) if column.link else None,
+    )
+
+
+def _card_text(cell: Cell) -> Cell:
+    if len(cell.text) <= CARD_TEXT_CHARS:
+        return cell
+    cut = cell.text[:CARD_TEXT_CHARS].rstrip()
+    return Cell(f"{cut}\u2026 (the full text is in the HTML and XLSX)", cell.align, wrap=True)
+
+
+def print_section(section: Section) -> PrintSection:
+    """The section's first ``html_limit`` rows as cells (``detail`` columns left out, as on the
+    HTML page), each heat-map cell with its colours."""
+    rows = tuple(section.rows)
+    limit = _limit(section.html_limit)
+    shown = rows if limit is None else rows[:limit]
+    columns = [c for c in section.columns if c.detail is not True]
+    cells, shades = [], []
+    for row in shown:
+        values = row if isinstance(row, Mapping) else {}
+        line = [_cell(column, values) for column in columns]
+        if section.layout == "cards" and line:
+            line[-1] = _card_text(line[-1])
+        cells.append(tuple(line))
+        shades.append(
+            tuple(
+                _shade(values.get(column.key), column.shade) if column.shade else None
+                for column in columns
+            )
+        )
+    return PrintSection(
+        title=as_text(section.title),
+        note=as_text(section.note) if section.note else None,
+        layout="cards" if section.layout == "cards" else "table",
+        columns=tuple((as_text(c.title), _align(c), c.type) for c in columns),
+        rows=tuple(cells),
+        shades=tuple(shades),
+        total=len(rows),
+        more=len(rows) - len(shown),
+        empty=as_text(section.empty) if section.empty else None,
+    )
+
+
+def _shade(value: Any, scale: str) -> tuple[str, str] | None:
+    colours = shade(value, scale)
+    return None if colours is None else (colours[0], colours[1])
+
+
+def _align(column: Column) -> str:
+    return format_cell(None, column.type).align
+
+
+def _pages(
+    doc: ReportDocument, sources: Sequence[str]
+) -> tuple[list[PrintSection], list[PrintChart], list[PrintPage]]:
+    """The main part's sections and charts, then the one-pagers in the order first named."""
+    main_sections: list[PrintSection] = []
+    main_charts: list[PrintChart] = []
+    order: list[str] = []
+    sections: dict[str, list[PrintSection]] = {}
+    charts: dict[str, list[PrintChart]] = {}
+    for chart, src in zip(_drawn(doc.charts), sources, strict=False):
+        view = PrintChart(as_text(chart.title), src)
+        if chart.page is None:
+            main_charts.append(view)
+        else:
+            name = as_text(chart.page)
+            charts.setdefault(name, []).append(view)
+    for section in doc.sections:
+        if section.detail is True:
+            continue
+        view = print_section(section)
+        if not view.total and view.empty is None:
+            continue  # an empty section says one line or is left out
+        if section.page is None:
+            main_sections.append(view)
+        else:
+            name = as_text(section.page)
+            if name not in sections:
+                order.append(name)
+            sections.setdefault(name, []).append(view)
+    order += [name for name in charts if name not in sections]
+    pages = [
+        PrintPage(name, tuple(sections.get(name, ())), tuple(charts.get(name, ())))
+        for name in order
+    ]
+    return main_sections, main_charts, pages
+
+
+def _drawn(charts: Sequence[Chart]) -> list[Chart]:
+    """The charts ``render.chart_images`` draws, in its order: those with two points or more
+    (``charts.drawn``: a lone dot is no trend)."""
+    return [chart for chart in charts if chart.points() >= 2]
+
+
+def print_html(doc: ReportDocument, chart_sources: Sequence[str]) -> str:
+    """The print page (HTML for WeasyPrint); ``chart_sources`` are the ``src`` of the charts
+    drawn (two points or more), in the document's order."""
+    figures: list[tuple[FigureView, str | None]] = [
+        (figure_view(f), _change(f)) for f in doc.figures
+    ]
+    main_sections, main_charts, pages = _pages(doc, chart_sources)
+    highlights = [(as_text(h.text), _marker(h.rag)) for h in doc.highlights if as_text(h.text)]
+    return (
+        _environment()
+        .get_template("print.html.j2")
+        .render(
+            title=as_text(doc.title),
+            report=as_text(doc.report),
+            as_of=as_text(doc.as_of),
+            previous_as_of=as_text(doc.previous_as_of) if doc.previous_as_of else None,
+            generated=when(doc.generated_at),
+            filters=_filters(doc.filters),
+            figures=figures,
+            highlights=highlights,
+            charts=main_charts,
+            sections=main_sections,
+            pages=pages,
+            detail_sections=[as_text(s.title) for s in doc.sections if s.detail is True],
+            undefined_text=UNDEFINED_TEXT,
+        )
+    )
+
+
+def _change(figure: Figure) -> str | None:
+    """The change since the previous report as "+2", "-0.05" or "no change"; None without an
+    earlier report (or for a figure that is not a number)."""
+    change = as_number(figure.change)
+    if change is None or figure.type not in NUMERIC_TYPES:
+        return None
+    shown = rounded(change, figure.type)
+    if not shown:
+        return "no change"
+    text = format_cell(abs(shown), figure.type).text
+    return f"{'+' if shown > 0 else '-'}{text}"
+
+
+def _marker(rag: Any) -> str:
+    """The colour of a highlight's marker: its RAG's badge colour, else grey."""
+    if isinstance(rag, str) and rag.lower() in RAG_STYLES:
+        return RAG_STYLES[rag.lower()][0]
+    return OTHER_RAG[0]
+
+
+def _filters(filters: Any) -> list[tuple[str, str]]:
+    if not isinstance(filters, Mapping):
+        return []
+    out = []
+    for name, values in filters.items():
+        listed = values if isinstance(values, list | tuple) else [values]
+        out.append((as_text(name), ", ".join(as_text(v) for v in listed)))
+    return out
+
+
+@functools.cache
+def _environment():
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _fetch_nothing(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """WeasyPrint's URL fetcher for the print page: charts are data URIs, and nothing else is
+    ever fetched (no file of the daemon's machine, no address on its network)."""
+    from weasyprint.urls import default_url_fetcher
+
+    if url.startswith("data:"):
+        return default_url_fetcher(url, *args, **kwargs)
+    raise ValueError("the print page fetches nothing but its own data: URIs")
+
+
+def render_pdf(doc: ReportDocument, charts_png: Sequence[bytes]) -> bytes:
+    """The PDF of ``doc``: A4 landscape, a footer with the report, its date and the page
+    numbers; ``charts_png`` are the PNGs of ``render.chart_images`` (one per chart drawn).
+    Raises :class:`PdfUnavailable` when the engine cannot run on this machine."""
+    html_class = engine()
+    page = print_html(doc, [data_uri(png) for png in charts_png])
+    document = html_class(string=page, base_url=str(TEMPLATES), url_fetcher=_fetch_nothing)
+    return document.write_pdf()
