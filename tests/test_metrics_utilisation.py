@@ -15,6 +15,7 @@ from pmosync.config.organisation import CalendarSettings, PublicHolidays
 from pmosync.config.reports import ReportRules
 from pmosync.reports.dataset import AllocationRow, Dataset, LeaveRow, PersonRow, TimeRow
 from pmosync.reports.kinds import ReportContext, builder
+from pmosync.reports.metrics.calendar import PLAIN as PLAIN_CAL
 from pmosync.reports.metrics.calendar import calendar_for
 from pmosync.reports.metrics.capacity import leave_hours, week_hours
 from pmosync.reports.metrics.utilisation import (
@@ -296,6 +297,89 @@ def test_the_report_shows_holiday_and_leave_hours_beside_capacity():
         64,
         pytest.approx(32),
     )
-    figures = {f.key: f.value for f in doc.figures}
-    # 3 people x 8 h of Christmas; 8 h (Jon) + 40 h (Kim) of leave.
-    assert (figures["holiday_hours"], figures["leave_hours"]) == (24, 48)
+    weeks = {w["week"]: w for w in doc.section("weeks").rows}
+    # 3 people x 8 h of Christmas in W52; 40 h (Kim) of leave in W51, 8 h (Jon) in W52.
+    assert [(w["holiday_hours"], w["leave_hours"]) for w in weeks.values()] == [(0, 40), (24, 8)]
+
+
+# --- the forward view ----------------------------------------------------------------------------
+#
+# As of Wednesday 25 November 2026: the week in progress W48 (Mon 23rd) is the first forward
+# week, then W49 (Mon 30th). Tomorrow is Thursday 26th.
+
+
+def test_forward_weeks_start_with_the_week_in_progress():
+    from pmosync.reports.metrics.forward_load import forward_weeks
+
+    assert forward_weeks(AS_OF, 2) == [nov(23), nov(30)]
+    # On a Sunday the week has ended: the forward view starts the next Monday.
+    assert forward_weeks(nov(22), 1) == [nov(23)]
+    assert forward_weeks(AS_OF, 0) == []
+
+
+def test_open_estimates_spread_from_tomorrow_to_the_due_date():
+    from pmosync.reports.dataset import TaskRow
+    from pmosync.reports.metrics.forward_load import open_estimates, spread_estimate
+
+    weeks = [nov(23), nov(30)]
+    # Started Mon 16th, due Tue 1 Dec: from tomorrow Thu 26th: 26, 27, 30, 1 = 4 working days;
+    # 10 h of 40 done (25 %): 30 h left -> 7.5 h a day: W48 2 days = 15 h, W49 2 days = 15 h.
+    late_start = TaskRow(
+        "a", "p1", "A", start_date=nov(16), due_date=date(2026, 12, 1), percent_complete=25,
+        estimate_hours=40, assignee_ids=("ana",),
+    )  # fmt: skip
+    [(task, left)] = open_estimates([late_start])
+    assert left == 30
+    assert spread_estimate(task, left, AS_OF, weeks, PLAIN_CAL) == {nov(23): 15, nov(30): 15}
+    # Overdue (due Mon 23rd, before tomorrow) and undated: all of it in the first forward week.
+    overdue = late_start._replace(id="b", due_date=nov(23))
+    assert spread_estimate(overdue, 30, AS_OF, weeks, PLAIN_CAL) == {nov(23): 30}
+    undated = late_start._replace(id="c", due_date=None, start_date=None)
+    assert spread_estimate(undated, 30, AS_OF, weeks, PLAIN_CAL) == {nov(23): 30}
+    # Due beyond the window: only the window's share (26, 27 | 30 .. 4 | 7 .. 11 = 12 days).
+    far = late_start._replace(id="d", due_date=date(2026, 12, 11))
+    assert spread_estimate(far, 12, AS_OF, weeks, PLAIN_CAL) == {nov(23): 2, nov(30): 5}
+
+
+def test_only_open_assigned_leaf_estimates_are_load():
+    from pmosync.reports.dataset import TaskRow
+    from pmosync.reports.metrics.forward_load import open_estimates
+
+    def task(id: str, **fields) -> TaskRow:
+        return TaskRow(id, "p1", id, **{"estimate_hours": 8, "assignee_ids": ("ana",), **fields})
+
+    tasks = [
+        task("parent"),  # its open subtask carries an estimate: the subtask counts, not it
+        task("child", parent_id="parent"),
+        task("done", status="done"),
+        task("milestone", is_milestone=True),
+        task("nobody", assignee_ids=()),
+        task("no_estimate", estimate_hours=None),
+        task("finished_by_percent", percent_complete=100),  # nothing left
+        task("over_reported", percent_complete=140),  # capped at 100 %: nothing left
+    ]
+    assert [(t.id, left) for t, left in open_estimates(tasks)] == [("child", 8)]
+
+
+def test_allocation_and_estimates_on_one_project_count_the_larger_once():
+    from pmosync.reports.dataset import TaskRow
+    from pmosync.reports.metrics.forward_load import forward_load
+
+    data = Dataset(
+        as_of=nov(22),  # Sunday: W48 (23 .. 29) is the first forward week
+        people={"ana": PersonRow("ana", "Ana", "ana@example.com")},  # 30 h (RESOURCES)
+        allocations=[AllocationRow("ana", "p1", nov(23), nov(27), hours=10)],  # W48 10 h
+        tasks=[
+            # p1: 15 h due Fri 27th: all 5 days of W48 -> larger than the 10 h allocation.
+            TaskRow("t1", "p1", "x", due_date=nov(27), estimate_hours=15, assignee_ids=("ana",)),
+            # p2: 6 h shared by Ana and someone outside the roster: Ana carries 3 h.
+            TaskRow(
+                "t2", "p2", "y", due_date=nov(27), estimate_hours=6, assignee_ids=("ana", "zed")
+            ),
+        ],
+    )
+    [week] = forward_load(data, 1, RESOURCES).rows
+    # p1 max(10, 15) = 15; p2 max(0, 3) = 3 -> 18 h of 30 = 60 %.
+    assert (week.allocated, week.estimated, week.planned) == (10, 18, 18)
+    assert week.planned_pct == pytest.approx(60)
+    assert not week.over_capacity

@@ -171,16 +171,19 @@ def test_utilisation_report():
     ]
     assert [(w["over_allocated"], w["under_used"]) for w in weeks] == [(0, 1), (1, 1)]
     # All: capacity 140, allocated 72 (51.43 %), logged 78 (55.71 %).
+    # Forward (default 4 weeks, W48-W51): capacity (30 + 40) x 4 = 280 h; Ben's 50 % books
+    # W48 5 days = 20 h and W49 (Mon 30 Nov only) 1 day = 4 h: 24 / 280 planned.
     assert figures(doc) == {
         "people": (2, None),
+        "over_capacity": (0, None),  # Ben's 40 h of 40 is full, not over
         "over_allocated": (1, "amber"),
         "under_used": (2, "amber"),
         "utilisation_pct": pytest.approx((7800 / 140, None)),
         "allocation_pct": pytest.approx((7200 / 140, None)),
+        "planned_pct": pytest.approx((2400 / 280, None)),
         "logged_hours": (78.0, None),
-        "leave_hours": (0.0, None),
-        "holiday_hours": (0.0, None),
     }
+    assert len(doc.figures) <= 8
     assert doc.trend == {
         "people": 2,
         "utilisation_pct": pytest.approx(7800 / 140),
@@ -188,12 +191,17 @@ def test_utilisation_report():
         "logged_hours": 78.0,
         "over_allocated": 1,
         "under_used": 2,
+        "over_capacity": 0,
+        "planned_pct": pytest.approx(2400 / 280),
     }
     assert chart(doc, "utilisation_by_week") == {
         "kind": "bar",
-        "x": ("2026-W46", "2026-W47"),
-        "Utilisation %": pytest.approx((5200 / 70, 2600 / 70)),
-        "Allocation %": pytest.approx((2400 / 70, 4800 / 70)),
+        "x": ("2026-W46", "2026-W47", "2026-W48 plan", "2026-W49 plan")
+        + ("2026-W50 plan", "2026-W51 plan"),
+        "Utilisation %": pytest.approx((5200 / 70, 2600 / 70, None, None, None, None)),
+        # Forward allocation = planned here (no task estimates): W48 20 / 70, W49 4 / 70.
+        "Allocation %": pytest.approx((2400 / 70, 4800 / 70, 2000 / 70, 400 / 70, 0, 0)),
+        "Planned %": pytest.approx((None, None, 2000 / 70, 400 / 70, 0, 0)),
     }
     assert chart(doc, "utilisation_trend") == {
         "kind": "line",
@@ -480,3 +488,149 @@ def test_governance_xlsx_never_shows_an_address_for_an_empty_name():
     assert task["Task or milestone"].value == "(no name)"
     assert task["Task or milestone"].hyperlink.target == task_url
     assert task["Task or milestone URL"].value == task_url
+
+
+# --- the capacity heat map ----------------------------------------------------------------------
+#
+# As of Sunday 22 November 2026 (W47 has just ended). rules.weeks=3: past W45 (Mon 2 .. Sun 8),
+# W46 (9 .. 15), W47 (16 .. 22); forward_weeks=2: W48 (23 .. 29), W49 (Mon 30 Nov .. Sun 6 Dec).
+# Thursday 19 November is a closure day (a holiday); Ben takes Tuesday 10 November off.
+# Ana: 40 h contract (8 h a day), role Developer. Ben: 30 h (6 h a day), no role configured.
+# Projects: p1 team Web, p2 team Data.
+
+
+def heat_dataset() -> Dataset:
+    from pmosync.reports.dataset import LeaveRow
+
+    def logged(person: str, project: str, day: date, hours: float) -> TimeRow:
+        return TimeRow(person, project, day, round(hours * 60))
+
+    return Dataset(
+        as_of=nov(22),
+        projects=[
+            ProjectRow("p1", "asana", "Website", team="Web"),
+            ProjectRow("p2", "asana", "Warehouse", team="Data"),
+        ],
+        people={
+            "ana": PersonRow("ana", "Ana", "ana@example.com"),
+            "ben": PersonRow("ben", "Ben", "ben@example.com"),
+        },
+        time_entries=[
+            logged("ana", "p1", nov(3), 60),  # W45 60 h
+            logged("ana", "p1", nov(10), 40),  # W46 40 h
+            logged("ana", "p1", nov(17), 16),  # W47 16 h
+            logged("ben", "p2", nov(4), 15),  # W45 15 h (on Data)
+            logged("ben", "p1", nov(11), 24),  # W46 24 h
+            logged("ben", "p1", nov(18), 25.2),  # W47 25.2 h
+        ],
+        leave=[LeaveRow("ben", nov(10), nov(10))],
+        allocations=[
+            # 50 % of Ana's 8 h days, Mon 23 Nov .. Fri 4 Dec: 5 days a week x 4 h = 20 h a week.
+            AllocationRow("ana", "p1", nov(23), date(2026, 12, 4), percent=50),
+        ],
+        tasks=[
+            # 60 h, 20 % done: 48 h left, Wed 25 Nov .. Wed 2 Dec = 6 working days (25, 26, 27,
+            # 30, 1, 2) -> 8 h a day: W48 3 days = 24 h, W49 3 days = 24 h.
+            TaskRow(
+                "t1", "p1", "Build checkout", status="in_progress",
+                start_date=nov(25), due_date=date(2026, 12, 2),
+                percent_complete=20, estimate_hours=60, assignee_ids=("ana",),
+            ),
+            # Undated, open, 6 h: loads the first forward week, W48.
+            TaskRow("t2", "p2", "Fix loader", estimate_hours=6, assignee_ids=("ben",)),
+            # Done: its estimate is not load.
+            TaskRow(
+                "t3", "p1", "Old work", status="done", due_date=nov(27), estimate_hours=99,
+                assignee_ids=("ana",),
+            ),
+        ],
+    )  # fmt: skip
+
+
+def heat_context(**rules) -> ReportContext:
+    from pmosync.reports.metrics.calendar import WorkingCalendar
+
+    return context(
+        "resource_utilisation",
+        rules=ReportRules(**{"weeks": 3, "forward_weeks": 2, **rules}),
+        resources=Resources(capacity={"ben@example.com": 30}, roles={"ana@example.com": "Dev"}),
+        calendar=WorkingCalendar(holidays=frozenset({nov(19)})),
+    )
+
+
+def test_the_heat_map_grid_matches_the_hand_figures():
+    doc = builder("resource_utilisation")(heat_dataset(), heat_context())
+    section = doc.section("heat_map")
+    weeks = [c for c in section.columns if c.key.startswith("week_")]
+    assert [c.title for c in weeks] == [
+        "2026-W45", "2026-W46", "2026-W47", "2026-W48 plan", "2026-W49 plan"
+    ]  # fmt: skip
+    assert {c.shade for c in weeks} == {"utilisation"} and not any(c.detail for c in weeks)
+    grid = {r["person"]: [r[c.key] for c in weeks] for r in section.rows}
+    assert grid == {
+        # Ana: W45 60 / 40 = 150 %; W46 40 / 40 = 100 %; W47 16 / (40 - 8 holiday) = 50 %;
+        # W48: p1 allocation 20 h, p1 estimate 24 h -> the larger, 24 h / 40 = 60 %; W49 same.
+        "Ana": pytest.approx([150, 100, 50, 60, 60]),
+        # Ben: W45 15 / 30 = 50 %; W46 24 / (30 - 6 leave) = 100 %; W47 25.2 / (30 - 6
+        # holiday) = 105 %; W48 the undated 6 h / 30 = 20 %; W49 nothing, 0 %.
+        "Ben": pytest.approx([50, 100, 105, 20, 0]),
+    }
+    # Logged above capacity, newest week first, with the band word of the shading.
+    assert [
+        (r["person"], r["week"], r["logged"], r["capacity"], r["utilisation_pct"], r["band"])
+        for r in doc.section("over_capacity").rows
+    ] == [
+        ("Ben", "2026-W47", pytest.approx(25.2), 24, pytest.approx(105), "over capacity"),
+        ("Ana", "2026-W45", 60, 40, 150, "overloaded"),
+    ]
+    assert {f.key: f.value for f in doc.figures}["over_capacity"] == 2
+    # Planned per person-week, in the files: Ana W48 allocation 20, estimates 24, planned 24.
+    forward = doc.section("forward_weeks")
+    assert forward.detail
+    assert [(r["person"], r["week"], r["allocated"], r["estimated"], r["planned"]) for r in
+            forward.rows] == [
+        ("Ana", "2026-W48", pytest.approx(20), pytest.approx(24), pytest.approx(24)),
+        ("Ana", "2026-W49", pytest.approx(20), pytest.approx(24), pytest.approx(24)),
+        ("Ben", "2026-W48", 0, pytest.approx(6), pytest.approx(6)),
+        ("Ben", "2026-W49", 0, 0, 0),
+    ]  # fmt: skip
+    assert_well_formed(doc)
+
+
+def test_team_and_role_roll_ups_weigh_by_hours():
+    doc = builder("resource_utilisation")(heat_dataset(), heat_context())
+    keys = [f"week_{i}" for i in range(1, 6)]
+    # Ben: Web (p1) 24 + 25.2 = 49.2 h against Data (p2) 15 logged + 6 planned = 21 h -> Web.
+    # Ana: all on p1 -> Web. Web sums both: capacity W45 40 + 30 = 70, W46 40 + 24 = 64,
+    # W47 32 + 24 = 56, W48 and W49 40 + 30 = 70.
+    teams = {r["team"]: (r["people"], [r[k] for k in keys]) for r in doc.section("team_weeks").rows}
+    assert teams == {
+        "Web": (
+            2,
+            pytest.approx([75 / 70 * 100, 64 / 64 * 100, 41.2 / 56 * 100, 30 / 70 * 100,
+                           24 / 70 * 100]),
+        )
+    }  # fmt: skip
+    # Roles: Ana is "Dev"; Ben is not in resources.roles.
+    roles = {r["role"]: [r[k] for k in keys] for r in doc.section("role_weeks").rows}
+    assert roles == {
+        "Dev": pytest.approx([150, 100, 50, 60, 60]),
+        "No role": pytest.approx([50, 100, 105, 20, 0]),
+    }
+
+
+def test_html_shows_at_most_eight_columns_and_empty_parts_say_so():
+    doc = builder("resource_utilisation")(heat_dataset(), heat_context(weeks=6))
+    for section in doc.sections:
+        if not section.detail:
+            assert len([c for c in section.columns if not c.detail]) <= 8, section.key
+    heat = doc.section("heat_map")
+    # 6 past + 2 forward = 8 weeks: the 2 forward and the 5 newest past shown, W42 in the files.
+    shown = [c.title for c in heat.columns if not c.detail]
+    assert shown == ["Person", "2026-W43", "2026-W44", "2026-W45", "2026-W46", "2026-W47"] + [
+        "2026-W48 plan",
+        "2026-W49 plan",
+    ]
+    empty = builder("resource_utilisation")(Dataset(as_of=nov(22)), heat_context())
+    assert empty.section("over_capacity").rows == () and empty.section("over_capacity").empty
+    assert empty.section("heat_map").empty

@@ -76,7 +76,7 @@ Builder = Callable[[Dataset, ReportContext], ReportDocument]
 
 DATASET_PARTS: dict[str, tuple[str, ...]] = {
     "portfolio_status": PARTS,
-    "resource_utilisation": ("time_entries", "allocations", "leave"),
+    "resource_utilisation": ("time_entries", "allocations", "leave", "tasks"),
     "timesheet_compliance": ("time_entries", "leave"),
     "governance": ("tasks", "budgets", "status_updates"),
     "raid_log": ("raid_items",),
