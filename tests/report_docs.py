@@ -267,3 +267,139 @@ class Page(HTMLParser):
             if tag == "a":
                 out[data] = attributes.get("href") or ""
         return out
+
+
+# A realistic portfolio page for the width tests: 30 projects with long names, one 200-character
+# unbroken name and a long URL as text, eight visible columns (the rest detail), highlights, a
+# cards section of status texts, a heat-map column, empty sections and a one-point chart.
+UNBROKEN = "Apollo" + "X" * 194  # 200 characters without a break opportunity
+LONG_URL_TEXT = "https://contoso.sharepoint.com/sites/pmo/" + "very-long-folder-name/" * 12
+READABLE_COLUMNS = (
+    Column("name", "Project", "text", link="url"),
+    Column("owner", "Owner"),
+    Column("reported_rag", "Reported RAG", "rag"),
+    Column("computed_rag", "Computed RAG", "rag"),
+    Column("pct_complete", "% complete", "percent"),
+    Column("budget", "Budget", "money"),
+    Column("ac", "Actual cost", "money"),
+    Column("due", "Due", "date"),
+    Column("currency", "Currency", detail=True),
+    Column("cpi", "CPI", "ratio", detail=True),
+    Column("hours", "Hours logged", "hours", detail=True),
+)
+RAGS = ("green", "amber", "red", "green", "amber")
+
+
+def readable_projects(count: int = 30) -> tuple[dict, ...]:
+    """``count`` EUR projects: names long enough to wrap, one unbroken, one a URL."""
+    rows = []
+    for n in range(1, count + 1):
+        name = f"Apollo Website Relaunch and Customer Portal Consolidation Wave {n}"
+        if n == 2:
+            name = UNBROKEN
+        if n == 3:
+            name = LONG_URL_TEXT
+        rows.append(
+            {
+                **NORTHWIND,
+                "name": name,
+                "url": f"https://app.asana.com/0/12000000000{n:05d}/list",
+                "owner": "Maximilian Alexander Oppenheimer-Rodríguez" if n % 3 else "Dana Ortiz",
+                "reported_rag": RAGS[n % 5],
+                "computed_rag": RAGS[(n + 1) % 5],
+                "budget": 1_380_000.0 + n * 1000,
+                "ac": 987_654.32,
+            }
+        )
+    return tuple(rows)
+
+
+STATUS_TEXT = (
+    "Cut-over rehearsal slipped a week because the vendor's test environment was not ready; "
+    "mitigation agreed with procurement. See " + LONG_URL_TEXT + " for the plan. " * 3
+)
+
+
+def readable_doc(count: int = 30) -> ReportDocument:
+    """What a PMO reads on Monday: tiles with changes, highlights, 30 projects, status cards,
+    a utilisation heat-map column, one empty section with its line and one without."""
+    from pmosync.reports.document import Highlight
+
+    return ReportDocument(
+        report="weekly-portfolio",
+        kind="portfolio_status",
+        title="Weekly portfolio status",
+        as_of="2026-12-07",
+        generated_at="2026-12-07T07:00:00+00:00",
+        filters={"portfolio": ["Operations", "Digital"]},
+        figures=(
+            Figure("projects", "Projects", count, "int", change=2),
+            Figure("red", "Projects red", 7, "int", rag="red", change=-1),
+            Figure("budget", "Budget (EUR)", 41_400_000.0, "money", change=0),
+            Figure("cpi", "Portfolio CPI", 0.87, "ratio"),
+            Figure("complete", "Complete (effort)", 62.5, "percent", change=1.5),
+        ),
+        highlights=(
+            Highlight("Apollo Website Relaunch Wave 4 turned red: vendor delay", "red"),
+            Highlight("Harbor Portal recovered to green", "green", "https://app.asana.com/0/1/2"),
+            Highlight(UNBROKEN, None),
+        ),
+        previous_as_of="2026-11-30",
+        charts=(
+            CHARTS[0],
+            Chart(
+                "burn",
+                "Portfolio burn over time",
+                "line",
+                ("2026-W49",),
+                (Series("Actual cost", (1_380_000.0,)),),
+                y_type="money",
+            ),
+        ),
+        sections=(
+            Section("projects", "Projects", READABLE_COLUMNS, readable_projects(count)),
+            Section(
+                "status",
+                "Status updates",
+                (
+                    Column("project", "Project"),
+                    Column("rag", "RAG", "rag"),
+                    Column("author", "Author"),
+                    Column("date", "Date", "date"),
+                    Column("text", "Update"),
+                ),
+                tuple(
+                    {
+                        "project": f"Apollo Website Relaunch Wave {n}",
+                        "rag": RAGS[n % 5],
+                        "author": "Dana Ortiz",
+                        "date": "2026-12-04",
+                        "text": STATUS_TEXT,
+                    }
+                    for n in range(1, 6)
+                ),
+                layout="cards",
+            ),
+            Section(
+                "utilisation",
+                "Utilisation",
+                (
+                    Column("person", "Person"),
+                    Column("week", "Week"),
+                    Column("util", "Utilisation", "percent", shade="utilisation"),
+                ),
+                (
+                    {"person": "Dana Ortiz", "week": "2026-W49", "util": 45.0},
+                    {"person": "Sam Lee", "week": "2026-W49", "util": 120.0},
+                ),
+            ),
+            Section(
+                "expenses",
+                "Expenses and invoices",
+                (Column("item", "Item"), Column("amount", "Amount", "money")),
+                (),
+                empty="No expenses or invoices in the period.",
+            ),
+            Section("leave", "Leave this week", (Column("person", "Person"),), ()),
+        ),
+    )

@@ -71,7 +71,7 @@ def test_undefined_is_na_with_an_explanation_never_zero(portfolio_page):
     assert all("Undefined" in (attrs.get("title") or "") for attrs in undefined)
     # a real zero stays a zero: Harbor's actual cost 0.0 USD, its hours 0.0, open tasks 0
     texts = portfolio_page.cell_texts()
-    assert "0.00 USD" in texts and "0.0" in texts and "0" in texts
+    assert "0 USD" in texts and "0.0" in texts and "0" in texts
 
 
 @pytest.mark.parametrize(
@@ -79,12 +79,13 @@ def test_undefined_is_na_with_an_explanation_never_zero(portfolio_page):
     [
         (
             NORTHWIND,
-            # 62.5 percent; money with thousands separator and the row's currency; ratio 2 dp;
-            # days signed; hours 1 dp; int with separator; ISO date; flag as a word
+            # 62.5 percent; money in thousands with the row's currency (the column mixes EUR,
+            # USD and GBP): 120,000 -> 120k, 98,765.43 -> 98.77k -> whole from 10k on -> 99k;
+            # ratio 2 dp; days signed; hours 1 dp; int with separator; ISO date; flag as a word
             [
                 "62.5%",
-                "120,000.00 EUR",
-                "98,765.43 EUR",
+                "120k EUR",
+                "99k EUR",
                 "0.87",
                 "-12",
                 "1,234.5",
@@ -93,8 +94,9 @@ def test_undefined_is_na_with_an_explanation_never_zero(portfolio_page):
                 "Yes",
             ],
         ),
-        (HARBOR, ["0.00 USD", "+3", "No"]),
-        (BLUE_LAKE, ["100.0%", "5,000.00 GBP", "5,250.50 GBP", "1.05", "40.0", "2026-10-01"]),
+        (HARBOR, ["0 USD", "+3", "No"]),
+        # 5,000 -> 5.0k and 5,250.50 -> 5.2505k -> one place below 10k, half up -> 5.3k
+        (BLUE_LAKE, ["100.0%", "5.0k GBP", "5.3k GBP", "1.05", "40.0", "2026-10-01"]),
     ],
 )
 def test_cells_are_formatted_by_type(portfolio_page, row, expected):
@@ -104,7 +106,7 @@ def test_cells_are_formatted_by_type(portfolio_page, row, expected):
 
 
 def test_numbers_are_right_aligned_and_text_left(portfolio_page):
-    for text in ("120,000.00 EUR", "62.5%", "0.87", "-12", "1,234"):
+    for text in ("120k EUR", "62.5%", "0.87", "-12", "1,234"):
         # table cells only (figure tiles have no align)
         cells = [td for td in portfolio_page.enclosing(text, "td") if td.get("align")]
         assert cells, text
@@ -170,8 +172,9 @@ def test_header_figures_and_notes(portfolio_page):
     assert "As of 2026-11-23 \u00b7 generated 2026-11-23 07:00 UTC" in texts
     assert "Operations, Digital" in texts and "dana@contoso.test" in texts
     assert "Costs in other currencies are not converted (2 entries)." in texts
-    # headline figures, formatted by type: 47 projects, 3 red, 98765.43 money, CPI, 62.5 %
-    for value in ("47", "3", "98,765.43", "0.87", "62.5%"):
+    # headline figures, formatted by type: 47 projects, 3 red, 98,765.43 money in thousands
+    # (98.77k, whole from 10k on: 99k), CPI, 62.5 %
+    for value in ("47", "3", "99k", "0.87", "62.5%"):
         assert value in texts, value
     # the red-projects figure is coloured red, its label and value inside that tile
     (tile,) = portfolio_page.enclosing("Projects red", "td")
@@ -210,7 +213,7 @@ def test_email_body_shows_charts_as_cid_images():
     assert all(png.startswith(PNG_SIGNATURE) for png in email.images.values())
     assert "data:image" not in email.html
     # the same report otherwise: the same figures and rows
-    assert "98,765.43 EUR" in page.cell_texts()
+    assert "99k EUR" in page.cell_texts()
 
 
 def test_detail_columns_and_sections_are_for_the_files_only():

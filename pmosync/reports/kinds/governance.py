@@ -204,6 +204,7 @@ def _rule_chart(enabled: list[str], by_rule: Counter[str]) -> Chart:
         x=tuple(RULE_TITLES[r] for r in enabled),
         series=(Series("Findings", tuple(float(by_rule[r]) for r in enabled), FINDINGS_COLOR),),
         y_label="findings",
+        y_type="int",
     )
 
 

@@ -7,6 +7,11 @@ series names), so mathtext parsing is switched off on every text: "$5k $overrun"
 typed instead of raising a parse error. Long labels are shortened so a 2,000-character name
 cannot squash the plot, the output size is fixed (``WIDTH_PX`` x ``HEIGHT_PX``), and a None
 value is a gap (no bar, a break in the line), never a zero.
+
+The y axis reads as its ``Chart.y_type`` says (``units.axis_label``): money in thousands
+("1,380k", never "1e6"), counts on whole ticks only (no "2.5 findings"), percents with "%",
+dates as dates. A chart with fewer than two x positions holding data is no trend: it is not
+drawn at all (:func:`drawn`), in the page, the email or the files.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from collections.abc import Sequence
 
 from pmosync.reports.document import Chart
 from pmosync.reports.render.cells import OTHER_RAG, RAG_STYLES, as_text
+from pmosync.reports.render.units import axis_label
 
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 4.0, 150
 WIDTH_PX, HEIGHT_PX = int(WIDTH_IN * DPI), int(HEIGHT_IN * DPI)
@@ -65,6 +71,20 @@ def _values(values: Sequence[object], length: int) -> list[float]:
     return out + [math.nan] * (length - len(out))
 
 
+def drawn(charts: Sequence[Chart]) -> list[Chart]:
+    """The charts worth drawing: those with data at two x positions or more (a lone dot on a
+    first run says nothing about a trend)."""
+    return [chart for chart in charts if chart.points() >= 2]
+
+
+def _y_axis(axes, y_type: str) -> None:
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    if y_type in ("int", "date"):
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: axis_label(value, y_type)))
+
+
 def render_chart(chart: Chart) -> bytes:
     """The chart as a PNG of exactly ``WIDTH_PX`` x ``HEIGHT_PX`` pixels."""
     from matplotlib import rc_context
@@ -94,6 +114,7 @@ def _render(chart: Chart) -> bytes:
     rotate = len(x_labels) > 6 or widest * len(x_labels) > 90
     axes.tick_params(axis="x", labelsize=FONT_SIZE - (1 if rotate else 0))
     axes.tick_params(axis="y", labelsize=FONT_SIZE)
+    _y_axis(axes, chart.y_type if isinstance(chart.y_type, str) else "number")
     if rotate:
         for tick in axes.get_xticklabels():
             tick.set_rotation(40)
