@@ -49,7 +49,7 @@ from pmosync.reports.asof import as_date, as_datetime, check_covered, versions_a
 from pmosync.reports.collector import collector_paused
 from pmosync.store import Store
 from pmosync.store.baselines import PlannedTask, baselines_in_effect
-from pmosync.store.schema import HISTORY_FIELDS
+from pmosync.store.schema import HISTORY_FIELDS, record_history
 
 
 class ProjectRow(NamedTuple):
@@ -190,6 +190,15 @@ class RaidRow(NamedTuple):
     source_url: str | None = None
 
 
+class MilestoneVersion(NamedTuple):
+    """A milestone's dates as one version of the store's field history had them, from
+    ``valid_from`` (aware, UTC) on: what its forecast was then."""
+
+    valid_from: datetime
+    due_date: date | None
+    completed_at: datetime | None
+
+
 class PersonRow(NamedTuple):
     id: str
     name: str | None = None
@@ -217,6 +226,9 @@ class Dataset:
     leave: list[LeaveRow] = field(default_factory=list)
     raid_items: list[RaidRow] = field(default_factory=list)
     """The RAID log of the projects in scope, and the portfolio-wide items (no project)."""
+    milestone_history: dict[str, tuple[MilestoneVersion, ...]] = field(default_factory=dict)
+    """Each milestone's versions (of the milestones in ``tasks``) valid before the end of
+    as_of, oldest first: how its date moved since the store's history began."""
     baselines: dict[str, BaselineRow] = field(default_factory=dict)
     """The baseline each project is measured against, by project id: its active one if set by
     the end of as_of, else its latest set by then; projects without one are absent."""
@@ -233,7 +245,7 @@ class Dataset:
 
 PARTS = (
     "tasks", "time_entries", "allocations", "budgets", "costs", "status_updates", "leave",
-    "raid_items", "baselines",
+    "raid_items", "baselines", "milestone_history",
 )  # fmt: skip
 """What a report may need besides projects, portfolios and people; a kind loads only its own."""
 
@@ -290,10 +302,16 @@ def load_dataset(
         for part in PARTS:
             if part == "baselines" and part in wanted:
                 dataset.baselines = reader.baselines(in_scope, end)
+            elif part == "milestone_history" and part in wanted:
+                dataset.milestone_history = reader.milestone_history(dataset.tasks, end)
             elif part in wanted:
                 setattr(dataset, part, getattr(reader, part)(in_scope))
         dataset.people = reader.people(dataset, {p.source for p in projects})
     return dataset
+
+
+_HISTORY_CHUNK = 500
+"""Milestone ids per history query: well under every database's bound-parameter limit."""
 
 
 def end_of_day(day: date, zone: tzinfo | None = None) -> datetime:
@@ -557,6 +575,39 @@ class _Reader:
             )
             for project_id, b in baselines_in_effect(self._connection, in_scope, until).items()
         }
+
+    def milestone_history(
+        self, tasks: Sequence[TaskRow], until: datetime
+    ) -> dict[str, tuple[MilestoneVersion, ...]]:
+        """The history of the milestones among ``tasks`` (read after them: the ``tasks`` part
+        must be loaded too) before ``until``, in pages of ids; deletions are left out (a
+        deleted milestone forecasts nothing, and a revived one carries on)."""
+        ids = [t.id for t in tasks if t.is_milestone]
+        h = record_history.c
+        found: dict[str, list[MilestoneVersion]] = defaultdict(list)
+        for start in range(0, len(ids), _HISTORY_CHUNK):
+            query = (
+                select(h.record_id, h.valid_from, h.fields)
+                .where(
+                    h.entity == "task",
+                    h.record_id.in_(ids[start : start + _HISTORY_CHUNK]),
+                    h.valid_from < until,
+                    h.deleted.is_(False),
+                )
+                .order_by(h.record_id, h.valid_from, h.id)
+            )
+            for record_id, valid_from, fields in self._connection.execute(query).all():
+                if not isinstance(fields, dict):
+                    continue
+                if valid_from.tzinfo is None:
+                    valid_from = valid_from.replace(tzinfo=UTC)
+                try:
+                    due = as_date(fields.get("due_date"))
+                    completed = as_datetime(fields.get("completed_at"))
+                except (TypeError, ValueError):  # a hand-seeded version: not a date
+                    continue
+                found[record_id].append(MilestoneVersion(valid_from, due, completed))
+        return {task_id: tuple(versions) for task_id, versions in found.items()}
 
     def people(self, dataset: Dataset, sources: set[str]) -> dict[str, PersonRow]:
         """Everyone with an identity in the scope's sources, and anyone its rows name."""
