@@ -254,6 +254,10 @@ def run_report(
                 lambda doc: render(doc, report.formats, with_email, report.csv_delimiter, missing),
                 stop=stop,
             )
+        if deliver and report.reminders is not None and report.reminders.enabled:
+            from pmosync.reports.delivery.reminders import send_reminders
+
+            outcomes += send_reminders(config, store, name, run_id, document)
     except (StoreError, HistoryNotCovering) as error:
         return _failed(store, run_id, name, as_of, str(error))
     except FilesNotKept as error:

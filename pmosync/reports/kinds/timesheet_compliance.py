@@ -8,6 +8,7 @@ charts of the weeks and a trend of the compliance rate across runs.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta
 from typing import Any
 
 from pmosync.reports.dataset import Dataset
@@ -34,6 +35,7 @@ from pmosync.reports.metrics.compliance import (
     compliance,
     overall_rate,
 )
+from pmosync.reports.metrics.utilisation import usual_projects
 from pmosync.reports.metrics.weeks import week_label
 
 """Rows of a long list shown in HTML and email; the files hold them all."""
@@ -46,6 +48,8 @@ STATUS_COLORS = {
     "on_leave": "#90a4ae",
 }
 RATE_COLOR = "#1f77b4"
+REMINDED = ("missing", "under")
+"""The statuses a timesheet reminder chases."""
 PERSON_COLUMNS = (
     Column("person", "Person"),
     Column("email", "Email"),
@@ -64,6 +68,8 @@ def build(dataset: Dataset, context: ReportContext) -> ReportDocument:
         "last_week_pct": last_week,
         **counts,
     }
+    to_chase = last_week_to_chase(result)
+    unreachable = [r.person.label for r in to_chase if not r.person.email]
     return context.document(
         dataset.as_of,
         figures=_figures(trend, context.rules.compliance.over_is_compliant),
@@ -75,7 +81,8 @@ def build(dataset: Dataset, context: ReportContext) -> ReportDocument:
         sections=(
             _weeks_section(result, context),
             _status_section(result),
-            _non_compliant_section(result),
+            _non_compliant_section(result, unreachable),
+            _to_remind_section(to_chase, dataset, unreachable),
         ),
         trend=trend,
     )
@@ -172,7 +179,66 @@ def _status_section(result: Compliance) -> Section:
     )
 
 
-def _non_compliant_section(result: Compliance) -> Section:
+def last_week_to_chase(result: Compliance) -> list[PersonWeekStatus]:
+    """The person-weeks of the last complete week that are missing or short: whom a timesheet
+    reminder goes to (over-logged weeks are not chased by reminder)."""
+    if not result.weeks:
+        return []
+    last = result.weeks[-1]
+    return [r for r in result.rows if r.week == last and r.status in REMINDED]
+
+
+def _no_email_note(unreachable: list[str]) -> str:
+    if not unreachable:
+        return ""
+    count = len(unreachable)
+    who = "person" if count == 1 else "people"
+    return f" {count} {who} could not be reminded: no email ({', '.join(unreachable)})."
+
+
+def _to_remind_section(
+    to_chase: list[PersonWeekStatus], dataset: Dataset, unreachable: list[str]
+) -> Section:
+    """The last complete week's missing and short timesheets with what a personal reminder
+    says: the week, expected and logged hours, and the projects the person usually logs to
+    (``reports.delivery.reminders`` sends it from this section, so a retry sends the same)."""
+    names = {p.id: p.name for p in dataset.projects}
+    last_day = to_chase[0].week + timedelta(days=6) if to_chase else dataset.as_of
+    usual = usual_projects(dataset.time_entries, (r.person.id for r in to_chase), last_day)
+    rows = tuple(
+        {
+            "person": r.person.label,
+            "email": r.person.email,
+            "week": week_label(r.week),
+            "week_start": r.week.isoformat(),
+            "expected": r.expected,
+            "logged": r.logged,
+            "status": r.status,
+            "projects": "; ".join(names.get(p, p) for p in usual.get(r.person.id, ())),
+        }
+        for r in to_chase
+    )
+    return Section(
+        key="to_remind",
+        title="Last week's timesheets to chase",
+        columns=(
+            Column("person", "Person"),
+            Column("email", "Email"),
+            Column("week", "Week"),
+            Column("week_start", "Starts", "date"),
+            Column("expected", "Expected (h)", "hours"),
+            Column("logged", "Logged (h)", "hours"),
+            Column("status", "Status"),
+            Column("projects", "Usually logs to"),
+        ),
+        rows=rows,
+        note="Missing and short timesheets of the last complete week."
+        + _no_email_note(unreachable),
+        detail=True,
+    )
+
+
+def _non_compliant_section(result: Compliance, unreachable: list[str]) -> Section:
     flagged = sorted(
         (r for r in result.rows if not r.compliant and r.status != "on_leave"),
         key=lambda r: (-r.week.toordinal(), r.person.label.casefold(), r.person.id),
@@ -211,7 +277,8 @@ def _non_compliant_section(result: Compliance) -> Section:
         note=(
             "Newest week first. Not counted: time in an approval state the report does not "
             "count (drafts, rejected time)."
-        ),
+        )
+        + _no_email_note(unreachable),
         html_limit=LIST_LIMIT,
     )
 

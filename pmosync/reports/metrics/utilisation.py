@@ -251,3 +251,25 @@ def by_week(result: Utilisation) -> list[tuple[date, Totals]]:
     for row in result.rows:
         grouped[row.week].append(row)
     return [(w, totals(grouped[w])) for w in result.weeks]
+
+
+USUAL_WEEKS = 12
+"""How far back "the projects a person usually logs to" looks, in weeks."""
+
+
+def usual_projects(
+    entries: Iterable[TimeRow], people: Iterable[str], last_day: date, limit: int = 3
+) -> dict[str, list[str]]:
+    """Per person, the project ids holding most of their logged minutes in the
+    ``USUAL_WEEKS`` weeks up to ``last_day`` (at most ``limit``, most first, ties by id): what
+    a timesheet reminder names, so the person knows where their time usually goes."""
+    first = last_day - timedelta(weeks=USUAL_WEEKS) + timedelta(days=1)
+    wanted = set(people)
+    minutes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for entry in entries:
+        if entry.person_id in wanted and first <= entry.entry_date <= last_day:
+            minutes[entry.person_id][entry.project_id] += entry.minutes
+    return {
+        person: sorted(projects, key=lambda p: (-projects[p], p))[:limit]
+        for person, projects in minutes.items()
+    }
