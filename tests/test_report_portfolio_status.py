@@ -12,14 +12,17 @@ from pmosync.reports.dataset import (
     BudgetRow,
     CostRow,
     Dataset,
+    PersonRow,
     PortfolioRow,
     ProjectRow,
+    RaidRow,
     StatusRow,
     TaskRow,
     TimeRow,
 )
-from pmosync.reports.document import ReportDocument, TrendPoint
+from pmosync.reports.document import Highlight, ReportDocument, TrendPoint
 from pmosync.reports.kinds import ReportContext, builder
+from pmosync.reports.kinds.shaping import HTML_COLUMNS
 
 AS_OF = date(2026, 3, 16)  # a Monday: the last complete weeks are W08 .. W11
 URL = "https://app.asana.com/0/"
@@ -124,9 +127,12 @@ def dataset() -> Dataset:
             CostRow("p1", d(3, 1), Decimal("40"), "USD", "expense"),
         ],
         status_updates=[
-            StatusRow("p1", at(3, 10), "green"),
-            StatusRow("p3", at(3, 15), "blue"),
+            StatusRow("p1", at(3, 3), "amber", "Week 9", "u1", "Design late."),
+            StatusRow("p1", at(3, 10), "green", "Week 10", "u1", "Design signed off."),
+            StatusRow("p3", at(3, 15), "blue", text="Paused until the budget round."),
+            StatusRow("p2", at(3, 17), "red", text="Posted after the report date."),
         ],
+        people={"u1": PersonRow("u1", "Ann Lee", "ann@x.example")},
     )
 
 
@@ -206,16 +212,10 @@ def test_figures(doc):
         "red": (2, "red"),
         "amber": (0, None),
         "green": (0, None),
-        "disagreements": (2, None),  # Apollo green/red, Borealis amber/red
         "overdue_milestones": (1, "red"),
-        "milestones_completed": (1, None),  # Kick-off on 03-11
-        "governance_findings": (4, None),
-        "pct_complete_effort": (62.5, None),  # Borealis has no estimates
         # Apollo and Borealis are active (Cygnus on hold adds to no total); their BACs are in
         # EUR and hours, no sum: % complete falls back to effort, 25 of 40 h
-        "projects_in_totals": (2, None),
         "pct_complete": (62.5, None),
-        "hours_logged": (8.0, None),
         # two bases: one SPI/CPI pair each, at full precision (renderers round)
         "spi_money_eur": (0.625, None),
         "cpi_money_eur": pytest.approx((625 / 700, None)),
@@ -224,15 +224,87 @@ def test_figures(doc):
         "spi_hours": pytest.approx((4 / 7, None)),
         "cpi_hours": pytest.approx((5 / 6, None)),
     }
+    # the secondary figures are in a one-row "Portfolio totals" section, not tiles
+    [totals] = doc.section("portfolio_totals").rows
+    assert totals == {
+        "projects_in_totals": 2,
+        "disagreements": 2,  # Apollo green/red, Borealis amber/red
+        "milestones_completed": 1,  # Kick-off on 03-11
+        "governance_findings": 4,
+        "pct_complete_effort": 62.5,  # Borealis has no estimates
+        "pct_complete_count": 40.0,
+        "hours_logged": 8.0,
+    }
+
+
+def test_tile_changes_compare_with_the_newest_earlier_report(doc):
+    # the newest point of HISTORY (03-09) counted green 1, amber 1, red 1 and nothing else:
+    # red 2 - 1 = +1, amber 0 - 1 = -1, green 0 - 1 = -1; it lacks the projects count, the
+    # overdue milestones, % complete and the indices: no change claimed for those
+    changes = {f.key: f.change for f in doc.figures}
+    assert (changes["red"], changes["amber"], changes["green"]) == (1, -1, -1)
+    assert changes["projects"] is None and changes["overdue_milestones"] is None
+    assert changes["pct_complete"] is None and changes["spi_money_eur"] is None
+    assert doc.previous_as_of == "2026-03-09"
+    rows = {r["rag"]: r for r in doc.section("rag_summary").rows}
+    assert [(rows[v]["computed"], rows[v]["computed_change"]) for v in ("red", "amber")] == [
+        (2, 1),
+        (0, -1),
+    ]
+    assert rows["green"]["reported"] == 1 and rows["green"]["reported_change"] is None
+
+
+def test_tile_changes_against_a_full_previous_point():
+    previous = TrendPoint(
+        "2026-03-09",
+        {
+            "projects": 2,
+            "rag_computed": {"green": 1, "amber": 1, "red": 0, "blue": 0, "complete": 0},
+            "rag_reported": {"green": 2, "amber": 0, "red": 0, "blue": 0, "none": 0},
+            "overdue_milestones": 0,
+            "pct_complete": 50.0,
+            "indices": {"money:EUR": {"spi": 0.5, "cpi": 1.0}, "hours": {"spi": None}},
+        },
+    )
+    doc = builder("portfolio_status")(dataset(), context((previous,)))
+    changes = {f.key: f.change for f in doc.figures}
+    # projects 3 - 2; red 2 - 0; amber 0 - 1; green 0 - 1; overdue 1 - 0; % 62.5 - 50;
+    # SPI (EUR) 0.625 - 0.5, CPI (EUR) 625/700 - 1; the hours SPI was undefined: no change
+    assert {k: changes[k] for k in (
+        "projects", "red", "amber", "green", "overdue_milestones", "pct_complete",
+        "spi_money_eur", "cpi_money_eur", "spi_hours", "cpi_hours",
+    )} == pytest.approx({
+        "projects": 1, "red": 2, "amber": -1, "green": -1, "overdue_milestones": 1,
+        "pct_complete": 12.5, "spi_money_eur": 0.125, "cpi_money_eur": 625 / 700 - 1,
+        "spi_hours": None, "cpi_hours": None,
+    })  # fmt: skip
+    rows = {r["rag"]: r for r in doc.section("rag_summary").rows}
+    # reported now: green 1 (Apollo), amber 1 (Borealis' own field), blue 1 (Cygnus)
+    assert [(rows[v]["reported"], rows[v]["reported_change"]) for v in ("green", "amber")] == [
+        (1, -1),
+        (1, 1),
+    ]
 
 
 def test_projects_section(doc):
     section = doc.section("projects")
     link = {c.key: c.link for c in section.columns}
-    assert (link["project"], link["next_milestone"]) == ("url", "next_milestone_url")
+    assert (link["project"], link["next_milestone_shown"]) == ("url", "next_milestone_url")
+    # the eight columns the HTML shows; every other one is in the files only
+    assert [c.key for c in section.columns if not c.detail] == [
+        "project", "owner", "reported_rag", "computed_rag", "reasons", "pct_complete",
+        "next_milestone_shown", "spi_t",
+    ]  # fmt: skip
     apollo, borealis, cygnus = section.rows  # red first, then blue
     assert apollo == {
         "project": "Apollo",
+        "owner": "Ann Lee",
+        "pct_complete": 62.5,  # by effort
+        # no baseline and no earlier report holding Launch's date: no slip to show
+        "next_milestone_shown": "Launch, due 2026-03-20",
+        "next_milestone_slip_days": None,
+        "next_milestone_slip_against": None,
+        "cpi": pytest.approx(625 / 700),
         "url": URL + "p1",
         "team": "Eng",
         "portfolios": "Alpha",
@@ -266,6 +338,12 @@ def test_projects_section(doc):
     }
     assert {k: borealis[k] for k in borealis if k not in ("project", "url", "status")} == {
         "team": "Ops",
+        "owner": None,
+        "pct_complete": pytest.approx(100 / 3),  # no estimates: by count
+        "next_milestone_shown": None,
+        "next_milestone_slip_days": None,
+        "next_milestone_slip_against": None,
+        "cpi": pytest.approx(5 / 6),
         "portfolios": "",
         "reported_rag": "amber",
         "computed_rag": "red",
@@ -437,18 +515,18 @@ def test_trend_charts_show_history_and_this_run(doc):
         "By effort": (20.0, 40.0, 62.5),
         "By count": (10.0, None, 40.0),  # the 03-09 point did not record it
     }
-    eur, hours = charts["burn_money_eur"], charts["burn_hours"]
-    assert (eur.kind, eur.x, hours.x) == ("line", dates, dates)
-    assert {s.name: s.values for s in eur.series} == {
-        "PV": (300.0, None, 1000.0),
-        "EV": (250.0, None, 625.0),
-        "AC": (200.0, None, 700.0),
-    }
-    assert {s.name: s.values for s in hours.series} == {
-        "PV": (None, 9.0, pytest.approx(35 / 3)),
-        "EV": (None, 6.0, pytest.approx(20 / 3)),
-        "AC": (None, 5.0, 8.0),
-    }
+    # burn over time gave way to S-curves from dated data (kinds.trends): at the report date
+    # they hold this run's PV, EV and AC (as the trend point below records them)
+    assert not any(key.startswith("burn_") for key in charts)
+    eur, hours = charts["scurve_money_eur"], charts["scurve_hours"]
+    assert (eur.kind, eur.y_type, hours.y_type) == ("line", "money", "hours")
+    at_eur, at_hours = eur.x.index("2026-03-16"), hours.x.index("2026-03-16")
+    assert {s.name: s.values[at_eur] for s in eur.series} == pytest.approx(
+        {"PV": 1000.0, "EV": 625.0, "AC": 700.0}
+    )
+    assert {s.name: s.values[at_hours] for s in hours.series} == pytest.approx(
+        {"PV": 35 / 3, "EV": 20 / 3, "AC": 8.0}
+    )
 
 
 def test_trend_point_feeds_the_next_run(doc):
@@ -465,6 +543,14 @@ def test_trend_point_feeds_the_next_run(doc):
             "money:EUR": {"pv": 1000.0, "ev": 625.0, "ac": 700.0},
             "hours": {"pv": pytest.approx(35 / 3), "ev": pytest.approx(20 / 3), "ac": 8.0},
         },
+        "indices": {
+            "money:EUR": {"spi": 0.625, "cpi": pytest.approx(625 / 700)},
+            "hours": {"spi": pytest.approx(4 / 7), "cpi": pytest.approx(5 / 6)},
+        },
+        # the executive summary's facts: each project's computed RAG, and the due date of
+        # each open, dated milestone (Kick-off is done)
+        "project_rag": {"p1": "red", "p2": "red", "p3": "blue"},
+        "milestones": {"m1": "2026-03-12", "m2": "2026-03-20"},
     }
     # the snapshot round-trips through JSON, and its point shows in a later run's charts
     stored = ReportDocument.from_json(doc.to_json())
@@ -482,7 +568,8 @@ def test_empty_dataset_is_all_undefined_not_zero():
     doc = builder("portfolio_status")(Dataset(as_of=AS_OF), context())
     figures = {f.key: f.value for f in doc.figures}
     assert (figures["projects"], figures["red"]) == (0, 0)
-    assert (figures["pct_complete_effort"], figures["spi"], figures["cpi"]) == (None, None, None)
+    assert (figures["pct_complete"], figures["spi"], figures["cpi"]) == (None, None, None)
+    assert doc.section("portfolio_totals").rows[0]["pct_complete_effort"] is None
     assert doc.section("projects").rows == ()
     assert doc.trend["burn"] == {}
     assert not any(c.key.startswith("burn_") for c in doc.charts)
@@ -549,9 +636,207 @@ def test_the_teams_card_carries_the_portfolio_indices(doc):
     card = adaptive_card(doc, None)["attachments"][0]["content"]
     facts = next(item["facts"] for item in card["body"] if item["type"] == "FactSet")
     titles = [fact["title"] for fact in facts]
-    assert len(facts) == MAX_FACTS
-    # the dozen headline figures reach % complete and both bases' SPI and CPI, rounded for
+    assert len(facts) == len(doc.figures) == 11 < MAX_FACTS
+    # the headline figures reach % complete and both bases' SPI and CPI, rounded for
     # people: 625/1000 -> 0.63 (half up), 625/700 -> 0.89, 62.5 %
     shown = dict(zip(titles, (fact["value"] for fact in facts), strict=True))
     assert (shown["SPI (EUR)"], shown["CPI (EUR)"]) == ("0.63", "0.89")
     assert shown["% complete (weighted by effort: BACs in several currencies or bases)"] == "62.5%"
+
+
+# --- the executive summary -----------------------------------------------------------------
+
+
+def test_every_section_shows_at_most_eight_columns_in_html(doc):
+    for section in doc.sections:
+        shown = [c.key for c in section.columns if not c.detail]
+        assert len(shown) <= HTML_COLUMNS == 8, (section.key, shown)
+
+
+def test_the_executive_summary_comes_first(doc):
+    assert [s.key for s in doc.sections[:3]] == ["rag_summary", "status_updates", "projects"]
+
+
+def test_what_changed_against_a_hand_built_previous_report():
+    data = dataset()
+    data.raid_items = [
+        # raised in the period (03-10 .. 03-16), open, score 4 x 5 = 20 >= 15: a new top risk
+        RaidRow("r1", "p1", "risk", "Vendor may fold", "open", raised_on=d(3, 12),
+                probability=4, impact=5, score=20, source_url=URL + "r1"),
+        # raised in the period but 3 x 3 = 9: not a top risk
+        RaidRow("r2", "p1", "risk", "Minor delay", "open", raised_on=d(3, 12), score=9),
+        # a top score, but raised before the period: not new
+        RaidRow("r3", None, "risk", "Old risk", "open", raised_on=d(3, 1), score=25),
+        # open decision due 03-20, 4 days after the report date (within 7): due soon
+        RaidRow("r4", None, "decision", "Approve go-live", "open", raised_on=d(3, 1),
+                due_date=d(3, 20), source_url=URL + "r4"),
+        # open decision due in 30 days, raised before the period: not needed this period
+        RaidRow("r5", "p2", "decision", "Pick a vendor", "open", raised_on=d(3, 1),
+                due_date=d(4, 15)),
+        # closed decision: nothing needed
+        RaidRow("r6", "p1", "decision", "Closed one", "closed", raised_on=d(3, 12)),
+    ]  # fmt: skip
+    previous = TrendPoint(
+        "2026-03-09",
+        {
+            # Apollo was amber and is red now; Borealis stays red; Cygnus stays blue
+            "project_rag": {"p1": "amber", "p2": "red", "p3": "blue"},
+            # Launch was due Tuesday 03-17, now Friday 03-20: 03-18, 03-19, 03-20 = 3 working
+            # days later; Design review has not moved
+            "milestones": {"m1": "2026-03-12", "m2": "2026-03-17"},
+        },
+    )
+    doc = builder("portfolio_status")(data, context((previous,)))
+    assert doc.highlights == (
+        Highlight(
+            "Apollo turned red (was amber): SPI(t) 0.64 below 0.80; schedule slip 37.5% at or "
+            "above 25%; 1 overdue milestone (amber from 1); CPI 0.89 below 0.95",
+            "red",
+            URL + "p1",
+        ),
+        Highlight(
+            "Apollo: milestone Launch slipped 3 working days to 2026-03-20 "
+            "(was 2026-03-17 in the previous report)",
+            "amber",
+            URL + "m2",
+        ),
+        Highlight("New top risk (score 20): Vendor may fold (Apollo)", "red", URL + "r1"),
+        Highlight(
+            "Decision needed: Approve go-live (portfolio-wide), due 2026-03-20 (due soon)",
+            "amber",
+            URL + "r4",
+        ),
+        Highlight("Apollo: milestone Kick-off completed on 2026-03-11", "green", URL + "m3"),
+    )
+    assert doc.previous_as_of == "2026-03-09"
+    apollo = next(r for r in doc.section("projects").rows if r["project"] == "Apollo")
+    assert apollo["next_milestone_shown"] == (
+        "Launch, due 2026-03-20 (3 working days later than the previous report)"
+    )
+    assert (apollo["next_milestone_slip_days"], apollo["next_milestone_slip_against"]) == (
+        3,
+        "previous report",
+    )
+
+
+def test_a_milestone_new_to_the_comparison_slips_against_its_baseline():
+    from pmosync.reports.dataset import BaselineRow, BaselineTaskRow
+
+    data = dataset()
+    # Launch baselined for Monday 03-16 (the report date: not overdue yet), due Friday 03-20
+    # today: 03-17 .. 03-20 = 4 working days later
+    data.baselines = {
+        "p1": BaselineRow(
+            "p1",
+            "Plan v1",
+            datetime(2026, 3, 1, tzinfo=UTC),
+            "command",
+            tasks=(BaselineTaskRow("m2", "Launch", "milestone", None, d(3, 16), None),),
+        )
+    }
+    # Cygnus was amber and is blue (on hold): neither red nor green, no line; a project the
+    # previous report did not know (p9) is ignored
+    previous = TrendPoint(
+        "2026-03-09", {"project_rag": {"p3": "amber", "p9": "red"}, "milestones": {}}
+    )
+    doc = builder("portfolio_status")(data, context((previous,)))
+    texts = [h.text for h in doc.highlights]
+    assert texts == [
+        "Apollo: milestone Launch slipped 4 working days to 2026-03-20 (was baseline 2026-03-16)",
+        "Apollo: milestone Kick-off completed on 2026-03-11",
+    ]
+    apollo = next(r for r in doc.section("projects").rows if r["project"] == "Apollo")
+    assert apollo["next_milestone_shown"] == (
+        "Launch, due 2026-03-20 (4 working days later than the baseline)"
+    )
+
+
+def test_a_first_run_has_no_change_and_says_so():
+    doc = builder("portfolio_status")(dataset(), context())
+    assert doc.previous_as_of is None
+    assert all(f.change is None for f in doc.figures)
+    assert doc.highlights[0] == Highlight(
+        "First report: no earlier report to compare with, so changes since the previous "
+        "report show from the next one."
+    )
+    # what needs no earlier report is still there: the milestone completed this period
+    assert [h.text for h in doc.highlights[1:]] == [
+        "Apollo: milestone Kick-off completed on 2026-03-11"
+    ]
+    summary = doc.section("rag_summary")
+    assert summary.note.startswith("First report: no earlier report to compare with")
+    assert all(r["computed_change"] is None for r in summary.rows)
+    # a trend needs two report dates: no "over time" chart on a first run
+    keys = [c.key for c in doc.charts]
+    assert keys == ["rag_distribution", "throughput"]
+
+
+def test_a_run_after_one_with_the_same_facts_says_no_change():
+    data = dataset()
+    data.tasks = [t for t in data.tasks if t.id != "m3"]  # no milestone completed this period
+    first = builder("portfolio_status")(data, context())
+    again = builder("portfolio_status")(data, context((TrendPoint("2026-03-09", first.trend),)))
+    assert again.highlights == (Highlight("No change since the report of 2026-03-09."),)
+    assert {f.key: f.change for f in again.figures}["red"] == 0
+
+
+def test_old_snapshots_without_the_new_facts_or_with_odd_ones_break_nothing():
+    odd = TrendPoint(
+        "2026-03-09",
+        {"project_rag": ["p1"], "milestones": {"m2": 20260317, "m1": "not a date"},
+         "rag_computed": {"red": "two"}, "indices": "none"},
+    )  # fmt: skip
+    doc = builder("portfolio_status")(dataset(), context((odd,)))
+    assert [h.text for h in doc.highlights] == [
+        "Apollo: milestone Kick-off completed on 2026-03-11"
+    ]
+    assert {f.key: f.change for f in doc.figures}["red"] is None
+
+
+def test_latest_status_updates_are_cards_red_first_then_newest(doc):
+    section = doc.section("status_updates")
+    assert (section.layout, section.empty) == (
+        "cards",
+        "No project has posted a status update by the report date.",
+    )
+    assert [c.key for c in section.columns if not c.detail][-1] == "excerpt"
+    # Apollo's latest on or before 03-16 is 03-10 (not 03-03); Borealis' 03-17 update is
+    # after the report date; Cygnus (blue) sorts after green
+    assert [
+        (r["project"], r["rag"], r["title"], r["author"], r["posted"], r["text"])
+        for r in section.rows
+    ] == [
+        ("Apollo", "green", "Week 10", "Ann Lee", "2026-03-10", "Design signed off."),
+        ("Cygnus", "blue", None, None, "2026-03-15", "Paused until the budget round."),
+    ]
+
+
+def test_a_long_status_text_is_cut_in_html_and_whole_in_the_files():
+    data = dataset()
+    words = "word " * 200  # 1,000 characters
+    data.status_updates = [StatusRow("p2", at(3, 12), "red", text=words)]
+    doc = builder("portfolio_status")(data, context())
+    [row] = doc.section("status_updates").rows
+    assert row["text"] == words
+    # cut at the last space within 600 characters: 119 words of 5 characters + "word"
+    assert row["excerpt"] == "word " * 119 + "word … (full text in the XLSX and CSV)"
+
+
+def test_empty_sections_say_one_line():
+    doc = builder("portfolio_status")(Dataset(as_of=AS_OF), context())
+    assert doc.section("costs").rows == ()
+    assert doc.section("costs").empty == "No expenses, invoices or labour cost entries to date."
+    assert doc.section("status_updates").empty is not None
+    assert doc.section("milestones").empty is not None
+
+
+def test_charts_say_what_their_axis_counts(doc):
+    types = {c.key: c.y_type for c in doc.charts}
+    assert types == {
+        "rag_distribution": "int",
+        "rag_history": "int",
+        "pct_complete_trend": "percent",
+        "burn_money_eur": "money",
+        "burn_hours": "hours",
+        "throughput": "int",
+    }

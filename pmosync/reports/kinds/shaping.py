@@ -10,10 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from pmosync.reports.document import Chart, Series, TrendPoint
+from pmosync.reports.document import Chart, Series, TrendPoint, YType
 
 LIST_LIMIT = 100
 """Rows of an item list (tasks, findings, person-weeks) shown in HTML and email; files hold all."""
+HTML_COLUMNS = 8
+"""Columns a table shows in HTML and email at most; the others are ``Column(detail=True)``,
+in the XLSX, CSV and JSON only, so a table reads without scrolling sideways."""
+TREND_POINTS = 2
+"""Report dates an "over time" chart needs before it is built: one point is no trend."""
 
 
 def trend_values(points: Iterable[TrendPoint], *path: str) -> tuple[float | None, ...]:
@@ -44,6 +49,7 @@ def trend_chart(
     points: tuple[TrendPoint, ...],
     lines: tuple[tuple[str, str, str | None], ...],
     y_label: str,
+    y_type: YType = "number",
 ) -> Chart:
     """A line chart over report dates: one line per (label, trend key, colour)."""
     return Chart(
@@ -55,4 +61,11 @@ def trend_chart(
             Series(label, trend_values(points, name), color) for label, name, color in lines
         ),
         y_label=y_label,
+        y_type=y_type,
     )
+
+
+def over_time(*charts: Chart) -> tuple[Chart, ...]:
+    """The charts over report dates worth drawing: those with values at ``TREND_POINTS`` dates
+    or more (a first run's lone dots are left out; they appear from the second report)."""
+    return tuple(chart for chart in charts if chart.points() >= TREND_POINTS)
