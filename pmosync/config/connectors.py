@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from pmosync.canonical.types import RAG, KnownPriority
+from pmosync.canonical.types import RAG, KnownPriority, RaidKind, RaidStatus
 from pmosync.config.errors import LocatedMessage, LocatedProblems, did_you_mean
 from pmosync.config.fields import (
     ConfigModel,
@@ -481,6 +481,118 @@ class PlannerRagSource(ConfigModel):
         return next(kind for kind in RAG_SOURCE_KINDS if getattr(self, kind) is not None)
 
 
+RAID_LIST_COLUMNS: dict[str, str] = {
+    "title": "Column holding the item's title (default Title).",
+    "type": "Column whose value gives each item's kind (risk, issue...), through "
+    "kind_vocabulary; instead of the list's kind.",
+    "project": "Column naming the plan the item belongs to (its title, any case); an item "
+    "naming no synced plan is portfolio-wide.",
+    "owner": "Person column of the item's owner.",
+    "status": "Column of the item's status, through status_vocabulary (empty: open).",
+    "probability": "Number 1-5 or a word through rating_vocabulary (Low, High...).",
+    "impact": "Number 1-5 or a word through rating_vocabulary.",
+    "score": "The list's own score, a number 1-25 (default: probability x impact).",
+    "description": "Text or multi-line (rich) text describing the item.",
+    "mitigation": "A risk's response plan, an issue's action (rich text is read as text).",
+    "resolution": "How an issue was resolved, what a decision decided.",
+    "raised": "Date column: when the item was raised (default: when it was created).",
+    "due": "Date column: when the mitigation, resolution or decision is due.",
+    "closed": "Date column: when the item was closed.",
+}
+RaidListColumn = Literal[
+    "title", "type", "project", "owner", "status", "probability", "impact", "score",
+    "description", "mitigation", "resolution", "raised", "due", "closed",
+]  # fmt: skip
+
+
+class RaidList(ConfigModel):
+    """A SharePoint list kept as a RAID log ("Risks", "Issues"): each item is a RAID item,
+    read in full on every sync (an item deleted there retires its record)."""
+
+    site: NonEmptyStr = Field(
+        description="SharePoint site holding the list, e.g. contoso.sharepoint.com:/sites/pmo."
+    )
+    list: NonEmptyStr = Field(description="The list's name (or id), e.g. Risks.")
+    kind: RaidKind | None = Field(
+        None,
+        description=(
+            "The kind of every item of the list (risk, issue, assumption, decision, "
+            "change_request), e.g. risk for a Risks list; or give a type column instead."
+        ),
+    )
+    columns: dict[RaidListColumn, NonEmptyStr] = Field(
+        default={"title": "Title"},
+        json_schema_extra=_described_keys(RAID_LIST_COLUMNS),
+        description=(
+            "Canonical field -> the list column's internal name (as Graph gives it, e.g. "
+            "Probability0 or Due_x0020_date); fields not named are left empty."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _kind_or_type(self) -> Self:
+        if (self.kind is None) == ("type" not in self.columns):
+            message = "give either kind (every item's) or a 'type' column, exactly one"
+            _fail([LocatedMessage(("kind",), message, at_key=True)])
+        return self
+
+
+class PlannerRaid(ConfigModel):
+    """Where the plans' RAID log is kept: a RAID bucket in each plan, RAID labels on tasks,
+    and/or SharePoint lists."""
+
+    bucket: NonEmptyStr | None = Field(
+        None,
+        description=(
+            "Name of each plan's RAID bucket (any case): its tasks are RAID items, not work "
+            "tasks; each one's kind comes from a RAID label or a title prefix such as "
+            "'Risk: ...' or '[Issue] ...' (through kind_vocabulary)."
+        ),
+    )
+    label: dict[RaidKind, NonEmptyStr] = Field(
+        default={},
+        description=(
+            "RAID kind -> a plan label (category) name, e.g. {risk: Risk, issue: Issue}: a "
+            "task carrying one of them, in any bucket, is a RAID item of that kind."
+        ),
+    )
+    lists: list[RaidList] = Field(
+        default=[],
+        description=(
+            "SharePoint lists kept as RAID logs (needs Sites.Read.All), each with a fixed "
+            "kind or a type column, and the list's columns by internal name."
+        ),
+    )
+    kind_vocabulary: dict[str, RaidKind] = Field(
+        default={},
+        description=(
+            "Title prefix or type-column value -> RAID kind; adds to the built-in names "
+            "(Risk, Issue, Assumption, Decision, Change request, CR, and plurals)."
+        ),
+    )
+    status_vocabulary: dict[str, RaidStatus] = Field(
+        default={},
+        description=(
+            "Status-column value -> open, in_progress or closed; adds to the built-in names "
+            "(Open, New, Active, In progress, Monitoring, Mitigating, Closed, Resolved...)."
+        ),
+    )
+    rating_vocabulary: dict[str, Annotated[int, Field(ge=1, le=5)]] = Field(
+        default={},
+        description=(
+            "Probability or impact word -> 1-5; adds to the built-in names (Very low 1, "
+            "Low 2, Medium 3, High 4, Very high 5, and 1 - Low style choices)."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> Self:
+        if self.bucket is None and not self.label and not self.lists:
+            message = "give at least one of bucket, label or lists"
+            _fail([LocatedMessage((), message, at_key=True)])
+        return self
+
+
 class PlannerConnector(MicrosoftAuth):
     """Plans, buckets and tasks of Microsoft Planner, per Microsoft 365 group."""
 
@@ -563,6 +675,13 @@ class PlannerConnector(MicrosoftAuth):
             "Word or label of the rag_source -> green, amber, red, blue or complete; adds to "
             "or overrides the built-in names (On track, At risk, Off track, On hold, Green, "
             "Amber, Red...)."
+        ),
+    )
+    raid: PlannerRaid | None = Field(
+        None,
+        description=(
+            "The plans' RAID log (risks, issues, assumptions, decisions, change requests): "
+            "a RAID bucket, RAID labels and/or SharePoint lists. Without it, no RAID items."
         ),
     )
     max_concurrency: int = Field(4, ge=1, le=50, description="Requests in flight at once.")

@@ -75,6 +75,7 @@ def open_mapper(
                 if config.rag_source and config.rag_source.list
                 else None
             ),
+            raid=config.raid.model_dump() if config.raid is not None else None,
         )
     if isinstance(config, WORKBOOK_TYPES):
         from pmosync.mapping.directory import Directory

@@ -57,10 +57,15 @@ async def person_columns(client: GraphClient, read: ListRead) -> set[str]:
 
 
 async def people_by_lookup(
-    client: GraphClient, read: ListRead, lookups: set[str]
+    client: GraphClient,
+    read: ListRead,
+    lookups: set[str],
+    *,
+    keys: tuple[str, ...] = ("EMail", "UserName"),
 ) -> dict[str, str | None]:
-    """Lookup id -> the person's email (else sign-in name) from the site's user list: Graph
-    gives a person field only as ``<Column>LookupId``.
+    """Lookup id -> the person's email (else sign-in name; ``keys`` says which user-list
+    fields, first found) from the site's user list: Graph gives a person field only as
+    ``<Column>LookupId``.
 
     A few people are read one item each; more than ``ONE_BY_ONE`` are read by listing the user
     list once (a page holds many people), so a list naming 40 people costs a page or two on
@@ -69,7 +74,7 @@ async def people_by_lookup(
 
     def address(item: dict[str, Any]) -> str | None:
         fields = item.get("fields") or {}
-        return fields.get("EMail") or fields.get("UserName") or None
+        return next((fields[key] for key in keys if fields.get(key)), None)
 
     ordered = sorted(lookups)
     if len(ordered) > ONE_BY_ONE:

@@ -34,6 +34,7 @@ from pmosync.connectors.errors import (
 )
 from pmosync.connectors.microsoft.graph import BatchAnswer, GraphClient, classify, gather
 from pmosync.connectors.microsoft.lists import read_list
+from pmosync.connectors.microsoft.raid_tasks import is_raid_task, raid_bucket_ids, raid_marker
 
 USER_FIELDS = "id,displayName,mail,userPrincipalName"
 GROUP_FIELDS = "id,displayName,description,mail,groupTypes"
@@ -98,6 +99,8 @@ class PlannerRun:
         """Plan id -> its tasks as the plans stream listed them for the rag source, handed
         to the tasks stream so one sync lists each plan's tasks once."""
         self.listed_buckets: dict[str, list[dict[str, Any]]] = {}
+        self.raid_buckets: dict[str, set[str]] = {}
+        """Plan id -> ids of its RAID bucket(s), from the buckets stream (with raid.bucket)."""
 
     def page(self, kind: str, records: list[dict[str, Any]], **extra: Any) -> Page:
         return Page(kind, records, requests=self.client.take_requests(), **extra)
@@ -250,6 +253,7 @@ class BucketsStream:
                 if error is not None:
                     run.skip(f"buckets of plan {plan_id}", error)
                     continue
+                run.raid_buckets[plan_id] = raid_bucket_ids(run.config.raid, buckets)
                 present = frozenset(b["id"] for b in buckets)
                 yield run.page(
                     "buckets", buckets, reconcile=[Reconcile("buckets", plan_id, present)]
@@ -294,9 +298,23 @@ class TasksStream:
                     if plan_id in known:
                         seen[plan_id] = known[plan_id]
                     continue
+                raid = run.config.raid
+                if raid is not None and raid.bucket is not None and plan_id not in run.raid_buckets:
+                    # which tasks are RAID is unknown: keep what is stored, as for a failure
+                    run.warnings.append(
+                        f"tasks of plan {plan_id} skipped: its buckets (the RAID bucket's "
+                        "tasks) could not be read"
+                    )
+                    complete = False
+                    if plan_id in known:
+                        seen[plan_id] = known[plan_id]
+                    continue
                 categories = run.plans[plan_id].get("categoryDescriptions") or {}
+                raid_ids = run.raid_buckets.get(plan_id, set())
+                marker = raid_marker(raid, raid_ids)
+                labelled = _digest(categories if marker is None else [categories, marker])
                 previous = known.get(plan_id) or {}
-                if previous.get("categories") != _digest(categories):
+                if previous.get("categories") != labelled:
                     previous = {}  # relabelled categories: every task's tags change
                 own = {t["id"]: _short_etag(t.get("@odata.etag")) for t in tasks}
                 before_own = previous.get("tasks") or {}
@@ -313,7 +331,10 @@ class TasksStream:
                 etags = {t["id"]: _version(own[t["id"]], details_tags[t["id"]]) for t in tasks}
                 before = previous.get("etags") or {}
                 changed = [t for t in tasks if before.get(t["id"]) != etags[t["id"]]]
+                raid_tasks = {t["id"] for t in tasks if is_raid_task(raid, t, categories, raid_ids)}
                 for task in tasks:
+                    if task["id"] in raid_tasks:
+                        continue  # a RAID item has an owner, not assignments
                     assignments.update(f"{task['id']}:{u}" for u in task.get("assignments") or {})
                 for task in changed:
                     run.people |= _people_of(task)
@@ -322,17 +343,21 @@ class TasksStream:
                         "task": task,
                         "details": details.get(task["id"]),
                         "categoryDescriptions": categories,
+                        **({"raid": True} if task["id"] in raid_tasks else {}),
                     }
                     for task in changed
                 ]
-                seen[plan_id] = {"categories": _digest(categories), "etags": etags, "tasks": own}
+                seen[plan_id] = {"categories": labelled, "etags": etags, "tasks": own}
                 if self.run.config.task_details:
                     seen[plan_id]["details"] = details_tags
                 yield run.page(
                     "tasks",
                     records,
                     state={"plans": {**known, **seen}, "details_swept_at": earlier},
-                    reconcile=[Reconcile("tasks", plan_id, frozenset(etags))],
+                    reconcile=[
+                        Reconcile("tasks", plan_id, frozenset(etags) - raid_tasks),
+                        Reconcile("raid_tasks", plan_id, frozenset(raid_tasks)),
+                    ],
                 )
         final = [Reconcile("assignments", None, frozenset(assignments))] if complete else []
         state = {"plans": seen, "details_swept_at": swept_at}

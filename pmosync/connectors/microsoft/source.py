@@ -7,10 +7,11 @@ permission is named before the first sync rather than discovered at 7 a.m.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from urllib.parse import quote
 
-from pmosync.config.connectors import PlannerConnector
+from pmosync.config.connectors import PlannerConnector, RaidList
 from pmosync.connectors.base import CheckResult, Stream
-from pmosync.connectors.errors import ConnectorError, PermissionDenied
+from pmosync.connectors.errors import ConnectorError, NotFound, PermissionDenied
 from pmosync.connectors.microsoft.graph import GraphClient
 from pmosync.connectors.microsoft.lists import read_list
 from pmosync.connectors.microsoft.planner import (
@@ -21,6 +22,7 @@ from pmosync.connectors.microsoft.planner import (
     TasksStream,
     UsersStream,
 )
+from pmosync.connectors.microsoft.raid_lists import RaidListStream
 from pmosync.connectors.retry import RetryPolicy
 
 Probe = tuple[str, Callable[[], Awaitable[object]]]
@@ -44,6 +46,7 @@ class PlannerSource:
             BucketsStream(run),
             TasksStream(run),
             StatusListStream(run),
+            RaidListStream(run),
             UsersStream(run),
         ]
 
@@ -71,7 +74,39 @@ class PlannerSource:
         results = run_probes(client, probes)
         if source is not None and source.list is None and all(r.level == "ok" for r in results):
             results.append(self._check_rag_source(group))
+        if self.config.raid is not None and all(r.level == "ok" for r in results):
+            results += [self._check_raid_list(spec) for spec in self.config.raid.lists]
         return results
+
+    def _check_raid_list(self, spec: RaidList) -> CheckResult:
+        """Whether a RAID list exists and has the columns the YAML names: one line."""
+        client = self.client
+
+        async def columns() -> set[str]:
+            found = await client.get(client.sdk.sites.by_site_id(spec.site)
+                                     .to_get_request_information())  # fmt: skip
+            base = f"sites/{found['id']}/lists/{quote(spec.list, safe='')}"
+            try:
+                await client.get(f"{base}?$select=id")
+            except NotFound:
+                raise NotFound(f"site {spec.site} has no list {spec.list!r}", 404) from None
+            return {c.get("name") for c in await client.collect(f"{base}/columns")}
+
+        try:
+            present = client.run(columns())
+        except ConnectorError as error:
+            return CheckResult("error", f"raid list {spec.list!r}: {error}")
+        missing = sorted(set(spec.columns.values()) - present)
+        if missing:
+            names = ", ".join(repr(m) for m in missing)
+            return CheckResult(
+                "error",
+                f"raid list {spec.list!r}: no column(s) {names} (give internal names; the list "
+                f"has {', '.join(sorted(n for n in present if n))})",
+            )
+        return CheckResult(
+            "ok", f"raid list {spec.list!r}: found, its {len(spec.columns)} columns present"
+        )
 
     def _check_rag_source(self, group: str) -> CheckResult:
         """Whether the first group's plans hold the status task or bucket the rag source

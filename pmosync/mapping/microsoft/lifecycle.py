@@ -1,8 +1,9 @@
 """What the Planner connector's complete listings retire, in canonical terms.
 
 A task that goes takes its assignments with it; a plan that goes (deleted upstream, or gone
-from its group) takes its buckets, its tasks (and their assignments) and its portfolio
-membership with it, so a deleted plan leaves no live orphans in the PMO's reports.
+from its group) takes its buckets, its tasks (and their assignments), its RAID tasks and its
+portfolio membership with it, so a deleted plan leaves no live orphans in the PMO's reports.
+A RAID list read in full retires the items deleted there.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from pmosync.canonical.types import (
     Portfolio,
     PortfolioItem,
     Project,
+    RaidItem,
     StatusUpdate,
     Task,
 )
 from pmosync.contracts import Reconcile
+from pmosync.mapping.microsoft.raid import TASK_PREFIX
 from pmosync.mapping.scope import ReconcileScope
 
 _TASK_DEPENDENTS = ((Assignment, "task_id"),)
@@ -26,6 +29,7 @@ _PLAN_DEPENDENTS = (
     (PortfolioItem, "project_id"),
     (StatusUpdate, "project_id"),
     ReconcileScope(Task, set(), {"project_id": None}, dependents=_TASK_DEPENDENTS),
+    ReconcileScope(RaidItem, set(), {"project_id": None}, prefix=TASK_PREFIX),
 )
 
 
@@ -42,6 +46,9 @@ def scopes(source: str, reconcile: Reconcile) -> list[ReconcileScope]:
         return [ReconcileScope(PersonIdentity, present)]
     if kind == "status_items":  # the status list read in full: items deleted there go
         return [ReconcileScope(StatusUpdate, present)]
+    if kind == "raid_items":  # one RAID list read in full (parent: the list's id)
+        prefix = f"list:{parent}:"
+        return [ReconcileScope(RaidItem, {prefix + i for i in present}, prefix=prefix)]
     if parent is None:
         raise ValueError(f"a {kind!r} listing is reconciled per plan")
     by_plan = {"project_id": Project.ref(source, parent)}
@@ -49,4 +56,7 @@ def scopes(source: str, reconcile: Reconcile) -> list[ReconcileScope]:
         return [ReconcileScope(Phase, present, by_plan)]
     if kind == "tasks":
         return [ReconcileScope(Task, present, by_plan, dependents=_TASK_DEPENDENTS)]
+    if kind == "raid_tasks":  # a plan's RAID tasks (a task moved out of the RAID bucket goes)
+        present = {TASK_PREFIX + i for i in present}
+        return [ReconcileScope(RaidItem, present, by_plan, prefix=TASK_PREFIX)]
     raise ValueError(f"the Planner mapping cannot reconcile {kind!r}")

@@ -17,6 +17,12 @@ from pmosync.mapping.microsoft.planner import (
     map_task,
     map_user,
 )
+from pmosync.mapping.microsoft.raid import (
+    RaidRules,
+    list_item_key,
+    map_raid_list_item,
+    map_raid_task,
+)
 from pmosync.mapping.microsoft.status import RagReader, map_status_item
 from pmosync.mapping.priority import planner_vocabulary
 from pmosync.mapping.result import Mapped, MappingError
@@ -38,10 +44,11 @@ class PlannerMapper:
         rag_source_name: str | None = None,
         rag_vocabulary: Mapping[str, str] | None = None,
         status_columns: Mapping[str, str] | None = None,
+        raid: Mapping[str, Any] | None = None,
     ) -> None:
         """``rag_source`` is the kind (label, task, bucket or list) and ``rag_source_name``
         the status task, prefix, bucket or list it names; ``status_columns`` the status
-        list's columns (project, rag, text)."""
+        list's columns (project, rag, text); ``raid`` the YAML's raid block as plain data."""
         self.source = source
         self.group_as_portfolio = group_as_portfolio
         self.milestone_category = milestone_category
@@ -50,10 +57,15 @@ class PlannerMapper:
         """Where the plans are used: Planner's dates are midnight there (see ``map_task``)."""
         self.rag = RagReader(rag_source, rag_source_name, rag_vocabulary or {}, source=source)
         self.status_columns = dict(status_columns or {})
+        self.raid = RaidRules(raid)
 
     def map(self, stream: str, raw: Mapping[str, Any]) -> Mapped:
         if not isinstance(raw, Mapping):
             raise MappingError(f"record is not a JSON object: {type(raw).__name__}")
+        if stream == "tasks" and raw.get("raid") is True:
+            return map_raid_task(self.source, raw, self.raid, self.zone)
+        if stream == "raid_items":
+            return map_raid_list_item(self.source, raw, self.raid, self.zone)
         if stream == "tasks":
             return map_task(
                 self.source, raw, self.milestone_category, self.priorities, zone=self.zone
@@ -72,6 +84,9 @@ class PlannerMapper:
 
     def record_key(self, raw: Any) -> str:
         """The Graph id of a raw record (a task record's task id), else a digest."""
+        if isinstance(raw, Mapping) and isinstance(raw.get("raidItem"), Mapping):
+            item = raw["raidItem"]  # a RAID list item: its source id, as a row's
+            return list_item_key(str(raw.get("listId") or raw.get("list")), str(item.get("id")))
         if isinstance(raw, Mapping) and isinstance(raw.get("item"), Mapping):
             item = raw["item"]  # a status list item: list and item id
             return f"{raw.get('listId') or raw.get('list')}:{item.get('id')}"

@@ -370,6 +370,10 @@ def list_column(record: SharePointList, column: ListColumn) -> dict[str, Any]:
     elif column.kind == "choice":
         facet = {"allowTextEntry": False, "choices": list(column.choices),
                  "displayAs": "dropDownMenu"}  # fmt: skip
+    elif column.kind == "text" and (column.multiline or column.rich_text):
+        facet = {"allowMultipleLines": True, "appendChangesToExistingText": False,
+                 "linesForEditing": 6, "maxLength": 63999,
+                 "textType": "richText" if column.rich_text else "plain"}  # fmt: skip
     else:
         facet = dict(_COLUMN_FACETS[column.kind])
     return {

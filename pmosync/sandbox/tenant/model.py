@@ -211,6 +211,11 @@ class ListColumn:
     """A Date (not Date and Time) column; its values still come back as UTC date-times."""
     choices: tuple[str, ...] = ()
     """A choice column's options: a written value must be one of them."""
+    multiline: bool = False
+    """A multi-line text column ("Multiple lines of text"); single-line text holds 255 chars."""
+    rich_text: bool = False
+    """A multi-line text column with rich text: its values are kept, and given back, as the
+    HTML the editor wrote (``<div class="ExternalClass…">…</div>``), text escaped inside."""
 
 
 def title_column() -> dict[str, ListColumn]:
