@@ -768,7 +768,8 @@ def test_a_first_run_has_no_change_and_says_so():
     assert all(r["computed_change"] is None for r in summary.rows)
     # a trend needs two report dates: no "over time" chart on a first run
     keys = [c.key for c in doc.charts]
-    assert keys == ["rag_distribution", "throughput"]
+    # (the S-curves are drawn from dated data, not earlier reports: there from the first run)
+    assert keys == ["rag_distribution", "throughput", "scurve_money_eur", "scurve_hours"]
 
 
 def test_a_run_after_one_with_the_same_facts_says_no_change():
@@ -836,7 +837,7 @@ def test_charts_say_what_their_axis_counts(doc):
         "rag_distribution": "int",
         "rag_history": "int",
         "pct_complete_trend": "percent",
-        "burn_money_eur": "money",
-        "burn_hours": "hours",
+        "scurve_money_eur": "money",
+        "scurve_hours": "hours",
         "throughput": "int",
     }
