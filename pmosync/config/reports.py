@@ -332,6 +332,24 @@ class ReportRules(ConfigModel):
     period_days: int = Field(
         7, ge=1, le=366, description="'This period' (milestones completed, costs): days to as_of."
     )
+    scurve_weeks: int | None = Field(
+        26,
+        ge=1,
+        le=520,
+        description=(
+            "S-curves (PV, EV and AC per week): the week ends shown before as_of, and at most "
+            "as many ahead (PV to the planned finish); null: the whole plan, from its start."
+        ),
+    )
+    mta_weeks: int = Field(
+        12,
+        ge=0,
+        le=104,
+        description=(
+            "Milestone trend analysis: weekly report dates read back from as_of in the store's "
+            "field history, besides the dates of the report's earlier runs."
+        ),
+    )
     min_ac_coverage_pct: float = Field(
         80,
         ge=0,
