@@ -116,6 +116,23 @@ SCAN_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "status_update": ("project_id", "posted_at", "rag", "title", "author_identity_id"),
     "leave": ("identity_id", "start_date", "end_date", "hours_per_day", "kind"),
+    "raid_item": (
+        "id",
+        "project_id",
+        "kind",
+        "title",
+        "status",
+        "owner_identity_id",
+        "raised_on",
+        "due_date",
+        "closed_on",
+        "probability",
+        "impact",
+        "score",
+        "mitigation",
+        "resolution",
+        "source_url",
+    ),
 }
 """The columns the report dataset (``pmosync.reports.dataset``) holds, by table."""
 
@@ -171,6 +188,8 @@ TABLES_OF_PART = {
     "status_updates": ("status_update",),
     "leave": ("leave",),
     "baselines": (),  # not an entity table; the bench's organisation sets none
+    "raid_items": ("raid_item",),
+    "milestone_history": (),  # record_history rows of the milestones: not an entity table
 }
 
 
