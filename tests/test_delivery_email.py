@@ -3,7 +3,9 @@ made here and AUTH, implicit TLS, and the ways a mail server fails (refused conn
 greeting, wrong password, a certificate that does not verify).
 
 The expected message is written out by hand: who gets it, its subject, the MIME tree an Outlook
-client needs (mixed > related > html + cid images, then the files) and the exact bytes.
+client needs (mixed > related > alternative (text, html) + cid images, then the files) and the
+exact bytes. The last tests render real report documents (tests/report_docs.py) and check the
+body stays small whatever the portfolio's size.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class Mail:
 
     html: str
     images: dict[str, bytes] = field(default_factory=dict)
+    text: str | None = None
 
 
 def _document(as_of: str) -> ReportDocument:
@@ -75,7 +78,8 @@ def _rendered(document: ReportDocument) -> tuple[list[RenderedFile], Mail]:
         '<img src="cid:chart-rag" alt="RAG"><img src="cid:chart-trend" alt="Trend">'
         "</body></html>"
     )
-    return files, Mail(body, {"chart-rag": RAG_PNG, "chart-trend": TREND_PNG})
+    text = f"Weekly portfolio\nAs of {document.as_of}\nProjects: 3\n"
+    return files, Mail(body, {"chart-rag": RAG_PNG, "chart-trend": TREND_PNG}, text)
 
 
 # -- a mail server -------------------------------------------------------------------------------
@@ -284,10 +288,19 @@ def test_starttls_and_login_deliver_html_with_cid_images_and_the_files(
     [message] = inbox.messages
     assert message["Subject"] == "Weekly portfolio — 2026-03-02"
     assert (message["From"], message["To"], message["Cc"]) == (SENDER, TO[0], CC[0])
+    # a machine's mail: auto-responders (RFC 3834) and Exchange's out-of-office stay silent
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["X-Auto-Response-Suppress"] == "All"
     assert message.get_content_type() == "multipart/mixed"
     related, *attachments = message.iter_parts()
     assert related.get_content_type() == "multipart/related"
-    body, *images = related.iter_parts()
+    alternative, *images = related.iter_parts()
+    assert alternative.get_content_type() == "multipart/alternative"
+    plain, body = alternative.iter_parts()
+    assert plain.get_content_type() == "text/plain"
+    # (lines end in CRLF on the wire)
+    assert plain.get_content().splitlines() == ["Weekly portfolio", "As of 2026-03-02",
+                                                "Projects: 3"]  # fmt: skip
     assert body.get_content_type() == "text/html"
     html = body.get_content()
     assert 'src="cid:chart-rag"' in html and 'src="cid:chart-trend"' in html
@@ -296,9 +309,16 @@ def test_starttls_and_login_deliver_html_with_cid_images_and_the_files(
     assert by_cid["<chart-rag>"].get_content_type() == "image/png"
     assert by_cid["<chart-rag>"].get_content() == RAG_PNG
     assert by_cid["<chart-trend>"].get_content() == TREND_PNG
-    # The HTML page is the body; the workbook and the CSV travel as attachments.
+    # The compact page is the body; the full report travels as attachments, its page too.
     files = {part.get_filename(): part for part in attachments}
-    assert set(files) == {"weekly-2026-03-02.xlsx", "weekly-2026-03-02-projects.csv"}
+    assert set(files) == {
+        "weekly-2026-03-02.html",
+        "weekly-2026-03-02.xlsx",
+        "weekly-2026-03-02-projects.csv",
+    }
+    assert files["weekly-2026-03-02.html"].get_payload(decode=True) == (
+        b"<html><body><h1>Weekly portfolio</h1><p>2026-03-02</p></body></html>"
+    )
     assert files["weekly-2026-03-02.xlsx"].get_content_type() == XLSX
     assert files["weekly-2026-03-02.xlsx"].get_content() == b"PK\x03\x04 workbook 2026-03-02"
     assert files["weekly-2026-03-02-projects.csv"].get_payload(decode=True) == (
@@ -406,8 +426,10 @@ def test_a_subject_cannot_inject_headers_and_is_capped(tmp_path, store, certific
     assert outcome.status == "delivered", outcome.error
     [message] = inbox.messages
     assert message["Bcc"] is None and inbox.envelopes == [(SENDER, TO + CC)]
-    # Line breaks become single spaces; 200 characters at most, the last one an ellipsis.
-    expected = ("Status Bcc: spy@evil.example " + "x" * 300)[:199] + "…"
+    # Line breaks become single spaces; 200 characters at most: the configured text is cut
+    # (an ellipsis) so that the report's date, appended, is never what gets cut off:
+    # 200 - len(" — 2026-03-02") = 200 - 13 = 187 characters, the last one the ellipsis.
+    expected = ("Status Bcc: spy@evil.example " + "x" * 300)[:186] + "…" + " — 2026-03-02"
     assert message["Subject"] == expected and len(expected) == 200
 
 
@@ -421,3 +443,80 @@ def test_recipients_the_server_refuses_are_named_while_the_others_get_it(
     assert outcome.status == "delivered"
     assert outcome.error == f"not accepted for {GHOST} (550 5.1.1 No such user here)"
     assert inbox.envelopes == [(SENDER, TO + CC)]
+
+
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        # no date in the configured subject: the report's as-of date is appended
+        ("Weekly portfolio status", "Weekly portfolio status — 2026-03-02"),
+        # a {date} placeholder is filled in, nothing appended
+        ('"Status {date}: portfolio"', "Status 2026-03-02: portfolio"),
+        # the date already written: left as it is
+        ('"2026-03-02 status"', "2026-03-02 status"),
+    ],
+)
+def test_every_subject_carries_the_report_date(
+    tmp_path, store, certificate, trusted, subject, expected
+):
+    port = _free_port()
+    config = _config(tmp_path, port, subject=subject)
+    with mail_server(port, certificate, "starttls") as inbox:
+        [outcome] = _deliver(config, store, "2026-03-02", "run-1")
+    assert outcome.status == "delivered", outcome.error
+    assert [m["Subject"] for m in inbox.messages] == [expected]
+
+
+# -- a real report as an email -------------------------------------------------------------------
+
+
+def _real_message(document: ReportDocument) -> email.message.EmailMessage:
+    """``document`` rendered by the real renderers and built into the message smtp sends, then
+    parsed back as a mail client parses it."""
+    from pmosync.reports.delivery.mime import build_message
+    from pmosync.reports.render import email_html, render_files
+
+    body = email_html(document)
+    message = build_message(
+        sender=SENDER,
+        to=TO,
+        cc=[],
+        subject="Weekly portfolio status",
+        html_body=body.html,
+        images=body.images,
+        attachments=render_files(document, ["html", "csv"]),
+        text_body=body.text,
+    )
+    return email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+
+
+@pytest.mark.filterwarnings("ignore:Glyph:UserWarning")
+@pytest.mark.parametrize("projects", [30, 500])  # demo-sized and M-sized portfolios
+def test_a_report_email_is_a_compact_body_with_a_text_part_and_the_full_report(projects):
+    from report_docs import readable_doc
+
+    message = _real_message(readable_doc(projects))
+    related, *attachments = message.iter_parts()
+    alternative, *images = related.iter_parts()
+    plain, html_part = alternative.iter_parts()
+    assert (plain.get_content_type(), html_part.get_content_type()) == ("text/plain", "text/html")
+    html = html_part.get_content()
+    # under the 100 KB budget whatever the portfolio's size (Gmail clips at 102 KB)
+    assert len(html.encode("utf-8")) < 100 * 1024, len(html)
+    # at most 15 projects in the body, the rest counted: 30 - 15 = 15, 500 - 15 = 485
+    assert "Consolidation Wave 15<" in html and "Consolidation Wave 16<" not in html
+    assert f"and {projects - 15:,} more rows in the attached report" in html
+    # the chart with one point (the burn, first run) is not drawn: one inline image, the other
+    assert [part.get_content_type() for part in images] == ["image/png"]
+    assert html.count('src="cid:') == 1
+    # the plain text: figures, highlights and top rows, no markup
+    text = plain.get_content()
+    assert "Projects red: 7 (-1 since 2026-11-30)" in text
+    assert "- Harbor Portal recovered to green <https://app.asana.com/0/1/2>" in text
+    assert "Consolidation Wave 10 |" in text and "Consolidation Wave 11 |" not in text
+    assert f"... and {projects - 10:,} more in the attached report" in text
+    assert "<" not in text.replace("<https://", "")
+    # the full report goes along: its HTML page (every row up to its limit) and the CSVs
+    names = {part.get_filename() for part in attachments}
+    assert "weekly-portfolio-2026-12-07.html" in names
+    assert "weekly-portfolio-2026-12-07-projects.csv" in names

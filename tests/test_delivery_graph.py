@@ -348,9 +348,17 @@ def test_graph_mail_carries_inline_charts_and_attachments_when_small(tmp_path, s
     }
     assert message["toRecipients"] == [{"emailAddress": {"address": "pmo@contoso.example"}}]
     assert message["ccRecipients"] == [{"emailAddress": {"address": "head@contoso.example"}}]
+    # Graph takes X- headers only: Exchange's no-auto-reply header goes, Auto-Submitted cannot
+    assert message["internetMessageHeaders"] == [
+        {"name": "X-Auto-Response-Suppress", "value": "All"}
+    ]
+    # the full report goes along, its HTML page too (the body is the compact version)
     by_name = {a["name"]: a for a in message["attachments"]}
-    assert set(by_name) == {"chart-rag.png", "weekly-2026-03-04.xlsx",
+    assert set(by_name) == {"chart-rag.png", "weekly-2026-03-04.xlsx", "weekly-2026-03-04.html",
                             "weekly-2026-03-04-projects.csv"}  # fmt: skip
+    assert base64.b64decode(by_name["weekly-2026-03-04.html"]["contentBytes"]) == (
+        b"<html>2026-03-04</html>"
+    )
     chart = by_name["chart-rag.png"]
     assert (chart["isInline"], chart["contentId"], chart["contentType"]) == (
         True,

@@ -1,7 +1,9 @@
 """The email target, through the configured mail server or Microsoft Graph ``sendMail``.
 
-Both send the same thing: the report's HTML as the body with its charts inline (``cid:``),
-and the other files attached. Graph takes attachments inside the request only up to about
+Both send the same thing: the report's compact HTML as the body with its charts inline
+(``cid:``), and the report's files attached. smtp also sends the plain-text alternative
+(``multipart/alternative``); Graph's ``sendMail`` takes one body, so a Graph mail is HTML only.
+Graph takes attachments inside the request only up to about
 3 MB (4 MB per request); above that the mail carries the charts if they fit, no files, and a
 link to this period's report on SharePoint instead, which therefore has to exist.
 """
@@ -15,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from pmosync.config.reports import EmailDelivery
 from pmosync.reports.delivery.context import Round
 from pmosync.reports.delivery.mime import (
+    AUTOMATIC_HEADERS,
     attached_files,
     bare_cid,
     build_message,
@@ -27,23 +30,36 @@ from pmosync.reports.delivery.outcome import DeliveryError
 
 REQUEST_MAX = 4 * 1024 * 1024
 """Graph's limit for one request."""
+GRAPH_HEADERS = [
+    {"name": name, "value": value}
+    for name, value in AUTOMATIC_HEADERS.items()
+    if name.lower().startswith("x-")
+]
+"""The automatic-mail headers Graph lets a client set (custom headers must start with X-)."""
 
 
 def deliver_email(round_: Round, target: EmailDelivery) -> str | None:
     """Send the report; a note naming recipients the server refused, if any."""
     subject = subject_of(target.subject, round_.document)
+    text = None
     if round_.email is not None:
         body, images = round_.email.html, dict(round_.email.images)
+        text = getattr(round_.email, "text", None)  # a body made without one is HTML only
     else:
         body, images = fallback_html(round_.document), {}
     if target.via == "graph":
         _send_graph(round_, target, subject, body, images)
         return None
-    return _send_smtp(round_, target, subject, body, images)
+    return _send_smtp(round_, target, subject, body, images, text)
 
 
 def _send_smtp(
-    round_: Round, target: EmailDelivery, subject: str, body: str, images: Mapping[str, bytes]
+    round_: Round,
+    target: EmailDelivery,
+    subject: str,
+    body: str,
+    images: Mapping[str, bytes],
+    text: str | None = None,
 ) -> str | None:
     from pmosync.connectors.smtp import send_message
 
@@ -58,6 +74,7 @@ def _send_smtp(
         html_body=body,
         images=images,
         attachments=attached_files(round_.files),
+        text_body=text if isinstance(text, str) else None,
     )
     refused = send_message(smtp, message)
     if not refused:
@@ -85,6 +102,9 @@ def _send_graph(
 
     def fits(attachments: Sequence[MailAttachment], text: str) -> dict[str, object] | None:
         payload = message_body(subject, text, target.to, target.cc, attachments)
+        message = payload["message"]
+        if isinstance(message, dict):  # Graph takes only X- headers: no Auto-Submitted here
+            message["internetMessageHeaders"] = GRAPH_HEADERS
         if attachments_size(attachments) > ATTACHMENTS_MAX:
             return None
         return payload if len(json.dumps(payload)) <= REQUEST_MAX else None
