@@ -74,6 +74,25 @@ connectors:
         site: "{pmo_site}"
         list: {health_list}
         columns: {{project: Project, rag: RAG, text: Comment}}
+    # The RAID log: each plan's "RAID log" bucket (the kind from the title: "Risk: ...",
+    # "[Issue] ...", "Decision - ..."; "P3 I4" gives probability and impact), tasks labelled
+    # "RAID risk" or "RAID issue" anywhere, and the PMO site's Risks and Issues lists, whose
+    # columns are named by their internal names (Site settings > the column's URL: Field=).
+    raid:
+      bucket: RAID log
+      label: {{risk: RAID risk, issue: RAID issue}}
+      lists:
+        - site: "{pmo_site}"
+          list: Risks
+          kind: risk                     # every item a risk
+          columns: {{title: Title, project: Project, owner: Owner, status: Status0,
+                     probability: Probability0, impact: Impact, mitigation: Mitigation,
+                     raised: Date_x0020_raised, due: Due_x0020_date}}
+        - site: "{pmo_site}"
+          list: Issues                   # issues, decisions, assumptions, change requests
+          columns: {{title: Title, type: IssueType, project: Project, owner: AssignedTo,
+                     status: Status0, description: Description, resolution: Resolution,
+                     due: Due_x0020_date, closed: Closed}}
 
   # Weekly timesheet workbooks in the Operations team's "Timesheets" channel.
   timesheets:

@@ -29,6 +29,7 @@ from pmosync.sandbox.tenant import (
     render_xlsx,
 )
 from pmosync.sandbox.tenant.pmo_lists import add_pmo_lists
+from pmosync.sandbox.tenant.raid_lists import add_raid
 from pmosync.sandbox.tenant.workbooks import timesheet_cells
 
 SEED = 9
@@ -100,6 +101,7 @@ def build(state: WorldState) -> tuple[Org, Tenant, int]:
     people = [(person.name, person.email) for person in org.people.values()]
     tenant = generate_tenant(state.seed, TENANT_SIZE, day, people)
     add_pmo_lists(tenant, state.seed)
+    add_raid(tenant, state.seed, bad=False)  # RAID lists, buckets and labels
     _a_typed_slip(tenant)
     touched = 0
     for run in range(2, state.runs + 1):

@@ -86,6 +86,8 @@ FORMULA = "=cmd|'/c calc'!A1"
 RLO_TITLE = "Invoice \u202egnp.exe review"
 NUL_TEXT = "before\x00after"
 LONG_TEXT = ("Long description " * 125)[:2000]
+BAD_TITLES = ("Risk nobody triaged", "Probability typed as seven")
+"""The list items a sync quarantines (status 'Parked', probability 7)."""
 
 
 @dataclass
@@ -109,8 +111,9 @@ def rich(text: str) -> str:
     return f'<div class="ExternalClass4F3C2B1A">{body}</div>'
 
 
-def add_raid(tenant: Tenant, seed: int = 0) -> RaidData:
-    """Add the RAID lists to the PMO site and a RAID bucket, labels and tasks to each plan."""
+def add_raid(tenant: Tenant, seed: int = 0, *, bad: bool = True) -> RaidData:
+    """Add the RAID lists to the PMO site and a RAID bucket, labels and tasks to each plan;
+    without ``bad``, none of the items a sync quarantines (the demo keeps its one slip)."""
     rng = random.Random(seed * 7919 + 17)
     site_id = _pmo_site(tenant)
     zone = ZoneInfo(tenant.planner_zone)
@@ -119,9 +122,9 @@ def add_raid(tenant: Tenant, seed: int = 0) -> RaidData:
         _new_list(tenant, site_id, RISKS_LIST, RISK_COLUMNS),
         _new_list(tenant, site_id, ISSUES_LIST, ISSUE_COLUMNS),
     )
-    _risks(tenant, data, rng, midnight)
+    _risks(tenant, data, rng, midnight, bad)
     _issues(tenant, data, rng, midnight)
-    _planner(tenant, data, rng, zone)
+    _planner(tenant, data, rng, zone, bad)
     return data
 
 
@@ -144,7 +147,9 @@ def _write(tenant, data, list_id, fields, rich_fields, by, at) -> str:
     return item_id
 
 
-def _risks(tenant: Tenant, data: RaidData, rng: random.Random, midnight: datetime) -> None:
+def _risks(
+    tenant: Tenant, data: RaidData, rng: random.Random, midnight: datetime, bad: bool
+) -> None:
     plans = list(tenant.plans.values())
     workers, guests = _owners(tenant)
     today = tenant.today
@@ -196,6 +201,8 @@ def _risks(tenant: Tenant, data: RaidData, rng: random.Random, midnight: datetim
           "Impact": IMPACTS[0]}, {"Mitigation": NUL_TEXT}),
     ]  # fmt: skip
     for fields, texts in odd:
+        if not bad and fields["Title"] in BAD_TITLES:
+            continue
         fields = {"Owner": owner, **fields}
         _write(tenant, data, data.risks_id, fields, texts, owner, midnight - timedelta(days=2))
 
@@ -241,7 +248,7 @@ def _free_categories(tenant: Tenant) -> list[str]:
     return [f"category{n}" for n in range(25, 0, -1) if f"category{n}" not in used]
 
 
-def _planner(tenant: Tenant, data: RaidData, rng: random.Random, zone: ZoneInfo) -> None:
+def _planner(tenant: Tenant, data: RaidData, rng: random.Random, zone: ZoneInfo, bad: bool) -> None:
     plans = list(tenant.plans.values())
     free = _free_categories(tenant)
     data.labels = dict(zip(free, RAID_LABEL_NAMES, strict=False))
@@ -260,7 +267,7 @@ def _planner(tenant: Tenant, data: RaidData, rng: random.Random, zone: ZoneInfo)
             f"Decision - {rng.choice(DECISION_TITLES)}",
             f"Assumption: the {plan.title} sponsor stays",
         ][: rng.randint(2, 4)]
-        if index == 0:
+        if index == 0 and bad:
             titles += ["Check the budget", "Risk: Marks out of range P7 I2"]
         for title in titles:
             due = datetime.combine(tenant.today + timedelta(days=rng.randint(-10, 30)), time(),
