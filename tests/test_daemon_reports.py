@@ -64,7 +64,10 @@ def _config(tmp_path: Path, sandbox: AsanaSandbox, store: str) -> Path:
 
 
 def _figures(path: Path) -> dict:
-    return {f["key"]: f["value"] for f in json.loads(path.read_text("utf-8"))["figures"]}
+    """The headline figures, and the portfolio totals (hours logged among them)."""
+    document = json.loads(path.read_text("utf-8"))
+    totals = next(s for s in document["sections"] if s["key"] == "portfolio_totals")
+    return {**totals["rows"][0], **{f["key"]: f["value"] for f in document["figures"]}}
 
 
 def test_the_daemon_delivers_the_report_only_once_the_first_sync_has_finished(
