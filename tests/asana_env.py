@@ -76,13 +76,17 @@ def _ref(model: type, gid: str | None) -> str | None:
     return model.ref(SOURCE, gid) if gid else None
 
 
-def expected(org: Any) -> dict[type, dict[str, dict[str, Any]]]:
-    """What the store must hold for ``org``: per model, source id -> column values."""
+def expected(org: Any, *, raid: bool = False) -> dict[type, dict[str, dict[str, Any]]]:
+    """What the store must hold for ``org``: per model, source id -> column values.
+
+    ``raid``: the connector reads the RAID log (``RAID_BLOCK``), so the RAID log project and
+    every RAID item (``org.raid``) are no project, phase, task or assignment."""
+    wanted = _without_raid(org) if raid else None
     tasks = {}
     for task in org.tasks.values():
         project = org.task_project(task)
         tasks[task.gid] = {
-            "name": task.name,
+            "name": task.name.replace("\x00", ""),  # the store keeps no NUL, anywhere
             "project_id": _ref(Project, project),
             "phase_id": _ref(Phase, task.section_gid) if task.parent_gid is None else None,
             "parent_id": _ref(Task, task.parent_gid),
@@ -92,7 +96,7 @@ def expected(org: Any) -> dict[type, dict[str, dict[str, Any]]]:
             "is_milestone": task.resource_subtype == "milestone",
             "dependency_ids": sorted(Task.ref(SOURCE, gid) for gid in task.dependencies),
         }
-    return {
+    truth = {
         PersonIdentity: {p.gid: {"email": p.email.lower()} for p in org.people.values()},
         Portfolio: {p.gid: {"name": p.name} for p in org.portfolios.values()},
         PortfolioItem: {
@@ -136,13 +140,41 @@ def expected(org: Any) -> dict[type, dict[str, dict[str, Any]]]:
         },
         Budget: {b.gid: {"project_id": _ref(Project, b.project_gid)} for b in org.budgets.values()},
     }
+    if wanted is not None:
+        for model, gone in wanted.items():
+            truth[model] = {gid: v for gid, v in truth[model].items() if gid not in gone}
+    return truth
 
 
-def differences(store: Store, org: Any, *, only: tuple[type, ...] = ()) -> list[str]:
+def _without_raid(org: Any) -> dict[type, set[str]]:
+    """What reading the RAID log takes out of the work model, per model."""
+    log = {org.raid_log_gid}
+    return {
+        Project: log,
+        Phase: {s.gid for s in org.sections.values() if s.project_gid in log},
+        Task: set(org.raid),
+        Assignment: set(org.raid),
+    }
+
+
+RAID_FIELDS = (
+    "probability: Probability, impact: Impact, status: RAID status, mitigation: Mitigation, "
+    "raised: Raised on"
+)
+
+
+def raid_block(org: Any) -> str:
+    """The ``raid:`` block for the sandbox's RAID log, as ``write_config``'s ``extra``."""
+    return f'    raid:\n      projects: ["{org.raid_log_gid}"]\n      fields: {{{RAID_FIELDS}}}\n'
+
+
+def differences(
+    store: Store, org: Any, *, only: tuple[type, ...] = (), raid: bool = False
+) -> list[str]:
     """Every way the store differs from the organisation; empty when they agree."""
     problems: list[str] = []
     with org.lock:
-        wanted = expected(org)
+        wanted = expected(org, raid=raid)
     for model, records in wanted.items():
         if only and model not in only:
             continue

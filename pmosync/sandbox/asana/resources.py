@@ -187,6 +187,10 @@ def _display(obj: FieldValue) -> str | None:
     if field.type == "enum":
         option = field.option(value)
         return option.name if option else None
+    if field.type == "text":
+        return value
+    if field.type == "date":
+        return value.get("date")
     if field.format == "percentage":
         return f"{value * 100:.{field.precision}f}%"
     return f"{value:.{field.precision}f}"

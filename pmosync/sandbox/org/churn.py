@@ -40,7 +40,7 @@ def mutate_fraction(org: Org, fraction: float, seed: int) -> list[str]:
         for gid in sorted(deleted):
             org.delete_task(gid)
             touched.append(gid)
-        project_gids = sorted(org.projects)
+        project_gids = sorted(g for g in org.projects if g != org.raid_log_gid)  # work only
         for _ in range(extra):
             project = org.projects[rng.choice(project_gids)]
             touched.append(

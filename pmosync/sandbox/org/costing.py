@@ -56,8 +56,11 @@ def rate_of(org: Org, person_gid: str | None) -> float:
 
 
 def is_work(org: Org, task: Task) -> bool:
-    """A leaf task that is not a milestone: the work a plan prices and a team earns on."""
-    return task.resource_subtype != "milestone" and not task.subtask_gids
+    """A leaf task that is not a milestone nor a RAID item: the work a plan prices and a
+    team earns on."""
+    return (
+        task.resource_subtype != "milestone" and not task.subtask_gids and task.gid not in org.raid
+    )
 
 
 def estimate_of(org: Org, task: Task) -> float:

@@ -35,6 +35,7 @@ from pmosync.sandbox.org.model import (
     resolve_size,
 )
 from pmosync.sandbox.org.organisation import Org
+from pmosync.sandbox.org.raid import add_raid_log
 
 EMAIL_DOMAIN = "contoso.example"
 CURRENCY = "EUR"
@@ -45,6 +46,7 @@ class _Gen:
     """One generation run: the rng, the gid source and the instant everything precedes."""
 
     def __init__(self, seed: int, size: OrgSize, today: date) -> None:
+        self.seed = seed
         self.rng = random.Random(seed)
         # Rates and spend factors come from their own stream: pricing the work must not
         # change which projects, tasks and people a seed gives.
@@ -82,6 +84,7 @@ class _Gen:
             self.allocations(project)
             self.budget(project)
         self.portfolios()
+        add_raid_log(self.org, self.seed, self.today, self.size.projects)
         return self.org
 
     def people(self) -> None:

@@ -84,7 +84,7 @@ class CustomField:
 
     gid: str
     name: str
-    type: str  # "number" | "enum"
+    type: str  # "number" | "enum" | "text" | "date" (a date value is {"date": ..., ...})
     description: str = ""
     precision: int = 0
     format: str = "none"  # "none" | "currency" | "percentage"
@@ -211,6 +211,21 @@ class Budget:
     total: float
     estimate: float
     actual: float
+
+
+@dataclass(slots=True)
+class RaidEntry:
+    """What a task of the RAID log (or a "RAID type" task in a delivery project) is meant to
+    be: the ground truth a sync is compared with. Everything else (owner, dates, completion,
+    text) is the task's own; the custom values are on the task by field gid as always."""
+
+    task_gid: str
+    kind: str | None
+    """Canonical kind; None when the type option is one no vocabulary names ("Opportunity")."""
+    project_gid: str | None
+    """The delivery project the item concerns; None when it names no project of the org."""
+    problem: str | None = None
+    """Why a sync must quarantine the item (the field and its bad value), else None."""
 
 
 @dataclass(slots=True, frozen=True)

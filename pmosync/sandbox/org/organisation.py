@@ -23,6 +23,7 @@ from pmosync.sandbox.org.model import (
     Person,
     Portfolio,
     Project,
+    RaidEntry,
     Section,
     StatusUpdate,
     Task,
@@ -58,6 +59,10 @@ class Org:
         self.status_updates: dict[str, StatusUpdate] = {}
         self.allocations: dict[str, Allocation] = {}
         self.budgets: dict[str, Budget] = {}
+        # Task gid -> what that task is as a RAID item (see sandbox.org.raid); the RAID log
+        # project holds RAID items only, the others sit in delivery projects.
+        self.raid: dict[str, RaidEntry] = {}
+        self.raid_log_gid: str | None = None
         # Person gid -> hourly rate (workspace currency): what their logged time costs.
         self.rates: dict[str, float] = {}
         self.changes: list[Change] = []
@@ -332,6 +337,7 @@ class Org:
                         name=other.name,
                     )
         del self.tasks[task.gid]
+        self.raid.pop(task.gid, None)
         projects = (project_gid,) if task.parent_gid is None else ()
         self._record(at, "task", task.gid, "deleted", projects, name=task.name)
 

@@ -36,6 +36,7 @@ COLLECTIONS = (
     "status_updates",
     "allocations",
     "budgets",
+    "raid",
 )
 
 
@@ -53,6 +54,7 @@ def org_snapshot(org: Org) -> dict[str, Any]:
         for name in COLLECTIONS:
             records = getattr(org, name)
             snapshot[name] = [_plain(records[gid]) for gid in sorted(records)]
+        snapshot["raid_log_gid"] = org.raid_log_gid
         snapshot["rates"] = {gid: org.rates[gid] for gid in sorted(org.rates)}
         snapshot["changes"] = len(org.changes)
         return snapshot
