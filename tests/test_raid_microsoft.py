@@ -289,3 +289,33 @@ def test_a_missing_list_is_one_warning_and_retires_nothing(tmp_path, tenant):
         issues = [k for k in live_rows(store, RaidItem) if k.startswith(f"list:{data.issues_id}:")]
         assert before > 0 and len(issues) > 0  # kept from the first sync
         assert any(r.level == "error" and ISSUES_LIST in r.message for r in checked)
+
+
+def test_check_names_a_raid_column_the_list_does_not_have(tmp_path, tenant):
+    add_raid(tenant, seed=3)
+    # the display name, not the internal one: "Probability" is Probability0 on this list
+    extra = RAID_YAML.replace("probability: Probability0", "probability: Probability")
+    store, _, checked = _sync(tmp_path, tenant, extra=extra)
+    store.close()
+    [risks] = [r for r in checked if r.message.startswith(f"raid list '{RISKS_LIST}'")]
+    assert risks.level == "error" and "'Probability'" in risks.message, risks
+    assert "Probability0" in risks.message  # the list's own names, to pick from
+    [issues] = [r for r in checked if r.message.startswith(f"raid list '{ISSUES_LIST}'")]
+    assert issues.level == "ok"
+
+
+def test_the_sandbox_raid_log_is_deterministic_and_grows_with_the_plans():
+    def made(size):
+        tenant = generate_tenant(seed=4, size=size, today=TODAY)
+        add_pmo_lists(tenant, seed=4)
+        data = add_raid(tenant, seed=4)
+        items = [sorted(tenant.lists[i].items.items()) for i in (data.risks_id, data.issues_id)]
+        titles = sorted(tenant.tasks[t].title for t in data.tasks)
+        return items, titles, len(tenant.plans)
+
+    assert made(SMALL) == made(SMALL)
+    (risks, _), tasks, plans = made(SMALL)
+    (more_risks, _), more_tasks, more_plans = made(TenantSize(2, 12, 120, 10, 1))
+    # 1-3 risks and 2-4 RAID tasks a plan, besides a fixed handful of odd ones
+    assert plans < more_plans and len(risks) < len(more_risks) and len(tasks) < len(more_tasks)
+    assert len(more_risks) >= more_plans and len(more_tasks) >= 2 * more_plans

@@ -12,8 +12,10 @@ from its group's, a bucket missing from its plan's. A listing that failed (a 403
 plan deleted mid-run) retires nothing.
 
 Each task record handed to mapping is ``{"task": <Graph task>, "details": <task details or
-null>, "categoryDescriptions": <its plan's labels>}``: mapping stays a pure function of the
-record, even when a quarantined task is re-mapped on its own later.
+null>, "categoryDescriptions": <its plan's labels>}``, with ``"raid": true`` for a task of the
+RAID bucket or carrying a RAID label (``raid_tasks``): mapping stays a pure function of the
+record, even when a quarantined task is re-mapped on its own later. Work tasks and RAID tasks
+are reconciled apart ("tasks" and "raid_tasks"), so a task moved across changes sides.
 """
 
 from __future__ import annotations
