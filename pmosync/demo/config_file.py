@@ -203,6 +203,23 @@ reports:
     deliver:
       - sharepoint: {{site: "{pmo_site}", folder: "Reports/{{year}}/{{week}}"}}
 
+  raid:
+    title: RAID log
+    kind: raid_log
+    schedule: "15 8 * * MON"
+    formats: [html, xlsx]
+    rules: {{raid: {{top: 10, high_score: 15}}}}
+
+  # The board pack: the executive summary, then a one-pager per project (red, then amber,
+  # then the rest), as a PDF to print and as a page.
+  board:
+    title: Board pack
+    kind: board_pack
+    schedule: "0 6 1 * *"            # monthly, before the board meets
+    formats: [pdf, html]
+    deliver:
+      - sharepoint: {{site: "{pmo_site}", folder: "Reports/{{year}}/{{week}}"}}
+
 sync:
   schedule: "*/30 * * * *"
 """
