@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from pmosync.canonical.types import RAG, KnownPriority, RaidKind, RaidStatus
+from pmosync.config.asana_raid import AsanaRaid
 from pmosync.config.errors import LocatedMessage, LocatedProblems, did_you_mean
 from pmosync.config.fields import (
     ConfigModel,
@@ -196,6 +197,13 @@ class AsanaConnector(ConfigModel):
     )
     modified_since_overlap_minutes: int = Field(
         5, ge=0, le=1440, description="Overlap on incremental task fetches, to absorb clock skew."
+    )
+    raid: AsanaRaid | None = Field(
+        None,
+        description=(
+            "Where the workspace keeps its RAID log (a RAID project, a 'RAID type' field); "
+            "none means no RAID items are read."
+        ),
     )
 
     @property

@@ -50,13 +50,14 @@ def open_mapper(
     Workbook mappers resolve rows against what is synced, read from ``store``; without one
     (a probe) they map nothing."""
     if isinstance(config, AsanaConnector):
-        from pmosync.mapping.asana import AsanaMapper
+        from pmosync.mapping.asana import AsanaMapper, raid_settings
 
         return AsanaMapper(
             name,
             fields=config.fields,
             rag_vocabulary=config.rag_vocabulary,
             priority_vocabulary=config.priority_vocabulary,
+            raid=raid_settings(config.raid) if config.raid else None,
         )
     if isinstance(config, PlannerConnector):
         from pmosync.mapping.microsoft import PlannerMapper

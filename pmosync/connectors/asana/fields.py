@@ -39,6 +39,8 @@ TASK = _join(
     "memberships.(project|section).gid", "dependencies.gid", "num_subtasks", "tags.name",
     "permalink_url", *CUSTOM_FIELDS,
 )  # fmt: skip
+RAID_TASK = _join(TASK, "notes")
+"""Tasks when a RAID log is read: a RAID item's description is its task's notes."""
 TIME_ENTRY = _join(
     "gid", "duration_minutes", "entered_on", "attributable_to.gid", "created_by.name",
     "created_by.email", "task.gid", "created_at", "approval_status", "billable_status",

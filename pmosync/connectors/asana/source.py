@@ -13,6 +13,7 @@ from typing import Any
 from pmosync.config.connectors import AsanaConnector
 from pmosync.connectors.asana import fields
 from pmosync.connectors.asana.client import AsanaClient
+from pmosync.connectors.asana.raid import RaidRules
 from pmosync.connectors.asana.streams import STREAMS, AsanaRun, Scope
 from pmosync.connectors.base import CheckResult, Stream
 from pmosync.connectors.errors import ConnectorError, PaymentRequired, PermissionDenied
@@ -53,6 +54,13 @@ class AsanaSource:
             overlap=timedelta(minutes=config.modified_since_overlap_minutes),
             time_window_days=config.time_entries_window_days,
             plan_refresh=timedelta(minutes=config.plan_refresh_minutes),
+            raid=RaidRules(
+                projects=frozenset(config.raid.projects),
+                type_field=config.raid.type_field,
+                project_field=config.raid.project_field,
+            )
+            if config.raid
+            else None,
         )
 
     def streams(self) -> list[Stream]:

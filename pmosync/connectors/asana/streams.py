@@ -28,6 +28,7 @@ from typing import Any
 
 from pmosync.connectors.asana import fields
 from pmosync.connectors.asana.client import AsanaClient
+from pmosync.connectors.asana.raid import RaidRules
 from pmosync.connectors.base import Page, Reconcile
 from pmosync.connectors.errors import FatalError, NotFound, PermissionDenied
 from pmosync.connectors.parallel import Finished, fan_out
@@ -78,6 +79,9 @@ class AsanaRun:
     not_projects: dict[str, str] = field(default_factory=dict)
     """Items listed among a portfolio's projects that are not projects (gid -> resource_type):
     left out of portfolio items and projects, and counted in one warning."""
+    raid: RaidRules | None = None
+    """The ``raid:`` block: designated RAID projects are read by the tasks stream only (their
+    tasks are RAID items), never synced as projects; listed tasks are tagged ``_raid``."""
 
     def page(self, kind: str, records: list[dict[str, Any]] | None = None, **parts: Any) -> Page:
         """A page charged with the requests made (by any worker) since the previous page took
@@ -108,6 +112,11 @@ class AsanaRun:
         if not self.projects_known:
             raise FatalError("not read: the projects stream did not complete in this run")
         return list(self.projects)
+
+    def delivery_projects(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The records that are not designated RAID projects (those hold RAID items only)."""
+        raid = self.raid.projects if self.raid else frozenset()
+        return [record for record in records if record.get("gid") not in raid]
 
 
 class _Stream:
@@ -193,7 +202,7 @@ class ProjectsStream(_Stream):
         for call, parent in listings:
             try:
                 for records in self.client.pages(call, parent, opts=opts):
-                    records = self.run.only_projects(records)
+                    records = self.run.delivery_projects(self.run.only_projects(records))
                     self._remember(records)
                     yield self.run.page("projects", records)
             except _PROJECT_SKIPPED as error:
@@ -214,7 +223,10 @@ class ProjectsStream(_Stream):
         yield self.run.page("projects", reconcile=reconcile)
 
     def _by_gid(self, gids: tuple[str, ...]) -> Iterator[Page]:
+        raid = self.run.raid.projects if self.run.raid else frozenset()
         for gid in gids:
+            if gid in raid:
+                continue
             try:
                 record = self.client.get(self.client.projects.get_project, gid,
                                          {"opt_fields": fields.PROJECT})  # fmt: skip
@@ -235,7 +247,8 @@ class _PerProjectStream(_Stream, ABC):
 
     def pages(self, state: Mapping[str, Any] | None, *, full: bool) -> Iterator[Page]:
         saved: dict[str, Any] = dict((state or {}).get("projects", {}))
-        gids = self.run.project_gids()
+        gids = self._gids()
+        failed = False
         for event in fan_out(
             gids,
             lambda gid: self._read_project(gid, saved.get(gid), full),
@@ -244,19 +257,40 @@ class _PerProjectStream(_Stream, ABC):
         ):
             if isinstance(event, Finished):
                 if event.error is not None:
-                    self.run.skip_project(event.item, f"{self.name}: {event.error}")
+                    failed = True
+                    self._skipped(event.item, f"{self.name}: {event.error}")
                 continue
             gid, (page, project_state) = event
             if project_state is not None:
                 saved[gid] = project_state
                 page.state = {"projects": dict(saved)}
             yield page
+        yield from self._finish(gids, saved, complete=not failed)
+
+    def _gids(self) -> list[str]:
+        return self.run.project_gids()
+
+    def _skipped(self, gid: str, reason: str) -> None:
+        self.run.skip_project(gid, reason)
+
+    def _finish(
+        self, gids: list[str], saved: Mapping[str, Any], *, complete: bool
+    ) -> Iterator[Page]:
+        """Pages once every project is read (``complete``: none failed); none by default."""
+        return iter(())
 
     @abstractmethod
     def _read_project(
         self, gid: str, saved: Mapping[str, Any] | None, full: bool
     ) -> Iterator[tuple[Page, dict[str, Any] | None]]:
         """Pages of one project; the last carries the project's new state."""
+
+
+def _fingerprint(rules: RaidRules | None) -> str | None:
+    """What the tags depend on, kept with each project's state."""
+    if rules is None:
+        return None
+    return "|".join([*sorted(rules.projects), rules.type_field, rules.project_field or ""])
 
 
 def _tag(records: list[dict[str, Any]], project: str) -> list[dict[str, Any]]:
@@ -270,27 +304,46 @@ class TasksStream(_PerProjectStream):
 
     name = "tasks"
 
+    def _gids(self) -> list[str]:
+        raid = sorted(self.run.raid.projects) if self.run.raid else []
+        return [*self.run.project_gids(), *raid]
+
+    def _skipped(self, gid: str, reason: str) -> None:
+        if self.run.raid and gid in self.run.raid.projects:
+            self.run.warn(f"RAID project {gid} skipped ({reason})")
+        self.run.skip_project(gid, reason)
+
     def _read_project(
         self, gid: str, saved: Mapping[str, Any] | None, full: bool
     ) -> Iterator[tuple[Page, dict[str, Any] | None]]:
         started = _now()
+        rules = self.run.raid
+        raid_project = rules is not None and gid in rules.projects
         token = None if full or not saved else saved.get("sync")
         feed = _FeedSummary(gid)
         token, token_valid = self.client.events_since(gid, token, feed.add)
-        incremental = token_valid and saved is not None and not full
-        if not incremental or feed.sections_changed:
+        # tasks were tagged under other RAID rules (or none): read the project again in full
+        same_rules = (saved or {}).get("raid_rules") == _fingerprint(rules)
+        incremental = token_valid and saved is not None and not full and same_rules
+        if (not incremental or feed.sections_changed) and not raid_project:
             yield from self._sections(gid)
         present: set[str] = set()
+        raid_items: set[str] = set()
         parents: list[str] = []
         childless: list[str] = []
-        opts: dict[str, Any] = {"project": gid, "opt_fields": fields.TASK}
+        opts: dict[str, Any] = {
+            "project": gid, "opt_fields": fields.RAID_TASK if rules else fields.TASK
+        }  # fmt: skip
         if incremental:
             since = datetime.fromisoformat(saved["since"]) - self.run.overlap
             opts["modified_since"] = _iso(since)
         for records in self.client.pages(self.client.tasks.get_tasks, opts=opts):
             present.update(_gids(records))
-            parents += [r["gid"] for r in records if r.get("num_subtasks") and "gid" in r]
-            childless += [r["gid"] for r in records if r.get("num_subtasks") == 0 and "gid" in r]
+            if rules is not None:
+                raid_items |= rules.tag(records, self.run.projects)
+            work = [r for r in records if not r.get("_raid")]
+            parents += [r["gid"] for r in work if r.get("num_subtasks") and "gid" in r]
+            childless += [r["gid"] for r in work if r.get("num_subtasks") == 0 and "gid" in r]
             yield self.run.page("tasks", _tag(records, gid)), None
         yield from self._subtasks(gid, parents, present)
         deleted = sorted(feed.deleted) if incremental else []
@@ -298,11 +351,34 @@ class TasksStream(_PerProjectStream):
             # a changed task that now has no subtasks has lost any it had, and saying so costs
             # no request (a full pass reconciles the whole project instead)
             reconcile = [Reconcile("subtasks", task, frozenset()) for task in childless]
+            earlier = set((saved or {}).get("raid", ()))
+            raid_items |= earlier - present - set(deleted)
         else:
             reconcile = [Reconcile("tasks", gid, frozenset(present))]
-        done = {"sync": token, "since": _iso(started)}
+        done: dict[str, Any] = {"sync": token, "since": _iso(started)}
+        if rules is not None:
+            done |= {"raid": sorted(raid_items), "raid_rules": _fingerprint(rules)}
         last = self.run.page("tasks", deleted=deleted, reconcile=reconcile)
         yield last, done
+
+    def _finish(
+        self, gids: list[str], saved: Mapping[str, Any], *, complete: bool
+    ) -> Iterator[Page]:
+        """With every project read, the RAID items of all of them are every one the source
+        has: the others (deleted while no token followed them, moved out) retire."""
+        rules = self.run.raid
+        if rules is None:
+            return
+        if rules.unplaced:
+            names = ", ".join(repr(name) for name in sorted(rules.unplaced)[:5])
+            self.run.warn(
+                f"raid: items name {len(rules.unplaced)} project(s) not in scope ({names}); "
+                "they are kept as portfolio-wide items"
+            )
+        if not complete:
+            return
+        present = {item for gid in gids for item in (saved.get(gid) or {}).get("raid", ())}
+        yield self.run.page("tasks", reconcile=[Reconcile("raid_items", None, frozenset(present))])
 
     def _sections(self, gid: str) -> Iterator[tuple[Page, None]]:
         position = 0
@@ -332,6 +408,8 @@ class TasksStream(_PerProjectStream):
             visited.add(parent)
             children: set[str] = set()
             for records in self.client.pages(api, parent, opts={"opt_fields": fields.TASK}):
+                if self.run.raid is not None:
+                    self.run.raid.tag(records, self.run.projects)  # a subtask is never one
                 children.update(_gids(records))
                 queue += [r["gid"] for r in records if r.get("num_subtasks") and "gid" in r]
                 yield self.run.page("tasks", _tag(records, project)), None

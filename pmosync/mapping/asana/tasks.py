@@ -22,6 +22,7 @@ from pmosync.canonical.types import (
 from pmosync.mapping.asana.context import Context
 from pmosync.mapping.asana.custom_fields import CustomFields
 from pmosync.mapping.asana.people import identity_ref
+from pmosync.mapping.asana.raid import map_raid_item
 from pmosync.mapping.asana.values import context_gid, record_gid, ref_gid
 from pmosync.mapping.result import Mapped, MappingError, Tombstone
 from pmosync.mapping.values import build, date_of, flag, text, timestamp_of
@@ -85,7 +86,20 @@ def _status(completed: bool, percent: float | None) -> TaskStatus:
 
 
 def map_task(ctx: Context, raw: Mapping[str, Any]) -> Mapped:
-    """tasks (+ ``_project``) -> Task, and its Assignment or a tombstone for it."""
+    """tasks (+ ``_project``) -> Task, and its Assignment or a tombstone for it.
+
+    A task the connector tags ``_raid: true`` is a RAID item instead (``raid.map_raid_item``);
+    one tagged ``_raid: false`` (the connector reads a RAID log) retires the RaidItem it may
+    have been until its RAID type was cleared."""
+    if raw.get("_raid") is True:
+        return map_raid_item(ctx, raw)
+    mapped = _map_work_task(ctx, raw)
+    if raw.get("_raid") is False:
+        mapped.tombstones.append(Tombstone("raid_item", record_gid(raw)))
+    return mapped
+
+
+def _map_work_task(ctx: Context, raw: Mapping[str, Any]) -> Mapped:
     gid = record_gid(raw)
     project_gid = context_gid(raw, "_project")
     custom = CustomFields(raw)

@@ -1,0 +1,111 @@
+"""Which listed tasks are RAID items, and which delivery project each concerns.
+
+Decided here, where the projects in scope are known, and handed to the mapping as tags on the
+raw record (``_raid``, ``_raid_project``), so the mapping stays a function of the record:
+
+- a task is a RAID item when it is a member of a designated RAID project, or its RAID type
+  field (by name or gid) has a value; a subtask never is (it is the item's action, or work);
+- its project is the one its "Project" field names (the project's name, any case and spacing,
+  or its gid), else the first other project it is multi-homed in that is in scope, else none
+  (portfolio-wide; counted in one warning when the field named a project not in scope).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def _normal(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _named(record: Mapping[str, Any], reference: str) -> Mapping[str, Any] | None:
+    """The custom field ``reference`` names (a gid, or a name) on the record, if any."""
+    fields = record.get("custom_fields")
+    if not isinstance(fields, list):
+        return None
+    wanted = reference.strip()
+    for custom in fields:
+        if not isinstance(custom, Mapping):
+            continue
+        if wanted.isdigit() and str(custom.get("gid")) == wanted:
+            return custom
+        name = custom.get("name")
+        if isinstance(name, str) and _normal(name) == _normal(wanted):
+            return custom
+    return None
+
+
+def _shown(custom: Mapping[str, Any] | None) -> str | None:
+    """What a text or single-select field shows, stripped; None when empty."""
+    if custom is None:
+        return None
+    option = custom.get("enum_value")
+    for value in (
+        option.get("name") if isinstance(option, Mapping) else None,
+        custom.get("text_value"),
+        custom.get("display_value"),
+    ):
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def _members(record: Mapping[str, Any]) -> list[str]:
+    gids = []
+    for membership in record.get("memberships") or []:
+        project = membership.get("project") if isinstance(membership, Mapping) else None
+        if isinstance(project, Mapping) and project.get("gid"):
+            gids.append(str(project["gid"]))
+    return gids
+
+
+@dataclass(slots=True)
+class RaidRules:
+    """The ``raid:`` block as the connector applies it."""
+
+    projects: frozenset[str]
+    type_field: str
+    project_field: str | None
+    unplaced: set[str] = field(default_factory=set)
+    """Project names RAID items gave that no project in scope has (for one warning)."""
+
+    def is_raid(self, record: Mapping[str, Any]) -> bool:
+        if record.get("parent"):
+            return False
+        if self.projects.intersection(_members(record)):
+            return True
+        return _shown(_named(record, self.type_field)) is not None
+
+    def project_of(
+        self, record: Mapping[str, Any], in_scope: Mapping[str, Mapping[str, Any]]
+    ) -> str | None:
+        """The delivery project (a gid in scope) the RAID item concerns, or None."""
+        named = _shown(_named(record, self.project_field)) if self.project_field else None
+        if named is not None:
+            if named in in_scope:
+                return named
+            matches = [gid for gid, project in in_scope.items()
+                       if _normal(str(project.get("name") or "")) == _normal(named)]  # fmt: skip
+            if len(matches) == 1:
+                return matches[0]
+            self.unplaced.add(named)
+            return None
+        homes = [gid for gid in _members(record) if gid in in_scope]
+        return homes[0] if homes else None
+
+    def tag(
+        self, records: Iterable[dict[str, Any]], in_scope: Mapping[str, Mapping[str, Any]]
+    ) -> set[str]:
+        """Tag each record ``_raid`` (and a RAID item ``_raid_project``); the RAID gids."""
+        found: set[str] = set()
+        for record in records:
+            raid = self.is_raid(record)
+            record["_raid"] = raid
+            if raid:
+                record["_raid_project"] = self.project_of(record, in_scope)
+                if "gid" in record:
+                    found.add(str(record["gid"]))
+        return found

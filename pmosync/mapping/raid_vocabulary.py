@@ -1,0 +1,112 @@
+"""The words tools use for a RAID item's kind, status and ratings, and what each means.
+
+Source-neutral: an Asana single-select option, a Planner label or a SharePoint choice column
+say the same things ("Change request", "Mitigating", "Very high"). Each vocabulary starts with
+these defaults and the YAML adds to or overrides them; names are matched case- and
+spacing-insensitively. A word no vocabulary names is ``None`` here and the caller decides (the
+Asana mapping quarantines the task, naming the word and the key that would map it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from pmosync.canonical.types import RaidKind, RaidStatus
+
+DEFAULT_KINDS: Mapping[str, RaidKind] = MappingProxyType(
+    {
+        "risk": "risk",
+        "risks": "risk",
+        "issue": "issue",
+        "issues": "issue",
+        "assumption": "assumption",
+        "assumptions": "assumption",
+        "decision": "decision",
+        "decisions": "decision",
+        "change request": "change_request",
+        "change requests": "change_request",
+        "change": "change_request",
+        "cr": "change_request",
+        "change_request": "change_request",
+    }
+)
+
+DEFAULT_STATUSES: Mapping[str, RaidStatus] = MappingProxyType(
+    {
+        "open": "open",
+        "new": "open",
+        "raised": "open",
+        "proposed": "open",
+        "pending": "open",
+        "active": "in_progress",
+        "in progress": "in_progress",
+        "in_progress": "in_progress",
+        "mitigating": "in_progress",
+        "monitoring": "in_progress",
+        "escalated": "in_progress",
+        "closed": "closed",
+        "resolved": "closed",
+        "done": "closed",
+        "mitigated": "closed",
+        "accepted": "closed",
+        "approved": "closed",
+        "rejected": "closed",
+        "decided": "closed",
+        "cancelled": "closed",
+    }
+)
+
+DEFAULT_RATINGS: Mapping[str, int] = MappingProxyType(
+    {
+        "very low": 1,
+        "rare": 1,
+        "negligible": 1,
+        "low": 2,
+        "unlikely": 2,
+        "minor": 2,
+        "medium": 3,
+        "moderate": 3,
+        "possible": 3,
+        "high": 4,
+        "likely": 4,
+        "major": 4,
+        "very high": 5,
+        "almost certain": 5,
+        "critical": 5,
+        "severe": 5,
+    }
+)
+
+
+def normalise(word: str) -> str:
+    """A word as the vocabularies key it: case- and spacing-insensitive."""
+    return " ".join(word.split()).casefold()
+
+
+class RaidVocabulary:
+    """Kind, status and rating words -> canonical values, defaults plus the YAML's."""
+
+    def __init__(
+        self,
+        kinds: Mapping[str, RaidKind] = MappingProxyType({}),
+        statuses: Mapping[str, RaidStatus] = MappingProxyType({}),
+        ratings: Mapping[str, int] = MappingProxyType({}),
+    ) -> None:
+        self._kinds = {**DEFAULT_KINDS, **{normalise(k): v for k, v in kinds.items()}}
+        self._statuses = {**DEFAULT_STATUSES, **{normalise(k): v for k, v in statuses.items()}}
+        self._ratings = {**DEFAULT_RATINGS, **{normalise(k): v for k, v in ratings.items()}}
+
+    def kind(self, word: str) -> RaidKind | None:
+        return self._kinds.get(normalise(word))
+
+    def status(self, word: str) -> RaidStatus | None:
+        return self._statuses.get(normalise(word))
+
+    def rating(self, word: str) -> int | None:
+        """A rating word, or an option starting with its number ("4 - Likely", "5")."""
+        key = normalise(word)
+        if key in self._ratings:
+            return self._ratings[key]
+        head = key.split(" ", 1)[0].rstrip(".-:)")
+        return int(head) if head in ("1", "2", "3", "4", "5") else None
