@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import re
+from dataclasses import replace
+from datetime import date
 
 import pytest
 from report_docs import (
@@ -246,3 +248,171 @@ def test_detail_columns_and_sections_are_for_the_files_only():
     files = {f.name: f.content for f in render_files(doc, ["csv"])}
     assert b"Team of the project" in files["detail-2026-11-23-projects.csv"]
     assert b"EAC (AC + BAC - EV)" in files["detail-2026-11-23-forecasts.csv"]
+
+
+# -- reading the report: money in thousands, charts from two points, the new document fields ----
+
+
+def _money_doc(rows, columns=None):
+    from pmosync.reports.document import Column, ReportDocument, Section
+
+    columns = columns or (
+        Column("name", "Project"),
+        Column("budget", "Budget", "money"),
+        Column("ac", "Actual cost", "money"),
+    )
+    return ReportDocument(
+        "money", "portfolio_status", "Money", "2026-12-07", "2026-12-07T07:00:00+00:00",
+        sections=(Section("projects", "Projects", columns, tuple(rows)),),
+    )  # fmt: skip
+
+
+def test_money_is_in_thousands_with_one_currency_in_the_header():
+    rows = [
+        {"name": "Apollo", "budget": 1_380_000.0, "ac": 800.0, "currency": "EUR"},
+        {"name": "Zephyr", "budget": 5_250.5, "ac": None, "currency": "EUR"},
+    ]
+    page = Page(html_of(_money_doc(rows)))
+    texts = page.cell_texts()
+    # every shown row is in EUR: the unit once, in the header
+    assert "Budget (k EUR)" in texts and "Actual cost (k EUR)" in texts
+    # by hand: 1,380,000.00 / 1,000 = 1,380 (whole from 10k on); 5,250.50 / 1,000 = 5.2505 ->
+    # one place below 10k, half up: 5.3; 800 / 1,000 = 0.8; an undefined cost stays n/a
+    assert {"1,380", "5.3", "0.8", "n/a"} <= set(texts)
+    assert not any("EUR" in t and t[0].isdigit() for t in texts)  # no currency in cells
+    assert "1,380,000.00" not in page.text()
+
+
+def test_mixed_currencies_name_theirs_in_each_cell():
+    rows = [
+        {"name": "Apollo", "budget": 1_380_000.0, "ac": 0.0, "currency": "EUR"},
+        {"name": "Harbor", "budget": 42_000.0, "ac": 0.0, "currency": "USD"},
+    ]
+    texts = Page(html_of(_money_doc(rows))).cell_texts()
+    # 1,380,000 EUR -> 1,380k EUR; 42,000 USD -> 42k USD; the header has no unit
+    assert "Budget" in texts and "Budget (k EUR)" not in texts
+    assert "1,380k EUR" in texts and "42k USD" in texts
+    assert "0 EUR" in texts and "0 USD" in texts  # a real zero stays zero
+
+
+def test_an_empty_section_is_one_line_or_left_out():
+    from pmosync.reports.document import Column, ReportDocument, Section
+
+    doc = ReportDocument(
+        "empty", "portfolio_status", "Empty", "2026-12-07", "2026-12-07T07:00:00+00:00",
+        sections=(
+            Section("expenses", "Expenses and invoices", (Column("item", "Item"),), (),
+                    empty="No expenses or invoices in the period."),
+            Section("leave", "Leave this week", (Column("person", "Person"),), ()),
+        ),
+    )  # fmt: skip
+    page = Page(html_of(doc))
+    texts = page.cell_texts()
+    assert "Expenses and invoices" in texts
+    assert "No expenses or invoices in the period." in texts
+    assert "(0 rows)" not in page.text() and page.elements("th") == []  # no empty table
+    assert "Leave this week" not in page.text()
+
+
+def test_a_chart_of_fewer_than_two_points_is_not_in_the_page():
+    from pmosync.reports.document import Chart, Series
+
+    lone = Chart("burn", "Burn over time", "line", ("2026-W49", "2026-W50"),
+                 (Series("AC", (1_380_000.0, None)),), y_type="money")  # fmt: skip
+    doc = portfolio_doc(charts=(lone, *portfolio_doc().charts))
+    assert lone.points() == 1
+    page = Page(html_of(doc))
+    assert [img["alt"] for img in page.elements("img")] == [
+        "Projects by computed RAG",
+        "SPI and CPI by week",
+    ]
+    email = email_html(doc)
+    assert len(email.images) == 2 and "Burn over time" not in email.html
+    # nor in the workbook's images
+    xlsx = render_files(doc, ["xlsx"])[0].content
+    assert b"Burn over time" not in xlsx
+
+
+@pytest.mark.parametrize(
+    ("value", "y_type", "expected"),
+    [
+        (1_380_000, "money", "1,380k"),  # 1,380,000 / 1,000
+        (2_500_000, "money", "2,500k"),
+        (800, "money", "0.8k"),
+        (0, "money", "0"),
+        (3, "int", "3"),
+        (40, "percent", "40%"),
+        (date(2026, 12, 7).toordinal(), "date", "2026-12-07"),
+    ],
+)
+def test_the_y_axis_reads_as_its_type(value, y_type, expected):
+    from pmosync.reports.render.units import axis_label
+
+    assert axis_label(value, y_type) == expected
+
+
+def test_a_count_axis_has_whole_ticks_and_money_no_exponent():
+    from pmosync.reports.document import Chart, Series
+    from pmosync.reports.render.charts import draw
+
+    def ticks(chart):
+        figure = draw(chart)
+        figure.canvas.draw()
+        return [t.get_text() for t in figure.axes[0].get_yticklabels() if t.get_text()]
+
+    counts = Chart("f", "Findings", "bar", ("a", "b", "c"), (Series("n", (0.0, 1.0, 3.0)),),
+                   y_type="int")  # fmt: skip
+    shown = ticks(counts)
+    # 0..3 findings: matplotlib's own ticks would be 0.0, 0.5, ..., 3.0; whole counts only
+    assert shown and all(re.fullmatch(r"\d+", t) for t in shown), shown
+    assert "3" in shown
+    burn = Chart("b", "Burn", "line", ("w1", "w2"), (Series("AC", (0.0, 1_380_000.0)),),
+                 y_type="money")  # fmt: skip
+    shown = ticks(burn)
+    assert all(re.fullmatch(r"0|-?[\d,]+k", t) for t in shown), shown
+    assert "1,200k" in shown or "1,000k" in shown, shown
+    figure = draw(burn)
+    figure.canvas.draw()
+    assert figure.axes[0].yaxis.get_offset_text().get_text() == ""  # no "1e6" over the axis
+
+
+def test_highlights_changes_cards_shading_and_pages():
+    from report_docs import readable_doc
+
+    from pmosync.reports.document import Section
+
+    doc = readable_doc(5)
+    page_section = Section("p1", "Milestones", doc.sections[2].columns, doc.sections[2].rows,
+                           page="Apollo one-pager")  # fmt: skip
+    doc = replace(doc, sections=(*doc.sections, page_section))
+    html = html_of(doc)
+    page = Page(html)
+    texts = page.cell_texts()
+    # the executive summary right after the tiles, its markers coloured by RAG
+    assert "What changed since 2026-11-30" in texts
+    assert html.index("Projects red") < html.index("What changed") < html.index("Status updates")
+    marks = [td["bgcolor"] for td in page.elements("td") if td.get("width") == "10"]
+    assert marks == [BADGE_COLOURS["Red"], BADGE_COLOURS["Green"], "#9ca3af"]  # no RAG: grey
+    assert page.links()["Harbor Portal recovered to green"] == "https://app.asana.com/0/1/2"
+    # changes since the previous report, by type: +2 projects, -1 red, budget unchanged,
+    # +1.5 percentage points complete; no line for CPI (no change given)
+    for line in ("+2 since 2026-11-30", "-1 since 2026-11-30", "no change since 2026-11-30",
+                 "+1.5 pts since 2026-11-30"):  # fmt: skip
+        assert line in texts, line
+    # the status section as cards: heading, "Label: value" lines, the text as a paragraph
+    assert "Apollo Website Relaunch Wave 1" in texts and "Author:" in texts
+    assert any(t.startswith("Cut-over rehearsal slipped") for t in texts)
+    assert "Update" not in texts  # no table header: cards
+    # heat-map cells: 45 % under-used (light blue), 120 % overloaded (red), band word as title
+    # (twice each: in the main part and on the one-pager below)
+    under, under_again = page.enclosing("45.0%", "td")
+    over, over_again = page.enclosing("120.0%", "td")
+    assert (under, over) == (under_again, over_again)
+    assert (under["bgcolor"], under["title"]) == ("#e3f2fd", "under-used")
+    assert (over["bgcolor"], over["title"]) == ("#e57373", "overloaded")
+    assert "background-color:#e57373" in over["style"]
+    # a page's pieces under an h2 with its name, after the main part
+    (heading,) = [data for tag, _, data in page.text_in if tag == "h2"]
+    assert heading == "Apollo one-pager"
+    assert html.index("Expenses and invoices") < html.index("Apollo one-pager")
+    assert html.index("Apollo one-pager") < html.rindex("Utilisation")

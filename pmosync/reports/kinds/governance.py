@@ -187,7 +187,9 @@ def _by_project_section(
         title="Findings by project",
         columns=(
             Column("project", "Project", link="url"),
-            Column("status", "Status"),
+            # the project's status is for the files: the HTML table keeps the project, its
+            # total and one count per check (at most 8 columns with every check enabled)
+            Column("status", "Status", detail=True),
             Column("findings", "Findings", "int"),
         )
         + tuple(Column(r, RULE_TITLES[r], "int") for r in enabled),

@@ -92,15 +92,19 @@ def render_chart(chart: Chart) -> bytes:
     # Source names are text, never mathtext: every text made while drawing (tick labels are
     # made late, during the draw itself) is created with parsing off.
     with rc_context({"text.parse_math": False}):
-        return _render(chart)
+        buffer = io.BytesIO()
+        draw(chart).canvas.print_png(buffer, metadata={"Software": None})
+        return buffer.getvalue()
 
 
-def _render(chart: Chart) -> bytes:
+def draw(chart: Chart):
+    """The chart as a matplotlib ``Figure`` on its own Agg canvas (``render_chart`` prints
+    it; a test reads its axes)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
-    canvas = FigureCanvasAgg(figure)
+    FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     x_labels = [shorten(label) for label in chart.x]
     series = list(chart.series)
@@ -135,9 +139,7 @@ def _render(chart: Chart) -> bytes:
             fontsize=FONT_SIZE - 1,
             frameon=False,
         )
-    buffer = io.BytesIO()
-    canvas.print_png(buffer, metadata={"Software": None})
-    return buffer.getvalue()
+    return figure
 
 
 def _draw(axes, kind: str, positions: list[int], series: list, length: int) -> list:
