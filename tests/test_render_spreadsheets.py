@@ -163,6 +163,22 @@ def test_rag_and_heat_map_columns_are_coloured_by_rules_excel_reapplies():
     ]
 
 
+def test_a_risk_matrix_cell_is_coloured_by_its_position_score_not_by_its_count():
+    # probability 5 x impact 4 = 20 (critical, red) holding 3 risks; 1 x 1 = 1 (low) holding 9
+    matrix = Section(
+        "matrix",
+        "Risk matrix",
+        (Column("p", "Probability", "int"), Column("i4", "Impact 4", "int", shade="risk_score")),
+        ({"p": 5, "i4": 3, "i4__shade": 20}, {"p": 1, "i4": 9, "i4__shade": 4}),
+    )
+    sheet = book(doc_with(sections=(matrix,)))["Risk matrix"]
+    assert (sheet["B2"].value, sheet["B3"].value) == (3, 9)  # the counts, not the scores
+    assert sheet["B2"].fill.fgColor.rgb.endswith("E57373")  # critical
+    assert sheet["B3"].fill.fgColor.rgb.endswith("C8E6C9")  # low
+    # no rule over the counts: 9 would read "medium" and 3 "low"
+    assert not [cf for cf in sheet.conditional_formatting if str(cf.sqref) == "B2:B3"]
+
+
 def test_sheets_keep_the_first_column_in_view_and_print_landscape_on_the_page_width():
     sheet = book(doc_with(sections=(HEAT,)))["Utilisation"]
     assert sheet.freeze_panes == "B2"

@@ -34,7 +34,7 @@ import tempfile
 from datetime import date
 from typing import Any
 
-from pmosync.reports.document import ReportDocument, Section
+from pmosync.reports.document import SHADE_SUFFIX, ReportDocument, Section
 from pmosync.reports.render.cells import (
     OTHER_RAG,
     RAG_STYLES,
@@ -45,6 +45,7 @@ from pmosync.reports.render.cells import (
     file_columns,
     http_url,
     is_formula_start,
+    shade,
     typed,
 )
 
@@ -197,6 +198,16 @@ class _Formats:
             )
         return self.made[key]
 
+    def shaded(self, value_type: str, background: str, color: str):
+        """A number format on a heat-map band's fill and font."""
+        number_format = NUMBER_FORMATS.get(value_type, "General")
+        return self._make(
+            ("shaded", number_format, background.upper(), color.upper()),
+            num_format=number_format,
+            bg_color=background.upper(),
+            font_color=color.upper(),
+        )
+
     def number(self, value_type: str):
         number_format = NUMBER_FORMATS.get(value_type)
         if number_format is None:
@@ -291,12 +302,27 @@ def _print_setup(sheet) -> None:
     sheet.set_footer(FOOTER)
 
 
-def _conditional_formats(sheet, columns: list[FileColumn], last_row: int, formats) -> None:
+def _fixed_shading(columns: list[FileColumn], rows: list[dict]) -> set[int]:
+    """Heat-map columns coloured by a ``<key>__shade`` number of their rows rather than by the
+    value they show (a risk matrix cell shows a count, coloured by its position's score): a
+    rule over the cell's value would colour the count, so these cells get a fixed colour."""
+    return {
+        col
+        for col, column in enumerate(columns)
+        if column.shade in SHADE_BANDS and any(column.key + SHADE_SUFFIX in row for row in rows)
+    }
+
+
+def _conditional_formats(
+    sheet, columns: list[FileColumn], last_row: int, formats, fixed: set[int]
+) -> None:
     """RAG columns coloured by their word, heat-map columns by their band (``cells.shade``):
     rules, not fixed colours, so an edited cell recolours itself."""
     if last_row < 1:
         return
     for col, column in enumerate(columns):
+        if col in fixed:
+            continue
         if column.type == "rag":
             for value, (background, color, _) in RAG_STYLES.items():
                 sheet.conditional_format(
@@ -335,15 +361,31 @@ def _write_section(sheet, section: Section, formats: _Formats) -> None:
         _set_widths(sheet, columns, rows)
         sheet.freeze_panes(1, 1 if len(columns) > 1 else 0)
         sheet.autofilter(0, 0, len(rows), len(columns) - 1)
-        _conditional_formats(sheet, columns, len(rows), formats)
+    fixed = _fixed_shading(columns, rows)
+    _conditional_formats(sheet, columns, len(rows), formats, fixed)
     _header(sheet, [c.title for c in columns], formats)
     links = 0
     for row_number, row in enumerate(rows, 1):
         for col, column in enumerate(columns):
+            if col in fixed:
+                _write_shaded(sheet, row_number, col, column, row, formats)
+                continue
             linkable = column.link and links < HYPERLINKS_PER_SHEET
             url = http_url(row.get(column.link)) if linkable else None
             if _write_cell(sheet, row_number, col, row.get(column.key), column.type, formats, url):
                 links += 1
+
+
+def _write_shaded(sheet, row: int, col: int, column: FileColumn, values: dict, formats) -> None:
+    """A number coloured by its row's ``<key>__shade`` band (or its own value without one)."""
+    band = shade(values.get(column.key + SHADE_SUFFIX, values.get(column.key)), column.shade)
+    number = as_number(typed(values.get(column.key), column.type))
+    if band is None or number is None or not fits_a_number(number):
+        _write_cell(sheet, row, col, values.get(column.key), column.type, formats)
+        return
+    if column.type == "percent":
+        number /= 100
+    sheet.write_number(row, col, number, formats.shaded(column.type, band[0], band[1]))
 
 
 def _write_summary(sheet, doc: ReportDocument, formats: _Formats) -> None:
