@@ -276,6 +276,52 @@ def run_reports(
     return seconds, written
 
 
+def time_pdf(store: Store, url: str, folder: Path) -> tuple[float, int]:
+    """Seconds to compute the board pack (the executive summary and a one-pager per project)
+    and render it as PDF, the file written; and its size in bytes. Timed after the other
+    reports, so WeasyPrint's first load is inside it (a daemon pays it once)."""
+    from pmosync.config import PmosyncConfig
+    from pmosync.reports.collector import collector_paused
+    from pmosync.reports.job import compute_document
+    from pmosync.reports.render import render_files
+
+    config = PmosyncConfig.model_validate(
+        {
+            "store": url,
+            "resources": {"hourly_rates": {"currency": "EUR", "default": 90}},
+            "reports": {"board": {"kind": "board_pack", "formats": ["pdf"], "as_of": AS_OF}},
+        }
+    )
+    began = time.perf_counter()
+    with collector_paused():
+        document = compute_document(config, store, "board", AS_OF)
+        [rendered] = render_files(document, ["pdf"])
+    (folder / rendered.name).write_bytes(rendered.content)
+    seconds = time.perf_counter() - began
+    log(f"board pack as PDF: {seconds:.2f}s, {len(rendered.content) / 1024:.0f} KB")
+    return seconds, len(rendered.content)
+
+
+def email_body_size(store: Store, url: str) -> int:
+    """Bytes of the email body's HTML of the portfolio status report (the compact page, at
+    most ``html.EMAIL_ROWS`` rows a section; its charts are MIME parts of their own)."""
+    from pmosync.config import PmosyncConfig
+    from pmosync.reports.job import compute_document
+    from pmosync.reports.render import email_html
+
+    config = PmosyncConfig.model_validate(
+        {
+            "store": url,
+            "resources": {"hourly_rates": {"currency": "EUR", "default": 90}},
+            "reports": {"weekly": {"kind": "portfolio_status", "formats": ["html"]}},
+        }
+    )
+    document = compute_document(config, store, "weekly", AS_OF)
+    size = len(email_html(document).html.encode("utf-8"))
+    log(f"portfolio status email body: {size / 1024:.1f} KB of HTML")
+    return size
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="M", choices=sorted(SIZES))
@@ -315,6 +361,8 @@ def main() -> None:
             scan_s = scan_all(store)
             warm, _ = run_reports(store, url, folder)
             back, _ = run_reports(store, url, folder, AS_OF - timedelta(days=BACK_DAYS))
+            email_bytes = email_body_size(store, url)
+            pdf_s, pdf_bytes = time_pdf(store, url, folder)
     reports_s, cold_reports_s = sum(warm.values()), sum(cold.values())
     asof_reports_s = sum(back.values())
     figures.update(
@@ -330,6 +378,9 @@ def main() -> None:
         imports_s=round(imports_s, 2),
         html_kb=round(written["html"] / 1024, 1),
         xlsx_kb=round(written["xlsx"] / 1024, 1),
+        email_html_kb=round(email_bytes / 1024, 1),
+        pdf_s=round(pdf_s, 2),
+        pdf_kb=round(pdf_bytes / 1024, 1),
         peak_rss_mb=peak_rss_mb(),
     )
     emit(figures)

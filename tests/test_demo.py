@@ -28,7 +28,7 @@ from pmosync.store import Store
 from pmosync.store.schema import runs
 
 EMAIL_REPORTS = {"portfolio", "utilisation", "timesheets"}  # the demo config's email targets
-SHAREPOINT_REPORTS = {"portfolio", "governance"}
+SHAREPOINT_REPORTS = {"portfolio", "governance", "board"}
 
 
 @pytest.fixture(scope="module")
@@ -85,14 +85,15 @@ def test_first_run_syncs_in_full_and_names_every_output_that_exists(demo):
     assert "a first, full sync" in summary
     named = _named_paths(summary, demo["home"])
     suffixes = {path.suffix for path in named}
-    assert suffixes == {".html", ".xlsx", ".csv"}, summary
+    assert suffixes == {".html", ".xlsx", ".csv", ".pdf"}, summary
     assert len(named) >= 9
     for path in named:
         assert path.is_file(), path
     assert "demo/out/mail/*.eml" in summary and "demo/out/sharepoint/" in summary
-    # the typed slip in a timesheet, a status item naming a plan that does not exist and a
-    # leave item that ends before it starts
-    assert "3 record(s) could not be mapped" in summary
+    # the typed slip in a timesheet, a status item naming a plan that does not exist, a
+    # leave item that ends before it starts, and the Asana RAID log's risk with a probability
+    # of 7 and its item of type "Opportunity"
+    assert "5 record(s) could not be mapped" in summary
 
 
 def test_a_typed_slip_in_a_timesheet_is_quarantined_naming_its_row(demo):
@@ -121,7 +122,9 @@ def test_outputs_parse(demo):
 def test_every_sandbox_project_is_in_the_portfolio_report(demo):
     """Ground truth: the first run's world (12 Asana projects, 4 Planner plans)."""
     org, tenant = _world_now(1)
-    expected = {p.name for p in org.projects.values()} | {p.title for p in tenant.plans.values()}
+    # the "RAID log" project is read as the RAID log (the demo's raid: block), not a project
+    projects = [p for p in org.projects.values() if p.gid != org.raid_log_gid]
+    expected = {p.name for p in projects} | {p.title for p in tenant.plans.values()}
     assert len(expected) == 16
     [book] = demo["folder"].glob("out/portfolio-*/portfolio-*.xlsx")
     sheet = openpyxl.load_workbook(book, read_only=True)["Projects"]
@@ -175,6 +178,8 @@ def _world_figures(org, baseline) -> dict[str, tuple[float, float, float, bool]]
     costs = cost_rows(org, demo_world.SEED)
     figures = {}
     for project in org.projects.values():
+        if project.gid == org.raid_log_gid:  # the RAID log: no budget, no work
+            continue
         bac = baseline.projects[project.gid].custom[fields["Budget"]]
         weight = earned = 0.0
         for planned in baseline.tasks.values():
@@ -183,8 +188,8 @@ def _world_figures(org, baseline) -> dict[str, tuple[float, float, float, bool]]
                 root = baseline.tasks[root.parent_gid]
             if root.project_gid != project.gid or planned.subtask_gids:
                 continue
-            if planned.resource_subtype == "milestone":
-                continue
+            if planned.resource_subtype == "milestone" or planned.gid in baseline.raid:
+                continue  # a RAID item is no work
             hours = planned.custom[fields["Estimate (h)"]]
             task = org.tasks.get(planned.gid)
             if task is None:

@@ -388,6 +388,13 @@ class ReportRules(ConfigModel):
         default_factory=RaidRules,
         description="RAID log: how many top risks, the top-risk score, decision warnings.",
     )
+    pack_projects: Literal["all", "red_amber"] = Field(
+        "all",
+        description=(
+            "Board pack: which projects get a one-pager after the summary: all (red, then "
+            "amber, then the rest) or red_amber (only those needing attention)."
+        ),
+    )
 
 
 class TimesheetReminders(ConfigModel):

@@ -30,6 +30,7 @@ from pmosync.reports.document import (
     Figure,
     ReportDocument,
     Section,
+    shade_value,
 )
 from pmosync.reports.render import FormatUnavailable, data_uri
 from pmosync.reports.render.cells import (
@@ -59,6 +60,11 @@ CARD_TEXT_CHARS = 3000
 one-pager onto many pages; the HTML and the files keep it whole."""
 
 
+COLUMN_WEIGHTS = {"date": 1.7, "rag": 1.2, "flag": 0.8, "days": 1.0, "int": 0.9}
+COLUMN_WEIGHTS.update(dict.fromkeys(("number", "money", "hours", "percent", "ratio"), 1.1))
+"""Relative column widths by value type (text, the default, is 3)."""
+
+
 class PdfUnavailable(FormatUnavailable):
     """The PDF engine cannot run on this machine (WeasyPrint or Pango missing): one line that
     names what is missing and how to install it."""
@@ -77,6 +83,8 @@ class PrintSection:
     total: int
     more: int
     empty: str | None
+    widths: tuple[float, ...] = ()
+    """Each column's share of the page width in percent (the table's layout is fixed)."""
 
 
 @dataclass(frozen=True)
@@ -146,7 +154,7 @@ def print_section(section: Section) -> PrintSection:
         cells.append(tuple(line))
         shades.append(
             tuple(
-                _shade(values.get(column.key), column.shade) if column.shade else None
+                _shade(shade_value(column, values), column.shade) if column.shade else None
                 for column in columns
             )
         )
@@ -160,7 +168,18 @@ def print_section(section: Section) -> PrintSection:
         total=len(rows),
         more=len(rows) - len(shown),
         empty=as_text(section.empty) if section.empty else None,
+        widths=column_widths([c.type for c in columns]),
     )
+
+
+def column_widths(types: Sequence[str]) -> tuple[float, ...]:
+    """Each column's share of the width in percent, by its type: free text three parts,
+    dates and RAG badges a part and a bit, figures one. Fixed widths keep every table inside
+    the page whatever a cell holds (text wraps in its column), and spare WeasyPrint measuring
+    every cell of hundreds of pages to size the columns."""
+    weights = [COLUMN_WEIGHTS.get(kind, 3.0) for kind in types]
+    total = sum(weights) or 1.0
+    return tuple(round(100.0 * weight / total, 2) for weight in weights)
 
 
 def _shade(value: Any, scale: str) -> tuple[str, str] | None:
@@ -287,14 +306,21 @@ def _environment():
     )
 
 
-def _fetch_nothing(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+def _data_only() -> Any:
     """WeasyPrint's URL fetcher for the print page: charts are data URIs, and nothing else is
     ever fetched (no file of the daemon's machine, no address on its network)."""
-    from weasyprint.urls import default_url_fetcher
+    try:
+        from weasyprint.urls import URLFetcher
+    except ImportError:  # WeasyPrint before 66: a fetcher is a function
+        from weasyprint.urls import default_url_fetcher
 
-    if url.startswith("data:"):
-        return default_url_fetcher(url, *args, **kwargs)
-    raise ValueError("the print page fetches nothing but its own data: URIs")
+        def fetch(url: str, *args: Any, **kwargs: Any) -> Any:
+            if not url.startswith("data:"):
+                raise ValueError("the print page fetches nothing but its own data: URIs")
+            return default_url_fetcher(url, *args, **kwargs)
+
+        return fetch
+    return URLFetcher(allowed_protocols=("data",), allow_redirects=False)
 
 
 def render_pdf(doc: ReportDocument, charts_png: Sequence[bytes]) -> bytes:
@@ -303,5 +329,5 @@ def render_pdf(doc: ReportDocument, charts_png: Sequence[bytes]) -> bytes:
     Raises :class:`PdfUnavailable` when the engine cannot run on this machine."""
     html_class = engine()
     page = print_html(doc, [data_uri(png) for png in charts_png])
-    document = html_class(string=page, base_url=str(TEMPLATES), url_fetcher=_fetch_nothing)
+    document = html_class(string=page, base_url=str(TEMPLATES), url_fetcher=_data_only())
     return document.write_pdf()
