@@ -147,6 +147,7 @@ def test_a_sync_holds_exactly_the_sandbox_raid_log(tmp_path, store_url):
         assert set(reasons) == set(bad)
         for gid, problem in bad.items():
             assert problem in reasons[gid]
+            assert repr(org.tasks[gid].name) in reasons[gid]  # the item, by its title
         assert not results[0].failed
         assert any(NO_SUCH_PROJECT in warning for warning in results[0].warnings)
 
@@ -220,3 +221,40 @@ def test_an_item_deleted_while_the_token_expired_is_retired_by_the_full_listing(
     with store:
         assert victim not in live_rows(store, RaidItem)
         assert raid_differences(store, org) == []
+
+
+def test_check_says_when_the_raid_project_or_its_type_field_is_missing(tmp_path, org, sandbox):
+    from cli import run_pmosync
+
+    delivery = next(g for g in sorted(org.projects) if g != org.raid_log_gid)  # no RAID fields
+    missing = "1200000000999999"
+    block = raid_block(org).replace(
+        f'["{org.raid_log_gid}"]', f'["{org.raid_log_gid}", "{delivery}", "{missing}"]'
+    )
+    path, _ = write_config(tmp_path, sandbox, extra=block)
+    result = run_pmosync("check", "-c", path, env={"ASANA_TOKEN": sandbox.token})
+    lines = (result.stdout + result.stderr).splitlines()
+    assert any(f"ok: raid: RAID project {org.raid_log_gid} (RAID log) readable" in x for x in lines)
+    assert any(f"RAID project {delivery}" in x and "has no field 'RAID type'" in x for x in lines)
+    assert any(f"error: raid: RAID project {missing}" in x for x in lines), result.stdout
+
+
+def test_an_item_belongs_to_the_project_its_field_names_else_the_one_it_is_multi_homed_in():
+    """Asana lets one task live in the RAID project and its delivery project; the sandbox keeps
+    one membership per task, so this rule is checked on records shaped as Asana sends them."""
+    from pmosync.connectors.asana.raid import RaidRules
+
+    rules = RaidRules(projects=frozenset({"9"}), type_field="RAID type", project_field="Project")
+    in_scope = {"1": {"name": "Apollo  Website"}, "2": {"name": "Beacon"}}
+
+    def task(project_text, *homes):
+        fields = [{"gid": "5", "name": "Project", "type": "text", "text_value": project_text}]
+        members = [{"project": {"gid": gid}} for gid in homes]
+        return {"gid": "77", "custom_fields": fields, "memberships": members}
+
+    assert rules.is_raid(task(None, "9")) and not rules.is_raid(task(None, "1"))
+    assert rules.project_of(task("apollo website", "9"), in_scope) == "1"  # any case, spacing
+    assert rules.project_of(task("2", "9"), in_scope) == "2"  # or its gid
+    assert rules.project_of(task(None, "9", "2"), in_scope) == "2"  # multi-homed
+    assert rules.project_of(task("Zephyr", "9", "2"), in_scope) is None  # named, not in scope
+    assert rules.unplaced == {"Zephyr"}

@@ -137,6 +137,38 @@ class AsanaSource:
                 results.append(_failed(stream, error))
         if project is None:
             results += _not_probed(_PROJECT_PROBES, why_none)
+        return results + self._probe_raid()
+
+    def _probe_raid(self) -> list[CheckResult]:
+        """One line per RAID project: readable and carrying the RAID type field, or what is
+        missing (a RAID project that is not there would leave the log silently empty)."""
+        raid = self.config.raid
+        if raid is None:
+            return []
+        client, results = self.client, []
+        opts = {"opt_fields": "name," + _SETTING_FIELDS}
+        for gid in raid.projects:
+            try:
+                project = client.get(client.projects.get_project, gid, opts)
+            except ConnectorError as error:
+                results.append(CheckResult("error", f"raid: RAID project {gid}: {error}"))
+                continue
+            names = {
+                str(value)
+                for setting in project.get("custom_field_settings") or []
+                for value in ((setting.get("custom_field") or {}).get(k) for k in ("gid", "name"))
+                if value
+            }
+            wanted = raid.type_field.strip()
+            if wanted.casefold() not in {name.casefold() for name in names}:
+                results.append(CheckResult(
+                    "warning",
+                    f"raid: RAID project {gid} ({project.get('name', '?')}) has no field "
+                    f"{wanted!r} (raid.type_field): its items need default_kind",
+                ))  # fmt: skip
+            else:
+                name = project.get("name", "?")
+                results.append(CheckResult("ok", f"raid: RAID project {gid} ({name}) readable"))
         return results
 
     def _probe_projects(self, results: list[CheckResult]) -> tuple[str | None, str]:
@@ -162,6 +194,7 @@ class AsanaSource:
         return found[0]["gid"], ""
 
 
+_SETTING_FIELDS = "custom_field_settings.custom_field.name,custom_field_settings.custom_field.gid"
 _WORKSPACE_PROBES = ("users", "portfolios", "time_entries")
 _PROJECT_PROBES = ("tasks", "status_updates", "allocations", "budgets")
 """Streams probed on one project of the scope."""

@@ -117,6 +117,14 @@ def map_raid_item(ctx: Context, raw: Mapping[str, Any]) -> Mapped:
     raid = ctx.raid
     if raid is None:
         raise MappingError("task is tagged as a RAID item but the connector has no raid block")
+    try:
+        return _map(ctx, raid, raw)
+    except MappingError as error:  # say which item: a log is read by its titles
+        name = raw.get("name")
+        raise MappingError(f"RAID item {name!r}: {error}" if name else str(error)) from None
+
+
+def _map(ctx: Context, raid: RaidSettings, raw: Mapping[str, Any]) -> Mapped:
     gid = record_gid(raw)
     custom = CustomFields(raw)
     project = raw.get("_raid_project")
