@@ -146,7 +146,9 @@ def test_small_project_every_week_worked_by_hand():
     # the report's own figures at as_of are the same
     value = metrics[0].earned_value
     assert (value.pv, value.ev, value.ac) == pytest.approx((11520, 10800, 4500))
-    assert (curve.pv[3], curve.ev[3], curve.ac[3]) == pytest.approx((value.pv, value.ev, value.ac))
+    # PV and EV from the same curve and earned %, by the same arithmetic: the same floats
+    assert (curve.pv[3], curve.ev[3]) == (value.pv, value.ev)
+    assert curve.ac[3] == pytest.approx(value.ac)
     # the portfolio of one project is that project
     (total,) = portfolio_curves(phased, metrics, None)
     assert total.pv == curve.pv and total.ev == curve.ev and total.ac == curve.ac

@@ -89,23 +89,22 @@ def signed_working_days(days: WorkingDays, reference: date, day: date) -> int:
 
 
 class _History:
-    """One milestone's versions, searchable by instant."""
+    """One milestone's forecasts by version, searchable by instant."""
 
-    __slots__ = ("_starts", "_versions")
+    __slots__ = ("_forecasts", "_starts")
 
-    def __init__(self, versions: Sequence[MilestoneVersion]) -> None:
-        self._versions = sorted(versions, key=lambda v: v.valid_from)
-        self._starts = [v.valid_from for v in self._versions]
+    def __init__(self, versions: Sequence[MilestoneVersion], calendar: WorkingCalendar) -> None:
+        ordered = sorted(versions, key=lambda v: v.valid_from)
+        self._starts = [v.valid_from for v in ordered]
+        self._forecasts = [
+            v.due_date if v.completed_at is None else calendar.day_of(v.completed_at)
+            for v in ordered
+        ]
 
-    def forecast(self, end: datetime, calendar: WorkingCalendar) -> date | None:
+    def forecast(self, end: datetime) -> date | None:
         """The forecast of the latest version valid before ``end``; None before the first."""
         found = bisect_left(self._starts, end)
-        if found == 0:
-            return None
-        version = self._versions[found - 1]
-        if version.completed_at is not None:
-            return calendar.day_of(version.completed_at)
-        return version.due_date
+        return self._forecasts[found - 1] if found else None
 
 
 def forecast_now(task: TaskRow, calendar: WorkingCalendar = PLAIN) -> date | None:
@@ -146,8 +145,8 @@ def milestone_trends(
         versions = history.get(task.id)
         past: list[date | None]
         if versions:
-            searchable = _History(versions)
-            past = [searchable.forecast(end, calendar) for end in ends]
+            searchable = _History(versions, calendar)
+            past = [searchable.forecast(end) for end in ends]
         else:
             past = [None] * len(ends)
         now = forecast_now(task, calendar)

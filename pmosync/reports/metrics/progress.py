@@ -80,6 +80,9 @@ class Schedule:
     planned_hours: float | None = None
     """The plan's weight in hours on the effort basis (the baseline's estimates with a baseline,
     default weights included): what an hours BAC without a budget is measured in."""
+    curve: Sequence[float] = ()
+    """The cumulative planned fraction at the end of each working day from ``start``
+    (``plan.planned_curve``): what the S-curves read PV from at other days than as_of."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +126,8 @@ class Progress:
     schedule: Schedule
     imputed_hours: float = 0.0
     milestone_slips: tuple[MilestoneSlip, ...] = ()
+    plan: Plan | None = None
+    """The plan the schedule was measured against (the S-curves phase EV over it)."""
 
 
 def parent_ids(tasks: Iterable[TaskRow]) -> set[str]:
@@ -280,6 +285,7 @@ def measure(plan: Plan, as_of: date, days: WorkingDays, project_due: date | None
         finish_date=finish,
         finish_kind=finish_kind,
         forecast_slip_days=None if forecast is None else _signed_days(days, finish, forecast),
+        curve=curve,
         **about,
     )
 
@@ -365,4 +371,5 @@ def project_progress(
         schedule=measure(plan, as_of, days, project_due),
         imputed_hours=imputed,
         milestone_slips=slips,
+        plan=plan,
     )

@@ -4,9 +4,10 @@ A trend chart of earlier reports' PV, EV and AC is a lone dot on a first run; th
 drawn from the dated data itself, so it is whole from the start. Each figure is the report's
 own, evaluated at another day, by the same rules and functions:
 
-- **PV** at a day is BAC x the plan's cumulative planned fraction at that day, phased exactly as
-  ``plan.planned_curve`` phases it (working days, baseline or today's plan, default weights);
-  the point at ``as_of`` is the report's PV. PV goes on past ``as_of`` to the planned finish.
+- **PV** at a day is BAC x the plan's cumulative planned fraction at that day, read from the
+  very curve the report's PV came from (``Schedule.curve``, phased by ``plan.planned_curve``:
+  working days, baseline or today's plan, default weights); the point at ``as_of`` is the
+  report's PV. PV goes on past ``as_of`` to the planned finish.
 - **EV** at a past week's end is BAC x the weight of the plan's tasks done by then (their
   completion day in the organisation's zone) over the plan's weight. Partial completion (a
   task 40 % done) is only known as it stands now, so past weeks count done tasks only, and
@@ -40,30 +41,12 @@ from itertools import accumulate
 
 from pmosync.canonical.budgets import currency_code
 from pmosync.config.models import Resources
-from pmosync.reports.dataset import (
-    BaselineRow,
-    BudgetRow,
-    CostRow,
-    Dataset,
-    ProjectRow,
-    TaskRow,
-    TimeRow,
-)
+from pmosync.reports.dataset import BudgetRow, CostRow, Dataset, TimeRow
 from pmosync.reports.metrics.actual_cost import RateBook, source_actuals
 from pmosync.reports.metrics.calendar import PLAIN, WorkingCalendar
-from pmosync.reports.metrics.plan import (
-    Plan,
-    WorkingDays,
-    baseline_plan,
-    current_plan,
-    planned_curve,
-)
-from pmosync.reports.metrics.portfolio import (
-    DEFAULT_ROLLUP_STATUSES,
-    ProjectMetrics,
-    by_project,
-)
-from pmosync.reports.metrics.progress import parent_ids, work_tasks
+from pmosync.reports.metrics.plan import WorkingDays
+from pmosync.reports.metrics.portfolio import DEFAULT_ROLLUP_STATUSES, ProjectMetrics, by_project
+from pmosync.reports.metrics.progress import Progress
 
 DEFAULT_WEEKS = 26
 """``rules.scurve_weeks`` when none is given: half a year back (and ahead) of ``as_of``."""
@@ -166,15 +149,19 @@ class _MoneyAc:
             ),
             Decimal(0),
         )
-        labour: list[tuple[date, Decimal]] = []
+        # a rate applies to a person on a day: price each person-day's minutes once
+        minutes: dict[tuple[str, date], int] = defaultdict(int)
         covered: dict[str, list[tuple[date, int]]] = defaultdict(list)
         for entry in entries:
             if entry.source in self._actuals:
                 covered[entry.source].append((entry.entry_date, entry.minutes))
-                continue
-            found = rates.rate(entry.person_id, entry.entry_date)
+            else:
+                minutes[(entry.person_id, entry.entry_date)] += entry.minutes
+        labour: list[tuple[date, Decimal]] = []
+        for (person, day), logged in minutes.items():
+            found = rates.rate(person, day)
             if found is not None and found[1] == currency:
-                labour.append((entry.entry_date, Decimal(entry.minutes) * found[0] / 60))
+                labour.append((day, Decimal(logged) * found[0] / 60))
         self._labour = _Running(labour, Decimal(0))
         self._covered = {source: _Running(rows) for source, rows in covered.items()}
         self._covered_all = {source: sum(m for _, m in rows) for source, rows in covered.items()}
@@ -210,7 +197,7 @@ class Phased:
         "_curve",
         "_days",
         "_done",
-        "_earned_now",
+        "_earned_pct",
         "_total",
         "as_of",
         "basis",
@@ -226,16 +213,21 @@ class Phased:
         basis: str,
         currency: str | None,
         bac: float,
-        plan: Plan,
+        progress: Progress,
         days: WorkingDays,
         as_of: date,
         actual: _MoneyAc | _HoursAc,
     ) -> None:
+        """``progress`` is the project's (``ProjectMetrics.progress``): its plan, planned
+        curve and earned % are the very ones the report's PV and EV came from."""
+        plan, schedule = progress.plan, progress.schedule
+        if plan is None or schedule.start is None or schedule.earned_pct is None:
+            raise ValueError(f"project {project_id} has no plan to phase")
         self.project_id, self.basis, self.currency, self.as_of = project_id, basis, currency, as_of
         self._bac, self._days, self._ac = bac, days, actual
-        self._total = total = sum(t.weight for t in plan.tasks)
-        self._earned_now = sum(t.weight * t.completion for t in plan.tasks) / total
-        self.start, self._curve = planned_curve(plan, days, total)
+        self._total = sum(t.weight for t in plan.tasks)
+        self._earned_pct = schedule.earned_pct
+        self.start, self._curve = schedule.start, schedule.curve
         self.finish = days.nth(self.start, len(self._curve)) if self._curve else self.start
         self._done = _Running(
             (t.completed_on, t.weight)
@@ -256,7 +248,7 @@ class Phased:
     def ev(self, day: date) -> float:
         """EV by the end of ``day`` (``day`` on or before ``as_of``)."""
         if day >= self.as_of:
-            return self._bac * (self._earned_now * 100.0) / 100.0
+            return self._bac * self._earned_pct / 100.0
         return self._bac * (self._done.upto(day) / self._total * 100.0) / 100.0
 
     def ac(self, day: date) -> float:
@@ -293,21 +285,6 @@ def _curve_of(
     )
 
 
-def project_plan(
-    tasks: Sequence[TaskRow],
-    parents: set[str],
-    days: WorkingDays,
-    baseline: BaselineRow | None,
-    project: ProjectRow | None,
-) -> Plan:
-    """The plan ``progress.project_progress`` measures the project against: its active
-    baseline's, else today's."""
-    work = work_tasks(tasks, parents)
-    if baseline is not None:
-        return baseline_plan(baseline, {t.id: t for t in tasks}, work, days)
-    return current_plan(work, days, project.due_date if project is not None else None)
-
-
 def phase_projects(
     dataset: Dataset,
     metrics: Sequence[ProjectMetrics],
@@ -324,21 +301,20 @@ def phase_projects(
         and m.earned_value.ac is not None
         and m.earned_value.bac is not None
         and m.earned_value.basis in ("money", "hours")
+        and m.progress.plan is not None
+        and m.progress.schedule.start is not None
+        and m.progress.schedule.earned_pct is not None
     ]
     if not measured:
         return {}
-    wanted = {m.project.id for m in measured}
-    tasks = by_project(t for t in dataset.tasks if t.project_id in wanted)
-    entries = by_project(e for e in dataset.time_entries if e.project_id in wanted)
-    costs = by_project(c for c in dataset.costs if c.project_id in wanted)
-    budgets = by_project(b for b in dataset.budgets if b.project_id in wanted)
-    parents = parent_ids(dataset.tasks)
+    entries = by_project(dataset.time_entries)
+    costs = by_project(dataset.costs)
+    budgets = by_project(dataset.budgets)
     days = WorkingDays(calendar)
     phased: dict[str, Phased] = {}
     for item in measured:
         project, value = item.project, item.earned_value
         pid = project.id
-        plan = project_plan(tasks.get(pid, []), parents, days, dataset.baselines.get(pid), project)
         actual: _MoneyAc | _HoursAc
         if value.basis == "money":
             rates = RateBook(resources, project, dataset.people)
@@ -349,8 +325,9 @@ def phase_projects(
         else:
             actual = _HoursAc(entries.get(pid, []))
         phased[pid] = Phased(
-            pid, value.basis, value.currency, value.bac or 0.0, plan, days, dataset.as_of, actual
-        )
+            pid, value.basis, value.currency, value.bac or 0.0, item.progress, days,
+            dataset.as_of, actual,
+        )  # fmt: skip
     return phased
 
 
