@@ -31,6 +31,7 @@ from pmosync.canonical import (
     Portfolio,
     PortfolioItem,
     Project,
+    RaidItem,
     StatusUpdate,
     Task,
     TimeEntry,
@@ -147,6 +148,7 @@ class CanonicalOrg:
         self.size = size
         self.as_of = as_of
         self.rng = random.Random(seed)
+        self.raid_rng = random.Random(f"{seed}:raid")  # its own: the other records stay put
         self.counts = OrgCounts()
         self.stamp = _noon(as_of, 6)
         self.people: list[_Person] = []
@@ -176,6 +178,7 @@ class CanonicalOrg:
             yield from self._budget_costs_status(project)
         yield from self._allocations()
         yield from self._time_entries()
+        yield from self._raid_items()
 
     # -- people ----------------------------------------------------------------------------
 
@@ -523,6 +526,42 @@ class CanonicalOrg:
             )
             day += timedelta(days=cadence)
             k += 1
+
+    # -- RAID log --------------------------------------------------------------------------
+
+    def _raid_items(self) -> Iterator[Record]:
+        """About 1.5 RAID items per project (M: about 300), every kind, with hostile titles
+        and mitigations, a few portfolio-wide, some closed, some overdue."""
+        rng, as_of = self.raid_rng, self.as_of
+        kinds = ("risk", "risk", "issue", "issue", "assumption", "decision", "change_request")
+        hostile = ('<script>alert("r")</script> vendor lock-in', "=HYPERLINK(\"x\",\"y\")",
+                   "Budget \u202etxt.exe overrun", "R&D <Pilot> slips")  # fmt: skip
+        for k in range(round(len(self.projects) * 1.5)):
+            project = rng.choice(self.projects) if rng.random() < 0.95 else None
+            source = project.source if project else ASANA
+            kind = kinds[k % len(kinds)]
+            raised = as_of - timedelta(days=rng.randint(1, 180))
+            closed = rng.random() < 0.25
+            probability, impact = rng.randint(1, 5), rng.randint(1, 5)
+            owner = rng.choice(project.members if project else [0])
+            yield RaidItem(
+                source=source,
+                source_id=f"raid-{k}",
+                updated_at=self.stamp,
+                project_id=Project.ref(source, project.source_id) if project else None,
+                kind=kind,  # type: ignore[arg-type]
+                title=hostile[k % len(hostile)] if k % 17 == 0 else f"{kind.title()} {k}",
+                owner_identity_id=_person_identity(source, owner),
+                status="closed" if closed else rng.choice(("open", "in_progress")),
+                raised_on=raised,
+                due_date=raised + timedelta(days=rng.randint(7, 90)),
+                closed_on=min(raised + timedelta(days=rng.randint(1, 60)), as_of)
+                if closed
+                else None,
+                probability=probability if kind in ("risk", "issue") else None,
+                impact=impact if kind in ("risk", "issue") else None,
+                mitigation=hostile[1] if k % 23 == 0 else f"Mitigation plan {k}",
+            )
 
     # -- allocations and time --------------------------------------------------------------
 
