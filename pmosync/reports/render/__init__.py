@@ -34,6 +34,8 @@ KEY_CHARS = 40
 EMAIL_HTML_MAX = 100 * 1024
 """The email body's HTML budget in bytes (images are parts of their own and do not count):
 Gmail clips a body over 102 KB, and a long body is not read anyway."""
+EMAIL_HTML_SLACK = 2 * 1024
+"""Room left under ``EMAIL_HTML_MAX`` for what measuring the sections one by one misses."""
 
 
 class FormatUnavailable(Exception):
@@ -202,11 +204,12 @@ def email_html(doc: ReportDocument, charts: Sequence[bytes] | None = None) -> Em
     ``cid:`` images, and the same report as plain text (the ``text/plain`` alternative).
 
     The body is the compact page (``html.EMAIL_ROWS`` rows a section at most, "and N more in
-    the attached report"), so it stays well under ``EMAIL_HTML_MAX`` bytes whatever the
-    portfolio's size; the full report goes along as attachments.
+    the attached report"; fewer for the later sections when the body would be over
+    ``EMAIL_HTML_MAX`` bytes: ``html.email_rows_within``), so it stays under that budget
+    whatever the portfolio's size; the full report goes along as attachments.
     """
     from pmosync.reports.render.charts import drawn
-    from pmosync.reports.render.html import render_html
+    from pmosync.reports.render.html import email_rows_within, render_html
     from pmosync.reports.render.plain import render_text
 
     pngs = chart_images(doc) if charts is None else charts
@@ -214,5 +217,10 @@ def email_html(doc: ReportDocument, charts: Sequence[bytes] | None = None) -> Em
     for index, (chart, png) in enumerate(zip(drawn(doc.charts), pngs, strict=True), 1):
         key = slug(as_text(chart.key), keep="_")[:KEY_CHARS].strip("-") or "chart"
         images[f"chart-{index}-{key}@pmosync"] = png
-    page = render_html(doc, [f"cid:{cid}" for cid in images], email=True)
+    sources = [f"cid:{cid}" for cid in images]
+    # the image references are not in the measured page: keep a little room for them
+    rows = email_rows_within(doc, EMAIL_HTML_MAX - EMAIL_HTML_SLACK - 200 * len(sources))
+    page = render_html(doc, sources, email=True, email_rows=rows)
+    if len(page.encode("utf-8", "replace")) > EMAIL_HTML_MAX:  # measuring missed: no rows
+        page = render_html(doc, sources, email=True, email_rows=0)
     return EmailHtml(page, images, render_text(doc))

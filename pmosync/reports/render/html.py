@@ -64,6 +64,9 @@ MAX_COLUMNS = 8
 """At most this many columns in an HTML table; a kind marks the rest ``detail`` (files only)."""
 EMAIL_ROWS = 15
 """At most this many rows a section in the email body."""
+EMAIL_ROW_STEPS = (EMAIL_ROWS, 10, 5, 3, 0)
+"""Fewer rows a section, step by step, while the email body is over its size budget
+(``render.EMAIL_HTML_MAX``): a report of many sections still arrives whole."""
 HIGHLIGHT_MARK = "#9ca3af"
 """The marker of a highlight without a RAG."""
 
@@ -257,14 +260,16 @@ def _card(columns: Sequence[Column], cells: Sequence[Cell]) -> CardView:
     return CardView(cells[0], tuple(badges), tuple(lines), paragraph)
 
 
-def section_view(section: Section, email: bool = False) -> SectionView:
-    """The section's first ``html_limit`` rows (``EMAIL_ROWS`` at most in an email) as cells,
+def section_view(
+    section: Section, email: bool = False, email_rows: int = EMAIL_ROWS
+) -> SectionView:
+    """The section's first ``html_limit`` rows (``email_rows`` at most in an email) as cells,
     without its ``detail`` columns, and how many more rows the files hold."""
     rows = section.rows if isinstance(section.rows, Sequence) else tuple(section.rows)
     rows = [row if isinstance(row, Mapping) else {} for row in rows]
     limit = _limit(section.html_limit)
     if email:
-        limit = EMAIL_ROWS if limit is None else min(limit, EMAIL_ROWS)
+        limit = email_rows if limit is None else min(limit, email_rows)
     shown = rows if limit is None else rows[:limit]
     columns = [c for c in section.columns if c.detail is not True]  # files-only ones left out
     units = {c.key: _money_unit(c, shown) for c in columns if c.type == "money" and c.shade is None}
@@ -341,14 +346,21 @@ def highlight_view(highlight: Highlight) -> HighlightView:
     return HighlightView(as_text(highlight.text), mark, http_url(highlight.link))
 
 
-def parts(doc: ReportDocument, chart_sources: Sequence[str], email: bool = False) -> list[PartView]:
+def parts(
+    doc: ReportDocument,
+    chart_sources: Sequence[str],
+    email: bool = False,
+    email_rows: int | Sequence[int] = EMAIL_ROWS,
+) -> list[PartView]:
     """The main part (charts and sections without a page), then each page in the order the
     document first names it, its charts before its sections."""
     charts = [
         (chart.page, ChartView(as_text(chart.title), src))
         for chart, src in zip(drawn(doc.charts), chart_sources, strict=False)
     ]
-    sections = [(s.page, section_view(s, email)) for s in shown_sections(doc.sections)]
+    shown = shown_sections(doc.sections)
+    rows = [email_rows] * len(shown) if isinstance(email_rows, int) else list(email_rows)
+    sections = [(s.page, section_view(s, email, n)) for s, n in zip(shown, rows, strict=False)]
     names: list[str | None] = [None]
     for page, _ in (*charts, *sections):
         name = as_text(page) if isinstance(page, str) and page else None
@@ -411,9 +423,15 @@ def environment():
     )
 
 
-def render_html(doc: ReportDocument, chart_sources: Sequence[str], email: bool = False) -> str:
+def render_html(
+    doc: ReportDocument,
+    chart_sources: Sequence[str],
+    email: bool = False,
+    email_rows: int | Sequence[int] = EMAIL_ROWS,
+) -> str:
     """The page; ``chart_sources[i]`` is the ``src`` of the i-th drawn chart
-    (``charts.drawn(doc.charts)``, data: or cid:). ``email``: the compact body of an email."""
+    (``charts.drawn(doc.charts)``, data: or cid:). ``email``: the compact body of an email,
+    ``email_rows`` rows a section at most (one number, or one per ``shown_sections``)."""
     previous = doc.previous_as_of if isinstance(doc.previous_as_of, str) else None
     return (
         environment()
@@ -429,9 +447,41 @@ def render_html(doc: ReportDocument, chart_sources: Sequence[str], email: bool =
             tile_max_px=TILE_MAX_PX,
             highlights=[highlight_view(h) for h in doc.highlights],
             previous_as_of=as_text(previous) if previous else None,
-            parts=parts(doc, chart_sources, email),
+            parts=parts(doc, chart_sources, email, email_rows),
             detail_sections=[as_text(s.title) for s in doc.sections if s.detail is True],
             undefined_text=UNDEFINED_TEXT,
             email=email,
         )
     )
+
+
+def email_rows_within(doc: ReportDocument, budget: int) -> list[int]:
+    """Rows a section for an email body of at most about ``budget`` bytes: every section
+    first gets a few rows, then each, first sections first, more (``EMAIL_ROW_STEPS``, up to
+    ``EMAIL_ROWS``) while they fit after what every section costs with no rows at all (its
+    title and "N rows in the attached report").
+
+    Section sizes add up, so each is measured alone (the ``section`` macro) instead of the
+    whole page being rendered for every choice.
+    """
+    shown = shown_sections(doc.sections)
+    macros = environment().get_template("macros.j2").module
+    measured: dict[tuple[int, int], int] = {}
+
+    def size(index: int, rows: int) -> int:
+        if (index, rows) not in measured:
+            view = section_view(shown[index], True, rows)
+            measured[index, rows] = len(str(macros.section(view)).encode("utf-8"))
+        return measured[index, rows]
+
+    left = budget - len(render_html(doc, [], email=True, email_rows=0).encode("utf-8"))
+    out = [0] * len(shown)
+    for step in sorted(rows for rows in EMAIL_ROW_STEPS if rows):
+        for index in range(len(shown)):
+            if out[index] != max((r for r in EMAIL_ROW_STEPS if r < step), default=0):
+                continue  # it did not get the step below: it gets no more either
+            extra = size(index, step) - size(index, out[index])
+            if extra <= left:
+                left -= extra
+                out[index] = step
+    return out
