@@ -62,6 +62,15 @@ connectors:
       At risk: amber
       Off track: red
       On hold: blue
+    # The RAID log: every task of the "RAID log" project, which names its delivery project in
+    # a "Project" field, and tasks with "RAID type" set in delivery projects.
+    raid:
+      projects: ["{raid_log}"]
+      type_field: RAID type
+      project_field: Project
+      fields: {{probability: Probability, impact: Impact, status: RAID status,
+                mitigation: Mitigation, raised: Raised on}}
+      type_vocabulary: {{Opportunity: risk}}   # a type the built-in names do not know
 
   # Microsoft Planner: the plans of two Microsoft 365 groups, signed in as microsoft: says.
   # Planner has no status updates: the project managers write each plan's RAG into the PMO
@@ -239,6 +248,7 @@ def write_config(folder: Path, world: World, smtp_port: int) -> Path:
     cost_columns = "".join(f'      {key}: "{header}"\n' for key, header in COST_COLUMNS.items())
     text = _TEMPLATE.format(
         workspace=world.org.workspace.gid,
+        raid_log=world.org.raid_log_gid,
         asana_url=world.asana.base_url,
         graph_url=world.graph.base_url,
         groups=groups,
