@@ -9,6 +9,10 @@ Incremental rules, chosen to spend requests only where something changed:
 - tasks: ``modified_since`` the last pass (minus an overlap for clock skew); deletions from the
   project's events feed; a missing or expired sync token (412) re-reads that project in full and
   tombstones what is gone; sections are re-read only when the feed mentions one.
+- RAID items (with a ``raid:`` block) come through the same task listing: designated RAID
+  projects are listed with the projects in scope (their tasks only, no sections or subtasks),
+  every task is tagged ``_raid`` (see ``raid.py``), each project's RAID gids are kept in its
+  state, and once every project is read the source's RAID items no project holds retire.
 - time entries: the trailing ``time_entries_window_days`` are re-read (entries are edited and
   approved after the fact); anything older is taken as settled.
 - status updates: only projects whose ``current_status_update`` is newer than the last one read,
