@@ -267,7 +267,7 @@ def test_the_late_project_is_red_past_its_baseline_finish(demo):
     assert open_tasks and all(t.due_on >= org.today for t in open_tasks if t.due_on)
     row = _sheet(demo["folder"], "Projects")[late.name]
     assert row["Computed RAG"] == "red", row
-    assert f"past its baseline finish ({late.due_on.isoformat()})" in row["Reasons"], row
+    assert f"past its baseline finish ({late.due_on.isoformat()})" in row["Why (computed)"], row
     assert re.search(rf"^  RED   {re.escape(late.name)}\b.*past its baseline finish", summary, re.M)
 
 
@@ -279,7 +279,7 @@ def test_planner_plans_take_their_rag_from_the_pmo_health_list(demo):
     plans = [rows[plan.title] for plan in tenant.plans.values()]
     assert len(plans) == 4
     assert sum(row["Reported RAG"] in ("green", "amber", "red") for row in plans) >= 3, plans
-    assert not any("no status update" in (row["Reasons"] or "") for row in plans), plans
+    assert not any("no status update" in (row["Why (computed)"] or "") for row in plans), plans
 
 
 def test_emails_reach_the_sink_as_mime_messages(demo):
