@@ -103,7 +103,8 @@ def dataset() -> Dataset:
     ]
     raid = [
         RaidRow("k2", "p-red", "risk", "Licence cost rises", "open", "u1", date(2026, 3, 1),
-                probability=2, impact=2, score=4, mitigation="Negotiate a cap"),
+                probability=2, impact=2, score=4,
+                mitigation="Negotiate a cap. " + "Escalate " * 600),
         RaidRow("k1", "p-red", "risk", "Key engineer leaves", "open", "u1", date(2026, 3, 1),
                 probability=4, impact=5, score=20, mitigation="Pair up on the runbook"),
         RaidRow("k3", "p-red", "issue", "Test rig broken", "open", "u1", date(2026, 3, 3),
@@ -299,6 +300,9 @@ def test_the_red_projects_status_text_is_read_back_as_text(ocr_pages):
     # U+202E removed: the file name reads in the order its characters are stored
     assert "invoice_gpj.exe" in red, red
     assert "Key engineer" in red and "Ana Silva" in red
+    # a 5,400-character mitigation is cut in print, saying where the rest is, so the row
+    # (never split across pages) still fits the one-pager
+    assert "Esca" in red and "in the HTML" in red and "Escalate " * 20 not in red, red
 
 
 def test_a_long_unbroken_token_wraps_inside_the_page(pdf):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pmosync.reports.document import (
@@ -58,9 +58,14 @@ PANGO_HINT = (
 CARD_TEXT_CHARS = 3000
 """A card's free text (a status update) is cut here in print, so one text cannot run a
 one-pager onto many pages; the HTML and the files keep it whole."""
+CELL_TEXT_CHARS = 240
+"""A table cell's free text is cut here in print: a row is never split across pages, so a
+row taller than a page (a 5,000-character mitigation) would break the layout."""
+PAGE_CELL_TEXT_CHARS = 120
+"""The same on a one-pager, whose tables share the page with charts."""
 
 
-COLUMN_WEIGHTS = {"date": 1.7, "rag": 1.2, "flag": 0.8, "days": 1.0, "int": 0.9}
+COLUMN_WEIGHTS = {"date": 1.7, "rag": 1.4, "flag": 0.8, "days": 1.0, "int": 0.9}
 COLUMN_WEIGHTS.update(dict.fromkeys(("number", "money", "hours", "percent", "ratio"), 1.1))
 """Relative column widths by value type (text, the default, is 3)."""
 
@@ -100,6 +105,9 @@ class PrintPage:
     name: str
     sections: tuple[PrintSection, ...]
     charts: tuple[PrintChart, ...]
+    side: tuple[PrintSection, ...] = ()
+    """Narrow tables (``SIDE_COLUMNS`` columns at most) shown under the charts, beside the
+    rest, so a one-pager with charts still fits its page."""
 
 
 def engine() -> Any:
@@ -131,14 +139,15 @@ def _cell(column: Column, row: Mapping[str, Any]) -> Cell:
     )
 
 
-def _card_text(cell: Cell) -> Cell:
-    if len(cell.text) <= CARD_TEXT_CHARS:
+def _cut(cell: Cell, limit: int) -> Cell:
+    """A free-text cell of at most ``limit`` characters, saying where the rest is."""
+    if not cell.wrap or len(cell.text) <= limit:
         return cell
-    cut = cell.text[:CARD_TEXT_CHARS].rstrip()
-    return Cell(f"{cut}\u2026 (the full text is in the HTML and XLSX)", cell.align, wrap=True)
+    cut = cell.text[:limit].rstrip()
+    return replace(cell, text=f"{cut}\u2026 (the full text is in the HTML and XLSX)")
 
 
-def print_section(section: Section) -> PrintSection:
+def print_section(section: Section, cell_chars: int = CELL_TEXT_CHARS) -> PrintSection:
     """The section's first ``html_limit`` rows as cells (``detail`` columns left out, as on the
     HTML page), each heat-map cell with its colours."""
     rows = tuple(section.rows)
@@ -148,9 +157,11 @@ def print_section(section: Section) -> PrintSection:
     cells, shades = [], []
     for row in shown:
         values = row if isinstance(row, Mapping) else {}
-        line = [_cell(column, values) for column in columns]
-        if section.layout == "cards" and line:
-            line[-1] = _card_text(line[-1])
+        line = [_cut(_cell(column, values), cell_chars) for column in columns[:-1]]
+        if columns:
+            last = _cell(columns[-1], values)
+            cards = section.layout == "cards"
+            line.append(_cut(last, CARD_TEXT_CHARS if cards else cell_chars))
         cells.append(tuple(line))
         shades.append(
             tuple(
@@ -210,7 +221,9 @@ def _pages(
     for section in doc.sections:
         if section.detail is True:
             continue
-        view = print_section(section)
+        view = print_section(
+            section, CELL_TEXT_CHARS if section.page is None else PAGE_CELL_TEXT_CHARS
+        )
         if not view.total and view.empty is None:
             continue  # an empty section says one line or is left out
         if section.page is None:
@@ -221,10 +234,12 @@ def _pages(
                 order.append(name)
             sections.setdefault(name, []).append(view)
     order += [name for name in charts if name not in sections]
-    pages = [
-        PrintPage(name, tuple(sections.get(name, ())), tuple(charts.get(name, ())))
-        for name in order
-    ]
+    pages = []
+    for name in order:
+        shown, drawn = sections.get(name, []), tuple(charts.get(name, ()))
+        side = [v for v in shown if drawn and v.layout == "table" and len(v.columns) <= 3]
+        main = tuple(v for v in shown if v not in side)
+        pages.append(PrintPage(name, main, drawn, tuple(side)))
     return main_sections, main_charts, pages
 
 
