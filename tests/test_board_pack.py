@@ -169,6 +169,8 @@ def test_one_pagers_come_red_then_amber_then_green_after_the_summary():
     first_page = next(i for i, s in enumerate(doc.sections) if s.page is not None)
     assert first_page > 0 and all(s.page is None for s in doc.sections[:first_page])
     assert doc.previous_as_of == "2026-03-09"
+    # what changed since the earlier pack: Zephyr was computed amber on 9 March, red now
+    assert any(h.text.startswith(f"{RED} turned red (was amber)") for h in doc.highlights)
 
 
 def test_a_one_pager_holds_the_latest_status_text_rag_history_milestones_and_raid():
@@ -288,6 +290,7 @@ def test_each_project_heads_a_page_of_its_own_after_the_summary(pdf, ocr_pages):
     assert summary_pages >= 1, heads
     assert heads[summary_pages:] == [RED, AMBER, GREEN], heads
     assert "Board pack March" in heads[0]
+    assert "What changed this period" in ocr_pages[0]
     for number, text in enumerate(ocr_pages, 1):
         assert f"Page {number} of {pages}" in text, (number, text[-300:])
 

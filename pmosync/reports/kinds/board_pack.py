@@ -52,7 +52,8 @@ def build(dataset: Dataset, context: ReportContext):
     rules = context.rules
     metrics, _, overall = portfolio_metrics(dataset, rules, context.resources, context.calendar)
     before = context.history[-1] if context.history else None
-    trend = status.trend_point(overall, metrics, status.open_milestones(dataset.tasks))
+    milestones = status.open_milestones(dataset.tasks)
+    trend = status.trend_point(overall, metrics, milestones)
     trend[REPORTED_RAG] = {m.project.id: m.rag.reported for m in metrics}
     portfolio_names = {p.id: p.name for p in dataset.portfolios}
     baseline = status.baseline_milestones(dataset)
@@ -79,6 +80,7 @@ def build(dataset: Dataset, context: ReportContext):
         charts=charts,
         sections=(*summary, *pages),
         trend=trend,
+        highlights=status.highlights(dataset, context, metrics, milestones, baseline, before),
         previous_as_of=before.as_of if before else None,
     )
 
