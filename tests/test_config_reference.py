@@ -214,7 +214,7 @@ def test_the_documented_check_is_not_fooled_by_a_misspelt_key(rows):
         ("people.aliases", "map: email address → list of email addresses", "`{}`"),
         (
             "reports.<name>.formats",
-            "list of `html`, `xlsx`, `csv` or `json` (at least 1)",
+            "list of `html`, `xlsx`, `csv`, `json` or `pdf` (at least 1)",
             '`["html"]`',
         ),
         ("reports.<name>.as_of", "date (YYYY-MM-DD)", "—"),
