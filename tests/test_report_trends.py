@@ -112,6 +112,12 @@ def test_baseline_vs_forecast_table():
     assert [r["status"] for r in section.rows] == [
         "overdue", "slipping", "slipping", "no date", "on track", "done",
     ]  # fmt: skip
+    # Kick-off was done on 9 Mar: old news for a report whose trend starts on the 10th
+    recent = milestone_section(trends(), PROJECTS, done_since=date(2026, 3, 10))
+    assert [r["milestone"] for r in recent.rows if r["status"] == "done"] == []
+    assert len(recent.rows) == len(section.rows) - 1 and "2026-03-10" in (recent.note or "")
+    kept = milestone_section(trends(), PROJECTS, done_since=date(2026, 3, 9))
+    assert [r["milestone"] for r in kept.rows if r["status"] == "done"] == ["Kick-off"]
     empty = milestone_section(milestone_trends([], {}, {}, [AS_OF], AS_OF), PROJECTS)
     assert empty.rows == () and empty.empty == "No milestones."
 

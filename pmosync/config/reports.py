@@ -333,12 +333,13 @@ class ReportRules(ConfigModel):
         7, ge=1, le=366, description="'This period' (milestones completed, costs): days to as_of."
     )
     scurve_weeks: int | None = Field(
-        26,
+        13,
         ge=1,
         le=520,
         description=(
-            "S-curves (PV, EV and AC per week): the week ends shown before as_of, and at most "
-            "as many ahead (PV to the planned finish); null: the whole plan, from its start."
+            "S-curves (PV, EV and AC per week): the week ends shown before as_of (a quarter by "
+            "default), and at most as many ahead (PV to the planned finish); null: the whole "
+            "plan, from its start."
         ),
     )
     mta_weeks: int = Field(

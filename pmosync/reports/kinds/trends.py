@@ -140,9 +140,12 @@ def milestone_section(
     projects: Mapping[str, ProjectRow],
     page: str | None = None,
     key: str = "baseline_vs_forecast",
+    done_since: date | None = None,
 ) -> Section:
     """Baseline vs forecast: each milestone's baseline date, today's forecast, the slip in
-    working days and its status, the ones needing attention first."""
+    working days and its status, the ones needing attention first. With ``done_since``,
+    milestones done before that day are left out (history, not news: the portfolio report
+    keeps those done within its trend's dates)."""
     columns = (
         Column("milestone", "Milestone", link="url"),
         Column("project", "Project", link="project_url"),
@@ -153,12 +156,18 @@ def milestone_section(
         Column("moved_days", "Moved since first forecast (working days)", "days", detail=True),
         Column("first_forecast", "First forecast", "date", detail=True),
     )
-    rows = tuple(_row(m, projects) for m in trends.milestones)
+    shown = [
+        m
+        for m in trends.milestones
+        if done_since is None or not m.done or (m.forecast is not None and m.forecast >= done_since)
+    ]
+    rows = tuple(_row(m, projects) for m in shown)
+    since = f" Done before {done_since.isoformat()}: left out." if done_since else ""
     note = (
         "Forecast: the completion day once done, else the due date. Slip: working days from "
         "the baseline date to the forecast (negative: earlier). Overdue: open past its baseline "
         "date (else its due date); slipping: forecast after the baseline date (without a "
-        "baseline, after its first forecast in the milestone trend)."
+        f"baseline, after its first forecast in the milestone trend).{since}"
     )
     return Section(
         key,
@@ -206,7 +215,7 @@ def portfolio_trend_pieces(
         for curve in curves
     ]
     charts.append(mta_chart(trends, projects))
-    return drawn(charts), milestone_section(trends, projects)
+    return drawn(charts), milestone_section(trends, projects, done_since=trends.dates[0])
 
 
 def _iso(day: date | None) -> str | None:

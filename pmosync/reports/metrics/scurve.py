@@ -48,8 +48,9 @@ from pmosync.reports.metrics.plan import WorkingDays
 from pmosync.reports.metrics.portfolio import DEFAULT_ROLLUP_STATUSES, ProjectMetrics, by_project
 from pmosync.reports.metrics.progress import Progress
 
-DEFAULT_WEEKS = 26
-"""``rules.scurve_weeks`` when none is given: half a year back (and ahead) of ``as_of``."""
+DEFAULT_WEEKS = 13
+"""``rules.scurve_weeks`` when none is given: a quarter back (and ahead) of ``as_of``, 27
+points at most: a chart whose week labels still read, and draws fast."""
 
 PARTIAL_NOTE = (
     "EV of past weeks counts the tasks done by each week's end; partial completion is only "
