@@ -298,7 +298,10 @@ def shown_sections(sections: Sequence[Section]) -> list[Section]:
     """The sections the page shows: not ``detail``, and not empty unless they say what to
     show instead (``Section.empty``)."""
     return [
-        s for s in sections if s.detail is not True and (len(s.rows) or isinstance(s.empty, str))
+        s
+        for s in sections
+        if s.detail is not True
+        and (not isinstance(s.rows, Sequence) or len(s.rows) or isinstance(s.empty, str))
     ]
 
 
