@@ -416,3 +416,48 @@ def test_highlights_changes_cards_shading_and_pages():
     assert heading == "Apollo one-pager"
     assert html.index("Expenses and invoices") < html.index("Apollo one-pager")
     assert html.index("Apollo one-pager") < html.rindex("Utilisation")
+
+
+def test_a_column_note_shows_under_the_value_in_html_and_as_a_column_in_the_files():
+    from pmosync.reports.document import Column, ReportDocument, Section
+
+    section = Section(
+        "projects",
+        "Projects",
+        (Column("name", "Project"), Column("rag", "Computed RAG", "rag", note="why")),
+        ({"name": "Apollo", "rag": "red", "why": "past its baseline finish <b>(2026-10-01)</b>"},),
+    )
+    doc = ReportDocument(
+        "notes", "portfolio_status", "Notes", "2026-11-23", "2026-11-23T07:00:00+00:00",
+        sections=(section,),
+    )  # fmt: skip
+    page = html_of(doc)
+    # one visible column for the RAG and its reason: the reason under the badge, escaped
+    assert page.count("<th") == 2
+    badge, rest = page.split(">Red<", 1)
+    assert "past its baseline finish &lt;b&gt;(2026-10-01)&lt;/b&gt;" in rest.split("</td>")[0]
+    (csv_file,) = render_files(doc, ["csv"])
+    header, row = csv_file.content.decode("utf-8-sig").splitlines()
+    assert header == "Project,Computed RAG,Computed RAG: note"
+    assert row == "Apollo,red,past its baseline finish <b>(2026-10-01)</b>"
+
+
+def test_a_risk_matrix_cell_is_coloured_by_its_position_score_in_html():
+    from pmosync.reports.document import Column, ReportDocument, Section
+
+    matrix = Section(
+        "matrix",
+        "Risk matrix",
+        (Column("p", "Probability", "int"), Column("i4", "Impact 4", "int", shade="risk_score")),
+        ({"p": 5, "i4": 3, "i4__shade": 20}, {"p": 1, "i4": 9, "i4__shade": 4}),
+    )
+    doc = ReportDocument(
+        "matrix", "raid_log", "Matrix", "2026-11-23", "2026-11-23T07:00:00+00:00",
+        sections=(matrix,),
+    )  # fmt: skip
+    cells = re.findall(
+        r'<td[^>]*bgcolor="(#[0-9a-f]{6})"[^>]*>\s*<span title="(\w+)"', html_of(doc)
+    )
+    # 5 x 4 = 20 is critical (red) though it holds 3 risks; 1 x 4 = 4 is low though it holds 9
+    assert ("#e57373", "critical") in cells and ("#c8e6c9", "low") in cells
+    assert not [c for c in cells if c[1] in ("medium", "high")]

@@ -292,9 +292,12 @@ def test_projects_section(doc):
     assert (link["project"], link["next_milestone_shown"]) == ("url", "next_milestone_url")
     # the eight columns the HTML shows; every other one is in the files only
     assert [c.key for c in section.columns if not c.detail] == [
-        "project", "owner", "reported_rag", "computed_rag", "reasons", "pct_complete",
-        "next_milestone_shown", "spi_t",
+        "project", "owner", "reported_rag", "computed_rag", "pct_complete",
+        "next_milestone_shown", "spi_t", "cpi",
     ]  # fmt: skip
+    # the computed RAG's reasons show under its badge in HTML, and as a column in the files
+    assert {c.key: c.note for c in section.columns}["computed_rag"] == "reasons"
+    assert {c.key: c.detail for c in section.columns}["reasons"] is True
     apollo, borealis, cygnus = section.rows  # red first, then blue
     assert apollo == {
         "project": "Apollo",

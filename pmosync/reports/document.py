@@ -58,6 +58,10 @@ class Column:
     shade: Shade | None = None
     """Colour the cell's background by its value (a heat-map column), or by the row's
     ``<key>__shade`` number when the row has one (see :func:`shade_value`)."""
+    note: str | None = None
+    """A row key whose text HTML shows under this cell's value, in small type (the computed
+    RAG's reason under its badge), so one column says both; the files give the note its own
+    column (the section's column of that key, else one titled "<title>: note")."""
 
 
 SHADE_SUFFIX = "__shade"

@@ -818,18 +818,20 @@ def projects_section(
     slips: MilestoneDates | None = None,
 ) -> Section:
     """One row per project, those needing attention (red, amber) first. The eight columns a
-    PMO reads in the email: who owns it, the reported and computed RAG with why, % complete,
-    the next milestone with its slip, and SPI(t); every other figure (team, portfolios, cost,
-    finish dates, baseline) is a detail column, in the XLSX, CSV and JSON."""
+    PMO reads in the email: who owns it, the reported and computed RAG (with why, under its
+    badge), % complete, the next milestone with its slip, SPI(t) and CPI; every other figure
+    (team, portfolios, cost, finish dates, baseline) is a detail column, in the XLSX, CSV and
+    JSON."""
     columns = (
         Column("project", "Project", link="url"),
         Column("owner", "Owner"),
         Column("reported_rag", "Reported RAG", "rag"),
-        Column("computed_rag", "Computed RAG", "rag"),
-        Column("reasons", "Why (computed)"),
+        Column("computed_rag", "Computed RAG", "rag", note="reasons"),
         Column("pct_complete", "% complete", "percent"),
         Column("next_milestone_shown", "Next milestone", link="next_milestone_url"),
         Column("spi_t", "SPI(t)", "ratio"),
+        Column("cpi", "CPI", "ratio"),
+        Column("reasons", "Why (computed)", detail=True),
         Column("team", "Team", detail=True),
         Column("portfolios", "Portfolios", detail=True),
         Column("status", "Status", detail=True),
@@ -842,7 +844,6 @@ def projects_section(
         Column("next_milestone_slip_against", "Slip against", detail=True),
         Column("overdue_milestones", "Overdue milestones", "int", detail=True),
         Column("sv_days", "SV(t) (working days)", "days", detail=True),
-        Column("cpi", "CPI", "ratio", detail=True),
         Column("finish_date", "Finish to meet", "date", detail=True),
         Column("forecast_finish", "Forecast finish", "date", detail=True),
         Column("budget", "Budget", "money", detail=True),

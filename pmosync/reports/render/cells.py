@@ -222,7 +222,8 @@ class FileColumn:
 
 
 def file_columns(section: Section) -> list[FileColumn]:
-    """The section's columns, each linked one followed by its URL as text.
+    """The section's columns, each linked one followed by its URL as text, and one with a
+    note followed by the note (unless the section has a column of that key).
 
     HTML links a project name to its page in the team's tool; a CSV cell cannot, so the URL
     gets a column of its own ("Project URL") unless the section already shows that key.
@@ -235,4 +236,7 @@ def file_columns(section: Section) -> list[FileColumn]:
         if column.link and column.link not in shown:
             out.append(FileColumn(column.link, f"{title} URL", "text"))
             shown.add(column.link)
+        if column.note and column.note not in shown:
+            out.append(FileColumn(column.note, f"{title}: note", "text"))
+            shown.add(column.note)
     return out

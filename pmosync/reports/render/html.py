@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ from pmosync.reports.document import (
     Highlight,
     ReportDocument,
     Section,
+    shade_value,
 )
 from pmosync.reports.render.cells import (
     NUMERIC_TYPES,
@@ -88,6 +89,8 @@ class Cell:
     background: str | None = None
     """A heat-map cell's background (``Column.shade``); its band word is the ``title``."""
     color: str | None = None
+    note: str | None = None
+    """Small text under the value (``Column.note``: the computed RAG's reason)."""
 
 
 @dataclass(frozen=True)
@@ -231,10 +234,14 @@ def _column_cell(
         link=row.get(column.link) if column.link else None,
     )
     if isinstance(column.shade, str):
-        colours = shade(row.get(column.key), column.shade)
+        colours = shade(shade_value(column, dict(row)), column.shade)
         if colours is not None:
             background, color, word = colours
             return Cell(cell.text, cell.align, word, background=background, color=color, bold=True)
+    if isinstance(column.note, str):
+        note = row.get(column.note)
+        if isinstance(note, str) and note.strip():
+            return replace(cell, note=as_text(note))
     return cell
 
 
