@@ -29,6 +29,11 @@ DEFAULT_KINDS: Mapping[str, RaidKind] = MappingProxyType(
         "change": "change_request",
         "cr": "change_request",
         "change_request": "change_request",
+        # one-letter marks, as in a Planner title "[R] Vendor late"
+        "r": "risk",
+        "i": "issue",
+        "a": "assumption",
+        "d": "decision",
     }
 )
 
@@ -39,21 +44,31 @@ DEFAULT_STATUSES: Mapping[str, RaidStatus] = MappingProxyType(
         "raised": "open",
         "proposed": "open",
         "pending": "open",
-        "active": "in_progress",
+        "active": "open",  # a live risk: not closed, not necessarily being worked on
+        "not started": "open",
+        "identified": "open",
+        "awaiting decision": "open",
         "in progress": "in_progress",
         "in_progress": "in_progress",
+        "ongoing": "in_progress",
         "mitigating": "in_progress",
+        "being mitigated": "in_progress",
         "monitoring": "in_progress",
         "escalated": "in_progress",
+        "under review": "in_progress",
+        "assessing": "in_progress",
         "closed": "closed",
         "resolved": "closed",
         "done": "closed",
+        "complete": "closed",
+        "completed": "closed",
         "mitigated": "closed",
         "accepted": "closed",
         "approved": "closed",
         "rejected": "closed",
         "decided": "closed",
         "cancelled": "closed",
+        "canceled": "closed",
     }
 )
 
@@ -102,6 +117,10 @@ class RaidVocabulary:
 
     def status(self, word: str) -> RaidStatus | None:
         return self._statuses.get(normalise(word))
+
+    def word_rating(self, word: str) -> int | None:
+        """A rating word only ("Likely"), without reading a number from it."""
+        return self._ratings.get(normalise(word))
 
     def rating(self, word: str) -> int | None:
         """A rating word, or an option starting with its number ("4 - Likely", "5")."""

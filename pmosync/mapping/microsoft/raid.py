@@ -35,38 +35,12 @@ from html.parser import HTMLParser
 from typing import Any
 
 from pmosync.canonical.types import RAID_KINDS, PersonIdentity, Project, RaidItem
+from pmosync.mapping.raid_vocabulary import RaidVocabulary
 from pmosync.mapping.result import Mapped, MappingError
 from pmosync.mapping.values import build, parse_timestamp
 
 TASK_PREFIX = "task:"
 """Source-id prefix of a Planner task's RAID item."""
-
-KIND_WORDS: dict[str, str] = {
-    "risk": "risk", "risks": "risk", "r": "risk",
-    "issue": "issue", "issues": "issue", "i": "issue",
-    "assumption": "assumption", "assumptions": "assumption", "a": "assumption",
-    "decision": "decision", "decisions": "decision", "d": "decision",
-    "change request": "change_request", "change requests": "change_request",
-    "change_request": "change_request", "change": "change_request", "cr": "change_request",
-}  # fmt: skip
-"""Built-in kind vocabulary (case and spacing do not matter); the YAML's adds to it."""
-STATUS_WORDS: dict[str, str] = {
-    "open": "open", "new": "open", "proposed": "open", "raised": "open", "active": "open",
-    "not started": "open", "identified": "open", "pending": "open", "awaiting decision": "open",
-    "in progress": "in_progress", "in_progress": "in_progress", "ongoing": "in_progress",
-    "monitoring": "in_progress", "mitigating": "in_progress", "being mitigated": "in_progress",
-    "under review": "in_progress", "assessing": "in_progress",
-    "closed": "closed", "resolved": "closed", "mitigated": "closed", "done": "closed",
-    "complete": "closed", "completed": "closed", "decided": "closed", "approved": "closed",
-    "rejected": "closed", "accepted": "closed", "cancelled": "closed", "canceled": "closed",
-}  # fmt: skip
-"""Built-in status vocabulary; an empty status is open."""
-RATING_WORDS: dict[str, int] = {
-    "very low": 1, "rare": 1, "negligible": 1, "low": 2, "unlikely": 2, "minor": 2,
-    "medium": 3, "moderate": 3, "possible": 3, "high": 4, "likely": 4, "major": 4,
-    "very high": 5, "almost certain": 5, "severe": 5, "critical": 5,
-}  # fmt: skip
-"""Built-in probability/impact words; "3 - Medium" and "3" read as their number."""
 
 _BRACKETED = re.compile(r"^\s*[\[(]\s*([^\])]{1,40}?)\s*[\])]\s*[:|\-–—]?\s*(.*)$", re.S)
 _SEPARATED = re.compile(r"^\s*([^:|\[\]()]{1,40}?)\s*(?::|\||\s[-–—]\s)\s*(.*)$", re.S)
@@ -86,20 +60,15 @@ class RaidRules:
         raid = raid or {}
         self.bucket: str | None = raid.get("bucket")
         self.labels = {_words(name): kind for kind, name in (raid.get("label") or {}).items()}
-        self.kinds = {**KIND_WORDS, **{_words(k): v for k, v in
-                                       (raid.get("kind_vocabulary") or {}).items()}}  # fmt: skip
-        self.statuses = {
-            **STATUS_WORDS,
-            **{_words(k): v for k, v in (raid.get("status_vocabulary") or {}).items()},
-        }
-        self.ratings = {
-            **RATING_WORDS,
-            **{_words(k): v for k, v in (raid.get("rating_vocabulary") or {}).items()},
-        }
+        self.words = RaidVocabulary(
+            raid.get("kind_vocabulary") or {},
+            raid.get("status_vocabulary") or {},
+            raid.get("rating_vocabulary") or {},
+        )
         self.lists = {(spec["site"], spec["list"]): spec for spec in raid.get("lists") or ()}
 
     def kind_word(self, value: str) -> str | None:
-        return self.kinds.get(_words(value))
+        return self.words.kind(value)
 
     def split_prefix(self, title: str) -> tuple[str | None, str]:
         """(kind, rest) of a title starting with a kind word and a separator ("Risk: x",
@@ -244,7 +213,7 @@ def _rating(value: Any, field: str, rules: RaidRules, where: str) -> int | None:
         return None
     number: Any = value
     if isinstance(value, str):
-        found = rules.ratings.get(_words(value))
+        found = rules.words.word_rating(value)
         if found is not None:
             return found
         match = _LEADING_NUMBER.match(value)
@@ -345,7 +314,7 @@ def map_raid_list_item(
                 "raid.kind_vocabulary to risk, issue, assumption, decision or change_request)"
             )
     said = words("status")
-    status = rules.statuses.get(_words(said)) if said else "open"
+    status = rules.words.status(said) if said else "open"
     if status is None:
         raise MappingError(
             f"{where}: {columns.get('status')} {said!r} is no known status (map it under "
