@@ -25,6 +25,11 @@ Then, timed in the same run:
 - ``asof_reports_s``: the same four as of 30 days ago, reconstructed from the field history
   (``history_rows`` versions); ``asof_ratio`` = asof_reports_s / reports_s, target <= 2.
 
+- ``pdf_s``: the board pack (summary and a one-pager per project, each with its milestone
+  trend and S-curve, at most ``kinds.board_pack.PACK_LIMIT`` pages of them) computed and
+  rendered as PDF, in a process of its own: its peak memory is ``pdf_peak_rss_mb``, apart from
+  the four reports' ``peak_rss_mb``; ``pdf_kb`` is the file's size.
+
 Both are timed twice. The first ("cold") pass pays what a fresh process pays once: SQL
 statements compiled, Jinja templates compiled, matplotlib's fonts and XlsxWriter loaded;
 it is what ``pmosync run`` from cron costs. The second pass is what the daemon, which keeps
@@ -277,9 +282,10 @@ def run_reports(
 
 
 def time_pdf(store: Store, url: str, folder: Path) -> tuple[float, int]:
-    """Seconds to compute the board pack (the executive summary and a one-pager per project)
-    and render it as PDF, the file written; and its size in bytes. Timed after the other
-    reports, so WeasyPrint's first load is inside it (a daemon pays it once)."""
+    """Seconds to compute the board pack (the executive summary and a one-pager per project,
+    each with its milestone trend and S-curve) and render it as PDF, charts drawn and the file
+    written; and its size in bytes. WeasyPrint's first load is inside it (a daemon pays it
+    once)."""
     from pmosync.config import PmosyncConfig
     from pmosync.reports.collector import collector_paused
     from pmosync.reports.job import compute_document
@@ -300,6 +306,20 @@ def time_pdf(store: Store, url: str, folder: Path) -> tuple[float, int]:
     seconds = time.perf_counter() - began
     log(f"board pack as PDF: {seconds:.2f}s, {len(rendered.content) / 1024:.0f} KB")
     return seconds, len(rendered.content)
+
+
+def pdf_in_child(url: str) -> dict[str, Any]:
+    """``time_pdf`` in a process of its own, so the board pack's memory (WeasyPrint holds
+    every laid-out page) is its own figure, ``pdf_peak_rss_mb``, apart from the four reports'
+    ``peak_rss_mb``."""
+    import json
+    import subprocess
+
+    result = subprocess.run(
+        [sys.executable, __file__, "--pdf-of", url], capture_output=True, text=True, check=True
+    )
+    sys.stderr.write(result.stderr)
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def email_body_size(store: Store, url: str) -> int:
@@ -328,7 +348,13 @@ def main() -> None:
     parser.add_argument(
         "--scan-only", action="store_true", help="build the store and time the baseline only"
     )
+    parser.add_argument("--pdf-of", help=argparse.SUPPRESS)  # the child of pdf_in_child
     args = parser.parse_args()
+    if args.pdf_of:
+        with Store.open(args.pdf_of) as store:
+            seconds, size = time_pdf(store, args.pdf_of, Path(tempfile.gettempdir()))
+        emit({"pdf_s": round(seconds, 2), "pdf_kb": round(size / 1024, 1), "rss": peak_rss_mb()})
+        return
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
         url = f"sqlite:///{folder}/reports.db"
@@ -362,7 +388,7 @@ def main() -> None:
             warm, _ = run_reports(store, url, folder)
             back, _ = run_reports(store, url, folder, AS_OF - timedelta(days=BACK_DAYS))
             email_bytes = email_body_size(store, url)
-            pdf_s, pdf_bytes = time_pdf(store, url, folder)
+            pdf = pdf_in_child(url)
     reports_s, cold_reports_s = sum(warm.values()), sum(cold.values())
     asof_reports_s = sum(back.values())
     figures.update(
@@ -379,8 +405,9 @@ def main() -> None:
         html_kb=round(written["html"] / 1024, 1),
         xlsx_kb=round(written["xlsx"] / 1024, 1),
         email_html_kb=round(email_bytes / 1024, 1),
-        pdf_s=round(pdf_s, 2),
-        pdf_kb=round(pdf_bytes / 1024, 1),
+        pdf_s=pdf["pdf_s"],
+        pdf_kb=pdf["pdf_kb"],
+        pdf_peak_rss_mb=pdf["rss"],
         peak_rss_mb=peak_rss_mb(),
     )
     emit(figures)

@@ -35,7 +35,7 @@ from pmosync.reports.dataset import (
 )
 from pmosync.reports.document import ReportDocument, TrendPoint
 from pmosync.reports.kinds import ReportContext
-from pmosync.reports.kinds.board_pack import build
+from pmosync.reports.kinds.board_pack import PACK_LIMIT, build
 from pmosync.reports.render import FormatsNotRendered, render_files
 from pmosync.store.baselines import PlannedTask
 
@@ -218,6 +218,19 @@ def test_red_amber_leaves_the_green_project_out_of_the_pages_not_out_of_the_coun
     assert pages_of(doc) == [RED, AMBER]
     counts = {f.key: f.value for f in doc.figures}
     assert counts["projects"] == 3 and counts["green"] == 1
+
+
+def test_a_pack_of_more_projects_than_its_limit_pages_the_first_and_says_so():
+    """203 projects: 200 one-pagers (red first), the summary's table lists all 203 and says
+    that 3 have no page."""
+    more = dataset()
+    more.projects += [ProjectRow(f"p{i}", "asana", f"Project {i:03d}") for i in range(200)]
+    doc = build(more, context())
+    pages = pages_of(doc)
+    assert len(pages) == PACK_LIMIT == 200 and pages[0] == RED
+    projects = next(s for s in doc.sections if s.page is None and s.key == "projects")
+    assert len(projects.rows) == 203
+    assert "the other 3 are listed here only" in projects.note
 
 
 def test_the_trend_point_records_each_projects_rags_for_the_next_pack():

@@ -231,8 +231,8 @@ def test_odd_and_repeated_section_keys_give_distinct_safe_csv_names():
 
 def test_an_unknown_format_is_one_clear_error():
     with pytest.raises(ValueError) as error:
-        render_files(portfolio_doc(), ["html", "pdf"])
-    assert str(error.value) == "unknown report format 'pdf' (formats: html, xlsx, csv, json)"
+        render_files(portfolio_doc(), ["html", "docx"])
+    assert str(error.value) == "unknown report format 'docx' (formats: html, xlsx, csv, json, pdf)"
 
 
 def test_an_empty_document_renders_in_every_format():

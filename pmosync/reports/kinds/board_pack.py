@@ -34,6 +34,10 @@ from pmosync.reports.metrics.rag import latest_update
 from pmosync.reports.metrics.scurve import phase_projects, project_curve
 from pmosync.reports.metrics.summary import MILESTONES
 
+PACK_LIMIT = 200
+"""One-pagers in one pack at most: WeasyPrint holds every laid-out page until it writes the
+file (about 3 MB a page) and draws at 0.1 s a page, so 200 pages stay near a minute and a few
+hundred MB; the summary says how many projects were left without a page."""
 ATTENTION = {"red": 0, "amber": 1}
 """One-pager order: red projects, then amber, then every other (by name within each)."""
 MILESTONES_SHOWN = 5
@@ -73,6 +77,15 @@ def build(dataset: Dataset, context: ReportContext):
     )
     history = (*context.history, TrendPoint(dataset.as_of.isoformat(), trend))
     ordered = pack_order(metrics, rules.pack_projects)
+    if len(ordered) > PACK_LIMIT:
+        projects = summary[0]
+        note = (
+            f"{projects.note or ''} The pack has a one-pager for the first {PACK_LIMIT:,} "
+            f"projects in this order; the other {len(ordered) - PACK_LIMIT:,} are listed here "
+            "only (narrow the pack with filters or rules.pack_projects: red_amber)."
+        )
+        summary = (replace(projects, note=note.strip()), *summary[1:])
+        ordered = ordered[:PACK_LIMIT]
     pages, charts = one_pagers(dataset, context, ordered, history)
     return context.document(
         dataset.as_of,

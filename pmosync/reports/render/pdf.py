@@ -19,6 +19,7 @@ with its name as the heading, in the order the document first names it.
 from __future__ import annotations
 
 import functools
+import gc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -345,4 +346,12 @@ def render_pdf(doc: ReportDocument, charts_png: Sequence[bytes]) -> bytes:
     html_class = engine()
     page = print_html(doc, [data_uri(png) for png in charts_png])
     document = html_class(string=page, base_url=str(TEMPLATES), url_fetcher=_data_only())
-    return document.write_pdf()
+    # The report path pauses the cyclic collector (reports.collector); WeasyPrint's boxes and
+    # decoded images are full of cycles, so a 500-page pack would keep every page's garbage.
+    paused = not gc.isenabled()
+    gc.enable()
+    try:
+        return document.write_pdf()
+    finally:
+        if paused:
+            gc.disable()
