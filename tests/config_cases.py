@@ -271,7 +271,7 @@ BAD_CONFIGS: list[BadConfig] = [
     _file(
         "format_typo",
         REPORT + "    formats: [html, xslx]\n",
-        ":4:21: reports.weekly.formats[1]: 'xslx' is not one of html, xlsx, csv, json; "
+        ":4:21: reports.weekly.formats[1]: 'xslx' is not one of html, xlsx, csv, json, pdf; "
         "did you mean 'xlsx'?",
     ),
     _file(

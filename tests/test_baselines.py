@@ -69,7 +69,14 @@ def _expected_plan(org, project_gid):
     cost = [b.total for b in org.budgets.values()
             if b.project_gid == project_gid and b.budget_type == "cost"]  # fmt: skip
     budget = Decimal(str(sum(cost))) if cost else None
-    return tasks, project.start_on, project.due_on, budget
+    # a project without dates of its own (the organisation's "RAID log" project, an ordinary
+    # project without a raid: block) is planned from its tasks: the earliest start (or due
+    # date) to the latest due date
+    start = project.start_on or min(
+        (s or d for _, s, d, _ in tasks.values() if (s or d) is not None), default=None
+    )
+    finish = project.due_on or max((d for _, _, d, _ in tasks.values() if d), default=None)
+    return tasks, start, finish, budget
 
 
 def _sync(tmp_path, sandbox, store_url):
