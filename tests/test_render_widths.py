@@ -130,24 +130,10 @@ def demo_documents(tmp_path_factory):
 KINDS = (
     "portfolio_status",
     "resource_utilisation",
-    pytest.param(
-        "timesheet_compliance",
-        marks=pytest.mark.xfail(
-            reason="known offender owned by the capacity/timesheet work (kinds/"
-            "timesheet_compliance.py): its weeks and non_compliant tables show 9 and 11 columns",
-            strict=False,
-        ),
-    ),
+    "timesheet_compliance",
     "governance",
     "raid_log",
-    pytest.param(
-        "board_pack",
-        marks=pytest.mark.xfail(
-            reason="known offender owned by the PDF board-pack work (kinds/board_pack.py): "
-            "each one-pager's figures table shows 10 columns",
-            strict=False,
-        ),
-    ),
+    "board_pack",
 )
 
 

@@ -219,12 +219,14 @@ def status_section(
 
 
 def figures_section(index: int, page: str, item: ProjectMetrics) -> Section:
-    """The key figures in one row: RAG and why, % complete, SPI, CPI, EAC, finish and forecast."""
+    """The key figures in one row: RAG, % complete, SPI, CPI, BAC, EAC, finish and forecast;
+    why the RAG is what it is goes in the note, across the page (under the narrow RAG column
+    it would make the row, and the one-pager, several lines taller)."""
     value, schedule = item.earned_value, item.progress.schedule
     amount = "hours" if value.basis == "hours" else "money"  # BAC and EAC in the budget's unit
     columns = (
         Column("computed_rag", "Computed", "rag"),
-        Column("reasons", "Why"),
+        Column("reasons", "Why", detail=True),  # said once, full width, in the note
         Column("pct_complete", "% complete", "percent"),
         Column("spi", "SPI", "ratio"),
         Column("cpi", "CPI", "ratio"),
@@ -232,7 +234,7 @@ def figures_section(index: int, page: str, item: ProjectMetrics) -> Section:
         Column("eac", "EAC", amount),
         Column("finish_date", "Finish to meet", "date"),
         Column("forecast_finish", "Forecast finish", "date"),
-        Column("forecast_slip_days", "Slip (days)", "days"),
+        Column("forecast_slip_days", "Slip (days)", "days", detail=True),
     )
     pct = value.ev / value.bac * 100.0 if value.ev is not None and value.bac else None
     row = {
@@ -248,8 +250,10 @@ def figures_section(index: int, page: str, item: ProjectMetrics) -> Section:
         "forecast_finish": _iso(schedule.forecast_finish),
         "forecast_slip_days": schedule.forecast_slip_days,
     }
+    why = "; ".join(item.rag.reasons)
     note = (
-        "% complete: EV / BAC (by effort without a BAC). EAC: BAC / CPI. Finish to meet: the "
+        (f"Computed {item.rag.computed}: {why}. " if why else "")
+        + "% complete: EV / BAC (by effort without a BAC). EAC: BAC / CPI. Finish to meet: the "
         f"{schedule.finish_kind or 'baseline finish, else the due date'}; slip in working "
         f"days. Measured against {status.baseline_text(item)}."
     )

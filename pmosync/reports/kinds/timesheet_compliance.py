@@ -8,7 +8,8 @@ charts of the weeks and a trend of the compliance rate across runs.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Any
 
 from pmosync.reports.dataset import Dataset
@@ -23,6 +24,7 @@ from pmosync.reports.document import (
 )
 from pmosync.reports.kinds import ReportContext
 from pmosync.reports.kinds.shaping import (
+    HTML_COLUMNS,
     LIST_LIMIT,
     amber_if,
     red_if,
@@ -52,9 +54,10 @@ REMINDED = ("missing", "under")
 """The statuses a timesheet reminder chases."""
 PERSON_COLUMNS = (
     Column("person", "Person"),
-    Column("email", "Email"),
+    Column("email", "Email", detail=True),
     Column("contract", "Contract (h/week)", "hours"),
 )
+"""Who: the email is in the files (a reminder list to mail merge), not in the page."""
 
 
 def build(dataset: Dataset, context: ReportContext) -> ReportDocument:
@@ -123,7 +126,7 @@ def _weeks_section(result: Compliance, context: ReportContext) -> Section:
         title="Compliance by week",
         columns=(
             Column("week", "Week"),
-            Column("week_start", "Starts", "date"),
+            Column("week_start", "Starts", "date", detail=True),
             Column("people", "People", "int"),
             Column("ok", "OK", "int"),
             Column("under", "Short", "int"),
@@ -173,9 +176,20 @@ def _status_section(result: Compliance) -> Section:
     return Section(
         key="status",
         title="Timesheet status by person and week",
-        columns=PERSON_COLUMNS + tuple(Column(column_of[w], week_label(w)) for w in result.weeks),
+        columns=PERSON_COLUMNS + week_columns(result.weeks, column_of),
         rows=tuple(rows),
         html_limit=LIST_LIMIT,
+    )
+
+
+def week_columns(weeks: Sequence[date], column_of: dict[date, str]) -> tuple[Column, ...]:
+    """One column per week, the newest that fit beside the person's two in HTML's eight; the
+    older weeks are in the files only."""
+    shown = HTML_COLUMNS - sum(1 for c in PERSON_COLUMNS if not c.detail)
+    first_shown = max(len(weeks) - shown, 0)
+    return tuple(
+        Column(column_of[w], week_label(w), detail=index < first_shown)
+        for index, w in enumerate(weeks)
     )
 
 
@@ -265,12 +279,12 @@ def _non_compliant_section(result: Compliance, unreachable: list[str]) -> Sectio
         columns=PERSON_COLUMNS
         + (
             Column("week", "Week"),
-            Column("holiday_hours", "Holidays (h)", "hours"),
-            Column("leave_hours", "Leave (h)", "hours"),
+            Column("holiday_hours", "Holidays (h)", "hours", detail=True),
+            Column("leave_hours", "Leave (h)", "hours", detail=True),
             Column("expected", "Expected (h)", "hours"),
             Column("logged", "Logged (h)", "hours"),
             Column("logged_pct", "Logged % of expected", "percent"),
-            Column("uncounted", "Not counted (h)", "hours"),
+            Column("uncounted", "Not counted (h)", "hours", detail=True),
             Column("status", "Status"),
         ),
         rows=rows,

@@ -223,7 +223,7 @@ def _column_title(column: Column, unit: tuple[bool, str | None] | None) -> str:
     return f"{title} (k {unit[1]})" if unit[1] else f"{title} (k)"
 
 
-def _column_cell(
+def column_cell(
     column: Column, row: Mapping[str, Any], unit: tuple[bool, str | None] | None = None
 ) -> Cell:
     in_header = unit is not None and unit[0]
@@ -281,7 +281,7 @@ def section_view(
     columns = [c for c in section.columns if c.detail is not True]  # files-only ones left out
     units = {c.key: _money_unit(c, shown) for c in columns if c.type == "money" and c.shade is None}
     cells = tuple(
-        tuple(_column_cell(column, row, units.get(column.key)) for column in columns)
+        tuple(column_cell(column, row, units.get(column.key)) for column in columns)
         for row in shown
     )
     cards = ()

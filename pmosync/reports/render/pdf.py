@@ -47,6 +47,7 @@ from pmosync.reports.render.html import (
     TEMPLATES,
     Cell,
     FigureView,
+    column_cell,
     figure_view,
     format_cell,
     when,
@@ -132,12 +133,9 @@ def _limit(value: Any) -> int | None:
 
 
 def _cell(column: Column, row: Mapping[str, Any]) -> Cell:
-    return format_cell(
-        row.get(column.key),
-        column.type,
-        currency=row.get("currency"),
-        link=row.get(column.link) if column.link else None,
-    )
+    """The cell as the HTML page formats it (its note included); the print template colours
+    heat-map cells itself (see ``shades``)."""
+    return column_cell(replace(column, shade=None), row)
 
 
 def _cut(cell: Cell, limit: int) -> Cell:
