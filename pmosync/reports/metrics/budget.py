@@ -38,6 +38,7 @@ from pmosync.reports.metrics.progress import Progress
 Basis = Literal["money", "hours", "undefined"]
 BacSource = Literal["baseline", "budget", "estimates"]
 
+
 @dataclass(frozen=True, slots=True)
 class Bac:
     """BAC and what it is measured in. ``source`` says what set it (the active baseline's
