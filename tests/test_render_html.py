@@ -376,6 +376,20 @@ def test_a_count_axis_has_whole_ticks_and_money_no_exponent():
     assert figure.axes[0].yaxis.get_offset_text().get_text() == ""  # no "1e6" over the axis
 
 
+def test_amount_axes_start_at_zero_and_date_axes_do_not():
+    from pmosync.reports.document import Chart, Series
+    from pmosync.reports.render.charts import draw
+
+    # a cumulative curve from 180k to 280k: matplotlib would start its axis near 175k
+    curve = Chart("s", "S-curve", "line", ("w1", "w2", "w3"),
+                  (Series("PV", (180_000.0, 230_000.0, 280_000.0)),), y_type="money")  # fmt: skip
+    assert draw(curve).axes[0].get_ylim()[0] == 0
+    # milestone forecasts as ordinal days: an axis from day 0 (year 1) would flatten them
+    trend = Chart("m", "MTA", "line", ("r1", "r2"), (Series("Go-live", (739_600.0, 739_607.0)),),
+                  y_type="date")  # fmt: skip
+    assert draw(trend).axes[0].get_ylim()[0] > 739_000
+
+
 def test_highlights_changes_cards_shading_and_pages():
     from report_docs import readable_doc
 

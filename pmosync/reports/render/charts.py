@@ -10,8 +10,9 @@ value is a gap (no bar, a break in the line), never a zero.
 
 The y axis reads as its ``Chart.y_type`` says (``units.axis_label``): money in thousands
 ("1,380k", never "1e6"), counts on whole ticks only (no "2.5 findings"), percents with "%",
-dates as dates. A chart with fewer than two x positions holding data is no trend: it is not
-drawn at all (:func:`drawn`), in the page, the email or the files.
+dates as dates; every axis but a date's starts at zero. A chart with fewer than two x positions
+holding data is no trend: it is not drawn at all (:func:`drawn`), in the page, the email or the
+files.
 """
 
 from __future__ import annotations
@@ -125,7 +126,12 @@ def draw(chart: Chart):
     rotate = len(x_labels) > 6 or widest * len(x_labels) > 90
     axes.tick_params(axis="x", labelsize=FONT_SIZE - (1 if rotate else 0))
     axes.tick_params(axis="y", labelsize=FONT_SIZE)
-    _y_axis(axes, chart.y_type if isinstance(chart.y_type, str) else "number")
+    y_type = chart.y_type if isinstance(chart.y_type, str) else "number"
+    _y_axis(axes, y_type)
+    if y_type != "date" and handles and axes.get_ylim()[0] > 0:
+        # Amounts, hours, counts and percents are read from zero: a cumulative S-curve whose
+        # axis starts at 180k would make a 10 % gap between EV and PV look like a chasm.
+        axes.set_ylim(bottom=0)
     if rotate:
         for tick in axes.get_xticklabels():
             tick.set_rotation(40)
