@@ -407,7 +407,8 @@ def when(text: str) -> str:
     return f"{stamp} {moment.strftime('%z')[:3]}:{moment.strftime('%z')[3:]}"
 
 
-def _filters(filters: Any) -> list[tuple[str, str]]:
+def filter_pairs(filters: Any) -> list[tuple[str, str]]:
+    """The report's filters as (name, values) lines for the page header."""
     if not isinstance(filters, Mapping):
         return []
     out = []
@@ -451,7 +452,7 @@ def render_html(
             report=as_text(doc.report),
             as_of=as_text(doc.as_of),
             generated=when(doc.generated_at),
-            filters=_filters(doc.filters),
+            filters=filter_pairs(doc.filters),
             figures=[figure_view(f, previous) for f in doc.figures],
             figures_per_row=FIGURES_PER_ROW,
             tile_max_px=TILE_MAX_PX,

@@ -18,7 +18,6 @@ with its name as the heading, in the order the document first names it.
 
 from __future__ import annotations
 
-import functools
 import gc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -28,19 +27,14 @@ from pmosync.reports.document import (
     UNDEFINED_TEXT,
     Chart,
     Column,
-    Figure,
     ReportDocument,
     Section,
     shade_value,
 )
 from pmosync.reports.render import FormatUnavailable, data_uri
 from pmosync.reports.render.cells import (
-    NUMERIC_TYPES,
-    OTHER_RAG,
-    RAG_STYLES,
     as_number,
     as_text,
-    rounded,
     shade,
 )
 from pmosync.reports.render.html import (
@@ -48,8 +42,11 @@ from pmosync.reports.render.html import (
     Cell,
     FigureView,
     column_cell,
+    environment,
     figure_view,
+    filter_pairs,
     format_cell,
+    highlight_view,
     when,
 )
 
@@ -252,12 +249,12 @@ def print_html(doc: ReportDocument, chart_sources: Sequence[str]) -> str:
     """The print page (HTML for WeasyPrint); ``chart_sources`` are the ``src`` of the charts
     drawn (two points or more), in the document's order."""
     figures: list[tuple[FigureView, str | None]] = [
-        (figure_view(f), _change(f)) for f in doc.figures
+        (view, view.change) for view in (figure_view(f) for f in doc.figures)
     ]
     main_sections, main_charts, pages = _pages(doc, chart_sources)
-    highlights = [(as_text(h.text), _marker(h.rag)) for h in doc.highlights if as_text(h.text)]
+    highlights = [(v.text, v.mark) for v in map(highlight_view, doc.highlights) if v.text]
     return (
-        _environment()
+        environment()
         .get_template("print.html.j2")
         .render(
             title=as_text(doc.title),
@@ -265,7 +262,7 @@ def print_html(doc: ReportDocument, chart_sources: Sequence[str]) -> str:
             as_of=as_text(doc.as_of),
             previous_as_of=as_text(doc.previous_as_of) if doc.previous_as_of else None,
             generated=when(doc.generated_at),
-            filters=_filters(doc.filters),
+            filters=filter_pairs(doc.filters),
             figures=figures,
             highlights=highlights,
             charts=main_charts,
@@ -274,49 +271,6 @@ def print_html(doc: ReportDocument, chart_sources: Sequence[str]) -> str:
             detail_sections=[as_text(s.title) for s in doc.sections if s.detail is True],
             undefined_text=UNDEFINED_TEXT,
         )
-    )
-
-
-def _change(figure: Figure) -> str | None:
-    """The change since the previous report as "+2", "-0.05" or "no change"; None without an
-    earlier report (or for a figure that is not a number)."""
-    change = as_number(figure.change)
-    if change is None or figure.type not in NUMERIC_TYPES:
-        return None
-    shown = rounded(change, figure.type)
-    if not shown:
-        return "no change"
-    text = format_cell(abs(shown), figure.type).text
-    return f"{'+' if shown > 0 else '-'}{text}"
-
-
-def _marker(rag: Any) -> str:
-    """The colour of a highlight's marker: its RAG's badge colour, else grey."""
-    if isinstance(rag, str) and rag.lower() in RAG_STYLES:
-        return RAG_STYLES[rag.lower()][0]
-    return OTHER_RAG[0]
-
-
-def _filters(filters: Any) -> list[tuple[str, str]]:
-    if not isinstance(filters, Mapping):
-        return []
-    out = []
-    for name, values in filters.items():
-        listed = values if isinstance(values, list | tuple) else [values]
-        out.append((as_text(name), ", ".join(as_text(v) for v in listed)))
-    return out
-
-
-@functools.cache
-def _environment():
-    import jinja2
-
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
     )
 
 
