@@ -34,15 +34,14 @@ from pmosync.reports.dataset import AllocationRow, Dataset, PersonRow, TaskRow
 from pmosync.reports.metrics.calendar import PLAIN, WorkingCalendar
 from pmosync.reports.metrics.capacity import leave_by_person, week_hours
 from pmosync.reports.metrics.utilisation import (
+    TOLERANCE,
+    WEEK,
     active_people,
     allocated_hours,
     capacity_of,
     percent,
 )
 from pmosync.reports.metrics.weeks import complete_weeks
-
-WEEK = timedelta(days=6)
-TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True, slots=True)
