@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -19,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from test_render_chromium import _tool  # skip, or fail in CI, without a Debian tool
 
 from pmosync.config.reports import ReportRules
 from pmosync.reports.dataset import (
@@ -244,17 +244,6 @@ def test_the_trend_point_records_each_projects_rags_for_the_next_pack():
 
 
 # --- the PDF, read back -------------------------------------------------------------------------
-
-
-def _tool(*names: str) -> str:
-    for name in names:
-        found = shutil.which(name)
-        if found:
-            return found
-    reason = f"{names[0]} is not installed (Debian package: apt-get install {names[-1]})"
-    if os.environ.get("PMOSYNC_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason}, but PMOSYNC_REQUIRE_BROWSER=1")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
