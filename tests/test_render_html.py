@@ -475,3 +475,27 @@ def test_a_risk_matrix_cell_is_coloured_by_its_position_score_in_html():
     # 5 x 4 = 20 is critical (red) though it holds 3 risks; 1 x 4 = 4 is low though it holds 9
     assert ("#e57373", "critical") in cells and ("#c8e6c9", "low") in cells
     assert not [c for c in cells if c[1] in ("medium", "high")]
+
+
+def test_a_change_column_is_signed_in_html_and_xlsx():
+    import io
+
+    import openpyxl
+
+    from pmosync.reports.document import Column, ReportDocument, Section
+
+    section = Section(
+        "rag", "RAG counts", (Column("rag", "RAG", "rag"), Column("d", "Change", "change")),
+        ({"rag": "red", "d": 1}, {"rag": "amber", "d": -2}, {"rag": "green", "d": 0},
+         {"rag": "blue", "d": None}),
+    )  # fmt: skip
+    doc = ReportDocument(
+        "changes", "portfolio_status", "Changes", "2026-11-23", "2026-11-23T07:00:00+00:00",
+        sections=(section,),
+    )  # fmt: skip
+    cells = re.findall(r'<td align="right"[^>]*>(?:<span[^>]*>)?([^<]*)<', html_of(doc))
+    assert cells == ["+1", "-2", "0", "n/a"], cells
+    (xlsx,) = render_files(doc, ["xlsx"])
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content))["RAG counts"]
+    assert [sheet.cell(row, 2).value for row in range(2, 5)] == [1, -2, 0]
+    assert sheet["B2"].number_format == "+0;-0;0"

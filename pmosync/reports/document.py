@@ -36,6 +36,7 @@ ValueType = Literal[
     "ratio",  # SPI, CPI: 2-3 places
     "date",  # ISO date string
     "days",  # a signed whole number of days
+    "change",  # a signed whole-number change since the previous report (+2, -1, 0)
     "rag",  # green|amber|red|blue|complete, shown as a badge
     "flag",  # bool: a yes/no marker (over-allocated, disagrees)
 ]

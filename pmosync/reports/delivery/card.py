@@ -38,6 +38,8 @@ def format_figure(figure: Figure) -> str:
         return f"{value:,.1f} h"
     if kind == "days":
         return f"{round(value):+d} days"
+    if kind == "change":
+        return f"{round(value):+d}" if round(value) else "0"
     return f"{value:,.2f}"
 
 

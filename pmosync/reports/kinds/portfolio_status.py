@@ -459,9 +459,9 @@ def rag_summary_section(overall: Rollup, previous: TrendPoint | None = None) -> 
     columns = (
         Column("rag", "RAG", "rag"),
         Column("computed", "Computed", "int"),
-        Column("computed_change", "Change (computed)", "int"),
+        Column("computed_change", "Change (computed)", "change"),
         Column("reported", "Reported", "int"),
-        Column("reported_change", "Change (reported)", "int"),
+        Column("reported_change", "Change (reported)", "change"),
     )
     note = (
         f"{since} Computed: by the report's rules from each project's figures; reported: the "

@@ -41,8 +41,11 @@ from pmosync.canonical.text import shown_text
 from pmosync.reports.document import Section
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-NUMERIC_TYPES = frozenset({"int", "number", "money", "hours", "percent", "ratio", "days"})
-PLACES = {"percent": 1, "hours": 1, "money": 2, "number": 2, "ratio": 2, "days": 0, "int": 0}
+NUMERIC_TYPES = frozenset({"int", "number", "money", "hours", "percent", "ratio", "days", "change"})
+PLACES = {
+    "percent": 1, "hours": 1, "money": 2, "number": 2, "ratio": 2, "days": 0, "int": 0,
+    "change": 0,
+}  # fmt: skip
 """Decimal places a person reads of each numeric column type. The document (and so the JSON
 file and the snapshot) keeps every figure at full precision; renderers round for display."""
 BIG = 1e15

@@ -170,9 +170,9 @@ def _number(value: float, value_type: str, currency: str | None) -> str:
         return f"{value:,.1f}"
     if value_type == "percent":
         return f"{value:,.1f}%"
-    if value_type == "days":
-        days = round(value)
-        return f"{days:+,d}" if days else "0"
+    if value_type in ("days", "change"):
+        whole = round(value)
+        return f"{whole:+,d}" if whole else "0"
     return f"{value:,.2f}"  # number, ratio
 
 

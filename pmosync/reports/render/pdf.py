@@ -64,7 +64,7 @@ PAGE_CELL_TEXT_CHARS = 120
 """The same on a one-pager, whose tables share the page with charts."""
 
 
-COLUMN_WEIGHTS = {"date": 1.7, "rag": 1.4, "flag": 0.8, "days": 1.0, "int": 0.9}
+COLUMN_WEIGHTS = {"date": 1.7, "rag": 1.4, "flag": 0.8, "days": 1.0, "change": 1.0, "int": 0.9}
 COLUMN_WEIGHTS.update(dict.fromkeys(("number", "money", "hours", "percent", "ratio"), 1.1))
 """Relative column widths by value type (text, the default, is 3)."""
 

@@ -57,6 +57,7 @@ NUMBER_FORMATS = {
     "percent": "0.0%",  # the document's 0..100 is written as the fraction Excel expects
     "ratio": "0.00",
     "days": "+0;-0;0",
+    "change": "+0;-0;0",
 }
 DATE_FORMAT = "yyyy-mm-dd"
 HEADER_STYLE = ("#1F3A5F", "#FFFFFF")  # background, text colour
