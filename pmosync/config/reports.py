@@ -70,14 +70,9 @@ class SharePointDelivery(ConfigModel):
     )
 
 
-class EmailDelivery(ConfigModel):
-    """Send the report by email, through the smtp section or Microsoft Graph sendMail."""
+class MailRoute(ConfigModel):
+    """How a message leaves: the smtp section, or Microsoft Graph sendMail from a mailbox."""
 
-    to: list[Email] = Field(min_length=1, description="Recipients.")
-    cc: list[Email] = Field(default=[], description="Copy recipients.")
-    subject: str | None = Field(
-        None, description="Subject line; default names the report and its date."
-    )
     via: Literal["smtp", "graph"] = Field(
         "smtp", description="smtp: the top-level smtp section; graph: Microsoft Graph sendMail."
     )
@@ -85,6 +80,16 @@ class EmailDelivery(ConfigModel):
     connector: NonEmptyStr | None = Field(
         None,
         description="Microsoft connector for via: graph; needed only when there are several.",
+    )
+
+
+class EmailDelivery(MailRoute):
+    """Send the report by email, through the smtp section or Microsoft Graph sendMail."""
+
+    to: list[Email] = Field(min_length=1, description="Recipients.")
+    cc: list[Email] = Field(default=[], description="Copy recipients.")
+    subject: str | None = Field(
+        None, description="Subject line; default names the report and its date."
     )
 
 
@@ -398,7 +403,7 @@ class ReportRules(ConfigModel):
     )
 
 
-class TimesheetReminders(ConfigModel):
+class TimesheetReminders(MailRoute):
     """Opt-in: a timesheet compliance run emails each person whose last complete week is
     missing or short one short reminder of their own (once per person and week)."""
 
@@ -420,14 +425,6 @@ class TimesheetReminders(ConfigModel):
     cc: list[Email] = Field(
         default=[],
         description="Copy every reminder to these addresses (e.g. the PMO mailbox); default none.",
-    )
-    via: Literal["smtp", "graph"] = Field(
-        "smtp", description="smtp: the top-level smtp section; graph: Microsoft Graph sendMail."
-    )
-    sender: Email | None = Field(None, description="Mailbox to send from with via: graph.")
-    connector: NonEmptyStr | None = Field(
-        None,
-        description="Microsoft connector for via: graph; needed only when there are several.",
     )
 
 
