@@ -9,8 +9,10 @@ Asana mapping quarantines the task, naming the word and the key that would map i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import Any
 
 from pmosync.canonical.types import RaidKind, RaidStatus
 
@@ -94,9 +96,27 @@ DEFAULT_RATINGS: Mapping[str, int] = MappingProxyType(
 )
 
 
+_LEADING_NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)(?=\s|[-–—:.)]|$)")
+
+
 def normalise(word: str) -> str:
     """A word as the vocabularies key it: case- and spacing-insensitive."""
     return " ".join(word.split()).casefold()
+
+
+def leading_number(text: str) -> float | None:
+    """The number a text starts with, before a space, a separator or the end ("3", "3.0",
+    "4 - Likely", "2) Low", "5-Very high"); None when it starts with none."""
+    match = _LEADING_NUMBER.match(text)
+    return float(match.group(1)) if match else None
+
+
+def whole(number: Any, high: int) -> int | None:
+    """``number`` as an int when it is a whole number from 1 to ``high`` (3.0 is 3); None for
+    3.5, 0, 7, a bool or no number at all. Ratings are 1-5, scores 1-25, in every source."""
+    if isinstance(number, bool) or not isinstance(number, int | float):
+        return None
+    return int(number) if float(number).is_integer() and 1 <= number <= high else None
 
 
 class RaidVocabulary:
@@ -124,8 +144,5 @@ class RaidVocabulary:
 
     def rating(self, word: str) -> int | None:
         """A rating word, or an option starting with its number ("4 - Likely", "5")."""
-        key = normalise(word)
-        if key in self._ratings:
-            return self._ratings[key]
-        head = key.split(" ", 1)[0].rstrip(".-:)")
-        return int(head) if head in ("1", "2", "3", "4", "5") else None
+        found = self.word_rating(word)
+        return found if found is not None else whole(leading_number(word), 5)

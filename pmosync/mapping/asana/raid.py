@@ -22,6 +22,7 @@ from pmosync.mapping.asana.context import Context, RaidSettings
 from pmosync.mapping.asana.custom_fields import CustomField, CustomFields
 from pmosync.mapping.asana.people import identity_ref
 from pmosync.mapping.asana.values import record_gid
+from pmosync.mapping.raid_vocabulary import whole
 from pmosync.mapping.result import Mapped, MappingError, Tombstone
 from pmosync.mapping.values import build, date_of, flag, text, timestamp_of
 
@@ -59,9 +60,10 @@ def _rating(raid: RaidSettings, custom: CustomFields, purpose: str) -> int | Non
         value = field.number(purpose)
         if value is None:
             return None
-        if value != int(value) or not 1 <= value <= 5:
+        rating = whole(value, 5)
+        if rating is None:
             raise MappingError(f"{purpose} field {field.label} is {value:g}; it must be 1 to 5")
-        return int(value)
+        return rating
     option = field.option(purpose)
     if option is None:
         return None
@@ -79,9 +81,10 @@ def _score(raid: RaidSettings, custom: CustomFields) -> int | None:
     value = field.number("score") if field else None
     if field is None or value is None:
         return None
-    if value != int(value) or not 1 <= value <= 25:
+    score = whole(value, 25)
+    if score is None:
         raise MappingError(f"score field {field.label} is {value:g}; it must be 1 to 25")
-    return int(value)
+    return score
 
 
 def _text(raid: RaidSettings, custom: CustomFields, purpose: str) -> str | None:

@@ -35,7 +35,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from pmosync.canonical.types import RAID_KINDS, PersonIdentity, Project, RaidItem
-from pmosync.mapping.raid_vocabulary import RaidVocabulary
+from pmosync.mapping.raid_vocabulary import RaidVocabulary, leading_number, whole
 from pmosync.mapping.result import Mapped, MappingError
 from pmosync.mapping.values import build, parse_timestamp
 
@@ -45,7 +45,6 @@ TASK_PREFIX = "task:"
 _BRACKETED = re.compile(r"^\s*[\[(]\s*([^\])]{1,40}?)\s*[\])]\s*[:|\-–—]?\s*(.*)$", re.S)
 _SEPARATED = re.compile(r"^\s*([^:|\[\]()]{1,40}?)\s*(?::|\||\s[-–—]\s)\s*(.*)$", re.S)
 _MARKS = re.compile(r"(?<![\w])P\s*(\d+)\s*[,/]?\s*I\s*(\d+)(?![\w])", re.I)
-_LEADING_NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:[-–—:.)]|$)")
 
 
 def _words(value: str) -> str:
@@ -216,13 +215,13 @@ def _rating(value: Any, field: str, rules: RaidRules, where: str) -> int | None:
         found = rules.words.word_rating(value)
         if found is not None:
             return found
-        match = _LEADING_NUMBER.match(value)
-        number = float(match.group(1)) if match else value
+        number = leading_number(value)
     if isinstance(number, bool) or not isinstance(number, int | float):
         raise MappingError(f"{where}: {field} {value!r} is not a rating (1-5 or a known word)")
-    if float(number).is_integer() and 1 <= number <= 5:
-        return int(number)
-    raise MappingError(f"{where}: {field} {value!r} is not a whole number from 1 to 5")
+    rating = whole(number, 5)
+    if rating is None:
+        raise MappingError(f"{where}: {field} {value!r} is not a whole number from 1 to 5")
+    return rating
 
 
 def _score(value: Any, where: str) -> int | None:
@@ -234,14 +233,10 @@ def _score(value: Any, where: str) -> int | None:
             number = float(value)
         except ValueError:
             number = None
-    if (
-        isinstance(number, bool)
-        or not isinstance(number, int | float)
-        or not float(number).is_integer()
-        or not 1 <= number <= 25
-    ):
+    score = whole(number, 25)
+    if score is None:
         raise MappingError(f"{where}: score {value!r} is not a whole number from 1 to 25")
-    return int(number)
+    return score
 
 
 def _list_day(value: Any, field: str, zone: tzinfo, where: str) -> date | None:
