@@ -35,7 +35,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from pmosync.canonical.types import RAID_KINDS, PersonIdentity, Project, RaidItem
-from pmosync.mapping.raid_vocabulary import RaidVocabulary, leading_number, whole
+from pmosync.mapping.raid_vocabulary import RaidVocabulary, leading_number, normalise, whole
 from pmosync.mapping.result import Mapped, MappingError
 from pmosync.mapping.values import build, parse_timestamp
 
@@ -47,10 +47,6 @@ _SEPARATED = re.compile(r"^\s*([^:|\[\]()]{1,40}?)\s*(?::|\||\s[-–—]\s)\s*(.
 _MARKS = re.compile(r"(?<![\w])P\s*(\d+)\s*[,/]?\s*I\s*(\d+)(?![\w])", re.I)
 
 
-def _words(value: str) -> str:
-    return " ".join(value.split()).casefold()
-
-
 class RaidRules:
     """One connector's RAID vocabularies and lists, from the YAML's ``raid`` block (as plain
     data: mapping does not read config models)."""
@@ -58,7 +54,7 @@ class RaidRules:
     def __init__(self, raid: Mapping[str, Any] | None) -> None:
         raid = raid or {}
         self.bucket: str | None = raid.get("bucket")
-        self.labels = {_words(name): kind for kind, name in (raid.get("label") or {}).items()}
+        self.labels = {normalise(name): kind for kind, name in (raid.get("label") or {}).items()}
         self.words = RaidVocabulary(
             raid.get("kind_vocabulary") or {},
             raid.get("status_vocabulary") or {},
@@ -130,7 +126,7 @@ def map_raid_task(source: str, raw: Mapping[str, Any], rules: RaidRules, zone: t
     applied = task.get("appliedCategories") or {}
     if not isinstance(labels, Mapping) or not isinstance(applied, Mapping):
         raise MappingError(f"{where}: appliedCategories or categoryDescriptions is no object")
-    names = {_words(str(labels.get(k) or k)) for k, on in applied.items() if on}
+    names = {normalise(str(labels.get(k) or k)) for k, on in applied.items() if on}
     labelled = {rules.labels[n] for n in names if n in rules.labels}
     title = str(task.get("title") or "")
     prefixed, rest = rules.split_prefix(title)
