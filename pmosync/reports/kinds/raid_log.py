@@ -41,6 +41,7 @@ from pmosync.reports.metrics.raid import (
     overdue_issues,
     top_risks,
 )
+from pmosync.reports.metrics.summary import change
 from pmosync.reports.render.cells import shade
 
 PORTFOLIO_WIDE = "portfolio-wide"
@@ -162,21 +163,15 @@ def trend_point(items: list[RaidRow], as_of: date, rules: RaidRules) -> dict[str
     }
 
 
-def _change(key: str, trend: dict[str, Any], previous: TrendPoint | None) -> float | None:
-    """The change of ``trend[key]`` since the previous report; None when that report lacks it."""
-    if previous is None:
-        return None
-    before = previous.trend.get(key)
-    if not isinstance(before, int | float) or isinstance(before, bool):
-        return None
-    return float(trend[key] - before)
-
-
 def figures(
     trend: dict[str, Any], rules: RaidRules, previous: TrendPoint | None = None
 ) -> tuple[Figure, ...]:
+    before = previous.trend if previous is not None else None
+
     def figure(key: str, label: str, rag: str | None = None) -> Figure:
-        return Figure(key, label, trend[key], rag=rag, change=_change(key, trend, previous))
+        return Figure(
+            key, label, trend[key], rag=rag, change=change(float(trend[key]), before, key)
+        )
 
     return (
         figure("open_risks", "Open risks"),
@@ -189,14 +184,14 @@ def figures(
 
 
 def _trend_chart(history: tuple[TrendPoint, ...], as_of: date, trend: dict[str, Any]) -> Chart:
-    chart = trend_chart(
+    return trend_chart(
         "raid_trend",
         "RAID log over time",
         (*history, TrendPoint(as_of.isoformat(), trend)),
         TREND_LINES,
         "items",
+        "int",
     )
-    return replace(chart, y_type="int")
 
 
 # --- sections ----------------------------------------------------------------------------------
