@@ -26,8 +26,6 @@ import html
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 from typing import Any
 
 from pmosync.config import PmosyncConfig
@@ -35,9 +33,10 @@ from pmosync.config.reports import TimesheetReminders
 from pmosync.connectors.errors import ConnectorError
 from pmosync.reports.delivery import records
 from pmosync.reports.delivery.context import GraphClients
-from pmosync.reports.delivery.mime import clean_header
+from pmosync.reports.delivery.mime import build_message, clean_header
 from pmosync.reports.delivery.outcome import DeliveryError, DeliveryOutcome, DeliveryStatus
-from pmosync.reports.delivery.scrub import config_secrets, one_line
+from pmosync.reports.delivery.run import RETRY_LIMIT, record_outcome
+from pmosync.reports.delivery.scrub import config_secrets
 from pmosync.reports.document import ReportDocument
 from pmosync.reports.render.cells import as_text
 from pmosync.store import Store
@@ -47,8 +46,6 @@ log = logging.getLogger(__name__)
 SECTION = "to_remind"
 TARGET_PREFIX = "reminder:"
 KIND = "reminder"
-RETRY_LIMIT = 10
-"""Attempts after which a person-week's failed reminder is left alone (as run.RETRY_LIMIT)."""
 DEFAULT_SUBJECT = "Timesheet reminder: week {week}"
 STATUS_WORDS = {"missing": "has no hours logged", "under": "is short"}
 
@@ -152,30 +149,25 @@ def _send_one(
         return DeliveryOutcome(label, KIND, reminder.week, status, done.error)
     status, note = "delivered", None
     try:
-        note = _send(config, settings, reminder, graphs)
+        _send(config, settings, reminder, graphs)
     except (ConnectorError, DeliveryError, ValueError) as error:
         status, note = "failed", str(error)
     except Exception as error:  # noqa: BLE001 - one reminder must not stop the others
         log.exception("%s: %s failed", report_name, label)
         status, note = "failed", f"internal error ({type(error).__name__})"
-    if note is not None:
-        note = one_line(note.replace(reminder.email, "<recipient>"), secrets)
-    records.record_attempt(
+    return record_outcome(
         store,
         report=report_name,
         period=reminder.week,
         target=reminder.target,
         label=label,
+        kind=KIND,
         run_id=run_id,
         status=status,
-        error=note,
+        error=note.replace(reminder.email, "<recipient>") if note else None,
         location=None,
+        secrets=secrets,
     )
-    if status == "failed":
-        log.warning("%s: %s for %s failed: %s", report_name, label, reminder.week, note)
-    else:
-        log.info("%s: sent %s for %s", report_name, label, reminder.week)
-    return DeliveryOutcome(label, KIND, reminder.week, status, note)
 
 
 def _send(
@@ -183,8 +175,8 @@ def _send(
     settings: TimesheetReminders,
     reminder: Reminder,
     graphs: GraphClients,
-) -> str | None:
-    """Send one reminder; a note when the server refused the recipient (nothing went)."""
+) -> None:
+    """Send one reminder (a DeliveryError when the server refused the recipient)."""
     subject = subject_of(settings, reminder)
     text, body = text_body(settings, reminder), html_body(settings, reminder)
     if settings.via == "graph":
@@ -193,17 +185,25 @@ def _send(
         client = graphs.get(settings.connector)
         payload = message_body(subject, body, [reminder.email], settings.cc, [])
         client.run(send_mail(client, settings.sender, payload))
-        return None
+        return
     from pmosync.connectors.smtp import send_message
 
     smtp = config.smtp
     if smtp is None:
         raise DeliveryError("reminders via smtp need the top-level smtp section")
-    message = build_reminder(smtp.from_address, reminder, settings.cc, subject, text, body)
+    message = build_message(
+        sender=smtp.from_address,
+        to=[reminder.email],
+        cc=settings.cc,
+        subject=subject,
+        html_body=body,
+        images={},
+        attachments=[],
+        text_body=text,
+    )
     refused = send_message(smtp, message)
-    if reminder.email in refused or reminder.email.lower() in {a.lower() for a in refused}:
+    if reminder.email.lower() in {a.lower() for a in refused}:
         raise DeliveryError("the mail server refused the recipient")
-    return None
 
 
 def subject_of(settings: TimesheetReminders, reminder: Reminder) -> str:
@@ -252,27 +252,3 @@ def html_body(settings: TimesheetReminders, reminder: Reminder) -> str:
         '<p style="color:#666">This is an automatic reminder; please do not reply to it.</p>'
         "</body></html>"
     )
-
-
-def build_reminder(
-    sender: str,
-    reminder: Reminder,
-    cc: list[str],
-    subject: str,
-    text: str,
-    body: str,
-) -> EmailMessage:
-    """The reminder message: text/plain with a text/html alternative."""
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = sender
-    message["To"] = reminder.email
-    if cc:
-        message["Cc"] = ", ".join(cc)
-    message["Date"] = formatdate(localtime=True)
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
-    message["Auto-Submitted"] = "auto-generated"
-    message["X-Auto-Response-Suppress"] = "All"
-    message.set_content(text, charset="utf-8")
-    message.add_alternative(body, subtype="html", charset="utf-8")
-    return message

@@ -233,20 +233,51 @@ def _record(
     location: str | None,
     secrets: tuple[str, ...],
 ) -> DeliveryOutcome:
-    text = one_line(error, secrets) if error else None
-    records.record_attempt(
+    return record_outcome(
         store,
         report=report_name,
         period=period,
         target=target.digest,
         label=target.label,
+        kind=target.kind,
+        run_id=run_id,
+        status=status,
+        error=error,
+        location=location,
+        secrets=secrets,
+    )
+
+
+def record_outcome(
+    store: Store,
+    *,
+    report: str,
+    period: str,
+    target: str,
+    label: str,
+    kind: str,
+    run_id: str,
+    status: DeliveryStatus,
+    error: str | None,
+    location: str | None,
+    secrets: tuple[str, ...],
+) -> DeliveryOutcome:
+    """Write one attempt's result (its error on one line, secrets masked), log it, and say it
+    as the run's outcome: every delivery, a report target's or a reminder's, ends here."""
+    text = one_line(error, secrets) if error else None
+    records.record_attempt(
+        store,
+        report=report,
+        period=period,
+        target=target,
+        label=label,
         run_id=run_id,
         status=status,
         error=text,
         location=location,
     )
     if status == "failed":
-        log.warning("%s: delivery to %s failed: %s", report_name, target.label, text)
+        log.warning("%s: delivery to %s for %s failed: %s", report, label, period, text)
     else:
-        log.info("%s: delivered to %s", report_name, target.label)
-    return DeliveryOutcome(target.label, target.kind, period, status, text, location)
+        log.info("%s: delivered to %s for %s", report, label, period)
+    return DeliveryOutcome(label, kind, period, status, text, location)
