@@ -33,7 +33,7 @@ from datetime import date, datetime, timedelta
 
 from pmosync.reports.dataset import BaselineRow, MilestoneVersion, TaskRow, end_of_day
 from pmosync.reports.metrics.calendar import PLAIN, WorkingCalendar
-from pmosync.reports.metrics.plan import WorkingDays
+from pmosync.reports.metrics.plan import WorkingDays, signed_working_days
 
 DEFAULT_WEEKS = 12
 """``rules.mta_weeks`` when none is given: a quarter of weekly report dates."""
@@ -78,14 +78,6 @@ def report_dates(as_of: date, earlier: Iterable[date] = (), weeks: int = DEFAULT
     points.update(day for day in earlier if day < as_of)
     points.add(as_of)
     return tuple(sorted(points))
-
-
-def signed_working_days(days: WorkingDays, reference: date, day: date) -> int:
-    """Working days after ``reference`` up to ``day`` (negative when ``day`` is before it):
-    a milestone moved from a Friday to the next Monday slipped 1 working day."""
-    if day >= reference:
-        return days.count(reference + timedelta(days=1), day)
-    return -days.count(day + timedelta(days=1), reference)
 
 
 class _History:

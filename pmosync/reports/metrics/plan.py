@@ -101,6 +101,14 @@ class WorkingDays:
         return day
 
 
+def signed_working_days(days: WorkingDays, reference: date, day: date) -> int:
+    """Working days after ``reference`` up to ``day`` (negative when ``day`` is before it):
+    a date moved from a Friday to the next Monday slipped 1 working day."""
+    if day >= reference:
+        return days.count(reference + timedelta(days=1), day)
+    return -days.count(day + timedelta(days=1), reference)
+
+
 class PlannedTask(NamedTuple):
     """A piece of planned work: its weight, its working-day span (None while nothing in the
     plan is dated) and how far it is today. A named tuple: a report builds one per task."""
@@ -299,3 +307,4 @@ def planned_curve(plan: Plan, days: WorkingDays, total: float) -> tuple[date, li
         cumulative += rate
         curve.append(cumulative)
     return start, curve
+

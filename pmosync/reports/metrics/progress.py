@@ -28,6 +28,7 @@ from pmosync.reports.metrics.plan import (
     current_plan,
     estimate,
     planned_curve,
+    signed_working_days,
     weights,
 )
 from pmosync.reports.metrics.schedule import TOLERANCE, time_indicators
@@ -284,7 +285,9 @@ def measure(plan: Plan, as_of: date, days: WorkingDays, project_due: date | None
         forecast_finish=forecast,
         finish_date=finish,
         finish_kind=finish_kind,
-        forecast_slip_days=None if forecast is None else _signed_days(days, finish, forecast),
+        forecast_slip_days=(
+            None if forecast is None else signed_working_days(days, finish, forecast)
+        ),
         curve=curve,
         **about,
     )
@@ -306,13 +309,6 @@ def _about(plan: Plan) -> dict:
         "basis": plan.basis,
         "planned_hours": sum(t.weight for t in plan.tasks) if plan.basis == "effort" else None,
     }
-
-
-def _signed_days(days: WorkingDays, finish: date, forecast: date) -> int:
-    """Working days after ``finish`` up to ``forecast`` (negative when it is before)."""
-    if forecast >= finish:
-        return days.count(finish + timedelta(days=1), forecast)
-    return -days.count(forecast + timedelta(days=1), finish)
 
 
 def _actual_time(plan: Plan, days: WorkingDays, start: date, as_of: date, earned: float) -> float:
