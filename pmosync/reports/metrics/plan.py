@@ -308,3 +308,8 @@ def planned_curve(plan: Plan, days: WorkingDays, total: float) -> tuple[date, li
         curve.append(cumulative)
     return start, curve
 
+
+def fraction_at(curve: Sequence[float], elapsed: int) -> float:
+    """The planned fraction of ``planned_curve``'s ``curve`` at the end of working day
+    ``elapsed`` from its start: 0 before it, exactly 1 from its last day on (not 0.99999999)."""
+    return 1.0 if elapsed >= len(curve) else (curve[elapsed - 1] if elapsed > 0 else 0.0)

@@ -27,6 +27,7 @@ from pmosync.reports.metrics.plan import (
     completion,
     current_plan,
     estimate,
+    fraction_at,
     planned_curve,
     signed_working_days,
     weights,
@@ -257,9 +258,7 @@ def measure(plan: Plan, as_of: date, days: WorkingDays, project_due: date | None
     if plan.finish is None:
         return Schedule(None, earned * 100.0, None, None, **about)
     start, curve = planned_curve(plan, days, total)
-    elapsed = days.count(start, as_of)
-    # from the plan's last day on: exactly all of it, not 0.99999999
-    planned = 1.0 if elapsed >= len(curve) else (curve[elapsed - 1] if elapsed > 0 else 0.0)
+    planned = fraction_at(curve, days.count(start, as_of))
     figures = time_indicators(curve, earned, _actual_time(plan, days, start, as_of, earned))
     planned_finish = days.nth(start, figures.pd)
     forecast = None

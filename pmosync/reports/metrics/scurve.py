@@ -44,7 +44,7 @@ from pmosync.config.models import Resources
 from pmosync.reports.dataset import BudgetRow, CostRow, Dataset, TimeRow
 from pmosync.reports.metrics.actual_cost import RateBook, source_actuals
 from pmosync.reports.metrics.calendar import PLAIN, WorkingCalendar
-from pmosync.reports.metrics.plan import WorkingDays
+from pmosync.reports.metrics.plan import WorkingDays, fraction_at
 from pmosync.reports.metrics.portfolio import DEFAULT_ROLLUP_STATUSES, ProjectMetrics, by_project
 from pmosync.reports.metrics.progress import Progress
 
@@ -239,9 +239,7 @@ class Phased:
     def planned_fraction(self, day: date) -> float:
         """The plan's cumulative fraction at the end of ``day``, as ``progress.measure``
         reads it at ``as_of``."""
-        curve = self._curve
-        elapsed = self._days.count(self.start, day)
-        return 1.0 if elapsed >= len(curve) else (curve[elapsed - 1] if elapsed > 0 else 0.0)
+        return fraction_at(self._curve, self._days.count(self.start, day))
 
     def pv(self, day: date) -> float:
         return self._bac * (self.planned_fraction(day) * 100.0) / 100.0
