@@ -34,11 +34,11 @@ from pmosync.reports.dataset import AllocationRow, Dataset, PersonRow, TaskRow
 from pmosync.reports.metrics.calendar import PLAIN, WorkingCalendar
 from pmosync.reports.metrics.capacity import leave_by_person, week_hours
 from pmosync.reports.metrics.utilisation import (
-    TOLERANCE,
     WEEK,
     active_people,
     allocated_hours,
     capacity_of,
+    exceeds,
     percent,
 )
 from pmosync.reports.metrics.weeks import complete_weeks
@@ -62,7 +62,7 @@ class ForwardWeek:
 
     @property
     def over_capacity(self) -> bool:
-        return self.planned > self.capacity * (1 + TOLERANCE) + TOLERANCE
+        return exceeds(self.planned, self.capacity)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,12 +25,7 @@ from datetime import date
 from pmosync.config.models import Resources
 from pmosync.reports.dataset import Dataset, PersonRow
 from pmosync.reports.metrics.forward_load import ForwardLoad
-from pmosync.reports.metrics.utilisation import (
-    TOLERANCE,
-    PersonWeek,
-    Utilisation,
-    percent,
-)
+from pmosync.reports.metrics.utilisation import PersonWeek, Utilisation, exceeds, percent
 
 NO_TEAM = "No team"
 NO_ROLE = "No role"
@@ -79,7 +74,7 @@ def over_capacity(rows: Iterable[PersonWeek]) -> list[PersonWeek]:
 
 def logged_over(row: PersonWeek) -> bool:
     """More hours logged than the week's capacity (any hours when it has none)."""
-    return row.logged > row.capacity * (1 + TOLERANCE) + TOLERANCE
+    return exceeds(row.logged, row.capacity)
 
 
 def teams_of(dataset: Dataset, past: Utilisation, forward: ForwardLoad) -> dict[str, str]:

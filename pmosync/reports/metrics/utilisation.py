@@ -204,12 +204,18 @@ def _person_week(
         utilisation_pct=utilisation_pct,
         allocation_pct=allocation_pct,
         # Hours booked in a week entirely off (holidays, leave) are over-allocated too.
-        over_allocated=allocated > capacity * (1 + TOLERANCE) + TOLERANCE,
+        over_allocated=exceeds(allocated, capacity),
         under_used=capacity > 0 and logged * 100 < capacity * rules.under_use_pct * (1 - TOLERANCE),
         contract=hours.contract,
         holiday_hours=hours.holiday_hours,
         leave_hours=hours.leave_hours,
     )
+
+
+def exceeds(hours: float, capacity: float) -> bool:
+    """More ``hours`` than ``capacity`` beyond float noise; any hours when it is 0 (a week
+    entirely off): what over-allocated, planned over capacity and logged over share."""
+    return hours > capacity * (1 + TOLERANCE) + TOLERANCE
 
 
 def percent(part: float, whole: float) -> float | None:
