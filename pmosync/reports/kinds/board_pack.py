@@ -26,6 +26,7 @@ from pmosync.reports.dataset import Dataset, PersonRow, RaidRow, StatusRow
 from pmosync.reports.document import Chart, Column, ReportDocument, Section, TrendPoint
 from pmosync.reports.kinds import ReportContext, trends
 from pmosync.reports.kinds import portfolio_status as status
+from pmosync.reports.kinds.raid_log import owner_label
 from pmosync.reports.metrics import raid
 from pmosync.reports.metrics.calendar import local_day
 from pmosync.reports.metrics.milestone_trend import MilestoneTrends
@@ -173,13 +174,6 @@ def one_pagers(
     return sections, charts
 
 
-def _person(people: Mapping[str, PersonRow], person_id: str | None) -> str | None:
-    if person_id is None:
-        return None
-    person = people.get(person_id)
-    return (person.name or person.email or person_id) if person else person_id
-
-
 def status_section(
     index: int,
     page: str,
@@ -201,7 +195,7 @@ def status_section(
             {
                 "title": latest.title or "Status update",
                 "posted": local_day(latest.posted_at, zone).isoformat(),
-                "author": _person(people, latest.author_id),
+                "author": owner_label(people, latest.author_id),
                 "rag": latest.rag,
                 "text": latest.text or "(no text)",
             },
@@ -357,7 +351,7 @@ def _raid_row(item: RaidRow, people: Mapping[str, PersonRow]) -> dict[str, Any]:
         "kind": item.kind.replace("_", " "),
         "title": item.title,
         "url": item.source_url,
-        "owner": _person(people, item.owner_id),
+        "owner": owner_label(people, item.owner_id),
         "score": item.score,
         "due_date": _iso(item.due_date),
         "status": item.status.replace("_", " "),

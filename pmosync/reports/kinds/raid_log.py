@@ -9,12 +9,13 @@ tool; a project the item names is shown by name, an item naming none as "portfol
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from pmosync.config.reports import RaidRules
-from pmosync.reports.dataset import Dataset, RaidRow
+from pmosync.reports.dataset import Dataset, PersonRow, RaidRow
 from pmosync.reports.document import (
     SHADE_SUFFIX,
     Chart,
@@ -142,10 +143,16 @@ class Names:
         return project.source_url if project is not None else None
 
     def owner(self, person_id: str | None) -> str | None:
-        if person_id is None:
-            return None
-        person = self._people.get(person_id)
-        return person.label if person is not None else person_id
+        return owner_label(self._people, person_id)
+
+
+def owner_label(people: Mapping[str, PersonRow], person_id: str | None) -> str | None:
+    """A person's name (else email) as RAID and board pack tables show it; an id the dataset
+    does not know is shown as it is, not hidden."""
+    if person_id is None:
+        return None
+    person = people.get(person_id)
+    return person.label if person is not None else person_id
 
 
 # --- figures and trend ------------------------------------------------------------------------
