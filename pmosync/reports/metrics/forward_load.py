@@ -30,13 +30,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pmosync.config.models import Resources
-from pmosync.reports.dataset import AllocationRow, Dataset, PersonRow, TaskRow
+from pmosync.reports.dataset import Dataset, PersonRow, TaskRow
 from pmosync.reports.metrics.calendar import PLAIN, WorkingCalendar
 from pmosync.reports.metrics.capacity import leave_by_person, week_hours
 from pmosync.reports.metrics.utilisation import (
     WEEK,
     active_people,
     allocated_hours,
+    allocations_by_person,
     capacity_of,
     exceeds,
     percent,
@@ -162,10 +163,7 @@ def forward_load(
         for monday, hours in spread_estimate(task, share, dataset.as_of, weeks, calendar).items():
             for person_id in assignees:
                 estimated[(person_id, task.project_id, monday)] += hours
-    allocations: dict[str, list[AllocationRow]] = defaultdict(list)
-    for allocation in dataset.allocations:
-        if allocation.person_id in roster:
-            allocations[allocation.person_id].append(allocation)
+    allocations = allocations_by_person(dataset.allocations)
     estimated_projects: dict[tuple[str, date], set[str]] = defaultdict(set)
     for person_id, project_id, monday in estimated:
         estimated_projects[(person_id, monday)].add(project_id)

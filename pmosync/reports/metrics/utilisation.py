@@ -119,6 +119,14 @@ class MondayOf(dict[date, date]):
         return monday
 
 
+def allocations_by_person(allocations: Iterable[AllocationRow]) -> dict[str, list[AllocationRow]]:
+    """Allocations grouped by person, so each person-week looks only at its own."""
+    grouped: dict[str, list[AllocationRow]] = defaultdict(list)
+    for allocation in allocations:
+        grouped[allocation.person_id].append(allocation)
+    return grouped
+
+
 def allocated_hours(
     allocation: AllocationRow,
     monday: date,
@@ -165,9 +173,7 @@ def utilisation(
     weeks = complete_weeks(dataset.as_of, rules.weeks)
     people = active_people(dataset)
     minutes = logged_minutes(dataset.time_entries, weeks, (p.id for p in people))
-    allocations: dict[str, list[AllocationRow]] = defaultdict(list)
-    for allocation in dataset.allocations:
-        allocations[allocation.person_id].append(allocation)
+    allocations = allocations_by_person(dataset.allocations)
     leave = leave_by_person(dataset.leave)
     rows = []
     for person in people:
