@@ -599,8 +599,6 @@ class _Reader:
             for record_id, valid_from, fields in self._connection.execute(query).all():
                 if not isinstance(fields, dict):
                     continue
-                if valid_from.tzinfo is None:
-                    valid_from = valid_from.replace(tzinfo=UTC)
                 try:
                     due = as_date(fields.get("due_date"))
                     completed = as_datetime(fields.get("completed_at"))
