@@ -38,6 +38,7 @@ from pmosync.reports.metrics.heat_map import (
     teams_of,
 )
 from pmosync.reports.metrics.utilisation import (
+    PersonWeek,
     Totals,
     Utilisation,
     by_person,
@@ -319,7 +320,8 @@ def _over_capacity_section(flagged: list) -> Section:
 # -- totals --------------------------------------------------------------------------------
 
 
-def _total_cells(total: Totals) -> dict[str, Any]:
+def _total_cells(total: Totals | PersonWeek) -> dict[str, Any]:
+    """The ``TOTAL_COLUMNS`` cells of a group's totals or of one person-week."""
     return {
         "holiday_hours": total.holiday_hours,
         "leave_hours": total.leave_hours,
@@ -441,13 +443,7 @@ def _person_weeks_section(result: Utilisation) -> Section:
             "person": row.person.label,
             "email": row.person.email,
             "week": week_label(row.week),
-            "holiday_hours": row.holiday_hours,
-            "leave_hours": row.leave_hours,
-            "capacity": row.capacity,
-            "allocated": row.allocated,
-            "logged": row.logged,
-            "utilisation_pct": row.utilisation_pct,
-            "allocation_pct": row.allocation_pct,
+            **_total_cells(row),
             "over_allocated": row.over_allocated,
             "under_used": row.under_used,
         }
