@@ -30,6 +30,7 @@ from pmosync.canonical.types import (
 )
 from pmosync.config import load_config
 from pmosync.store import Store
+from pmosync.sync.run import run_sync
 
 SOURCE = "asana-eng"
 RAG_OF_STATUS = {
@@ -58,6 +59,20 @@ def write_config(tmp_path: Path, sandbox: Any, *, extra: str = "", store: str | 
     return path, load_config(path, environ={"ASANA_TOKEN": sandbox.token})
 
 
+def sync_once(
+    tmp_path: Path, sandbox: Any, *, extra: str = "", full: bool = False, store: str | None = None
+):
+    """One sync of ``write_config``'s connector into its store; returns (open store, each
+    connector's result). The store is closed if the sync raises."""
+    path, config = write_config(tmp_path, sandbox, extra=extra, store=store)
+    opened = Store.open(config.store, base_dir=path.parent)
+    try:
+        return opened, run_sync(config, opened, full=full).connectors
+    except BaseException:
+        opened.close()
+        raise
+
+
 def live_rows(store: Store, model: type) -> dict[str, dict[str, Any]]:
     """Live (not tombstoned) rows of ``model`` from SOURCE, by source id."""
     table = ENTITY_TABLES[model]
@@ -79,7 +94,7 @@ def _ref(model: type, gid: str | None) -> str | None:
 def expected(org: Any, *, raid: bool = False) -> dict[type, dict[str, dict[str, Any]]]:
     """What the store must hold for ``org``: per model, source id -> column values.
 
-    ``raid``: the connector reads the RAID log (``RAID_BLOCK``), so the RAID log project and
+    ``raid``: the connector reads the RAID log (``raid_block``), so the RAID log project and
     every RAID item (``org.raid``) are no project, phase, task or assignment."""
     wanted = _without_raid(org) if raid else None
     tasks = {}

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from asana_env import SOURCE, differences, live_rows, raid_block, write_config
+from asana_env import SOURCE, differences, live_rows, raid_block, sync_once, write_config
 from sqlalchemy import select
 
 from pmosync.canonical.types import PersonIdentity, Project, RaidItem, Task
@@ -21,7 +21,6 @@ from pmosync.sandbox.org import generate_org
 from pmosync.sandbox.org.raid import HOSTILE, LONG_TEXT, NO_SUCH_PROJECT
 from pmosync.store import Store
 from pmosync.store.schema import quarantine
-from pmosync.sync.run import run_sync
 
 IMPACT = {"Very low": 1, "Low": 2, "Medium": 3, "High": 4, "Very high": 5}
 """The sandbox's Impact options, in the order of the 1-5 scale."""
@@ -41,14 +40,7 @@ def sandbox(org):
 
 
 def _sync(tmp_path, sandbox, org, *, full=False, store_url=None):
-    path, config = write_config(tmp_path, sandbox, extra=raid_block(org), store=store_url)
-    store = Store.open(config.store, base_dir=path.parent)
-    try:
-        results = run_sync(config, store, full=full).connectors
-    except BaseException:
-        store.close()
-        raise
-    return store, results
+    return sync_once(tmp_path, sandbox, extra=raid_block(org), full=full, store=store_url)
 
 
 def _value(org, task, field: str) -> Any:
