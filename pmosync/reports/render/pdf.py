@@ -25,18 +25,14 @@ from typing import Any
 
 from pmosync.reports.document import (
     UNDEFINED_TEXT,
-    Chart,
     Column,
     ReportDocument,
     Section,
     shade_value,
 )
 from pmosync.reports.render import FormatUnavailable, data_uri
-from pmosync.reports.render.cells import (
-    as_number,
-    as_text,
-    shade,
-)
+from pmosync.reports.render.cells import as_number, as_text, shade
+from pmosync.reports.render.charts import drawn
 from pmosync.reports.render.html import (
     TEMPLATES,
     Cell,
@@ -207,7 +203,7 @@ def _pages(
     order: list[str] = []
     sections: dict[str, list[PrintSection]] = {}
     charts: dict[str, list[PrintChart]] = {}
-    for chart, src in zip(_drawn(doc.charts), sources, strict=False):
+    for chart, src in zip(drawn(doc.charts), sources, strict=False):
         view = PrintChart(as_text(chart.title), src)
         if chart.page is None:
             main_charts.append(view)
@@ -232,17 +228,11 @@ def _pages(
     order += [name for name in charts if name not in sections]
     pages = []
     for name in order:
-        shown, drawn = sections.get(name, []), tuple(charts.get(name, ()))
-        side = [v for v in shown if drawn and v.layout == "table" and len(v.columns) <= 3]
+        shown, on_page = sections.get(name, []), tuple(charts.get(name, ()))
+        side = [v for v in shown if on_page and v.layout == "table" and len(v.columns) <= 3]
         main = tuple(v for v in shown if v not in side)
-        pages.append(PrintPage(name, main, drawn, tuple(side)))
+        pages.append(PrintPage(name, main, on_page, tuple(side)))
     return main_sections, main_charts, pages
-
-
-def _drawn(charts: Sequence[Chart]) -> list[Chart]:
-    """The charts ``render.chart_images`` draws, in its order: those with two points or more
-    (``charts.drawn``: a lone dot is no trend)."""
-    return [chart for chart in charts if chart.points() >= 2]
 
 
 def print_html(doc: ReportDocument, chart_sources: Sequence[str]) -> str:
