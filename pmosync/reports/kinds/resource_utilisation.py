@@ -25,7 +25,7 @@ from pmosync.reports.document import (
     TrendPoint,
 )
 from pmosync.reports.kinds import ReportContext
-from pmosync.reports.kinds.shaping import LIST_LIMIT, amber_if, trend_chart
+from pmosync.reports.kinds.shaping import HTML_COLUMNS, LIST_LIMIT, amber_if, trend_chart
 from pmosync.reports.metrics.forward_load import ForwardLoad, forward_load
 from pmosync.reports.metrics.heat_map import (
     NO_ROLE,
@@ -54,9 +54,9 @@ UTILISATION_COLOR = "#1f77b4"
 ALLOCATION_COLOR = "#ff7f0e"
 PLANNED_COLOR = "#2ca02c"
 
-SHOWN_WEEKS = 7
-"""Week columns HTML shows beside the name column (eight columns in all); the others are in the
-files. Up to four forward weeks, then the newest past weeks."""
+SHOWN_WEEKS = HTML_COLUMNS - 1
+"""Week columns HTML shows beside the name column (``HTML_COLUMNS`` in all); the others are in
+the files. Up to four forward weeks, then the newest past weeks."""
 SHOWN_FORWARD = 4
 
 BANDS_NOTE = (
