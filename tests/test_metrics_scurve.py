@@ -44,6 +44,20 @@ def at(month: int, day: int) -> datetime:
     return datetime(2026, month, day, 15, 0)
 
 
+def work(task_id: str, status: str, start: date, due: date, hours: float, **more) -> TaskRow:
+    """A work task of Apollo (p1), named as its id in capitals."""
+    return TaskRow(
+        task_id,
+        "p1",
+        task_id.upper(),
+        status=status,
+        start_date=start,
+        due_date=due,
+        estimate_hours=hours,
+        **more,
+    )
+
+
 def small_project() -> Dataset:
     """Three work tasks over four weeks (Mon 2 March .. Fri 27 March), 100 estimated hours,
     a budget of 12,000 EUR (120 EUR per planned hour) and one rate, 100 EUR/h:
@@ -56,38 +70,11 @@ def small_project() -> Dataset:
         as_of=AS_OF,
         projects=[ProjectRow("p1", "asana", "Apollo", start_date=d(3, 2), due_date=d(3, 27))],
         tasks=[
-            TaskRow(
-                "a",
-                "p1",
-                "A",
-                status="done",
-                start_date=d(3, 2),
-                due_date=d(3, 6),
-                completed_at=at(3, 6),
-                estimate_hours=40,
-            ),
-            TaskRow(
-                "b",
-                "p1",
-                "B",
-                status="done",
-                start_date=d(3, 9),
-                due_date=d(3, 20),
-                completed_at=at(3, 23),
-                estimate_hours=40,
-            ),
-            TaskRow(
-                "c",
-                "p1",
-                "C",
-                status="in_progress",
-                start_date=d(3, 16),
-                due_date=d(3, 27),
-                percent_complete=50,
-                estimate_hours=20,
-            ),
+            work("a", "done", d(3, 2), d(3, 6), 40, completed_at=at(3, 6)),
+            work("b", "done", d(3, 9), d(3, 20), 40, completed_at=at(3, 23)),
+            work("c", "in_progress", d(3, 16), d(3, 27), 20, percent_complete=50),
             TaskRow("m", "p1", "Go live", is_milestone=True, due_date=d(3, 27)),
-        ],  # fmt: skip
+        ],
         budgets=[BudgetRow("p1", Decimal(12000), "money", "EUR")],
         time_entries=[
             TimeRow("u1", "p1", d(3, 4), 16 * 60, "a"),  # 1,600 EUR
