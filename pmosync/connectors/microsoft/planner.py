@@ -68,19 +68,20 @@ def _people_of(task: Mapping[str, Any]) -> set[str]:
     return ids
 
 
-def _words(text: Any) -> str:
+def words(text: Any) -> str:
+    """A name as plans, buckets and list columns are matched by: case and spacing aside."""
     return " ".join(str(text or "").split()).casefold()
 
 
 def select_status_tasks(kind: str, name: str, tasks: list[dict], buckets: list[dict]) -> list[dict]:
     """The tasks a rag source names: titled ``name`` (label), titled starting with ``name``
     (task), or in the bucket named ``name`` (bucket); case and spacing do not matter."""
-    wanted = _words(name)
+    wanted = words(name)
     if kind == "label":
-        return [t for t in tasks if _words(t.get("title")) == wanted]
+        return [t for t in tasks if words(t.get("title")) == wanted]
     if kind == "task":
-        return [t for t in tasks if _words(t.get("title")).startswith(wanted)]
-    bucket_ids = {b.get("id") for b in buckets if _words(b.get("name")) == wanted}
+        return [t for t in tasks if words(t.get("title")).startswith(wanted)]
+    bucket_ids = {b.get("id") for b in buckets if words(b.get("name")) == wanted}
     return [t for t in tasks if t.get("bucketId") in bucket_ids]
 
 
@@ -96,7 +97,8 @@ class PlannerRun:
         self.people: set[str] = set()
         self.warnings: list[str] = []
         self.titles: dict[str, str] = {}
-        """Plan id -> title: what a status list item's project column is matched against."""
+        """Plan id -> title: what a status or RAID list item's project column is matched
+        against (``plans_by_title``)."""
         self.listed_tasks: dict[str, list[dict[str, Any]]] = {}
         """Plan id -> its tasks as the plans stream listed them for the rag source, handed
         to the tasks stream so one sync lists each plan's tasks once."""
@@ -106,6 +108,13 @@ class PlannerRun:
 
     def page(self, kind: str, records: list[dict[str, Any]], **extra: Any) -> Page:
         return Page(kind, records, requests=self.client.take_requests(), **extra)
+
+    def plans_by_title(self) -> dict[str, list[str]]:
+        """Title (``words``) -> ids of the plans so titled: several when plans share one."""
+        found: dict[str, list[str]] = {}
+        for plan_id, title in self.titles.items():
+            found.setdefault(words(title), []).append(plan_id)
+        return found
 
     def skip(self, what: str, error: ConnectorError) -> None:
         self.warnings.append(f"{what} skipped: {error}")
@@ -436,9 +445,7 @@ class StatusListStream:
         except (NotFound, PermissionDenied, InvalidRequest) as error:
             run.skip(f"rag_source list {wanted.list!r}", error)
             return
-        by_title: dict[str, list[str]] = {}
-        for plan_id, title in run.titles.items():
-            by_title.setdefault(_words(title), []).append(plan_id)
+        by_title = run.plans_by_title()
         column = wanted.columns.get("project", "Project")
         records = []
         for item in read.items:
@@ -451,7 +458,7 @@ class StatusListStream:
                     "item": item,
                     "list": read.name,
                     "listId": read.id,
-                    "planIds": sorted(by_title.get(_words(fields.get(column)), [])),
+                    "planIds": sorted(by_title.get(words(fields.get(column)), [])),
                 }
             )
         present = frozenset(f"{read.id}:{item.get('id')}" for item in read.items)

@@ -28,14 +28,10 @@ from pmosync.connectors.base import Page, Reconcile
 from pmosync.connectors.errors import ConnectorError
 from pmosync.connectors.microsoft.graph import GraphClient
 from pmosync.connectors.microsoft.lists import ListRead, people_by_lookup, read_list
-from pmosync.connectors.microsoft.planner import PlannerRun
+from pmosync.connectors.microsoft.planner import PlannerRun, words
 
 KIND = "raid_items"
 SHOWN = 10
-
-
-def _words(text: Any) -> str:
-    return " ".join(str(text or "").split()).casefold()
 
 
 async def list_columns(client: GraphClient, read: ListRead) -> list[dict[str, Any]]:
@@ -82,9 +78,7 @@ class RaidListStream:
                 "to plans; they are read again on the next sync"
             )
             return
-        by_title: dict[str, list[str]] = {}
-        for plan_id, title in run.titles.items():
-            by_title.setdefault(_words(title), []).append(plan_id)
+        by_title = run.plans_by_title()
         for spec in raid.lists:
             try:
                 page = self._list(spec, by_title)
@@ -111,7 +105,7 @@ class RaidListStream:
         records, unmatched, ambiguous = [], [], []
         for item in read.items:
             fields = item.get("fields") if isinstance(item.get("fields"), Mapping) else {}
-            named = _words(fields.get(project_column)) if project_column else ""
+            named = words(fields.get(project_column)) if project_column else ""
             plans = sorted(by_title.get(named, [])) if named else []
             if named and not plans:
                 unmatched.append(f"{item.get('id')} ({fields.get(project_column)!r})")
