@@ -13,11 +13,24 @@ import pytest
 from pmosync.config.models import Resources
 from pmosync.config.organisation import CalendarSettings, PublicHolidays
 from pmosync.config.reports import ReportRules
-from pmosync.reports.dataset import AllocationRow, Dataset, LeaveRow, PersonRow, TimeRow
+from pmosync.reports.dataset import (
+    AllocationRow,
+    Dataset,
+    LeaveRow,
+    PersonRow,
+    TaskRow,
+    TimeRow,
+)
 from pmosync.reports.kinds import ReportContext, builder
 from pmosync.reports.metrics.calendar import PLAIN as PLAIN_CAL
 from pmosync.reports.metrics.calendar import calendar_for
 from pmosync.reports.metrics.capacity import leave_hours, week_hours
+from pmosync.reports.metrics.forward_load import (
+    forward_load,
+    forward_weeks,
+    open_estimates,
+    spread_estimate,
+)
 from pmosync.reports.metrics.utilisation import (
     allocated_hours,
     by_person,
@@ -309,8 +322,6 @@ def test_the_report_shows_holiday_and_leave_hours_beside_capacity():
 
 
 def test_forward_weeks_start_with_the_week_in_progress():
-    from pmosync.reports.metrics.forward_load import forward_weeks
-
     assert forward_weeks(AS_OF, 2) == [nov(23), nov(30)]
     # On a Sunday the week has ended: the forward view starts the next Monday.
     assert forward_weeks(nov(22), 1) == [nov(23)]
@@ -318,9 +329,6 @@ def test_forward_weeks_start_with_the_week_in_progress():
 
 
 def test_open_estimates_spread_from_tomorrow_to_the_due_date():
-    from pmosync.reports.dataset import TaskRow
-    from pmosync.reports.metrics.forward_load import open_estimates, spread_estimate
-
     weeks = [nov(23), nov(30)]
     # Started Mon 16th, due Tue 1 Dec: from tomorrow Thu 26th: 26, 27, 30, 1 = 4 working days;
     # 10 h of 40 done (25 %): 30 h left -> 7.5 h a day: W48 2 days = 15 h, W49 2 days = 15 h.
@@ -342,9 +350,6 @@ def test_open_estimates_spread_from_tomorrow_to_the_due_date():
 
 
 def test_only_open_assigned_leaf_estimates_are_load():
-    from pmosync.reports.dataset import TaskRow
-    from pmosync.reports.metrics.forward_load import open_estimates
-
     def task(id: str, **fields) -> TaskRow:
         return TaskRow(id, "p1", id, **{"estimate_hours": 8, "assignee_ids": ("ana",), **fields})
 
@@ -362,9 +367,6 @@ def test_only_open_assigned_leaf_estimates_are_load():
 
 
 def test_allocation_and_estimates_on_one_project_count_the_larger_once():
-    from pmosync.reports.dataset import TaskRow
-    from pmosync.reports.metrics.forward_load import forward_load
-
     data = Dataset(
         as_of=nov(22),  # Sunday: W48 (23 .. 29) is the first forward week
         people={"ana": PersonRow("ana", "Ana", "ana@example.com")},  # 30 h (RESOURCES)

@@ -20,6 +20,7 @@ from pmosync.reports.dataset import (
     AllocationRow,
     BudgetRow,
     Dataset,
+    LeaveRow,
     PersonRow,
     ProjectRow,
     StatusRow,
@@ -28,6 +29,7 @@ from pmosync.reports.dataset import (
 )
 from pmosync.reports.document import ReportDocument, TrendPoint
 from pmosync.reports.kinds import ReportContext, builder
+from pmosync.reports.metrics.calendar import WorkingCalendar
 
 AS_OF = date(2026, 11, 25)
 GENERATED = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
@@ -500,8 +502,6 @@ def test_governance_xlsx_never_shows_an_address_for_an_empty_name():
 
 
 def heat_dataset() -> Dataset:
-    from pmosync.reports.dataset import LeaveRow
-
     def logged(person: str, project: str, day: date, hours: float) -> TimeRow:
         return TimeRow(person, project, day, round(hours * 60))
 
@@ -548,8 +548,6 @@ def heat_dataset() -> Dataset:
 
 
 def heat_context(**rules) -> ReportContext:
-    from pmosync.reports.metrics.calendar import WorkingCalendar
-
     return context(
         "resource_utilisation",
         rules=ReportRules(**{"weeks": 3, "forward_weeks": 2, **rules}),
