@@ -48,6 +48,7 @@ from pmosync.reports.render.cells import (
     shade,
     typed,
 )
+from pmosync.reports.render.charts import drawn
 
 NUMBER_FORMATS = {
     "int": "#,##0",
@@ -289,8 +290,9 @@ def _set_widths(sheet, columns: list[FileColumn], rows) -> None:
         sheet.set_column(index, index, min(max(widest + 2, MIN_WIDTH), MAX_WIDTH))
 
 
-def _header(sheet, titles: list[str], formats: _Formats) -> None:
-    _header_at(sheet, 0, titles, formats)
+def _header(sheet, titles: list[str], formats: _Formats, row: int = 0) -> None:
+    for col, title in enumerate(titles):
+        _write_text(sheet, row, col, title, formats.header)
 
 
 def _print_setup(sheet) -> None:
@@ -439,7 +441,7 @@ def _chart_value(value: Any, y_type: str) -> Any:
 def _write_charts(workbook, doc: ReportDocument, names: SheetNames, formats: _Formats) -> None:
     """Each chart of two points or more as a native Excel chart on a "Charts" sheet, its
     figures in a "Chart data" block each (x labels, then one column per series)."""
-    charts = [c for c in doc.charts if c.points() >= 2 and c.kind in CHART_TYPES]
+    charts = [c for c in drawn(doc.charts) if c.kind in CHART_TYPES]
     if not charts:
         return
     board = workbook.add_worksheet(names.take("Charts"))
@@ -454,7 +456,7 @@ def _write_charts(workbook, doc: ReportDocument, names: SheetNames, formats: _Fo
         _write_text(data, title_row, 1, as_text(chart.y_label))
         row += 1
         titles = ["", *(as_text(s.name) for s in chart.series)]
-        _header_at(data, row, titles, formats)
+        _header(data, titles, formats, row)
         header_row, first = row, row + 1
         for index, label in enumerate(chart.x):
             row += 1
@@ -486,11 +488,6 @@ def _write_charts(workbook, doc: ReportDocument, names: SheetNames, formats: _Fo
         excel.set_legend({"position": "bottom"})
         board.insert_chart(number * CHART_ROWS, 0, excel, CHART_SIZE)
         row += 2  # a blank row between blocks
-
-
-def _header_at(sheet, row: int, titles: list[str], formats: _Formats) -> None:
-    for col, title in enumerate(titles):
-        _write_text(sheet, row, col, title, formats.header)
 
 
 def _write_sheets(workbook, doc: ReportDocument) -> None:
