@@ -30,10 +30,9 @@ from pmosync.reports.kinds.raid_log import owner_label
 from pmosync.reports.metrics import raid
 from pmosync.reports.metrics.calendar import local_day
 from pmosync.reports.metrics.milestone_trend import MilestoneTrends
-from pmosync.reports.metrics.portfolio import ProjectMetrics, by_project, portfolio_metrics
+from pmosync.reports.metrics.portfolio import ProjectMetrics, by_project
 from pmosync.reports.metrics.rag import latest_update
 from pmosync.reports.metrics.scurve import phase_projects, project_curve
-from pmosync.reports.metrics.summary import MILESTONES
 
 PACK_LIMIT = 200
 """One-pagers in one pack at most: WeasyPrint holds every laid-out page until it writes the
@@ -55,30 +54,15 @@ one is the portfolio report's ``project_rag``)."""
 
 def build(dataset: Dataset, context: ReportContext) -> ReportDocument:
     """The board pack of ``dataset`` at its ``as_of``."""
-    rules = context.rules
-    metrics, _, overall = portfolio_metrics(dataset, rules, context.resources, context.calendar)
-    before = context.history[-1] if context.history else None
-    milestones = status.open_milestones(dataset.tasks)
-    trend = status.trend_point(overall, metrics, milestones)
-    trend[REPORTED_RAG] = {m.project.id: m.rag.reported for m in metrics}
-    portfolio_names = {p.id: p.name for p in dataset.portfolios}
-    baseline = status.baseline_milestones(dataset)
-    slips = status.MilestoneDates(
-        baseline, before.trend.get(MILESTONES) if before else None, context.calendar
-    )
+    head = status.executive_summary(dataset, context)
+    metrics = head.metrics
+    trend = {**head.trend, REPORTED_RAG: {m.project.id: m.rag.reported for m in metrics}}
     summary = (
-        status.projects_section(
-            metrics,
-            portfolio_names,
-            rules.min_ac_coverage_pct,
-            context.timezone,
-            dataset.people,
-            slips,
-        ),
+        head.projects,
         portfolio_risks_section(dataset.raid_items, dataset.people, dataset.as_of),
     )
     history = (*context.history, TrendPoint(dataset.as_of.isoformat(), trend))
-    ordered = pack_order(metrics, rules.pack_projects)
+    ordered = pack_order(metrics, context.rules.pack_projects)
     if len(ordered) > PACK_LIMIT:
         projects = summary[0]
         note = (
@@ -89,13 +73,14 @@ def build(dataset: Dataset, context: ReportContext) -> ReportDocument:
         summary = (replace(projects, note=note.strip()), *summary[1:])
         ordered = ordered[:PACK_LIMIT]
     pages, charts = one_pagers(dataset, context, ordered, history)
+    before = head.previous
     return context.document(
         dataset.as_of,
-        figures=status.figures(overall, rules.rollup_statuses, before),
+        figures=head.figures,
         charts=charts,
         sections=(*summary, *pages),
         trend=trend,
-        highlights=status.highlights(dataset, context, metrics, milestones, baseline, before),
+        highlights=head.highlights,
         previous_as_of=before.as_of if before else None,
     )
 

@@ -74,38 +74,27 @@ def build(dataset: Dataset, context: ReportContext) -> ReportDocument:
     first (RAG counts with their change since the previous report, what changed this period,
     each project's latest status update), then the tables."""
     rules = context.rules
-    metrics, rollups, overall = portfolio_metrics(
-        dataset, rules, context.resources, context.calendar
-    )
+    head = executive_summary(dataset, context)
+    metrics, overall, before = head.metrics, head.overall, head.previous
     work = work_tasks(dataset.tasks, parent_ids(dataset.tasks))
     weeks = throughput(work, complete_weeks(dataset.as_of, rules.weeks), context.timezone)
     costs = cost_summary(dataset.costs, dataset.as_of, rules.period_days)
-    milestones = open_milestones(dataset.tasks)
-    trend = trend_point(overall, metrics, milestones)
-    before = context.history[-1] if context.history else None
-    history = (*context.history, TrendPoint(dataset.as_of.isoformat(), trend))
-    portfolio_names = {p.id: p.name for p in dataset.portfolios}
+    history = (*context.history, TrendPoint(dataset.as_of.isoformat(), head.trend))
     names = {p.id: p for p in dataset.projects}
     minimum = rules.min_ac_coverage_pct
-    baseline = baseline_milestones(dataset)
-    slips = MilestoneDates(
-        baseline, before.trend.get(summary.MILESTONES) if before else None, context.calendar
-    )
     # S-curves, milestone trend and baseline vs forecast: kinds.trends (helper 6's pieces)
     scurves, baseline_vs_forecast = portfolio_trend_pieces(dataset, metrics, context)
     return context.document(
         dataset.as_of,
-        figures=figures(overall, rules.rollup_statuses, before),
+        figures=head.figures,
         charts=(*charts(overall, weeks, history), *scurves),
         sections=(
             rag_summary_section(overall, before),
             status_updates_section(dataset, metrics, context.timezone),
-            projects_section(
-                metrics, portfolio_names, minimum, context.timezone, dataset.people, slips
-            ),
-            portfolios_section(rollups, overall, rules.rollup_statuses),
+            head.projects,
+            portfolios_section(head.rollups, overall, rules.rollup_statuses),
             totals_section(overall, rules.rollup_statuses),
-            portfolio_value_section(rollups, overall),
+            portfolio_value_section(head.rollups, overall),
             earned_value_section(metrics, minimum),
             forecasts_section(metrics, context.timezone),
             milestones_section(metrics, dataset.as_of, context.timezone),
@@ -114,27 +103,70 @@ def build(dataset: Dataset, context: ReportContext) -> ReportDocument:
             throughput_section(weeks),
             costs_section(costs, names, dataset.as_of, rules.period_days),
         ),
-        trend=trend,
-        highlights=highlights(dataset, context, metrics, milestones, baseline, before),
+        trend=head.trend,
+        highlights=head.highlights,
         previous_as_of=before.as_of if before else None,
+    )
+
+
+@dataclass(frozen=True)
+class ExecutiveSummary:
+    """What the portfolio status report and the board pack both open with, measured once by
+    ``executive_summary``: the headline tiles, the projects table and what changed since
+    ``previous`` (the newest earlier report, None on a first run), with the metrics and the
+    trend point they come from."""
+
+    metrics: list[ProjectMetrics]
+    rollups: list[Rollup]
+    overall: Rollup
+    previous: TrendPoint | None
+    trend: dict[str, Any]
+    figures: tuple[Figure, ...]
+    projects: Section
+    highlights: tuple[Highlight, ...]
+
+
+def executive_summary(dataset: Dataset, context: ReportContext) -> ExecutiveSummary:
+    """The portfolio's metrics and the executive summary's pieces (``ExecutiveSummary``)."""
+    rules = context.rules
+    metrics, rollups, overall = portfolio_metrics(
+        dataset, rules, context.resources, context.calendar
+    )
+    before = context.history[-1] if context.history else None
+    milestones = open_milestones(dataset.tasks)
+    baseline = baseline_milestones(dataset)
+    slips = MilestoneDates(
+        baseline, before.trend.get(summary.MILESTONES) if before else None, context.calendar
+    )
+    portfolio_names = {p.id: p.name for p in dataset.portfolios}
+    return ExecutiveSummary(
+        metrics,
+        rollups,
+        overall,
+        before,
+        trend_point(overall, metrics, milestones),
+        figures(overall, before),
+        projects_section(
+            metrics,
+            portfolio_names,
+            rules.min_ac_coverage_pct,
+            context.timezone,
+            dataset.people,
+            slips,
+        ),
+        highlights(dataset, context, metrics, milestones, baseline, before),
     )
 
 
 # --- figures and trend ------------------------------------------------------------------------
 
 
-def figures(
-    overall: Rollup,
-    statuses: Sequence[str] = ("active",),
-    previous: TrendPoint | None = None,
-) -> tuple[Figure, ...]:
+def figures(overall: Rollup, previous: TrendPoint | None = None) -> tuple[Figure, ...]:
     """The headline tiles, at most eight with one basis: projects, computed red, amber and
     green, overdue milestones, % complete and the portfolio SPI and CPI (one pair per basis
     and currency when they differ), each with its change since ``previous`` (the newest
     earlier report; None on a first run). The secondary totals are in the "Portfolio totals"
-    section (``totals_section``). ``statuses`` is ``rules.rollup_statuses`` (kept for callers;
-    the tiles' labels do not need it)."""
-    del statuses
+    section (``totals_section``)."""
     before = previous.trend if previous is not None else None
     counts = overall.computed
 
