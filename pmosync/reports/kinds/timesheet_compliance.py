@@ -40,8 +40,6 @@ from pmosync.reports.metrics.compliance import (
 from pmosync.reports.metrics.utilisation import usual_projects
 from pmosync.reports.metrics.weeks import week_label
 
-"""Rows of a long list shown in HTML and email; the files hold them all."""
-
 STATUS_COLORS = {
     "ok": "#2e7d32",
     "under": "#f9a825",
