@@ -49,7 +49,7 @@ import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -61,6 +61,9 @@ from pmosync.canonical import ENTITIES, Task  # noqa: E402
 from pmosync.canonical.tables import ENTITY_TABLES  # noqa: E402
 from pmosync.store import Store  # noqa: E402
 from pmosync.store.schema import record_history  # noqa: E402
+
+if TYPE_CHECKING:
+    from pmosync.config import PmosyncConfig
 
 AS_OF = date.today()
 BACK_DAYS = 30
@@ -245,25 +248,34 @@ def warm_imports() -> None:
         builder(kind)
 
 
+def bench_config(url: str, reports: dict[str, Any]) -> PmosyncConfig:
+    """The bench's configuration: its store, every hour at 90 EUR, and ``reports``."""
+    from pmosync.config import PmosyncConfig
+
+    return PmosyncConfig.model_validate(
+        {
+            "store": url,
+            "resources": {"hourly_rates": {"currency": "EUR", "default": 90}},
+            "reports": reports,
+        }
+    )
+
+
 def run_reports(
     store: Store, url: str, folder: Path, as_of: date = AS_OF
 ) -> tuple[dict[str, float], dict[str, int]]:
     """Compute and render every kind as of ``as_of``, writing the files; returns seconds per
     kind and the bytes written per format."""
-    from pmosync.config import PmosyncConfig
     from pmosync.reports.collector import collector_paused
     from pmosync.reports.job import compute_document
     from pmosync.reports.render import render_files
 
-    config = PmosyncConfig.model_validate(
+    config = bench_config(
+        url,
         {
-            "store": url,
-            "resources": {"hourly_rates": {"currency": "EUR", "default": 90}},
-            "reports": {
-                kind.replace("_", "-"): {"kind": kind, "formats": FORMATS, "as_of": AS_OF}
-                for kind in KINDS
-            },
-        }
+            kind.replace("_", "-"): {"kind": kind, "formats": FORMATS, "as_of": AS_OF}
+            for kind in KINDS
+        },
     )
     seconds: dict[str, float] = {}
     written = dict.fromkeys(FORMATS, 0)
@@ -286,17 +298,12 @@ def time_pdf(store: Store, url: str, folder: Path) -> tuple[float, int]:
     each with its milestone trend and S-curve) and render it as PDF, charts drawn and the file
     written; and its size in bytes. WeasyPrint's first load is inside it (a daemon pays it
     once)."""
-    from pmosync.config import PmosyncConfig
     from pmosync.reports.collector import collector_paused
     from pmosync.reports.job import compute_document
     from pmosync.reports.render import render_files
 
-    config = PmosyncConfig.model_validate(
-        {
-            "store": url,
-            "resources": {"hourly_rates": {"currency": "EUR", "default": 90}},
-            "reports": {"board": {"kind": "board_pack", "formats": ["pdf"], "as_of": AS_OF}},
-        }
+    config = bench_config(
+        url, {"board": {"kind": "board_pack", "formats": ["pdf"], "as_of": AS_OF}}
     )
     began = time.perf_counter()
     with collector_paused():
@@ -325,17 +332,10 @@ def pdf_in_child(url: str) -> dict[str, Any]:
 def email_body_size(store: Store, url: str) -> int:
     """Bytes of the email body's HTML of the portfolio status report (the compact page, at
     most ``html.EMAIL_ROWS`` rows a section; its charts are MIME parts of their own)."""
-    from pmosync.config import PmosyncConfig
     from pmosync.reports.job import compute_document
     from pmosync.reports.render import email_html
 
-    config = PmosyncConfig.model_validate(
-        {
-            "store": url,
-            "resources": {"hourly_rates": {"currency": "EUR", "default": 90}},
-            "reports": {"weekly": {"kind": "portfolio_status", "formats": ["html"]}},
-        }
-    )
+    config = bench_config(url, {"weekly": {"kind": "portfolio_status", "formats": ["html"]}})
     document = compute_document(config, store, "weekly", AS_OF)
     size = len(email_html(document).html.encode("utf-8"))
     log(f"portfolio status email body: {size / 1024:.1f} KB of HTML")
