@@ -27,6 +27,7 @@ from pmosync.reports.document import Chart, Column, ReportDocument, Section, Tre
 from pmosync.reports.kinds import ReportContext, trends
 from pmosync.reports.kinds import portfolio_status as status
 from pmosync.reports.kinds.raid_log import owner_label
+from pmosync.reports.kinds.shaping import iso_date
 from pmosync.reports.metrics import raid
 from pmosync.reports.metrics.calendar import local_day
 from pmosync.reports.metrics.milestone_trend import MilestoneTrends
@@ -225,8 +226,8 @@ def figures_section(index: int, page: str, item: ProjectMetrics) -> Section:
         "bac": value.bac,
         "eac": value.eac,
         "currency": value.currency,
-        "finish_date": _iso(schedule.finish_date),
-        "forecast_finish": _iso(schedule.forecast_finish),
+        "finish_date": iso_date(schedule.finish_date),
+        "forecast_finish": iso_date(schedule.forecast_finish),
         "forecast_slip_days": schedule.forecast_slip_days,
     }
     why = "; ".join(item.rag.reasons)
@@ -338,7 +339,7 @@ def _raid_row(item: RaidRow, people: Mapping[str, PersonRow]) -> dict[str, Any]:
         "url": item.source_url,
         "owner": owner_label(people, item.owner_id),
         "score": item.score,
-        "due_date": _iso(item.due_date),
+        "due_date": iso_date(item.due_date),
         "status": item.status.replace("_", " "),
         "action": item.mitigation or item.resolution,
     }
@@ -356,7 +357,3 @@ def portfolio_risks_section(
         tuple(_raid_row(item, people) for item in top),
         empty="No open risks.",
     )
-
-
-def _iso(day: date | None) -> str | None:
-    return None if day is None else day.isoformat()

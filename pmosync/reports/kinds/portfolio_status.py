@@ -29,6 +29,7 @@ from pmosync.reports.kinds import ReportContext
 from pmosync.reports.kinds.raid_log import raid_sections
 from pmosync.reports.kinds.shaping import (
     LIST_LIMIT,
+    iso_date,
     over_time,
     trend_chart,
     trend_values,
@@ -939,12 +940,12 @@ def _project_row(
         "pct_complete_effort": progress.pct_effort,
         "next_milestone": upcoming.name if upcoming else None,
         "next_milestone_url": upcoming.source_url if upcoming else None,
-        "next_milestone_due": _iso(upcoming.due_date) if upcoming else None,
+        "next_milestone_due": iso_date(upcoming.due_date) if upcoming else None,
         "overdue_milestones": len(progress.milestones.overdue),
         "sv_days": schedule.sv_days,
         "spi_t": schedule.spi_t,
-        "finish_date": _iso(schedule.finish_date),
-        "forecast_finish": _iso(schedule.forecast_finish),
+        "finish_date": iso_date(schedule.finish_date),
+        "forecast_finish": iso_date(schedule.forecast_finish),
         "budget": value.budget,
         "actual": value.ac,
         "remaining": value.remaining,
@@ -953,7 +954,7 @@ def _project_row(
         "basis": value.basis,
         "currency": value.currency,
         "baseline": baseline_text(item, zone),
-        "last_update": _iso(rag.last_update),
+        "last_update": iso_date(rag.last_update),
     }
 
 
@@ -1112,7 +1113,7 @@ def forecasts_section(metrics: Sequence[ProjectMetrics], zone: tzinfo = UTC) -> 
                 "project": m.project.name,
                 "url": m.project.source_url,
                 "baseline": schedule.baseline_name if schedule.baselined else "no baseline",
-                "baseline_set": _iso(local_day(set_at, zone)) if set_at else None,
+                "baseline_set": iso_date(local_day(set_at, zone)) if set_at else None,
                 "bac_source": value.bac_source,
                 "basis": value.basis,
                 "currency": value.currency,
@@ -1134,10 +1135,10 @@ def forecasts_section(metrics: Sequence[ProjectMetrics], zone: tzinfo = UTC) -> 
                 "sv_days": schedule.sv_days,
                 "spi_t": schedule.spi_t,
                 "ieac_days": schedule.ieac_days,
-                "planned_finish": _iso(schedule.planned_finish),
-                "finish_date": _iso(schedule.finish_date),
+                "planned_finish": iso_date(schedule.planned_finish),
+                "finish_date": iso_date(schedule.finish_date),
                 "finish_kind": schedule.finish_kind,
-                "forecast_finish": _iso(schedule.forecast_finish),
+                "forecast_finish": iso_date(schedule.forecast_finish),
                 "forecast_slip_days": schedule.forecast_slip_days,
                 "unbaselined_tasks": schedule.unbaselined_tasks,
                 "removed_tasks": schedule.removed_tasks,
@@ -1201,8 +1202,8 @@ def _milestone_row(
         "milestone": task.name,
         "url": task.source_url,
         "state": state,
-        "due_date": _iso(task.due_date),
-        "completed": _iso(local_day(task.completed_at, zone)) if task.completed_at else None,
+        "due_date": iso_date(task.due_date),
+        "completed": iso_date(local_day(task.completed_at, zone)) if task.completed_at else None,
         "days_overdue": days,
     }
 
@@ -1276,7 +1277,3 @@ def costs_section(
         LIST_LIMIT,
         empty="No expenses, invoices or labour cost entries to date.",
     )
-
-
-def _iso(day: date | None) -> str | None:
-    return None if day is None else day.isoformat()

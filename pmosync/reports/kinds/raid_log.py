@@ -26,7 +26,7 @@ from pmosync.reports.document import (
     TrendPoint,
 )
 from pmosync.reports.kinds import ReportContext
-from pmosync.reports.kinds.shaping import LIST_LIMIT, amber_if, red_if, trend_chart
+from pmosync.reports.kinds.shaping import LIST_LIMIT, amber_if, iso_date, red_if, trend_chart
 from pmosync.reports.metrics.raid import (
     CR_OUTCOMES,
     RATINGS,
@@ -221,10 +221,6 @@ def _item(item: RaidRow, names: Names, title_key: str = "item") -> dict[str, Any
     }
 
 
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day is not None else None
-
-
 HEAT_NOTE = (
     "Each cell counts the open risks at that probability (rows) and impact (columns); its "
     "colour is the band of probability x impact: 1-4 low, 5-9 medium, 10-16 high, 20-25 "
@@ -281,11 +277,11 @@ def top_risks_section(
             **_item(r, names, "risk"),
             "score": r.score,
             "band": _band(r.score),
-            "due": _iso(r.due_date),
+            "due": iso_date(r.due_date),
             "mitigation": r.mitigation,
             "probability": r.probability,
             "impact": r.impact,
-            "raised": _iso(r.raised_on),
+            "raised": iso_date(r.raised_on),
         }
         for r in top_risks(items, rules.top)
     )
@@ -323,11 +319,11 @@ def overdue_section(
     rows = tuple(
         {
             **_item(o.item, names, "issue"),
-            "due": _iso(o.item.due_date),
+            "due": iso_date(o.item.due_date),
             "days_overdue": o.days,
             "action": o.item.mitigation,
             "score": o.item.score,
-            "raised": _iso(o.item.raised_on),
+            "raised": iso_date(o.item.raised_on),
         }
         for o in overdue_issues(items, as_of)
     )
@@ -363,9 +359,9 @@ def decisions_section(
     rows = tuple(
         {
             **_item(a.item, names, "decision"),
-            "raised": _iso(a.item.raised_on),
+            "raised": iso_date(a.item.raised_on),
             "age_days": a.age_days,
-            "due": _iso(a.item.due_date),
+            "due": iso_date(a.item.due_date),
             "due_in_days": a.due_in_days,
             "state": a.state,
         }
@@ -399,10 +395,10 @@ def assumptions_section(items: list[RaidRow], names: Names) -> Section:
     rows = tuple(
         {
             **_item(a, names, "assumption"),
-            "due": _iso(a.due_date),
+            "due": iso_date(a.due_date),
             "validation": a.mitigation,
             "score": a.score,
-            "raised": _iso(a.raised_on),
+            "raised": iso_date(a.raised_on),
         }
         for a in open_of_kind(items, "assumption")
     )
@@ -438,9 +434,9 @@ def change_requests_section(items: list[RaidRow], names: Names) -> Section:
         {
             **_item(c, names, "change_request"),
             "outcome": change_request_outcome(c),
-            "raised": _iso(c.raised_on),
-            "due": _iso(c.due_date),
-            "closed": _iso(c.closed_on),
+            "raised": iso_date(c.raised_on),
+            "due": iso_date(c.due_date),
+            "closed": iso_date(c.closed_on),
             "resolution": c.resolution,
         }
         for c in requests
@@ -502,9 +498,9 @@ def log_section(items: list[RaidRow], names: Names) -> Section:
         {
             "kind": KIND_TITLES.get(i.kind, i.kind),
             **_item(i, names),
-            "raised": _iso(i.raised_on),
-            "due": _iso(i.due_date),
-            "closed": _iso(i.closed_on),
+            "raised": iso_date(i.raised_on),
+            "due": iso_date(i.due_date),
+            "closed": iso_date(i.closed_on),
             "probability": i.probability,
             "impact": i.impact,
             "score": i.score,

@@ -8,6 +8,7 @@ do not round: the document keeps full precision and renderers round by column ty
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from pmosync.reports.document import Chart, Series, TrendPoint, YType
@@ -69,3 +70,8 @@ def over_time(*charts: Chart) -> tuple[Chart, ...]:
     """The charts over report dates worth drawing: those with values at ``TREND_POINTS`` dates
     or more (a first run's lone dots are left out; they appear from the second report)."""
     return tuple(chart for chart in charts if chart.points() >= TREND_POINTS)
+
+
+def iso_date(day: date | None) -> str | None:
+    """A row's date cell: the ISO day, or None (n/a) without one."""
+    return None if day is None else day.isoformat()

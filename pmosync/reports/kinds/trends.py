@@ -16,7 +16,7 @@ from typing import Any
 from pmosync.reports.dataset import Dataset, ProjectRow
 from pmosync.reports.document import Chart, Column, Section, Series
 from pmosync.reports.kinds import ReportContext
-from pmosync.reports.kinds.shaping import LIST_LIMIT
+from pmosync.reports.kinds.shaping import LIST_LIMIT, iso_date
 from pmosync.reports.metrics.milestone_trend import (
     MilestoneTrend,
     MilestoneTrends,
@@ -189,12 +189,12 @@ def _row(m: MilestoneTrend, projects: Mapping[str, ProjectRow]) -> dict[str, Any
         "url": m.url,
         "project": project.name if project is not None else m.project_id,
         "project_url": project.source_url if project is not None else None,
-        "baseline": _iso(m.baseline),
-        "forecast": _iso(m.forecast),
+        "baseline": iso_date(m.baseline),
+        "forecast": iso_date(m.forecast),
         "slip_days": m.slip_days,
         "status": m.status,
         "moved_days": m.moved_days,
-        "first_forecast": _iso(first),
+        "first_forecast": iso_date(first),
     }
 
 
@@ -216,10 +216,6 @@ def portfolio_trend_pieces(
     ]
     charts.append(mta_chart(trends, projects))
     return drawn(charts), milestone_section(trends, projects, done_since=trends.dates[0])
-
-
-def _iso(day: date | None) -> str | None:
-    return None if day is None else day.isoformat()
 
 
 def drawn(charts: Iterable[Chart | None]) -> tuple[Chart, ...]:
