@@ -36,7 +36,6 @@ from pmosync.reports.render.charts import drawn
 from pmosync.reports.render.html import (
     TEMPLATES,
     Cell,
-    FigureView,
     column_cell,
     environment,
     figure_view,
@@ -238,9 +237,6 @@ def _pages(
 def print_html(doc: ReportDocument, chart_sources: Sequence[str]) -> str:
     """The print page (HTML for WeasyPrint); ``chart_sources`` are the ``src`` of the charts
     drawn (two points or more), in the document's order."""
-    figures: list[tuple[FigureView, str | None]] = [
-        (view, view.change) for view in (figure_view(f) for f in doc.figures)
-    ]
     main_sections, main_charts, pages = _pages(doc, chart_sources)
     highlights = [(v.text, v.mark) for v in map(highlight_view, doc.highlights) if v.text]
     return (
@@ -253,7 +249,7 @@ def print_html(doc: ReportDocument, chart_sources: Sequence[str]) -> str:
             previous_as_of=as_text(doc.previous_as_of) if doc.previous_as_of else None,
             generated=when(doc.generated_at),
             filters=filter_pairs(doc.filters),
-            figures=figures,
+            figures=[figure_view(f) for f in doc.figures],
             highlights=highlights,
             charts=main_charts,
             sections=main_sections,
