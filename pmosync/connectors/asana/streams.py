@@ -117,10 +117,14 @@ class AsanaRun:
             raise FatalError("not read: the projects stream did not complete in this run")
         return list(self.projects)
 
+    @property
+    def raid_projects(self) -> frozenset[str]:
+        """The designated RAID projects' gids; none without a ``raid:`` block."""
+        return self.raid.projects if self.raid else frozenset()
+
     def delivery_projects(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The records that are not designated RAID projects (those hold RAID items only)."""
-        raid = self.raid.projects if self.raid else frozenset()
-        return [record for record in records if record.get("gid") not in raid]
+        return [record for record in records if record.get("gid") not in self.raid_projects]
 
 
 class _Stream:
@@ -227,9 +231,8 @@ class ProjectsStream(_Stream):
         yield self.run.page("projects", reconcile=reconcile)
 
     def _by_gid(self, gids: tuple[str, ...]) -> Iterator[Page]:
-        raid = self.run.raid.projects if self.run.raid else frozenset()
         for gid in gids:
-            if gid in raid:
+            if gid in self.run.raid_projects:
                 continue
             try:
                 record = self.client.get(self.client.projects.get_project, gid,
@@ -309,11 +312,10 @@ class TasksStream(_PerProjectStream):
     name = "tasks"
 
     def _gids(self) -> list[str]:
-        raid = sorted(self.run.raid.projects) if self.run.raid else []
-        return [*self.run.project_gids(), *raid]
+        return [*self.run.project_gids(), *sorted(self.run.raid_projects)]
 
     def _skipped(self, gid: str, reason: str) -> None:
-        if self.run.raid and gid in self.run.raid.projects:
+        if gid in self.run.raid_projects:
             self.run.warn(f"RAID project {gid} skipped ({reason})")
         self.run.skip_project(gid, reason)
 
@@ -322,7 +324,7 @@ class TasksStream(_PerProjectStream):
     ) -> Iterator[tuple[Page, dict[str, Any] | None]]:
         started = _now()
         rules = self.run.raid
-        raid_project = rules is not None and gid in rules.projects
+        raid_project = gid in self.run.raid_projects
         token = None if full or not saved else saved.get("sync")
         feed = _FeedSummary(gid)
         token, token_valid = self.client.events_since(gid, token, feed.add)
