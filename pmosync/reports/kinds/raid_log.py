@@ -221,6 +221,15 @@ def _item(item: RaidRow, names: Names, title_key: str = "item") -> dict[str, Any
     }
 
 
+def _item_columns(key: str, title: str) -> tuple[Column, ...]:
+    """The columns of ``_item``'s row every list opens with: the item, its project, its owner."""
+    return (
+        Column(key, title, link="url"),
+        Column("project", "Project", link="project_url"),
+        Column("owner", "Owner"),
+    )
+
+
 HEAT_NOTE = (
     "Each cell counts the open risks at that probability (rows) and impact (columns); its "
     "colour is the band of probability x impact: 1-4 low, 5-9 medium, 10-16 high, 20-25 "
@@ -289,9 +298,7 @@ def top_risks_section(
         key="top_risks",
         title=title,
         columns=(
-            Column("risk", "Risk", link="url"),
-            Column("project", "Project", link="project_url"),
-            Column("owner", "Owner"),
+            *_item_columns("risk", "Risk"),
             Column("score", "Score", "int", shade="risk_score"),
             Column("due", "Due", "date"),
             Column("status", "Status"),
@@ -331,9 +338,7 @@ def overdue_section(
         key="overdue_issues",
         title=title,
         columns=(
-            Column("issue", "Issue", link="url"),
-            Column("project", "Project", link="project_url"),
-            Column("owner", "Owner"),
+            *_item_columns("issue", "Issue"),
             Column("due", "Due", "date"),
             Column("days_overdue", "Days overdue", "days"),
             Column("status", "Status"),
@@ -371,9 +376,7 @@ def decisions_section(
         key="decisions_awaited",
         title=title,
         columns=(
-            Column("decision", "Decision", link="url"),
-            Column("project", "Project", link="project_url"),
-            Column("owner", "Owner"),
+            *_item_columns("decision", "Decision"),
             Column("raised", "Raised", "date"),
             Column("age_days", "Age (days)", "days"),
             Column("due", "Due", "date"),
@@ -406,9 +409,7 @@ def assumptions_section(items: list[RaidRow], names: Names) -> Section:
         key="assumptions",
         title="Assumptions to validate",
         columns=(
-            Column("assumption", "Assumption", link="url"),
-            Column("project", "Project", link="project_url"),
-            Column("owner", "Owner"),
+            *_item_columns("assumption", "Assumption"),
             Column("due", "Validate by", "date"),
             Column("status", "Status"),
             Column("validation", "Validation"),
@@ -445,9 +446,7 @@ def change_requests_section(items: list[RaidRow], names: Names) -> Section:
         key="change_requests",
         title="Change requests",
         columns=(
-            Column("change_request", "Change request", link="url"),
-            Column("project", "Project", link="project_url"),
-            Column("owner", "Owner"),
+            *_item_columns("change_request", "Change request"),
             Column("outcome", "Outcome"),
             Column("raised", "Raised", "date"),
             Column("due", "Due", "date"),
@@ -515,9 +514,7 @@ def log_section(items: list[RaidRow], names: Names) -> Section:
         title="RAID log (every item)",
         columns=(
             Column("kind", "Kind"),
-            Column("item", "Item", link="url"),
-            Column("project", "Project", link="project_url"),
-            Column("owner", "Owner"),
+            *_item_columns("item", "Item"),
             Column("status", "Status"),
             Column("raised", "Raised", "date"),
             Column("due", "Due", "date"),
