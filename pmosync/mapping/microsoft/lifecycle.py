@@ -20,7 +20,7 @@ from pmosync.canonical.types import (
     Task,
 )
 from pmosync.contracts import Reconcile
-from pmosync.mapping.microsoft.raid import TASK_PREFIX
+from pmosync.mapping.microsoft.raid import TASK_PREFIX, list_item_key
 from pmosync.mapping.scope import ReconcileScope
 
 _TASK_DEPENDENTS = ((Assignment, "task_id"),)
@@ -47,7 +47,7 @@ def scopes(source: str, reconcile: Reconcile) -> list[ReconcileScope]:
     if kind == "status_items":  # the status list read in full: items deleted there go
         return [ReconcileScope(StatusUpdate, present)]
     if kind == "raid_items":  # one RAID list read in full (parent: the list's id)
-        prefix = f"list:{parent}:"
+        prefix = list_item_key(str(parent), "")
         return [ReconcileScope(RaidItem, {prefix + i for i in present}, prefix=prefix)]
     if parent is None:
         raise ValueError(f"a {kind!r} listing is reconciled per plan")
