@@ -21,21 +21,24 @@ def _normal(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+def is_field(custom: Any, reference: str) -> bool:
+    """Whether the custom field object is the one ``reference`` names: its gid, or its name
+    (any case and spacing)."""
+    if not isinstance(custom, Mapping):
+        return False
+    wanted = reference.strip()
+    if wanted.isdigit() and str(custom.get("gid")) == wanted:
+        return True
+    name = custom.get("name")
+    return isinstance(name, str) and _normal(name) == _normal(wanted)
+
+
 def _named(record: Mapping[str, Any], reference: str) -> Mapping[str, Any] | None:
-    """The custom field ``reference`` names (a gid, or a name) on the record, if any."""
+    """The custom field ``reference`` names on the record, if any."""
     fields = record.get("custom_fields")
     if not isinstance(fields, list):
         return None
-    wanted = reference.strip()
-    for custom in fields:
-        if not isinstance(custom, Mapping):
-            continue
-        if wanted.isdigit() and str(custom.get("gid")) == wanted:
-            return custom
-        name = custom.get("name")
-        if isinstance(name, str) and _normal(name) == _normal(wanted):
-            return custom
-    return None
+    return next((custom for custom in fields if is_field(custom, reference)), None)
 
 
 def _shown(custom: Mapping[str, Any] | None) -> str | None:

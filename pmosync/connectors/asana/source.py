@@ -13,7 +13,7 @@ from typing import Any
 from pmosync.config.connectors import AsanaConnector
 from pmosync.connectors.asana import fields
 from pmosync.connectors.asana.client import AsanaClient
-from pmosync.connectors.asana.raid import RaidRules
+from pmosync.connectors.asana.raid import RaidRules, is_field
 from pmosync.connectors.asana.streams import STREAMS, AsanaRun, Scope
 from pmosync.connectors.base import CheckResult, Stream
 from pmosync.connectors.errors import ConnectorError, PaymentRequired, PermissionDenied
@@ -153,18 +153,12 @@ class AsanaSource:
             except ConnectorError as error:
                 results.append(CheckResult("error", f"raid: RAID project {gid}: {error}"))
                 continue
-            names = {
-                str(value)
-                for setting in project.get("custom_field_settings") or []
-                for value in ((setting.get("custom_field") or {}).get(k) for k in ("gid", "name"))
-                if value
-            }
-            wanted = raid.type_field.strip()
-            if wanted.casefold() not in {name.casefold() for name in names}:
+            settings = project.get("custom_field_settings") or []
+            if not any(is_field(s.get("custom_field"), raid.type_field) for s in settings):
                 results.append(CheckResult(
                     "warning",
                     f"raid: RAID project {gid} ({project.get('name', '?')}) has no field "
-                    f"{wanted!r} (raid.type_field): its items need default_kind",
+                    f"{raid.type_field.strip()!r} (raid.type_field): its items need default_kind",
                 ))  # fmt: skip
             else:
                 name = project.get("name", "?")
