@@ -49,7 +49,7 @@ def axis_label(value: float, y_type: str) -> str:
     if not math.isfinite(value):
         return ""
     if y_type == "money":
-        return "0" if value == 0 else money_k(value)
+        return money_k(value)
     if y_type == "int":
         return f"{round(value):,d}"
     if y_type == "percent":
