@@ -4,6 +4,7 @@ knows the truth it checks without asking the code under test."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from html.parser import HTMLParser
 
 from pmosync.reports.document import Chart, Column, Figure, ReportDocument, Section, Series
@@ -274,19 +275,13 @@ class Page(HTMLParser):
 # cards section of status texts, a heat-map column, empty sections and a one-point chart.
 UNBROKEN = "Apollo" + "X" * 194  # 200 characters without a break opportunity
 LONG_URL_TEXT = "https://contoso.sharepoint.com/sites/pmo/" + "very-long-folder-name/" * 12
+_PROJECT_COLUMN = {column.key: column for column in PROJECT_COLUMNS}
+_SHOWN = ("name", "owner", "reported_rag", "computed_rag", "pct_complete", "budget", "ac", "due")
 READABLE_COLUMNS = (
-    Column("name", "Project", "text", link="url"),
-    Column("owner", "Owner"),
-    Column("reported_rag", "Reported RAG", "rag"),
-    Column("computed_rag", "Computed RAG", "rag"),
-    Column("pct_complete", "% complete", "percent"),
-    Column("budget", "Budget", "money"),
-    Column("ac", "Actual cost", "money"),
-    Column("due", "Due", "date"),
-    Column("currency", "Currency", detail=True),
-    Column("cpi", "CPI", "ratio", detail=True),
-    Column("hours", "Hours logged", "hours", detail=True),
+    *(_PROJECT_COLUMN[key] for key in _SHOWN),
+    *(replace(_PROJECT_COLUMN[key], detail=True) for key in ("currency", "cpi", "hours")),
 )
+"""PROJECT_COLUMNS' eight columns shown in HTML, and three of the rest in the files only."""
 RAGS = ("green", "amber", "red", "green", "amber")
 
 
