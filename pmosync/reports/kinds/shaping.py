@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
 
 from pmosync.reports.document import Chart, Series, TrendPoint, YType
+from pmosync.reports.metrics.summary import value_at
 
 LIST_LIMIT = 100
 """Rows of an item list (tasks, findings, person-weeks) shown in HTML and email; files hold all."""
@@ -25,14 +25,8 @@ TREND_POINTS = 2
 def trend_values(points: Iterable[TrendPoint], *path: str) -> tuple[float | None, ...]:
     """The number at ``path`` in each point's trend; None where a point lacks it (or holds
     something that is not a number)."""
-    values: list[float | None] = []
-    for point in points:
-        node: Any = point.trend
-        for key in path:
-            node = node.get(key) if isinstance(node, dict) else None
-        number = isinstance(node, int | float) and not isinstance(node, bool)
-        values.append(float(node) if number else None)
-    return tuple(values)
+    values = (value_at(point.trend, *path) for point in points)
+    return tuple(None if value is None else float(value) for value in values)
 
 
 def amber_if(count: int) -> str | None:
