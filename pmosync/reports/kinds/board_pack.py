@@ -16,7 +16,6 @@ of short sections and at most two small charts, each list cut to its first few r
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, tzinfo
@@ -119,16 +118,11 @@ def one_pagers(
     """Every chosen project's sections and its two charts at most (the milestone trend and
     the S-curve), in pack order."""
     updates = by_project(dataset.status_updates)
-    items: dict[str, list[RaidRow]] = defaultdict(list)
-    for item in raid.known_by(dataset.raid_items, dataset.as_of):
-        if item.project_id is not None:
-            items[item.project_id].append(item)
+    items = by_project(raid.known_by(dataset.raid_items, dataset.as_of))
     projects = {p.id: p for p in dataset.projects}
     chosen = [m.project.id for m in ordered]
     milestones = trends.trends_of(dataset, context, chosen)
-    per_project: dict[str, list] = defaultdict(list)
-    for trend in milestones.milestones:
-        per_project[trend.project_id].append(trend)
+    per_project = by_project(milestones.milestones)
     phased = phase_projects(dataset, ordered, context.resources, context.calendar)
     sections: list[Section] = []
     charts: list[Chart] = []
