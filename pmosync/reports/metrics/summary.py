@@ -30,6 +30,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from pmosync.reports.metrics.calendar import PLAIN, WorkingCalendar
+from pmosync.reports.metrics.plan import WorkingDays, signed_working_days
 
 PROJECT_RAG = "project_rag"
 """Trend key: {project id: computed RAG} of this run."""
@@ -141,6 +142,4 @@ def slip_days(
     a move within non-working days); None without both dates."""
     if due is None or before is None:
         return None
-    if due >= before:
-        return calendar.working_days(before + timedelta(days=1), due)
-    return -calendar.working_days(due + timedelta(days=1), before)
+    return signed_working_days(WorkingDays(calendar), before, due)
