@@ -28,8 +28,8 @@ from pmosync.reports.metrics.scurve import (
     phase_projects,
     portfolio_curves,
     project_curve,
-    week_end,
 )
+from pmosync.reports.metrics.weeks import week_end
 from pmosync.store.baselines import PlannedTask
 
 AS_OF = date(2026, 3, 25)  # a Wednesday

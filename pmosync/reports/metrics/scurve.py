@@ -47,6 +47,7 @@ from pmosync.reports.metrics.calendar import PLAIN, WorkingCalendar
 from pmosync.reports.metrics.plan import WorkingDays, fraction_at
 from pmosync.reports.metrics.portfolio import DEFAULT_ROLLUP_STATUSES, ProjectMetrics, by_project
 from pmosync.reports.metrics.progress import Progress
+from pmosync.reports.metrics.weeks import week_end
 
 DEFAULT_WEEKS = 13
 """``rules.scurve_weeks`` when none is given: a quarter back (and ahead) of ``as_of``, 27
@@ -56,11 +57,6 @@ PARTIAL_NOTE = (
     "EV of past weeks counts the tasks done by each week's end; partial completion is only "
     "known as it stands now, so it joins EV at the report date"
 )
-
-
-def week_end(day: date) -> date:
-    """The Sunday ending ``day``'s ISO week."""
-    return day + timedelta(days=6 - day.weekday())
 
 
 def curve_dates(

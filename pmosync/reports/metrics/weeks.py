@@ -11,6 +11,11 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def week_end(day: date) -> date:
+    """The Sunday ending ``day``'s ISO week."""
+    return day + timedelta(days=6 - day.weekday())
+
+
 def week_label(monday: date) -> str:
     """``2026-W47``: the ISO year and week number."""
     year, week, _ = monday.isocalendar()
