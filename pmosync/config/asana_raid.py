@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from pmosync.canonical.types import RaidKind, RaidStatus
-from pmosync.config.fields import ConfigModel, Gid, NonEmptyStr
+from pmosync.config.fields import ConfigModel, Gid, NonEmptyStr, described_keys
 
 AsanaRaidField = Literal[
     "probability", "impact", "score", "mitigation", "resolution", "raised", "due", "status"
@@ -80,12 +80,7 @@ class AsanaRaid(ConfigModel):
     )
     fields: dict[AsanaRaidField, NonEmptyStr] = Field(
         default={},
-        json_schema_extra={
-            "properties": {
-                key: {"type": "string", "description": text}
-                for key, text in ASANA_RAID_FIELD_DESCRIPTIONS.items()
-            }
-        },
+        json_schema_extra=described_keys(ASANA_RAID_FIELD_DESCRIPTIONS),
         description=(
             "RAID field (probability, impact, score, mitigation, resolution, raised, due, "
             "status) -> Asana custom field name or gid; fields not named are left empty."

@@ -23,6 +23,7 @@ from pmosync.config.fields import (
     Gid,
     HttpUrl,
     NonEmptyStr,
+    described_keys,
 )
 
 AsanaField = Literal[
@@ -108,15 +109,6 @@ def _column_description(key: str) -> str:
     return f"{COLUMN_DESCRIPTIONS[key]} {said.capitalize()}."
 
 
-def _described_keys(descriptions: dict[str, str]) -> dict[str, object]:
-    """Schema extra so editors offer (and explain) the allowed keys of a free-form mapping."""
-    return {
-        "properties": {
-            key: {"type": "string", "description": text} for key, text in descriptions.items()
-        }
-    }
-
-
 def known_zone(value: str) -> str:
     """``value`` if it is an IANA time zone name, else the one-line complaint."""
     try:
@@ -156,7 +148,7 @@ class AsanaConnector(ConfigModel):
     teams: list[NonEmptyStr] = Field(default=[], description="Team gids whose projects to sync.")
     fields: dict[AsanaField, NonEmptyStr] = Field(
         default={},
-        json_schema_extra=_described_keys(
+        json_schema_extra=described_keys(
             {key: ASANA_FIELD_DESCRIPTIONS[key] for key in AsanaField.__args__}
         ),
         description="Canonical field -> Asana custom field name or gid.",
@@ -325,7 +317,7 @@ class WorkbookSource(ConfigModel):
         ),
     )
     columns: dict[ColumnKey, NonEmptyStr] = Field(
-        json_schema_extra=_described_keys(
+        json_schema_extra=described_keys(
             {key: _column_description(key) for key in ColumnKey.__args__}
         ),
         description="Canonical column -> header text in the workbook.",
@@ -418,7 +410,7 @@ class StatusList(ConfigModel):
     list: NonEmptyStr = Field(description="The list's name (or id), e.g. Project health.")
     columns: dict[StatusListColumn, NonEmptyStr] = Field(
         default={"project": "Project", "rag": "RAG", "text": "Comment"},
-        json_schema_extra=_described_keys(STATUS_LIST_COLUMNS),
+        json_schema_extra=described_keys(STATUS_LIST_COLUMNS),
         description="Canonical column -> the list column's internal name (project, rag, text).",
     )
 
@@ -530,7 +522,7 @@ class RaidList(ConfigModel):
     )
     columns: dict[RaidListColumn, NonEmptyStr] = Field(
         default={"title": "Title"},
-        json_schema_extra=_described_keys(RAID_LIST_COLUMNS),
+        json_schema_extra=described_keys(RAID_LIST_COLUMNS),
         description=(
             "Canonical field -> the list column's internal name (as Graph gives it, e.g. "
             "Probability0 or Due_x0020_date); fields not named are left empty."

@@ -205,3 +205,12 @@ FolderTemplate = Annotated[
     AfterValidator(check_folder_template),
     _schema(minLength=1),
 ]
+
+
+def described_keys(descriptions: dict[str, str]) -> dict[str, object]:
+    """Schema extra so editors offer (and explain) the allowed keys of a free-form mapping."""
+    return {
+        "properties": {
+            key: {"type": "string", "description": text} for key, text in descriptions.items()
+        }
+    }
