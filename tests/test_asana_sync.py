@@ -6,15 +6,20 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from asana_env import SOURCE, all_rows, differences, duplicate_rows, live_rows, write_config
+from asana_env import (
+    SOURCE,
+    all_rows,
+    differences,
+    duplicate_rows,
+    live_rows,
+    sync_once,
+)
 from sqlalchemy import select
 
 from pmosync.canonical.types import Assignment, PersonIdentity, Phase, Project, Task, TimeEntry
 from pmosync.sandbox.asana import AsanaSandbox
 from pmosync.sandbox.org import OrgSize, generate_org
-from pmosync.store import Store
 from pmosync.store.schema import quarantine, run_streams
-from pmosync.sync.run import run_sync
 
 PAGED = OrgSize(projects=2, tasks=430, people=8, time_entries=420, teams=1, portfolios=1)
 """Big enough that tasks and time entries span several pages of 100."""
@@ -32,14 +37,7 @@ def sandbox(org):
 
 
 def _sync(tmp_path, sandbox, *, full=False, extra="", store_url=None):
-    path, config = write_config(tmp_path, sandbox, extra=extra, store=store_url)
-    store = Store.open(config.store, base_dir=path.parent)
-    try:
-        results = run_sync(config, store, full=full).connectors
-    except BaseException:
-        store.close()
-        raise
-    return store, results
+    return sync_once(tmp_path, sandbox, full=full, extra=extra, store=store_url)
 
 
 def _streams(results):
