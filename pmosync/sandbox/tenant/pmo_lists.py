@@ -67,11 +67,11 @@ class PmoLists:
     duplicated_plan: str | None
 
 
-def _pmo_site(tenant: Tenant) -> str:
+def pmo_site(tenant: Tenant) -> str:
     return next(s.id for s in tenant.sites.values() if s.path == PMO_SITE_PATH)
 
 
-def _new_list(tenant: Tenant, site_id: str, name: str, columns: tuple[ListColumn, ...]) -> str:
+def new_list(tenant: Tenant, site_id: str, name: str, columns: tuple[ListColumn, ...]) -> str:
     list_id = tenant.add_list(site_id, name, columns)
     sp_list: SharePointList = tenant.lists[list_id]
     sp_list.zone = tenant.planner_zone
@@ -81,14 +81,14 @@ def _new_list(tenant: Tenant, site_id: str, name: str, columns: tuple[ListColumn
 def add_pmo_lists(tenant: Tenant, seed: int = 0, *, duplicate_title: bool = False) -> PmoLists:
     """Add the "Project health" and "Leave" lists, with their items, to the PMO site."""
     rng = random.Random(seed)
-    site_id = _pmo_site(tenant)
+    site_id = pmo_site(tenant)
     zone = ZoneInfo(tenant.planner_zone)
     midnight = datetime.combine(tenant.today, time(), zone).astimezone(UTC)
     plans = list(tenant.plans.values())
     duplicated = None
     if duplicate_title and len(plans) >= 4:
         plans[-1].title, duplicated = plans[0].title, plans[-1].id
-    health = _new_list(tenant, site_id, HEALTH_LIST, HEALTH_COLUMNS)
+    health = new_list(tenant, site_id, HEALTH_LIST, HEALTH_COLUMNS)
     guests = sorted(u.id for u in tenant.users.values() if "#EXT#" in u.user_principal_name)
     for index, plan in enumerate(plans):
         if duplicated is not None and plan.id == duplicated:
@@ -119,7 +119,7 @@ def add_pmo_lists(tenant: Tenant, seed: int = 0, *, duplicate_title: bool = Fals
             by=plans[0].created_by,
             at=midnight - timedelta(days=3),
         )
-    leave = _new_list(tenant, site_id, LEAVE_LIST, LEAVE_COLUMNS)
+    leave = new_list(tenant, site_id, LEAVE_LIST, LEAVE_COLUMNS)
     _leave_items(tenant, leave, rng, midnight)
     return PmoLists(health, leave, duplicated)
 

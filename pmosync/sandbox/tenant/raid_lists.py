@@ -30,7 +30,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from pmosync.sandbox.tenant.model import Bucket, ListColumn
-from pmosync.sandbox.tenant.pmo_lists import UNKNOWN_PLAN, _new_list, _pmo_site
+from pmosync.sandbox.tenant.pmo_lists import UNKNOWN_PLAN, new_list, pmo_site
 from pmosync.sandbox.tenant.tenant import Tenant
 
 RISKS_LIST = "Risks"
@@ -115,12 +115,12 @@ def add_raid(tenant: Tenant, seed: int = 0, *, bad: bool = True) -> RaidData:
     """Add the RAID lists to the PMO site and a RAID bucket, labels and tasks to each plan;
     without ``bad``, none of the items a sync quarantines (the demo keeps its one slip)."""
     rng = random.Random(seed * 7919 + 17)
-    site_id = _pmo_site(tenant)
+    site_id = pmo_site(tenant)
     zone = ZoneInfo(tenant.planner_zone)
     midnight = datetime.combine(tenant.today, time(), zone).astimezone(UTC)
     data = RaidData(
-        _new_list(tenant, site_id, RISKS_LIST, RISK_COLUMNS),
-        _new_list(tenant, site_id, ISSUES_LIST, ISSUE_COLUMNS),
+        new_list(tenant, site_id, RISKS_LIST, RISK_COLUMNS),
+        new_list(tenant, site_id, ISSUES_LIST, ISSUE_COLUMNS),
     )
     _risks(tenant, data, rng, midnight, bad)
     _issues(tenant, data, rng, midnight)
