@@ -42,6 +42,7 @@ MARCH_4 = datetime(2026, 3, 4, tzinfo=UTC)
 class Mail:
     html: str
     images: dict[str, bytes] = field(default_factory=dict)
+    text: str | None = None
 
 
 PROJECTS = Section(

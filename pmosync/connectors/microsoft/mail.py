@@ -9,7 +9,7 @@ link to the files instead when they are larger.
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -38,8 +38,10 @@ def message_body(
     to: Sequence[str],
     cc: Sequence[str],
     attachments: Sequence[MailAttachment],
+    headers: Mapping[str, str] | None = None,
 ) -> dict[str, object]:
-    """The ``sendMail`` request body (Graph's camelCase JSON)."""
+    """The ``sendMail`` request body (Graph's camelCase JSON). Of ``headers`` only the ``X-``
+    ones are sent: Graph refuses any other custom header."""
 
     def recipients(addresses: Sequence[str]) -> list[dict[str, object]]:
         return [{"emailAddress": {"address": address}} for address in addresses]
@@ -53,6 +55,13 @@ def message_body(
         message["ccRecipients"] = recipients(cc)
     if attachments:
         message["attachments"] = [_attachment(a) for a in attachments]
+    custom = [
+        {"name": name, "value": value}
+        for name, value in (headers or {}).items()
+        if name.lower().startswith("x-")
+    ]
+    if custom:
+        message["internetMessageHeaders"] = custom
     return {"message": message, "saveToSentItems": True}
 
 

@@ -30,12 +30,6 @@ from pmosync.reports.delivery.outcome import DeliveryError
 
 REQUEST_MAX = 4 * 1024 * 1024
 """Graph's limit for one request."""
-GRAPH_HEADERS = [
-    {"name": name, "value": value}
-    for name, value in AUTOMATIC_HEADERS.items()
-    if name.lower().startswith("x-")
-]
-"""The automatic-mail headers Graph lets a client set (custom headers must start with X-)."""
 
 
 def deliver_email(round_: Round, target: EmailDelivery) -> str | None:
@@ -44,7 +38,7 @@ def deliver_email(round_: Round, target: EmailDelivery) -> str | None:
     text = None
     if round_.email is not None:
         body, images = round_.email.html, dict(round_.email.images)
-        text = getattr(round_.email, "text", None)  # a body made without one is HTML only
+        text = round_.email.text
     else:
         body, images = fallback_html(round_.document), {}
     if target.via == "graph":
@@ -74,7 +68,7 @@ def _send_smtp(
         html_body=body,
         images=images,
         attachments=attached_files(round_.files),
-        text_body=text if isinstance(text, str) else None,
+        text_body=text,
     )
     refused = send_message(smtp, message)
     if not refused:
@@ -101,10 +95,8 @@ def _send_graph(
     files = [MailAttachment(f.name, f.content, f.media_type) for f in attached_files(round_.files)]
 
     def fits(attachments: Sequence[MailAttachment], text: str) -> dict[str, object] | None:
-        payload = message_body(subject, text, target.to, target.cc, attachments)
-        message = payload["message"]
-        if isinstance(message, dict):  # Graph takes only X- headers: no Auto-Submitted here
-            message["internetMessageHeaders"] = GRAPH_HEADERS
+        # Graph takes only X- headers: no Auto-Submitted here
+        payload = message_body(subject, text, target.to, target.cc, attachments, AUTOMATIC_HEADERS)
         if attachments_size(attachments) > ATTACHMENTS_MAX:
             return None
         return payload if len(json.dumps(payload)) <= REQUEST_MAX else None

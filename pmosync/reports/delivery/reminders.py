@@ -33,7 +33,7 @@ from pmosync.config.reports import TimesheetReminders
 from pmosync.connectors.errors import ConnectorError
 from pmosync.reports.delivery import records
 from pmosync.reports.delivery.context import GraphClients
-from pmosync.reports.delivery.mime import build_message, clean_header
+from pmosync.reports.delivery.mime import AUTOMATIC_HEADERS, build_message, clean_header
 from pmosync.reports.delivery.outcome import DeliveryError, DeliveryOutcome, DeliveryStatus
 from pmosync.reports.delivery.run import RETRY_LIMIT, record_outcome
 from pmosync.reports.delivery.scrub import config_secrets
@@ -183,7 +183,7 @@ def _send(
         from pmosync.connectors.microsoft.mail import message_body, send_mail
 
         client = graphs.get(settings.connector)
-        payload = message_body(subject, body, [reminder.email], settings.cc, [])
+        payload = message_body(subject, body, [reminder.email], settings.cc, [], AUTOMATIC_HEADERS)
         client.run(send_mail(client, settings.sender, payload))
         return
     from pmosync.connectors.smtp import send_message
