@@ -28,15 +28,16 @@ from dataclasses import dataclass
 from datetime import date
 
 from pmosync.canonical import RAID_KINDS, RAID_STATUSES
+from pmosync.config.reports import RaidRules
 from pmosync.reports.dataset import RaidRow
 
 OPEN_STATUSES = frozenset({"open", "in_progress"})
 """The statuses of an item still needing attention."""
 RATINGS = (1, 2, 3, 4, 5)
 """The probability and impact scale of the 5x5 matrix."""
-HIGH_SCORE = 15
-"""The default top-risk threshold (``RaidRules.high_score``): 15, 16, 20 and 25 are the scores
-of a risk at least likely (3) and severe (5), or likely and major (4 x 4)."""
+HIGH_SCORE: int = RaidRules.model_fields["high_score"].default
+"""The default top-risk threshold, the YAML's own (``RaidRules.high_score``, 15): 15, 16, 20 and
+25 are the scores of a risk at least likely (3) and severe (5), or likely and major (4 x 4)."""
 APPROVED_WORDS = frozenset({"approved", "approve", "accepted", "accept"})
 REJECTED_WORDS = frozenset({"rejected", "reject", "declined", "decline", "refused", "refuse"})
 CR_OUTCOMES = ("open", "approved", "rejected", "closed")
