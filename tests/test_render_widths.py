@@ -13,11 +13,13 @@ from __future__ import annotations
 import re
 import subprocess
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from report_docs import LONG_URL_TEXT, UNBROKEN, readable_doc
 from test_render_chromium import chromium, run_chromium, tesseract  # noqa: F401 - fixtures
 
+from pmosync.config.reports import ReportKind
 from pmosync.reports.render import render_files
 from pmosync.reports.render.html import MAX_COLUMNS
 
@@ -127,14 +129,8 @@ def demo_documents(tmp_path_factory):
     return documents
 
 
-KINDS = (
-    "portfolio_status",
-    "resource_utilisation",
-    "timesheet_compliance",
-    "governance",
-    "raid_log",
-    "board_pack",
-)
+KINDS = get_args(ReportKind)
+"""Every report kind there is: a new one is held to the eight columns too."""
 
 
 @pytest.mark.parametrize("kind", KINDS)
