@@ -21,6 +21,7 @@ from pmosync.cli.schedules import next_runs
 from pmosync.config import ConfigError, PlannerConnector, load_config
 from pmosync.config.organisation import CalendarSettings
 from pmosync.config.reports import GovernanceRules
+from pmosync.orchestration.jobs import due_reports
 from pmosync.reports.dataset import Dataset, ProjectRow, StatusRow, TaskRow
 from pmosync.reports.job import compute_document
 from pmosync.reports.metrics.calendar import PLAIN, calendar_for, local_day
@@ -31,7 +32,6 @@ from pmosync.reports.metrics.rag import latest_update
 from pmosync.reports.metrics.throughput import throughput
 from pmosync.store import Store
 from pmosync.store.schema import runs
-from pmosync.sync.jobs import due_reports
 
 BERLIN = ZoneInfo("Europe/Berlin")
 TOKYO = ZoneInfo("Asia/Tokyo")

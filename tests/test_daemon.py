@@ -32,11 +32,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, insert, select
 
 from pmosync.config import load_config
+from pmosync.orchestration.cron import local_zone
+from pmosync.orchestration.jobs import due_reports
 from pmosync.reports.job import run_report
 from pmosync.store import Store
 from pmosync.store.schema import daemon_lease, daemon_ticks, run_streams, runs
-from pmosync.sync.daemon.cron import local_zone
-from pmosync.sync.jobs import due_reports
 from pmosync.sync.run import run_sync
 
 EVERY_2S = "*/2 * * * * *"

@@ -23,11 +23,11 @@ from cli import run_pmosync
 from sqlalchemy import select, update
 from test_daemon import Daemon, read, wait_until, write_config
 
+from pmosync.orchestration.cron import local_zone
 from pmosync.sandbox.asana import AsanaSandbox
 from pmosync.sandbox.org import generate_org
 from pmosync.store import Store
 from pmosync.store.schema import runs
-from pmosync.sync.daemon.cron import local_zone
 
 
 @pytest.fixture

@@ -91,3 +91,38 @@ def test_the_check_sees_an_import_of_connector_code(tmp_path):
         "pmosync.connectors.files.records",
         "pmosync.connectors",
     ]
+
+
+def _imports_of(folder: str, forbidden: tuple[str, ...]) -> list[str]:
+    """Every import in ``folder`` of a module in (or under) one of ``forbidden``."""
+    return [
+        f"{path.relative_to(PACKAGE.parent)}:{line}: imports {module}"
+        for path in _modules(folder)
+        for line, module in _imports(path)
+        if any(module == f or module.startswith(f + ".") for f in forbidden)
+    ]
+
+
+def test_sync_knows_nothing_of_reports_or_of_what_schedules_it():
+    """The engine writes the store; what reads it (reports) and what decides when it runs
+    (orchestration: the daemon, ``pmosync run``, Temporal) sit above it."""
+    assert _modules("sync")
+    offending = _imports_of("sync", ("pmosync.reports", "pmosync.orchestration"))
+    assert not offending, "\n".join(offending)
+
+
+def test_reports_know_the_store_not_the_engine_nor_the_scheduling():
+    assert _modules("reports")
+    offending = _imports_of(
+        "reports", ("pmosync.sync", "pmosync.orchestration", "pmosync.connectors.asana")
+    )
+    assert not offending, "\n".join(offending)
+
+
+def test_only_orchestration_and_the_command_line_import_the_orchestration():
+    offending = [
+        line
+        for folder in ("canonical", "store", "connectors", "mapping", "sync", "reports", "config")
+        for line in _imports_of(folder, ("pmosync.orchestration",))
+    ]
+    assert not offending, "\n".join(offending)

@@ -383,7 +383,7 @@ def test_json_keeps_full_precision_and_every_renderer_rounds_by_column_type():
 def test_render_and_export_modules_import_no_heavy_library():
     probe = (
         "import sys\n"
-        "import pmosync.reports.render, pmosync.reports.render.cells, pmosync.sync.export\n"
+        "import pmosync.reports.render, pmosync.reports.render.cells, pmosync.reports.export\n"
         "print([m for m in ('matplotlib', 'openpyxl', 'jinja2') if m in sys.modules])\n"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)

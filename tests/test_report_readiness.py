@@ -18,13 +18,13 @@ from cli import run_pmosync
 from sqlalchemy import select, update
 
 from pmosync.config import load_config
+from pmosync.orchestration.jobs import due_reports
 from pmosync.reports.document import ReportDocument
 from pmosync.reports.job import run_report
 from pmosync.reports.readiness import DATA_AGE_FIGURE, check_readiness, with_data_age
 from pmosync.reports.snapshots import load_snapshot
 from pmosync.store import Store
 from pmosync.store.schema import report_snapshots, runs
-from pmosync.sync.jobs import due_reports
 
 COLUMNS = "{person: E, date: D, hours: H, project: P}"
 

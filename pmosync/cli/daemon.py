@@ -66,7 +66,7 @@ def daemon(
 
     from pmosync.cli.logs import configure_logging
     from pmosync.cli.progress import LogObserver
-    from pmosync.sync.daemon.service import Daemon, no_schedules
+    from pmosync.orchestration.daemon.service import Daemon, no_schedules
 
     configure_logging(log_format, timestamps=True)
     loaded = load_config_or_exit(config)
@@ -77,7 +77,7 @@ def daemon(
     service = Daemon(loaded, store, lease_seconds=lease_seconds, observer=LogObserver())
     health = None
     if health_port is not None:
-        from pmosync.sync.daemon.health import HealthServer
+        from pmosync.orchestration.daemon.health import HealthServer
 
         try:
             health = HealthServer(health_host, health_port, service.lease, lambda: service.active)

@@ -68,7 +68,7 @@ def export(
     A CSV text cell starting with = + - @ or a tab/CR gets a leading ' (no spreadsheet
     formulas). See docs/operations.md.
     """
-    from pmosync.sync.export import UnknownEntity, entity_table
+    from pmosync.reports.export import UnknownEntity, entity_table
 
     try:
         table = entity_table(entity)
@@ -95,8 +95,8 @@ class _Export:
     def __call__(self, out: TextIO) -> int:
         from sqlalchemy import exc
 
+        from pmosync.reports.export import column_names, rows, write_csv, write_jsonl
         from pmosync.store.engine import describe_db_error
-        from pmosync.sync.export import column_names, rows, write_csv, write_jsonl
 
         records = rows(
             self.store, self.table, source=self.source, include_deleted=self.include_deleted

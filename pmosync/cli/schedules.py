@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 def next_runs(config: PmosyncConfig, now: datetime) -> dict[str, datetime]:
     """Each scheduled report's first tick after ``now`` (read in the organisation's zone),
     soonest first."""
-    from pmosync.sync.daemon.cron import next_tick
+    from pmosync.orchestration.cron import next_tick
 
     zone = config.organisation.zone()
     ticks = {

@@ -74,9 +74,9 @@ def run_once(
 
     from pmosync.cli.schedules import next_runs, when
     from pmosync.config.unset import unset_problems
+    from pmosync.orchestration.jobs import due_reports
     from pmosync.reports.job import run_report
     from pmosync.store import StoreError
-    from pmosync.sync.jobs import due_reports
 
     loaded = load_config_or_exit(config, defer_unset=True)
     run = _sync(loaded, config, store, (), full, log_format)

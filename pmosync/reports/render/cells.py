@@ -24,7 +24,8 @@ and :func:`shown_number` rounds for people by column type, half up: percent and 
 money, ratios and plain numbers 2, days and counts whole (HTML, CSV, the Teams card, the
 SharePoint list). The workbook keeps full precision and shows the same places by number format.
 
-This module needs only the standard library and the document model: the sync export uses it too.
+This module needs only the standard library and the document model: the data export
+(``reports.export``) uses it too.
 """
 
 from __future__ import annotations

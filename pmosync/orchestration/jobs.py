@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from pmosync.config import PmosyncConfig
+from pmosync.orchestration.cron import latest_tick
 from pmosync.reports.job import REPORT_KIND
 from pmosync.store import Store
-from pmosync.sync.daemon.cron import latest_tick
 
 
 def due_reports(config: PmosyncConfig, store: Store, now: datetime) -> list[str]:

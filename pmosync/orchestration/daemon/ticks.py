@@ -13,9 +13,9 @@ from typing import Literal
 
 from sqlalchemy import exc, insert
 
+from pmosync.orchestration.daemon.lease import Lease, database_now
 from pmosync.store.engine import write_transaction
 from pmosync.store.schema import daemon_ticks
-from pmosync.sync.daemon.lease import Lease, database_now
 
 Claim = Literal["claimed", "already_run", "not_holder"]
 

@@ -17,10 +17,10 @@ from typing import Any
 
 from sqlalchemy import Engine, exc, select
 
+from pmosync.orchestration.daemon.lease import Lease
+from pmosync.orchestration.daemon.metrics import LedgerCollector, metrics_text
 from pmosync.store.engine import describe_db_error
 from pmosync.store.schema import runs
-from pmosync.sync.daemon.lease import Lease
-from pmosync.sync.daemon.metrics import LedgerCollector, metrics_text
 
 log = logging.getLogger(__name__)
 

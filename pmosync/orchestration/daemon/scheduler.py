@@ -19,7 +19,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from pmosync.config import PmosyncConfig
-from pmosync.sync.daemon.cron import latest_tick, next_tick
+from pmosync.orchestration.cron import latest_tick, next_tick
 
 JobKind = Literal["sync", "report"]
 
@@ -54,7 +54,7 @@ def job_specs(config: PmosyncConfig) -> list[JobSpec]:
 
 
 class CronSchedule(BaseTrigger):
-    """An APScheduler trigger that fires on the ticks ``pmosync.sync.daemon.cron`` computes."""
+    """An APScheduler trigger that fires on the ticks ``pmosync.orchestration.cron`` computes."""
 
     __slots__ = ("expression", "zone")
 

@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import exc
 
 from pmosync.config import ConfigError, PmosyncConfig, load_config
+from pmosync.orchestration.cron import latest_tick
+from pmosync.orchestration.daemon.lease import Lease, new_holder_id
+from pmosync.orchestration.daemon.scheduler import JobScheduler, JobSpec, job_specs
+from pmosync.orchestration.daemon.ticks import claim_tick
 from pmosync.store import Store, StoreError, StoreUrlError
 from pmosync.store.engine import describe_db_error, parse_store_url
-from pmosync.sync.daemon.cron import latest_tick
-from pmosync.sync.daemon.lease import Lease, new_holder_id
-from pmosync.sync.daemon.scheduler import JobScheduler, JobSpec, job_specs
-from pmosync.sync.daemon.ticks import claim_tick
 from pmosync.sync.engine import SyncObserver
 
 if TYPE_CHECKING:
