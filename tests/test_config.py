@@ -266,7 +266,7 @@ def test_unset_variable_adds_no_follow_on_errors(tmp_path: Path) -> None:
         ),
         (
             "sync: {wibble: 1}\n",
-            "sync: unknown key 'wibble' (allowed: schedule, max_parallel_connectors)",
+            "sync: unknown key 'wibble' (allowed: schedule, max_parallel_connectors, quota_store)",
         ),
         (
             "connectors:\n  p: {type: planer}\n",

@@ -8,7 +8,7 @@ wrong rather than at the whole connector.
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -18,6 +18,7 @@ from pmosync.config.asana_raid import AsanaRaid
 from pmosync.config.errors import LocatedMessage, LocatedProblems, did_you_mean
 from pmosync.config.fields import (
     ConfigModel,
+    Cron,
     Currency,
     Encoding,
     Gid,
@@ -123,6 +124,17 @@ def _fail(messages: list[LocatedMessage]) -> None:
         raise LocatedProblems(messages)
 
 
+def schedule_field() -> Any:
+    """Every connector's ``schedule`` key, last among its keys."""
+    return Field(
+        None,
+        description=(
+            "When this connector syncs, if not at sync.schedule (cron: 5 fields, or 6 with "
+            "seconds first); each connector with its own schedule syncs on its own."
+        ),
+    )
+
+
 class AsanaConnector(ConfigModel):
     """Projects, tasks, time entries and status updates from one Asana workspace."""
 
@@ -197,6 +209,7 @@ class AsanaConnector(ConfigModel):
             "none means no RAID items are read."
         ),
     )
+    schedule: Cron | None = schedule_field()
 
     @property
     def yields_status_updates(self) -> bool:
@@ -685,6 +698,7 @@ class PlannerConnector(MicrosoftAuth):
         ),
     )
     max_concurrency: int = Field(4, ge=1, le=50, description="Requests in flight at once.")
+    schedule: Cron | None = schedule_field()
 
     @property
     def yields_status_updates(self) -> bool:
@@ -729,6 +743,8 @@ class SharePointFilesConnector(MicrosoftAuth, WorkbookSource):
         ),
     )
 
+    schedule: Cron | None = schedule_field()
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -765,6 +781,7 @@ class FilesConnector(WorkbookSource):
     encoding: Encoding | None = Field(
         None, description="Text encoding of CSV files; default is to detect it."
     )
+    schedule: Cron | None = schedule_field()
 
 
 Connector = Annotated[

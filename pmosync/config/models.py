@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import Field, PrivateAttr, SecretStr, model_validator
+from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 
 from pmosync.config.connectors import (
     MICROSOFT_CREDENTIALS,
@@ -20,6 +20,7 @@ from pmosync.config.connectors import (
     Connector,
     MicrosoftAuth,
 )
+from pmosync.config.engine import Engine, Temporal
 from pmosync.config.errors import Loc, LocatedMessage, LocatedProblems, did_you_mean, short
 from pmosync.config.fields import (
     ConfigModel,
@@ -31,6 +32,7 @@ from pmosync.config.fields import (
     ReportName,
     StoreUrl,
 )
+from pmosync.config.interpolate import UNSET_REFERENCE
 from pmosync.config.organisation import Organisation
 from pmosync.config.reports import Report
 
@@ -274,6 +276,24 @@ class Sync(ConfigModel):
     max_parallel_connectors: int = Field(
         2, ge=1, le=16, description="Connectors synced at the same time."
     )
+    quota_store: SecretStr | None = Field(
+        None,
+        description=(
+            "A Redis URL (redis://, rediss:// or unix://; write ${PMOSYNC_REDIS_URL} when it "
+            "holds a password) where every process that signs in with the same token shares "
+            "that token's request budget, and a 429 pauses them all: needed when several "
+            "workers sync at once. None: each process keeps its own budget."
+        ),
+    )
+
+    @field_validator("quota_store")
+    @classmethod
+    def _redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        text = value.get_secret_value() if value is not None else ""
+        scheme_ok = text.startswith(("redis://", "rediss://", "unix://"))
+        if value is not None and not UNSET_REFERENCE.fullmatch(text) and not scheme_ok:
+            raise ValueError("is not a Redis URL (redis://host:6379/0, rediss:// or unix://)")
+        return value
 
 
 class PmosyncConfig(ConfigModel):
@@ -344,7 +364,21 @@ class PmosyncConfig(ConfigModel):
     )
     sync: Sync = Field(
         default_factory=Sync,
-        description="The daemon: when it syncs, and how many connectors at once.",
+        description=(
+            "When the connectors sync (unless a connector has its own schedule), how many at "
+            "once, and where request quotas are shared."
+        ),
+    )
+    engine: Engine = Field(
+        "daemon",
+        description=(
+            "What runs the schedules: daemon (the embedded `pmosync daemon`, one machine) or "
+            "temporal (a Temporal cluster: `pmosync schedules apply` and `pmosync worker`)."
+        ),
+    )
+    temporal: Temporal = Field(
+        default_factory=Temporal,
+        description="The Temporal cluster, when engine is temporal.",
     )
 
     _config_path: Path | None = PrivateAttr(default=None)

@@ -62,7 +62,7 @@ def check_readiness(config: PmosyncConfig, store: Store, name: str) -> Readiness
     complete = store.ledger.last_complete_syncs()
     synced_at = {connector: complete.get(connector) for connector in connectors}
     never = [connector for connector, at in synced_at.items() if at is None]
-    running = store.ledger.running_syncs()
+    running = store.ledger.running_syncs(connectors)
     if running:
         started = _utc(running[0]["started_at"]).strftime("%Y-%m-%d %H:%M:%S UTC")
         why = f"a sync is running (started {started}); the store is half-way through it"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -56,8 +57,19 @@ class Ledger:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def start_run(self, kind: str = "sync", job: str | None = None) -> str:
-        """Open a run of ``kind``; ``job`` names what ran (a report's name; default the kind)."""
+    def start_run(
+        self,
+        kind: str = "sync",
+        job: str | None = None,
+        *,
+        connector: str | None = None,
+        workflow_id: str | None = None,
+    ) -> str:
+        """Open a run of ``kind``; ``job`` names what ran (a report's name; default the kind).
+
+        ``connector``: the one connector a sync run covers (a Temporal sync workflow's), so a
+        report waits only for the syncs of what it reads; ``workflow_id``: the Temporal
+        workflow whose attempt this run is."""
         run_id = str(uuid.uuid4())
         with write_transaction(self._engine) as connection:
             connection.execute(
@@ -69,6 +81,8 @@ class Ledger:
                     status="running",
                     host=socket.gethostname(),
                     pid=os.getpid(),
+                    connector=connector,
+                    workflow_id=workflow_id,
                 )
             )
         _ACTIVE_RUNS.add(run_id)
@@ -160,6 +174,22 @@ class Ledger:
             _interrupt(connection, dead, reason)
         return len(dead)
 
+    def interrupt_workflow_runs(self, workflow_id: str, reason: str) -> int:
+        """Close the runs a workflow's earlier attempts left running: on a retry, the attempt
+        before is over (its worker died or stopped heartbeating), on whichever host it ran."""
+        with write_transaction(self._engine) as connection:
+            left = list(
+                connection.scalars(
+                    select(runs.c.id).where(
+                        runs.c.status == "running",
+                        runs.c.workflow_id == workflow_id,
+                        runs.c.id.not_in(_ACTIVE_RUNS),
+                    )
+                )
+            )
+            _interrupt(connection, left, reason)
+        return len(left)
+
     def latest_streams(self) -> list[dict[str, Any]]:
         """The most recent ledger row of every (connector, stream), by connector and stream."""
         self.close_dead_runs()
@@ -227,14 +257,17 @@ class Ledger:
         with self._engine.connect() as connection:
             return {connector: at for connector, at in connection.execute(query)}
 
-    def running_syncs(self) -> list[dict[str, Any]]:
+    def running_syncs(self, connectors: Sequence[str] | None = None) -> list[dict[str, Any]]:
         """The sync runs the ledger shows running (call ``close_dead_runs`` first to drop
-        those whose process died), oldest first."""
+        those whose process died), oldest first. With ``connectors``, only those that may
+        touch one of them: a run of one of them, or a run over several connectors."""
         query = (
-            select(runs.c.id, runs.c.started_at, runs.c.host, runs.c.pid)
+            select(runs.c.id, runs.c.started_at, runs.c.host, runs.c.pid, runs.c.connector)
             .where(runs.c.kind == "sync", runs.c.status == "running")
             .order_by(runs.c.started_at)
         )
+        if connectors is not None:
+            query = query.where(runs.c.connector.is_(None) | runs.c.connector.in_(connectors))
         with self._engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
 

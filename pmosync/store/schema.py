@@ -63,7 +63,10 @@ runs = Table(
     Column("host", String(255), nullable=True),
     Column("pid", Integer(), nullable=True),
     Column("job", String(64), nullable=True),  # "sync", or the report's name
+    Column("connector", String(64), nullable=True),  # the one connector a run synced, if one
+    Column("workflow_id", String(255), nullable=True),  # the Temporal workflow that ran it
     Index(None, "started_at"),
+    Index(None, "workflow_id"),
     Index(None, "kind", "job", "started_at"),
     comment="One row per sync or report run.",
 )

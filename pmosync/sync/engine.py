@@ -19,7 +19,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from pmosync.canonical.types import ENTITIES, Record
 from pmosync.connectors.base import Page, Reconcile, Source, Stream
-from pmosync.connectors.errors import ConnectorError, PaymentRequired
+from pmosync.connectors.errors import ConnectorError, PaymentRequired, RetriableError
 from pmosync.connectors.paging import StopRequested
 from pmosync.mapping.result import Mapped, MappingError, Tombstone
 from pmosync.mapping.scope import ReconcileScope
@@ -78,6 +78,9 @@ class StreamResult:
     status: Outcome
     counts: WriteCounts = field(default_factory=WriteCounts)
     error: str | None = None
+    retriable: bool = False
+    """The failure is worth another try later (throttling, a 5xx, no connection, after the
+    connector's own retries): an engine that retries whole runs (Temporal) tries again."""
 
 
 @dataclass(slots=True)
@@ -87,10 +90,22 @@ class ConnectorResult:
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     """Set when the connector as a whole could not run (e.g. its token was refused)."""
+    retriable: bool = False
+    """``error`` is worth another try later (the host could not be reached)."""
 
     @property
     def failed(self) -> bool:
         return self.error is not None or any(s.status == "failed" for s in self.streams)
+
+    @property
+    def failed_retriably(self) -> bool:
+        """Failed, and every failure was of the kind that may pass (see ``retriable``)."""
+        failures = [s for s in self.streams if s.status == "failed"]
+        return (
+            self.failed
+            and (self.error is None or self.retriable)
+            and all(s.retriable for s in failures)
+        )
 
 
 def write_page(writer: Writer, source: str, mapper: Mapper, page: Page) -> None:
@@ -193,7 +208,7 @@ def sync_source(
         if observer is not None:
             observer.stream_finished(source.name, outcome)
         if fatal:
-            result.error = outcome.error
+            result.error, result.retriable = outcome.error, outcome.retriable
     result.warnings = source.warnings()
     return result
 
@@ -241,6 +256,7 @@ def _run_stream(
         log.info("%s: stream %s skipped: %s", source, stream.name, error)
     except ConnectorError as error:
         outcome.status, outcome.error = "failed", str(error)
+        outcome.retriable = isinstance(error, RetriableError)
         log.info("%s: stream %s failed: %s", source, stream.name, error)
         return outcome, error.fatal_for_connector
     finally:

@@ -44,6 +44,22 @@ class SyncRun:
     def failed(self) -> bool:
         return self.status != "succeeded"
 
+    @property
+    def failed_retriably(self) -> bool:
+        """Failed only in ways that may pass if tried again later (throttling, an outage)."""
+        failed = [c for c in self.connectors if c.failed]
+        return self.status == "failed" and bool(failed) and all(c.failed_retriably for c in failed)
+
+
+@dataclass(frozen=True)
+class RunOrigin:
+    """Who runs a sync, when it is not this process alone: recorded on its ledger row."""
+
+    connector: str | None = None
+    """The one connector the run syncs (a Temporal sync workflow's)."""
+    workflow_id: str | None = None
+    """The Temporal workflow this run is an attempt of."""
+
 
 class _Halt:
     """Stop signal of a run: the caller's (shutdown requested) or the run's own (store gone)."""
@@ -66,14 +82,20 @@ def run_sync(
     full: bool = False,
     stop: threading.Event | None = None,
     observer: SyncObserver | None = None,
+    origin: RunOrigin | None = None,
 ) -> SyncRun:
     """Sync the named connectors (all when none are named) and resolve people.
 
     Runs left ``running`` by a process that died are marked interrupted first, so the ledger
     never shows a ghost run. Setting ``stop`` ends the run after the pages in flight commit.
+    ``origin`` is recorded on the run's ledger row.
     """
     store.ledger.mark_interrupted()
-    run = SyncRun(store.ledger.start_run("sync"), "succeeded")
+    origin = origin or RunOrigin()
+    run_id = store.ledger.start_run(
+        "sync", connector=origin.connector, workflow_id=origin.workflow_id
+    )
+    run = SyncRun(run_id, "succeeded")
     halt = _Halt(stop)
     store_errors: list[StoreError] = []
     try:
