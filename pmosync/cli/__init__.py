@@ -17,6 +17,7 @@ from pmosync.cli import (  # noqa: F401,E501 - they register commands
     sandbox,
     setup,
     syncing,
+    temporal,
 )
 from pmosync.cli.app import app
 

@@ -50,10 +50,12 @@ def sync(
 ) -> None:
     """Sync the configured connectors into the store, side by side, and say what changed.
 
+    With `engine: temporal` the syncs run on the workers, each under its connector's workflow
+    id: a connector already syncing is waited for, not synced twice.
+
     Exits 1 when any connector failed (the others still ran) or the run was stopped."""
     loaded = load_config_or_exit(config, defer_unset=True)
-    run = _sync(loaded, config, store, connectors or (), full, log_format)
-    if run.failed:
+    if _synced_and_failed(loaded, config, store, connectors or (), full, log_format):
         raise typer.Exit(EXIT_FAILED)
 
 
@@ -79,8 +81,7 @@ def run_once(
     from pmosync.store import StoreError
 
     loaded = load_config_or_exit(config, defer_unset=True)
-    run = _sync(loaded, config, store, (), full, log_format)
-    failed = run.failed
+    failed = _synced_and_failed(loaded, config, store, (), full, log_format)
     opened = open_config_store(loaded, store, "create")
     now = datetime.now(UTC)
     try:
@@ -113,6 +114,41 @@ def run_once(
         raise typer.Exit(EXIT_FAILED)
 
 
+def _synced_and_failed(
+    loaded: PmosyncConfig,
+    config: Path,
+    store_url: str | None,
+    connectors: Sequence[str],
+    full: bool,
+    log_format: LogFormat,
+) -> bool:
+    """Sync here, or through the Temporal cluster with ``engine: temporal``; whether it failed."""
+    if loaded.engine != "temporal":
+        return _sync(loaded, config, store_url, connectors, full, log_format).failed
+    from pmosync.cli.logs import configure_logging
+    from pmosync.cli.temporal import sync_through_temporal
+
+    if store_url is not None:
+        fail("--store: with engine: temporal the workers sync into the config's store; "
+             "leave --store out", EXIT_USAGE)  # fmt: skip
+    names = _known(loaded, config, connectors) or list(loaded.connectors)
+    configure_logging(log_format)
+    return sync_through_temporal(loaded, config, names, full)
+
+
+def _known(loaded: PmosyncConfig, config: Path, connectors: Sequence[str]) -> list[str]:
+    """``connectors``, each checked to be configured (exit 2 naming one that is not)."""
+    unknown = [name for name in connectors if name not in loaded.connectors]
+    if unknown:
+        from pmosync.config.errors import did_you_mean
+
+        known = ", ".join(loaded.connectors) or "none"
+        hint = did_you_mean(unknown[0], loaded.connectors) if len(unknown) == 1 else ""
+        fail(f"{config}: no connector named {', '.join(unknown)} (configured: {known}){hint}",
+             EXIT_USAGE)  # fmt: skip
+    return list(connectors)
+
+
 def _sync(
     loaded: PmosyncConfig,
     config: Path,
@@ -129,14 +165,7 @@ def _sync(
     from pmosync.store import StoreError
     from pmosync.sync.run import run_sync
 
-    unknown = [name for name in connectors if name not in loaded.connectors]
-    if unknown:
-        from pmosync.config.errors import did_you_mean
-
-        known = ", ".join(loaded.connectors) or "none"
-        hint = did_you_mean(unknown[0], loaded.connectors) if len(unknown) == 1 else ""
-        fail(f"{config}: no connector named {', '.join(unknown)} (configured: {known}){hint}",
-             EXIT_USAGE)  # fmt: skip
+    _known(loaded, config, connectors)
     require_variables(loaded, connectors or list(loaded.connectors))
     live = log_format == "text" and sys.stderr.isatty()
     configure_logging(log_format, quiet_info=live)

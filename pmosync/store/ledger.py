@@ -257,6 +257,23 @@ class Ledger:
         with self._engine.connect() as connection:
             return {connector: at for connector, at in connection.execute(query)}
 
+    def synced_since(self, connector: str, since: datetime) -> bool:
+        """Whether a sync of ``connector`` started at or after ``since`` and has ended (in any
+        way): a report due at a tick its connector's sync also ticked on waits for this."""
+        touched = select(run_streams.c.run_id).where(run_streams.c.connector == connector)
+        query = (
+            select(func.count())
+            .select_from(runs)
+            .where(
+                runs.c.kind == "sync",
+                runs.c.status != "running",
+                runs.c.started_at >= since,
+                (runs.c.connector == connector) | runs.c.id.in_(touched),
+            )
+        )
+        with self._engine.connect() as connection:
+            return bool(connection.scalar(query))
+
     def running_syncs(self, connectors: Sequence[str] | None = None) -> list[dict[str, Any]]:
         """The sync runs the ledger shows running (call ``close_dead_runs`` first to drop
         those whose process died), oldest first. With ``connectors``, only those that may
