@@ -1,5 +1,9 @@
 """APScheduler wiring: one job per schedule in the YAML, fired by croniter's reading of it.
 
+The connectors without a schedule of their own sync together, at ``sync.schedule``; each
+connector with its own ``schedule`` is a sync job of its own, so a slow connector never holds
+back another, and each keeps its own ticks.
+
 Jobs exist only while this daemon holds the lease: a standby's scheduler runs with none. Every
 job has ``max_instances=1`` (a slow sync is never run twice at once), ``coalesce=True`` (ticks
 missed while it ran, or while the process was stopped, become one run) and a misfire grace
@@ -23,28 +27,51 @@ from pmosync.orchestration.cron import latest_tick, next_tick
 
 JobKind = Literal["sync", "report"]
 
+POOL = 16
+"""Threads for the jobs (made as needed): room for each connector's own sync at once, beside
+the reports; a job waiting for a thread would run late."""
+
 
 @dataclass(frozen=True)
 class JobSpec:
-    """A scheduled job: the sync, or one report, and its cron expression."""
+    """A scheduled job: a sync, or one report, and its cron expression."""
 
     kind: JobKind
     name: str
-    """``sync`` for the sync, else the report's name (the ledger's ``runs.job``)."""
+    """What claims its ticks and names it: ``sync`` for the sync at ``sync.schedule``, the
+    connector's name for a connector's own sync, else the report's name (``runs.job``)."""
     schedule: str
+    connectors: tuple[str, ...] = ()
+    """What a sync job syncs: the connectors without a schedule of their own, or its one."""
+    own: bool = False
+    """A connector's own sync job (``name`` is the connector)."""
 
     @property
     def id(self) -> str:
-        return f"{self.kind}:{self.name}"
+        return f"connector:{self.name}" if self.own else f"{self.kind}:{self.name}"
 
     @property
     def label(self) -> str:
-        return "sync" if self.kind == "sync" else f"report {self.name}"
+        if self.kind == "report":
+            return f"report {self.name}"
+        return f"sync {self.name}" if self.own else "sync"
+
+    @property
+    def sole_connector(self) -> str | None:
+        """The one connector a sync job covers, recorded on its run (``runs.connector``) so
+        reports that do not read it never wait for it; None for several."""
+        return self.connectors[0] if len(self.connectors) == 1 else None
 
 
 def job_specs(config: PmosyncConfig) -> list[JobSpec]:
-    """The jobs a config schedules: the sync (if it has a schedule), then each report."""
-    specs = [JobSpec("sync", "sync", config.sync.schedule)] if config.sync.schedule else []
+    """The jobs a config schedules: the sync of the connectors at ``sync.schedule`` (if it is
+    set and some connector has no schedule of its own), each connector's own sync, then each
+    report."""
+    own = {name: c.schedule for name, c in config.connectors.items() if c.schedule}
+    shared = tuple(name for name in config.connectors if name not in own)
+    specs = [JobSpec("sync", "sync", config.sync.schedule, shared)] if (
+        config.sync.schedule and shared) else []  # fmt: skip
+    specs += [JobSpec("sync", name, cron, (name,), own=True) for name, cron in own.items()]
     specs += [
         JobSpec("report", name, report.schedule)
         for name, report in config.reports.items()
@@ -89,7 +116,7 @@ class JobScheduler:
         self.zone = zone
         self.grace_s = grace_s
         self._scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(4)},
+            executors={"default": ThreadPoolExecutor(POOL)},
             job_defaults={
                 "coalesce": True,
                 "max_instances": 1,

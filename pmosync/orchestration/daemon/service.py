@@ -7,10 +7,12 @@ down): it sets the stop of the run in flight and removes its jobs before anyone 
 taken the lease, so two daemons are never active at once. Each job claims its tick in the store
 before running it, so a tick runs once even across a take-over.
 
-Reports run only on data whose syncs have finished (``reports.readiness``). A report never
-runs while our sync does: one whose tick is also the sync's waits for it, and the sync waits for
-a report in progress. A report whose data is not ready keeps its tick waiting, and runs for it
-after our next sync or, for a sync run elsewhere, at a recheck every few seconds.
+Reports run only on data whose syncs have finished (``reports.readiness``). Several sync jobs
+may run at once (the connectors at ``sync.schedule``, and each connector with a schedule of its
+own), but a report never runs while one of ours syncs a connector it reads: a report whose tick
+is also such a sync's waits for it, and a sync waits for a report in progress that reads its
+connectors. A report whose data is not ready keeps its tick waiting, and runs for it after our
+next sync or, for a sync run elsewhere, at a recheck every few seconds.
 """
 
 from __future__ import annotations
@@ -57,8 +59,8 @@ def no_schedules(config: PmosyncConfig) -> str | None:
     if job_specs(config):
         return None
     return (
-        f"{config.config_path}: nothing to schedule: set sync.schedule or a report's schedule "
-        "(or run `pmosync run` from cron instead of the daemon)"
+        f"{config.config_path}: nothing to schedule: set sync.schedule, a connector's schedule "
+        "or a report's schedule (or run `pmosync run` from cron instead of the daemon)"
     )
 
 
@@ -97,12 +99,18 @@ class Daemon:
         """Monotonic time our lease runs out, counted from before the renewal that set it."""
         self._standby_logged: str | None = None
         self._sync = threading.Condition()
-        self._sync_running = False
-        self._sync_over_tick: datetime | None = None
-        """The newest tick whose sync is over here: it ran, or was not to run."""
+        """Guards the three below; notified when a sync or a report starts or ends."""
+        self._syncing: dict[str, JobSpec] = {}
+        """Our sync jobs under way (job id -> its spec, its connectors as of its config): from
+        the moment one claimed its tick, waiting for reports that read its connectors, to its
+        end. No report that reads one of those connectors starts meanwhile."""
+        self._sync_over: dict[str, datetime] = {}
+        """Each sync job's newest tick that is over here: it ran, or was not to run."""
+        self._computing: dict[str, frozenset[str]] = {}
+        """The report computing now (name -> the connectors it reads): no sync of those
+        starts meanwhile, or the report would read half of it."""
         self._reports = threading.Lock()
-        """Held by a report while it runs, and by our sync while it starts: one report at a
-        time, and never one half-way through a sync of ours."""
+        """Held by a report while it runs: one report at a time."""
         self._waiting: dict[str, tuple[datetime, bool]] = {}
         """Reports whose tick came while their data was not ready: name -> (that tick, whether
         a ``skipped`` run with the reason is recorded for it)."""
@@ -270,7 +278,7 @@ class Daemon:
             self._run_tick(spec, tick, now, stop, config)
         finally:
             if spec.kind == "sync":  # run or not, this tick's sync is over
-                self._sync_over(tick)
+                self._sync_ended(spec, tick)
 
     def _run_tick(
         self,
@@ -298,7 +306,7 @@ class Daemon:
         log.info("%s: running tick %s", spec.label, tick.isoformat())
         with self._guard(spec.label):
             if spec.kind == "sync":
-                self._sync_tick(config, stop, tick)
+                self._sync_tick(_current(spec, config), config, stop, tick)
             else:
                 self._report_tick(config, stop, spec.name, tick)
 
@@ -312,58 +320,103 @@ class Daemon:
         except Exception:  # a bug: say so with the traceback, and keep the daemon running
             log.exception("%s: internal error (a bug)", label)
 
-    def _sync_tick(self, config: PmosyncConfig, stop: threading.Event, tick: datetime) -> None:
-        """Run the sync, then the reports that waited for it, before the next sync may start
-        (``max_instances=1``): a sync that runs back to back still lets them through."""
-        from pmosync.sync.run import run_sync
+    def _sync_tick(
+        self, spec: JobSpec | None, config: PmosyncConfig, stop: threading.Event, tick: datetime
+    ) -> None:
+        """Run one sync job, then the reports that waited for it, before its next tick may
+        start (``max_instances=1``): a sync that runs back to back still lets them through.
+        ``spec`` is the job as the config in force has it (None: a reload removed it)."""
+        from pmosync.sync.run import RunOrigin, run_sync
 
-        with self._reports, self._sync:  # never while a report computes: it would see half
-            self._sync_running = True
+        if spec is None:
+            return
+        covers = frozenset(spec.connectors)
+        with self._sync:  # reports that read these start no more, and the sync waits for the
+            self._syncing[spec.id] = spec  # one computing: it would read half of the sync
             self._sync.notify_all()
+            self._sync.wait_for(lambda: not any(covers & r for r in self._computing.values()))
         try:
-            run = run_sync(config, self.store, stop=stop, observer=self.observer)
-            log.info("sync run %s %s (tick %s)", run.run_id, run.status, tick.isoformat())
+            run = run_sync(
+                config,
+                self.store,
+                list(spec.connectors),
+                stop=stop,
+                observer=self.observer,
+                origin=RunOrigin(connector=spec.sole_connector),
+            )
+            log.info("%s run %s %s (tick %s)", spec.label, run.run_id, run.status, tick.isoformat())
             _log_connectors(run)
         finally:
-            self._sync_over(tick, running=False)
+            self._sync_ended(spec, tick, running=False)
         self._run_waiting()
 
-    def _sync_over(self, tick: datetime, *, running: bool | None = None) -> None:
-        """Record that the sync of ``tick`` ran (or will not run)."""
+    def _sync_ended(self, spec: JobSpec, tick: datetime, *, running: bool | None = None) -> None:
+        """Record that the sync job ``spec`` of ``tick`` ran (or will not run)."""
         with self._sync:
-            if running is not None:
-                self._sync_running = running
-            if self._sync_over_tick is None or self._sync_over_tick < tick:
-                self._sync_over_tick = tick
+            if running is False:
+                self._syncing.pop(spec.id, None)
+            over = self._sync_over.get(spec.id)
+            if over is None or over < tick:
+                self._sync_over[spec.id] = tick
             self._sync.notify_all()
 
-    def _sync_coming(self, config: PmosyncConfig, tick: datetime) -> bool:
-        """Whether our own sync ticked at or after a report's ``tick`` and is neither running
-        nor over yet: the two jobs fired together, and the report must not win the race."""
-        if not config.sync.schedule or self._sync_running:
-            return False
-        due = latest_tick(config.sync.schedule, datetime.now(self.zone), self.zone)
-        return due >= tick and (self._sync_over_tick is None or self._sync_over_tick < due)
+    def _sync_coming(self, syncs: list[JobSpec], tick: datetime) -> bool:
+        """Whether one of ``syncs`` (ours, of connectors a report reads) ticked at or after
+        the report's ``tick`` and is neither under way nor over yet: the jobs fired together,
+        and the report must not win the race."""
+        now = datetime.now(self.zone)
+        for spec in syncs:
+            if spec.id in self._syncing:
+                continue
+            due = latest_tick(spec.schedule, now, self.zone)
+            over = self._sync_over.get(spec.id)
+            if due >= tick and (over is None or over < due):
+                return True
+        return False
+
+    @contextlib.contextmanager
+    def _computing_report(self, name: str, reads: frozenset[str]) -> Iterator[str | None]:
+        """Mark report ``name`` computing, unless one of our syncs of a connector it reads is
+        under way: yields None when it may run, else why it waits."""
+        with self._sync:
+            busy = [s for s in self._syncing.values() if reads & set(s.connectors)]
+            if not busy:
+                self._computing[name] = reads
+        if busy:
+            own = [s.name for s in busy if s.own]
+            shared = len(own) < len(busy)  # the sync at sync.schedule is one of them
+            yield "the sync is running" if shared else f"the sync of {', '.join(own)} is running"
+            return
+        try:
+            yield None
+        finally:
+            with self._sync:
+                self._computing.pop(name, None)
+                self._sync.notify_all()
 
     def _report_tick(
         self, config: PmosyncConfig, stop: threading.Event, name: str, tick: datetime
     ) -> None:
-        """Run a report's tick now, or keep it waiting until its data is ready: while our
-        sync runs (it runs the report when it ends), or when the ledger says a sync runs
-        elsewhere or has never completed (the run is recorded ``skipped``, with the reason,
-        once; then it is retried every few seconds and after each of our syncs)."""
+        """Run a report's tick now, or keep it waiting until its data is ready: while a sync
+        of ours of a connector it reads runs (it runs the report when it ends), or when the
+        ledger says a sync of one runs elsewhere or has never completed (the run is recorded
+        ``skipped``, with the reason, once; then it is retried every few seconds and after each
+        of our syncs)."""
+        from pmosync.reports.readiness import report_connectors
 
+        reads = frozenset(report_connectors(config, name))
+        syncs = [s for s in job_specs(config) if s.kind == "sync" and reads & set(s.connectors)]
         deadline = time.monotonic() + SYNC_START_WAIT_S
         with self._sync:  # re-checked often: a shutdown must not wait the whole timeout out
             while (
                 not stop.is_set()
-                and self._sync_coming(config, tick)
+                and self._sync_coming(syncs, tick)
                 and (left := deadline - time.monotonic()) > 0
             ):
                 self._sync.wait(min(left, STOP_POLL_S))
-        with self._reports:  # our sync starts only while no report holds this: see _sync_tick
-            if self._sync_running:
-                self._wait_for_data(name, tick, "the sync is running")
+        with self._reports, self._computing_report(name, reads) as busy:
+            if busy:
+                self._wait_for_data(name, tick, busy)
                 return
             if stop.is_set():
                 return
@@ -387,7 +440,7 @@ class Daemon:
         """Run the waiting reports whose data is ready now. One still waiting once no sync
         runs (its connectors' first sync failed) is recorded ``skipped`` with the reason, once
         per tick; nothing is recorded while a sync runs."""
-        from pmosync.reports.readiness import check_readiness
+        from pmosync.reports.readiness import check_readiness, report_connectors
 
         with self._lock:
             if not self._active or not self._waiting:
@@ -405,15 +458,17 @@ class Daemon:
                 if name not in config.reports:  # removed by a reload
                     self._done_waiting(name, tick)
                     continue
-                if self._sync_running:
-                    continue
-                readiness = check_readiness(config, self.store, name)
-                if readiness.sync_running or (readiness.waiting and recorded):
-                    continue
-                if readiness.waiting is None:
-                    ready = "report %s: its data is ready; running tick %s"
-                    log.info(ready, name, tick.isoformat())
-                self._run_report(config, name, tick, stop)
+                reads = frozenset(report_connectors(config, name))
+                with self._computing_report(name, reads) as busy:
+                    if busy:
+                        continue
+                    readiness = check_readiness(config, self.store, name)
+                    if readiness.sync_running or (readiness.waiting and recorded):
+                        continue
+                    if readiness.waiting is None:
+                        ready = "report %s: its data is ready; running tick %s"
+                        log.info(ready, name, tick.isoformat())
+                    self._run_report(config, name, tick, stop)
 
     def _wait_for_data(
         self, name: str, tick: datetime, why: str | None, *, recorded: bool = False
@@ -471,6 +526,12 @@ class Daemon:
         return describe_db_error(self.store.engine.url, error).replace(
             "cannot be opened", "cannot be reached"
         )
+
+
+def _current(spec: JobSpec, config: PmosyncConfig) -> JobSpec | None:
+    """Sync job ``spec`` as ``config`` has it: a reload between its firing and its run may
+    have moved connectors to or from it, or removed it (None)."""
+    return next((s for s in job_specs(config) if s.id == spec.id), None)
 
 
 def _log_connectors(run: SyncRun) -> None:
