@@ -60,3 +60,7 @@ class SandboxControls(ABC):
     def requests(self) -> deque[tuple[str, str, str, int | str]]:
         """Recent requests as (method, path, query, status), oldest first (bounded)."""
         return self._stats.requests
+
+    def request_times(self) -> list[tuple[float, str, int | str]]:
+        """Recent requests as (time.time() on arrival, endpoint, status), oldest first."""
+        return self._stats.timed()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter, deque
 from typing import Any
 
@@ -20,6 +21,10 @@ class RequestStats:
         self._lock = threading.Lock()
         self._counter_names = counters
         self.requests: deque[tuple[str, str, str, int | str]] = deque(maxlen=LOG_SIZE)
+        self.times: deque[tuple[float, str, int | str]] = deque(maxlen=LOG_SIZE)
+        """(wall-clock time, endpoint, status) of each recent request, oldest first: what a
+        test needs to count the requests of any sliding window (a quota is per minute, and
+        the totals alone cannot say when the requests came)."""
         self.reset()
 
     def reset(self) -> None:
@@ -29,6 +34,7 @@ class RequestStats:
             self._by_endpoint: Counter[str] = Counter()
             self._counters: Counter[str] = Counter()
             self.requests.clear()
+            self.times.clear()
 
     def record(self, method: str, path: str, query: str, endpoint: str, status: int | str) -> None:
         with self._lock:
@@ -36,6 +42,12 @@ class RequestStats:
             self._by_status[str(status)] += 1
             self._by_endpoint[endpoint] += 1
             self.requests.append((method, path, query, status))
+            self.times.append((time.time(), endpoint, status))
+
+    def timed(self) -> list[tuple[float, str, int | str]]:
+        """A copy of ``times``, taken under the lock the request threads append under."""
+        with self._lock:
+            return list(self.times)
 
     def count(self, name: str, n: int = 1) -> None:
         """Add to one of the extra counters named at construction."""
