@@ -70,7 +70,7 @@ async def sync_on_temporal(
             )
             said(f"{name}: started {wid}")
         except WorkflowAlreadyStartedError:
-            handle = client.get_workflow_handle(wid)
+            handle = client.get_workflow_handle_for(Sync.run, wid)
             joined = True
             said(f"{name}: a sync is already running ({wid}); waiting for it")
         try:
