@@ -13,9 +13,13 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from test_daemon import Daemon, read, wait_until
 
+from pmosync.config import load_config
+from pmosync.orchestration.daemon.scheduler import job_specs
+from pmosync.orchestration.daemon.service import no_schedules
 from pmosync.store.schema import daemon_ticks, run_streams, runs
 
 EVERY_2S = "*/2 * * * * *"
@@ -69,7 +73,18 @@ def _overlap(a, b) -> bool:
 
 
 def test_a_connector_with_its_own_schedule_syncs_on_its_own_ticks(tmp_path):
-    store = f"sqlite:///{tmp_path / 'store.db'}"
+    own_ticks_own_runs(f"sqlite:///{tmp_path / 'store.db'}", tmp_path)
+
+
+@pytest.mark.postgres
+def test_a_connector_with_its_own_schedule_syncs_on_its_own_ticks_on_postgresql(
+    postgres_url, tmp_path
+):
+    own_ticks_own_runs(postgres_url, tmp_path)
+
+
+def own_ticks_own_runs(store: str, tmp_path: Path) -> None:
+    """Bulky's first sync runs for seconds; quick and the report on quick go on meanwhile."""
     daemon = Daemon(_config(tmp_path, store), "--lease-seconds", "600")
 
     def syncs_of(connector: str) -> list:
@@ -107,6 +122,7 @@ def test_a_connector_with_its_own_schedule_syncs_on_its_own_ticks(tmp_path):
     for row in read(store, select(run_streams.c.run_id, run_streams.c.connector)):
         streams[row.run_id].add(row.connector)
     assert {r.connector for r in sync_runs} == {"quick", "bulky"}
+    assert {r.status for r in sync_runs} <= {"succeeded", "interrupted"}  # by the shutdown
     for run in sync_runs:
         assert streams[run.id] <= {run.connector}, (run.connector, streams[run.id])
     quick, bulky = syncs_of("quick"), syncs_of("bulky")
@@ -135,3 +151,30 @@ def test_a_connector_with_its_own_schedule_syncs_on_its_own_ticks(tmp_path):
     for report in everything:
         assert not any(_overlap(report, run) for run in quick + bulky), report
     assert all(r.started_at > first_bulky.ended_at for r in everything)
+
+
+def _jobs(tmp_path: Path, connectors: dict[str, str | None], sync: str | None) -> list:
+    path = tmp_path / "pmosync.yaml"
+    text = "connectors:\n"
+    for name, schedule in connectors.items():
+        text += f"  {name}:\n    type: files\n    path: {tmp_path}\n"
+        text += "    columns: {person: Email, date: Date, hours: Hours, project: Project}\n"
+        text += f"    schedule: '{schedule}'\n" if schedule else ""
+    path.write_text(text + (f"sync:\n  schedule: '{sync}'\n" if sync else ""), encoding="utf-8")
+    config = load_config(path)
+    specs = job_specs(config)
+    return [(s.label, s.name, s.schedule, s.connectors) for s in specs], no_schedules(config)
+
+
+def test_the_jobs_a_config_schedules(tmp_path):
+    hourly, nightly = "0 * * * *", "0 2 * * *"
+    assert _jobs(tmp_path, {"a": None, "b": nightly, "c": None}, hourly) == (
+        [("sync", "sync", hourly, ("a", "c")), ("sync b", "b", nightly, ("b",))], None)  # fmt: skip
+    # Every connector on its own: sync.schedule has nothing left to sync.
+    assert _jobs(tmp_path, {"a": nightly, "b": hourly}, hourly) == (
+        [("sync a", "a", nightly, ("a",)), ("sync b", "b", hourly, ("b",))], None)  # fmt: skip
+    # A connector's own schedule is enough for the daemon to start.
+    assert _jobs(tmp_path, {"a": None, "b": nightly}, None) == (
+        [("sync b", "b", nightly, ("b",))], None)  # fmt: skip
+    specs, refused = _jobs(tmp_path, {"a": None}, None)
+    assert specs == [] and refused is not None and "nothing to schedule" in refused
