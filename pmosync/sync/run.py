@@ -22,6 +22,7 @@ from typing import Literal
 
 from pmosync.config import PmosyncConfig
 from pmosync.connectors.errors import ConnectorError
+from pmosync.connectors.limiter import use_quota_store
 from pmosync.connectors.retry import OnWait, RetryPolicy
 from pmosync.store import Store, StoreError
 from pmosync.sync.engine import STOPPED, ConnectorResult, SyncObserver, sync_source
@@ -88,8 +89,11 @@ def run_sync(
 
     Runs left ``running`` by a process that died are marked interrupted first, so the ledger
     never shows a ghost run. Setting ``stop`` ends the run after the pages in flight commit.
-    ``origin`` is recorded on the run's ledger row.
+    ``origin`` is recorded on the run's ledger row. With ``sync.quota_store`` the connectors'
+    request quotas are counted in that Redis, shared with every other process syncing.
     """
+    quota_store = config.sync.quota_store
+    use_quota_store(quota_store.get_secret_value() if quota_store is not None else None)
     store.ledger.mark_interrupted()
     origin = origin or RunOrigin()
     run_id = store.ledger.start_run(
