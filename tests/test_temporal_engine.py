@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,7 @@ from temporal_env import Workers, free_port, temporal_block, temporal_server, un
 
 from pmosync.config import load_config
 from pmosync.orchestration.cron import next_tick
+from pmosync.orchestration.temporal.ids import owned_prefix, schedule_id, workflow_id
 from pmosync.sandbox.asana import AsanaSandbox
 from pmosync.sandbox.org import generate_org
 from pmosync.store import Store
@@ -51,16 +52,24 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
-def _describe_all(address: str, prefix: str) -> dict[str, object]:
-    """Every schedule under ``prefix`` on the server, described by the server itself."""
+def _describe_all(address: str, prefix: str, ids: tuple[str, ...] = ()) -> dict[str, object]:
+    """Every schedule under ``prefix`` the server lists, and those of ``ids`` (a listing may
+    lag a moment behind a change), described by the server itself."""
     from temporalio.client import Client
+    from temporalio.service import RPCError
 
     async def read() -> dict[str, object]:
         client = await Client.connect(address)
-        found = {}
+        wanted = set(ids)
         async for listed in await client.list_schedules():
             if listed.id.startswith(prefix):
-                found[listed.id] = await client.get_schedule_handle(listed.id).describe()
+                wanted.add(listed.id)
+        found = {}
+        for sid in wanted:
+            try:
+                found[sid] = await client.get_schedule_handle(sid).describe()
+            except RPCError:
+                continue  # deleted
         return found
 
     return asyncio.run(read())
@@ -90,25 +99,20 @@ def test_the_servers_ticks_are_the_ones_croniter_gives(tmp_path, temporal_server
     applied = run_pmosync("schedules", "apply", "-c", config)
     assert applied.returncode == 0, applied.stderr
     assert "4 changed, 0 unchanged" in applied.stdout
-    from pmosync.orchestration.temporal.ids import schedule_id
-
     loaded = load_config(config)
-    described = _describe_all(temporal_server.address, f"pmosync:")
+    ids = tuple(schedule_id(loaded, "sync", name) for name in crons)
+    described = _describe_all(temporal_server.address, "pmosync:", ids)
     zone = ZoneInfo(BERLIN)
     for name, cron in crons.items():
         info = described[schedule_id(loaded, "sync", name)].info  # type: ignore[attr-defined]
         server_ticks = [t.astimezone(UTC) for t in info.next_action_times[:5]]
         assert len(server_ticks) == 5, name
-        expected, moment = [], server_ticks[0].astimezone(zone)
-        expected.append(moment)
+        # croniter's ticks from just before the server's first one: the same five instants
+        expected, moment = [], server_ticks[0].astimezone(zone) - timedelta(seconds=1)
         while len(expected) < 5:
             moment = next_tick(cron, moment, zone)
-            expected.append(moment)
-        # the first server tick must itself be a croniter tick: croniter's tick after the
-        # moment just before it is that same moment
-        before = server_ticks[0].astimezone(zone).replace(microsecond=0)
-        assert next_tick(cron, before.fromtimestamp(before.timestamp() - 1, zone), zone) == before
-        assert server_ticks == [e.astimezone(UTC) for e in expected], name
+            expected.append(moment.astimezone(UTC))
+        assert server_ticks == expected, name
 
 
 def test_apply_creates_updates_and_deletes_only_its_stores_schedules(
@@ -122,8 +126,8 @@ def test_apply_creates_updates_and_deletes_only_its_stores_schedules(
         "reports:\n  weekly:\n    kind: portfolio_status\n"
         '    schedule: "0 7 * * MON"\n    formats: [html]\n'
     )
-    _write(mine, f"store: sqlite:///{mine.parent}/s.db\nsync: {{schedule: '*/30 * * * *'}}\n"
-           + head + _asana(sandbox, "a") + _asana(sandbox, "b", schedule="0 * * * *") + report)  # fmt: skip
+    start = f"store: sqlite:///{mine.parent}/s.db\nsync: {{schedule: '*/30 * * * *'}}\n" + head
+    _write(mine, start + _asana(sandbox, "a") + _asana(sandbox, "b", schedule="0 * * * *") + report)
     _write(other, f"store: sqlite:///{other.parent}/s.db\n" + head
            + _asana(sandbox, "a", schedule="0 6 * * *"))  # fmt: skip
     assert run_pmosync("schedules", "apply", "-c", other).returncode == 0
@@ -142,8 +146,7 @@ def test_apply_creates_updates_and_deletes_only_its_stores_schedules(
     assert "0 changed, 3 unchanged" in again.stdout
 
     # b moves to the sync's schedule and the report goes: one update, one delete
-    _write(mine, f"store: sqlite:///{mine.parent}/s.db\nsync: {{schedule: '*/30 * * * *'}}\n"
-           + head + _asana(sandbox, "a") + _asana(sandbox, "b"))  # fmt: skip
+    _write(mine, start + _asana(sandbox, "a") + _asana(sandbox, "b"))
     changed = run_pmosync("schedules", "apply", "-c", mine)
     assert "update sync b to '*/30 * * * *'" in changed.stdout, changed.stdout
     assert "delete pmosync:" in changed.stdout and ":report:weekly" in changed.stdout
@@ -162,11 +165,11 @@ def test_apply_creates_updates_and_deletes_only_its_stores_schedules(
     _write(mine, text)
     gone = run_pmosync("schedules", "apply", "-c", mine)
     assert "2 changed, 0 unchanged" in gone.stdout, gone.stdout
-    from pmosync.orchestration.temporal.ids import owned_prefix
-
-    assert not _describe_all(temporal_server.address, owned_prefix(load_config(mine)))
-    others = _describe_all(temporal_server.address, owned_prefix(load_config(other)))
-    assert len(others) == 1
+    gone_ids = tuple(schedule_id(load_config(mine), "sync", name) for name in "ab")
+    assert not _describe_all(temporal_server.address, owned_prefix(load_config(mine)), gone_ids)
+    other_id = (schedule_id(load_config(other), "sync", "a"),)
+    others = _describe_all(temporal_server.address, owned_prefix(load_config(other)), other_id)
+    assert list(others) == list(other_id)
 
 
 # --- syncs through the cluster -------------------------------------------------------------
@@ -199,8 +202,6 @@ def test_pmosync_sync_runs_on_a_worker_and_the_store_equals_the_sandbox(
         assert len(rows) == 1
         (row,) = rows
         assert row.connector == SOURCE and row.status == "succeeded"
-        from pmosync.orchestration.temporal.ids import workflow_id
-
         assert row.workflow_id == workflow_id(loaded, "sync", SOURCE)
         assert row.pid == worker.pid  # the worker ran it, not the command
     finally:
@@ -275,8 +276,8 @@ def test_a_refused_token_fails_at_once_without_retries(tmp_path, temporal_server
     finally:
         workers.stop()
     assert result.returncode == 1
-    line = [ln for ln in result.stdout.splitlines() if ln.startswith(f"{SOURCE}:")]
-    assert len(line) == 1 and "failed" in line[0] and "401" in line[0] or "refused" in line[0]
+    (line,) = [ln for ln in result.stdout.splitlines() if ln.startswith(f"{SOURCE}:")]
+    assert "failed" in line and ("401" in line or "refused" in line), line
     assert "not-the-token" not in result.stdout + result.stderr
     store = Store.open(load_config(config).store)
     try:

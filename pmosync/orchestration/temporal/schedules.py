@@ -218,7 +218,8 @@ class Listed:
 async def describe_all(client: Client, config: PmosyncConfig) -> list[Listed]:
     wanted = wanted_schedules(config)
     listed = []
-    for sid in await owned_schedules(client, config):
+    # the listing may lag a moment behind a change; the YAML's own ids are described directly
+    for sid in sorted(set(await owned_schedules(client, config)) | set(wanted)):
         try:
             described = await client.get_schedule_handle(sid).describe()
         except RPCError as error:
