@@ -118,7 +118,8 @@ def test_two_processes_on_one_token_stay_under_its_quota_together(redis_url):
     sent = [at for result in results for at in result["sent"]]
     # both processes were served (they share the budget, neither starves)...
     assert all(len(result["sent"]) > 20 for result in results), [len(r["sent"]) for r in results]
-    # ...but together no more than the quota allows: alone, each would have sent this much
+    # ...but together no more than the quota allows (each on a budget of its own would
+    # send the whole quota, twice it together)
     assert _most_in_any(sent, 60.0) <= QUOTA
     assert _most_in_any(sent, TENTH_S) <= QUOTA * TENTH_S / 60, "a tenth of the quota in 6 s"
 
