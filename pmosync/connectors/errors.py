@@ -19,6 +19,10 @@ class ConnectorError(Exception):
 class RetriableError(ConnectorError):
     """Worth another try later: throttling, a 5xx, a dropped connection (retries exhausted)."""
 
+    retry_after: float | None = None
+    """Seconds the server's last Retry-After asked for, when it sent one: an engine that tries
+    the whole run again later (Temporal) waits at least this long."""
+
 
 class FatalError(ConnectorError):
     """Trying again will not help: a 4xx other than 429."""

@@ -81,6 +81,8 @@ class StreamResult:
     retriable: bool = False
     """The failure is worth another try later (throttling, a 5xx, no connection, after the
     connector's own retries): an engine that retries whole runs (Temporal) tries again."""
+    retry_after: float | None = None
+    """The server's last Retry-After, when the failure came with one."""
 
 
 @dataclass(slots=True)
@@ -256,7 +258,8 @@ def _run_stream(
         log.info("%s: stream %s skipped: %s", source, stream.name, error)
     except ConnectorError as error:
         outcome.status, outcome.error = "failed", str(error)
-        outcome.retriable = isinstance(error, RetriableError)
+        if isinstance(error, RetriableError):
+            outcome.retriable, outcome.retry_after = True, error.retry_after
         log.info("%s: stream %s failed: %s", source, stream.name, error)
         return outcome, error.fatal_for_connector
     finally:

@@ -51,6 +51,14 @@ class SyncRun:
         failed = [c for c in self.connectors if c.failed]
         return self.status == "failed" and bool(failed) and all(c.failed_retriably for c in failed)
 
+    @property
+    def retry_after(self) -> float | None:
+        """The longest Retry-After a failed stream of this run was last told to wait."""
+        waits = [
+            s.retry_after for c in self.connectors for s in c.streams if s.retry_after is not None
+        ]
+        return max(waits, default=None)
+
 
 @dataclass(frozen=True)
 class RunOrigin:

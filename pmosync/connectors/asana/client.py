@@ -37,7 +37,7 @@ from pmosync.connectors.errors import (
 )
 from pmosync.connectors.limiter import RateLimiter, shared_limiter
 from pmosync.connectors.paging import MAX_EVENT_PAGES, PageGuard
-from pmosync.connectors.retry import Attempts, RetryPolicy
+from pmosync.connectors.retry import Attempts, RetryPolicy, parse_retry_after
 from pmosync.connectors.scrub import Scrubber
 
 log = logging.getLogger(__name__)
@@ -176,6 +176,8 @@ class _GovernedApiClient(asana.ApiClient):
                 wait = attempts.after_status(status, _retry_after(error))
                 if wait is None:
                     failure = classify(error, method, path, self._scrub)
+                    if isinstance(failure, RetriableError):
+                        failure.retry_after = parse_retry_after(_retry_after(error))
                     if isinstance(failure, PaymentRequired) and self._on_payment_required:
                         self._on_payment_required()
                     raise failure from None

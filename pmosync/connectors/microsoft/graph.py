@@ -151,7 +151,10 @@ class _Governor(BaseMiddleware):
                 body = await response.aread()
                 wait = attempts.after_status(status, _retry_after(response.headers))
                 if wait is None:
-                    raise classify(status, body, request.method, path, client.scrub)
+                    failure = classify(status, body, request.method, path, client.scrub)
+                    if isinstance(failure, RetriableError):
+                        failure.retry_after = parse_retry_after(_retry_after(response.headers))
+                    raise failure
             log.info("%s %s: %s, waiting %.1f s", request.method, path, wait.reason, wait.seconds)
             if wait.throttled:  # the quota is the app's: every request to Graph holds back
                 client.limiter.pause(wait.seconds, wait.reason)

@@ -211,7 +211,13 @@ class Activities:
         if run.failed:
             message = f"{request.connector}: {summary.error}"
             if run.failed_retriably:
-                raise ApplicationError(message, summary, type="SyncRetriable")
+                after = run.retry_after  # the server's own word beats our backoff
+                raise ApplicationError(
+                    message,
+                    summary,
+                    type="SyncRetriable",
+                    next_retry_delay=timedelta(seconds=after) if after else None,
+                )
             raise ApplicationError(message, summary, type="SyncFailed", non_retryable=True)
         return summary
 
