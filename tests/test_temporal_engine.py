@@ -313,3 +313,38 @@ def test_mutual_tls_needs_readable_files(tmp_path, sandbox):
     )
     line = assert_one_clean_line(run_pmosync("schedules", "list", "-c", config), 1)
     assert "temporal.tls.client_cert: cannot read" in line and "c.pem" in line
+
+
+def test_check_probes_the_cluster_its_workers_and_its_schedules(tmp_path, temporal_server, sandbox):
+    queue = unique_queue()
+    config = _write(
+        tmp_path / "pmosync.yaml",
+        f"store: sqlite:///{tmp_path}/s.db\n"
+        + temporal_block(temporal_server, queue)
+        + "connectors:\n"
+        + _asana(sandbox, schedule="0 * * * *"),
+    )
+    before = run_pmosync("check", "-c", config)
+    assert before.returncode == 0, before.stdout + before.stderr  # warnings only
+    assert f"temporal: ok: Temporal at {temporal_server.address} (namespace default)" in (
+        before.stdout
+    )
+    assert f"temporal: warning: no worker polls task queue {queue}" in before.stdout
+    assert "(1 to create, 0 to update, 0 to delete): run `pmosync schedules apply`" in (
+        before.stdout
+    )
+    assert run_pmosync("schedules", "apply", "-c", config).returncode == 0
+    workers = Workers(config, tmp_path)
+    worker = workers.start()
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            after = run_pmosync("check", "-c", config)
+            if "worker(s) on task queue" in after.stdout:
+                break
+            time.sleep(0.5)
+    finally:
+        workers.stop()
+    assert f"temporal: ok: 1 worker(s) on task queue {queue}: pmosync@" in after.stdout
+    assert f":{worker.pid}" in after.stdout
+    assert "temporal: ok: 1 schedule(s) as in the YAML" in after.stdout

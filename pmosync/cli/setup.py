@@ -23,7 +23,10 @@ from pmosync.cli.app import (
 )
 
 if TYPE_CHECKING:
+    from pydantic import SecretStr
+
     from pmosync.config import PmosyncConfig
+    from pmosync.connectors.base import CheckResult
 
 
 @app.command()
@@ -53,8 +56,56 @@ def check(
     if offline:
         return
     healthy = _check_connectors(loaded)
-    if not _check_deliveries(loaded) or not healthy:
+    healthy = _check_deliveries(loaded) and healthy
+    if not _check_engine(loaded) or not healthy:
         raise typer.Exit(EXIT_FAILED)
+
+
+def _check_engine(config: PmosyncConfig) -> bool:
+    """The quota store, and with ``engine: temporal`` the cluster; True when no error."""
+    from pmosync.connectors.base import CheckResult
+
+    results: list[tuple[str, CheckResult]] = []
+    if config.sync.quota_store is not None:
+        results.append(("quota store", _probe_quota_store(config.sync.quota_store)))
+    if config.engine == "temporal":
+        try:
+            import asyncio
+
+            from pmosync.orchestration.temporal.connect import Target
+            from pmosync.orchestration.temporal.probe import probe_engine
+        except ImportError:
+            missing = "the Temporal engine needs the extra: pip install 'pmosync[temporal]'"
+            results.append(("temporal", CheckResult("error", missing)))
+        else:
+            probed = asyncio.run(probe_engine(config, Target.of(config)))
+            results += [("temporal", result) for result in probed]
+        if config.sync.quota_store is None and len(config.connectors) > 1:
+            why = (
+                "sync.quota_store is not set: workers syncing connectors that share a token "
+                "each spend its whole quota"
+            )
+            results.append(("temporal", CheckResult("warning", why)))
+    for where, result in results:
+        typer.echo(f"  {where}: {result.level}: {result.message}", err=result.level == "error")
+    return all(result.level != "error" for _, result in results)
+
+
+def _probe_quota_store(url: SecretStr) -> CheckResult:
+    from pmosync.connectors.base import CheckResult
+    from pmosync.connectors.errors import ConnectorError
+
+    try:
+        from pmosync.connectors.quota_store import QuotaStore
+    except ImportError:
+        missing = "sync.quota_store needs the extra: pip install 'pmosync[temporal]'"
+        return CheckResult("error", missing)
+    try:
+        store = QuotaStore(url.get_secret_value())
+        store.check()
+    except ConnectorError as error:
+        return CheckResult("error", str(error))
+    return CheckResult("ok", f"{store.where} answers")
 
 
 def _check_deliveries(config: PmosyncConfig) -> bool:
