@@ -23,7 +23,7 @@ COPY pyproject.toml README.md ./
 COPY pmosync ./pmosync
 # The slim image has no /usr/share/zoneinfo; pmosync depends on the tzdata package, which
 # Python's zoneinfo falls back to, so TZ=Europe/Paris and a Planner timezone name real zones.
-RUN pip install ".[postgres]" && rm -rf /src
+RUN pip install ".[postgres,temporal]" && rm -rf /src
 
 # A system user with a fixed uid, so Kubernetes' runAsNonRoot can check it and a volume's
 # owner can be set to it (fsGroup).

@@ -346,11 +346,6 @@ def test_the_workers_are_several_spread_apart_and_finish_their_page_when_stopped
     assert job["template"]["spec"]["restartPolicy"] == "Never" and job["backoffLimit"] >= 1
 
 
-@pytest.mark.xfail(
-    reason="TODO-LEAD: the Dockerfile installs .[postgres] only; the workers need "
-    ".[postgres,temporal] (remove this mark with that one-line change)",
-    strict=True,
-)
 def test_the_image_installs_the_extras_its_commands_need():
     """The workers run the image: ``pmosync worker`` and ``schedules`` need the temporal extra
     (temporalio, and the Redis limiter of sync.quota_store), a PostgreSQL store the postgres one."""

@@ -187,7 +187,8 @@ def runs(
     )
     table.add_column("error", overflow="fold")
     for row in history:
-        table.add_row(row["id"][:8], row["kind"], *_ledger_cells(row), _first_line(row["error"]))
+        kind = f"{row['kind']} {row['connector']}" if row.get("connector") else row["kind"]
+        table.add_row(row["id"][:8], kind, *_ledger_cells(row), _first_line(row["error"]))
     print_table(table)
 
 
@@ -206,6 +207,8 @@ def _run_json(row: dict[str, Any]) -> dict[str, Any]:
         "error": row["error"],
         "host": row["host"],
         "pid": row["pid"],
+        "connector": row.get("connector"),
+        "workflow_id": row.get("workflow_id"),
     }
 
 

@@ -71,6 +71,22 @@ class Ledger:
         report waits only for the syncs of what it reads; ``workflow_id``: the Temporal
         workflow whose attempt this run is."""
         run_id = str(uuid.uuid4())
+        _ACTIVE_RUNS.add(run_id)  # before the row exists: a concurrent dead-run sweep in this
+        try:  # process must never take it for a run whose process is gone
+            self._insert_run(run_id, kind, job, connector, workflow_id)
+        except BaseException:
+            _ACTIVE_RUNS.discard(run_id)
+            raise
+        return run_id
+
+    def _insert_run(
+        self,
+        run_id: str,
+        kind: str,
+        job: str | None,
+        connector: str | None,
+        workflow_id: str | None,
+    ) -> None:
         with write_transaction(self._engine) as connection:
             connection.execute(
                 runs.insert().values(
@@ -85,8 +101,6 @@ class Ledger:
                     workflow_id=workflow_id,
                 )
             )
-        _ACTIVE_RUNS.add(run_id)
-        return run_id
 
     def start_stream(self, run_id: str, connector: str, stream: str) -> StreamRun:
         with write_transaction(self._engine) as connection:
