@@ -21,8 +21,8 @@ from cli import run_pmosync
 from pmosync.cli import app
 from pmosync.store import Store
 
-NEVER_OPENS_A_STORE = {("check",), ("discover",)}
-"""They read the config and talk to the services, never to the store."""
+NEVER_OPENS_A_STORE = {("check",), ("discover",), ("schedules", "apply"), ("schedules", "list")}
+"""They read the config and talk to the services (the Temporal cluster), never to the store."""
 
 #: Arguments (besides --config and --store) and the exit codes each command may end with.
 COMMANDS: dict[tuple[str, ...], tuple[tuple[str, ...], set[int]]] = {
@@ -44,6 +44,7 @@ COMMANDS: dict[tuple[str, ...], tuple[tuple[str, ...], set[int]]] = {
     ("baseline", "diff"): (("Website",), {2}),
     ("baseline", "activate"): (("--all", "--name", "Baseline"), {0}),
     ("daemon",): ((), {0}),  # run apart: it runs until stopped
+    ("worker",): ((), {0}),  # run apart, with a Temporal server: tests/test_temporal_engine.py
 }
 
 
@@ -103,7 +104,9 @@ def _runs(url: str) -> list[dict]:
         return store.ledger.recent_runs(100, None)
 
 
-@pytest.mark.parametrize("command", sorted(set(COMMANDS) - {("daemon",)}), ids=" ".join)
+@pytest.mark.parametrize(
+    "command", sorted(set(COMMANDS) - {("daemon",), ("worker",)}), ids=" ".join
+)
 def test_the_command_uses_the_store_given(setting, tmp_path, command):
     config, store, url = setting
     if command not in _store_commands():

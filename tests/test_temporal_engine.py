@@ -208,6 +208,29 @@ def test_pmosync_sync_runs_on_a_worker_and_the_store_equals_the_sandbox(
         store.close()
 
 
+def test_a_worker_writes_to_the_store_given(tmp_path, temporal_server, sandbox):
+    """``pmosync worker --store``: its syncs land there, not in the config's store."""
+    config = _write(
+        tmp_path / "pmosync.yaml",
+        "store: sqlite:///no-such-folder/s.db\n"
+        + temporal_block(temporal_server, unique_queue())
+        + "connectors:\n"
+        + _asana(sandbox),
+    )
+    given = f"sqlite:///{tmp_path}/given.db"
+    assert run_pmosync("db", "upgrade", "-c", config, "--store", given).returncode == 0
+    workers = Workers(config, tmp_path)
+    workers.start("--store", given)
+    try:
+        result = run_pmosync("sync", "-c", config)
+    finally:
+        workers.stop()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not (tmp_path / "no-such-folder").exists()
+    with Store.open(given) as store:
+        assert [r["connector"] for r in store.ledger.recent_runs(10, "sync")] == [SOURCE]
+
+
 def test_a_second_sync_of_a_connector_joins_the_running_one(tmp_path, temporal_server):
     with AsanaSandbox(generate_org(seed=6, size="XS"), latency_s=0.15) as slow:
         config = _write(
