@@ -223,17 +223,17 @@ def connectors_yaml(
     described: dict[str, Any], connectors: int
 ) -> tuple[str, dict[str, int], Counter[str]]:
     """The connectors: block, each token label's configured quota and how many connectors
-    use it. Asana and Planner
-    connectors alternate, so both engines (each starting syncs in the YAML's order) keep a mix
-    of the two tools running rather than every Asana connector on one quota first."""
+    use it. Asana and Planner connectors alternate, and Asana's workspaces take turns, so both
+    engines (each starting syncs in the YAML's order) keep every token busy from the start:
+    listed token by token, the daemon would spend one token's quota after another's."""
     asana_n, planner_n = (connectors + 1) // 2, connectors // 2
     blocks: list[list[str]] = []
     quotas: dict[str, int] = {}
     sharing: Counter[str] = Counter()
     for i in range(asana_n):
-        per_token = len(described["asana"][0]["scopes"])
-        ws = described["asana"][i // per_token]
-        projects = ", ".join(f'"{gid}"' for gid in ws["scopes"][i % per_token])
+        spaces = len(described["asana"])
+        ws = described["asana"][i % spaces]
+        projects = ", ".join(f'"{gid}"' for gid in ws["scopes"][i // spaces])
         quotas[ws["label"]] = ASANA_QUOTA
         sharing[ws["label"]] += 1
         blocks.append(
