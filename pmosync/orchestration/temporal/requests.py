@@ -8,6 +8,10 @@ applied (or when ``pmosync sync`` starts the workflow). Change the YAML, apply a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pmosync.config import PmosyncConfig
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,17 @@ class SyncRequest:
     full: bool = False
     heartbeat_seconds: int = 60
     stream_timeout_minutes: int = 240
+
+    @classmethod
+    def of(cls, config: PmosyncConfig, connector: str, *, full: bool = False) -> SyncRequest:
+        """The request for ``connector`` with the YAML's timeouts."""
+        settings = config.temporal
+        return cls(
+            connector,
+            full=full,
+            heartbeat_seconds=settings.heartbeat_timeout_seconds,
+            stream_timeout_minutes=settings.stream_timeout_minutes,
+        )
 
 
 @dataclass(frozen=True)

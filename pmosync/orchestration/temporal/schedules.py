@@ -99,11 +99,7 @@ def wanted_schedules(config: PmosyncConfig) -> dict[str, Wanted]:
     for name, connector in config.connectors.items():
         cron = connector.schedule or config.sync.schedule
         if cron:
-            request = SyncRequest(
-                name,
-                heartbeat_seconds=settings.heartbeat_timeout_seconds,
-                stream_timeout_minutes=settings.stream_timeout_minutes,
-            )
+            request = SyncRequest.of(config, name)
             sync_id = job_workflow_id(config, "sync", name)
             wanted[schedule_id(config, "sync", name)] = Wanted(
                 schedule_id(config, "sync", name), "sync", name, cron, zone, (request, sync_id)

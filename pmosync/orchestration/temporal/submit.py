@@ -48,16 +48,10 @@ async def sync_on_temporal(
     said: Callable[[str], None] = lambda _: None,
 ) -> list[Submitted]:
     """Start (or join) the sync of each of ``names`` and wait for them all."""
-    settings = config.temporal
 
     async def one(name: str) -> Submitted:
         wid = workflow_id(config, "sync", name)
-        request = SyncRequest(
-            name,
-            full=full,
-            heartbeat_seconds=settings.heartbeat_timeout_seconds,
-            stream_timeout_minutes=settings.stream_timeout_minutes,
-        )
+        request = SyncRequest.of(config, name, full=full)
         joined = False
         try:
             handle = await client.start_workflow(
