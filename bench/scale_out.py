@@ -2,13 +2,14 @@
 
 Half the connectors are Asana, half Planner, against sandboxes with 50 ms added latency that run
 in a process of their own (so neither engine shares a CPU-bound process with them). Connectors
-share tokens as a PMO's do: up to twenty Asana connectors read four projects each of one
-workspace with its one token (quota 1,500 a minute, Asana's paid plan); up to twenty Planner
-connectors read one group each of one tenant with its one app (quota 3,000 a minute, an
-operator's choice: Graph publishes none for Planner). Twenty Asana connectors on one token at
-size S need more than a minute of that token's quota: the syncs are quota-bound and the bench
-shows the limiter holding across worker processes. ``--asana-per-token 10`` splits them over
-two workspaces: the syncs are latency-bound and ``overhead_ratio`` shows the engine's own cost.
+share tokens as a PMO's do: Asana connectors read four projects each of a workspace, five to a
+workspace and its one token (``--asana-per-token``; quota 1,500 a minute, Asana's paid plan);
+Planner connectors read one group each of one tenant with its one app (quota 3,000 a minute, an
+operator's choice: Graph publishes none for Planner). Five to a token, the syncs wait mostly
+on latency and ``overhead_ratio`` shows the engine's own cost. ``--asana-per-token 20`` puts
+every Asana connector on one token: at size S they need over a minute of its quota, the syncs
+are quota-bound, and the sliding minute shows the limiter holding across worker processes
+(with ``--quota-store ''`` it does not: each process then limits alone).
 
 Measured, each run on a fresh SQLite store (a full sync) at the same total concurrency C:
 - ``daemon_s``: ``run_sync(config, store)`` over every connector with
@@ -30,7 +31,7 @@ On stderr: the per-connector cost (worker slot-seconds and CPU-seconds per conne
 the ledger and /proc) and the workers that cost implies for 1,000 connectors every 30 minutes.
 
     python bench/scale_out.py [--size XS|S] [--connectors 40] [--workers 1,2,4] [--concurrency 4]
-                              [--asana-per-token 20] [--repeat 2]
+                              [--asana-per-token 5] [--repeat 2]
                               [--quota-store redis://127.0.0.1:6379/0]
 """
 
@@ -71,6 +72,7 @@ from pmosync.sync.run import run_sync  # noqa: E402
 
 ASANA_PER_TOKEN = 20
 """Asana connectors sharing one workspace and its token, at most (``--asana-per-token``)."""
+ASANA_PER_TOKEN_DEFAULT = 5
 PROJECTS_PER_CONNECTOR = 4
 PLANNER_PER_TOKEN = 20
 """Planner connectors sharing one tenant and its app (one group each)."""
@@ -389,6 +391,8 @@ class Measured:
     slot_s: list[float]
     """Each connector sync's span in the ledger (started to ended), where it has one of its own."""
     requests: dict[str, list[float]]
+    server_cpu_s: float = 0.0
+    """CPU of the Temporal server during the run (the daemon has none)."""
 
 
 def write_config(
@@ -436,7 +440,12 @@ def run_daemon(path: Path, sandboxes: Sandboxes) -> Measured:
 
 
 def run_temporal(
-    path: Path, sandboxes: Sandboxes, address: str, workers: int, concurrency: int
+    path: Path,
+    sandboxes: Sandboxes,
+    server: subprocess.Popen,
+    address: str,
+    workers: int,
+    concurrency: int,
 ) -> Measured:
     config = load_config(path)
     queue = config.temporal.task_queue
@@ -469,10 +478,12 @@ def run_temporal(
             time.sleep(0.2)
         sandboxes.request_log()
         cpu = sum(cpu_seconds(p.pid) for p in processes)
+        server_cpu = cpu_seconds(server.pid)
         started = time.perf_counter()
         submitted = asyncio.run(_sync_all(config))
         seconds = time.perf_counter() - started
         cpu = sum(cpu_seconds(p.pid) for p in processes) - cpu
+        server_cpu = cpu_seconds(server.pid) - server_cpu
         requests = sandboxes.request_log()
     finally:
         for process in processes:
@@ -480,7 +491,7 @@ def run_temporal(
         for process in processes:
             _stop(process, 40)
     failed = [s.connector for s in submitted if s.failed]
-    return Measured(seconds, failed, cpu, connector_spans(config), requests)
+    return Measured(seconds, failed, cpu, connector_spans(config), requests, server_cpu)
 
 
 def temporal_yaml(address: str) -> str:
@@ -534,7 +545,7 @@ def main() -> None:
     parser.add_argument(
         "--asana-per-token",
         type=int,
-        default=ASANA_PER_TOKEN,
+        default=ASANA_PER_TOKEN_DEFAULT,
         choices=range(1, ASANA_PER_TOKEN + 1),
         metavar=f"1..{ASANA_PER_TOKEN}",
         help="Asana connectors sharing one workspace token",
@@ -574,13 +585,16 @@ def main() -> None:
                         temporal_yaml(address) if workers else "",
                     )
                     if workers:
-                        run = run_temporal(path, sandboxes, address, workers, args.concurrency)
+                        run = run_temporal(
+                            path, sandboxes, server, address, workers, args.concurrency
+                        )
                         how = f"temporal, {workers} worker(s) x {args.concurrency // workers}"
                     else:
                         run = run_daemon(path, sandboxes)
                         how = f"daemon, {args.concurrency} at once"
                     say(
-                        f"{how}: {run.seconds:.1f} s, CPU {run.cpu_s:.1f} s, "
+                        f"{how}: {run.seconds:.1f} s, CPU {run.cpu_s:.1f} s "
+                        f"(Temporal server {run.server_cpu_s:.1f} s), "
                         f"{len(run.slot_s) or '-'} activity attempts, failed {run.failed}"
                     )
                     every.append(run)
