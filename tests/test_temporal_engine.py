@@ -371,3 +371,12 @@ def test_check_probes_the_cluster_its_workers_and_its_schedules(tmp_path, tempor
     assert f"temporal: ok: 1 worker(s) on task queue {queue}: pmosync@" in after.stdout
     assert f":{worker.pid}" in after.stdout
     assert "temporal: ok: 1 schedule(s) as in the YAML" in after.stdout
+
+
+def test_the_daemon_refuses_a_config_whose_schedules_are_on_temporal(tmp_path, sandbox):
+    config = _write(
+        tmp_path / "pmosync.yaml",
+        "engine: temporal\nconnectors:\n" + _asana(sandbox, schedule="0 * * * *"),
+    )
+    line = assert_one_clean_line(run_pmosync("daemon", "-c", config), 2)
+    assert "engine is temporal" in line and "engine: daemon" in line

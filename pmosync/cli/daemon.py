@@ -70,6 +70,9 @@ def daemon(
 
     configure_logging(log_format, timestamps=True)
     loaded = load_config_or_exit(config)
+    if loaded.engine != "daemon":
+        fail(f"{config}: engine is {loaded.engine}: its schedules run on Temporal "
+             "(`pmosync worker`); set `engine: daemon` to run the daemon", EXIT_USAGE)  # fmt: skip
     reason = no_schedules(loaded)
     if reason is not None:
         fail(reason, EXIT_USAGE)

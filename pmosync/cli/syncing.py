@@ -71,7 +71,8 @@ def run_once(
     due and when each scheduled report comes due next.
 
     Reports run even when a connector failed (they say how fresh their data is); exits 1 when
-    the sync or a report failed."""
+    the sync or a report failed. With `engine: temporal` the sync runs on the workers and the
+    reports stay with the cluster's schedules."""
     from datetime import UTC, datetime
 
     from pmosync.cli.schedules import next_runs, when
@@ -82,6 +83,11 @@ def run_once(
 
     loaded = load_config_or_exit(config, defer_unset=True)
     failed = _synced_and_failed(loaded, config, store, (), full, log_format)
+    if loaded.engine == "temporal":  # the cluster's report schedules run them, once per tick
+        typer.echo("reports: scheduled on Temporal (pmosync schedules list)")
+        if failed:
+            raise typer.Exit(EXIT_FAILED)
+        return
     opened = open_config_store(loaded, store, "create")
     now = datetime.now(UTC)
     try:
