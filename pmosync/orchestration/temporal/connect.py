@@ -85,15 +85,28 @@ async def connect(config: PmosyncConfig, target: Target) -> Client:
             api_key=api_key.get_secret_value() if api_key is not None else None,
         )
     except RPCError as error:
-        raise TemporalUnavailable(f"{target}: {_reason(error)}") from None
+        raise TemporalUnavailable(f"{target}: {_reason(error, config)}") from None
     except RuntimeError as error:  # the core SDK's connection failures
-        raise TemporalUnavailable(f"{target}: cannot connect: {_reason(error)}") from None
+        raise TemporalUnavailable(f"{target}: cannot connect: {_reason(error, config)}") from None
 
 
-def _reason(error: BaseException) -> str:
+def _reason(error: BaseException, config: PmosyncConfig | None = None) -> str:
     """What went wrong in a few words: the OS's own reason when the core SDK wraps one
-    (``message: "Connection refused"``), else the error's first line, shortened. Built from
-    the error, never from the request, so no API key can appear."""
+    (``message: "Connection refused"``), a certificate problem said in words and pointing at
+    the key to change, else the error's first line, shortened. Built from the error, never from
+    the request, so no API key can appear."""
     text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    if found := re.search(r"InvalidCertificate\((\w+)", text):
+        if found.group(1) == "UnknownIssuer":
+            return (
+                "the server's certificate is not signed by a CA this client trusts "
+                "(temporal.tls.server_ca names the CA that signed it)"
+            )
+        return f"the server's certificate was refused ({found.group(1)}; temporal.tls.server_name?)"
     found = re.search(r'message: "([^"]+)"', text)
-    return found.group(1).lower() if found else text[:300]
+    reason = found.group(1).lower() if found else text[:300]
+    tls = config.temporal.tls if config is not None else None
+    if tls is not None and tls.client_cert is None and re.search(r"cancel|transport", reason):
+        reason += " (the server may require a client certificate: temporal.tls.client_cert and "
+        reason += "client_key)"
+    return reason
