@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo lint bench clean
+.PHONY: test test-scale demo lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,12 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 # Two workers, each taking whole test files (module fixtures such as the demo run once per file).
+# The scale-out suite (several Temporal workers for minutes) runs apart: `make test-scale`.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not scale_out"
+
+test-scale: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m scale_out
 
 demo: $(STAMP)
 	$(BIN)/pmosync demo

@@ -57,6 +57,8 @@ from temporalio.common import SearchAttributeKey  # noqa: E402
 
 from pmosync.orchestration.temporal.requests import ReportSummary, TickResult  # noqa: E402
 
+pytestmark = pytest.mark.scale_out  # minutes of wall time: `make test-scale`, .ci/run
+
 T = TypeVar("T")
 SCHEDULED_START = SearchAttributeKey.for_datetime("TemporalScheduledStartTime")
 READY_S = 60.0
