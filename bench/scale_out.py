@@ -288,7 +288,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_temporal(folder: Path) -> tuple[subprocess.Popen, str]:
+def start_temporal(folder: Path, db_file: bool = True) -> tuple[subprocess.Popen, str]:
     """``temporal server start-dev`` on free loopback ports (as tests/temporal_env.py starts
     it), ready once its default namespace answers."""
     cli = Path(sys.executable).parent / "temporal"
@@ -306,8 +306,7 @@ def start_temporal(folder: Path) -> tuple[subprocess.Popen, str]:
             str(port),
             "--ui-port",
             str(_free_port()),
-            "--db-filename",
-            str(folder / "temporal.db"),
+            *(["--db-filename", str(folder / "temporal.db")] if db_file else []),
             "--log-level",
             "error",
         ],
@@ -555,6 +554,13 @@ def main() -> None:
         default="redis://127.0.0.1:6379/0",
         help="sync.quota_store shared by the workers; '' for none (a limiter per process)",
     )
+    parser.add_argument(
+        "--server-db",
+        choices=("file", "memory"),
+        default="file",
+        help="the dev server's persistence: a SQLite file (as a trial would run it) or memory "
+        "(its single-file writes out of the engine's overhead; a real cluster has neither)",
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--run-key", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -570,7 +576,7 @@ def main() -> None:
     best: dict[str, Measured] = {}
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        server, address = start_temporal(folder)
+        server, address = start_temporal(folder, db_file=args.server_db == "file")
         try:
             for round_ in range(args.repeat):
                 for workers in [0, *counts]:
