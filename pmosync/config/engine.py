@@ -90,9 +90,9 @@ class Temporal(ConfigModel):
         ge=5,
         le=3600,
         description=(
-            "A stream heartbeats after each committed page; a worker silent this long is taken "
-            "for dead and the stream resumes on another from its last committed page. Longer "
-            "than the slowest page, Retry-After waits included."
+            "A sync heartbeats as its pages commit and at least every quarter of this, waits "
+            "for a quota or a Retry-After included; a worker silent this long is taken for "
+            "dead and the sync resumes on another from its last committed page."
         ),
     )
     stream_timeout_minutes: int = Field(

@@ -3,9 +3,10 @@
 A sync activity is ``sync.run.run_sync`` over one connector; a report activity is
 ``reports.job.run_report``. What is Temporal's here is only what Temporal needs:
 
-- **heartbeats**: one per committed page (with the stream and the pages so far as details),
-  and a keep-alive from a side thread while a page waits on a quota or a Retry-After, so
-  only a worker that is gone (killed, frozen, cut off) misses its heartbeat timeout;
+- **heartbeats**: as pages commit (at most one a second, with the stream and the pages so far
+  as details), and a keep-alive from a side thread every quarter of the timeout, also while
+  a page waits on a quota or a Retry-After, so only a worker that is gone (killed, frozen,
+  cut off) misses its heartbeat timeout;
 - **stopping**: a cancelled activity or a worker shutting down sets the run's stop, the page
   in flight commits and the activity ends retriably, to resume elsewhere from that page;
 - **the ledger**: each attempt is a run of its own, tagged with the workflow id; a retry first
@@ -47,17 +48,26 @@ log = logging.getLogger("pmosync.worker")
 
 WAIT_POLL_S = 1.0
 """How often a report waiting for syncs reads the ledger again."""
+PAGE_BEAT_S = 1.0
+"""The least time between two heartbeats sent from the pages of one activity."""
 TICK_START_WAIT_S = 30.0
 """How long a report waits for a sync that ticked with it to start."""
 
 
 class _Heartbeat:
     """Heartbeats of one activity: per page from the activity's thread, and a keep-alive from
-    a side thread (which also turns a cancellation or a worker shutdown into ``stop``)."""
+    a side thread (which also turns a cancellation or a worker shutdown into ``stop``).
+
+    A heartbeat from a thread-pool activity waits for the worker's event loop to take it
+    (the SDK hands it over with ``run_coroutine_threadsafe(...).result()``), so a page
+    heartbeats only when ``PAGE_BEAT_S`` have passed since the last one: a sync of many small
+    pages would otherwise spend a tenth of its time queueing for the loop (bench/scale_out.py).
+    The details always carry the latest page count."""
 
     def __init__(self, interval: float, stop: threading.Event) -> None:
         self.details: dict[str, Any] = {"pages": 0}
         self._interval = interval
+        self._last = 0.0
         self._stop = stop
         self._done = threading.Event()
         self._context = contextvars.copy_context()  # the activity's, for the side thread
@@ -72,7 +82,10 @@ class _Heartbeat:
         self._thread.join()
 
     def beat(self) -> None:
-        activity.heartbeat(dict(self.details))
+        now = time.monotonic()
+        if now - self._last >= PAGE_BEAT_S:
+            self._last = now
+            activity.heartbeat(dict(self.details))
 
     def _keep_alive(self) -> None:
         while not self._done.wait(self._interval):

@@ -6,8 +6,8 @@
   Temporal appends each tick's time to the ids of the workflows a schedule starts, which is
   why the tick is a workflow of its own: the sync's id must not change from tick to tick.
 - ``Sync``: one activity runs the connector's streams in order through the engine (the
-  streams share what earlier ones learned, e.g. the projects in scope), heartbeating every
-  committed page. A worker that dies stops heartbeating: after ``heartbeat_seconds`` the
+  streams share what earlier ones learned, e.g. the projects in scope), heartbeating as pages
+  commit and while they wait. A worker that dies stops heartbeating: after ``heartbeat_seconds`` the
   activity is retried on another worker and resumes from the last committed checkpoint.
   Failures the connector says may pass (throttling, an outage) are retried with backoff,
   honouring Retry-After; fatal ones (a refused token) fail the workflow at once.
