@@ -1,15 +1,19 @@
 """Scale-out: 40 connectors synced by the embedded daemon's code path and by Temporal workers.
 
 Half the connectors are Asana, half Planner, against sandboxes with 50 ms added latency that run
-in a process of their own (so neither engine shares a CPU-bound process with them). Connectors
-share tokens as a PMO's do: Asana connectors read four projects each of a workspace, five to a
-workspace and its one token (``--asana-per-token``; quota 1,500 a minute, Asana's paid plan);
-Planner connectors read one group each of one tenant with its one app (quota 3,000 a minute, an
-operator's choice: Graph publishes none for Planner). Five to a token, the syncs wait mostly
-on latency and ``overhead_ratio`` shows the engine's own cost. ``--asana-per-token 20`` puts
-every Asana connector on one token: at size S they need over a minute of its quota, the syncs
-are quota-bound, and the sliding minute shows the limiter holding across worker processes
-(with ``--quota-store ''`` it does not: each process then limits alone).
+in a process of their own (so neither engine shares a CPU-bound process with them). Asana
+connectors read four projects each of a workspace, by default each workspace with a token of its
+own (``--asana-per-token``, up to 20 on one; quota 1,500 a minute, Asana's paid plan); Planner
+connectors read one group each of one tenant with its one app (quota 3,000 a minute, an
+operator's choice: Graph publishes none for Planner). One to a token, the syncs wait on latency
+and ``overhead_ratio`` shows the engine's own cost. With several to a token the syncs of one
+token also wait on each other's quota, so the order each engine starts them in weighs: the
+daemon follows the YAML (whose workspaces take turns), Temporal its task queue; with 5 to a
+token that order alone made Temporal 1.3 x the daemon (measured, docs/deploy.md).
+``--asana-per-token 20`` puts every Asana connector on one token: at size S they need over a
+minute of its quota, the syncs are quota-bound, and the sliding minute shows the limiter
+holding across worker processes (with ``--quota-store ''`` it does not: each process then
+limits alone).
 
 Measured, each run on a fresh SQLite store (a full sync) at the same total concurrency C:
 - ``daemon_s``: ``run_sync(config, store)`` over every connector with
@@ -31,7 +35,7 @@ On stderr: the per-connector cost (worker slot-seconds and CPU-seconds per conne
 the ledger and /proc) and the workers that cost implies for 1,000 connectors every 30 minutes.
 
     python bench/scale_out.py [--size XS|S] [--connectors 40] [--workers 1,2,4] [--concurrency 4]
-                              [--asana-per-token 5] [--repeat 2]
+                              [--asana-per-token 1] [--repeat 2]
                               [--quota-store redis://127.0.0.1:6379/0]
 """
 
@@ -72,7 +76,7 @@ from pmosync.sync.run import run_sync  # noqa: E402
 
 ASANA_PER_TOKEN = 20
 """Asana connectors sharing one workspace and its token, at most (``--asana-per-token``)."""
-ASANA_PER_TOKEN_DEFAULT = 5
+ASANA_PER_TOKEN_DEFAULT = 1
 PROJECTS_PER_CONNECTOR = 4
 PLANNER_PER_TOKEN = 20
 """Planner connectors sharing one tenant and its app (one group each)."""
