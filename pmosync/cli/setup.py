@@ -75,8 +75,9 @@ def _check_engine(config: PmosyncConfig) -> bool:
             from pmosync.orchestration.temporal.connect import Target
             from pmosync.orchestration.temporal.probe import probe_engine
         except ImportError:
-            missing = "the Temporal engine needs the extra: pip install 'pmosync[temporal]'"
-            results.append(("temporal", CheckResult("error", missing)))
+            from pmosync.cli.temporal import MISSING_EXTRA
+
+            results.append(("temporal", CheckResult("error", MISSING_EXTRA)))
         else:
             probed = asyncio.run(probe_engine(config, Target.of(config)))
             results += [("temporal", result) for result in probed]
@@ -92,17 +93,13 @@ def _check_engine(config: PmosyncConfig) -> bool:
 
 
 def _probe_quota_store(url: SecretStr) -> CheckResult:
+    """Open the quota store as a sync would (``limiter.open_quota_store``)."""
     from pmosync.connectors.base import CheckResult
     from pmosync.connectors.errors import ConnectorError
+    from pmosync.connectors.limiter import open_quota_store
 
     try:
-        from pmosync.connectors.quota_store import QuotaStore
-    except ImportError:
-        missing = "sync.quota_store needs the extra: pip install 'pmosync[temporal]'"
-        return CheckResult("error", missing)
-    try:
-        store = QuotaStore(url.get_secret_value())
-        store.check()
+        store = open_quota_store(url.get_secret_value())
     except ConnectorError as error:
         return CheckResult("error", str(error))
     return CheckResult("ok", f"{store.where} answers")

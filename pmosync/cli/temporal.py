@@ -50,12 +50,15 @@ TaskQueueOption = Annotated[
 ]
 
 
+MISSING_EXTRA = "the Temporal engine needs the extra: pip install 'pmosync[temporal]'"
+
+
 def require_extra() -> None:
     """Exit 2 in one line when the Temporal SDK is not installed."""
     try:
         import temporalio  # noqa: F401
     except ImportError:
-        fail("the Temporal engine needs the extra: pip install 'pmosync[temporal]'", EXIT_USAGE)
+        fail(MISSING_EXTRA, EXIT_USAGE)
 
 
 def with_client(config: PmosyncConfig, target: Target, work: Callable[[Client], Awaitable[T]]) -> T:

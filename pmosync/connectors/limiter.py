@@ -23,10 +23,13 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pmosync.connectors.errors import FatalError, UnreachableError
 from pmosync.connectors.retry import NOTICE_S, RetryPolicy
+
+if TYPE_CHECKING:
+    from pmosync.connectors.quota_store import QuotaStore
 
 HEADROOM = 0.9
 """Share of the published quota the limiter lets through (documented in docs/asana.md)."""
@@ -124,7 +127,7 @@ class RateLimiter:
 _SHARED: weakref.WeakValueDictionary[str, Limiter] = weakref.WeakValueDictionary()
 _SHARED_LOCK = threading.Lock()
 _STORE_URL: str | None = None
-_STORE: object | None = None
+_STORE: QuotaStore | None = None
 """The process's ``quota_store.QuotaStore`` once a limiter needed it (made lazily, so a
 process that never syncs never connects, and ``limits`` is imported only when used)."""
 
@@ -145,22 +148,32 @@ def use_quota_store(url: str | None) -> None:
         _SHARED = weakref.WeakValueDictionary()
 
 
-def _new_limiter(key: str, per_minute: float, reason: str) -> Limiter:
-    """A limiter of the chosen kind (called with ``_SHARED_LOCK`` held)."""
-    global _STORE
-    if _STORE_URL is None:
-        return RateLimiter(per_minute, reason=reason)
+def open_quota_store(url: str) -> QuotaStore:
+    """The quota store at ``url``, answering a ping (``pmosync check`` probes it so too):
+    ``QuotaStoreUnavailable`` when Redis does not answer, ``FatalError`` without the packages."""
     try:
-        from pmosync.connectors.quota_store import QuotaStore, SharedRateLimiter
+        from pmosync.connectors.quota_store import QuotaStore
     except ImportError as error:
         raise FatalError(
             f"sync.quota_store needs the limits and redis packages ({error.name} is missing): "
             "pip install 'pmosync[temporal]'"
         ) from None
+    store = QuotaStore(url)
+    store.check()
+    return store
+
+
+def _new_limiter(key: str, per_minute: float, reason: str) -> Limiter:
+    """A limiter of the chosen kind (called with ``_SHARED_LOCK`` held)."""
+    global _STORE
+    if _STORE_URL is None:
+        return RateLimiter(per_minute, reason=reason)
     if _STORE is None:
-        _STORE = QuotaStore(_STORE_URL)
-    assert isinstance(_STORE, QuotaStore)
-    _STORE.check()
+        _STORE = open_quota_store(_STORE_URL)
+    else:
+        _STORE.check()
+    from pmosync.connectors.quota_store import SharedRateLimiter
+
     return SharedRateLimiter(_STORE, key, per_minute, reason=reason)
 
 

@@ -43,6 +43,17 @@ def display_url(url: URL | str) -> str:
     return url.render_as_string(hide_password=True)
 
 
+def store_identity(url: str, base_dir: Path | None = None) -> str:
+    """The store ``url`` names, as a text that compares equal for the same database: a
+    relative SQLite path anchored in ``base_dir``, the password masked; the URL as written
+    when it does not parse. What tells a daemon's reloaded config from its first, and what
+    the Temporal engine keys its ids on."""
+    try:
+        return parse_store_url(url, base_dir).render_as_string()
+    except StoreUrlError:
+        return url
+
+
 def parse_store_url(url: str, base_dir: Path | None = None) -> URL:
     """Parse ``url``, choosing psycopg 3 for PostgreSQL and anchoring a relative SQLite path.
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, case, exc, func, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, case, exc, func, select, update
 
 from pmosync.canonical.text import without_nul
 from pmosync.store.engine import write_transaction
@@ -177,32 +177,23 @@ class Ledger:
     def mark_interrupted_of(self, host: str, pid: int, reason: str) -> int:
         """Close the runs a given process left running, on any host: the daemon taking over
         from one whose lease ran out cannot ask another machine whether that process lives."""
-        with write_transaction(self._engine) as connection:
-            dead = list(
-                connection.scalars(
-                    select(runs.c.id).where(
-                        runs.c.status == "running", runs.c.host == host, runs.c.pid == pid
-                    )
-                )
-            )
-            _interrupt(connection, dead, reason)
-        return len(dead)
+        return self._interrupt_running(reason, runs.c.host == host, runs.c.pid == pid)
 
     def interrupt_workflow_runs(self, workflow_id: str, reason: str) -> int:
         """Close the runs a workflow's earlier attempts left running: on a retry, the attempt
         before is over (its worker died or stopped heartbeating), on whichever host it ran."""
+        return self._interrupt_running(
+            reason, runs.c.workflow_id == workflow_id, runs.c.id.not_in(_ACTIVE_RUNS)
+        )
+
+    def _interrupt_running(self, reason: str, *where: ColumnElement[bool]) -> int:
+        """Mark the running runs that match ``where`` interrupted for ``reason``; how many."""
         with write_transaction(self._engine) as connection:
-            left = list(
-                connection.scalars(
-                    select(runs.c.id).where(
-                        runs.c.status == "running",
-                        runs.c.workflow_id == workflow_id,
-                        runs.c.id.not_in(_ACTIVE_RUNS),
-                    )
-                )
+            found = list(
+                connection.scalars(select(runs.c.id).where(runs.c.status == "running", *where))
             )
-            _interrupt(connection, left, reason)
-        return len(left)
+            _interrupt(connection, found, reason)
+        return len(found)
 
     def latest_streams(self) -> list[dict[str, Any]]:
         """The most recent ledger row of every (connector, stream), by connector and stream."""

@@ -33,8 +33,8 @@ from pmosync.orchestration.cron import latest_tick
 from pmosync.orchestration.daemon.lease import Lease, new_holder_id
 from pmosync.orchestration.daemon.scheduler import JobScheduler, JobSpec, job_specs
 from pmosync.orchestration.daemon.ticks import claim_tick
-from pmosync.store import Store, StoreError, StoreUrlError
-from pmosync.store.engine import describe_db_error, parse_store_url
+from pmosync.store import Store, StoreError
+from pmosync.store.engine import describe_db_error, store_identity
 from pmosync.sync.engine import SyncObserver
 
 if TYPE_CHECKING:
@@ -65,11 +65,7 @@ def no_schedules(config: PmosyncConfig) -> str | None:
 
 
 def _store_of(config: PmosyncConfig) -> str:
-    """The store a config names, as a comparable text (a relative SQLite path resolved)."""
-    try:
-        return parse_store_url(config.store, config.config_path.parent).render_as_string()
-    except StoreUrlError:
-        return config.store
+    return store_identity(config.store, config.config_path.parent)
 
 
 class Daemon:

@@ -19,12 +19,13 @@ A sync activity is ``sync.run.run_sync`` over one connector; a report activity i
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -166,16 +167,21 @@ class Activities:
             return self._config
 
     def store(self, config: PmosyncConfig) -> Store:
-        with self._lock:
+        with self._lock, _store_retriable():
             if self._store is None:
-                try:
-                    self._store = Store.open(
-                        self._store_url or config.store,
-                        base_dir=None if self._store_url else config.config_path.parent,
-                    )
-                except StoreError as error:
-                    raise ApplicationError(str(error), type="StoreUnavailable") from None
+                self._store = Store.open(
+                    self._store_url or config.store,
+                    base_dir=None if self._store_url else config.config_path.parent,
+                )
             return self._store
+
+    def _for_report(self, request: ReportRequest) -> tuple[PmosyncConfig, Store]:
+        """The config and store of a report activity; a report the YAML no longer has fails
+        for good."""
+        config = self.config()
+        if request.report not in config.reports:
+            raise _not_configured(f"{config.config_path}: no report named {request.report}")
+        return config, self.store(config)
 
     # --- sync -----------------------------------------------------------------------------
 
@@ -199,19 +205,17 @@ class Activities:
             if closed:
                 log.info("%s: attempt %d resumes a sync cut short", request.connector, info.attempt)
         stop = threading.Event()
-        with _Heartbeat(max(1.0, request.heartbeat_seconds / 4), stop) as heartbeat:
-            try:
-                run = run_sync(
-                    config,
-                    store,
-                    [request.connector],
-                    full=request.full,
-                    stop=stop,
-                    observer=_Observer(heartbeat, self._observer),
-                    origin=RunOrigin(request.connector, info.workflow_id),
-                )
-            except StoreError as error:
-                raise ApplicationError(str(error), type="StoreUnavailable") from None
+        beat_s = max(1.0, request.heartbeat_seconds / 4)
+        with _Heartbeat(beat_s, stop) as heartbeat, _store_retriable():
+            run = run_sync(
+                config,
+                store,
+                [request.connector],
+                full=request.full,
+                stop=stop,
+                observer=_Observer(heartbeat, self._observer),
+                origin=RunOrigin(request.connector, info.workflow_id),
+            )
         summary = _summary(request.connector, run)
         if run.status == "interrupted":
             if activity.is_cancelled():
@@ -243,10 +247,7 @@ class Activities:
         Returns the connectors still syncing (or not yet synced) when the wait ran out."""
         from pmosync.reports.readiness import report_connectors
 
-        config = self.config()
-        if request.report not in config.reports:
-            raise _not_configured(f"{config.config_path}: no report named {request.report}")
-        store = self.store(config)
+        config, store = self._for_report(request)
         connectors = report_connectors(config, request.report)
         tick = _instant(request.as_of)
         together = _ticking_with(config, connectors, tick) if tick is not None else []
@@ -272,23 +273,17 @@ class Activities:
     def run_report(self, request: ReportRequest) -> ReportSummary:
         from pmosync.reports.job import run_report
 
-        config = self.config()
-        if request.report not in config.reports:
-            raise _not_configured(f"{config.config_path}: no report named {request.report}")
-        store = self.store(config)
+        config, store = self._for_report(request)
         stop = threading.Event()
-        with _Heartbeat(20.0, stop):
-            try:
-                outcome = run_report(
-                    config,
-                    store,
-                    request.report,
-                    _report_date(config, request.as_of),
-                    allow_stale=request.waited_out,
-                    stop=stop,
-                )
-            except StoreError as error:
-                raise ApplicationError(str(error), type="StoreUnavailable") from None
+        with _Heartbeat(20.0, stop), _store_retriable():
+            outcome = run_report(
+                config,
+                store,
+                request.report,
+                _report_date(config, request.as_of),
+                allow_stale=request.waited_out,
+                stop=stop,
+            )
         log.info("report %s run %s %s", request.report, outcome.run_id, outcome.status)
         return ReportSummary(request.report, outcome.run_id, outcome.status, outcome.error)
 
@@ -343,6 +338,16 @@ def _summary(connector: str, run: SyncRun) -> SyncSummary:
     return SyncSummary(
         connector, run.run_id, run.status, "; ".join(errors) or None, streams, records, requests
     )
+
+
+@contextlib.contextmanager
+def _store_retriable() -> Iterator[None]:
+    """A store that cannot be reached (down, full, read-only) is worth another try later: its
+    one-line message becomes a retriable ``StoreUnavailable``."""
+    try:
+        yield
+    except StoreError as error:
+        raise ApplicationError(str(error), type="StoreUnavailable") from None
 
 
 def _not_configured(message: str) -> ApplicationError:

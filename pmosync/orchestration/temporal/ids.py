@@ -13,8 +13,7 @@ import hashlib
 from typing import Literal
 
 from pmosync.config import PmosyncConfig
-from pmosync.store.engine import parse_store_url
-from pmosync.store.errors import StoreUrlError
+from pmosync.store.engine import store_identity
 
 JobKind = Literal["sync", "report"]
 WorkflowKind = Literal["sync", "report", "tick"]
@@ -25,10 +24,7 @@ PREFIX = "pmosync"
 def store_key(config: PmosyncConfig) -> str:
     """Twelve hex digits naming the store (its URL without the password, a relative SQLite
     path made absolute): the same on every worker reading the same config."""
-    try:
-        url = parse_store_url(config.store, config.state_path).render_as_string()
-    except StoreUrlError:
-        url = config.store
+    url = store_identity(config.store, config.config_path.parent)
     return hashlib.sha256(url.encode()).hexdigest()[:12]
 
 

@@ -24,6 +24,7 @@ from temporalio.client import (
     Schedule,
     ScheduleActionStartWorkflow,
     ScheduleAlreadyRunningError,
+    ScheduleDescription,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleSpec,
@@ -157,13 +158,10 @@ async def plan(client: Client, config: PmosyncConfig, target: Target) -> Plan:
     catchup = config.temporal.catchup_window_minutes
     result = Plan()
     for sid, want in wanted.items():
-        try:
-            described = await client.get_schedule_handle(sid).describe()
-        except RPCError as error:
-            if _not_found(error):
-                result.create.append(want)
-                continue
-            raise
+        described = await _described(client, sid)
+        if described is None:
+            result.create.append(want)
+            continue
         current = _fingerprint_of(described.schedule.state.note)
         if current == want.fingerprint(target, catchup):
             result.unchanged.append(want)
@@ -216,12 +214,9 @@ async def describe_all(client: Client, config: PmosyncConfig) -> list[Listed]:
     listed = []
     # the listing may lag a moment behind a change; the YAML's own ids are described directly
     for sid in sorted(set(await owned_schedules(client, config)) | set(wanted)):
-        try:
-            described = await client.get_schedule_handle(sid).describe()
-        except RPCError as error:
-            if _not_found(error):  # deleted since the listing
-                continue
-            raise
+        described = await _described(client, sid)
+        if described is None:  # not made yet, or deleted since the listing
+            continue
         kind, name = parse_schedule_id(config, sid) or ("?", sid)
         info = described.info
         cron = ", ".join(c.comment or "?" for c in described.schedule.spec.calendars)
@@ -240,6 +235,16 @@ async def describe_all(client: Client, config: PmosyncConfig) -> list[Listed]:
             )
         )
     return listed
+
+
+async def _described(client: Client, sid: str) -> ScheduleDescription | None:
+    """The schedule ``sid`` as the server describes it now; None when there is none."""
+    try:
+        return await client.get_schedule_handle(sid).describe()
+    except RPCError as error:
+        if _not_found(error):
+            return None
+        raise
 
 
 def _not_found(error: RPCError) -> bool:

@@ -76,17 +76,22 @@ async def sync_on_temporal(
     return list(await asyncio.gather(*(one(name) for name in names)))
 
 
+def _chain(error: BaseException) -> list[BaseException]:
+    """``error`` and its causes, outermost first (workflow, activity, the activity's own)."""
+    chain = [error]
+    while chain[-1].__cause__ is not None:
+        chain.append(chain[-1].__cause__)
+    return chain
+
+
 def _cause(error: WorkflowFailureError) -> str:
     """The innermost message: the activity's ApplicationError names connector and reason."""
-    cause: BaseException | None = error
-    while cause is not None and cause.__cause__ is not None:
-        cause = cause.__cause__
-    return str(cause) if cause is not None else str(error)
+    return str(_chain(error)[-1])
 
 
 def _summary_of(error: WorkflowFailureError) -> SyncSummary | None:
-    cause: BaseException | None = error
-    while cause is not None:
+    """The ledger's summary the failed activity sent with its error, when it sent one."""
+    for cause in _chain(error):
         if isinstance(cause, ApplicationError) and cause.details:
             detail = cause.details[0]
             if isinstance(detail, dict):
@@ -94,5 +99,4 @@ def _summary_of(error: WorkflowFailureError) -> SyncSummary | None:
                     return SyncSummary(**detail)
                 except TypeError:
                     return None
-        cause = cause.__cause__
     return None
