@@ -21,7 +21,14 @@ import pytest
 from asana_env import SOURCE, differences
 from cli import assert_one_clean_line, run_pmosync
 from sqlalchemy import select
-from temporal_env import Workers, free_port, temporal_block, temporal_server, unique_queue
+from temporal_env import (
+    Workers,
+    free_port,
+    temporal_block,
+    temporal_server,
+    unique_queue,
+    wait_until,
+)
 
 from pmosync.config import load_config
 from pmosync.orchestration.cron import next_tick
@@ -270,12 +277,7 @@ def test_a_second_sync_of_a_connector_joins_the_running_one(tmp_path, temporal_s
 
 
 def _wait_for_a_running_sync(store: Store, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if store.ledger.running_syncs():
-            return
-        time.sleep(0.1)
-    raise AssertionError("no sync started on the worker")
+    wait_until(store.ledger.running_syncs, timeout, "a sync to start on the worker")
 
 
 def test_a_refused_token_fails_at_once_without_retries(tmp_path, temporal_server, sandbox):

@@ -35,9 +35,10 @@ from temporal_env import (
     REQUIRE,
     TemporalServer,
     Workers,
-    start_server,
     temporal_block,
+    temporal_server,  # noqa: F401 - the module's server, behind `cluster`
     unique_queue,
+    wait_until,
 )
 
 from pmosync.sandbox.asana import AsanaSandbox
@@ -68,13 +69,9 @@ READY_S = 60.0
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory) -> Iterator[TemporalServer]:
+def cluster(temporal_server: TemporalServer) -> TemporalServer:  # noqa: F811
     """One real Temporal dev server for the module's tests (each test has its own queue)."""
-    server = start_server(tmp_path_factory.mktemp("temporal"))
-    try:
-        yield server
-    finally:
-        server.stop()
+    return temporal_server
 
 
 @pytest.fixture
@@ -93,15 +90,6 @@ def on_cluster(server: TemporalServer, work: Callable[[Client], Awaitable[T]]) -
         return await work(await Client.connect(server.address, namespace="default"))
 
     return asyncio.run(main())
-
-
-def wait_until(condition: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 def read(url: str, query) -> list:
