@@ -289,7 +289,7 @@ def test_unset_variable_adds_no_follow_on_errors(tmp_path: Path) -> None:
         (
             "reports:\n  r: {kind: portfolio, deliver: [{folder: {path: x}}]}\n",
             "reports.r.kind: 'portfolio' is not one of portfolio_status, resource_utilisation, "
-            "timesheet_compliance, governance, raid_log, board_pack; did you mean "
+            "timesheet_compliance, governance, raid_log, board_pack, intake_pipeline; did you mean "
             "'portfolio_status'?",
         ),
     ],

@@ -76,7 +76,7 @@ def _column_type(name: str, annotation: object) -> TypeEngine:
     origin = typing.get_origin(annotation)
     if origin is typing.Literal:
         return String(max(len(str(v)) for v in typing.get_args(annotation)))
-    if origin is list:
+    if origin in (list, dict):
         return JsonDocument
     if annotation is str:
         return String(ID_LENGTH) if name == "id" or name.endswith("_id") else Text()

@@ -40,6 +40,14 @@ RaidStatus = Literal["open", "in_progress", "closed"]
 """Where a RAID item stands: open (raised, awaiting action or a decision), in progress (being
 mitigated, worked or assessed), closed (mitigated, resolved, decided, approved or rejected)."""
 RAID_STATUSES: tuple[str, ...] = RaidStatus.__args__
+RequestStage = Literal["submitted", "under_review", "approved", "rejected", "on_hold", "converted"]
+"""Where a project request stands in intake: submitted (captured, not yet looked at), under
+review (being assessed or scored), approved (to be started), rejected, on hold (deferred), or
+converted (it became a project)."""
+REQUEST_STAGES: tuple[str, ...] = RequestStage.__args__
+CriterionValue = float | bool | str
+"""A request's criterion value as its source typed it: a number, a yes/no, or text (a choice's
+option, a date as YYYY-MM-DD, a person's email)."""
 BudgetOrigin = Literal["budget_api", "custom_field", "workbook"]
 """Where a budget was stated: a tool's budget feature (Asana's budget API), a project custom
 field, or a budget workbook. One project's budgets from different origins are alternative
@@ -331,6 +339,53 @@ class RaidItem(Record):
         return self
 
 
+class Request(Record):
+    """A project request in intake: what someone asked the PMO to start, before it is a project.
+
+    Captured by an Asana intake project (a form's submissions), a SharePoint list or a
+    workbook. Money is one currency per request (``currency``); effort is hours by role; the
+    ``criteria`` are the values the PMO's scoring models read, by the criterion names of the
+    YAML, as the source typed them (scores are computed by reports, never stored here).
+    ``project_ref`` is the project it became as the source names it (a name or an id);
+    ``project_id`` is that project's canonical id when the connector could resolve it.
+    """
+
+    entity: ClassVar[str] = "request"
+    title: str
+    description: str | None = None
+    requester_identity_id: str | None = None
+    sponsor_identity_id: str | None = None
+    submitted_at: UtcDatetime | None = None
+    stage: RequestStage = "submitted"
+    estimated_cost: Annotated[Decimal, Field(ge=0)] | None = None
+    estimated_benefit: Decimal | None = None
+    currency: Currency | None = None
+    effort_hours: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
+    """Estimated effort in hours by role (the role names of ``resources.roles``)."""
+    target_start: date | None = None
+    target_end: date | None = None
+    criteria: dict[str, CriterionValue] = Field(default_factory=dict)
+    risk: Rating | None = None
+    """The request's delivery risk on a 1-5 scale (very low to very high)."""
+    project_ref: str | None = None
+    project_id: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Request:
+        if (self.estimated_cost is not None or self.estimated_benefit is not None) and (
+            self.currency is None
+        ):
+            raise ValueError("a cost or benefit needs a currency")
+        if self.target_start and self.target_end and self.target_end < self.target_start:
+            raise ValueError(
+                f"target end ({self.target_end}) is before target start ({self.target_start})"
+            )
+        # One order for the mappings, so an unchanged request hashes the same on every sync.
+        self.effort_hours = dict(sorted(self.effort_hours.items()))
+        self.criteria = dict(sorted(self.criteria.items()))
+        return self
+
+
 ENTITY_TYPES: tuple[type[Record], ...] = (
     Portfolio,
     Project,
@@ -347,6 +402,7 @@ ENTITY_TYPES: tuple[type[Record], ...] = (
     Leave,
     StatusUpdate,
     RaidItem,
+    Request,
 )
 """Every canonical entity, parents before children."""
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 ENTITY_NAMES = (
     "portfolio", "project", "portfolio_item", "phase", "task", "person", "person_identity",
     "assignment", "time_entry", "allocation", "budget", "cost_entry", "leave", "status_update",
-    "raid_item",
+    "raid_item", "request",
 )  # fmt: skip
 """The canonical entities, written out so ``--help`` does not import the model (a test holds
 this list equal to ``pmosync.canonical.types.ENTITIES``)."""

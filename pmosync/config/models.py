@@ -32,6 +32,7 @@ from pmosync.config.fields import (
     ReportName,
     StoreUrl,
 )
+from pmosync.config.intake import Intake
 from pmosync.config.interpolate import UNSET_REFERENCE
 from pmosync.config.organisation import Organisation
 from pmosync.config.reports import Report
@@ -356,6 +357,13 @@ class PmosyncConfig(ConfigModel):
             "`output_dir` are read from it instead of from this file's folder (relative to this "
             "file; the PMOSYNC_STATE_DIR environment variable overrides it). Absolute paths "
             "stay as written."
+        ),
+    )
+    intake: Intake = Field(
+        default_factory=Intake,
+        description=(
+            "Project requests: the fields a complete request has, the scoring models that rank "
+            "them, and the funding and people left that the selection must fit."
         ),
     )
     reports: dict[ReportName, Report] = Field(

@@ -22,6 +22,7 @@ ReportKind = Literal[
     "governance",
     "raid_log",
     "board_pack",
+    "intake_pipeline",
 ]
 ReportFormat = Literal["html", "xlsx", "csv", "json", "pdf"]
 GovernanceCheck = Literal[
@@ -438,8 +439,10 @@ class Report(ConfigModel):
             "resource_utilisation (capacity, allocated and logged hours per person and week), "
             "timesheet_compliance (missing, short and over-logged weeks per person), "
             "governance (projects failing the checks of rules.governance), raid_log (risks, "
-            "assumptions, issues, decisions and change requests) or board_pack (the executive "
-            "summary and a one-pager per project, for the PDF)."
+            "assumptions, issues, decisions and change requests), board_pack (the executive "
+            "summary and a one-pager per project, for the PDF) or intake_pipeline (project "
+            "requests by stage and age, scored and ranked, and the selection that fits funding "
+            "and people)."
         )
     )
     schedule: Cron | None = Field(

@@ -39,6 +39,7 @@ from pmosync.canonical import (
     PortfolioItem,
     Project,
     RaidItem,
+    Request,
     StatusUpdate,
     Task,
     TimeEntry,
@@ -190,6 +191,47 @@ class RaidRow(NamedTuple):
     source_url: str | None = None
 
 
+class RequestRow(NamedTuple):
+    """One project request (``canonical.Request``); people are resolved person ids.
+
+    ``project_id`` is the project it became, found in the store: the id its connector resolved,
+    else the live project whose source id or name (any case and spacing) ``project_ref``
+    names. ``project_state`` says what became of it: live, deleted (tombstoned since),
+    missing (named, but no project has that id or name), ambiguous (several projects have the
+    name), or None when the request names no project."""
+
+    id: str
+    source: str
+    title: str
+    stage: str
+    requester_id: str | None = None
+    sponsor_id: str | None = None
+    submitted_at: datetime | None = None
+    estimated_cost: Decimal | None = None
+    estimated_benefit: Decimal | None = None
+    currency: str | None = None
+    effort_hours: dict[str, float] = {}  # noqa: RUF012  (never mutated: rows are read-only)
+    target_start: date | None = None
+    target_end: date | None = None
+    criteria: dict[str, Any] = {}  # noqa: RUF012
+    risk: int | None = None
+    project_ref: str | None = None
+    project_id: str | None = None
+    project_state: str | None = None  # live | deleted | missing | ambiguous | None
+    project_name: str | None = None
+    description: str | None = None
+    source_url: str | None = None
+    updated_at: datetime | None = None
+
+
+class RequestVersion(NamedTuple):
+    """A request's tracked fields (``HISTORY_FIELDS["request"]``, JSON values as stored) as one
+    version of the field history had them, from ``valid_from`` (aware, UTC) on."""
+
+    valid_from: datetime
+    fields: dict[str, Any]
+
+
 class MilestoneVersion(NamedTuple):
     """A milestone's dates as one version of the store's field history had them, from
     ``valid_from`` (aware, UTC) on: what its forecast was then."""
@@ -226,6 +268,12 @@ class Dataset:
     leave: list[LeaveRow] = field(default_factory=list)
     raid_items: list[RaidRow] = field(default_factory=list)
     """The RAID log of the projects in scope, and the portfolio-wide items (no project)."""
+    requests: list[RequestRow] = field(default_factory=list)
+    """Project requests of the sources in scope (``filters.sources``; requests belong to no
+    portfolio or team yet), by submission, oldest first."""
+    request_history: dict[str, tuple[RequestVersion, ...]] = field(default_factory=dict)
+    """Each request's versions (of ``requests``) valid before the end of as_of, oldest first:
+    when its stage changed, since when a field has been empty."""
     milestone_history: dict[str, tuple[MilestoneVersion, ...]] = field(default_factory=dict)
     """Each milestone's versions (of the milestones in ``tasks``) valid before the end of
     as_of, oldest first: how its date moved since the store's history began."""
@@ -245,7 +293,7 @@ class Dataset:
 
 PARTS = (
     "tasks", "time_entries", "allocations", "budgets", "costs", "status_updates", "leave",
-    "raid_items", "baselines", "milestone_history",
+    "raid_items", "baselines", "milestone_history", "requests", "request_history",
 )  # fmt: skip
 """What a report may need besides projects, portfolios and people; a kind loads only its own."""
 
@@ -304,6 +352,10 @@ def load_dataset(
                 dataset.baselines = reader.baselines(in_scope, end)
             elif part == "milestone_history" and part in wanted:
                 dataset.milestone_history = reader.milestone_history(dataset.tasks, end)
+            elif part == "requests" and part in wanted:
+                dataset.requests = reader.requests(filters)
+            elif part == "request_history" and part in wanted:
+                dataset.request_history = reader.request_history(dataset.requests, end)
             elif part in wanted:
                 setattr(dataset, part, getattr(reader, part)(in_scope))
         dataset.people = reader.people(dataset, {p.source for p in projects})
@@ -331,6 +383,10 @@ _PARSE: dict[str, Callable[[Any], Any]] = {
     "is_milestone": bool,
     "amount": lambda value: Decimal(str(value)),
     "actual": lambda value: Decimal(str(value)),
+    "estimated_cost": lambda value: Decimal(str(value)),
+    "estimated_benefit": lambda value: Decimal(str(value)),
+    "target_start": as_date,
+    "target_end": as_date,
 }
 """How a tracked field's JSON value becomes the column's value again (others are as stored)."""
 
@@ -557,6 +613,103 @@ class _Reader:
         rows.sort(key=lambda r: (-(r.score or 0), r.title, r.id))
         return rows
 
+    def requests(self, filters: Filters) -> list[RequestRow]:
+        """The requests of the sources in scope, each with the project it became looked up."""
+        columns = (
+            "id", "source", "title", "stage", "requester_identity_id", "sponsor_identity_id",
+            "submitted_at", "estimated_cost", "estimated_benefit", "currency", "effort_hours",
+            "target_start", "target_end", "criteria", "risk", "project_ref", "project_id",
+            "description", "source_url", "updated_at",
+        )  # fmt: skip
+        rows = [
+            r
+            for r in self._tracked_rows(ENTITY_TABLES[Request], *columns)
+            if not filters.sources or r.source in filters.sources
+        ]
+        if not rows:
+            return []
+        projects = ENTITY_TABLES[Project]
+        query = select(projects.c.id, projects.c.source_id, projects.c.name, projects.c.deleted_at)
+        every = self._connection.execute(query).all()
+        known = {p.id: p for p in every}
+        live_by_key: dict[str, set[str]] = defaultdict(set)
+        for p in every:
+            if p.deleted_at is None:
+                live_by_key[p.source_id].add(p.id)
+                live_by_key[" ".join(p.name.split()).casefold()].add(p.id)
+        out = []
+        for r in rows:
+            project_id, state, name = r.project_id, None, None
+            if project_id is None and r.project_ref:
+                ref = r.project_ref.strip()
+                found = live_by_key.get(ref) or live_by_key.get(" ".join(ref.split()).casefold())
+                if not found:
+                    state = "missing"
+                elif len(found) > 1:
+                    state = "ambiguous"
+                else:
+                    project_id = next(iter(found))
+            if project_id is not None:
+                project = known.get(project_id)
+                if project is None:
+                    state, project_id = "missing", None
+                else:
+                    state = "live" if project.deleted_at is None else "deleted"
+                    name = project.name
+            out.append(
+                RequestRow(
+                    id=r.id,
+                    source=r.source,
+                    title=r.title,
+                    stage=r.stage,
+                    requester_id=self.person_of(r.requester_identity_id),
+                    sponsor_id=self.person_of(r.sponsor_identity_id),
+                    submitted_at=r.submitted_at,
+                    estimated_cost=r.estimated_cost,
+                    estimated_benefit=r.estimated_benefit,
+                    currency=r.currency,
+                    effort_hours=dict(r.effort_hours or {}),
+                    target_start=r.target_start,
+                    target_end=r.target_end,
+                    criteria=dict(r.criteria or {}),
+                    risk=r.risk,
+                    project_ref=r.project_ref,
+                    project_id=project_id,
+                    project_state=state,
+                    project_name=name,
+                    description=r.description,
+                    source_url=r.source_url,
+                    updated_at=r.updated_at,
+                )
+            )
+        far = datetime.max.replace(tzinfo=UTC)
+        out.sort(key=lambda q: (q.submitted_at or far, q.title, q.id))
+        return out
+
+    def request_history(
+        self, requests: Sequence[RequestRow], until: datetime
+    ) -> dict[str, tuple[RequestVersion, ...]]:
+        """The field history of ``requests`` before ``until``, oldest first, deletions left
+        out (a request deleted and revived carries on)."""
+        ids = [r.id for r in requests]
+        h = record_history.c
+        found: dict[str, list[RequestVersion]] = defaultdict(list)
+        for start in range(0, len(ids), _HISTORY_CHUNK):
+            query = (
+                select(h.record_id, h.valid_from, h.fields)
+                .where(
+                    h.entity == "request",
+                    h.record_id.in_(ids[start : start + _HISTORY_CHUNK]),
+                    h.valid_from < until,
+                    h.deleted.is_(False),
+                )
+                .order_by(h.record_id, h.valid_from, h.id)
+            )
+            for record_id, valid_from, fields in self._connection.execute(query).all():
+                if isinstance(fields, dict):
+                    found[record_id].append(RequestVersion(valid_from, fields))
+        return {request_id: tuple(versions) for request_id, versions in found.items()}
+
     def baselines(self, in_scope: set[str], until: datetime) -> dict[str, BaselineRow]:
         """Each project's baseline in effect before ``until``: the active one if it was set by
         then, else the latest set by then (see ``store.baselines.baselines_in_effect``)."""
@@ -616,6 +769,7 @@ class _Reader:
         named.update(c.person_id for c in dataset.costs if c.person_id)
         named.update(s.author_id for s in dataset.status_updates if s.author_id)
         named.update(r.owner_id for r in dataset.raid_items if r.owner_id)
+        named.update(p for r in dataset.requests for p in (r.requester_id, r.sponsor_id) if p)
         named.update(
             self.person_of(i.id) or i.id for i in self._identities.values() if i.source in sources
         )

@@ -37,6 +37,7 @@ __all__ = [
     "record_history",
     "report_deliveries",
     "report_snapshots",
+    "request_scores",
     "run_streams",
     "runs",
 ]
@@ -140,6 +141,23 @@ report_snapshots = Table(
     comment="The figures of each report run, frozen: re-rendering and trend charts read these.",
 )
 
+request_scores = Table(
+    "request_scores",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    Column("request_id", String(ID_LENGTH), nullable=False),
+    Column("model", String(64), nullable=False),
+    Column("model_hash", String(32), nullable=False),
+    Column("scored_at", UtcDateTime(), nullable=False),
+    Column("as_of", Date(), nullable=False),
+    Column("score", Float(), nullable=True),  # None: not scorable under the model (see terms)
+    Column("passed", Boolean(), nullable=False),  # every gate of the model held
+    Column("terms", JsonDocument, nullable=False),  # the breakdown the score was explained by
+    Column("run_id", String(36), nullable=True),
+    Index(None, "request_id", "model", "scored_at"),
+    comment="A request's score under each scoring model, one row each time it changed.",
+)
+
 report_deliveries = Table(
     "report_deliveries",
     metadata,
@@ -171,6 +189,22 @@ HISTORY_FIELDS: dict[str, tuple[str, ...]] = {
         "estimate_hours",
     ),
     "budget": ("project_id", "amount", "measure", "currency", "origin", "line", "actual"),
+    "request": (
+        "title",
+        "stage",
+        "requester_identity_id",
+        "sponsor_identity_id",
+        "estimated_cost",
+        "estimated_benefit",
+        "currency",
+        "effort_hours",
+        "target_start",
+        "target_end",
+        "criteria",
+        "risk",
+        "project_ref",
+        "project_id",
+    ),
 }
 """The fields whose past values a back-dated report reads (``report --as-of``), per entity.
 Other entities are dated by themselves (time entries, costs, status updates) or not judged in
