@@ -136,25 +136,43 @@ class Series:
     name: str
     values: tuple[float | None, ...]
     color: str | None = None
+    x: tuple[float | None, ...] = ()
+    """A scatter's x value of each point (``values`` are their y); other kinds leave it empty
+    and share the chart's ``x`` labels."""
 
 
 @dataclass(frozen=True)
 class Chart:
-    """Data for one PNG chart; ``x`` are the category labels (weeks, dates, RAG values)."""
+    """Data for one PNG chart; ``x`` are the category labels (weeks, dates, RAG values).
+
+    A ``scatter`` has no categories: each series holds its points' x (``Series.x``) and y
+    (``Series.values``), read on a numeric x axis of ``x_type`` titled ``x_label`` (value vs
+    cost: a series per set, so the selected requests are their own colour and legend entry).
+    """
 
     key: str
     title: str
-    kind: Literal["bar", "stacked_bar", "line"]
+    kind: Literal["bar", "stacked_bar", "line", "scatter"]
     x: tuple[str, ...]
     series: tuple[Series, ...]
     y_label: str = ""
     y_type: YType = "number"
     page: str | None = None
     """As ``Section.page``: the one-pager the chart belongs to."""
+    x_label: str = ""
+    x_type: YType = "number"
+    """A scatter's x axis: its title and what its values are (money, hours...)."""
 
     def points(self) -> int:
-        """How many x positions hold at least one value: a chart of fewer than two is not a
-        trend and is not drawn."""
+        """How many x positions hold at least one value (a scatter: how many points have both
+        coordinates): a chart of fewer than two is not a trend and is not drawn."""
+        if self.kind == "scatter":
+            return sum(
+                1
+                for s in self.series
+                for x, y in zip(s.x, s.values, strict=False)
+                if x is not None and y is not None
+            )
         return sum(
             1
             for i in range(len(self.x))
@@ -204,11 +222,16 @@ class ReportDocument:
                     kind=c["kind"],
                     x=tuple(c["x"]),
                     series=tuple(
-                        Series(s["name"], tuple(s["values"]), s.get("color")) for s in c["series"]
+                        Series(
+                            s["name"], tuple(s["values"]), s.get("color"), tuple(s.get("x") or ())
+                        )
+                        for s in c["series"]
                     ),
                     y_label=c.get("y_label", ""),
                     y_type=c.get("y_type", "number"),
                     page=c.get("page"),
+                    x_label=c.get("x_label", ""),
+                    x_type=c.get("x_type", "number"),
                 )
                 for c in data.get("charts") or ()
             ),

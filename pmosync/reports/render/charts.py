@@ -114,6 +114,8 @@ def draw(chart: Chart):
     figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
+    if chart.kind == "scatter":
+        return _draw_scatter(figure, axes, chart)
     x_labels = [shorten(label) for label in chart.x]
     series = list(chart.series)
     positions = list(range(len(x_labels)))
@@ -143,15 +145,69 @@ def draw(chart: Chart):
         axes.text(0.5, 0.5, "No data", transform=axes.transAxes, ha="center", va="center")
         axes.set_yticks([])
     elif len(series) > 1 or series[0].name:
-        shown = handles[:LEGEND_ENTRIES]
-        figure.legend(
-            [handle for handle, _ in shown],
-            [label for _, label in shown],
-            loc="outside lower center",
-            ncols=min(len(shown), 4),
-            fontsize=FONT_SIZE - 1,
-            frameon=False,
+        _legend(figure, handles)
+    return figure
+
+
+def _legend(figure, handles: list) -> None:
+    shown = handles[:LEGEND_ENTRIES]
+    figure.legend(
+        [handle for handle, _ in shown],
+        [label for _, label in shown],
+        loc="outside lower center",
+        ncols=min(len(shown), 4),
+        fontsize=FONT_SIZE - 1,
+        frameon=False,
+    )
+
+
+def _draw_scatter(figure, axes, chart: Chart):
+    """A scatter: each series' points at (``Series.x``, ``values``) on two numeric axes read
+    from zero, a series per colour and legend entry (value vs cost, the selected set apart);
+    a point missing either coordinate is left out, never drawn at 0."""
+    from matplotlib.ticker import FuncFormatter
+
+    handles: list = []
+    for index, series in enumerate(chart.series):
+        length = min(len(series.x), len(series.values))
+        xs, ys = _values(series.x, length), _values(series.values, length)
+        points = [(x, y) for x, y in zip(xs, ys, strict=True) if not (math.isnan(x + y))]
+        if not points:
+            continue
+        label = shorten(series.name) if series.name else f"Series {index + 1}"
+        dots = axes.scatter(
+            [x for x, _ in points],
+            [y for _, y in points],
+            s=30,
+            color=_color(series.color, index),
+            alpha=0.85,
+            edgecolors="white",
+            linewidths=0.4,
         )
+        handles.append((dots, label))
+    axes.set_title(shorten(chart.title, 90), fontsize=FONT_SIZE + 2, loc="left", parse_math=False)
+    if chart.y_label:
+        axes.set_ylabel(shorten(chart.y_label, 50), fontsize=FONT_SIZE, parse_math=False)
+    if chart.x_label:
+        axes.set_xlabel(shorten(chart.x_label, 60), fontsize=FONT_SIZE, parse_math=False)
+    axes.tick_params(labelsize=FONT_SIZE)
+    y_type = chart.y_type if isinstance(chart.y_type, str) else "number"
+    x_type = chart.x_type if isinstance(chart.x_type, str) else "number"
+    _y_axis(axes, y_type)
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: axis_label(value, x_type)))
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.grid(color="#dddddd", linewidth=0.6)
+    axes.set_axisbelow(True)
+    if not handles:
+        axes.text(0.5, 0.5, "No data", transform=axes.transAxes, ha="center", va="center")
+        axes.set_xticks([])
+        axes.set_yticks([])
+        return figure
+    if x_type != "date" and axes.get_xlim()[0] > 0:
+        axes.set_xlim(left=0)
+    if y_type != "date" and axes.get_ylim()[0] > 0:
+        axes.set_ylim(bottom=0)
+    _legend(figure, handles)
     return figure
 
 

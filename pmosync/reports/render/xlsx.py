@@ -89,6 +89,7 @@ CHART_TYPES = {
     "bar": {"type": "column"},
     "stacked_bar": {"type": "column", "subtype": "stacked"},
     "line": {"type": "line"},
+    "scatter": {"type": "scatter"},
 }
 HYPERLINKS_PER_SHEET = 10_000
 """Excel stops at 65,530 links a sheet; past this the URL column still holds every address."""
@@ -449,6 +450,11 @@ def _write_charts(workbook, doc: ReportDocument, names: SheetNames, formats: _Fo
     data = workbook.add_worksheet(data_name)
     row = 0
     for number, chart in enumerate(charts):
+        if chart.kind == "scatter":
+            excel, row = _scatter_block(workbook, data, data_name, chart, row, formats)
+            board.insert_chart(number * CHART_ROWS, 0, excel, CHART_SIZE)
+            row += 2
+            continue
         # Every name a chart shows (title, axis, series) is a reference to a text cell, never
         # the text itself: xlsxwriter reads a name like "x!A1" as a formula.
         title_row = row
@@ -488,6 +494,54 @@ def _write_charts(workbook, doc: ReportDocument, names: SheetNames, formats: _Fo
         excel.set_legend({"position": "bottom"})
         board.insert_chart(number * CHART_ROWS, 0, excel, CHART_SIZE)
         row += 2  # a blank row between blocks
+
+
+def _scatter_block(workbook, data, data_name: str, chart, row: int, formats: _Formats):
+    """A scatter's figures on the "Chart data" sheet (two columns per series: its x, its y)
+    and its native Excel chart; returns the chart and the block's last row."""
+    title_row = row
+    _write_text(data, title_row, 0, as_text(chart.title), formats.header)
+    _write_text(data, title_row, 1, as_text(chart.y_label))
+    _write_text(data, title_row, 2, as_text(chart.x_label))
+    row += 1
+    header_row = row
+    for index, series in enumerate(chart.series):
+        _write_text(data, header_row, 2 * index, as_text(chart.x_label) or "x", formats.header)
+        _write_text(data, header_row, 2 * index + 1, as_text(series.name), formats.header)
+    length = max((min(len(s.x), len(s.values)) for s in chart.series), default=0)
+    first, last = row + 1, row + max(length, 1)
+    for index, series in enumerate(chart.series):
+        for offset, (x, y) in enumerate(zip(series.x, series.values, strict=False)):
+            shown_x, shown_y = as_number(x), as_number(y)
+            if shown_x is None or shown_y is None:
+                continue
+            if fits_a_number(shown_x) and fits_a_number(shown_y):
+                data.write_number(first + offset, 2 * index, shown_x)
+                data.write_number(first + offset, 2 * index + 1, shown_y)
+    excel = workbook.add_chart(dict(CHART_TYPES["scatter"]))
+    for index, series in enumerate(chart.series):
+        spec: dict[str, Any] = {
+            "name": [data_name, header_row, 2 * index + 1],
+            "categories": [data_name, first, 2 * index, last, 2 * index],
+            "values": [data_name, first, 2 * index + 1, last, 2 * index + 1],
+            "marker": {"type": "circle", "size": 6},
+        }
+        if series.color:
+            spec["marker"].update(
+                {"fill": {"color": series.color}, "border": {"color": series.color}}
+            )
+        excel.add_series(spec)
+    excel.set_title({"name": [data_name, title_row, 0]})
+    y_axis: dict[str, Any] = {"num_format": AXIS_FORMATS[chart.y_type]}
+    if chart.y_label:
+        y_axis["name"] = [data_name, title_row, 1]
+    x_axis: dict[str, Any] = {"num_format": AXIS_FORMATS[chart.x_type], "min": 0}
+    if chart.x_label:
+        x_axis["name"] = [data_name, title_row, 2]
+    excel.set_y_axis(y_axis)
+    excel.set_x_axis(x_axis)
+    excel.set_legend({"position": "bottom"})
+    return excel, last
 
 
 def _write_sheets(workbook, doc: ReportDocument) -> None:
