@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from pmosync.canonical.types import RAG, KnownPriority, RaidKind, RaidStatus
+from pmosync.config.asana_intake import AsanaIntake
 from pmosync.config.asana_raid import AsanaRaid
 from pmosync.config.errors import LocatedMessage, LocatedProblems, did_you_mean
 from pmosync.config.fields import (
@@ -26,11 +27,12 @@ from pmosync.config.fields import (
     NonEmptyStr,
     described_keys,
 )
+from pmosync.config.intake import IntakeSourceFields
 
 AsanaField = Literal[
     "budget", "rag", "estimate_hours", "priority", "percent_complete", "start_date"
 ]
-WorkbookKind = Literal["time", "cost", "budget", "leave"]
+WorkbookKind = Literal["time", "cost", "budget", "leave", "request"]
 PLANNER_PRIORITY_NUMBERS = frozenset(str(number) for number in range(11))
 """Planner's ``priority`` scale, as the keys of its ``priority_vocabulary``."""
 
@@ -53,11 +55,17 @@ WORKBOOK_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("person", "start", "end"),
         ("hours_per_day", "kind"),
     ),
-}
+    "request": (
+        ("title",),
+        ("id", "requester", "sponsor", "submitted", "stage", "cost", "benefit", "currency",
+         "start", "end", "risk", "project", "description"),
+    ),
+}  # fmt: skip
 ColumnKey = Literal[
     "person", "date", "hours", "project", "task", "billable", "approval", "description",
     "amount", "currency", "category", "vendor", "line", "measure",
     "start", "end", "hours_per_day", "kind",
+    "title", "id", "requester", "sponsor", "submitted", "stage", "cost", "benefit", "risk",
 ]  # fmt: skip
 
 
@@ -77,20 +85,35 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "away (leave).",
     "date": "Day of the entry; more than a week ahead is refused as a typo.",
     "hours": "Hours worked (a number, or h:mm); at most 24 in a day.",
-    "project": "Project name, or its id in its tool; must name a project another connector syncs.",
+    "project": "Project name, or its id in its tool; must name a project another connector syncs "
+    "(a request's project is the project it became, kept as written).",
     "task": "Task name within the project.",
     "billable": "Billable or not: yes/no, y/n, true/false, 1/0, or x for yes.",
     "approval": "Approval status: draft, submitted, approved or rejected.",
-    "description": "Free text kept with the entry.",
+    "description": "Free text kept with the entry (a request's description; rich text is read as "
+    "text).",
+    "title": "The request's title (a formula-like title stays text).",
+    "id": "The request's own id (REQ-012): a row keeps its identity when the sheet is sorted; "
+    "without it a row is known by its file, sheet and row (a list item by its item id).",
+    "requester": "Email of who asked (a Person column on a list).",
+    "sponsor": "Email of the request's sponsor (a Person column on a list).",
+    "submitted": "When the request was submitted (a date).",
+    "stage": "The request's stage word, read through stage_vocabulary (empty: submitted).",
+    "cost": "Estimated cost, optionally written with its currency (120 EUR); a list's currency "
+    "column gives its currency by its locale.",
+    "benefit": "Estimated benefit, as cost.",
+    "risk": "Delivery risk: 1-5 or a word through risk_vocabulary (Low, High...).",
     "amount": "The amount spent, optionally written with its currency (120 EUR, € 120).",
-    "currency": "Currency code of the amount; else the one written with it, else default_currency.",
+    "currency": "Currency code of the amount (a request's cost and benefit); else the one written "
+    "with it, else default_currency.",
     "category": "expense, invoice or labour; default invoice when a vendor is named, else expense.",
     "vendor": "Supplier name.",
     "line": "Budget line (CAPEX, OPEX, a phase): a project's lines add up; empty for a whole "
     "budget.",
     "measure": "money or hours; default money (hours budgets take no currency).",
-    "start": "First day away (leave).",
-    "end": "Last day away, inclusive (leave); a one-day absence has end equal to start.",
+    "start": "First day away (leave); the target start (request).",
+    "end": "Last day away, inclusive (leave), a one-day absence has end equal to start; the "
+    "target end (request).",
     "hours_per_day": "Hours away on each working day of the period; empty means whole days.",
     "kind": "What kind of absence (annual, sick, training), kept as written.",
 }
@@ -209,6 +232,13 @@ class AsanaConnector(ConfigModel):
             "none means no RAID items are read."
         ),
     )
+    intake: AsanaIntake | None = Field(
+        None,
+        description=(
+            "Where the workspace collects project requests (intake projects fed by a form); "
+            "none means no requests are read."
+        ),
+    )
     schedule: Cron | None = schedule_field()
 
     @property
@@ -318,15 +348,22 @@ class MicrosoftAuth(ConfigModel):
         return self
 
 
-class WorkbookSource(ConfigModel):
-    """Timesheet or cost workbooks (XLSX/CSV): which columns mean what."""
+INTAKE_KEYS = tuple(IntakeSourceFields.model_fields)
+"""The keys of an intake source (criteria, effort...): a workbook's only with kind request."""
+
+
+class WorkbookSource(IntakeSourceFields):
+    """Timesheet, cost, budget, leave or request workbooks (XLSX/CSV), or a SharePoint list's
+    items as rows: which columns mean what."""
 
     kind: WorkbookKind = Field(
         "time",
         description=(
             "time: timesheet rows (person, date, hours, project); cost: expenses; budget: "
             "project budgets (project, amount, optional line), one row per budget or line; leave: "
-            "absences (person, start, end, optional hours_per_day and kind)."
+            "absences (person, start, end, optional hours_per_day and kind); request: project "
+            "requests (title, optional id, requester, sponsor, stage, cost, benefit...), with "
+            "criteria and effort columns."
         ),
     )
     columns: dict[ColumnKey, NonEmptyStr] = Field(
@@ -374,10 +411,26 @@ class WorkbookSource(ConfigModel):
         """Workbooks and lists of rows hold no project status."""
         return False
 
+    @property
+    def read_columns(self) -> dict[str, str]:
+        """Every column a row is read by: ``columns``, and for kind request each criterion's
+        (``criteria.<name>``) and role's effort (``effort.<role>``)."""
+        if self.kind != "request":
+            return dict(self.columns)
+        return {
+            **self.columns,
+            **{f"criteria.{name}": column for name, column in self.criteria.items()},
+            **{f"effort.{role}": column for role, column in self.effort.items()},
+        }
+
     @model_validator(mode="after")
     def _columns_fit_kind(self) -> Self:
         required, optional = WORKBOOK_COLUMNS[self.kind]
-        messages = []
+        messages = [
+            LocatedMessage((key,), f"'{key}' needs kind request (found kind {self.kind})", True)
+            for key in INTAKE_KEYS
+            if key in self.model_fields_set and self.kind != "request"
+        ]
         for key in self.columns:
             if key not in required + optional:
                 allowed = ", ".join(required + optional)

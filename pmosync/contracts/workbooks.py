@@ -1,6 +1,7 @@
 """The keys of a workbook's raw records: built by the files connectors, read by the mapping.
 
-A key names a row (file, sheet, 1-based row) or the file itself when it cannot be read; the
+A key names a row (file, sheet, 1-based row; or file and the row's own id, for a request
+sheet with an id column) or the file itself when it cannot be read; the
 stream lists them as the rows present in a file, the mapping uses them as ``source_id`` and
 quarantine key, and the engine retires a file's rows by their common prefix. Both layers
 import them from here, so neither imports the other.
@@ -8,6 +9,7 @@ import them from here, so neither imports the other.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,6 +33,28 @@ def row_key(file_key: str, sheet: str | None, row: int) -> str:
     return f"{file_prefix(file_key)}{sheet or ''}!{row}"
 
 
+MAX_ID = 40
+"""Longest row id kept as is in a key; a longer one keeps its start and a digest of the whole."""
+
+
+def row_id(value: Any) -> str | None:
+    """A row's own id (a request's ``id`` cell) as its key holds it: text trimmed, an integral
+    number as the whole number it is; None when empty."""
+    if value is None or isinstance(value, bool):
+        return None
+    text = _name(value)
+    if len(text) > MAX_ID:
+        digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+        text = f"{text[: MAX_ID - 17]}~{digest}"
+    return text or None
+
+
+def id_key(file_key: str, ident: str) -> str:
+    """The key of a row known by its own id (``row_id``): a request keeps it when the sheet
+    is sorted, where a row number would not."""
+    return f"{file_prefix(file_key)}id:{ident}"
+
+
 def problem_key(file_key: str) -> str:
     """The key of the record saying a file could not be read."""
     return f"{file_prefix(file_key)}file"
@@ -43,6 +67,9 @@ def record_key(raw: Mapping[str, Any]) -> str | None:
         return None
     if raw.get("problem") is not None:
         return problem_key(file_key)
+    ident = raw.get("key_id")
+    if isinstance(ident, str) and ident:
+        return id_key(file_key, ident)
     row = raw.get("row")
     sheet = raw.get("sheet")
     if isinstance(row, bool) or not isinstance(row, int) or not isinstance(sheet, str | None):

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pmosync.config.connectors import (
+    INTAKE_KEYS,
     AsanaConnector,
     FilesConnector,
     PlannerConnector,
@@ -50,7 +51,7 @@ def open_mapper(
     Workbook mappers resolve rows against what is synced, read from ``store``; without one
     (a probe) they map nothing."""
     if isinstance(config, AsanaConnector):
-        from pmosync.mapping.asana import AsanaMapper, raid_settings
+        from pmosync.mapping.asana import AsanaMapper, intake_settings, raid_settings
 
         return AsanaMapper(
             name,
@@ -58,6 +59,7 @@ def open_mapper(
             rag_vocabulary=config.rag_vocabulary,
             priority_vocabulary=config.priority_vocabulary,
             raid=raid_settings(config.raid) if config.raid else None,
+            intake=intake_settings(config.intake) if config.intake else None,
         )
     if isinstance(config, PlannerConnector):
         from pmosync.mapping.microsoft import PlannerMapper
@@ -94,7 +96,8 @@ def open_mapper(
             directory,
             datetime.now(UTC).date(),
             default_currency=config.default_currency,
-            columns=config.columns,
+            columns=config.read_columns,
+            intake=config.model_dump(include=set(INTAKE_KEYS)),
         )
     kind = getattr(config, "type", type(config).__name__)
     raise UnsupportedConnector(f"{name}: connectors of type {kind} cannot be synced yet")

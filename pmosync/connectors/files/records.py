@@ -15,8 +15,10 @@ from pmosync.contracts.workbooks import (
     REFUSED_ROWS,
     Cell,
     file_prefix,
+    id_key,
     problem_key,
     record_key,
+    row_id,
     row_key,
 )
 
@@ -24,10 +26,12 @@ __all__ = [
     "REFUSED_ROWS",
     "Cell",
     "file_prefix",
+    "id_key",
     "problem_key",
     "problem_record",
     "record_key",
     "row_key",
+    "row_id",
     "row_record",
 ]
 
@@ -41,8 +45,11 @@ def row_record(
     row: int,
     cells: Mapping[str, Cell],
     duplicate_of: int | None = None,
+    key_id: str | None = None,
 ) -> dict[str, Any]:
-    """One data row of a sheet, its cells keyed by canonical column name."""
+    """One data row of a sheet, its cells keyed by canonical column name; ``key_id`` (the
+    row's own id, ``row_id``) keys it instead of its row number."""
+    extra = {"key_id": key_id} if key_id is not None else {}
     return {
         "file": file,
         "file_key": file_key,
@@ -51,6 +58,7 @@ def row_record(
         "row": row,
         "cells": dict(cells),
         "duplicate_of": duplicate_of,
+        **extra,
     }
 
 

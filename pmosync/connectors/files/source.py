@@ -130,7 +130,7 @@ class FilesSource:
         self.stream = WorkbookStream(
             self.list_files,
             self.fetch,
-            columns=config.columns,
+            columns=config.read_columns,
             sheet=config.sheet,
             encoding=config.encoding,
             limits=self.limits,
@@ -189,7 +189,11 @@ class FilesSource:
         with (
             content,
             open_workbook(
-                newest.name, content, columns=self.config.columns, limits=self.limits, **options
+                newest.name,
+                content,
+                columns=self.config.read_columns,
+                limits=self.limits,
+                **options,
             ) as read,
         ):
             if read.problem is not None:

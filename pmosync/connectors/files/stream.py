@@ -33,7 +33,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from typing import IO, Any
 
-from pmosync.config.connectors import WorkbookSource
+from pmosync.config.connectors import INTAKE_KEYS, WorkbookSource
 from pmosync.connectors.base import Page, Reconcile
 from pmosync.connectors.errors import NotFound, PermissionDenied
 from pmosync.connectors.files.limits import Limits
@@ -103,6 +103,8 @@ def settings(config: WorkbookSource) -> dict[str, Any]:
     than a ``--full``) and a CSV encoding; not where files are or how to sign in, which change
     what is listed, not what a file's rows become."""
     keys = {*WorkbookSource.model_fields, "encoding"}
+    if config.kind != "request":  # the intake keys are a request's: other kinds keep their print
+        keys -= set(INTAKE_KEYS)
     return config.model_dump(mode="json", include=keys)
 
 

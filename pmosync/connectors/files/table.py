@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pmosync.connectors.files.records import Cell, row_key, row_record
+from pmosync.connectors.files.records import Cell, id_key, record_key, row_id, row_key, row_record
 
 if TYPE_CHECKING:
     from pmosync.connectors.files.limits import Limits
@@ -85,7 +85,7 @@ class WorkbookRead:
         """Keys of the rows the file now holds; a duplicate row does not count, so a row that
         became a copy of another no longer keeps its earlier entry alive."""
         return frozenset(
-            row_key(r["file_key"], r["sheet"], r["row"])
+            str(record_key(r))
             for r in self.records
             if r.get("problem") is None and r["duplicate_of"] is None
         )
@@ -226,13 +226,18 @@ def scan_table(grid: Grid, columns: Mapping[str, str], origin: Origin, limits: L
             continue
         scan.rows += 1
         dates.add(cells.get("date"))
+        ident = row_id(cells.get("id"))
         # cells whose formula has no saved result are unknown, not equal to anything
-        if any((number, i) in grid.uncalculated for i in scan.positions.values()):
+        if ident is not None:  # a row with its own id repeats the row with the same id
+            first = first_row.setdefault(b"id:" + ident.encode(), number)
+        elif any((number, i) in grid.uncalculated for i in scan.positions.values()):
             first = number
         else:
             first = first_row.setdefault(_digest(cells), number)
         if first != number:
             scan.duplicate_of[number] = first
+        elif ident is not None:
+            present.add(id_key(origin.key, ident))
         else:
             present.add(row_key(origin.key, grid.sheet, number))
     scan.present = frozenset(present)
@@ -271,6 +276,7 @@ def table_records(grid: Grid, scan: TableScan, origin: Origin) -> Iterator[dict[
             row=number,
             cells=cells,
             duplicate_of=scan.duplicate_of.get(number),
+            key_id=row_id(cells.get("id")),
         )
         uncalculated = [
             name for name, i in scan.positions.items() if (number, i) in grid.uncalculated

@@ -165,7 +165,7 @@ class SharePointFilesSource:
         self._stream = WorkbookStream(
             lambda: self.client.run(self.folder.listing()),
             lambda ref: self.client.run(self.folder.fetch(ref)),
-            columns=config.columns,
+            columns=config.read_columns,
             sheet=config.sheet,
             encoding=None,
             requests=self.client.take_requests,

@@ -20,13 +20,14 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any, Literal
 
-from pmosync.canonical.types import Budget, CostEntry, Leave, Record, TimeEntry
+from pmosync.canonical.types import Budget, CostEntry, Leave, Record, Request, TimeEntry
 from pmosync.contracts import Reconcile
 from pmosync.contracts.workbooks import REFUSED_ROWS, file_prefix, parse_ref, record_key
 from pmosync.mapping.directory import Directory
 from pmosync.mapping.result import Mapped, MappingError
 from pmosync.mapping.scope import ReconcileScope
 from pmosync.mapping.workbooks.cells import RowCells
+from pmosync.mapping.workbooks.requests import RequestSettings, map_request_row
 from pmosync.mapping.workbooks.rows import (
     RowContext,
     map_budget_row,
@@ -43,6 +44,7 @@ ROW_MAPPERS: dict[str, tuple[RowMapper, type[Record]]] = {
     "cost": (map_cost_row, CostEntry),
     "budget": (map_budget_row, Budget),
     "leave": (map_leave_row, Leave),
+    "request": (map_request_row, Request),
 }
 
 
@@ -53,15 +55,17 @@ class WorkbookMapper:
     def __init__(
         self,
         source: str,
-        kind: Literal["time", "cost", "budget", "leave"],
+        kind: Literal["time", "cost", "budget", "leave", "request"],
         directory: Directory,
         today: date,
         default_currency: str | None = None,
         *,
         columns: Mapping[str, str] | None = None,
+        intake: Mapping[str, Any] | None = None,
     ) -> None:
         """``columns`` (canonical name -> header text, as configured) lets messages name a
-        column as the workbook heads it; without it the canonical name is used."""
+        column as the workbook heads it; without it the canonical name is used. ``intake``:
+        a request source's intake keys (criteria, effort, vocabularies)."""
         if kind not in ROW_MAPPERS:
             raise ValueError(f"unknown workbook kind {kind!r}")
         self._map_row, self._model = ROW_MAPPERS[kind]
@@ -71,6 +75,7 @@ class WorkbookMapper:
             today=today,
             headers={name: " ".join(text.split()) for name, text in (columns or {}).items()},
             default_currency=default_currency,
+            request=RequestSettings.of(intake) if kind == "request" else None,
         )
         self._directory_digest: str | None = None
         self._refused: set[str] = set()

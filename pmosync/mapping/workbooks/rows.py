@@ -59,6 +59,8 @@ class RowContext:
     today: date
     headers: dict[str, str]
     default_currency: str | None = None
+    request: Any = None
+    """A request source's ``RequestSettings`` (vocabularies, criteria, effort); else None."""
 
 
 def _build(model: type[Record], row: RowCells, **values: Any) -> Any:
