@@ -144,8 +144,21 @@ def allocated_hours(
     instead, so they are not lost. An allocation with neither hours nor percent, or ending
     before it starts, books nothing; hours win when a source sets both.
     """
-    start = max(allocation.start_date, monday)
-    end = min(allocation.end_date, monday + WEEK)
+    return allocated_between(allocation, monday, monday + WEEK, contract, calendar, leave)
+
+
+def allocated_between(
+    allocation: AllocationRow,
+    first: date,
+    last: date,
+    contract: float,
+    calendar: WorkingCalendar = PLAIN,
+    leave: Iterable[LeaveRow] = (),
+) -> float:
+    """Hours of ``allocation`` falling from ``first`` to ``last`` (both included), booked as
+    ``allocated_hours`` says: a week's, a month's (intake capacity) or any span's."""
+    start = max(allocation.start_date, first)
+    end = min(allocation.end_date, last)
     if end < start:
         return 0.0
     overlap = calendar.working_days(start, end)

@@ -1,0 +1,459 @@
+"""A request's score under a scoring model, explained term by term, and its gates.
+
+Score = 100 x sum(weight x points / best) / sum(weights): each criterion earns points on its
+scale, as a share of the best points that scale gives, weighted; 100 is a request with the best
+value on every criterion. docs/reports.md "Intake and prioritisation" defines each scale.
+
+A model is data, so it is read once into matchers (one small function per criterion and gate)
+before any request is looked at: 5,000 requests x 3 models cost a few hundred thousand calls.
+A value a criterion cannot read (text where a number is expected, an option the model does not
+list, money in another currency) makes the request unscorable under that model, with one line
+per such criterion naming it, what it expects and the value; the other requests still rank.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pmosync.config.intake import DATE_SOURCES, PERSON_SOURCES, Criterion, Gate, ScoringModel
+from pmosync.reports.dataset import PersonRow, RequestRow
+from pmosync.reports.metrics.intake import GateResult, Scored, Term
+from pmosync.reports.metrics.intake.finance import bcr, npv, roi
+
+MONEY_SOURCES = frozenset({"estimated_cost", "estimated_benefit", "npv"})
+"""Sources in the request's currency: compared only when it is the pipeline's."""
+YES = frozenset({"yes", "true", "y"})
+NO = frozenset({"no", "false", "n"})
+NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+EPSILON = 1e-9
+"""Scores are floats: two requests whose terms add up alike share a rank."""
+
+
+class Unreadable(Exception):
+    """A value a criterion or gate cannot read; its text is the problem line's tail."""
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """A source's value for one request: what the scales read and how it is shown."""
+
+    raw: Any
+    """None: empty. A float (numbers, money, days to a date), a bool, or text."""
+    shown: str | None
+
+
+EMPTY = Value(None, None)
+
+
+def option_key(text: str) -> str:
+    """An option as options compare: any case, runs of spacing as one space."""
+    return " ".join(text.split()).casefold()
+
+
+def number_text(value: float) -> str:
+    """A number as written: 3.0 as "3", 2.5 as "2.5", 1000000 as "1,000,000"."""
+    return f"{value:,.10g}"
+
+
+def _plain(value: float) -> str:
+    """A number as an option key reads it: 3.0 as "3", no thousands separators."""
+    return f"{value:.10g}"
+
+
+def _shown(value: float) -> str:
+    """A number as a term shows it: at most two decimals, no trailing zeros."""
+    text = f"{value:,.2f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _days(days: int, day: date) -> str:
+    return f"{days} day{'s' if abs(days) != 1 else ''} ({day.isoformat()})"
+
+
+def _day_of(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+class _Reader:
+    """Reads one source of a request into a ``Value``; built once per source and model."""
+
+    def __init__(
+        self,
+        source: str,
+        *,
+        as_of: date,
+        currency: str | None,
+        people: Mapping[str, PersonRow],
+        finance: Any,
+    ) -> None:
+        self.source = source
+        self.name = source.removeprefix("criteria.")
+        self._as_of = as_of
+        self._currency = currency.upper() if currency else None
+        self._people = people
+        self._finance = finance
+        self.read: Callable[[RequestRow], Value] = self._build()
+
+    def _money(self, request: RequestRow, amount: Decimal | None) -> Value:
+        if amount is None:
+            return EMPTY
+        code = request.currency.upper() if request.currency else None
+        if self._currency is not None and code != self._currency:
+            had = f"in {code}" if code else "without a currency"
+            raise Unreadable(f"its money is {had}; the pipeline is in {self._currency}")
+        return Value(float(amount), f"{amount:,.2f} {code or ''}".rstrip())
+
+    def _date(self, day: date | datetime | None) -> Value:
+        if day is None:
+            return EMPTY
+        day = _day_of(day)
+        days = (day - self._as_of).days
+        return Value(float(days), _days(days, day))
+
+    def _build(self) -> Callable[[RequestRow], Value]:
+        source = self.source
+        if source.startswith("criteria."):
+            key = source.removeprefix("criteria.")
+            return lambda r: self._criterion(r.criteria.get(key))
+        if source.startswith("effort."):
+            role = option_key(source.removeprefix("effort."))
+
+            def effort(r: RequestRow) -> Value:
+                for name, hours in r.effort_hours.items():
+                    if option_key(name) == role and hours is not None:
+                        return Value(float(hours), f"{_shown(float(hours))} h")
+                return EMPTY
+
+            return effort
+        if source in MONEY_SOURCES:
+            if source == "npv":
+                finance = self._finance
+                return lambda r: self._money(r, npv(r.estimated_cost, r.estimated_benefit, finance))
+            field = source
+            return lambda r: self._money(r, getattr(r, field))
+        if source in DATE_SOURCES:
+            field = "submitted_at" if source == "submitted" else source
+            return lambda r: self._date(getattr(r, field))
+        if source in PERSON_SOURCES:
+            field = f"{source}_id"
+            return lambda r: self._person(getattr(r, field))
+        if source in ("bcr", "roi"):
+            ratio = bcr if source == "bcr" else roi
+            return lambda r: self._number(ratio(r.estimated_cost, r.estimated_benefit))
+        if source == "risk":
+            return lambda r: self._number(r.risk)
+        if source == "effort_hours":
+
+            def total(r: RequestRow) -> Value:
+                hours = [h for h in r.effort_hours.values() if h is not None]
+                return self._number(sum(hours)) if hours else EMPTY
+
+            return total
+        raise ValueError(f"unknown source {source!r}")  # the config's pattern rules it out
+
+    @staticmethod
+    def _number(value: float | None) -> Value:
+        return EMPTY if value is None else Value(float(value), _shown(float(value)))
+
+    def _person(self, person_id: str | None) -> Value:
+        if not person_id:
+            return EMPTY
+        person = self._people.get(person_id)
+        shown = person.email if person is not None and person.email else person_id
+        return Value(shown, shown)
+
+    def _criterion(self, value: Any) -> Value:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return EMPTY
+        if isinstance(value, bool):
+            return Value(value, "yes" if value else "no")
+        if isinstance(value, int | float | Decimal):
+            return Value(float(value), _shown(float(value)))
+        text = str(value).strip()
+        return Value(text, text)
+
+
+def _as_number(value: Value, as_of: date) -> float:
+    """A value under bands or range: a number, a plain-number text, or a date as days."""
+    raw = value.raw
+    if isinstance(raw, bool):
+        raise Unreadable(f"expects a number or a date, not {value.shown}")
+    if isinstance(raw, float):
+        return raw
+    text = str(raw)
+    if NUMBER.match(text):
+        return float(text)
+    if ISO_DATE.match(text):
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise Unreadable(f"{text!r} is not a valid date") from None
+        return float((day - as_of).days)
+    raise Unreadable(f"expects a number or a date (YYYY-MM-DD), not {text!r}")
+
+
+def _date_shown(value: Value, as_of: date) -> str | None:
+    """A criterion's date text shown with its days, as a built-in date source is."""
+    if isinstance(value.raw, str) and ISO_DATE.match(value.raw):
+        try:
+            day = date.fromisoformat(value.raw)
+        except ValueError:
+            return value.shown
+        return _days((day - as_of).days, day)
+    return value.shown
+
+
+def _option_keys(value: Value) -> tuple[str, ...]:
+    """The keys a value matches among a choice's options: its text, a number as written
+    (3.0 as "3"), a yes/no as any of yes/true/y or no/false/n."""
+    raw = value.raw
+    if isinstance(raw, bool):
+        return tuple(YES if raw else NO)
+    if isinstance(raw, float):
+        return (_plain(raw),)
+    return (option_key(str(raw)),)
+
+
+def _option_list(options: Sequence[str]) -> str:
+    return ", ".join(options)
+
+
+def _points_of(value: Value, options: Mapping[str, float], listed: str) -> float:
+    for key in _option_keys(value):
+        if key in options:
+            return options[key]
+    if isinstance(value.raw, bool | float):
+        raise Unreadable(f"{value.shown} is not one of {listed}")
+    raise Unreadable(f"{value.shown!r} is not one of {listed}")
+
+
+@dataclass(frozen=True, slots=True)
+class _CriterionMatcher:
+    """One criterion, read once: the source reader and its scale as a function of a value."""
+
+    name: str
+    criterion: Criterion
+    reader: _Reader
+    points: Callable[[Value], float]
+    best: float
+
+
+def _scale(criterion: Criterion, as_of: date) -> Callable[[Value], float]:
+    if criterion.points is not None:
+        options = {option_key(k): v for k, v in criterion.points.items()}
+        listed = _option_list(list(criterion.points))
+        return lambda value: _points_of(value, options, listed)
+    if criterion.bands is not None:
+        bands = sorted(criterion.bands, key=lambda b: b.at_least, reverse=True)
+
+        def banded(value: Value) -> float:
+            number = _as_number(value, as_of)
+            for band in bands:
+                if number >= band.at_least:
+                    return band.points
+            return 0.0
+
+        return banded
+    if criterion.range is not None:
+        best, worst, top = criterion.range.best, criterion.range.worst, criterion.max_points
+
+        def ranged(value: Value) -> float:
+            share = (_as_number(value, as_of) - worst) / (best - worst)
+            return top * min(1.0, max(0.0, share))
+
+        return ranged
+    flat = criterion.points_if_set or 0.0
+    return lambda value: flat
+
+
+@dataclass(frozen=True, slots=True)
+class _GateMatcher:
+    label: str
+    reader: _Reader
+    check: Callable[[Value], str | None]
+    """None when the value holds, else why not."""
+
+
+def _gate_label(gate: Gate, name: str) -> str:
+    if gate.label:
+        return gate.label
+    if gate.set:
+        return f"{name} is set"
+    if gate.one_of is not None:
+        return f"{name} is one of {_option_list(gate.one_of)}"
+    parts = []
+    if gate.at_least is not None:
+        parts.append(f"at least {number_text(gate.at_least)}")
+    if gate.at_most is not None:
+        parts.append(f"at most {number_text(gate.at_most)}")
+    return f"{name} {' and '.join(parts)}"
+
+
+def _gate_check(gate: Gate, name: str, as_of: date) -> Callable[[Value], str | None]:
+    if gate.set:
+        return lambda value: None
+    if gate.one_of is not None:
+        options = {option_key(o) for o in gate.one_of}
+        listed = _option_list(gate.one_of)
+
+        def one_of(value: Value) -> str | None:
+            if any(key in options for key in _option_keys(value)):
+                return None
+            return f"{name} {value.shown} is not one of {listed}"
+
+        return one_of
+    low, high = gate.at_least, gate.at_most
+
+    def bounded(value: Value) -> str | None:
+        number = _as_number(value, as_of)
+        if low is not None and number < low:
+            return f"{name} {_shown(number)} is below {number_text(low)}"
+        if high is not None and number > high:
+            return f"{name} {_shown(number)} is above {number_text(high)}"
+        return None
+
+    return bounded
+
+
+class _ModelMatcher:
+    """A scoring model read once: its criteria and gates as matchers."""
+
+    def __init__(
+        self,
+        name: str,
+        model: ScoringModel,
+        *,
+        as_of: date,
+        currency: str | None,
+        people: Mapping[str, PersonRow],
+    ) -> None:
+        self.name = name
+        self.finance = model.finance
+        readers: dict[str, _Reader] = {}
+
+        def reader(source: str) -> _Reader:
+            if source not in readers:
+                readers[source] = _Reader(
+                    source, as_of=as_of, currency=currency, people=people, finance=model.finance
+                )
+            return readers[source]
+
+        self.criteria = [
+            _CriterionMatcher(
+                name=key,
+                criterion=criterion,
+                reader=reader(criterion.source or f"criteria.{key}"),
+                points=_scale(criterion, as_of),
+                best=criterion.best_points(),
+            )
+            for key, criterion in model.criteria.items()
+        ]
+        self.total_weight = sum(c.criterion.weight for c in self.criteria)
+        self.gates = []
+        for gate in model.gates:
+            gate_reader = reader(gate.source)
+            self.gates.append(
+                _GateMatcher(
+                    label=_gate_label(gate, gate_reader.name),
+                    reader=gate_reader,
+                    check=_gate_check(gate, gate_reader.name, as_of),
+                )
+            )
+        self.as_of = as_of
+
+    def score(self, request: RequestRow) -> Scored:
+        terms: list[Term] = []
+        problems: list[str] = []
+        for matcher in self.criteria:
+            criterion = matcher.criterion
+            source = matcher.reader.source
+            try:
+                value = matcher.reader.read(request)
+                if value.raw is None:
+                    points, note = 0.0, "no value"
+                else:
+                    points, note = matcher.points(value), None
+            except Unreadable as problem:
+                problems.append(f"{matcher.name}: {problem}")
+                continue
+            weight = criterion.weight
+            contribution = 100.0 * weight * points / matcher.best / self.total_weight
+            terms.append(
+                Term(
+                    criterion=matcher.name,
+                    source=source,
+                    value=_date_shown(value, self.as_of),
+                    points=points,
+                    best=matcher.best,
+                    weight=weight,
+                    contribution=contribution,
+                    note=note,
+                )
+            )
+        gates = tuple(self._gate(gate, request) for gate in self.gates)
+        cost, benefit = request.estimated_cost, request.estimated_benefit
+        finance = self.finance
+        return Scored(
+            request_id=request.id,
+            model=self.name,
+            score=None if problems else sum(t.contribution for t in terms),
+            terms=tuple(terms),
+            gates=gates,
+            problems=tuple(problems),
+            bcr=bcr(cost, benefit),
+            roi=roi(cost, benefit),
+            npv=npv(cost, benefit, finance) if finance is not None else None,
+        )
+
+    @staticmethod
+    def _gate(gate: _GateMatcher, request: RequestRow) -> GateResult:
+        try:
+            value = gate.reader.read(request)
+            if value.raw is None:
+                return GateResult(gate.label, False, f"{gate.reader.name}: no value")
+            reason = gate.check(value)
+        except Unreadable as problem:
+            reason = f"{gate.reader.name}: {problem}"
+        return GateResult(gate.label, reason is None, reason)
+
+
+def _order_key(request: RequestRow) -> tuple[bool, float, str]:
+    submitted = request.submitted_at
+    return (submitted is None, submitted.timestamp() if submitted else math.inf, request.title)
+
+
+def score_model(
+    requests: Sequence[RequestRow],
+    name: str,
+    model: ScoringModel,
+    *,
+    as_of: date,
+    currency: str | None,
+    people: Mapping[str, PersonRow],
+) -> list[Scored]:
+    """Every request's score under ``model``: the scored first in rank order (score highest
+    first; equal scores share a rank, 1, 1, 3, and are listed by submission then title), the
+    unscorable last (score None, with their problems), by submission then title."""
+    matcher = _ModelMatcher(name, model, as_of=as_of, currency=currency, people=people)
+    by_id = {r.id: r for r in requests}
+    results = [matcher.score(r) for r in requests]
+    scored = [s for s in results if s.score is not None]
+    unscorable = [s for s in results if s.score is None]
+    scored.sort(key=lambda s: (-round(s.score or 0.0, 9), _order_key(by_id[s.request_id])))
+    unscorable.sort(key=lambda s: _order_key(by_id[s.request_id]))
+    ranked: list[Scored] = []
+    previous: float | None = None
+    rank = 0
+    for place, result in enumerate(scored, start=1):
+        value = round(result.score or 0.0, 9)
+        if previous is None or value != previous:
+            rank, previous = place, value
+        ranked.append(replace(result, rank=rank))
+    return ranked + unscorable
