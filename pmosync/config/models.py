@@ -476,6 +476,9 @@ class PmosyncConfig(ConfigModel):
                     messages.append(LocatedMessage(loc, self._no_connector(source)))
             for index, delivery in enumerate(report.deliver):
                 messages += self._check_delivery(delivery.kind, delivery.target, base, index)
+            if report.kind == "intake_pipeline" and not self.intake.models:
+                text = "a report of kind intake_pipeline needs intake.models: no scoring model"
+                messages.append(LocatedMessage(base + ("kind",), text))
         if messages:
             raise LocatedProblems(messages)
         return self

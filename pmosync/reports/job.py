@@ -22,6 +22,7 @@ from pmosync.reports.atomic import remove_stale_parts, write_atomically
 from pmosync.reports.collector import collector_paused
 from pmosync.reports.dataset import end_of_day, load_dataset
 from pmosync.reports.document import Figure, RenderedFile, ReportDocument
+from pmosync.reports.intake_scores import keep_scores, previous_scores
 from pmosync.reports.kinds import DATASET_PARTS, ReportContext, builder
 from pmosync.reports.metrics.calendar import WorkingCalendar, calendar_for
 from pmosync.reports.readiness import check_readiness, with_data_age
@@ -31,11 +32,14 @@ from pmosync.store import Store, StoreError
 if TYPE_CHECKING:
     from pmosync.connectors.paging import StopSignal
     from pmosync.reports.delivery import DeliveryOutcome
+    from pmosync.reports.metrics.intake import Scored
     from pmosync.reports.render import EmailHtml
 
 log = logging.getLogger(__name__)
 
 REPORT_KIND = "report"
+INTAKE_KIND = "intake_pipeline"
+"""The kind whose runs keep each request's score when it changed (``reports.intake_scores``)."""
 CALENDAR_YEARS = 10
 """Public holidays are looked up this many years either side of the report date."""
 
@@ -60,8 +64,12 @@ def compute_document(
     name: str,
     as_of: date,
     generated_at: datetime | None = None,
+    scored: list[Scored] | None = None,
 ) -> ReportDocument:
-    """The figures of report ``name`` as of ``as_of``, from the store as it is now."""
+    """The figures of report ``name`` as of ``as_of``, from the store as it is now.
+
+    ``scored`` (an intake_pipeline report) receives every score the document was built from,
+    for the run to keep (``intake_scores.keep_scores``)."""
     report = config.reports[name]
     filters = report.filters
     calendar = organisation_calendar(config, as_of)
@@ -76,6 +84,9 @@ def compute_document(
         history=history(store, name, as_of),
         calendar=calendar,
         timezone=calendar.zone,
+        intake=config.intake,
+        previous_scores=(previous_scores(store, as_of) if report.kind == INTAKE_KIND else {}),
+        scored=scored,
     )
     with collector_paused():
         dataset = load_dataset(
@@ -223,11 +234,15 @@ def run_report(
     targets = report.deliver if deliver else []
     with_email = any(target.kind == "email" for target in targets)
     missing: list[str] = []  # formats this machine cannot render: the run fails, saying why
+    scored: list[Scored] = []  # an intake pipeline's scores, computed once for both uses
     try:
         with collector_paused():  # one pause for the whole computation: see reports.collector
-            document = compute_document(config, store, name, as_of)
+            document = compute_document(config, store, name, as_of, scored=scored)
             document = with_data_age(document, readiness, started)
             save_snapshot(store, run_id, document)
+            if report.kind == INTAKE_KIND and as_of == config.organisation.today():
+                # today's scores only: a back-dated run's are a reconstruction, not a change
+                keep_scores(store, scored, config.intake.models, as_of, run_id)
             files, email = render(
                 document, report.formats, with_email, report.csv_delimiter, missing
             )

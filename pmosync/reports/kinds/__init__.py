@@ -6,11 +6,12 @@ arranging metric results into figures, sections and charts.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from pmosync.config.intake import Intake
 from pmosync.config.models import Resources
 from pmosync.config.reports import ReportRules
 from pmosync.reports.dataset import PARTS, Dataset
@@ -23,6 +24,10 @@ from pmosync.reports.document import (
     TrendPoint,
 )
 from pmosync.reports.metrics.calendar import PLAIN, WorkingCalendar
+
+if TYPE_CHECKING:
+    from pmosync.reports.intake_scores import KeptScore
+    from pmosync.reports.metrics.intake import Scored
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,14 @@ class ReportContext:
     pass it to every metric that counts working days or turns an instant into a day."""
     timezone: tzinfo = UTC
     """The organisation's time zone (the same as ``calendar.zone``)."""
+    intake: Intake = field(default_factory=Intake)
+    """The ``intake:`` block: required fields, scoring models, capacity (intake_pipeline)."""
+    previous_scores: Mapping[tuple[str, str], KeptScore] = field(default_factory=dict)
+    """The latest score kept before this run per (request id, model): the scoreboard's
+    change column (``reports.intake_scores``)."""
+    scored: list[Scored] | None = None
+    """Where the intake_pipeline builder leaves every score it computed, so the run keeps
+    them (``intake_scores.keep_scores``) without scoring twice; None: no one keeps them."""
 
     def document(
         self,
@@ -81,6 +94,15 @@ DATASET_PARTS: dict[str, tuple[str, ...]] = {
     "governance": ("tasks", "budgets", "status_updates"),
     "raid_log": ("raid_items",),
     "board_pack": PARTS,
+    "intake_pipeline": (
+        "requests",
+        "request_history",
+        "allocations",
+        "leave",
+        "budgets",
+        "costs",
+        "time_entries",
+    ),
 }
 """The dataset rows each kind reads (projects, portfolios and people always come)."""
 
@@ -99,6 +121,8 @@ def builder(kind: str) -> Builder:
         from pmosync.reports.kinds.raid_log import build
     elif kind == "board_pack":
         from pmosync.reports.kinds.board_pack import build
+    elif kind == "intake_pipeline":
+        from pmosync.reports.kinds.intake_pipeline import build
     else:
         raise ValueError(f"unknown report kind {kind!r}")
     return build
