@@ -18,10 +18,10 @@ import re
 from decimal import Decimal
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, WithJsonSchema, field_validator, model_validator
 
 from pmosync.canonical.types import REQUEST_STAGES, RequestStage
-from pmosync.config.errors import LocatedMessage, LocatedProblems
+from pmosync.config.errors import LocatedMessage, LocatedProblems, show_value
 from pmosync.config.fields import NAME_PATTERN, ConfigModel, Currency, NonEmptyStr
 
 BUILT_IN_SOURCES: dict[str, str] = {
@@ -49,10 +49,43 @@ REQUIRED_PATTERN = (
     r"^(title|description|requester|sponsor|submitted|estimated_cost|"
     r"estimated_benefit|effort|target_start|target_end|risk|criteria\.[a-z0-9][a-z0-9_-]*)$"
 )
-RequiredField = Annotated[str, Field(pattern=REQUIRED_PATTERN)]
+
+
+def check_source(value: str) -> str:
+    """A source a criterion or gate may read; an unknown one is named with what is allowed."""
+    if re.match(SOURCE_PATTERN, value):
+        return value
+    shown = show_value(value) or "this source"
+    raise ValueError(
+        f"unknown source {shown}: use criteria.<name>, effort.<role>, or one of "
+        + ", ".join(BUILT_IN_SOURCES)
+    )
+
+
+def check_required(value: str) -> str:
+    """A field ``intake.required`` may name; an unknown one is named with what is allowed."""
+    if re.match(REQUIRED_PATTERN, value):
+        return value
+    shown = show_value(value) or "this field"
+    raise ValueError(
+        f"unknown field {shown}: use title, description, requester, sponsor, submitted, "
+        "estimated_cost, estimated_benefit, effort, target_start, target_end, risk or "
+        "criteria.<name>"
+    )
+
+
+RequiredField = Annotated[
+    str,
+    AfterValidator(check_required),
+    WithJsonSchema({"type": "string", "pattern": REQUIRED_PATTERN}),
+]
 CriterionName = Annotated[str, Field(pattern=NAME_PATTERN, max_length=64)]
 ModelName = Annotated[str, Field(pattern=NAME_PATTERN, max_length=64)]
-Source = Annotated[str, Field(pattern=SOURCE_PATTERN)]
+Source = Annotated[
+    str,
+    AfterValidator(check_source),
+    WithJsonSchema({"type": "string", "pattern": SOURCE_PATTERN}),
+]
 
 
 def _fail(path: tuple[str | int, ...], message: str) -> None:

@@ -16,6 +16,7 @@ rounded to the cent.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from pmosync.config.intake import Finance
 
@@ -41,7 +42,13 @@ def npv(cost: Decimal | None, benefit: Decimal | None, finance: Finance) -> Deci
     discounted; None without both cost and benefit."""
     if cost is None or benefit is None:
         return None
-    factor = 1 + Decimal(str(finance.discount_rate))
-    part = benefit / finance.years
-    present = sum((part / factor**t for t in range(1, finance.years + 1)), Decimal(0))
+    present = benefit * annuity_factor(finance.discount_rate, finance.years)
     return (present - cost).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@lru_cache(maxsize=32)
+def annuity_factor(rate: float, years: int) -> Decimal:
+    """What 1 of benefit spread over ``years`` is worth today: the sum over t = 1..years of
+    (1 / years) / (1 + rate)^t. Computed once per model, not once per request."""
+    factor = 1 + Decimal(str(rate))
+    return sum((1 / (years * factor**t) for t in range(1, years + 1)), Decimal(0))

@@ -16,12 +16,20 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pmosync.config.intake import DATE_SOURCES, PERSON_SOURCES, Criterion, Gate, ScoringModel
+from pmosync.config.intake import (
+    DATE_SOURCES,
+    PERSON_SOURCES,
+    Criterion,
+    Finance,
+    Gate,
+    ScoringModel,
+)
+from pmosync.reports.collector import collector_paused
 from pmosync.reports.dataset import PersonRow, RequestRow
 from pmosync.reports.metrics.intake import GateResult, Scored, Term
 from pmosync.reports.metrics.intake.finance import bcr, npv, roi
@@ -81,6 +89,30 @@ def _day_of(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
+class _Figures:
+    """A request's BCR, ROI and NPV, computed once whether a criterion, a gate or the
+    scoreboard asks: the model's readers share one, which holds the last request's."""
+
+    __slots__ = ("bcr", "finance", "npv", "request", "roi")
+
+    def __init__(self, finance: Finance | None) -> None:
+        self.finance = finance
+        self.request: RequestRow | None = None
+        self.bcr: float | None = None
+        self.roi: float | None = None
+        self.npv: Decimal | None = None
+
+    def of(self, request: RequestRow) -> _Figures:
+        if request is not self.request:
+            cost, benefit = request.estimated_cost, request.estimated_benefit
+            self.request = request
+            self.bcr = bcr(cost, benefit)
+            self.roi = roi(cost, benefit)
+            finance = self.finance
+            self.npv = npv(cost, benefit, finance) if finance is not None else None
+        return self
+
+
 class _Reader:
     """Reads one source of a request into a ``Value``; built once per source and model."""
 
@@ -91,14 +123,14 @@ class _Reader:
         as_of: date,
         currency: str | None,
         people: Mapping[str, PersonRow],
-        finance: Any,
+        figures: _Figures,
     ) -> None:
         self.source = source
         self.name = source.removeprefix("criteria.")
         self._as_of = as_of
         self._currency = currency.upper() if currency else None
         self._people = people
-        self._finance = finance
+        self._figures = figures
         self.read: Callable[[RequestRow], Value] = self._build()
 
     def _money(self, request: RequestRow, amount: Decimal | None) -> Value:
@@ -134,8 +166,8 @@ class _Reader:
             return effort
         if source in MONEY_SOURCES:
             if source == "npv":
-                finance = self._finance
-                return lambda r: self._money(r, npv(r.estimated_cost, r.estimated_benefit, finance))
+                figures = self._figures
+                return lambda r: self._money(r, figures.of(r).npv)
             field = source
             return lambda r: self._money(r, getattr(r, field))
         if source in DATE_SOURCES:
@@ -144,9 +176,10 @@ class _Reader:
         if source in PERSON_SOURCES:
             field = f"{source}_id"
             return lambda r: self._person(getattr(r, field))
-        if source in ("bcr", "roi"):
-            ratio = bcr if source == "bcr" else roi
-            return lambda r: self._number(ratio(r.estimated_cost, r.estimated_benefit))
+        if source == "bcr":
+            return lambda r: self._number(self._figures.of(r).bcr)
+        if source == "roi":
+            return lambda r: self._number(self._figures.of(r).roi)
         if source == "risk":
             return lambda r: self._number(r.risk)
         if source == "effort_hours":
@@ -218,7 +251,20 @@ def _option_keys(value: Value) -> tuple[str, ...]:
         return tuple(YES if raw else NO)
     if isinstance(raw, float):
         return (_plain(raw),)
-    return (option_key(str(raw)),)
+    text = option_key(str(raw))
+    return (text, _plain(float(text))) if NUMBER.match(text) else (text,)
+
+
+def option_points(points: Mapping[str, float]) -> dict[str, float]:
+    """A choice's options by the key values match them on; an option written as a number
+    ("3.0") is also matched as the number is written ("3")."""
+    options: dict[str, float] = {}
+    for option, value in points.items():
+        key = option_key(option)
+        options.setdefault(key, value)
+        if NUMBER.match(key):
+            options.setdefault(_plain(float(key)), value)
+    return options
 
 
 def _option_list(options: Sequence[str]) -> str:
@@ -247,7 +293,7 @@ class _CriterionMatcher:
 
 def _scale(criterion: Criterion, as_of: date) -> Callable[[Value], float]:
     if criterion.points is not None:
-        options = {option_key(k): v for k, v in criterion.points.items()}
+        options = option_points(criterion.points)
         listed = _option_list(list(criterion.points))
         return lambda value: _points_of(value, options, listed)
     if criterion.bands is not None:
@@ -300,7 +346,7 @@ def _gate_check(gate: Gate, name: str, as_of: date) -> Callable[[Value], str | N
     if gate.set:
         return lambda value: None
     if gate.one_of is not None:
-        options = {option_key(o) for o in gate.one_of}
+        options = set(option_points(dict.fromkeys(gate.one_of, 1.0)))
         listed = _option_list(gate.one_of)
 
         def one_of(value: Value) -> str | None:
@@ -335,13 +381,13 @@ class _ModelMatcher:
         people: Mapping[str, PersonRow],
     ) -> None:
         self.name = name
-        self.finance = model.finance
+        self.figures = figures = _Figures(model.finance)
         readers: dict[str, _Reader] = {}
 
         def reader(source: str) -> _Reader:
             if source not in readers:
                 readers[source] = _Reader(
-                    source, as_of=as_of, currency=currency, people=people, finance=model.finance
+                    source, as_of=as_of, currency=currency, people=people, figures=figures
                 )
             return readers[source]
 
@@ -368,7 +414,8 @@ class _ModelMatcher:
             )
         self.as_of = as_of
 
-    def score(self, request: RequestRow) -> Scored:
+    def evaluate(self, request: RequestRow) -> tuple[float | None, dict[str, Any]]:
+        """The request's score and the fields of its ``Scored`` but the rank."""
         terms: list[Term] = []
         problems: list[str] = []
         for matcher in self.criteria:
@@ -397,20 +444,20 @@ class _ModelMatcher:
                     note=note,
                 )
             )
-        gates = tuple(self._gate(gate, request) for gate in self.gates)
-        cost, benefit = request.estimated_cost, request.estimated_benefit
-        finance = self.finance
-        return Scored(
-            request_id=request.id,
-            model=self.name,
-            score=None if problems else sum(t.contribution for t in terms),
-            terms=tuple(terms),
-            gates=gates,
-            problems=tuple(problems),
-            bcr=bcr(cost, benefit),
-            roi=roi(cost, benefit),
-            npv=npv(cost, benefit, finance) if finance is not None else None,
-        )
+        gates = tuple([self._gate(gate, request) for gate in self.gates])
+        figures = self.figures.of(request)
+        score = None if problems else sum([t.contribution for t in terms])
+        return score, {
+            "request_id": request.id,
+            "model": self.name,
+            "score": score,
+            "terms": tuple(terms),
+            "gates": gates,
+            "problems": tuple(problems),
+            "bcr": figures.bcr,
+            "roi": figures.roi,
+            "npv": figures.npv,
+        }
 
     @staticmethod
     def _gate(gate: _GateMatcher, request: RequestRow) -> GateResult:
@@ -442,18 +489,17 @@ def score_model(
     first; equal scores share a rank, 1, 1, 3, and are listed by submission then title), the
     unscorable last (score None, with their problems), by submission then title."""
     matcher = _ModelMatcher(name, model, as_of=as_of, currency=currency, people=people)
-    by_id = {r.id: r for r in requests}
-    results = [matcher.score(r) for r in requests]
-    scored = [s for s in results if s.score is not None]
-    unscorable = [s for s in results if s.score is None]
-    scored.sort(key=lambda s: (-round(s.score or 0.0, 9), _order_key(by_id[s.request_id])))
-    unscorable.sort(key=lambda s: _order_key(by_id[s.request_id]))
+    with collector_paused():  # thousands of small objects, no cycles: see reports.collector
+        results = [(matcher.evaluate(r), _order_key(r)) for r in requests]
+    scored = [(round(s, 9), key, fields) for (s, fields), key in results if s is not None]
+    unscorable = [(key, fields) for (s, fields), key in results if s is None]
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    unscorable.sort(key=lambda item: item[0])
     ranked: list[Scored] = []
     previous: float | None = None
     rank = 0
-    for place, result in enumerate(scored, start=1):
-        value = round(result.score or 0.0, 9)
-        if previous is None or value != previous:
+    for place, (value, _, fields) in enumerate(scored, start=1):
+        if value != previous:
             rank, previous = place, value
-        ranked.append(replace(result, rank=rank))
-    return ranked + unscorable
+        ranked.append(Scored(**fields, rank=rank))
+    return ranked + [Scored(**fields) for _, fields in unscorable]
