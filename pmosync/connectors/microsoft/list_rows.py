@@ -12,6 +12,11 @@ gives it back in UTC (24 November on a Paris site reads ``2026-11-23T23:00:00Z``
 is turned back into the site's day here, with the connector's ``timezone``, before the mapping
 reads it as a date. A Person column comes back only as ``<Column>LookupId``, an item of the
 site's hidden "User Information List", which is read (once per person) for the address.
+
+Every other field is read by its column's type (``list_cells``): rich text as its text, a
+multi-choice as its options joined with ", ", a multi-person field as its people's addresses,
+a Currency column's amount as the number it is with the currency its locale says kept beside
+the cells (``currency_of``), for a request list's cost and benefit.
 """
 
 from __future__ import annotations
@@ -26,10 +31,18 @@ from pmosync.config.connectors import SharePointFilesConnector
 from pmosync.connectors.base import Page, Reconcile
 from pmosync.connectors.files.records import row_key, row_record
 from pmosync.connectors.microsoft.graph import GraphClient
+from pmosync.connectors.microsoft.list_cells import (
+    column_kind,
+    guest_address,
+    html_text,
+    is_rich_text,
+    locale_currency,
+    multi_person_lookups,
+)
 from pmosync.connectors.microsoft.lists import (
     ListRead,
+    list_columns,
     people_by_lookup,
-    person_columns,
     read_list,
 )
 
@@ -65,24 +78,81 @@ class ListRowsStream:
         self.config = config
         self.client = client
         self.zone = ZoneInfo(config.timezone)
+        self.columns = config.read_columns
 
-    async def _people(self, read: ListRead) -> dict[str, dict[str, str | None]]:
-        """Per configured Person column, lookup id -> the person's email."""
-        wanted = set(self.config.columns.values()) & await person_columns(self.client, read)
-        lookups = {
-            str(item["fields"][f"{column}LookupId"])
-            for item in read.items
-            for column in wanted
-            if isinstance(item.get("fields"), Mapping) and item["fields"].get(f"{column}LookupId")
-        }
+    async def _people(
+        self, read: ListRead, definitions: Mapping[str, Mapping[str, Any]]
+    ) -> dict[str, str | None]:
+        """Lookup id -> the person's email, for every person the configured Person columns
+        name (a multi-person field's people too); a guest known only by their sign-in name
+        is given their own address when the source holds requests."""
+        wanted = {c for c in self.columns.values() if column_kind(definitions.get(c, {})) ==
+                  "personOrGroup"}  # fmt: skip
+        lookups: set[str] = set()
+        for item in read.items:
+            fields = item.get("fields")
+            if not isinstance(fields, Mapping):
+                continue
+            for column in wanted:
+                if fields.get(f"{column}LookupId"):
+                    lookups.add(str(fields[f"{column}LookupId"]))
+                lookups.update(lookup for lookup, _ in multi_person_lookups(fields.get(column)))
         found = await people_by_lookup(self.client, read, lookups) if lookups else {}
-        return {column: found for column in wanted}
+        if self.config.kind == "request":
+            found = {lookup: guest_address(email) for lookup, email in found.items()}
+        return found
+
+    def _cell(
+        self,
+        fields: Mapping[str, Any],
+        column: str,
+        definition: Mapping[str, Any],
+        people: Mapping[str, str | None],
+    ) -> Any:
+        """One field as a row cell, by its column's type."""
+        kind = column_kind(definition)
+        if kind == "personOrGroup":
+            lookup = fields.get(f"{column}LookupId")
+            if lookup:
+                return people.get(str(lookup))
+            several = multi_person_lookups(fields.get(column))
+            if several:
+                emails = [people.get(lookup) or email for lookup, email in several]
+                return ", ".join(e for e in emails if e) or None
+            return None
+        value = fields.get(column)
+        if isinstance(value, str) and is_rich_text(definition):
+            return html_text(value) or None
+        return cell(value, self.zone)
+
+    def _currencies(
+        self, definitions: Mapping[str, Mapping[str, Any]]
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """Per canonical column read from a Currency column: its ISO currency (from the
+        column's locale, else default_currency), or why there is none."""
+        known, unknown = {}, {}
+        for canonical, column in self.columns.items():
+            definition = definitions.get(column, {})
+            if column_kind(definition) != "currency":
+                continue
+            facet = definition.get("currency")
+            locale = facet.get("locale") if isinstance(facet, Mapping) else None
+            currency = locale_currency(locale) or self.config.default_currency
+            if currency is not None:
+                known[canonical] = currency
+            else:
+                unknown[canonical] = (
+                    f"currency column {column} has locale {locale!r}, whose currency is not known"
+                )
+        return known, unknown
 
     def pages(self, state: Mapping[str, Any] | None, *, full: bool) -> Iterator[Page]:
         config = self.config
         assert config.site is not None and config.list is not None
         read = self.client.run(read_list(self.client, config.site, config.list))
-        people = self.client.run(self._people(read))
+        definitions = self.client.run(list_columns(self.client, read))
+        people = self.client.run(self._people(read, definitions))
+        currency_of, currency_unknown = self._currencies(definitions)
         file_key = f"list:{read.id}"
         label = f"list {read.name!r}"
         records = []
@@ -93,13 +163,9 @@ class ListRowsStream:
             except ValueError:
                 continue  # SharePoint numbers its items; anything else is not an item
             cells = {
-                canonical: cell(fields.get(column), self.zone)
-                for canonical, column in config.columns.items()
+                canonical: self._cell(fields, column, definitions.get(column, {}), people)
+                for canonical, column in self.columns.items()
             }
-            for canonical, column in config.columns.items():
-                if column in people:
-                    lookup = fields.get(f"{column}LookupId")
-                    cells[canonical] = people[column].get(str(lookup)) if lookup else None
             record = row_record(
                 file=label,
                 file_key=file_key,
@@ -109,6 +175,10 @@ class ListRowsStream:
                 cells=cells,
             )
             record["list"] = read.name
+            if currency_of:
+                record["currency_of"] = currency_of
+            if currency_unknown:
+                record["currency_unknown"] = currency_unknown
             records.append(record)
         present = frozenset(row_key(file_key, None, r["row"]) for r in records)
         yield Page(

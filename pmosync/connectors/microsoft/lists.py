@@ -50,10 +50,17 @@ ONE_BY_ONE = 3
 """Above this many people, the user list is listed once instead of read item by item."""
 
 
+async def list_columns(client: GraphClient, read: ListRead) -> dict[str, dict[str, Any]]:
+    """The list's column definitions by internal name: their type facets say what a field's
+    value means (a Person column's lookup id, a Currency column's locale...)."""
+    columns = await client.collect(f"sites/{read.site_id}/lists/{read.id}/columns")
+    return {c["name"]: c for c in columns if c.get("name")}
+
+
 async def person_columns(client: GraphClient, read: ListRead) -> set[str]:
     """The list's Person (personOrGroup) columns, by internal name."""
-    columns = await client.collect(f"sites/{read.site_id}/lists/{read.id}/columns")
-    return {c["name"] for c in columns if "personOrGroup" in c and c.get("name")}
+    columns = await list_columns(client, read)
+    return {name for name, c in columns.items() if "personOrGroup" in c}
 
 
 async def people_by_lookup(

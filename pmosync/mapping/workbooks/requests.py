@@ -60,9 +60,16 @@ class RequestSettings:
 
 
 def _identity(source: str, row: RowCells, name: str) -> PersonIdentity | None:
+    """The person a cell names; of several (a multi-person column), the first named."""
     if not row.has(name):
         return None
-    email = row.email(name)
+    text = str(row.value(name))
+    if text.count("@") > 1:
+        single = RowCells({"cells": {name: re.split(r"[;,]", text)[0]}}, row.headers)
+        single.location = row.location
+        email = single.email(name)
+    else:
+        email = row.email(name)
     return PersonIdentity(source=source, source_id=email, email=email)
 
 
@@ -228,6 +235,12 @@ def map_request(
         "risk": _risk(settings, row),
         "project_ref": row.text("project").strip() if row.has("project") else None,
     }
+    start, end = values["target_start"], values["target_end"]
+    if start is not None and end is not None and end < start:
+        raise row.error(
+            f"{row.header('end')} {end.isoformat()} is before {row.header('start')} "
+            f"{start.isoformat()}"
+        )
     if cost is not None and cost < 0:
         raise row.invalid("cost", row.value("cost"), "is negative")
     try:

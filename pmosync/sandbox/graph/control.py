@@ -37,4 +37,29 @@ def handle_control(sandbox: GraphSandbox, method: str, path: str, raw: bytes) ->
             return {"touched": sandbox.tenant.mutate_fraction(fraction, seed)}
         except ValueError as error:
             raise bad_request(str(error)) from None
+    if (method, path) == ("POST", "/_sandbox/list_item"):
+        return _list_item(sandbox, raw)
     raise GraphError(404, "itemNotFound", f"No sandbox control at {method} {path}")
+
+
+def _list_item(sandbox: GraphSandbox, raw: bytes) -> dict[str, Any]:
+    """Edit a list item's fields or delete it, as a person would between two syncs:
+    ``{"list": name or id, "item": id, "fields": {...}}`` or ``{..., "delete": true}``."""
+    tenant = sandbox.tenant
+    try:
+        body = json.loads(raw or b"{}")
+        wanted, item = str(body["list"]), str(body["item"])
+        fields = dict(body.get("fields") or {})
+    except (ValueError, TypeError, KeyError, AttributeError):
+        raise bad_request('Body must be {"list": name, "item": id, "fields": {...}}') from None
+    found = next((i for i, sp in tenant.lists.items() if wanted in (i, sp.display_name)), None)
+    if found is None or item not in tenant.lists[found].items:
+        raise GraphError(404, "itemNotFound", f"No item {item} in list {wanted}")
+    try:
+        if body.get("delete"):
+            tenant.delete_list_item(found, item)
+        else:
+            tenant.edit_list_item(found, item, fields)
+    except ValueError as error:
+        raise bad_request(str(error)) from None
+    return {"ok": True}

@@ -365,11 +365,13 @@ def list_column(record: SharePointList, column: ListColumn) -> dict[str, Any]:
     if column.kind == "dateTime":
         facet = {"displayAs": "default", "format": "dateOnly" if column.date_only else "dateTime"}
     elif column.kind == "personOrGroup":
-        facet = {"allowMultipleSelection": False, "displayAs": "nameWithPresence",
+        facet = {"allowMultipleSelection": column.multiple, "displayAs": "nameWithPresence",
                  "chooseFromType": "peopleOnly"}  # fmt: skip
-    elif column.kind == "choice":
+    elif column.kind == "choice":  # several options: check boxes (Graph has no other flag)
         facet = {"allowTextEntry": False, "choices": list(column.choices),
-                 "displayAs": "dropDownMenu"}  # fmt: skip
+                 "displayAs": "checkBoxes" if column.multiple else "dropDownMenu"}  # fmt: skip
+    elif column.kind == "currency":
+        facet = {"locale": column.locale or "en-US"}
     elif column.kind == "text" and (column.multiline or column.rich_text):
         facet = {"allowMultipleLines": True, "appendChangesToExistingText": False,
                  "linesForEditing": 6, "maxLength": 63999,
@@ -428,6 +430,16 @@ def _list_author(tenant: Tenant, user_id: str | None) -> dict[str, Any]:
     return {"user": {"email": found.mail, "id": found.id, "displayName": found.display_name}}
 
 
+def _person_lookup(tenant: Tenant, site_id: str, user_id: str) -> dict[str, Any]:
+    """One person of a multi-person field, as Graph gives it."""
+    user = tenant.users[user_id]
+    return {
+        "LookupId": tenant.site_user(site_id, user_id),
+        "LookupValue": user.display_name,
+        "Email": user.mail or "",
+    }
+
+
 def list_item(
     record: SharePointList, item_id: str, tenant: Tenant, *, with_fields: bool
 ) -> dict[str, Any]:
@@ -452,10 +464,17 @@ def list_item(
             column = record.columns.get(name)
             if name.startswith("_"):
                 continue  # the sandbox's own bookkeeping (a user list item's user)
-            if column is not None and column.kind == "personOrGroup":
+            if column is not None and column.kind == "personOrGroup" and column.multiple:
+                # several people: an array of lookups (the id as a number), each with the
+                # person's display name and address (empty for a guest without a mailbox)
+                typed[name] = [_person_lookup(tenant, record.site_id, str(v)) for v in value]
+            elif column is not None and column.kind == "personOrGroup":
                 # Graph gives a person field only as its lookup id into the site's hidden
                 # "User Information List", never the person's name or address
                 typed[f"{name}LookupId"] = str(tenant.site_user(record.site_id, str(value)))
+            elif isinstance(value, list):  # several choices, annotated as Graph does
+                typed[f"{name}@odata.type"] = "Collection(Edm.String)"
+                typed[name] = list(value)
             else:
                 typed[name] = render_value(value)
         body["fields"] = {"@odata.etag": body["eTag"], "id": item_id, **typed}

@@ -46,6 +46,11 @@ def typed_value(column: ListColumn, value: object, zone: str = "UTC") -> object:
     """One value converted to its column's type; None clears a field of any type."""
     if value is None:
         return None
+    if column.multiple:
+        if isinstance(value, list | tuple):
+            single = ListColumn(column.name, column.kind, choices=column.choices)
+            return [typed_value(single, v, zone) for v in value if v is not None] or None
+        raise ListValueError(f"Cannot convert the value of field '{column.name}' to a collection.")
     kind = column.kind
     if kind == "text":
         if isinstance(value, str | int | float) and not isinstance(value, bool):
@@ -59,7 +64,7 @@ def typed_value(column: ListColumn, value: object, zone: str = "UTC") -> object:
     elif kind == "boolean":
         if isinstance(value, bool):
             return value
-    elif kind == "number":
+    elif kind in ("number", "currency"):
         number = _number(value)
         if number is not None:
             return number
@@ -149,7 +154,7 @@ def filter_value(column: ListColumn, literal: str, quoted: bool) -> object:
     kind = column.kind
     if kind in ("text", "choice") and quoted:
         return literal
-    if kind == "number" and not quoted:
+    if kind in ("number", "currency") and not quoted:
         number = _number(literal)
         if number is not None:
             return number

@@ -194,7 +194,9 @@ class Timesheet:
     rows: list[TimesheetRow]
 
 
-COLUMN_KINDS = ("text", "number", "dateTime", "boolean", "choice", "personOrGroup")
+COLUMN_KINDS = (
+    "text", "number", "currency", "dateTime", "boolean", "choice", "personOrGroup",
+)  # fmt: skip
 """The column types a list here can have, by the facet name Graph's columnDefinition uses."""
 
 
@@ -216,6 +218,11 @@ class ListColumn:
     rich_text: bool = False
     """A multi-line text column with rich text: its values are kept, and given back, as the
     HTML the editor wrote (``<div class="ExternalClass…">…</div>``), text escaped inside."""
+    multiple: bool = False
+    """A choice column with check boxes, or a person column allowing several people: its
+    value is a list (of options, of user ids)."""
+    locale: str | None = None
+    """A currency column's locale (``de-DE``), which says its currency; values are numbers."""
 
 
 def title_column() -> dict[str, ListColumn]:

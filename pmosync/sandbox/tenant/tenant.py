@@ -583,9 +583,10 @@ class Tenant:
         """A person field names a user of the tenant, who joins the site's user list."""
         for name, value in typed.items():
             if value is not None and sp_list.columns[name].kind == "personOrGroup":
-                if value not in self.users:
-                    raise ListValueError(f"The user '{value}' does not exist.")
-                self.site_user(sp_list.site_id, str(value))
+                for user in value if isinstance(value, list) else [value]:
+                    if user not in self.users:
+                        raise ListValueError(f"The user '{user}' does not exist.")
+                    self.site_user(sp_list.site_id, str(user))
 
     def site_user(self, site_id: str, user_id: str) -> int:
         """The user's lookup id on the site: its item in the site's hidden "User Information
