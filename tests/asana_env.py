@@ -91,12 +91,19 @@ def _ref(model: type, gid: str | None) -> str | None:
     return model.ref(SOURCE, gid) if gid else None
 
 
-def expected(org: Any, *, raid: bool = False) -> dict[type, dict[str, dict[str, Any]]]:
+def expected(
+    org: Any, *, raid: bool = False, intake: bool = False
+) -> dict[type, dict[str, dict[str, Any]]]:
     """What the store must hold for ``org``: per model, source id -> column values.
 
     ``raid``: the connector reads the RAID log (``raid_block``), so the RAID log project and
-    every RAID item (``org.raid``) are no project, phase, task or assignment."""
+    every RAID item (``org.raid``) are no project, phase, task or assignment. ``intake``: it
+    reads the intake project (``intake_block``), whose project and requests are none either."""
     wanted = _without_raid(org) if raid else None
+    if intake:
+        wanted = wanted or {}
+        for model, gone in _without_intake(org).items():
+            wanted[model] = wanted.get(model, set()) | gone
     tasks = {}
     for task in org.tasks.values():
         project = org.task_project(task)
@@ -172,6 +179,32 @@ def _without_raid(org: Any) -> dict[type, set[str]]:
     }
 
 
+def _without_intake(org: Any) -> dict[type, set[str]]:
+    """What reading the intake project takes out of the work model, per model."""
+    home = {org.intake_gid}
+    return {
+        Project: home,
+        Phase: {s.gid for s in org.sections.values() if s.project_gid in home},
+        Task: set(org.intake),
+        Assignment: set(org.intake),
+    }
+
+
+def intake_block(org: Any) -> str:
+    """The ``intake:`` block for the sandbox's intake project, as ``write_config``'s ``extra``
+    (the demo's names: criteria strategic_fit and regulatory, efforts in days)."""
+    return (
+        "    intake:\n"
+        f'      projects: ["{org.intake_gid}"]\n'
+        "      fields: {sponsor: Sponsor, estimated_cost: Estimated cost, "
+        "estimated_benefit: Expected benefit, risk: Risk, target_start: Target start, "
+        "target_end: Target end, project: Converted to}\n"
+        "      criteria: {strategic_fit: Strategic alignment, regulatory: Regulatory}\n"
+        "      effort: {Consultant: Consultant effort (d), Analyst: Analyst effort (d)}\n"
+        "      effort_unit: days\n"
+    )
+
+
 RAID_FIELDS = (
     "probability: Probability, impact: Impact, status: RAID status, mitigation: Mitigation, "
     "raised: Raised on"
@@ -184,12 +217,17 @@ def raid_block(org: Any) -> str:
 
 
 def differences(
-    store: Store, org: Any, *, only: tuple[type, ...] = (), raid: bool = False
+    store: Store,
+    org: Any,
+    *,
+    only: tuple[type, ...] = (),
+    raid: bool = False,
+    intake: bool = False,
 ) -> list[str]:
     """Every way the store differs from the organisation; empty when they agree."""
     problems: list[str] = []
     with org.lock:
-        wanted = expected(org, raid=raid)
+        wanted = expected(org, raid=raid, intake=intake)
     for model, records in wanted.items():
         if only and model not in only:
             continue

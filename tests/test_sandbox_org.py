@@ -39,24 +39,29 @@ def test_snapshot_is_plain_json():
 )
 def test_named_sizes_have_roughly_the_asked_counts(size, projects, tasks, people, entries):
     org = generate_org(1, size, TODAY)
-    # the RAID log is one project more, and its items (and a few RAID-typed tasks in delivery
-    # projects) tasks more, on top of the work asked for
-    work = [t for t in org.tasks.values() if t.parent_gid is None and t.gid not in org.raid]
-    assert len(org.projects) == projects + 1 and org.raid_log_gid in org.projects
+    # the RAID log and the intake project are two projects more, and their items (and a few
+    # RAID-typed tasks in delivery projects) and requests tasks more, on top of the work asked
+    apart = set(org.raid) | set(org.intake)
+    work = [t for t in org.tasks.values() if t.parent_gid is None and t.gid not in apart]
+    assert len(org.projects) == projects + 2 and org.raid_log_gid in org.projects
+    assert org.intake_gid in org.projects
     assert len(work) == tasks
-    assert len(org.tasks) <= tasks * 1.1 + len(org.raid)
+    assert len(org.tasks) <= tasks * 1.1 + len(apart)
     assert len(org.people) == people
     assert len(org.time_entries) == entries
 
 
 def test_custom_size_and_content_shapes():
     org = generate_org(2, OrgSize(projects=4, tasks=200, people=5, time_entries=50), TODAY)
-    assert len(org.projects) == 4 + 1 and len(org.people) == 5 and len(org.time_entries) == 50
+    assert len(org.projects) == 4 + 2 and len(org.people) == 5 and len(org.time_entries) == 50
     assert org.workspace.is_premium
     names = {f.name: f for f in org.custom_fields.values()}
     raid = {"RAID type", "Project", "Probability", "Impact", "RAID status", "Mitigation"}
+    intake = {"Sponsor", "Estimated cost", "Expected benefit", "Strategic alignment", "Risk",
+              "Regulatory", "Consultant effort (d)", "Analyst effort (d)", "Target start",
+              "Target end", "Converted to"}  # fmt: skip
     assert set(names) == {"Budget", "Health", "Estimate (h)", "Priority", "% Complete",
-                          "Raised on", *raid}  # fmt: skip
+                          "Raised on", *raid, *intake}  # fmt: skip
     assert names["Budget"].currency_code and names["Budget"].format == "currency"
     assert [o.name for o in names["Health"].options] == [
         "On track",
@@ -70,14 +75,14 @@ def test_custom_size_and_content_shapes():
     assert all(e.endswith("@contoso.example") for e in emails)
     for project in org.projects.values():
         assert 3 <= len(project.section_gids) <= 6
-        if project.gid != org.raid_log_gid:  # a log is kept, not planned: it has no dates
+        if project.gid not in (org.raid_log_gid, org.intake_gid):  # kept, not planned: no dates
             assert project.start_on < project.due_on
 
 
 def test_gids_are_unique_16_digit_strings(org):
     gids = [org.workspace.gid]
     for name in COLLECTIONS:
-        if name != "raid":  # keyed by the gids of tasks, which are counted once already
+        if name not in ("raid", "intake"):  # keyed by the gids of tasks, counted already
             gids.extend(getattr(org, name))
     for custom_field in org.custom_fields.values():
         gids.extend(o.gid for o in custom_field.options)
@@ -275,7 +280,7 @@ def test_a_budget_is_the_plan_priced_at_rates_plus_contingency():
     org = generate_org(4, size, TODAY)
     rates = {person.name: org.rates[gid] for gid, person in org.people.items()}
     assert rates == {"Jonas Haddad": 95.0, "Liam Yilmaz": 70.0}
-    [project] = [p for g, p in org.projects.items() if g != org.raid_log_gid]
+    [project] = [p for g, p in org.projects.items() if g not in (org.raid_log_gid, org.intake_gid)]
     assert project.custom[org.field_named("Budget").gid] == 2000.0
     [budget] = org.budgets.values()
     assert (budget.total, budget.estimate, budget.actual) == (2000.0, 1780.0, 740.0)
@@ -362,6 +367,7 @@ def test_budgets_are_said_once_and_actuals_are_the_logged_time_at_rates():
             task.resource_subtype != "milestone"
             and not task.subtask_gids
             and task.gid not in org.raid
+            and task.gid not in org.intake
         ):
             assert task.custom.get(estimate, 0) > 0, task.gid
     assert len(org.budgets) >= 5

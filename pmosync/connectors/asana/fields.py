@@ -41,6 +41,21 @@ TASK = _join(
 )  # fmt: skip
 RAID_TASK = _join(TASK, "notes")
 """Tasks when a RAID log is read: a RAID item's description is its task's notes."""
+INTAKE_PARTS = (
+    "notes", "created_by.gid", "memberships.section.name", "custom_fields.people_value.gid",
+    "custom_fields.people_value.name", "custom_fields.people_value.email",
+)  # fmt: skip
+"""What requests need besides a task's fields: the form's text (notes), who submitted it, the
+section it sits in (its stage) and the people a people field names (sponsor)."""
+
+
+def task_fields(*, raid: bool, intake: bool) -> str:
+    """The tasks listing's ``opt_fields`` for a connector reading a RAID log and/or requests."""
+    if intake:
+        return _join(RAID_TASK, *INTAKE_PARTS[1:])
+    return RAID_TASK if raid else TASK
+
+
 TIME_ENTRY = _join(
     "gid", "duration_minutes", "entered_on", "attributable_to.gid", "created_by.name",
     "created_by.email", "task.gid", "created_at", "approval_status", "billable_status",

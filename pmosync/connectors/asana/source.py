@@ -13,6 +13,7 @@ from typing import Any
 from pmosync.config.connectors import AsanaConnector
 from pmosync.connectors.asana import fields
 from pmosync.connectors.asana.client import AsanaClient
+from pmosync.connectors.asana.intake import IntakeRules
 from pmosync.connectors.asana.raid import RaidRules, is_field
 from pmosync.connectors.asana.streams import STREAMS, AsanaRun, Scope
 from pmosync.connectors.base import CheckResult, Stream
@@ -60,6 +61,12 @@ class AsanaSource:
                 project_field=config.raid.project_field,
             )
             if config.raid
+            else None,
+            intake=IntakeRules(
+                projects=frozenset(config.intake.projects),
+                project_field=config.intake.fields.get("project"),
+            )
+            if config.intake
             else None,
         )
 
@@ -137,7 +144,43 @@ class AsanaSource:
                 results.append(_failed(stream, error))
         if project is None:
             results += _not_probed(_PROJECT_PROBES, why_none)
-        return results + self._probe_raid()
+        return results + self._probe_raid() + self._probe_intake()
+
+    def _probe_intake(self) -> list[CheckResult]:
+        """One line per intake project: readable, with its sections (the stages) or the stage
+        field, or what is missing (an intake project that is not there would leave the
+        pipeline silently empty)."""
+        intake = self.config.intake
+        if intake is None:
+            return []
+        client, results = self.client, []
+        opts = {"opt_fields": "name," + _SETTING_FIELDS}
+        for gid in intake.projects:
+            try:
+                project = client.get(client.projects.get_project, gid, opts)
+            except ConnectorError as error:
+                results.append(CheckResult("error", f"intake: intake project {gid}: {error}"))
+                continue
+            name = project.get("name", "?")
+            settings = project.get("custom_field_settings") or []
+            named = [intake.stage_field] if intake.stage_field else []
+            named += list(intake.fields.values())
+            named += list(intake.criteria.values()) + list(intake.effort.values())
+            missing = [
+                ref.strip()
+                for ref in dict.fromkeys(named)
+                if not any(is_field(s.get("custom_field"), ref) for s in settings)
+            ]
+            if missing:
+                shown = ", ".join(repr(ref) for ref in missing)
+                results.append(CheckResult(
+                    "warning",
+                    f"intake: intake project {gid} ({name}) has no field {shown}: those "
+                    "request fields stay empty",
+                ))  # fmt: skip
+            else:
+                results.append(CheckResult("ok", f"intake: intake project {gid} ({name}) readable"))
+        return results
 
     def _probe_raid(self) -> list[CheckResult]:
         """One line per RAID project: readable and carrying the RAID type field, or what is

@@ -13,6 +13,11 @@ Incremental rules, chosen to spend requests only where something changed:
   projects are listed with the projects in scope (their tasks only, no sections or subtasks),
   every task is tagged ``_raid`` (see ``raid.py``), each project's RAID gids are kept in its
   state, and once every project is read the source's RAID items no project holds retire.
+- requests (with an ``intake:`` block) likewise: intake projects are listed with the projects
+  in scope (their tasks only), every task is tagged ``_request`` with its section and the
+  project it became (see ``intake.py``); a task moved to another section is modified, so the
+  next ``modified_since`` listing brings its new stage; deleted tasks come from the events feed,
+  and once every project is read the source's requests no project holds retire.
 - time entries: the trailing ``time_entries_window_days`` are re-read (entries are edited and
   approved after the fact); anything older is taken as settled.
 - status updates: only projects whose ``current_status_update`` is newer than the last one read,
@@ -32,6 +37,7 @@ from typing import Any
 
 from pmosync.connectors.asana import fields
 from pmosync.connectors.asana.client import AsanaClient
+from pmosync.connectors.asana.intake import IntakeRules
 from pmosync.connectors.asana.raid import RaidRules
 from pmosync.connectors.base import Page, Reconcile
 from pmosync.connectors.errors import FatalError, NotFound, PermissionDenied
@@ -86,6 +92,9 @@ class AsanaRun:
     raid: RaidRules | None = None
     """The ``raid:`` block: designated RAID projects are read by the tasks stream only (their
     tasks are RAID items), never synced as projects; listed tasks are tagged ``_raid``."""
+    intake: IntakeRules | None = None
+    """The ``intake:`` block: intake projects are read by the tasks stream only (their tasks
+    are requests), never synced as projects; listed tasks are tagged ``_request``."""
 
     def page(self, kind: str, records: list[dict[str, Any]] | None = None, **parts: Any) -> Page:
         """A page charged with the requests made (by any worker) since the previous page took
@@ -122,9 +131,16 @@ class AsanaRun:
         """The designated RAID projects' gids; none without a ``raid:`` block."""
         return self.raid.projects if self.raid else frozenset()
 
+    @property
+    def intake_projects(self) -> frozenset[str]:
+        """The intake projects' gids; none without an ``intake:`` block."""
+        return self.intake.projects if self.intake else frozenset()
+
     def delivery_projects(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The records that are not designated RAID projects (those hold RAID items only)."""
-        return [record for record in records if record.get("gid") not in self.raid_projects]
+        """The records that are not designated RAID or intake projects (those hold RAID items
+        or requests only)."""
+        special = self.raid_projects | self.intake_projects
+        return [record for record in records if record.get("gid") not in special]
 
 
 class _Stream:
@@ -310,44 +326,55 @@ class TasksStream(_PerProjectStream):
     """Each project's sections, tasks and subtasks."""
 
     name = "tasks"
+    intake_dropped = False
+    """Set when a project's state holds requests but the connector no longer reads any."""
 
     def _gids(self) -> list[str]:
-        return [*self.run.project_gids(), *sorted(self.run.raid_projects)]
+        extra = sorted(self.run.raid_projects | self.run.intake_projects)
+        return [*self.run.project_gids(), *extra]
 
     def _skipped(self, gid: str, reason: str) -> None:
         if gid in self.run.raid_projects:
             self.run.warn(f"RAID project {gid} skipped ({reason})")
+        if gid in self.run.intake_projects:
+            self.run.warn(f"intake project {gid} skipped ({reason})")
         self.run.skip_project(gid, reason)
 
     def _read_project(
         self, gid: str, saved: Mapping[str, Any] | None, full: bool
     ) -> Iterator[tuple[Page, dict[str, Any] | None]]:
         started = _now()
-        rules = self.run.raid
-        raid_project = gid in self.run.raid_projects
+        rules, intake = self.run.raid, self.run.intake
+        special = gid in self.run.raid_projects or gid in self.run.intake_projects
         token = None if full or not saved else saved.get("sync")
         feed = _FeedSummary(gid)
         token, token_valid = self.client.events_since(gid, token, feed.add)
-        # tasks were tagged under other RAID rules (or none): read the project again in full
-        same_rules = (saved or {}).get("raid_rules") == _fingerprint(rules)
+        # tasks were tagged under other RAID or intake rules (or none): read it again in full
+        same_rules = (saved or {}).get("raid_rules") == _fingerprint(rules) and (
+            (saved or {}).get("intake_rules") == (intake.fingerprint() if intake else None)
+        )
         incremental = token_valid and saved is not None and not full and same_rules
-        if (not incremental or feed.sections_changed) and not raid_project:
+        if intake is None and (saved or {}).get("requests"):
+            self.intake_dropped = True  # the block is gone: its requests retire at the end
+        if (not incremental or feed.sections_changed) and not special:
             yield from self._sections(gid)
         present: set[str] = set()
         raid_items: set[str] = set()
+        requests: set[str] = set()
         parents: list[str] = []
         childless: list[str] = []
-        opts: dict[str, Any] = {
-            "project": gid, "opt_fields": fields.RAID_TASK if rules else fields.TASK
-        }  # fmt: skip
+        opts: dict[str, Any] = {"project": gid, "opt_fields": fields.task_fields(
+            raid=rules is not None, intake=intake is not None)}  # fmt: skip
         if incremental:
             since = datetime.fromisoformat(saved["since"]) - self.run.overlap
             opts["modified_since"] = _iso(since)
         for records in self.client.pages(self.client.tasks.get_tasks, opts=opts):
             present.update(_gids(records))
+            if intake is not None:
+                requests |= intake.tag(records, self.run.projects)
             if rules is not None:
                 raid_items |= rules.tag(records, self.run.projects)
-            work = [r for r in records if not r.get("_raid")]
+            work = [r for r in records if not r.get("_raid") and not r.get("_request")]
             parents += [r["gid"] for r in work if r.get("num_subtasks") and "gid" in r]
             childless += [r["gid"] for r in work if r.get("num_subtasks") == 0 and "gid" in r]
             yield self.run.page("tasks", _tag(records, gid)), None
@@ -359,19 +386,24 @@ class TasksStream(_PerProjectStream):
             reconcile = [Reconcile("subtasks", task, frozenset()) for task in childless]
             earlier = set((saved or {}).get("raid", ()))
             raid_items |= earlier - present - set(deleted)
+            asked = set((saved or {}).get("requests", ()))
+            requests |= asked - present - set(deleted)
         else:
             reconcile = [Reconcile("tasks", gid, frozenset(present))]
         done: dict[str, Any] = {"sync": token, "since": _iso(started)}
         if rules is not None:
             done |= {"raid": sorted(raid_items), "raid_rules": _fingerprint(rules)}
+        if intake is not None:
+            done |= {"requests": sorted(requests), "intake_rules": intake.fingerprint()}
         last = self.run.page("tasks", deleted=deleted, reconcile=reconcile)
         yield last, done
 
     def _finish(
         self, gids: list[str], saved: Mapping[str, Any], *, complete: bool
     ) -> Iterator[Page]:
-        """With every project read, the RAID items of all of them are every one the source
-        has: the others (deleted while no token followed them, moved out) retire."""
+        """With every project read, the RAID items (and requests) of all of them are every one
+        the source has: the others (deleted while no token followed them, moved out) retire."""
+        yield from self._finish_requests(gids, saved, complete=complete)
         rules = self.run.raid
         if rules is None:
             return
@@ -385,6 +417,25 @@ class TasksStream(_PerProjectStream):
             return
         present = {item for gid in gids for item in (saved.get(gid) or {}).get("raid", ())}
         yield self.run.page("tasks", reconcile=[Reconcile("raid_items", None, frozenset(present))])
+
+    def _finish_requests(
+        self, gids: list[str], saved: Mapping[str, Any], *, complete: bool
+    ) -> Iterator[Page]:
+        intake = self.run.intake
+        if intake is None:
+            if self.intake_dropped and complete:
+                yield self.run.page("tasks", reconcile=[Reconcile("requests", None, frozenset())])
+            return
+        if intake.unplaced:
+            names = ", ".join(repr(name) for name in sorted(intake.unplaced)[:5])
+            self.run.warn(
+                f"intake: requests name {len(intake.unplaced)} project(s) not in scope "
+                f"({names}); their project is kept as written only"
+            )
+        if not complete:
+            return
+        present = {r for gid in gids for r in (saved.get(gid) or {}).get("requests", ())}
+        yield self.run.page("tasks", reconcile=[Reconcile("requests", None, frozenset(present))])
 
     def _sections(self, gid: str) -> Iterator[tuple[Page, None]]:
         position = 0
@@ -416,6 +467,8 @@ class TasksStream(_PerProjectStream):
             for records in self.client.pages(api, parent, opts={"opt_fields": fields.TASK}):
                 if self.run.raid is not None:
                     self.run.raid.tag(records, self.run.projects)  # a subtask is never one
+                if self.run.intake is not None:
+                    self.run.intake.tag(records, self.run.projects)  # nor a request
                 children.update(_gids(records))
                 queue += [r["gid"] for r in records if r.get("num_subtasks") and "gid" in r]
                 yield self.run.page("tasks", _tag(records, project)), None

@@ -9,6 +9,7 @@ from typing import Any
 from pmosync.canonical.types import RaidKind
 from pmosync.mapping.asana.custom_fields import CustomField, CustomFields
 from pmosync.mapping.asana.rag import RagVocabulary
+from pmosync.mapping.intake_vocabulary import IntakeVocabulary
 from pmosync.mapping.priority import PriorityVocabulary
 from pmosync.mapping.raid_vocabulary import RaidVocabulary
 
@@ -26,6 +27,24 @@ class RaidSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class IntakeSettings:
+    """The connector's ``intake:`` block as the mapping reads it (which task is a request is
+    the connector's to say: it tags the record ``_request``)."""
+
+    stage_field: str | None = None
+    fields: Mapping[str, str] = field(default_factory=dict)
+    """Request field (sponsor, estimated_cost, ...) -> Asana custom field name or gid."""
+    criteria: Mapping[str, str] = field(default_factory=dict)
+    """Criterion name -> Asana custom field name or gid."""
+    effort: Mapping[str, str] = field(default_factory=dict)
+    """Role -> Asana number field name or gid."""
+    hours_per_unit: float = 1.0
+    """Hours in one unit of the effort fields (1 for hours, hours_per_day for days)."""
+    default_currency: str | None = None
+    vocabulary: IntakeVocabulary = field(default_factory=IntakeVocabulary)
+
+
+@dataclass(frozen=True, slots=True)
 class Context:
     """The connector's name (the ``source`` of every record) and its field configuration."""
 
@@ -37,6 +56,8 @@ class Context:
     """Priority option names -> canonical priority (defaults plus ``priority_vocabulary``)."""
     raid: RaidSettings | None = None
     """None: the connector reads no RAID log."""
+    intake: IntakeSettings | None = None
+    """None: the connector reads no requests."""
 
     def field(self, custom: CustomFields, canonical: str) -> CustomField | None:
         """The custom field configured for ``canonical``, if configured and on this record."""
@@ -54,4 +75,17 @@ def raid_settings(block: Any) -> RaidSettings:
         vocabulary=RaidVocabulary(
             block.type_vocabulary, block.status_vocabulary, block.rating_vocabulary
         ),
+    )
+
+
+def intake_settings(block: Any) -> IntakeSettings:
+    """IntakeSettings from the connector's ``intake:`` block (read by attribute, as above)."""
+    return IntakeSettings(
+        stage_field=block.stage_field,
+        fields=dict(block.fields),
+        criteria=dict(block.criteria),
+        effort=dict(block.effort),
+        hours_per_unit=block.hours_per_day if block.effort_unit == "days" else 1.0,
+        default_currency=block.default_currency,
+        vocabulary=IntakeVocabulary(block.stage_vocabulary, block.risk_vocabulary),
     )

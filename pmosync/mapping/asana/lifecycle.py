@@ -20,6 +20,7 @@ from pmosync.canonical.types import (
     PortfolioItem,
     Project,
     RaidItem,
+    Request,
     StatusUpdate,
     Task,
     TimeEntry,
@@ -39,10 +40,11 @@ Asana, where deleting a task deletes all three."""
 
 def deleted(source: str, kind: str, source_ids: list[str]) -> list[ReconcileScope]:
     """What goes when the source reports records of ``kind`` deleted."""
-    if kind == "tasks":  # a deleted task may have been a RAID item: whichever it was goes
+    if kind == "tasks":  # a deleted task may have been a RAID item or a request: it goes
         return [scope for gid in source_ids for scope in (
             ReconcileScope(Task, set(), {"source_id": gid}, **_TASK_RULES),
             ReconcileScope(RaidItem, set(), {"source_id": gid}),
+            ReconcileScope(Request, set(), {"source_id": gid}),
         )]  # fmt: skip
     raise ValueError(f"the Asana mapping has no deletions for {kind!r}")
 
@@ -58,6 +60,8 @@ def scopes(source: str, reconcile: Reconcile) -> list[ReconcileScope]:
         return [ReconcileScope(Project, present)]
     if kind == "raid_items":  # every RAID item the source has, wherever it was listed
         return [ReconcileScope(RaidItem, present)]
+    if kind == "requests":  # every request the source has, wherever it was listed
+        return [ReconcileScope(Request, present)]
     if kind == "time_entries":
         since = ("entry_date", date.fromisoformat(reconcile.since)) if reconcile.since else None
         return [ReconcileScope(TimeEntry, present, on_or_after=since)]

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 from pmosync.contracts import Reconcile
 from pmosync.mapping.asana import lifecycle
-from pmosync.mapping.asana.context import Context, RaidSettings
+from pmosync.mapping.asana.context import Context, IntakeSettings, RaidSettings
 from pmosync.mapping.asana.people import map_user
 from pmosync.mapping.asana.portfolios import map_portfolio, map_portfolio_item
 from pmosync.mapping.asana.projects import map_project, map_section
@@ -60,6 +60,7 @@ class AsanaMapper:
         rag_vocabulary: Mapping[str, str] = _NONE,
         priority_vocabulary: Mapping[str, str] = _NONE,
         raid: RaidSettings | None = None,
+        intake: IntakeSettings | None = None,
     ) -> None:
         self._context = Context(
             source=source,
@@ -67,6 +68,7 @@ class AsanaMapper:
             vocabulary=RagVocabulary(rag_vocabulary),
             priorities=PriorityVocabulary(priority_vocabulary, source=source),
             raid=raid,
+            intake=intake,
         )
 
     def map(self, stream: str, raw: Mapping[str, Any]) -> Mapped:

@@ -21,6 +21,7 @@ from pmosync.canonical.types import (
 )
 from pmosync.mapping.asana.context import Context
 from pmosync.mapping.asana.custom_fields import CustomFields
+from pmosync.mapping.asana.intake import map_request
 from pmosync.mapping.asana.people import identity_ref
 from pmosync.mapping.asana.raid import map_raid_item
 from pmosync.mapping.asana.values import context_gid, record_gid, ref_gid
@@ -90,12 +91,16 @@ def map_task(ctx: Context, raw: Mapping[str, Any]) -> Mapped:
 
     A task the connector tags ``_raid: true`` is a RAID item instead (``raid.map_raid_item``);
     one tagged ``_raid: false`` (the connector reads a RAID log) retires the RaidItem it may
-    have been until its RAID type was cleared."""
-    if raw.get("_raid") is True:
-        return map_raid_item(ctx, raw)
-    mapped = _map_work_task(ctx, raw)
+    have been until its RAID type was cleared. Likewise a task tagged ``_request: true`` (a
+    task of an intake project) is a request (``intake.map_request``), and one tagged
+    ``_request: false`` retires the Request it may have been until it left the project."""
+    if raw.get("_request") is True:
+        return map_request(ctx, raw)
+    mapped = map_raid_item(ctx, raw) if raw.get("_raid") is True else _map_work_task(ctx, raw)
     if raw.get("_raid") is False:
         mapped.tombstones.append(Tombstone("raid_item", record_gid(raw)))
+    if raw.get("_request") is False:
+        mapped.tombstones.append(Tombstone("request", record_gid(raw)))
     return mapped
 
 

@@ -109,7 +109,10 @@ class Renderer:
 
 def _mystify(out: dict[str, Any]) -> None:
     """A custom field of a type the client has never seen, with value keys to match."""
-    for key in ("number_value", "enum_value", "multi_enum_values", "text_value", "date_value"):
+    for key in (
+        "number_value", "enum_value", "multi_enum_values", "text_value", "date_value",
+        "people_value",
+    ):  # fmt: skip
         out.pop(key, None)
     for key in ("type", "resource_subtype", "representation_type"):
         if key in out:
@@ -180,8 +183,17 @@ def _typed(field_type: str, getter: Callable[[FieldValue], Any]) -> Getter:
     return lambda obj, r: getter(obj) if obj.field.type == field_type else ABSENT
 
 
-def _display(obj: FieldValue) -> str | None:
+def _people(obj: FieldValue, r: Renderer) -> list[Ref] | object:
+    """A people field's users (members or guests), compact unless sub-fields are asked."""
+    if obj.field.type != "people":
+        return ABSENT
+    return [Ref("user", person) for gid in obj.value or () if (person := r.org.user(gid))]
+
+
+def _display(obj: FieldValue, r: Renderer) -> str | None:
     field, value = obj.field, obj.value
+    if field.type == "people":
+        value = [person for gid in value or () if (person := r.org.user(gid))]
     if value is None:
         return None
     if field.type == "enum":
@@ -191,6 +203,8 @@ def _display(obj: FieldValue) -> str | None:
         return value
     if field.type == "date":
         return value.get("date")
+    if field.type == "people":
+        return ", ".join(person.name for person in value) or None
     if field.format == "percentage":
         return f"{value * 100:.{field.precision}f}%"
     return f"{value:.{field.precision}f}"
@@ -238,7 +252,8 @@ _VALUE_GETTERS: dict[str, Getter] = _DEFINITION_GETTERS | {
     "multi_enum_values": _typed("multi_enum", lambda v: []),
     "text_value": _typed("text", lambda v: v.value),
     "date_value": _typed("date", lambda v: v.value),
-    "display_value": lambda obj, r: _display(obj),
+    "people_value": _people,
+    "display_value": _display,
 }
 
 
@@ -478,7 +493,8 @@ _CUSTOM_FIELD = _kind("custom_field", _FIELD_COMPACT, _FIELD_FULL, _DEFINITION_G
 _CUSTOM_FIELD_VALUE = _kind(
     "custom_field",
     _FIELD_COMPACT
-    + " date_value enum_value multi_enum_values number_value text_value display_value",
+    + " date_value enum_value multi_enum_values number_value text_value people_value"
+    + " display_value",
     "precision format currency_code",
     _VALUE_GETTERS,
 )

@@ -24,7 +24,9 @@ def mutate_fraction(org: Org, fraction: float, seed: int) -> list[str]:
         raise ValueError("fraction must be within 0..1")
     rng = random.Random(seed)
     with org.lock:
-        candidates = sorted(g for g, t in org.tasks.items() if t.project_gid is not None)
+        candidates = sorted(  # requests are no work: churn leaves the intake project alone
+            g for g, t in org.tasks.items() if t.project_gid is not None and g not in org.intake
+        )
         if not candidates:
             return []
         count = max(1, round(fraction * len(candidates)))
@@ -40,7 +42,8 @@ def mutate_fraction(org: Org, fraction: float, seed: int) -> list[str]:
         for gid in sorted(deleted):
             org.delete_task(gid)
             touched.append(gid)
-        project_gids = sorted(g for g in org.projects if g != org.raid_log_gid)  # work only
+        special = (org.raid_log_gid, org.intake_gid)
+        project_gids = sorted(g for g in org.projects if g not in special)  # work only
         for _ in range(extra):
             project = org.projects[rng.choice(project_gids)]
             touched.append(

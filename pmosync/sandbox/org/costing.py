@@ -56,10 +56,13 @@ def rate_of(org: Org, person_gid: str | None) -> float:
 
 
 def is_work(org: Org, task: Task) -> bool:
-    """A leaf task that is not a milestone nor a RAID item: the work a plan prices and a
-    team earns on."""
+    """A leaf task that is not a milestone, a RAID item nor a request: the work a plan prices
+    and a team earns on."""
     return (
-        task.resource_subtype != "milestone" and not task.subtask_gids and task.gid not in org.raid
+        task.resource_subtype != "milestone"
+        and not task.subtask_gids
+        and task.gid not in org.raid
+        and task.gid not in org.intake
     )
 
 

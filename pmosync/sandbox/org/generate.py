@@ -17,6 +17,7 @@ from itertools import product
 
 from pmosync.sandbox.org import costing, words
 from pmosync.sandbox.org.clock import GidFactory
+from pmosync.sandbox.org.intake import add_intake
 from pmosync.sandbox.org.model import (
     Allocation,
     Budget,
@@ -85,6 +86,7 @@ class _Gen:
             self.budget(project)
         self.portfolios()
         add_raid_log(self.org, self.seed, self.today, self.size.projects)
+        add_intake(self.org, self.seed, self.today, self.size.projects)
         return self.org
 
     def people(self) -> None:

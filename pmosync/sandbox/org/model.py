@@ -228,6 +228,37 @@ class RaidEntry:
     """Why a sync must quarantine the item (the field and its bad value), else None."""
 
 
+@dataclass(slots=True)
+class IntakeEntry:
+    """What a task of the intake project is meant to become as a request: the ground truth a
+    sync is compared with. Title, description and creation time are the task's own; the
+    custom values are on the task by field gid as always."""
+
+    task_gid: str
+    stage: str
+    """Canonical stage of the task's section (submitted, under_review, ...)."""
+    requester_gid: str
+    """Who submitted the form: the task's creator (a member, or a guest)."""
+    sponsor_gid: str | None
+    cost: float | None
+    benefit: float | None
+    currency: str | None
+    effort_days: dict[str, float]
+    """Role (Consultant, Analyst) -> days of effort."""
+    criteria: dict[str, str]
+    """strategic_fit, regulatory -> the option as written."""
+    risk: int | None
+    """1-5 as the risk option means (Low 2, Medium 3, High 4, Very high 5)."""
+    target_start: date | None
+    target_end: date | None
+    project_ref: str | None
+    """The "Converted to" text, as written."""
+    project_gid: str | None
+    """The project it names, when the org has one of that name (any case and spacing)."""
+    problem: str | None = None
+    """Why a sync must quarantine the request (the field and its bad value), else None."""
+
+
 @dataclass(slots=True, frozen=True)
 class Change:
     """One journal entry: what a mutation touched, for event feeds and incremental indexes.

@@ -20,6 +20,7 @@ from pmosync.sandbox.org.model import (
     Budget,
     Change,
     CustomField,
+    IntakeEntry,
     Person,
     Portfolio,
     Project,
@@ -63,6 +64,12 @@ class Org:
         # project holds RAID items only, the others sit in delivery projects.
         self.raid: dict[str, RaidEntry] = {}
         self.raid_log_gid: str | None = None
+        # Task gid -> what that task is as a project request (see sandbox.org.intake), and
+        # the intake project holding them; guests: users outside the organisation's people
+        # (an external email) who submitted a request.
+        self.intake: dict[str, IntakeEntry] = {}
+        self.intake_gid: str | None = None
+        self.guests: dict[str, Person] = {}
         # Person gid -> hourly rate (workspace currency): what their logged time costs.
         self.rates: dict[str, float] = {}
         self.changes: list[Change] = []
@@ -78,6 +85,12 @@ class Org:
             if custom_field.name == name:
                 return custom_field
         raise KeyError(f"no custom field named {name!r}")
+
+    def user(self, gid: str | None) -> Person | None:
+        """A member of the organisation or a guest, by gid."""
+        if gid is None:
+            return None
+        return self.people.get(gid) or self.guests.get(gid)
 
     def task_project(self, task: Task) -> str | None:
         """The project a task or (through its parents) a subtask belongs to."""
@@ -338,6 +351,7 @@ class Org:
                     )
         del self.tasks[task.gid]
         self.raid.pop(task.gid, None)
+        self.intake.pop(task.gid, None)
         projects = (project_gid,) if task.parent_gid is None else ()
         self._record(at, "task", task.gid, "deleted", projects, name=task.name)
 

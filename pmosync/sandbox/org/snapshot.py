@@ -37,6 +37,8 @@ COLLECTIONS = (
     "allocations",
     "budgets",
     "raid",
+    "intake",
+    "guests",
 )
 
 
@@ -55,6 +57,7 @@ def org_snapshot(org: Org) -> dict[str, Any]:
             records = getattr(org, name)
             snapshot[name] = [_plain(records[gid]) for gid in sorted(records)]
         snapshot["raid_log_gid"] = org.raid_log_gid
+        snapshot["intake_gid"] = org.intake_gid
         snapshot["rates"] = {gid: org.rates[gid] for gid in sorted(org.rates)}
         snapshot["changes"] = len(org.changes)
         return snapshot

@@ -28,7 +28,7 @@ def team_members(org: Org, team_gid: str) -> set[str]:
 
 def get_user(call: Call) -> Reply:
     gid = call.arg("user_gid", allow_me=True)
-    return call.one("user", call.lookup("user", call.org.people, gid))
+    return call.one("user", call.lookup("user", call.org.people | call.org.guests, gid))
 
 
 def list_users(call: Call) -> Reply:
