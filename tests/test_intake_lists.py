@@ -11,6 +11,8 @@ item and the request's title; the rest sync."""
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -27,7 +29,6 @@ from pmosync.sandbox.tenant.intake_list import (
     LOCALE,
     REQUESTS_LIST,
     add_intake_list,
-    delete_request,
     set_stage,
 )
 from pmosync.sandbox.tenant.model import ListColumn
@@ -145,6 +146,18 @@ def _stored(store: Store) -> tuple[dict[str, dict], dict[str, dict]]:
     return live, every
 
 
+def _control(sandbox, body: dict) -> None:
+    """The sandbox's list-item control, over HTTP as a test in another process would."""
+    request = urllib.request.Request(
+        f"{sandbox.base_url}/_sandbox/list_item",
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {sandbox.token}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        assert json.load(reply) == {"ok": True}
+
+
 def _quarantine(store: Store) -> list[str]:
     query = text("SELECT reason FROM quarantine WHERE resolved_at IS NULL")
     with store.engine.connect() as connection:
@@ -211,7 +224,7 @@ def test_the_request_list_syncs_and_follows_stage_changes_and_deletions(
             moved = min((i for i in expected if expected[i]["stage"] != "approved"), key=int)
             gone = max(expected, key=int)
             set_stage(tenant, data.list_id, moved, "Approved")
-            delete_request(tenant, data.list_id, gone)
+            _control(sandbox, {"list": REQUESTS_LIST, "item": gone, "delete": True})
             run_sync(config, store)
             expected, _ = _expected(tenant, data)
             assert _differences(store, expected) == []
