@@ -192,7 +192,7 @@ def committed_money(
 
 
 def _count(projects: Sequence[ProjectRow]) -> str:
-    return f"{len(projects)} active project{'' if len(projects) == 1 else 's'}"
+    return f"{len(projects)} active or on-hold project{'' if len(projects) == 1 else 's'}"
 
 
 def capacity_left(

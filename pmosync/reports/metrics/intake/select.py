@@ -139,12 +139,12 @@ class _Budget:
 
     def shortfalls(self, cost: Decimal, hours: Mapping[tuple[str, str], float]) -> list[Shortfall]:
         found = []
-        if self.money is not None and cost > self.money:
-            found.append(Shortfall("funding", float(cost), float(self.money)))
+        if self.money is not None and cost > 0 and cost > self.money:
+            found.append(Shortfall("funding", float(cost), max(0.0, float(self.money))))
         for (key, month), value in sorted(hours.items(), key=lambda kv: (kv[0][1], kv[0][0])):
             left = self.hours.get((key, month), 0.0)
-            if value > left + TOLERANCE:
-                found.append(Shortfall(f"{self.names[key]} {month}", value, left))
+            if value > 0 and value > left + TOLERANCE:
+                found.append(Shortfall(f"{self.names[key]} {month}", value, max(0.0, left)))
         return found
 
     def take(self, cost: Decimal, hours: Mapping[tuple[str, str], float]) -> None:
@@ -270,9 +270,9 @@ def _fits(
     money: Decimal | None,
     left: Mapping[tuple[str, str], float],
 ) -> bool:
-    if money is not None and cost > money:
+    if money is not None and cost > 0 and cost > money:
         return False
-    return all(value <= left.get(key, 0.0) + TOLERANCE for key, value in hours.items())
+    return all(value <= left.get(key, 0.0) + TOLERANCE for key, value in hours.items() if value > 0)
 
 
 def _greedy(
@@ -320,7 +320,7 @@ def _relaxed(
 ) -> float:
     """The best total of the requests from ``start`` on if they could be taken in part, under
     one constraint of ``room`` (the fractional knapsack): an upper bound of the real one."""
-    total = 0.0
+    total, room = 0.0, max(0.0, room)
     for index in order:
         if index < start or not usable[index]:
             continue
