@@ -27,7 +27,7 @@ from pmosync.demo import world as demo_world
 from pmosync.store import Store
 from pmosync.store.schema import runs
 
-EMAIL_REPORTS = {"portfolio", "utilisation", "timesheets"}  # the demo config's email targets
+EMAIL_REPORTS = {"portfolio", "utilisation", "timesheets", "intake"}  # the config's email targets
 SHAREPOINT_REPORTS = {"portfolio", "governance", "board"}
 
 
@@ -92,8 +92,26 @@ def test_first_run_syncs_in_full_and_names_every_output_that_exists(demo):
     assert "demo/out/mail/*.eml" in summary and "demo/out/sharepoint/" in summary
     # the typed slip in a timesheet, a status item naming a plan that does not exist, a
     # leave item that ends before it starts, and the Asana RAID log's risk with a probability
-    # of 7 (its item of type "Opportunity" maps: the demo's type_vocabulary names it)
-    assert "4 record(s) could not be mapped" in summary
+    # of 7 (its item of type "Opportunity" maps: the demo's type_vocabulary names it), and the
+    # Asana intake project's request with a negative effort
+    assert "5 record(s) could not be mapped" in summary
+
+
+def test_the_intake_pipeline_report_is_produced_and_named(demo):
+    """The demo's intake report ranks the sandboxes' project requests (or says there are none)
+    under the three models of its intake: block, and the summary points at its page."""
+    summary = _ok(demo["first"])
+    pages = sorted(demo["folder"].glob("out/intake-*/intake-*.html"))
+    assert pages and any(p.name.endswith(".html") for p in _named_paths(summary, demo["home"]))
+    assert f"open demo/out/{pages[-1].parent.name}/{pages[-1].name}" in summary, summary
+    parser = _Text()
+    parser.feed(pages[-1].read_text(encoding="utf-8"))
+    assert "Intake pipeline" in parser.text and "Funding" in parser.text
+    assert ("Scoreboard: balanced" in parser.text) or ("No project requests" in parser.text)
+    (book,) = demo["folder"].glob(f"out/{pages[-1].parent.name}/*.xlsx")
+    sheets = openpyxl.load_workbook(book, read_only=True).sheetnames
+    for model in ("strategic", "financial", "balanced"):
+        assert f"Scoreboard {model}" in sheets or any(model in s for s in sheets), sheets
 
 
 def test_a_typed_slip_in_a_timesheet_is_quarantined_naming_its_row(demo):

@@ -26,6 +26,8 @@ PMO_SITE = "contoso.sharepoint.com:/sites/pmo"
 PMO_MAILBOX = "pmo@contoso.example"
 PMO_STATUS_LIST = "Project status"
 """The PMO site's list the portfolio report writes one item per project into."""
+INTAKE_REPORT = "intake"
+"""The demo's intake pipeline report (the summary points at it)."""
 
 _TEMPLATE = """\
 # yaml-language-server: $schema=./pmosync.schema.json
@@ -71,6 +73,16 @@ connectors:
       fields: {{probability: Probability, impact: Impact, status: RAID status,
                 mitigation: Mitigation, raised: Raised on}}
       type_vocabulary: {{Opportunity: risk}}   # a type the built-in names do not know
+    # Project requests: every task of the "Project intake" project (the request form's
+    # submissions); its board's sections are the stages, its custom fields the answers.
+    intake:
+      projects: ["{intake_project}"]
+      fields: {{sponsor: Sponsor, estimated_cost: Estimated cost,
+                estimated_benefit: Expected benefit, risk: Risk, target_start: Target start,
+                target_end: Target end, project: Converted to}}
+      criteria: {{strategic_fit: Strategic alignment, regulatory: Regulatory}}
+      effort: {{Consultant: Consultant effort (d), Analyst: Analyst effort (d)}}
+      effort_unit: days
 
   # Microsoft Planner: the plans of two Microsoft 365 groups, signed in as microsoft: says.
   # Planner has no status updates: the project managers write each plan's RAG into the PMO
@@ -170,6 +182,79 @@ organisation:
     weekend: [saturday, sunday]
     holidays: {{country: DE}}
 
+# Project requests (the intake sources above map them): what a complete request holds, three
+# scoring models the intake report ranks them by, and the money and people a selection must
+# fit. Criteria are read under criteria.<name> (the sources' criteria: keys); effort by role
+# uses the role names of resources.roles.
+intake:
+  currency: EUR
+  required: [sponsor, estimated_cost, effort, target_start, criteria.strategic_fit]
+  models:
+    strategic:
+      description: Alignment with the strategy and regulatory need.
+      criteria:
+        strategic_fit:
+          weight: 50
+          points: {{High: 10, Medium: 6, Low: 2}}
+        regulatory:                  # yes/no, from a choice or a boolean column
+          weight: 25
+          points: {{"yes": 10, "no": 0}}
+        sponsor:
+          weight: 10
+          source: sponsor
+          points_if_set: 10
+        risk:                        # 1 very low ... 5 very high
+          weight: 15
+          source: risk
+          range: {{best: 1, worst: 5}}
+      gates:
+        - {{source: sponsor, set: true, label: a sponsor named}}
+    financial:
+      description: Return on the money.
+      criteria:
+        bcr:
+          weight: 50
+          source: bcr
+          bands:                     # the points of the highest threshold met
+            - {{at_least: 1, points: 3}}
+            - {{at_least: 1.5, points: 6}}
+            - {{at_least: 2.5, points: 10}}
+        npv:
+          weight: 30
+          source: npv
+          bands: [{{at_least: 0, points: 5}}, {{at_least: 250000, points: 10}}]
+        estimated_cost:              # the cheaper the better, within reason
+          weight: 20
+          source: estimated_cost
+          range: {{best: 25000, worst: 500000}}
+      gates:
+        - {{source: estimated_cost, at_most: 750000, label: within the PMO's approval limit}}
+      finance: {{discount_rate: 0.08, years: 3}}
+    balanced:
+      description: Strategy, return and risk together; it ranks for the selection.
+      criteria:
+        strategic_fit:
+          weight: 40
+          points: {{High: 10, Medium: 6, Low: 2}}
+        bcr:
+          weight: 30
+          source: bcr
+          range: {{best: 3, worst: 0.5}}
+        regulatory:
+          weight: 15
+          points: {{"yes": 10, "no": 0}}
+        risk:
+          weight: 15
+          source: risk
+          range: {{best: 1, worst: 5}}
+      gates:
+        - {{source: sponsor, set: true, label: a sponsor named}}
+  capacity:
+    model: balanced
+    horizon_months: 12
+    funding: 750000                  # EUR over the horizon, before what projects still spend
+    commitments: remaining_budgets
+
 output_dir: out                      # every report run keeps its files in out/<report>-<date>/
 
 reports:
@@ -219,6 +304,16 @@ reports:
     formats: [html, xlsx]
     rules: {{raid: {{top: 10, high_score: 15}}}}
 
+  # Project requests by stage and age, ranked under each model of intake:, and the selection
+  # that fits the funding and people left.
+  {intake_report}:
+    title: Intake pipeline
+    kind: intake_pipeline
+    schedule: "30 8 * * MON"
+    formats: [html, xlsx]
+    deliver:
+      - email: {{to: [{pmo_mailbox}]}}
+
   # The board pack: the executive summary, then a one-pager per project (red, then amber,
   # then the rest), as a PDF to print and as a page.
   board:
@@ -249,6 +344,7 @@ def write_config(folder: Path, world: World, smtp_port: int) -> Path:
     text = _TEMPLATE.format(
         workspace=world.org.workspace.gid,
         raid_log=world.org.raid_log_gid,
+        intake_project=world.org.intake_gid,
         asana_url=world.asana.base_url,
         graph_url=world.graph.base_url,
         groups=groups,
@@ -263,6 +359,7 @@ def write_config(folder: Path, world: World, smtp_port: int) -> Path:
         leave_list=LEAVE_LIST,
         status_list=PMO_STATUS_LIST,
         pmo_mailbox=PMO_MAILBOX,
+        intake_report=INTAKE_REPORT,
     )
     path = folder / CONFIG_FILE
     path.write_text(text, encoding="utf-8")

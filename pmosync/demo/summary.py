@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from pmosync.demo.config_file import INTAKE_REPORT
 from pmosync.demo.tour import OVER_CPI, UNDER_CPI, TourResult
 from pmosync.store.writer import WriteCounts
 
@@ -164,6 +165,21 @@ def _next_lines(result: TourResult, program: str) -> list[str]:
     lines = ["Next:"]
     if html is not None:
         lines.append(f"  open {_shown(html)} in a browser")
+    intake = next(
+        (
+            path
+            for outcome in result.reports
+            if outcome.name == INTAKE_REPORT
+            for path in outcome.files
+            if path.suffix == ".html"
+        ),
+        None,
+    )
+    if intake is not None:
+        lines.append(
+            f"  open {_shown(intake)}: the project requests ranked under three scoring "
+            "models, and the selection that fits the funding and people left"
+        )
     lines += [
         f"  read {config}: the configuration that did all this",
         f"  {program} status -c {config}: what each stream did",

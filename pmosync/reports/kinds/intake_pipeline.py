@@ -61,6 +61,8 @@ PROJECT_PROBLEMS = {
     "missing": "names a project no source has",
     "ambiguous": "names a project several projects share the name of",
 }
+CAPACITY_ROWS = 12
+"""Role-months the capacity fit shows in the page when the selected requests ask for none."""
 SELECTED_COLOR, OTHER_COLOR = "#2e7d32", "#7f8c9a"
 NO_REQUESTS = "No project requests: no intake source is configured, or it holds none yet."
 
@@ -435,8 +437,9 @@ def capacity_section(
     after = selection.left.hours if selection and selection.left else {}
     keys = sorted(
         set(capacity.hours) | set(capacity.capacity_hours) | set(asked),
-        key=lambda k: (k[0].casefold(), k[1]),
+        key=lambda k: (not asked.get(k), k[0].casefold(), k[1]),
     )
+    wanted = sum(1 for key in keys if asked.get(key))
     rows = tuple(
         {
             "role": role,
@@ -465,8 +468,10 @@ def capacity_section(
         rows=rows,
         note="Each role's hours over the horizon: its people's capacity (working days, leave "
         "out), what current projects have allocated, what is left, what the selected "
-        "requests ask for, and what remains after them." + (f" {notes}" if notes else ""),
-        html_limit=LIST_LIMIT,
+        "requests ask for, and what remains after them. The page shows the months the "
+        f"selected requests ask for (else the first {CAPACITY_ROWS}); the files hold every "
+        "role and month." + (f" {notes}" if notes else ""),
+        html_limit=wanted or CAPACITY_ROWS,
         empty="No role has capacity over the horizon (resources.roles names no one).",
     )
 
