@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/planner_sync.py --size S
 	$(BIN)/python bench/sync_e2e.py --size S
 	$(BIN)/python bench/reports.py --size S
+	$(BIN)/python bench/intake.py
 	$(BIN)/python bench/demo.py
 	$(BIN)/python bench/hostile_files.py
 
