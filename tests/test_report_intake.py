@@ -109,6 +109,8 @@ def _requests() -> list[RequestRow]:
 def _dataset(requests: list[RequestRow] | None = None) -> Dataset:
     requests = _requests() if requests is None else requests
     history = {
+        # R1's history began in its stage (a first sync): since submitted, 10 days
+        "R1": (RequestVersion(_at("2026-11-20"), {"stage": "submitted"}),),
         # R2 was submitted on 09-24 and moved to under review on 11-03: 20 days in its stage
         "R2": (
             RequestVersion(_at("2026-09-24"), {"stage": "submitted"}),

@@ -209,15 +209,19 @@ def days_in_stage(
     context: ReportContext,
 ) -> int | None:
     """Days since the request entered its current stage: the first of the latest unbroken run
-    of versions holding that stage (the field history), else since it was submitted."""
+    of versions holding that stage, when an earlier version held another (the field history
+    saw it move); else since it was submitted (the history began with it in this stage, as
+    after a first sync, and says nothing of when it got there)."""
     since: datetime | None = None
+    moved = False
     for version in reversed(versions):
         if "stage" not in version.fields:
             continue
         if version.fields["stage"] != request.stage:
+            moved = True
             break
         since = version.valid_from
-    day = _day(since or request.submitted_at, context)
+    day = _day(since if moved else request.submitted_at, context)
     return None if day is None else max((as_of - day).days, 0)
 
 
@@ -274,9 +278,14 @@ def breakdown(terms: Sequence[Term]) -> str:
     """Each criterion's part of the score: "strategic_fit High 10/10 x 40 = 40.0"."""
     return "; ".join(
         f"{t.criterion} {t.value if t.value is not None else '(empty)'} "
-        f"{t.points:g}/{t.best:g} x {t.weight:g} = {t.contribution:.1f}"
+        f"{_figure(t.points)}/{_figure(t.best)} x {_figure(t.weight)} = {t.contribution:.1f}"
         for t in terms
     )
+
+
+def _figure(value: float) -> str:
+    """A number of points or a weight as read: 10, 7.5, 5.18 (at most two decimals)."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def gates_text(scored: Scored) -> str:
