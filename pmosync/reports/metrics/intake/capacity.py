@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from pmosync.canonical.budgets import currency_code, current_budget, money
 from pmosync.config.intake import Intake
@@ -38,6 +39,7 @@ COMMITTED_STATUSES = frozenset({"active", "on_hold"})
 """Projects whose remaining budget is committed money: under way or paused, not finished."""
 
 
+@lru_cache(maxsize=1024)
 def role_key(role: str) -> str:
     """Roles compare in any case and spacing ("senior  Consultant" is "Senior consultant")."""
     return " ".join(role.split()).casefold()
@@ -57,6 +59,7 @@ def month_label(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
+@lru_cache(maxsize=1024)
 def month_span(label: str) -> tuple[date, date]:
     """The first and last day of the month "YYYY-MM"."""
     first = date(int(label[:4]), int(label[5:7]), 1)

@@ -32,6 +32,7 @@ from decimal import Decimal
 
 from pmosync.canonical.budgets import currency_code
 from pmosync.config.intake import Intake
+from pmosync.reports.collector import collector_paused
 from pmosync.reports.dataset import RequestRow
 from pmosync.reports.metrics.calendar import WorkingCalendar
 from pmosync.reports.metrics.intake import (
@@ -58,6 +59,8 @@ def _spread(
     by_month: dict[str, float] = {}
     for label in months:
         month_first, month_last = month_span(label)
+        if month_first > end or month_last < start:
+            continue
         low, high = max(start, month_first, first), min(end, month_last)
         if high < low:
             continue
@@ -181,6 +184,18 @@ def select(
 ) -> Selection:
     """The requests that fit ``capacity`` under the selection model, and why the others do
     not (see the module docstring for the method)."""
+    with collector_paused():  # thousands of small dicts, no cycles: see reports.collector
+        return _select(scored, requests, capacity, intake, calendar, as_of)
+
+
+def _select(
+    scored: Sequence[Scored],
+    requests: Mapping[str, RequestRow],
+    capacity: Capacity,
+    intake: Intake,
+    calendar: WorkingCalendar,
+    as_of: date,
+) -> Selection:
     model = intake.selection_model() or ""
     settings = intake.capacity
     currency = currency_code(intake.currency) or ""
