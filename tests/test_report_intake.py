@@ -353,6 +353,7 @@ def test_runs_keep_a_score_only_when_it_changed(tmp_path, store_url):
     assert done.returncode == 0, done.stderr
     board = _board(tmp_path)
     assert board[FORMULA]["score"] == 70.0  # 30 + 40
+    assert board[FORMULA]["change"] == "new"  # no score kept before
     assert _kept(store_url) == 2  # A and B, first seen
     # an unchanged rerun keeps nothing new, and says so
     done = run_pmosync("report", "intake", "-c", config, "--no-deliver")

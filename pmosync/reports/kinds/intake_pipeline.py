@@ -185,7 +185,7 @@ def figures(trend: dict[str, Any], currency: str | None) -> tuple[Figure, ...]:
     return (
         Figure("open_requests", "Open requests", trend["open_requests"]),
         Figure("incomplete", "Incomplete", trend["incomplete"], rag=amber_if(trend["incomplete"])),
-        Figure("median_age_days", "Median age (days)", trend["median_age_days"], "days"),
+        Figure("median_age_days", "Median age (days)", trend["median_age_days"], "int"),
         Figure("selected", "Selected to fit", trend["selected"]),
         Figure("selected_cost", f"Cost of the selected{unit}", trend["selected_cost"], "money"),
         Figure("funding_left", f"Funding left{unit}", trend["funding_left"], "money"),
@@ -260,7 +260,7 @@ def stages_section(
             *(Column(f"age_{low}", label, "int") for low, _, label in AGE_BANDS),
             Column("age_over_90", "Over 90 days", "int"),
             Column("total", "Total", "int"),
-            Column("median_in_stage", "Median days in stage", "days"),
+            Column("median_in_stage", "Median days in stage", "int"),
             Column("no_date", "No submission date", "int", detail=True),
         ),
         rows=rows,
@@ -301,7 +301,7 @@ def change_text(scored: Scored, context: ReportContext, as_of: date) -> str | No
     """The change since the score kept before this run: "+4.0 since 20 Nov", "new"."""
     kept = context.previous_scores.get((scored.request_id, scored.model))
     if kept is None:
-        return "new" if context.previous_scores else None
+        return "new"
     since = _short_date(kept.as_of, as_of)
     model = context.intake.models.get(scored.model)
     model_changed = ""
@@ -585,9 +585,15 @@ def selection_section(
 
 
 def needs_text(shortfalls: Sequence[Shortfall]) -> str | None:
-    """What an excluded request would need: "funding: needs 120,000, 80,000 left"."""
+    """What an excluded request would need: "funding: needs 120,000, 80,000 left",
+    "Consultant 2027-03: needs 160 h, 40 h left"."""
     return (
-        "; ".join(f"{s.what}: needs {s.needs:,.0f}, {s.left:,.0f} left" for s in shortfalls) or None
+        "; ".join(
+            f"{s.what}: needs {s.needs:,.0f}{unit}, {s.left:,.0f}{unit} left"
+            for s in shortfalls
+            for unit in ("" if s.what == "funding" else " h",)
+        )
+        or None
     )
 
 
@@ -651,7 +657,7 @@ def incomplete_section(
             Column("stage", "Stage"),
             Column("missing", "Missing"),
             Column("since", "Missing since", "date"),
-            Column("days", "Days", "days"),
+            Column("days", "Days", "int"),
         ),
         rows=tuple(rows),
         note="Open requests lacking a field intake.required names, the longest-missing first.",
