@@ -115,7 +115,7 @@ def _dataset(requests: list[RequestRow] | None = None) -> Dataset:
         "R2": (
             RequestVersion(_at("2026-09-24"), {"stage": "submitted"}),
             RequestVersion(_at("2026-11-03"), {"stage": "under_review"}),
-        )
+        ),
     }
     return Dataset(
         as_of=AS_OF,
@@ -318,14 +318,14 @@ def _store_requests(url: str, fit: str) -> None:
         )
 
 
-def _yaml(tmp_path: Path, url: str) -> Path:
+def _yaml(tmp_path: Path, url: str, intake: dict | None = None) -> Path:
     path = tmp_path / "pmosync.yaml"
     path.write_text(
         json.dumps(
             {
                 "store": url,
                 "output_dir": "out",
-                "intake": INTAKE,
+                "intake": intake or INTAKE,
                 "reports": {"intake": {"kind": "intake_pipeline", "formats": ["json"]}},
             }
         ),
@@ -370,6 +370,15 @@ def test_runs_keep_a_score_only_when_it_changed(tmp_path, store_url):
     # a back-dated run keeps none of its scores
     done = run_pmosync("report", "intake", "-c", config, "--no-deliver", "--as-of", "2026-01-05")
     assert _kept(store_url) == 3, done.stderr
+    # the model's YAML edited (a gate's label), the scores the same: a new row for each request
+    # under the edited model, and the change column says the model changed
+    edited = json.loads(json.dumps(INTAKE))
+    edited["models"]["value"]["gates"][0]["label"] = "a sponsor"
+    config = _yaml(tmp_path, store_url, edited)
+    done = run_pmosync("report", "intake", "-c", config, "--no-deliver")
+    assert done.returncode == 0, done.stderr
+    assert _kept(store_url) == 5
+    assert _board(tmp_path)[FORMULA]["change"].endswith("(model changed)")
 
 
 def test_an_intake_report_without_models_is_one_config_line(tmp_path):

@@ -297,16 +297,14 @@ def gates_text(scored: Scored) -> str:
     return "; ".join(f"failed: {g.label}" + (f" ({g.reason})" if g.reason else "") for g in failed)
 
 
-def change_text(scored: Scored, context: ReportContext, as_of: date) -> str | None:
-    """The change since the score kept before this run: "+4.0 since 20 Nov", "new"."""
+def change_text(scored: Scored, context: ReportContext, as_of: date, digest: str) -> str | None:
+    """The change since the score kept before this run: "+4.0 since 20 Nov", "new";
+    ``digest`` is the model's hash now, to say when the model changed since."""
     kept = context.previous_scores.get((scored.request_id, scored.model))
     if kept is None:
         return "new"
     since = _short_date(kept.as_of, as_of)
-    model = context.intake.models.get(scored.model)
-    model_changed = ""
-    if model is not None and model_hash(model) != kept.model_hash:
-        model_changed = " (model changed)"
+    model_changed = " (model changed)" if digest != kept.model_hash else ""
     if scored.score is None or kept.score is None:
         was = "unscored" if kept.score is None else f"{kept.score:.1f}"
         return f"was {was} on {since}{model_changed}"
@@ -336,6 +334,7 @@ def scoreboard_section(
     as_of: date,
 ) -> Section:
     model = context.intake.models[name]
+    digest = model_hash(model)  # once: the change column compares every row's with it
     chosen = set(selection.selected) if selection and selection.model == name else set()
     rows = tuple(
         {
@@ -344,7 +343,7 @@ def scoreboard_section(
             "url": by_id[s.request_id].source_url,
             "stage": STAGE_TITLES.get(by_id[s.request_id].stage, by_id[s.request_id].stage),
             "score": s.score,
-            "change": change_text(s, context, as_of),
+            "change": change_text(s, context, as_of, digest),
             "breakdown": breakdown(s.terms) if s.score is not None else "; ".join(s.problems),
             "finance": finance_text(s, context.intake.currency),
             "gates": gates_text(s) if s.score is not None else "not scored",
