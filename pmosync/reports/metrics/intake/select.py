@@ -47,6 +47,9 @@ from pmosync.reports.metrics.intake.capacity import add_months, month_span, role
 
 TOLERANCE = 1e-6
 """Hours are floats: a demand equal to what is left fits."""
+EXACT_NODES = 100_000
+"""Branches the exact search visits at most (a second or two). 20 candidates (auto's
+default) end well before; 30 with near-equal scores per cost may reach it."""
 
 
 def _spread(
@@ -249,7 +252,12 @@ def _select(
         method = "exact" if len(rest) <= settings.exact_max else "greedy"
     needs = [budget.needs(item) for _, item in rest]
     if method == "exact":
-        chosen = _exact(rest, needs, budget)
+        chosen, complete = _exact(rest, needs, budget)
+        if not complete:
+            notes.append(
+                f"the exact selection stopped after {EXACT_NODES:,} branches: the best set "
+                "found is shown (at least as good as greedy's), a better one may exist"
+            )
     else:
         chosen = _greedy(rest, needs, budget, funded)
     for index in chosen:
@@ -348,17 +356,22 @@ def _relaxed(
     return total
 
 
+class _Stopped(Exception):
+    """The exact search spent its branches: the best set found so far stands."""
+
+
 def _exact(
     rest: Sequence[tuple[Scored, Demand]],
     needs: Sequence[tuple[Decimal, dict[tuple[str, str], float]]],
     budget: _Budget,
-) -> list[int]:
+) -> tuple[list[int], bool]:
     """Indices of ``rest`` (in rank order) forming the set of highest total score that fits:
     depth-first, each request taken before it is left out, a branch cut when no set below it
     can beat the best found. The bound is the least of: every later request that still fits
     on its own, and the fractional knapsack under the money left and under the hours left in
     total. Only a strictly better set replaces the best, so of equal totals the first found
-    wins: the one taking the higher-ranked requests."""
+    wins: the one taking the higher-ranked requests. False with the set when the search
+    stopped after ``EXACT_NODES`` branches (then the best found, never worse than greedy's)."""
     scores = [s.score or 0.0 for s, _ in rest]
     count = len(rest)
     costs = [float(cost) for cost, _ in needs]
@@ -370,9 +383,12 @@ def _exact(
         range(count), key=lambda i: (-(scores[i] / efforts[i]) if efforts[i] else -1e300, i)
     )
     left = dict(budget.hours)
-    best_total = -1.0
-    best: list[int] = []
+    # Start from greedy's set, just below its total: branches that cannot reach it are cut at
+    # once, and any set found as good still replaces it (keeping the tie-break by rank).
+    best = _greedy(rest, needs, budget, budget.money is not None)
+    best_total = sum(scores[i] for i in best) - 2 * TOLERANCE
     current: list[int] = []
+    nodes = 0
 
     def bound(start: int, money_left: Decimal | None) -> float:
         usable = [i >= start and _fits(*needs[i], money_left, left) for i in range(count)]
@@ -384,7 +400,10 @@ def _exact(
         return min(bounds)
 
     def search(index: int, total: float, money_left: Decimal | None) -> None:
-        nonlocal best_total, best
+        nonlocal best_total, best, nodes
+        nodes += 1
+        if nodes > EXACT_NODES:
+            raise _Stopped
         if total > best_total + TOLERANCE:
             best_total, best = total, list(current)
         if index == count or total + bound(index, money_left) <= best_total + TOLERANCE:
@@ -401,5 +420,8 @@ def _exact(
                 left[key] += value
         search(index + 1, total, money_left)
 
-    search(0, 0.0, budget.money)
-    return best
+    try:
+        search(0, 0.0, budget.money)
+    except _Stopped:
+        return sorted(best), False
+    return sorted(best), True
