@@ -269,3 +269,78 @@ def test_a_task_leaving_the_intake_rules_retires_its_request(tmp_path, org, sand
     with store:
         assert live_rows(store, Request) == {}
         assert differences(store, org) == []
+
+
+def _custom(gid: str, name: str, kind: str, **value: Any) -> dict[str, Any]:
+    return {"gid": gid, "name": name, "type": kind, "resource_subtype": kind, **value}
+
+
+def test_each_field_type_gives_its_criterion_value():
+    """Records shaped as Asana sends them, with field types the sandbox's form does not use:
+    a multi-select, a number, text, a date and a people field (the values written by hand)."""
+    from pmosync.config.asana_intake import AsanaIntake
+    from pmosync.mapping.asana import AsanaMapper, intake_settings
+
+    block = AsanaIntake(
+        projects=["9"],
+        criteria={"regions": "Regions", "score": "Score", "note": "Note", "due": "Due",
+                  "owner": "Owner", "flag": "Flag"},
+        effort={"Analyst": "Hours"},
+        fields={"estimated_cost": "Cost", "project": "Became"},
+        default_currency="GBP",
+    )  # fmt: skip
+    mapper = AsanaMapper(SOURCE, intake=intake_settings(block))
+    raw = {
+        "gid": "42", "name": "Shared CRM", "created_at": "2026-03-01T10:00:00.000Z",
+        "created_by": {"gid": "7"}, "_request": True, "_request_section": "Triage",
+        "_request_project": None, "_request_project_ref": "Old CRM",
+        "custom_fields": [
+            _custom("1", "Regions", "multi_enum",
+                    multi_enum_values=[{"gid": "a", "name": "EMEA"}, {"gid": "b", "name": "APAC"}]),
+            _custom("2", "Score", "number", number_value=7),
+            _custom("3", "Note", "text", text_value="  board asked  "),
+            _custom("4", "Due", "date", date_value={"date": "2027-01-31"}),
+            _custom("5", "Owner", "people",
+                    people_value=[{"gid": "8", "email": "Ana.Lima@Contoso.example"}]),
+            _custom("6", "Flag", "enum", enum_value={"gid": "y", "name": "Yes"}),
+            _custom("10", "Hours", "number", number_value=12.5),
+            _custom("11", "Cost", "number", number_value=90000, format="none"),
+            _custom("12", "Became", "text", text_value="Old CRM"),
+        ],
+    }  # fmt: skip
+    [request] = mapper.map("tasks", raw).records
+    assert request.criteria == {
+        "regions": "EMEA, APAC", "score": 7.0, "note": "board asked", "due": "2027-01-31",
+        "owner": "ana.lima@contoso.example", "flag": "Yes",
+    }  # fmt: skip
+    assert request.stage == "under_review"  # Triage
+    assert request.effort_hours == {"Analyst": 12.5}  # effort_unit hours by default
+    assert (request.estimated_cost, request.currency) == (Decimal("90000"), "GBP")
+    assert request.requester_identity_id == PersonIdentity.ref(SOURCE, "7")
+    assert (request.project_ref, request.project_id) == ("Old CRM", None)
+
+
+def test_a_request_names_its_project_by_name_in_any_spacing_or_by_gid():
+    from pmosync.connectors.asana.intake import IntakeRules
+
+    rules = IntakeRules(projects=frozenset({"9"}), project_field="Became")
+    in_scope = {"1": {"name": "Apollo  Website"}, "2": {"name": "Beacon"}}
+
+    def record(named: str | None, parent: bool = False) -> dict[str, Any]:
+        membership = {"project": {"gid": "9"}, "section": {"name": "Approved"}}
+        return {
+            "gid": "5",
+            "parent": {"gid": "4"} if parent else None,
+            "custom_fields": [_custom("12", "Became", "text", text_value=named)],
+            "memberships": [membership],
+        }
+
+    records = [record(" apollo website "), record("2"), record("Gone"), record(None)]
+    rules.tag(records, in_scope)
+    assert [r["_request_project"] for r in records] == ["1", "2", None, None]
+    assert [r["_request_project_ref"] for r in records] == ["apollo website", "2", "Gone", None]
+    assert all(r["_request"] and r["_request_section"] == "Approved" for r in records)
+    assert rules.unplaced == {"Gone"}
+    subtask = record("Beacon", parent=True)
+    rules.tag([subtask], in_scope)
+    assert subtask["_request"] is False  # an assessor's checklist item is no request

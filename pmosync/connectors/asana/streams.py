@@ -248,7 +248,7 @@ class ProjectsStream(_Stream):
 
     def _by_gid(self, gids: tuple[str, ...]) -> Iterator[Page]:
         for gid in gids:
-            if gid in self.run.raid_projects:
+            if gid in self.run.raid_projects or gid in self.run.intake_projects:
                 continue
             try:
                 record = self.client.get(self.client.projects.get_project, gid,
