@@ -16,6 +16,7 @@ from pmosync.demo.costs import FOLDER as COST_FOLDER
 from pmosync.demo.costs import SHEET as COST_SHEET
 from pmosync.demo.world import ASANA_TOKEN, GRAPH_TOKEN, World
 from pmosync.sandbox.org.costing import RATE_LEVELS, ROLE_NAMES, role_of_rate
+from pmosync.sandbox.tenant.intake_list import REQUESTS_LIST
 from pmosync.sandbox.tenant.pmo_lists import HEALTH_LIST, LEAVE_LIST
 
 CONFIG_FILE = "pmosync.yaml"
@@ -143,6 +144,21 @@ connectors:
       end: End
       hours_per_day: HoursPerDay
       kind: LeaveType
+
+  # Project requests, collected in the PMO site's "Project requests" list: the intake
+  # pipeline report scores them (criteria and effort by role, as the intake: models read them).
+  requests:
+    type: sharepoint_files
+    site: "{pmo_site}"
+    list: {requests_list}
+    kind: request
+    columns: {{title: Title, requester: Requester, sponsor: Sponsor, submitted: Submitted,
+               stage: Stage, cost: EstimatedCost, benefit: ExpectedBenefit, start: TargetStart,
+               end: TargetEnd, risk: Risk, project: ConvertedProject, description: Description}}
+    criteria: {{strategic_fit: StrategicFit, regulatory: Regulatory}}
+    effort: {{Consultant: ConsultantDays, Analyst: AnalystDays}}
+    effort_unit: days
+    stage_vocabulary: {{"Parked - awaiting funding": on_hold}}
 
   # The finance team's workbook of expenses and suppliers' invoices per project, in a local
   # folder beside this file (costs/). Costs in another currency are kept but not converted.
@@ -357,6 +373,7 @@ def write_config(folder: Path, world: World, smtp_port: int) -> Path:
         pmo_site=PMO_SITE,
         health_list=HEALTH_LIST,
         leave_list=LEAVE_LIST,
+        requests_list=REQUESTS_LIST,
         status_list=PMO_STATUS_LIST,
         pmo_mailbox=PMO_MAILBOX,
         intake_report=INTAKE_REPORT,

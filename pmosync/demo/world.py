@@ -28,6 +28,7 @@ from pmosync.sandbox.tenant import (
     generate_tenant,
     render_xlsx,
 )
+from pmosync.sandbox.tenant.intake_list import add_intake_list
 from pmosync.sandbox.tenant.pmo_lists import add_pmo_lists
 from pmosync.sandbox.tenant.raid_lists import add_raid
 from pmosync.sandbox.tenant.workbooks import timesheet_cells
@@ -106,6 +107,7 @@ def build(state: WorldState) -> tuple[Org, Tenant, int]:
     touched = 0
     for run in range(2, state.runs + 1):
         touched = _week_of_work(org, tenant, run)
+    add_intake_list(tenant, state.seed, bad=False)  # last: every other record stays as it was
     return org, tenant, touched
 
 

@@ -102,8 +102,11 @@ def _people(tenant: Tenant) -> tuple[list[str], list[str]]:
     return members, guests
 
 
-def add_intake_list(tenant: Tenant, seed: int = 0, *, count: int = 20) -> IntakeList:
-    """Add the "Project requests" list and ``count`` (at least 12) items to the PMO site."""
+def add_intake_list(
+    tenant: Tenant, seed: int = 0, *, count: int = 20, bad: bool = True
+) -> IntakeList:
+    """Add the "Project requests" list and ``count`` (at least 12) items to the PMO site;
+    without ``bad``, no request ends before it starts (the demo keeps its few slips)."""
     rng = random.Random(f"intake-list-{seed}")
     site_id = pmo_site(tenant)
     zone = ZoneInfo(tenant.planner_zone)
@@ -152,8 +155,9 @@ def add_intake_list(tenant: Tenant, seed: int = 0, *, count: int = 20) -> Intake
     edit(list_id, formula, {"Title": FORMULA_TITLE})
     edit(list_id, parked, {"Stage": PARKED})
     start = tenant.today + timedelta(days=60)
-    edit(list_id, backwards, {"TargetStart": start.isoformat(),
-                              "TargetEnd": (start - timedelta(days=7)).isoformat()})  # fmt: skip
+    if bad:
+        end = start - timedelta(days=7)
+        edit(list_id, backwards, {"TargetStart": start.isoformat(), "TargetEnd": end.isoformat()})
     edit(list_id, lost, {"Stage": "In delivery", "ConvertedProject": UNKNOWN_PLAN})
     edit(list_id, two, {"Sponsor": sorted(rng.sample(members, 2))})
     edit(list_id, none, {"Sponsor": None})
