@@ -276,3 +276,37 @@ def test_a_currency_column_says_its_currency_by_its_locale(
     assert len(reasons) == len(sp.items)
     unknown = [r for r in reasons if "currency column EstimatedCost has locale 'tlh-QQ'" in r]
     assert len(unknown) == len(sp.items)
+
+
+def _get(sandbox, path: str) -> dict:
+    request = urllib.request.Request(
+        f"{sandbox.base_url}/{path}", headers={"Authorization": f"Bearer {sandbox.token}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        return json.load(reply)
+
+
+def test_the_sandbox_gives_typed_columns_as_graph_documents_them(tenant):
+    """Graph's shapes: a currencyColumn facet with its locale, a multi-person field as an
+    array of LookupId (a number) / LookupValue / Email, a single person only as
+    <Column>LookupId (text), a multi-choice as an array annotated Collection(Edm.String)."""
+    data = add_intake_list(tenant, seed=5)
+    site = tenant.lists[data.list_id].site_id
+    with GraphSandbox(tenant) as sandbox:
+        columns = _get(sandbox, f"sites/{site}/lists/{data.list_id}/columns")["value"]
+        by_name = {c["name"]: c for c in columns}
+        assert by_name["EstimatedCost"]["currency"] == {"locale": "de-DE"}
+        assert by_name["Sponsor"]["personOrGroup"]["allowMultipleSelection"] is True
+        assert by_name["Requester"]["personOrGroup"]["allowMultipleSelection"] is False
+        assert by_name["Description"]["text"]["textType"] == "richText"
+        item = _get(
+            sandbox, f"sites/{site}/lists/{data.list_id}/items/{data.two_sponsors_item}"
+            "?$expand=fields"
+        )["fields"]  # fmt: skip
+    assert isinstance(item["RequesterLookupId"], str) and "Requester" not in item
+    assert [set(p) for p in item["Sponsor"]] == [{"LookupId", "LookupValue", "Email"}] * 2
+    assert all(isinstance(p["LookupId"], int) for p in item["Sponsor"])
+    assert item["BenefitAreas@odata.type"] == "Collection(Edm.String)"
+    assert isinstance(item["BenefitAreas"], list)
+    assert isinstance(item["EstimatedCost"], int | float)
+    assert isinstance(item["Regulatory"], bool)

@@ -20,6 +20,7 @@ from sqlalchemy import text
 from pmosync.canonical.types import PersonIdentity, Request
 from pmosync.config import load_config
 from pmosync.config.connectors import FilesConnector
+from pmosync.config.errors import ConfigError
 from pmosync.store import Store
 from pmosync.sync.run import run_sync
 
@@ -163,13 +164,35 @@ def test_an_id_column_keeps_a_request_across_a_resort_and_hours_are_hours(tmp_pa
     assert all(key.endswith(("#id:REQ-1", "#id:REQ-2")) for key in second)
 
 
-def test_a_request_source_needs_a_title_column_and_intake_keys_need_kind_request():
-    with pytest.raises(ValidationError, match="missing required column 'title' for kind request"):
+def test_a_request_source_needs_a_title_column_and_intake_keys_need_kind_request(
+    tmp_path: Path,
+):
+    """Each mistake is one line naming the file, line and key."""
+    path = tmp_path / "pmosync.yaml"
+    path.write_text(
+        "store: sqlite:///x.db\n"
+        "connectors:\n"
+        "  intake:\n"
+        "    type: files\n"
+        "    path: .\n"
+        "    kind: request\n"
+        "    columns: {id: ID}\n"
+        "  sheets:\n"
+        "    type: files\n"
+        "    path: .\n"
+        "    kind: time\n"
+        "    columns: {person: a, date: b, hours: c, project: d}\n"
+        "    effort: {Analyst: Days}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_config(path, environ={})
+    assert str(raised.value).splitlines() == [
+        f"{path}:7:5: connectors.intake.columns: missing required column 'title' for kind request",
+        f"{path}:13:5: connectors.sheets.effort: 'effort' needs kind request (found kind time)",
+    ]
+    with pytest.raises(ValidationError, match="'criteria' needs kind request"):
         FilesConnector.model_validate(
-            {"type": "files", "path": ".", "kind": "request", "columns": {"id": "ID"}}
-        )
-    with pytest.raises(ValidationError, match="'effort' needs kind request"):
-        FilesConnector.model_validate(
-            {"type": "files", "path": ".", "kind": "leave", "effort": {"Analyst": "Days"},
+            {"type": "files", "path": ".", "kind": "leave", "criteria": {"fit": "Fit"},
              "columns": {"person": "Email", "start": "From", "end": "To"}}
         )  # fmt: skip
