@@ -192,7 +192,7 @@ def criterion_value(value: Any) -> CriterionValue | None:
             return date.fromisoformat(match[1]).isoformat()
         except ValueError:
             return text
-    if _EMAIL.match(text):
+    if all(_EMAIL.match(part.strip()) for part in text.split(",")):  # people, one or several
         return text.lower()
     return text
 
