@@ -140,8 +140,10 @@ def test_outputs_parse(demo):
 def test_every_sandbox_project_is_in_the_portfolio_report(demo):
     """Ground truth: the first run's world (12 Asana projects, 4 Planner plans)."""
     org, tenant = _world_now(1)
-    # the "RAID log" project is read as the RAID log (the demo's raid: block), not a project
-    projects = [p for p in org.projects.values() if p.gid != org.raid_log_gid]
+    # the "RAID log" project is read as the RAID log (the demo's raid: block), the "Project
+    # intake" project as requests (its intake: block): neither is a project
+    projects = [p for p in org.projects.values() if p.gid not in (org.raid_log_gid,
+                                                                  org.intake_gid)]  # fmt: skip
     expected = {p.name for p in projects} | {p.title for p in tenant.plans.values()}
     assert len(expected) == 16
     [book] = demo["folder"].glob("out/portfolio-*/portfolio-*.xlsx")
@@ -196,7 +198,7 @@ def _world_figures(org, baseline) -> dict[str, tuple[float, float, float, bool]]
     costs = cost_rows(org, demo_world.SEED)
     figures = {}
     for project in org.projects.values():
-        if project.gid == org.raid_log_gid:  # the RAID log: no budget, no work
+        if project.gid in (org.raid_log_gid, org.intake_gid):  # no budget, no work
             continue
         bac = baseline.projects[project.gid].custom[fields["Budget"]]
         weight = earned = 0.0
