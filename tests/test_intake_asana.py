@@ -344,3 +344,25 @@ def test_a_request_names_its_project_by_name_in_any_spacing_or_by_gid():
     subtask = record("Beacon", parent=True)
     rules.tag([subtask], in_scope)
     assert subtask["_request"] is False  # an assessor's checklist item is no request
+
+
+def test_a_stage_field_overrides_the_section_and_an_unknown_stage_names_the_request():
+    from pmosync.config.asana_intake import AsanaIntake
+    from pmosync.mapping.asana import AsanaMapper, intake_settings
+    from pmosync.mapping.result import MappingError
+
+    block = AsanaIntake(projects=["9"], stage_field="Status",
+                        stage_vocabulary={"Waiting for funds": "on_hold"})  # fmt: skip
+    mapper = AsanaMapper(SOURCE, intake=intake_settings(block))
+
+    def raw(option: str) -> dict[str, Any]:
+        status = _custom("1", "Status", "enum", enum_value={"gid": "o", "name": option})
+        return {"gid": "42", "name": "=1+1", "_request": True, "_request_section": "Approved",
+                "custom_fields": [status]}  # fmt: skip
+
+    assert mapper.map("tasks", raw("Parked")).records[0].stage == "on_hold"
+    assert mapper.map("tasks", raw("waiting  for FUNDS")).records[0].stage == "on_hold"
+    with pytest.raises(MappingError) as caught:
+        mapper.map("tasks", raw("Icebox"))
+    assert str(caught.value).startswith("request '=1+1': stage field 'Status' ")
+    assert "'Icebox'" in str(caught.value)

@@ -22,15 +22,19 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from pmosync.canonical.types import PersonIdentity, Project, Request, RequestStage
+from pmosync.canonical.types import (
+    CriterionValue,
+    PersonIdentity,
+    Project,
+    Request,
+    RequestStage,
+)
 from pmosync.mapping.asana.context import Context, IntakeSettings
 from pmosync.mapping.asana.custom_fields import CustomField, CustomFields
 from pmosync.mapping.asana.values import record_gid, ref_gid
 from pmosync.mapping.raid_vocabulary import whole
 from pmosync.mapping.result import Mapped, MappingError, Tombstone
 from pmosync.mapping.values import build, text, timestamp_of
-
-CriterionValue = float | bool | str
 
 
 def _field(intake: IntakeSettings, custom: CustomFields, purpose: str) -> CustomField | None:
