@@ -366,3 +366,27 @@ def test_a_stage_field_overrides_the_section_and_an_unknown_stage_names_the_requ
         mapper.map("tasks", raw("Icebox"))
     assert str(caught.value).startswith("request '=1+1': stage field 'Status' ")
     assert "'Icebox'" in str(caught.value)
+
+
+def test_the_sandbox_serves_people_and_currency_fields_as_asana_does(org, sandbox):
+    """Through the official SDK: a people field's users with the sub-fields asked (a guest's
+    external email included), a currency field's ISO code, and the submitter as created_by."""
+    import asana
+
+    configuration = asana.Configuration()
+    configuration.host = sandbox.base_url
+    configuration.access_token = sandbox.token
+    tasks = asana.TasksApi(asana.ApiClient(configuration))
+    opts = {"opt_fields": "created_by.gid,custom_fields.name,custom_fields.people_value.email,"
+            "custom_fields.currency_code,custom_fields.number_value"}  # fmt: skip
+    guest_gid, guest = next(iter(org.guests.items()))
+    submitted = next(g for g, e in org.intake.items() if e.requester_gid == guest_gid)
+    task = tasks.get_task(submitted, opts)
+    assert task["created_by"]["gid"] == guest_gid
+    fields = {field["name"]: field for field in task["custom_fields"]}
+    sponsor = org.people[org.intake[submitted].sponsor_gid]
+    assert fields["Sponsor"]["people_value"] == [{"gid": sponsor.gid, "email": sponsor.email}]
+    assert fields["Estimated cost"]["currency_code"] == "EUR"
+    assert fields["Estimated cost"]["number_value"] == org.intake[submitted].cost
+    users = asana.UsersApi(asana.ApiClient(configuration))
+    assert users.get_user(guest_gid, {"opt_fields": "email"})["email"] == guest.email
