@@ -162,6 +162,12 @@ def test_an_id_column_keeps_a_request_across_a_resort_and_hours_are_hours(tmp_pa
     assert crm_ids[0] == crm_ids[1]
     assert _by_title(second)["CRM upgrade"]["stage"] == "approved"
     assert all(key.endswith(("#id:REQ-1", "#id:REQ-2")) for key in second)
+    # a third row repeating REQ-1's id is refused on its own row; REQ-1 stays
+    again = [*resorted, ["REQ-1", "CRM upgrade (copy)", ANN, *[None] * 16]]
+    (folder / "Requests.xlsx").write_bytes(_xlsx(again))
+    third, _, reasons = _sync(tmp_path, unit="hours")
+    assert set(third) == set(first)
+    assert reasons == ["Requests.xlsx, sheet Intake, row 4: duplicates row 3"]
 
 
 def test_a_request_source_needs_a_title_column_and_intake_keys_need_kind_request(

@@ -276,7 +276,8 @@ def table_records(grid: Grid, scan: TableScan, origin: Origin) -> Iterator[dict[
             row=number,
             cells=cells,
             duplicate_of=scan.duplicate_of.get(number),
-            key_id=row_id(cells.get("id")),
+            # a repeated id keeps its row's own key, so its refusal is not the first row's
+            key_id=None if number in scan.duplicate_of else row_id(cells.get("id")),
         )
         uncalculated = [
             name for name, i in scan.positions.items() if (number, i) in grid.uncalculated
