@@ -391,3 +391,13 @@ def test_an_intake_report_without_models_is_one_config_line(tmp_path):
         load_config(path)
     message = str(raised.value)
     assert "intake.models" in message and "reports.intake.kind" in message, message
+
+
+def test_the_scatter_is_drawn_point_by_point_with_the_selected_apart(document):
+    """matplotlib's own axes hold the points typed in above: R2 and R3 grey, R1 green."""
+    from pmosync.reports.render.charts import draw
+
+    (axes,) = draw(document.charts[0]).axes
+    offsets = [sorted(map(tuple, c.get_offsets().tolist())) for c in axes.collections]
+    assert offsets == [[(30000.0, 0.0), (50000.0, 70.0)], [(60000.0, 100.0)]]
+    assert axes.get_xlabel() == "Estimated cost (EUR)" and axes.get_xlim()[0] == 0
