@@ -44,7 +44,7 @@ EPSILON = 1e-9
 """Scores are floats: two requests whose terms add up alike share a rank."""
 
 
-class Unreadable(Exception):
+class _Unreadable(Exception):
     """A value a criterion or gate cannot read; its text is the problem line's tail."""
 
 
@@ -139,7 +139,7 @@ class _Reader:
         code = request.currency.upper() if request.currency else None
         if self._currency is not None and code != self._currency:
             had = f"in {code}" if code else "without a currency"
-            raise Unreadable(f"its money is {had}; the pipeline is in {self._currency}")
+            raise _Unreadable(f"its money is {had}; the pipeline is in {self._currency}")
         return Value(float(amount), f"{amount:,.2f} {code or ''}".rstrip())
 
     def _date(self, day: date | datetime | None) -> Value:
@@ -217,7 +217,7 @@ def _as_number(value: Value, as_of: date) -> float:
     """A value under bands or range: a number, a plain-number text, or a date as days."""
     raw = value.raw
     if isinstance(raw, bool):
-        raise Unreadable(f"expects a number or a date, not {value.shown}")
+        raise _Unreadable(f"expects a number or a date, not {value.shown}")
     if isinstance(raw, float):
         return raw
     text = str(raw)
@@ -227,9 +227,9 @@ def _as_number(value: Value, as_of: date) -> float:
         try:
             day = date.fromisoformat(text)
         except ValueError:
-            raise Unreadable(f"{text!r} is not a valid date") from None
+            raise _Unreadable(f"{text!r} is not a valid date") from None
         return float((day - as_of).days)
-    raise Unreadable(f"expects a number or a date (YYYY-MM-DD), not {text!r}")
+    raise _Unreadable(f"expects a number or a date (YYYY-MM-DD), not {text!r}")
 
 
 def _date_shown(value: Value, as_of: date) -> str | None:
@@ -276,8 +276,8 @@ def _points_of(value: Value, options: Mapping[str, float], listed: str) -> float
         if key in options:
             return options[key]
     if isinstance(value.raw, bool | float):
-        raise Unreadable(f"{value.shown} is not one of {listed}")
-    raise Unreadable(f"{value.shown!r} is not one of {listed}")
+        raise _Unreadable(f"{value.shown} is not one of {listed}")
+    raise _Unreadable(f"{value.shown!r} is not one of {listed}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -427,7 +427,7 @@ class _ModelMatcher:
                     points, note = 0.0, "no value"
                 else:
                     points, note = matcher.points(value), None
-            except Unreadable as problem:
+            except _Unreadable as problem:
                 problems.append(f"{matcher.name}: {problem}")
                 continue
             weight = criterion.weight
@@ -466,7 +466,7 @@ class _ModelMatcher:
             if value.raw is None:
                 return GateResult(gate.label, False, f"{gate.reader.name}: no value")
             reason = gate.check(value)
-        except Unreadable as problem:
+        except _Unreadable as problem:
             reason = f"{gate.reader.name}: {problem}"
         return GateResult(gate.label, reason is None, reason)
 
