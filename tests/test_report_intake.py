@@ -154,6 +154,7 @@ def test_figures_worked_by_hand(document):
         "selected": 1,  # R1
         "selected_cost": 60000.0,
         "funding_left": 100000.0,
+        "funding_after": 40000.0,  # 100,000 left - R1's 60,000
     }
 
 
@@ -401,3 +402,21 @@ def test_the_scatter_is_drawn_point_by_point_with_the_selected_apart(document):
     offsets = [sorted(map(tuple, c.get_offsets().tolist())) for c in axes.collections]
     assert offsets == [[(30000.0, 0.0), (50000.0, 70.0)], [(60000.0, 100.0)]]
     assert axes.get_xlabel() == "Estimated cost (EUR)" and axes.get_xlim()[0] == 0
+
+
+def test_what_an_excluded_request_needs_reads_one_clause_per_role():
+    from pmosync.reports.kinds.intake_pipeline import needs_text
+    from pmosync.reports.metrics.intake import Shortfall
+
+    shortfalls = (
+        Shortfall("funding", 50_000, 40_000),
+        Shortfall("Consultant 2027-04", 160, 40),
+        Shortfall("Consultant 2027-03", 100, 0),
+        Shortfall("Senior consultant 2027-05", 30, 10),
+    )
+    # Consultant: 100 + 160 = 260 h needed in March and April, 0 + 40 = 40 h left.
+    assert needs_text(shortfalls) == (
+        "funding: needs 50,000, 40,000 left; Consultant 2027-03 to 2027-04: needs 260 h, "
+        "40 h left; Senior consultant 2027-05: needs 30 h, 10 h left"
+    )
+    assert needs_text(()) is None

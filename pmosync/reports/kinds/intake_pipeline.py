@@ -177,6 +177,11 @@ def trend_point(
         "selected": len(selection.selected) if selection else 0,
         "selected_cost": _money(selection.total_cost) if selection else None,
         "funding_left": _money(capacity.money),
+        "funding_after": (
+            _money(capacity.money - selection.total_cost)
+            if selection is not None and capacity.money is not None
+            else None
+        ),
     }
 
 
@@ -189,6 +194,13 @@ def figures(trend: dict[str, Any], currency: str | None) -> tuple[Figure, ...]:
         Figure("selected", "Selected to fit", trend["selected"]),
         Figure("selected_cost", f"Cost of the selected{unit}", trend["selected_cost"], "money"),
         Figure("funding_left", f"Funding left{unit}", trend["funding_left"], "money"),
+        Figure(
+            "funding_after",
+            f"Left after the selection{unit}",
+            trend["funding_after"],
+            "money",
+            rag="red" if (trend["funding_after"] or 0) < 0 else None,
+        ),
     )
 
 
@@ -584,16 +596,24 @@ def selection_section(
 
 
 def needs_text(shortfalls: Sequence[Shortfall]) -> str | None:
-    """What an excluded request would need: "funding: needs 120,000, 80,000 left",
-    "Consultant 2027-03: needs 160 h, 40 h left"."""
-    return (
-        "; ".join(
-            f"{s.what}: needs {s.needs:,.0f}{unit}, {s.left:,.0f}{unit} left"
-            for s in shortfalls
-            for unit in ("" if s.what == "funding" else " h",)
-        )
-        or None
-    )
+    """What an excluded request would need, one clause per constraint kind: "funding: needs
+    120,000, 80,000 left"; a role's months together, "Consultant 2027-03 to 2027-06: needs
+    420 h, 60 h left" (the months where it does not fit, summed), so a request short in
+    twelve months reads as one line, not twelve."""
+    clauses: list[str] = []
+    by_role: dict[str, list[Shortfall]] = {}
+    for s in shortfalls:
+        if s.what == "funding":
+            clauses.append(f"funding: needs {s.needs:,.0f}, {s.left:,.0f} left")
+        else:
+            role, _, month = s.what.rpartition(" ")
+            by_role.setdefault(role or s.what, []).append(s)
+    for role, short in by_role.items():
+        months = sorted(s.what.rpartition(" ")[2] for s in short)
+        span = months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}"
+        needs, left = sum(s.needs for s in short), sum(s.left for s in short)
+        clauses.append(f"{role} {span}: needs {needs:,.0f} h, {left:,.0f} h left")
+    return "; ".join(clauses) or None
 
 
 def excluded_section(selection: Selection | None, by_id: Mapping[str, RequestRow]) -> Section:
