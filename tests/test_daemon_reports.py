@@ -93,8 +93,9 @@ def test_the_daemon_delivers_the_report_only_once_the_first_sync_has_finished(
     hours = sum(e.duration_minutes for e in org.time_entries.values() if e.entered_on <= today)
     [file] = delivered
     figures = _figures(file)
-    # ten delivery projects and the "RAID log" project (without a raid: block, an ordinary one)
-    assert figures["projects"] == len(org.projects) == 11
+    # ten delivery projects, the "RAID log" project and the "Project intake" project (without
+    # a raid: or intake: block, ordinary ones)
+    assert figures["projects"] == len(org.projects) == 12
     assert figures["hours_logged"] == pytest.approx(hours / 60)
     assert "data_age" not in figures  # fresh data: nothing to warn about
     [kept] = (tmp_path / "kept").glob("*/*.json")  # rewritten by each run of the day
