@@ -153,7 +153,7 @@ class _Reader:
         source = self.source
         if source.startswith("criteria."):
             key = source.removeprefix("criteria.")
-            return lambda r: self._criterion(r.criteria.get(key))
+            return self._criteria_reader(key)
         if source.startswith("effort."):
             role = option_key(source.removeprefix("effort."))
 
@@ -190,6 +190,25 @@ class _Reader:
 
             return total
         raise ValueError(f"unknown source {source!r}")  # the config's pattern rules it out
+
+    def _criteria_reader(self, key: str) -> Callable[[RequestRow], Value]:
+        """A criterion's values repeat (a few options, yes/no): each distinct one is read once
+        (by its type too: True and 1.0 are equal keys but different values)."""
+        seen: dict[tuple[type, Any], Value] = {}
+        criterion = self._criterion
+
+        def read(r: RequestRow) -> Value:
+            value = r.criteria.get(key)
+            memo = (value.__class__, value)
+            try:
+                return seen[memo]
+            except KeyError:
+                seen[memo] = found = criterion(value)
+                return found
+            except TypeError:  # an unhashable value (a list from a hand-seeded row)
+                return criterion(value)
+
+        return read
 
     @staticmethod
     def _number(value: float | None) -> Value:
@@ -289,6 +308,10 @@ class _CriterionMatcher:
     reader: _Reader
     points: Callable[[Value], float]
     best: float
+    terms: dict[tuple[type, Any, str | None], Term | str]
+    """The term (or the problem line) of each distinct value read: a term depends on the
+    value alone, and most criteria read a handful of distinct values over thousands of
+    requests (options, yes/no, a risk of 1-5)."""
 
 
 def _scale(criterion: Criterion, as_of: date) -> Callable[[Value], float]:
@@ -325,6 +348,8 @@ class _GateMatcher:
     reader: _Reader
     check: Callable[[Value], str | None]
     """None when the value holds, else why not."""
+    results: dict[tuple[type, Any, str | None], GateResult]
+    """The result of each distinct value read (a gate's depends on the value alone)."""
 
 
 def _gate_label(gate: Gate, name: str) -> str:
@@ -398,6 +423,7 @@ class _ModelMatcher:
                 reader=reader(criterion.source or f"criteria.{key}"),
                 points=_scale(criterion, as_of),
                 best=criterion.best_points(),
+                terms={},
             )
             for key, criterion in model.criteria.items()
         ]
@@ -410,61 +436,86 @@ class _ModelMatcher:
                     label=_gate_label(gate, gate_reader.name),
                     reader=gate_reader,
                     check=_gate_check(gate, gate_reader.name, as_of),
+                    results={},
                 )
             )
         self.as_of = as_of
 
-    def evaluate(self, request: RequestRow) -> tuple[float | None, dict[str, Any]]:
-        """The request's score and the fields of its ``Scored`` but the rank."""
+    def _term(self, matcher: _CriterionMatcher, value: Value) -> Term | str:
+        """The criterion's term for ``value``, or its problem line when the scale cannot
+        read it."""
+        try:
+            if value.raw is None:
+                points, note = 0.0, "no value"
+            else:
+                points, note = matcher.points(value), None
+        except _Unreadable as problem:
+            return f"{matcher.name}: {problem}"
+        weight = matcher.criterion.weight
+        return Term(
+            criterion=matcher.name,
+            source=matcher.reader.source,
+            value=_date_shown(value, self.as_of),
+            points=points,
+            best=matcher.best,
+            weight=weight,
+            contribution=100.0 * weight * points / matcher.best / self.total_weight,
+            note=note,
+        )
+
+    def evaluate(self, request: RequestRow) -> tuple[float | None, tuple[Any, ...]]:
+        """The request's score and the fields of its ``Scored`` but the rank, in order."""
         terms: list[Term] = []
         problems: list[str] = []
         for matcher in self.criteria:
-            criterion = matcher.criterion
-            source = matcher.reader.source
             try:
                 value = matcher.reader.read(request)
-                if value.raw is None:
-                    points, note = 0.0, "no value"
-                else:
-                    points, note = matcher.points(value), None
             except _Unreadable as problem:
                 problems.append(f"{matcher.name}: {problem}")
                 continue
-            weight = criterion.weight
-            contribution = 100.0 * weight * points / matcher.best / self.total_weight
-            terms.append(
-                Term(
-                    criterion=matcher.name,
-                    source=source,
-                    value=_date_shown(value, self.as_of),
-                    points=points,
-                    best=matcher.best,
-                    weight=weight,
-                    contribution=contribution,
-                    note=note,
-                )
-            )
+            raw = value.raw
+            key = (raw.__class__, raw, value.shown)
+            known = matcher.terms
+            term = known.get(key)
+            if term is None:
+                known[key] = term = self._term(matcher, value)
+            if term.__class__ is str:
+                problems.append(term)  # type: ignore[arg-type]
+            else:
+                terms.append(term)  # type: ignore[arg-type]
         gates = tuple([self._gate(gate, request) for gate in self.gates])
         figures = self.figures.of(request)
         score = None if problems else sum([t.contribution for t in terms])
-        return score, {
-            "request_id": request.id,
-            "model": self.name,
-            "score": score,
-            "terms": tuple(terms),
-            "gates": gates,
-            "problems": tuple(problems),
-            "bcr": figures.bcr,
-            "roi": figures.roi,
-            "npv": figures.npv,
-        }
+        return score, (
+            request.id,
+            self.name,
+            score,
+            tuple(terms),
+            gates,
+            tuple(problems),
+            figures.bcr,
+            figures.roi,
+            figures.npv,
+        )
 
     @staticmethod
     def _gate(gate: _GateMatcher, request: RequestRow) -> GateResult:
         try:
             value = gate.reader.read(request)
-            if value.raw is None:
-                return GateResult(gate.label, False, f"{gate.reader.name}: no value")
+        except _Unreadable as problem:
+            return GateResult(gate.label, False, f"{gate.reader.name}: {problem}")
+        raw = value.raw
+        key = (raw.__class__, raw, value.shown)
+        found = gate.results.get(key)
+        if found is None:
+            gate.results[key] = found = _ModelMatcher._gate_result(gate, value)
+        return found
+
+    @staticmethod
+    def _gate_result(gate: _GateMatcher, value: Value) -> GateResult:
+        if value.raw is None:
+            return GateResult(gate.label, False, f"{gate.reader.name}: no value")
+        try:
             reason = gate.check(value)
         except _Unreadable as problem:
             reason = f"{gate.reader.name}: {problem}"
@@ -501,5 +552,5 @@ def score_model(
     for place, (value, _, fields) in enumerate(scored, start=1):
         if value != previous:
             rank, previous = place, value
-        ranked.append(Scored(**fields, rank=rank))
-    return ranked + [Scored(**fields) for _, fields in unscorable]
+        ranked.append(Scored(*fields, rank))
+    return ranked + [Scored(*fields) for _, fields in unscorable]
