@@ -288,11 +288,37 @@ def stages_section(
 
 def breakdown(terms: Sequence[Term]) -> str:
     """Each criterion's part of the score: "strategic_fit High 10/10 x 40 = 40.0"."""
-    return "; ".join(
+    return "; ".join(term_text(t) for t in terms)
+
+
+def term_text(t: Term) -> str:
+    """One criterion's part of the score: "strategic_fit High 10/10 x 40 = 40.0"."""
+    return (
         f"{t.criterion} {t.value if t.value is not None else '(empty)'} "
         f"{_figure(t.points)}/{_figure(t.best)} x {_figure(t.weight)} = {t.contribution:.1f}"
-        for t in terms
     )
+
+
+class _Breakdowns:
+    """``breakdown`` for a scoreboard's rows, each term's text made once: scoring shares one
+    ``Term`` among the requests that read the same value (a criterion's option, a risk of
+    1-5), so thousands of rows are a few hundred distinct terms."""
+
+    def __init__(self) -> None:
+        self._texts: dict[int, str] = {}
+        self._held: list[Term] = []
+        """The terms whose ids key ``_texts``: held, so no id is reused while it is."""
+
+    def of(self, terms: Sequence[Term]) -> str:
+        texts = self._texts
+        parts = []
+        for t in terms:
+            text = texts.get(id(t))
+            if text is None:
+                texts[id(t)] = text = term_text(t)
+                self._held.append(t)
+            parts.append(text)
+        return "; ".join(parts)
 
 
 def _figure(value: float) -> str:
@@ -348,26 +374,30 @@ def scoreboard_section(
     model = context.intake.models[name]
     digest = model_hash(model)  # once: the change column compares every row's with it
     chosen = set(selection.selected) if selection and selection.model == name else set()
-    rows = tuple(
-        {
-            "rank": s.rank,
-            "request": by_id[s.request_id].title,
-            "url": by_id[s.request_id].source_url,
-            "stage": STAGE_TITLES.get(by_id[s.request_id].stage, by_id[s.request_id].stage),
-            "score": s.score,
-            "change": change_text(s, context, as_of, digest),
-            "breakdown": breakdown(s.terms) if s.score is not None else "; ".join(s.problems),
-            "finance": finance_text(s, context.intake.currency),
-            "gates": gates_text(s) if s.score is not None else "not scored",
-            "selected": s.request_id in chosen,
-            "bcr": s.bcr,
-            "roi": None if s.roi is None else s.roi * 100,
-            "npv": _money(s.npv),
-            "estimated_cost": _money(by_id[s.request_id].estimated_cost),
-            "currency": by_id[s.request_id].currency,
-        }
-        for s in scored
-    )
+    currency = context.intake.currency
+    texts = _Breakdowns()
+    rows = []
+    for s in scored:
+        request = by_id[s.request_id]
+        rows.append(
+            {
+                "rank": s.rank,
+                "request": request.title,
+                "url": request.source_url,
+                "stage": STAGE_TITLES.get(request.stage, request.stage),
+                "score": s.score,
+                "change": change_text(s, context, as_of, digest),
+                "breakdown": texts.of(s.terms) if s.score is not None else "; ".join(s.problems),
+                "finance": finance_text(s, currency),
+                "gates": gates_text(s) if s.score is not None else "not scored",
+                "selected": s.request_id in chosen,
+                "bcr": s.bcr,
+                "roi": None if s.roi is None else s.roi * 100,
+                "npv": _money(s.npv),
+                "estimated_cost": _money(request.estimated_cost),
+                "currency": request.currency,
+            }
+        )
     described = f" {model.description}" if model.description else ""
     return Section(
         key=f"scoreboard_{_slug(name)}",
@@ -387,7 +417,7 @@ def scoreboard_section(
             Column("npv", "NPV", "money", detail=True),
             Column("estimated_cost", "Estimated cost", "money", detail=True),
         ),
-        rows=rows,
+        rows=tuple(rows),
         note=f"Model {name}:{described} Scores are 0-100, the sum of each criterion's share "
         f"of its weight. The page shows the top {SCOREBOARD_TOP}; the XLSX, CSV and JSON hold "
         "every request, the unscorable last with why.",
