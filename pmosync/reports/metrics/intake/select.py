@@ -52,28 +52,58 @@ EXACT_NODES = 100_000
 default) end well before; 30 with near-equal scores per cost may reach it."""
 
 
-def _spread(
-    hours: float, start: date, end: date, months: Sequence[str], first: date, cal: WorkingCalendar
-) -> tuple[dict[str, float], float]:
-    """``hours`` spread evenly over the working days of ``start``..``end``, by month of
-    ``months`` from ``first`` on; and the hours that fall outside (before first, after the
-    horizon). Dates with no working day between them spread over calendar days instead."""
-    total = cal.working_days(start, end)
-    by_month: dict[str, float] = {}
-    for label in months:
-        month_first, month_last = month_span(label)
-        if month_first > end or month_last < start:
-            continue
-        low, high = max(start, month_first, first), min(end, month_last)
-        if high < low:
-            continue
-        if total:
-            share = cal.working_days(low, high) / total
-        else:
-            share = ((high - low).days + 1) / ((end - start).days + 1)
-        if share:
-            by_month[label] = hours * share
-    return by_month, hours - sum(by_month.values())
+class Spreader:
+    """Spreads hours over ``months`` from ``first`` on, under one calendar: what every
+    request's demand in one selection shares, so each month's span is read once, each
+    stretch's working days counted once (most are whole months), and each pair of dates'
+    shares by month computed once for all its roles (the calendar is fixed for a run)."""
+
+    def __init__(self, months: Sequence[str], first: date, calendar: WorkingCalendar) -> None:
+        self.months = tuple(months)
+        self.first = first
+        self._calendar = calendar
+        self._spans = [(label, *month_span(label)) for label in self.months]
+        self._days: dict[tuple[date, date], int] = {}
+        self._shares: dict[tuple[date, date], list[tuple[str, float]]] = {}
+
+    def _working_days(self, start: date, end: date) -> int:
+        key = (start, end)
+        found = self._days.get(key)
+        if found is None:
+            self._days[key] = found = self._calendar.working_days(start, end)
+        return found
+
+    def shares(self, start: date, end: date) -> list[tuple[str, float]]:
+        """The share of ``start``..``end``'s working days in each month of the horizon from
+        ``first`` on (those with a share); no working day between them: calendar days."""
+        key = (start, end)
+        found = self._shares.get(key)
+        if found is not None:
+            return found
+        total = self._working_days(start, end)
+        first = self.first
+        found = []
+        for label, month_first, month_last in self._spans:
+            if month_first > end or month_last < start:
+                continue
+            low, high = max(start, month_first, first), min(end, month_last)
+            if high < low:
+                continue
+            if total:
+                share = self._working_days(low, high) / total
+            else:
+                share = ((high - low).days + 1) / ((end - start).days + 1)
+            if share:
+                found.append((label, share))
+        self._shares[key] = found
+        return found
+
+    def spread(self, hours: float, start: date, end: date) -> tuple[dict[str, float], float]:
+        """``hours`` spread evenly over the working days of ``start``..``end``, by month of
+        ``months`` from ``first`` on; and the hours that fall outside (before first, after the
+        horizon). Dates with no working day between them spread over calendar days instead."""
+        by_month = {label: hours * share for label, share in self.shares(start, end)}
+        return by_month, hours - sum(by_month.values())
 
 
 def demand(
@@ -82,8 +112,11 @@ def demand(
     months: Sequence[str],
     calendar: WorkingCalendar,
     as_of: date,
+    spreader: Spreader | None = None,
 ) -> Demand:
-    """What ``request`` asks for over ``months``: hours by (role, month), and its cost."""
+    """What ``request`` asks for over ``months``: hours by (role, month), and its cost.
+    ``spreader``: one shared by the demands of the same ``months``, ``calendar`` and
+    ``as_of`` (else one is made for this request)."""
     assumed: list[str] = []
     start, end = request.target_start, request.target_end
     default = intake.capacity.default_months
@@ -97,10 +130,12 @@ def demand(
         assumed.append(f"no target end: {default} months assumed, to {end.isoformat()}")
     hours: dict[tuple[str, str], float] = {}
     outside = 0.0
+    if spreader is None:
+        spreader = Spreader(months, as_of, calendar)
     for role, amount in request.effort_hours.items():
         if not amount:
             continue
-        spread, rest = _spread(float(amount), start, end, months, as_of, calendar)
+        spread, rest = spreader.spread(float(amount), start, end)
         outside += rest
         for label, value in spread.items():
             hours[(role, label)] = hours.get((role, label), 0.0) + value
@@ -130,27 +165,39 @@ class _Budget:
         self.money: Decimal | None = capacity.money
         self.hours: dict[tuple[str, str], float] = {}
         self.names: dict[str, str] = {}
+        self._keys: dict[str, str] = {}
+        """Each role as written -> its key: a few roles over thousands of demands."""
         for (role, month), value in capacity.hours.items():
-            key = role_key(role)
+            self.hours[(self._key(role), month)] = value
+
+    def _key(self, role: str) -> str:
+        key = self._keys.get(role)
+        if key is None:
+            self._keys[role] = key = role_key(role)
             self.names.setdefault(key, role)
-            self.hours[(key, month)] = value
+        return key
 
     def needs(self, item: Demand) -> tuple[Decimal, dict[tuple[str, str], float]]:
         wanted: dict[tuple[str, str], float] = defaultdict(float)
+        role_of = self._key
         for (role, month), value in item.hours.items():
-            key = role_key(role)
-            self.names.setdefault(key, role)
-            wanted[(key, month)] += value
+            wanted[(role_of(role), month)] += value
         return item.cost or Decimal(0), dict(wanted)
 
     def shortfalls(self, cost: Decimal, hours: Mapping[tuple[str, str], float]) -> list[Shortfall]:
         found = []
         if self.money is not None and cost > 0 and cost > self.money:
             found.append(Shortfall("funding", float(cost), max(0.0, float(self.money))))
-        for (key, month), value in sorted(hours.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-            left = self.hours.get((key, month), 0.0)
-            if value > 0 and value > left + TOLERANCE:
-                found.append(Shortfall(f"{self.names[key]} {month}", value, max(0.0, left)))
+        left = self.hours
+        short = [
+            (month, key, value, have)
+            for (key, month), value in hours.items()
+            if value > 0 and value > (have := left.get((key, month), 0.0)) + TOLERANCE
+        ]
+        short.sort(key=lambda item: (item[0], item[1]))  # by month, then role
+        names = self.names
+        for month, key, value, have in short:
+            found.append(Shortfall(f"{names[key]} {month}", value, max(0.0, have)))
         return found
 
     def take(self, cost: Decimal, hours: Mapping[tuple[str, str], float]) -> None:
@@ -207,6 +254,7 @@ def _select(
     excluded: list[Exclusion] = []
     candidates: list[tuple[Scored, Demand]] = []
     eligible = set(intake.eligible_stages)
+    spreader = Spreader(capacity.months, as_of, calendar)
     for result in scored:
         if result.model != model:
             continue
@@ -223,7 +271,7 @@ def _select(
             reasons = "; ".join(g.reason or g.label for g in failed)
             excluded.append(Exclusion(result.request_id, f"fails gate: {reasons}"))
         else:
-            item = demand(request, intake, capacity.months, calendar, as_of)
+            item = demand(request, intake, capacity.months, calendar, as_of, spreader)
             if funded and item.cost is None:
                 excluded.append(Exclusion(result.request_id, f"no cost in {currency}"))
             else:
