@@ -638,10 +638,17 @@ class _Reader:
                 live_by_key[p.source_id].add(p.id)
                 live_by_key[" ".join(p.name.split()).casefold()].add(p.id)
         out = []
+        person = self._person
         for r in rows:
-            project_id, state, name = r.project_id, None, None
-            if project_id is None and r.project_ref:
-                ref = r.project_ref.strip()
+            # by position: a Row's attribute lookup by name costs more than building the row
+            (
+                row_id, source, title, stage, requester, sponsor, submitted_at, cost, benefit,
+                currency, effort, target_start, target_end, criteria, risk, project_ref,
+                project_id, description, source_url, updated_at,
+            ) = r  # fmt: skip
+            state, name = None, None
+            if project_id is None and project_ref:
+                ref = project_ref.strip()
                 found = live_by_key.get(ref) or live_by_key.get(" ".join(ref.split()).casefold())
                 if not found:
                     state = "missing"
@@ -658,28 +665,28 @@ class _Reader:
                     name = project.name
             out.append(
                 RequestRow(
-                    id=r.id,
-                    source=r.source,
-                    title=r.title,
-                    stage=r.stage,
-                    requester_id=self.person_of(r.requester_identity_id),
-                    sponsor_id=self.person_of(r.sponsor_identity_id),
-                    submitted_at=r.submitted_at,
-                    estimated_cost=r.estimated_cost,
-                    estimated_benefit=r.estimated_benefit,
-                    currency=r.currency,
-                    effort_hours=dict(r.effort_hours or {}),
-                    target_start=r.target_start,
-                    target_end=r.target_end,
-                    criteria=dict(r.criteria or {}),
-                    risk=r.risk,
-                    project_ref=r.project_ref,
-                    project_id=project_id,
-                    project_state=state,
-                    project_name=name,
-                    description=r.description,
-                    source_url=r.source_url,
-                    updated_at=r.updated_at,
+                    row_id,
+                    source,
+                    title,
+                    stage,
+                    None if requester is None else person.get(requester, requester),
+                    None if sponsor is None else person.get(sponsor, sponsor),
+                    submitted_at,
+                    cost,
+                    benefit,
+                    currency,
+                    dict(effort or {}),
+                    target_start,
+                    target_end,
+                    dict(criteria or {}),
+                    risk,
+                    project_ref,
+                    project_id,
+                    state,
+                    name,
+                    description,
+                    source_url,
+                    updated_at,
                 )
             )
         far = datetime.max.replace(tzinfo=UTC)
