@@ -113,6 +113,10 @@ class _Figures:
         return self
 
 
+def _money_value(amount: Decimal, code: str | None) -> Value:
+    return Value(float(amount), f"{amount:,.2f} {code or ''}".rstrip())
+
+
 class _Reader:
     """Reads one source of a request into a ``Value``; built once per source and model."""
 
@@ -131,6 +135,9 @@ class _Reader:
         self._currency = currency.upper() if currency else None
         self._people = people
         self._figures = figures
+        self._amounts: dict[tuple[Decimal, str | None], Value] = {}
+        """Each amount and currency read (costs repeat: round figures): equal amounts show
+        alike ("1E+3" and "1000.00" are both "1,000.00")."""
         self.read: Callable[[RequestRow], Value] = self._build()
 
     def _money(self, request: RequestRow, amount: Decimal | None) -> Value:
@@ -140,7 +147,14 @@ class _Reader:
         if self._currency is not None and code != self._currency:
             had = f"in {code}" if code else "without a currency"
             raise _Unreadable(f"its money is {had}; the pipeline is in {self._currency}")
-        return Value(float(amount), f"{amount:,.2f} {code or ''}".rstrip())
+        key = (amount, code)
+        try:
+            return self._amounts[key]
+        except KeyError:
+            self._amounts[key] = value = _money_value(amount, code)
+            return value
+        except TypeError:  # a signalling NaN does not hash
+            return _money_value(amount, code)
 
     def _date(self, day: date | datetime | None) -> Value:
         if day is None:
