@@ -268,7 +268,7 @@ intake:
   capacity:
     model: balanced
     horizon_months: 12
-    funding: 2000000                 # EUR over the horizon, before what projects still spend
+    funding: 6000000                 # EUR over the horizon, before what projects still spend
     commitments: remaining_budgets
 
 output_dir: out                      # every report run keeps its files in out/<report>-<date>/

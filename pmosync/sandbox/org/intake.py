@@ -175,7 +175,7 @@ class _IntakeGen:
         alignment = rng.choice(ALIGNMENTS)
         risk = rng.choice(list(RISKS))
         regulatory = rng.choice(("Yes", "No", "No"))
-        effort = {"Consultant": float(rng.randrange(5, 120))}
+        effort = {"Consultant": float(rng.randrange(3, 40))}
         if rng.random() < 0.8:
             effort["Analyst"] = float(rng.randrange(2, 60)) + rng.choice((0.0, 0.5))
         start = self.today + timedelta(days=rng.randint(20, 200))

@@ -128,7 +128,7 @@ def add_intake_list(
             "Stage": stage,
             "EstimatedCost": rng.randrange(20, 900) * 1000,
             "ExpectedBenefit": round(rng.randrange(10, 2000) * 1000 + rng.random() * 100, 2),
-            "ConsultantDays": rng.randint(5, 120),
+            "ConsultantDays": rng.randint(3, 40),
             "AnalystDays": rng.choice((0, 2.5, 10, 20, 45)),
             "StrategicFit": rng.choice(FITS),
             "Risk": rng.choice(RISKS),
