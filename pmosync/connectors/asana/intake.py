@@ -19,30 +19,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pmosync.connectors.asana.raid import is_field
-
-
-def _normal(name: str) -> str:
-    return " ".join(name.split()).casefold()
+from pmosync.connectors.asana.raid import named_field, normal, shown
 
 
 def _shown(record: Mapping[str, Any], reference: str) -> str | None:
     """What the text or single-select field ``reference`` shows on the record, stripped."""
-    fields = record.get("custom_fields")
-    if not isinstance(fields, list):
-        return None
-    custom = next((c for c in fields if is_field(c, reference)), None)
-    if custom is None:
-        return None
-    option = custom.get("enum_value")
-    for value in (
-        option.get("name") if isinstance(option, Mapping) else None,
-        custom.get("text_value"),
-        custom.get("display_value"),
-    ):
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return None
+    return shown(named_field(record, reference))
 
 
 @dataclass(slots=True)
@@ -71,7 +53,7 @@ class IntakeRules:
         if named in in_scope:
             return named
         matches = [gid for gid, project in in_scope.items()
-                   if _normal(str(project.get("name") or "")) == _normal(named)]  # fmt: skip
+                   if normal(str(project.get("name") or "")) == normal(named)]  # fmt: skip
         if len(matches) == 1:
             return matches[0]
         self.unplaced.add(named)

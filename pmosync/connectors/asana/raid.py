@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-def _normal(name: str) -> str:
+def normal(name: str) -> str:
+    """A name as names are compared: any case, any spacing."""
     return " ".join(name.split()).casefold()
 
 
@@ -30,10 +31,10 @@ def is_field(custom: Any, reference: str) -> bool:
     if wanted.isdigit() and str(custom.get("gid")) == wanted:
         return True
     name = custom.get("name")
-    return isinstance(name, str) and _normal(name) == _normal(wanted)
+    return isinstance(name, str) and normal(name) == normal(wanted)
 
 
-def _named(record: Mapping[str, Any], reference: str) -> Mapping[str, Any] | None:
+def named_field(record: Mapping[str, Any], reference: str) -> Mapping[str, Any] | None:
     """The custom field ``reference`` names on the record, if any."""
     fields = record.get("custom_fields")
     if not isinstance(fields, list):
@@ -41,7 +42,7 @@ def _named(record: Mapping[str, Any], reference: str) -> Mapping[str, Any] | Non
     return next((custom for custom in fields if is_field(custom, reference)), None)
 
 
-def _shown(custom: Mapping[str, Any] | None) -> str | None:
+def shown(custom: Mapping[str, Any] | None) -> str | None:
     """What a text or single-select field shows, stripped; None when empty."""
     if custom is None:
         return None
@@ -80,18 +81,18 @@ class RaidRules:
             return False
         if self.projects.intersection(_members(record)):
             return True
-        return _shown(_named(record, self.type_field)) is not None
+        return shown(named_field(record, self.type_field)) is not None
 
     def project_of(
         self, record: Mapping[str, Any], in_scope: Mapping[str, Mapping[str, Any]]
     ) -> str | None:
         """The delivery project (a gid in scope) the RAID item concerns, or None."""
-        named = _shown(_named(record, self.project_field)) if self.project_field else None
+        named = shown(named_field(record, self.project_field)) if self.project_field else None
         if named is not None:
             if named in in_scope:
                 return named
             matches = [gid for gid, project in in_scope.items()
-                       if _normal(str(project.get("name") or "")) == _normal(named)]  # fmt: skip
+                       if normal(str(project.get("name") or "")) == normal(named)]  # fmt: skip
             if len(matches) == 1:
                 return matches[0]
             self.unplaced.add(named)

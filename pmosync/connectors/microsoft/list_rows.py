@@ -34,7 +34,6 @@ from pmosync.connectors.microsoft.graph import GraphClient
 from pmosync.connectors.microsoft.list_cells import (
     column_kind,
     guest_address,
-    html_text,
     is_rich_text,
     locale_currency,
     multi_person_lookups,
@@ -45,6 +44,7 @@ from pmosync.connectors.microsoft.lists import (
     people_by_lookup,
     read_list,
 )
+from pmosync.contracts.rich_text import html_text
 
 KIND = "rows"
 _INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")

@@ -31,10 +31,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, tzinfo
-from html.parser import HTMLParser
 from typing import Any
 
 from pmosync.canonical.types import RAID_KINDS, PersonIdentity, Project, RaidItem
+from pmosync.contracts.rich_text import html_text
 from pmosync.mapping.raid_vocabulary import RaidVocabulary, leading_number, normalise, whole
 from pmosync.mapping.result import Mapped, MappingError
 from pmosync.mapping.values import build, parse_timestamp
@@ -172,36 +172,6 @@ def map_raid_task(source: str, raw: Mapping[str, Any], rules: RaidRules, zone: t
 # -- SharePoint list items ---------------------------------------------------------------------
 
 
-class _Text(HTMLParser):
-    """Rich text's words: tags dropped, entities decoded, blocks and breaks as new lines."""
-
-    BREAKS = frozenset({"br", "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: Any) -> None:
-        if tag in self.BREAKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.BREAKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
-def rich_text(html: str) -> str:
-    """The text a rich-text field's HTML shows: each line stripped, empty lines dropped."""
-    parser = _Text()
-    parser.feed(html)
-    parser.close()
-    lines = (line.strip() for line in "".join(parser.parts).split("\n"))
-    return "\n".join(line for line in lines if line)
-
-
 def _rating(value: Any, field: str, rules: RaidRules, where: str) -> int | None:
     """A 1-5 rating from a number, a numeric text ("3", "3 - Medium") or a word."""
     if value is None or value == "":
@@ -289,7 +259,7 @@ def map_raid_list_item(
             raise MappingError(f"{where}: {columns[name]} is not text: {found!r}")
         text = str(found)
         if columns[name] in rich:
-            text = rich_text(text)
+            text = html_text(text)
         return text if text.strip() else None
 
     title = words("title")
