@@ -536,6 +536,27 @@ intake:
 """,
         ":2:14: intake.required[0]: unknown field 'sponser': use title, description",
     ),
+    (
+        "a criterion no request source maps",
+        """\
+connectors:
+  requests:
+    type: files
+    path: /srv/requests
+    kind: request
+    columns: {title: Title}
+    criteria: {strategic_fit: Fit}
+intake:
+  models:
+    value:
+      criteria:
+        strategic_fit: {weight: 2, points: {High: 10}}
+        regulatory: {weight: 1, points: {"yes": 10}}
+""",
+        ":13:21: intake.models.value.criteria.regulatory: criteria.regulatory: no request "
+        "source maps criteria 'regulatory' (they map: strategic_fit); add it under criteria: "
+        "of a connector's intake fields",
+    ),
 ]
 
 

@@ -17,8 +17,10 @@ from pmosync.config.connectors import (
     MICROSOFT_CREDENTIALS,
     MICROSOFT_SHARED,
     MICROSOFT_TYPES,
+    AsanaConnector,
     Connector,
     MicrosoftAuth,
+    WorkbookSource,
 )
 from pmosync.config.engine import Engine, Temporal
 from pmosync.config.errors import Loc, LocatedMessage, LocatedProblems, did_you_mean, short
@@ -32,7 +34,7 @@ from pmosync.config.fields import (
     ReportName,
     StoreUrl,
 )
-from pmosync.config.intake import Intake
+from pmosync.config.intake import Intake, IntakeSourceFields
 from pmosync.config.interpolate import UNSET_REFERENCE
 from pmosync.config.organisation import Organisation
 from pmosync.config.reports import Report
@@ -479,9 +481,52 @@ class PmosyncConfig(ConfigModel):
             if report.kind == "intake_pipeline" and not self.intake.models:
                 text = "a report of kind intake_pipeline needs intake.models: no scoring model"
                 messages.append(LocatedMessage(base + ("kind",), text))
+        messages += self._check_intake_sources()
         if messages:
             raise LocatedProblems(messages)
         return self
+
+    def _intake_sources(self) -> dict[str, IntakeSourceFields]:
+        """The connectors that capture requests, with their request fields, by name."""
+        found: dict[str, IntakeSourceFields] = {}
+        for name, connector in self.connectors.items():
+            if isinstance(connector, AsanaConnector) and connector.intake is not None:
+                found[name] = connector.intake
+            elif isinstance(connector, WorkbookSource) and connector.kind == "request":
+                found[name] = connector
+        return found
+
+    def _check_intake_sources(self) -> list[LocatedMessage]:
+        """A scoring model or required field reading ``criteria.<name>`` or ``effort.<role>``
+        that no request source maps would score every request 0 on it, silently: say so at
+        the key. Without any request source there is nothing to compare with yet."""
+        sources = self._intake_sources()
+        if not sources:
+            return []
+        mapped = {
+            "criteria": {n for s in sources.values() for n in s.criteria},
+            "effort": {n for s in sources.values() for n in s.effort},
+        }
+        wanted: list[tuple[Loc, str]] = [
+            (("intake", "required", i), field) for i, field in enumerate(self.intake.required)
+        ]
+        for model_name, model in self.intake.models.items():
+            base: Loc = ("intake", "models", model_name)
+            for name, criterion in model.criteria.items():
+                wanted.append((base + ("criteria", name), criterion.source or f"criteria.{name}"))
+            for index, gate in enumerate(model.gates):
+                wanted.append((base + ("gates", index, "source"), gate.source))
+        messages = []
+        for loc, source in wanted:
+            kind, _, name = source.partition(".")
+            if kind in mapped and name not in mapped[kind]:
+                known = ", ".join(sorted(mapped[kind])) or "none"
+                text = (
+                    f"{source}: no request source maps {kind} {name!r} (they map: {known}); "
+                    f"add it under {kind}: of a connector's intake fields"
+                )
+                messages.append(LocatedMessage(loc, text))
+        return messages
 
     def _check_delivery(
         self, kind: str, target: object, base: Loc, index: int
