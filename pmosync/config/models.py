@@ -518,8 +518,8 @@ class PmosyncConfig(ConfigModel):
                 wanted.append((base + ("gates", index, "source"), gate.source))
         messages = []
         for loc, source in wanted:
-            kind, _, name = source.partition(".")
-            if kind in mapped and name not in mapped[kind]:
+            kind, dot, name = source.partition(".")
+            if dot and kind in mapped and name not in mapped[kind]:
                 known = ", ".join(sorted(mapped[kind])) or "none"
                 text = (
                     f"{source}: no request source maps {kind} {name!r} (they map: {known}); "
