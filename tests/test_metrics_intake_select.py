@@ -338,7 +338,7 @@ def test_every_excluded_request_says_why() -> None:
     chosen = select(results, rows, funding_only(1000), intake(funding="1000"), CALENDAR, AS_OF)
     assert chosen.selected == ("ok",)
     assert [(e.request_id, e.reason) for e in chosen.excluded] == [
-        ("gated", "fails gate: sponsor: no value"),
+        ("gated", "fails gate 'sponsor is set' (sponsor: no value)"),
         ("rejected", "stage rejected not eligible"),
         ("dollars", "no cost in EUR"),
         ("nocost", "no cost in EUR"),

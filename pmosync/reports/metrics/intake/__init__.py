@@ -133,7 +133,8 @@ class Shortfall:
 class Exclusion:
     request_id: str
     reason: str
-    """"does not fit", "fails gate: no sponsor", "not scored", "other currency"..."""
+    """"does not fit", "fails gate 'a sponsor named' (sponsor: no value)", "not scored: ...",
+    "no cost in EUR"..."""
     shortfalls: tuple[Shortfall, ...] = ()
     """What it would need beyond what is left after the selected set."""
 

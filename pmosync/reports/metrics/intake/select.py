@@ -268,8 +268,10 @@ def _select(
                 Exclusion(result.request_id, "not scored: " + "; ".join(result.problems))
             )
         elif failed := [g for g in result.gates if not g.passed]:
-            reasons = "; ".join(g.reason or g.label for g in failed)
-            excluded.append(Exclusion(result.request_id, f"fails gate: {reasons}"))
+            reasons = "; ".join(
+                f"{g.label!r} ({g.reason})" if g.reason else repr(g.label) for g in failed
+            )
+            excluded.append(Exclusion(result.request_id, f"fails gate {reasons}"))
         else:
             item = demand(request, intake, capacity.months, calendar, as_of, spreader)
             if funded and item.cost is None:
