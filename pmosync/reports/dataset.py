@@ -19,7 +19,7 @@ a timesheet workbook counts once, and an unresolved identity still counts.
 from __future__ import annotations
 
 from collections import defaultdict, namedtuple
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
@@ -698,14 +698,25 @@ class _Reader:
     ) -> dict[str, tuple[RequestVersion, ...]]:
         """The field history of ``requests`` before ``until``, oldest first, deletions left
         out (a request deleted and revived carries on)."""
-        ids = [r.id for r in requests]
-        h = record_history.c
         found: dict[str, list[RequestVersion]] = defaultdict(list)
+        for record_id, valid_from, fields in self._versions(
+            "request", [r.id for r in requests], until
+        ):
+            found[record_id].append(RequestVersion(valid_from, fields))
+        return {request_id: tuple(versions) for request_id, versions in found.items()}
+
+    def _versions(
+        self, entity: str, ids: Sequence[str], until: datetime
+    ) -> Iterator[tuple[str, datetime, dict[str, Any]]]:
+        """The live versions (deletions left out: a record deleted and revived carries on) of
+        ``entity``'s records ``ids`` valid before ``until``, each record's oldest first, read
+        in pages of ids: (record id, valid from, fields)."""
+        h = record_history.c
         for start in range(0, len(ids), _HISTORY_CHUNK):
             query = (
                 select(h.record_id, h.valid_from, h.fields)
                 .where(
-                    h.entity == "request",
+                    h.entity == entity,
                     h.record_id.in_(ids[start : start + _HISTORY_CHUNK]),
                     h.valid_from < until,
                     h.deleted.is_(False),
@@ -714,8 +725,7 @@ class _Reader:
             )
             for record_id, valid_from, fields in self._connection.execute(query).all():
                 if isinstance(fields, dict):
-                    found[record_id].append(RequestVersion(valid_from, fields))
-        return {request_id: tuple(versions) for request_id, versions in found.items()}
+                    yield record_id, valid_from, fields
 
     def baselines(self, in_scope: set[str], until: datetime) -> dict[str, BaselineRow]:
         """Each project's baseline in effect before ``until``: the active one if it was set by
@@ -743,28 +753,14 @@ class _Reader:
         must be loaded too) before ``until``, in pages of ids; deletions are left out (a
         deleted milestone forecasts nothing, and a revived one carries on)."""
         ids = [t.id for t in tasks if t.is_milestone]
-        h = record_history.c
         found: dict[str, list[MilestoneVersion]] = defaultdict(list)
-        for start in range(0, len(ids), _HISTORY_CHUNK):
-            query = (
-                select(h.record_id, h.valid_from, h.fields)
-                .where(
-                    h.entity == "task",
-                    h.record_id.in_(ids[start : start + _HISTORY_CHUNK]),
-                    h.valid_from < until,
-                    h.deleted.is_(False),
-                )
-                .order_by(h.record_id, h.valid_from, h.id)
-            )
-            for record_id, valid_from, fields in self._connection.execute(query).all():
-                if not isinstance(fields, dict):
-                    continue
-                try:
-                    due = as_date(fields.get("due_date"))
-                    completed = as_datetime(fields.get("completed_at"))
-                except (TypeError, ValueError):  # a hand-seeded version: not a date
-                    continue
-                found[record_id].append(MilestoneVersion(valid_from, due, completed))
+        for record_id, valid_from, fields in self._versions("task", ids, until):
+            try:
+                due = as_date(fields.get("due_date"))
+                completed = as_datetime(fields.get("completed_at"))
+            except (TypeError, ValueError):  # a hand-seeded version: not a date
+                continue
+            found[record_id].append(MilestoneVersion(valid_from, due, completed))
         return {task_id: tuple(versions) for task_id, versions in found.items()}
 
     def people(self, dataset: Dataset, sources: set[str]) -> dict[str, PersonRow]:
