@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pmosync.connectors.asana.raid import named_field, normal, shown
+from pmosync.connectors.asana.raid import named_field, project_named, shown
 
 
 def _shown(record: Mapping[str, Any], reference: str) -> str | None:
@@ -50,14 +50,10 @@ class IntakeRules:
 
     def project_of(self, named: str, in_scope: Mapping[str, Mapping[str, Any]]) -> str | None:
         """The project in scope ``named`` names (gid, or name in any case and spacing)."""
-        if named in in_scope:
-            return named
-        matches = [gid for gid, project in in_scope.items()
-                   if normal(str(project.get("name") or "")) == normal(named)]  # fmt: skip
-        if len(matches) == 1:
-            return matches[0]
-        self.unplaced.add(named)
-        return None
+        found = project_named(named, in_scope)
+        if found is None:
+            self.unplaced.add(named)
+        return found
 
     def tag(
         self, records: Iterable[dict[str, Any]], in_scope: Mapping[str, Mapping[str, Any]]

@@ -57,6 +57,16 @@ def shown(custom: Mapping[str, Any] | None) -> str | None:
     return None
 
 
+def project_named(named: str, in_scope: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """The project in scope (gid -> project) that ``named`` names: its gid, or its name in any
+    case and spacing when exactly one project has it; None otherwise."""
+    if named in in_scope:
+        return named
+    matches = [gid for gid, project in in_scope.items()
+               if normal(str(project.get("name") or "")) == normal(named)]  # fmt: skip
+    return matches[0] if len(matches) == 1 else None
+
+
 def _members(record: Mapping[str, Any]) -> list[str]:
     gids = []
     for membership in record.get("memberships") or []:
@@ -89,14 +99,10 @@ class RaidRules:
         """The delivery project (a gid in scope) the RAID item concerns, or None."""
         named = shown(named_field(record, self.project_field)) if self.project_field else None
         if named is not None:
-            if named in in_scope:
-                return named
-            matches = [gid for gid, project in in_scope.items()
-                       if normal(str(project.get("name") or "")) == normal(named)]  # fmt: skip
-            if len(matches) == 1:
-                return matches[0]
-            self.unplaced.add(named)
-            return None
+            found = project_named(named, in_scope)
+            if found is None:
+                self.unplaced.add(named)
+            return found
         homes = [gid for gid in _members(record) if gid in in_scope]
         return homes[0] if homes else None
 
