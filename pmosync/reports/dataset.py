@@ -291,10 +291,12 @@ class Dataset:
 # -- loading -------------------------------------------------------------------------------
 
 
-PARTS = (
+PROJECT_PARTS = (
     "tasks", "time_entries", "allocations", "budgets", "costs", "status_updates", "leave",
-    "raid_items", "baselines", "milestone_history", "requests", "request_history",
+    "raid_items", "baselines", "milestone_history",
 )  # fmt: skip
+"""What the portfolio reports read of the projects under way (not the requests for new ones)."""
+PARTS = (*PROJECT_PARTS, "requests", "request_history")
 """What a report may need besides projects, portfolios and people; a kind loads only its own."""
 
 

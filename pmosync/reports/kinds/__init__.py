@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pmosync.config.intake import Intake
 from pmosync.config.models import Resources
 from pmosync.config.reports import ReportRules
-from pmosync.reports.dataset import PARTS, Dataset
+from pmosync.reports.dataset import PROJECT_PARTS, Dataset
 from pmosync.reports.document import (
     Chart,
     Figure,
@@ -88,12 +88,12 @@ class ReportContext:
 Builder = Callable[[Dataset, ReportContext], ReportDocument]
 
 DATASET_PARTS: dict[str, tuple[str, ...]] = {
-    "portfolio_status": PARTS,
+    "portfolio_status": PROJECT_PARTS,
     "resource_utilisation": ("time_entries", "allocations", "leave", "tasks"),
     "timesheet_compliance": ("time_entries", "leave"),
     "governance": ("tasks", "budgets", "status_updates"),
     "raid_log": ("raid_items",),
-    "board_pack": PARTS,
+    "board_pack": PROJECT_PARTS,
     "intake_pipeline": (
         "requests",
         "request_history",
