@@ -7,6 +7,7 @@ set a quota.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -146,6 +147,22 @@ class AsanaSource:
             results += _not_probed(_PROJECT_PROBES, why_none)
         return results + self._probe_raid() + self._probe_intake()
 
+    def _designated(
+        self, gids: Sequence[str], what: str, results: list[CheckResult]
+    ) -> Iterator[tuple[str, str, list[Any]]]:
+        """Each designated project (a RAID log, an intake board) read with its field settings:
+        (gid, name, settings); a project that cannot be read is one error line in ``results``
+        ("<what> project <gid>: <why>")."""
+        client = self.client
+        opts = {"opt_fields": "name," + _SETTING_FIELDS}
+        for gid in gids:
+            try:
+                project = client.get(client.projects.get_project, gid, opts)
+            except ConnectorError as error:
+                results.append(CheckResult("error", f"{what} project {gid}: {error}"))
+                continue
+            yield gid, project.get("name", "?"), project.get("custom_field_settings") or []
+
     def _probe_intake(self) -> list[CheckResult]:
         """One line per intake project: readable, with its sections (the stages) or the stage
         field, or what is missing (an intake project that is not there would leave the
@@ -153,16 +170,8 @@ class AsanaSource:
         intake = self.config.intake
         if intake is None:
             return []
-        client, results = self.client, []
-        opts = {"opt_fields": "name," + _SETTING_FIELDS}
-        for gid in intake.projects:
-            try:
-                project = client.get(client.projects.get_project, gid, opts)
-            except ConnectorError as error:
-                results.append(CheckResult("error", f"intake: intake project {gid}: {error}"))
-                continue
-            name = project.get("name", "?")
-            settings = project.get("custom_field_settings") or []
+        results: list[CheckResult] = []
+        for gid, name, settings in self._designated(intake.projects, "intake: intake", results):
             named = [intake.stage_field] if intake.stage_field else []
             named += list(intake.fields.values())
             named += list(intake.criteria.values()) + list(intake.effort.values())
@@ -188,23 +197,15 @@ class AsanaSource:
         raid = self.config.raid
         if raid is None:
             return []
-        client, results = self.client, []
-        opts = {"opt_fields": "name," + _SETTING_FIELDS}
-        for gid in raid.projects:
-            try:
-                project = client.get(client.projects.get_project, gid, opts)
-            except ConnectorError as error:
-                results.append(CheckResult("error", f"raid: RAID project {gid}: {error}"))
-                continue
-            settings = project.get("custom_field_settings") or []
+        results: list[CheckResult] = []
+        for gid, name, settings in self._designated(raid.projects, "raid: RAID", results):
             if not any(is_field(s.get("custom_field"), raid.type_field) for s in settings):
                 results.append(CheckResult(
                     "warning",
-                    f"raid: RAID project {gid} ({project.get('name', '?')}) has no field "
+                    f"raid: RAID project {gid} ({name}) has no field "
                     f"{raid.type_field.strip()!r} (raid.type_field): its items need default_kind",
                 ))  # fmt: skip
             else:
-                name = project.get("name", "?")
                 results.append(CheckResult("ok", f"raid: RAID project {gid} ({name}) readable"))
         return results
 
