@@ -183,6 +183,18 @@ class RowCells:
                 pass
         raise self.invalid(name, value, "is not an amount of money")
 
+    def currency(self) -> str | None:
+        """The ``currency`` column's code, as costs and requests read it; None when the row has
+        no currency cell."""
+        if not self.has("currency"):
+            return None
+        code = currency_code(self.text("currency"))
+        if code is None:
+            raise self.invalid(
+                "currency", self.value("currency"), "is not a currency code (e.g. EUR)"
+            )
+        return code
+
     def flag(self, name: str) -> bool | None:
         """Yes/no, y/n, true/false, 1/0, or x for a tick; empty is unknown."""
         value = self.raw_value(name)

@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from pmosync.canonical.types import CriterionValue, PersonIdentity, Request
 from pmosync.mapping.intake_vocabulary import IntakeVocabulary
 from pmosync.mapping.result import Mapped, MappingError
-from pmosync.mapping.workbooks.cells import RowCells, currency_code, shown
+from pmosync.mapping.workbooks.cells import RowCells, shown
 from pmosync.mapping.workbooks.rows import RowContext
 
 _NUMBER = re.compile(r"^[+-]?(\d+(?:[.,]\d+)?|[.,]\d+)$")
@@ -119,13 +119,7 @@ def _money(row: RowCells, default: str | None) -> tuple[Decimal | None, Decimal 
             written[name] = said
     if not amounts:
         return None, None, None
-    currency = None
-    if row.has("currency"):
-        currency = currency_code(row.text("currency"))
-        if currency is None:
-            raise row.invalid(
-                "currency", row.value("currency"), "is not a currency code (e.g. EUR)"
-            )
+    currency = row.currency()
     for name, said in written.items():
         if currency is not None and said != currency:
             where = f"{row.header(name)} {shown(row.value(name))}"

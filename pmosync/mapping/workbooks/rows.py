@@ -28,7 +28,7 @@ from pmosync.canonical.types import (
 )
 from pmosync.mapping.directory import Directory
 from pmosync.mapping.result import Mapped, MappingError
-from pmosync.mapping.workbooks.cells import RowCells, currency_code, shown
+from pmosync.mapping.workbooks.cells import RowCells, shown
 
 FUTURE_DAYS = 7
 """How far past today a row may be dated (a week planned ahead); later is a typo."""
@@ -137,13 +137,7 @@ def map_time_row(ctx: RowContext, row: RowCells, source_id: str) -> Mapped:
 
 def _currency(ctx: RowContext, row: RowCells, written: str | None) -> str:
     """The currency column, else the currency written with the amount, else the default."""
-    column = None
-    if row.has("currency"):
-        column = currency_code(row.text("currency"))
-        if column is None:
-            raise row.invalid(
-                "currency", row.value("currency"), "is not a currency code (e.g. EUR)"
-            )
+    column = row.currency()
     amount = f"{row.header('amount')} {shown(row.value('amount'))}"
     if column and written and column != written:
         raise row.error(f"{amount} is in {written} but {row.header('currency')} says {column}")
