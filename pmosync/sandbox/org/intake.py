@@ -29,9 +29,9 @@ from pmosync.sandbox.org.model import (
     IntakeEntry,
     Person,
     Project,
-    Section,
     Task,
 )
+from pmosync.sandbox.org.raid import board_project
 
 if TYPE_CHECKING:
     from pmosync.sandbox.org.organisation import Org
@@ -125,29 +125,16 @@ class _IntakeGen:
         return next(o.gid for o in self.fields[name].options if o.name == value)
 
     def project(self) -> Project:
-        org = self.org
-        gid = org.new_gid()
-        created = self.at(self.today - timedelta(days=365))
-        project = Project(
-            gid=gid,
+        project, self.sections = board_project(
+            self.org,
+            self.rng,
             name="Project intake",
-            team_gid=sorted(org.teams)[0],
-            owner_gid=self.rng.choice(sorted(org.people)),
-            created_at=created,
-            modified_at=created,
-            start_on=None,
-            due_on=None,
-            color="none",
             notes="Submissions of the project request form.",
+            created=self.at(self.today - timedelta(days=365)),
+            fields=[self.fields[n].gid for n in INTAKE_FIELDS],
+            columns=SECTIONS,
         )
-        project.settings = {self.fields[n].gid: org.new_gid() for n in INTAKE_FIELDS}
-        org.projects[gid] = project
-        org.intake_gid = gid
-        for name in SECTIONS:
-            section = org.new_gid()
-            org.sections[section] = Section(section, name, gid, created)
-            project.section_gids.append(section)
-            self.sections[name] = section
+        self.org.intake_gid = project.gid
         return project
 
     def request(self, home: Project, title: str, *, creator: str | None = None) -> Task:

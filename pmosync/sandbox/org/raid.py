@@ -16,6 +16,7 @@ other record of any seed; ``org.raid`` holds what each item is meant to be.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
@@ -73,6 +74,43 @@ def sizes(projects: int) -> tuple[int, int]:
     return max(10, round(projects * 1.5)), max(3, projects // 5)
 
 
+def board_project(
+    org: Org,
+    rng: random.Random,
+    *,
+    name: str,
+    notes: str,
+    created: datetime,
+    fields: Sequence[str],
+    columns: Sequence[str],
+) -> tuple[Project, dict[str, str]]:
+    """A PMO's designated project (the RAID log, the intake board): owned by someone, with
+    the custom fields ``fields`` (gids) set up on it and one section per column, registered in
+    ``org``; the project and its sections' gids by name."""
+    gid = org.new_gid()
+    project = Project(
+        gid=gid,
+        name=name,
+        team_gid=sorted(org.teams)[0],
+        owner_gid=rng.choice(sorted(org.people)),
+        created_at=created,
+        modified_at=created,
+        start_on=None,
+        due_on=None,
+        color="none",
+        notes=notes,
+    )
+    project.settings = {field: org.new_gid() for field in fields}
+    org.projects[gid] = project
+    sections: dict[str, str] = {}
+    for column in columns:
+        section = org.new_gid()
+        org.sections[section] = Section(section, column, gid, created)
+        project.section_gids.append(section)
+        sections[column] = section
+    return project, sections
+
+
 class _RaidGen:
     def __init__(self, org: Org, seed: int, today: date) -> None:
         self.org = org
@@ -113,28 +151,16 @@ class _RaidGen:
         return found.gid
 
     def log_project(self) -> Project:
-        org = self.org
-        gid = org.new_gid()
-        created = self.at(self.today - timedelta(days=400))
-        project = Project(
-            gid=gid,
+        project, _ = board_project(
+            self.org,
+            self.rng,
             name="RAID log",
-            team_gid=sorted(org.teams)[0],
-            owner_gid=self.rng.choice(sorted(org.people)),
-            created_at=created,
-            modified_at=created,
-            start_on=None,
-            due_on=None,
-            color="none",
             notes="The PMO's risks, issues, assumptions, decisions and change requests.",
+            created=self.at(self.today - timedelta(days=400)),
+            fields=[self.fields[n].gid for n in RAID_FIELDS],
+            columns=STATUSES,  # the log's board: one column per status
         )
-        project.settings = {self.fields[n].gid: org.new_gid() for n in RAID_FIELDS}
-        org.projects[gid] = project
-        org.raid_log_gid = gid
-        for name in STATUSES:  # the log's board: one column per status
-            section = org.new_gid()
-            org.sections[section] = Section(section, name, gid, created)
-            project.section_gids.append(section)
+        self.org.raid_log_gid = project.gid
         return project
 
     def item(
