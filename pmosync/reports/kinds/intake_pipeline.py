@@ -42,7 +42,7 @@ from pmosync.reports.metrics.intake import (
 from pmosync.reports.metrics.intake.capacity import capacity_left
 from pmosync.reports.metrics.intake.completeness import incomplete
 from pmosync.reports.metrics.intake.score import score_model
-from pmosync.reports.metrics.intake.select import Spreader, demand, select
+from pmosync.reports.metrics.intake.select import select
 
 SCOREBOARD_TOP = 10
 """Requests a scoreboard shows in the page and email; the XLSX, CSV and JSON hold every one."""
@@ -95,13 +95,7 @@ def build(dataset: Dataset, context: ReportContext) -> ReportDocument:
         if chosen is not None
         else None
     )
-    spreader = Spreader(capacity.months, as_of, context.calendar)
-    demands = {
-        request_id: demand(
-            by_id[request_id], intake, capacity.months, context.calendar, as_of, spreader
-        )
-        for request_id in (selection.selected if selection else ())
-    }
+    demands = selection.demands if selection else {}
     names = _People(dataset)
     sections = (
         stages_section(requests, dataset.request_history, as_of, context),

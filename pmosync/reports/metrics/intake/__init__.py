@@ -155,3 +155,5 @@ class Selection:
     """Approved requests taken first (``approved_first``), part of ``selected``."""
     left: Capacity | None = None
     """What is left after the selected set."""
+    demands: dict[str, Demand] = field(default_factory=dict)
+    """The selected requests' demands by request id, as the selection weighed them."""

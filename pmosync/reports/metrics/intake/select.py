@@ -334,6 +334,7 @@ def _select(
         total_cost=total_cost,
         committed=tuple(committed),
         left=budget.capacity(capacity, notes),
+        demands={s.request_id: item for s, item in candidates if s.request_id in selected_ids},
     )
 
 
