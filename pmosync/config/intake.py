@@ -320,9 +320,6 @@ class Intake(ConfigModel):
         return self.capacity.model or next(iter(self.models), None)
 
 
-StageWord = NonEmptyStr
-
-
 class IntakeSourceFields(ConfigModel):
     """Keys shared by every intake source: criteria and effort by field, vocabularies."""
 
@@ -340,12 +337,12 @@ class IntakeSourceFields(ConfigModel):
         "hours", description="What effort is written in; days are hours_per_day hours."
     )
     hours_per_day: float = Field(8, gt=0, le=24, description="Hours in a day of effort.")
-    stage_vocabulary: dict[StageWord, RequestStage] = Field(
+    stage_vocabulary: dict[NonEmptyStr, RequestStage] = Field(
         default={},
         description="Stage word -> " + ", ".join(REQUEST_STAGES) + "; adds to the built-in "
         "words (New, Triage, Under review, Approved, Declined, Parked, In delivery...).",
     )
-    risk_vocabulary: dict[StageWord, Annotated[int, Field(ge=1, le=5)]] = Field(
+    risk_vocabulary: dict[NonEmptyStr, Annotated[int, Field(ge=1, le=5)]] = Field(
         default={},
         description="Risk word -> 1-5; adds to the built-in words (Very low 1 ... Very high 5, "
         "and options starting with their number).",
