@@ -21,6 +21,11 @@ class MappingError(ValueError):
     The engine quarantines the raw record with ``str(e)`` as the reason and carries on.
     """
 
+    def naming(self, what: str, name: object) -> MappingError:
+        """This error said of the record by its title ("request 'CRM': ..."): a RAID log or
+        a pipeline is read by its titles, not by gids; unchanged when it has none."""
+        return MappingError(f"{what} {name!r}: {self}" if name else str(self))
+
     @classmethod
     def from_validation(cls, entity: str, error: ValidationError) -> MappingError:
         """One line out of pydantic's multi-line report: which field, what is wrong with it."""

@@ -195,8 +195,7 @@ def map_request(ctx: Context, raw: Mapping[str, Any]) -> Mapped:
     try:
         return _map(ctx, intake, raw)
     except MappingError as error:  # say which request: the pipeline is read by its titles
-        name = raw.get("name")
-        raise MappingError(f"request {name!r}: {error}" if name else str(error)) from None
+        raise error.naming("request", raw.get("name")) from None
 
 
 def _map(ctx: Context, intake: IntakeSettings, raw: Mapping[str, Any]) -> Mapped:

@@ -123,8 +123,7 @@ def map_raid_item(ctx: Context, raw: Mapping[str, Any]) -> Mapped:
     try:
         return _map(ctx, raid, raw)
     except MappingError as error:  # say which item: a log is read by its titles
-        name = raw.get("name")
-        raise MappingError(f"RAID item {name!r}: {error}" if name else str(error)) from None
+        raise error.naming("RAID item", raw.get("name")) from None
 
 
 def _map(ctx: Context, raid: RaidSettings, raw: Mapping[str, Any]) -> Mapped:
