@@ -28,6 +28,7 @@ from pmosync.config.fields import (
     described_keys,
 )
 from pmosync.config.intake import IntakeSourceFields
+from pmosync.config.writeback import AsanaWriteback, PlannerWriteback
 
 AsanaField = Literal[
     "budget", "rag", "estimate_hours", "priority", "percent_complete", "start_date"
@@ -237,6 +238,13 @@ class AsanaConnector(ConfigModel):
         description=(
             "Where the workspace collects project requests (intake projects fed by a form); "
             "none means no requests are read."
+        ),
+    )
+    writeback: AsanaWriteback | None = Field(
+        None,
+        description=(
+            "What of the PMO's view pmosync writes back into this workspace (status updates, "
+            "a pmosync-owned field, governance comments); none means nothing is ever written."
         ),
     )
     schedule: Cron | None = schedule_field()
@@ -748,6 +756,13 @@ class PlannerConnector(MicrosoftAuth):
         description=(
             "The plans' RAID log (risks, issues, assumptions, decisions, change requests): "
             "a RAID bucket, RAID labels and/or SharePoint lists. Without it, no RAID items."
+        ),
+    )
+    writeback: PlannerWriteback | None = Field(
+        None,
+        description=(
+            "What of the PMO's view pmosync writes back into these plans (a label, a PMO "
+            "status task), always with If-Match; none means nothing is ever written."
         ),
     )
     max_concurrency: int = Field(4, ge=1, le=50, description="Requests in flight at once.")

@@ -20,6 +20,7 @@ from pmosync.config.connectors import (
     AsanaConnector,
     Connector,
     MicrosoftAuth,
+    PlannerConnector,
     WorkbookSource,
 )
 from pmosync.config.engine import Engine, Temporal
@@ -482,6 +483,7 @@ class PmosyncConfig(ConfigModel):
                 text = "a report of kind intake_pipeline needs intake.models: no scoring model"
                 messages.append(LocatedMessage(base + ("kind",), text))
         messages += self._check_intake_sources()
+        messages += self._check_writeback()
         if messages:
             raise LocatedProblems(messages)
         return self
@@ -526,6 +528,30 @@ class PmosyncConfig(ConfigModel):
                     f"add it under {kind}: of a connector's intake fields"
                 )
                 messages.append(LocatedMessage(loc, text))
+        return messages
+
+    def _check_writeback(self) -> list[LocatedMessage]:
+        """A connector's write-back names a report whose computed RAG it writes (a
+        portfolio_status or board_pack report), and owns only what the connector does not
+        read as the team's word: an owned field or label read back would echo."""
+        messages = []
+        for name, connector in self.connectors.items():
+            spec = getattr(connector, "writeback", None)
+            if spec is None:
+                continue
+            base: Loc = ("connectors", name, "writeback")
+            report = self.reports.get(spec.report)
+            if report is None:
+                known = ", ".join(sorted(self.reports)) or "none"
+                text = f"no report named {spec.report!r} (reports: {known})"
+                messages.append(LocatedMessage(base + ("report",), text))
+            elif report.kind not in WRITEBACK_REPORT_KINDS:
+                text = (
+                    f"report {spec.report!r} is a {report.kind} report; write-back takes the "
+                    f"computed RAG of a {' or '.join(WRITEBACK_REPORT_KINDS)} report"
+                )
+                messages.append(LocatedMessage(base + ("report",), text))
+            messages += _owned_and_read(connector, base)
         return messages
 
     def _check_delivery(
@@ -588,3 +614,41 @@ class PmosyncConfig(ConfigModel):
         known = ", ".join(self.connectors) or "none configured"
         hint = did_you_mean(name, self.connectors)
         return f"no connector named '{short(name)}'{hint} (connectors: {known})"
+
+
+WRITEBACK_REPORT_KINDS = ("portfolio_status", "board_pack")
+"""The report kinds that judge each project's RAG (their rules), so can be written back."""
+
+
+def _words(text: str | None) -> str:
+    return " ".join((text or "").split()).casefold()
+
+
+def _owned_and_read(connector: object, base: Loc) -> list[LocatedMessage]:
+    """Where a connector would read back as the team's word what its write-back owns."""
+    spec = connector.writeback  # type: ignore[attr-defined]
+    messages = []
+    if isinstance(connector, AsanaConnector) and spec.rag_field is not None:
+        owned = _words(spec.rag_field.field)
+        for key in ("rag",):
+            if _words(connector.fields.get(key)) == owned:  # type: ignore[call-overload]
+                text = (
+                    f"{spec.rag_field.field!r} is also fields.{key}: pmosync would read its own "
+                    "write back as the team's RAG; give write-back a field of its own"
+                )
+                messages.append(LocatedMessage(base + ("rag_field", "field"), text))
+    if isinstance(connector, PlannerConnector):
+        source_bucket = connector.rag_source.bucket if connector.rag_source else None
+        task = spec.status_task
+        if task is not None and source_bucket and _words(source_bucket) == _words(task.bucket):
+            text = (
+                f"bucket {task.bucket!r} is also rag_source.bucket, where the "
+                "team writes its status; give write-back a bucket of its own"
+            )
+            messages.append(LocatedMessage(base + ("status_task", "bucket"), text))
+        raid = connector.raid
+        raid_bucket = getattr(raid, "bucket", None) if raid is not None else None
+        if spec.status_task is not None and _words(raid_bucket) == _words(spec.status_task.bucket):
+            text = f"bucket {spec.status_task.bucket!r} is also raid.bucket"
+            messages.append(LocatedMessage(base + ("status_task", "bucket"), text))
+    return messages

@@ -40,6 +40,7 @@ __all__ = [
     "request_scores",
     "run_streams",
     "runs",
+    "write_ledger",
 ]
 
 checkpoints = Table(
@@ -156,6 +157,31 @@ request_scores = Table(
     Column("run_id", String(36), nullable=True),
     Index(None, "request_id", "model", "scored_at"),
     comment="A request's score under each scoring model, one row each time it changed.",
+)
+
+write_ledger = Table(
+    "write_ledger",
+    metadata,
+    Column("key", String(64), primary_key=True),  # the write's idempotency key
+    Column("connector", String(64), nullable=False),
+    Column("item_kind", String(16), nullable=False),  # project | plan | task
+    Column("item_id", String(255), nullable=False),  # the item's id in its tool
+    Column("field", String(32), nullable=False),  # status_update | rag_field | comment | ...
+    Column("period", String(16), nullable=True),  # 2026-W49, 2026-12; None: a standing value
+    Column("value", Text(), nullable=True),  # what pmosync last wrote there, in words
+    Column("value_hash", String(32), nullable=True),
+    Column("intended", Text(), nullable=True),  # what is being written (while pending)
+    Column("intended_hash", String(32), nullable=True),
+    Column("state", String(12), nullable=False),  # pending | written | conflict | failed
+    Column("ref", String(255), nullable=True),  # what the write made: update, story, task id
+    Column("etag", Text(), nullable=True),  # the item's etag after pmosync's write (Graph)
+    Column("source_modified", String(64), nullable=True),  # its modified time after the write
+    Column("detail", Text(), nullable=True),  # the conflict or failure, in one line
+    Column("run_id", String(36), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Index(None, "connector", "item_id"),
+    comment="Every write-back: intended before it is sent, confirmed after; what pmosync owns.",
 )
 
 report_deliveries = Table(

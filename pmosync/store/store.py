@@ -26,6 +26,7 @@ from pmosync.store.engine import (
 from pmosync.store.errors import StoreError
 from pmosync.store.ledger import Ledger
 from pmosync.store.schema import checkpoints
+from pmosync.store.write_ledger import WriteLedger
 from pmosync.store.writer import StreamRun, WriteCounts, Writer
 
 SchemaMode = Literal["create", "require", "upgrade"]
@@ -42,6 +43,7 @@ class Store:
         self.engine = engine
         self.display_url = display_url(engine.url)
         self.ledger = Ledger(engine)
+        self.writes = WriteLedger(engine)
 
     @classmethod
     def open(
