@@ -186,6 +186,7 @@ class AsanaSandbox(SandboxControls):
             error.message = self._faults.echoed(error.message, handler.headers.get("Authorization"))
             status, reply, headers = error.status, error.body(), error.headers
         self._stats.record(method, url.path, url.query, endpoint, status)
+        self._faults.hold_reply(method, url.path, status)
         pretty = "opt_pretty=true" in url.query or "opt_pretty=1" in url.query
         _send(handler, status, reply, headers, pretty)
 

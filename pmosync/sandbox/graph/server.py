@@ -196,6 +196,7 @@ class GraphSandbox(SandboxControls):
         else:
             reply, endpoint = self.execute(request, fault, ids)
         self._stats.record(method, url.path, url.query, endpoint, reply.status)
+        self._faults.hold_reply(method, url.path, reply.status)
         _send(handler, reply, ids)
 
     # -- one API request (standalone or a batch item) ----------------------------------------

@@ -49,6 +49,18 @@ class SandboxControls(ABC):
         """``echo_authorization`` quotes the request's Authorization in every error answer."""
         self._faults.set(error_rate, latency_s, drop_rate, echo_authorization)
 
+    def hold_replies(
+        self, path_contains: str, seconds: float, count: int = 1, method: str | None = None
+    ) -> None:
+        """Handle the next ``count`` matching requests, then wait ``seconds`` before each
+        answer (``_faults.held`` is set when one waits): a write made, its client not told."""
+        self._faults.hold_replies(path_contains, seconds, count, method)
+
+    @property
+    def reply_held(self) -> Any:
+        """The ``threading.Event`` set when a held answer starts waiting."""
+        return self._faults.held
+
     def stats(self) -> dict[str, Any]:
         """Totals, by status and by endpoint (and any extra counters the emulator keeps)."""
         return self._stats.snapshot()

@@ -62,6 +62,11 @@ class Faults:
         self._throttle_match: str | None = None
         self._failures: list[tuple[int, int | None, str | None]] = []
         """Forced answers still to give: (status, Retry-After or None, path filter)."""
+        self._holds: list[tuple[str | None, str, float]] = []
+        """Successful answers still to hold back: (method or None, path filter, seconds)."""
+        self.held = threading.Event()
+        """Set when a held answer starts waiting: its request's effect is made, its answer not
+        yet sent (a test kills the client in that window)."""
         self.echo_authorization = False
         """Quote the request's Authorization header (and its token) in every error answer, as a
         misconfigured proxy or a careless API does: a client must never repeat it anywhere."""
@@ -114,6 +119,31 @@ class Faults:
         503/504 with one."""
         with self._lock:
             self._failures = [(status, retry_after_s, path_contains)] * count
+
+    def hold_replies(
+        self, path_contains: str, seconds: float, count: int = 1, method: str | None = None
+    ) -> None:
+        """After each of the next ``count`` successful requests (of ``method``, when given)
+        whose path contains the text has been handled, wait ``seconds`` before answering: the
+        server has done what was asked and the client does not know yet, the instant a killed
+        or timed-out client leaves an unknown outcome behind."""
+        with self._lock:
+            self._holds = [(method, path_contains, seconds)] * count
+            self.held.clear()
+
+    def hold_reply(self, method: str, path: str, status: int) -> None:
+        """Wait here (before sending the answer) when this handled request is a held one."""
+        if status >= 300:
+            return
+        with self._lock:
+            if not self._holds:
+                return
+            wanted, match, seconds = self._holds[0]
+            if match not in path or (wanted is not None and wanted != method):
+                return
+            self._holds.pop(0)
+        self.held.set()
+        time.sleep(seconds)
 
     def forced_failure(self, path: str = "") -> tuple[int, dict[str, str]] | None:
         """(status, headers) when this request is one of the ``fail_next`` answers."""
