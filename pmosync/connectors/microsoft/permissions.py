@@ -23,6 +23,10 @@ _NEEDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 WRITE_PERMISSION = "Sites.ReadWrite.All"
+PLANNER_WRITE_PERMISSION = "Tasks.ReadWrite.All"
+"""What an app needs to create or update Planner buckets, tasks and plan details (write-back);
+reading them needs only Tasks.Read.All."""
+WRITES = {"PUT", "POST", "PATCH", "DELETE"}
 
 
 def permission_for(method: str, path: str) -> str | None:
@@ -31,5 +35,7 @@ def permission_for(method: str, path: str) -> str | None:
         if pattern.search(path):
             if permission == "Sites.Read.All" and method.upper() in {"PUT", "POST", "PATCH"}:
                 return WRITE_PERMISSION
+            if permission == "Tasks.Read.All" and method.upper() in WRITES:
+                return PLANNER_WRITE_PERMISSION
             return permission
     return None
