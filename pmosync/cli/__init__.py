@@ -22,6 +22,7 @@ from pmosync.cli import (  # noqa: F401,E501 - they register commands
     setup,
     syncing,
     temporal,
+    writeback,
 )
 from pmosync.cli.app import app
 

@@ -1,7 +1,7 @@
 """The ``pmosync`` application and what its commands share: options, exit codes, one-line failures.
 
 The commands live beside this module, one module per group (``setup``, ``syncing``,
-``ledger``, ``data``, ``daemon``, ``sandbox``); ``pmosync.cli`` imports them all.
+``ledger``, ``data``, ``daemon``, ``sandbox``, ``writeback``); ``pmosync.cli`` imports them all.
 
 Exit codes: 0 success, 1 a job failed (including a store that cannot be reached), 2 a usage or
 configuration error. A problem the user can fix prints one line per problem on stderr, starting
@@ -41,7 +41,12 @@ app = typer.Typer(
 config_app = typer.Typer(help="Work with the YAML configuration.", no_args_is_help=True)
 db_app = typer.Typer(help="Manage the store's database.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+writeback_app = typer.Typer(
+    help="Write the PMO's computed view back into each team's tool (docs/writeback.md).",
+    no_args_is_help=True,
+)
 app.add_typer(db_app, name="db")
+app.add_typer(writeback_app, name="writeback")
 
 ConfigOption = Annotated[
     Path,

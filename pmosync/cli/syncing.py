@@ -1,4 +1,5 @@
-"""Commands that sync: ``sync``, and ``run`` (a sync, then the reports that are due)."""
+"""Commands that sync: ``sync``, and ``run`` (a sync, then the reports that are due, each
+followed by the write-back of the connectors whose ``writeback.report`` it is)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,10 @@ from pmosync.cli.app import (
 from pmosync.cli.logs import LogFormat
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from pmosync.config import PmosyncConfig
+    from pmosync.store import Store
     from pmosync.sync.run import SyncRun
 
 
@@ -70,9 +74,11 @@ def run_once(
     systemd timers and Kubernetes CronJobs instead of the daemon. It says which reports were
     due and when each scheduled report comes due next.
 
-    Reports run even when a connector failed (they say how fresh their data is); exits 1 when
-    the sync or a report failed. With `engine: temporal` the sync runs on the workers and the
-    reports stay with the cluster's schedules."""
+    A report that succeeds is followed by the write-back of the connectors whose
+    `writeback.report` it is (docs/writeback.md). Reports run even when a connector failed
+    (they say how fresh their data is); exits 1 when the sync, a report or a write failed.
+    With `engine: temporal` the sync runs on the workers and the reports (and their
+    write-back) stay with the cluster's schedules."""
     from datetime import UTC, datetime
 
     from pmosync.cli.schedules import next_runs, when
@@ -110,6 +116,7 @@ def run_once(
             typer.echo(f"report {name}: {outcome.status}" + (
                 f" ({outcome.error})" if outcome.error else ""))  # fmt: skip
             failed = failed or outcome.status == "failed"
+            failed = _write_back(loaded, opened, name, outcome.status, outcome.as_of) or failed
     except StoreError as error:
         fail(str(error), EXIT_FAILED)
     finally:
@@ -118,6 +125,30 @@ def run_once(
         typer.echo(f"next run: {name} at {when(tick)}")
     if failed:
         raise typer.Exit(EXIT_FAILED)
+
+
+def _write_back(
+    config: PmosyncConfig, store: Store, report: str, status: str, as_of: date | None
+) -> bool:
+    """The write-back of the connectors following ``report``, after a run of it that
+    succeeded (``orchestration.writeback_job``); its lines; whether it failed."""
+    from pmosync.cli.writeback import counts_line, failed, failure_lines, quiet_run_log
+    from pmosync.orchestration.writeback_job import following, writeback_after_report
+
+    if status != "succeeded" or not following(config, report):
+        return False
+    quiet_run_log()
+    outcome = writeback_after_report(config, store, report, status, as_of=as_of)
+    if outcome is None:  # pragma: no cover - following() said a connector follows it
+        return False
+    run = f" (run {outcome.run_id[:8]})" if outcome.run_id else ""
+    typer.echo(f"write-back after report {report}: {outcome.status}{run}")
+    for result in outcome.results:
+        if not result.error:
+            typer.echo(f"  {counts_line(result, applied=True)}")
+    for line in failure_lines(outcome):
+        typer.echo(f"  {line}", err=True)
+    return failed(outcome)
 
 
 def _synced_and_failed(
@@ -178,7 +209,7 @@ def _sync(
     store = open_config_store(loaded, store_url, "create")
     started = time.monotonic()
     try:
-        with sync_observer(live) as observer, _stop_on_signals(observer) as stop:
+        with sync_observer(live) as observer, stop_on_signals(observer) as stop:
             run = run_sync(loaded, store, connectors, full=full, stop=stop, observer=observer)
     except StoreError as error:
         fail(str(error), EXIT_FAILED)
@@ -189,7 +220,7 @@ def _sync(
 
 
 @contextmanager
-def _stop_on_signals(observer: object = None) -> Iterator[threading.Event]:
+def stop_on_signals(observer: object = None) -> Iterator[threading.Event]:
     """SIGTERM (a service manager, a CronJob's deadline) or a first Ctrl-C asks the run to
     stop after the pages in flight commit, at once said on stderr and on the progress bars
     (``observer.stopping()``); a second Ctrl-C stops at once."""

@@ -7,6 +7,9 @@ down): it sets the stop of the run in flight and removes its jobs before anyone 
 taken the lease, so two daemons are never active at once. Each job claims its tick in the store
 before running it, so a tick runs once even across a take-over.
 
+A report run that succeeds is followed by the write-back of the connectors whose
+``writeback.report`` it is (``orchestration.writeback_job``), inside the report's turn.
+
 Reports run only on data whose syncs have finished (``reports.readiness``). Several sync jobs
 may run at once (the connectors at ``sync.schedule``, and each connector with a schedule of its
 own), but a report never runs while one of ours syncs a connector it reads: a report whose tick
@@ -429,8 +432,21 @@ class Daemon:
         self._log_report(name, outcome)
         if outcome.status == "skipped":
             self._wait_for_data(name, tick, None, recorded=True)
-        else:
-            self._done_waiting(name, tick)
+            return
+        self._done_waiting(name, tick)
+        with self._guard(f"write-back after report {name}"):
+            self._write_back(config, name, outcome, stop)
+
+    def _write_back(
+        self, config: PmosyncConfig, name: str, outcome: ReportOutcome, stop: threading.Event
+    ) -> None:
+        """Write the report's verdicts back into the tools of the connectors following it,
+        while the report still holds its connectors (no sync of them starts meanwhile)."""
+        from pmosync.orchestration.writeback_job import writeback_after_report
+
+        writeback_after_report(
+            config, self.store, name, outcome.status, as_of=outcome.as_of, stop=stop
+        )
 
     def _run_waiting(self) -> None:
         """Run the waiting reports whose data is ready now. One still waiting once no sync

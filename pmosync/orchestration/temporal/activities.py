@@ -1,7 +1,9 @@
 """The work of pmosync's workflows, done by the same job functions as every other engine.
 
 A sync activity is ``sync.run.run_sync`` over one connector; a report activity is
-``reports.job.run_report``. What is Temporal's here is only what Temporal needs:
+``reports.job.run_report``; the write-back activity after it is
+``orchestration.writeback_job.writeback_after_report``. What is Temporal's here is only what
+Temporal needs:
 
 - **heartbeats**: as pages commit (at most one a second, with the stream and the pages so far
   as details), and a keep-alive from a side thread every quarter of the timeout, also while
@@ -39,8 +41,15 @@ from pmosync.orchestration.temporal.requests import (
     ReportSummary,
     SyncRequest,
     SyncSummary,
+    WritebackRequest,
+    WritebackSummary,
 )
-from pmosync.orchestration.temporal.workflows import REPORT_ACTIVITY, SYNC_ACTIVITY, WAIT_ACTIVITY
+from pmosync.orchestration.temporal.workflows import (
+    REPORT_ACTIVITY,
+    SYNC_ACTIVITY,
+    WAIT_ACTIVITY,
+    WRITEBACK_ACTIVITY,
+)
 from pmosync.store import Store, StoreError, WriteCounts
 from pmosync.sync.engine import StreamResult, SyncObserver
 from pmosync.sync.run import RunOrigin, SyncRun, run_sync
@@ -142,7 +151,7 @@ class Activities:
         self._store: Store | None = None
 
     def all(self) -> list[Callable[..., Any]]:
-        return [self.sync_connector, self.wait_for_syncs, self.run_report]
+        return [self.sync_connector, self.wait_for_syncs, self.run_report, self.write_back]
 
     def close(self) -> None:
         if self._store is not None:
@@ -286,6 +295,38 @@ class Activities:
             )
         log.info("report %s run %s %s", request.report, outcome.run_id, outcome.status)
         return ReportSummary(request.report, outcome.run_id, outcome.status, outcome.error)
+
+    @activity.defn(name=WRITEBACK_ACTIVITY)
+    def write_back(self, request: WritebackRequest) -> WritebackSummary:
+        """The write-back after a report run succeeded: safe to retry (the write ledger and
+        the write's mark make a second attempt write only what the first did not)."""
+        from pmosync.orchestration.writeback_job import writeback_after_report
+
+        config = self.config()
+        store = self.store(config)
+        stop = threading.Event()
+        with _Heartbeat(20.0, stop), _store_retriable():
+            outcome = writeback_after_report(
+                config,
+                store,
+                request.report,
+                "succeeded",
+                as_of=_report_date(config, request.as_of),
+                stop=stop,
+            )
+        if outcome is None:
+            return WritebackSummary(request.report, None, "skipped", "no connector follows it")
+        counts = {
+            result.connector: {
+                **{action: result.count(action) for action in ("write", "adopt", "conflict")},
+                "skip": result.count("skip") - len(result.failed),
+                "failed": len(result.failed),
+            }
+            for result in outcome.results
+        }
+        return WritebackSummary(
+            request.report, outcome.run_id, outcome.status, outcome.error, counts
+        )
 
 
 def _instant(as_of: str | None) -> datetime | None:

@@ -86,3 +86,28 @@ class ReportSummary:
     still_running: list[str] = field(default_factory=list)
     """Connectors whose sync was still running when the wait ran out: the report ran on the
     data of their previous sync and says how stale it is."""
+    writeback: WritebackSummary | None = None
+    """The write-back that followed the report (None: the report did not succeed, or the
+    workflow started before write-back existed)."""
+
+
+@dataclass(frozen=True)
+class WritebackRequest:
+    """Write a report's verdicts back into the tools of the connectors following it."""
+
+    report: str
+    as_of: str | None = None
+    """As the report's request had it: the tick's instant (ISO) or a date."""
+
+
+@dataclass(frozen=True)
+class WritebackSummary:
+    """What a write-back after a report did: its ledger run and, per connector, the count of
+    each action (write, adopt, conflict, skip, failed) or its error."""
+
+    report: str
+    run_id: str | None
+    status: str
+    """succeeded, failed, skipped (no connector follows the report) or the ledger's words."""
+    error: str | None = None
+    connectors: dict[str, dict[str, int]] = field(default_factory=dict)

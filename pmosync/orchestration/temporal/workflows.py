@@ -12,7 +12,8 @@
   Failures the connector says may pass (throttling, an outage) are retried with backoff,
   honouring Retry-After; fatal ones (a refused token) fail the workflow at once.
 - ``Report``: waits for the syncs of the connectors the report reads that are running at its
-  tick (at most ``wait_minutes``), then runs the report for the tick's day.
+  tick (at most ``wait_minutes``), then runs the report for the tick's day and, when it
+  succeeded, the write-back of the connectors that follow it (a no-op when none does).
 
 Activities are named by string, so this module imports nothing but the SDK and the payloads.
 The workflows run outside the SDK's sandbox (``sandboxed=False``): they only call the SDK's
@@ -35,11 +36,17 @@ with workflow.unsafe.imports_passed_through():
         SyncRequest,
         SyncSummary,
         TickResult,
+        WritebackRequest,
+        WritebackSummary,
     )
 
 SYNC_ACTIVITY = "pmosync.sync_connector"
 WAIT_ACTIVITY = "pmosync.wait_for_syncs"
 REPORT_ACTIVITY = "pmosync.run_report"
+WRITEBACK_ACTIVITY = "pmosync.write_back"
+WRITEBACK_PATCH = "pmosync-writeback-after-report"
+"""Marks report workflows that run the write-back activity, so one started by an older worker
+replays as it ran (Temporal's ``workflow.patched``)."""
 
 FATAL = ["SyncFailed", "NotConfigured"]
 """Error types an activity raises when trying again cannot help."""
@@ -117,6 +124,16 @@ class Report:
             heartbeat_timeout=timedelta(minutes=2),
             retry_policy=RetryPolicy(maximum_attempts=3, non_retryable_error_types=FATAL),
         )
+        written = None
+        if summary.status == "succeeded" and workflow.patched(WRITEBACK_PATCH):
+            written = await workflow.execute_activity(
+                WRITEBACK_ACTIVITY,
+                WritebackRequest(request.report, as_of),
+                result_type=WritebackSummary,
+                start_to_close_timeout=timedelta(hours=1),
+                heartbeat_timeout=timedelta(minutes=2),
+                retry_policy=RetryPolicy(maximum_attempts=3, non_retryable_error_types=FATAL),
+            )
         return ReportSummary(
             summary.report,
             summary.run_id,
@@ -124,4 +141,5 @@ class Report:
             summary.error,
             waited_seconds=waited,
             still_running=still_running,
+            writeback=written,
         )
