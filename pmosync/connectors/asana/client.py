@@ -17,6 +17,7 @@ import logging
 import random
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -158,6 +159,21 @@ class _GovernedApiClient(asana.ApiClient):
         self._on_payment_required = on_payment_required
         self._scrub = scrub
         self._rng = random.Random()
+        self._once = threading.local()
+
+    @contextmanager
+    def sent_once(self) -> Iterator[None]:
+        """Requests made inside (on this thread) are never sent a second time after an answer
+        of 5xx or a dropped connection: the server may have acted on them (a POST that made a
+        status update or a comment), so re-sending could make it twice. They fail at once with
+        a ``RetriableError`` saying the outcome is unknown; a 429 is still waited out and
+        retried, since Asana answers it before it acts on the request."""
+        before = getattr(self._once, "on", False)
+        self._once.on = True
+        try:
+            yield
+        finally:
+            self._once.on = before
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
         policy = self._policy
@@ -173,6 +189,12 @@ class _GovernedApiClient(asana.ApiClient):
                 return policy.call_until_stopped(lambda: send(method, url, *args, **kwargs))
             except ApiException as error:
                 status = int(error.status or 0)
+                if status >= 500 and getattr(self._once, "on", False):
+                    message = self._scrub(_error_message(error))
+                    raise RetriableError(
+                        f"{method} {path}: {status} {message}; not sent again, as Asana may "
+                        "have acted on it (the next run looks for it before sending it again)"
+                    ) from None
                 wait = attempts.after_status(status, _retry_after(error))
                 if wait is None:
                     failure = classify(error, method, path, self._scrub)
@@ -182,6 +204,12 @@ class _GovernedApiClient(asana.ApiClient):
                         self._on_payment_required()
                     raise failure from None
             except urllib3.exceptions.HTTPError as error:
+                if getattr(self._once, "on", False):
+                    raise UnreachableError(
+                        f"{method} {path}: the connection was lost ({type(error).__name__}) "
+                        "before Asana answered; not sent again, as Asana may have acted on it "
+                        "(the next run looks for it before sending it again)"
+                    ) from None
                 wait = attempts.after_drop()
                 if wait is None:
                     host = urlsplit(url).netloc
@@ -241,6 +269,13 @@ class AsanaClient:
         self.status_updates = asana.StatusUpdatesApi(self.api_client)
         self.allocations = asana.AllocationsApi(self.api_client)
         self.budgets = asana.BudgetsApi(self.api_client)
+        self.stories = asana.StoriesApi(self.api_client)
+        self.batch = asana.BatchAPIApi(self.api_client)
+
+    def sent_once(self) -> AbstractContextManager[None]:
+        """Requests made inside are not re-sent after a 5xx or a dropped connection (see
+        ``_GovernedApiClient.sent_once``): for writes that are not idempotent."""
+        return self.api_client.sent_once()
 
     def close(self) -> None:
         """Release the connections and the SDK's thread pool. The SDK makes a ThreadPool in every
