@@ -75,6 +75,8 @@ class PlannerTarget:
         """Plan id -> the owned bucket's id (None: the plan has none yet)."""
         self._task_details: dict[str, dict[str, Any]] = {}
         """Task id -> its details as last read or written this run."""
+        self._notes: dict[str, str] = {}
+        """Plan id -> the description this run is about to write (see ``_first_note``)."""
 
     @property
     def requests(self) -> int:
@@ -90,6 +92,8 @@ class PlannerTarget:
         description as the tool shows them now; the rest are checked by If-Match."""
         found: dict[str, Current] = {}
         for change in changes:
+            if change.field == STATUS_NOTE:
+                self._notes[change.item_id] = change.value
             if change.etag is not None:
                 continue
             found[change.key] = self.client.run(self._current(change))
@@ -184,8 +188,25 @@ class PlannerTarget:
                 bucket = await self._bucket(plan_id, create=True)
                 assert bucket is not None
                 task = await self.graph.create_task(plan_id, bucket, change.value, categories)
+        task = await self._first_note(plan_id, task)
         self._tasks[plan_id] = task
         return Written(ref=task["id"], etag=etag_of(task))
+
+    async def _first_note(self, plan_id: str, task: dict[str, Any]) -> dict[str, Any]:
+        """A task without a description gets this run's description now, and is read again.
+
+        A task's first description moves the task's own etag too (it shows hasDescription):
+        written after the task's row is recorded, it would leave that row's etag stale, and
+        the next title write would cost a 412 and a re-read."""
+        note = self._notes.get(plan_id)
+        if note is None or task.get("hasDescription"):
+            return task
+        details = await self._details_of(task["id"], fresh=True)
+        if _same(details.get("description"), note):
+            return task
+        written = await self.graph.patch_task_details(task["id"], etag_of(details) or "", note)
+        self._task_details[task["id"]] = written
+        return await self.graph.task(task["id"])
 
     async def _write_note(self, change: Change) -> Written:
         plan_id = change.item_id
@@ -203,6 +224,9 @@ class PlannerTarget:
         task = await self._task_by_ref(plan_id, ref)
         if task is None:
             raise Refused(f"plan {change.item_name!r} has no PMO status task to describe")
+        shown = self._task_details.get(task["id"])
+        if shown is not None and _same(shown.get("description"), change.value):
+            return Written(ref=task["id"], etag=etag_of(shown))  # written with the task's title
         etag = change.etag if change.ref == task["id"] else None
         if etag is None:
             etag = etag_of(await self._details_of(task["id"]))
