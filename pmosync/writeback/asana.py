@@ -22,7 +22,7 @@ from pmosync.connectors.asana.client import AsanaClient
 from pmosync.connectors.asana.raid import named_field, normal
 from pmosync.connectors.errors import AuthenticationError, ConnectorError, PermissionDenied
 from pmosync.connectors.paging import StopSignal
-from pmosync.connectors.retry import RetryPolicy
+from pmosync.connectors.retry import OnWait, RetryPolicy
 from pmosync.contracts.writeback import MARK_LENGTH, marked
 from pmosync.store.write_ledger import WriteEntry
 from pmosync.writeback.changes import (
@@ -79,8 +79,15 @@ class AsanaTarget:
     """Write-back into one Asana connector's workspace (the ``Target`` protocol)."""
 
     def __init__(
-        self, name: str, config: AsanaConnector, *, stop: StopSignal | None = None
+        self,
+        name: str,
+        config: AsanaConnector,
+        *,
+        stop: StopSignal | None = None,
+        on_wait: OnWait | None = None,
     ) -> None:
+        """``stop`` cuts every wait and request short; ``on_wait`` hears of every retry wait
+        and long quota wait (a progress display)."""
         if config.writeback is None:
             raise ValueError(f"connector {name!r} has no writeback block")
         self.connector = name
@@ -91,7 +98,7 @@ class AsanaTarget:
             base_url=str(config.base_url),
             requests_per_minute=config.requests_per_minute,
             max_concurrency=config.max_concurrency,
-            policy=RetryPolicy().for_run(stop),
+            policy=RetryPolicy().for_run(stop, on_wait),
         )
         self._projects: dict[str, dict[str, Any]] = {}  # gid -> the project as last read
 
