@@ -20,6 +20,9 @@ class Access(Enum):
     PLANNER_READ = ("Tasks.Read.All", "Tasks.ReadWrite.All")
     """App-only Planner takes only these: Group.Read.All opens Planner to a signed-in user
     (delegated), never to an app."""
+    PLANNER_WRITE = ("Tasks.ReadWrite.All",)
+    """Creating and changing plans, buckets and tasks as an app: Tasks.ReadWrite.All only
+    (Group.ReadWrite.All writes Planner for a signed-in user, never for an app)."""
     GROUP_READ = (
         "Group.Read.All",
         "Group.ReadWrite.All",

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlencode
 
 from pmosync.sandbox.graph import odata
+from pmosync.sandbox.graph.conflicts import Conflicts
 from pmosync.sandbox.graph.errors import bad_request, directory_not_found, item_not_found
 from pmosync.sandbox.tenant import Group, Plan, PlannerTask, Tenant, User
 
@@ -47,6 +48,8 @@ class Env:
     self_links: str | None = None
     """Listings whose path contains this answer with an ``@odata.nextLink`` to the very request
     just made (a server stuck on one page); None: paging behaves."""
+    conflicts: Conflicts = field(default_factory=Conflicts)
+    """Writes armed to be refused with 409 (see ``GraphSandbox.conflict_next``)."""
 
 
 class Call:

@@ -39,6 +39,14 @@ def handle_control(sandbox: GraphSandbox, method: str, path: str, raw: bytes) ->
             raise bad_request(str(error)) from None
     if (method, path) == ("POST", "/_sandbox/list_item"):
         return _list_item(sandbox, raw)
+    if (method, path) == ("POST", "/_sandbox/conflict"):
+        try:
+            body = json.loads(raw or b"{}")
+            item, count = str(body["item"]), int(body.get("count", 1))
+        except (ValueError, TypeError, KeyError, AttributeError):
+            raise bad_request('Body must be {"item": id, "count": integer}') from None
+        sandbox.conflict_next(item, count)
+        return {"ok": True}
     raise GraphError(404, "itemNotFound", f"No sandbox control at {method} {path}")
 
 

@@ -131,6 +131,12 @@ class GraphSandbox(SandboxControls):
         504), with a Retry-After only when ``retry_after_s`` is given."""
         self._faults.fail_next(n, status, retry_after_s, path_contains)
 
+    def conflict_next(self, item_id: str, count: int = 1) -> None:
+        """The next ``count`` Planner writes to ``item_id`` (a task, its details, or a plan's
+        details, by the id in the path) answer 409 Conflict, as Planner does when a write
+        collides with a change made at that moment; 0 disarms."""
+        self._env.conflicts.arm(item_id, count)
+
     def loop_next_links(self, path_contains: str | None) -> None:
         """Listings whose path contains the text answer with an ``@odata.nextLink`` to the very
         request just made, page after page, as a misbehaving server might; None repairs."""

@@ -103,6 +103,9 @@ class ChecklistItem:
     id: str
     title: str
     is_checked: bool = False
+    modified_at: datetime | None = None
+    """When a writer last changed it (Graph's lastModifiedDateTime); None: when the task was
+    created."""
 
 
 @dataclass(slots=True)
@@ -125,10 +128,15 @@ class PlannerTask:
     assignee_ids: list[str] = field(default_factory=list)
     applied_categories: list[str] = field(default_factory=list)
     """Category keys (``category3``) whose labels live in the plan's details."""
+    assignee_priority: str = ""
+    """An order hint for the assignee's own list view ("" until someone orders it)."""
+    conversation_thread_id: str | None = None
     version: int = 1
     # Task details (fetched separately by clients, through /planner/tasks/{id}/details).
     description: str = ""
     checklist: list[ChecklistItem] = field(default_factory=list)
+    preview_type: str = "automatic"
+    """What the task card shows: automatic, noPreview, checklist, description or reference."""
     details_version: int = 1
 
 

@@ -54,6 +54,9 @@ TASK_FIELDS = frozenset(
         "applied_categories",
         "description",
         "checklist",
+        "preview_type",
+        "assignee_priority",
+        "conversation_thread_id",
         "completed_by",
     }
 )
@@ -63,6 +66,9 @@ USER_LIST = "User Information List"
 USER_LOOKUP_START = 7
 """SharePoint's first lookup ids go to system accounts; people start a little later."""
 _CATEGORY = re.compile(r"category([1-9]|1\d|2[0-5])")
+DETAILS_FIELDS = ("description", "checklist", "preview_type")
+"""Task fields kept in the task's details (their own etag)."""
+PREVIEW_TYPES = ("automatic", "noPreview", "checklist", "description", "reference")
 _BAD_NAME = re.compile(r'["*:<>?/\\|]')
 CONFLICT_BEHAVIOURS = ("replace", "fail", "rename")
 
@@ -293,6 +299,8 @@ class Tenant:
             out["applied_categories"] = categories
         if "checklist" in out:
             out["checklist"] = [self._checklist_item(c) for c in out["checklist"]]
+        if "preview_type" in out and out["preview_type"] not in PREVIEW_TYPES:
+            raise ValueError(f"preview_type must be one of {PREVIEW_TYPES}")
         return out
 
     def _checklist_item(self, entry: ChecklistItem | str | Mapping[str, Any]) -> ChecklistItem:
@@ -334,12 +342,15 @@ class Tenant:
             self.insert_task(task)
             return task.id
 
-    def edit_task(self, task_id: str, **fields: Any) -> PlannerTask:
-        """Change task fields (Graph: PATCH /planner/tasks/{id} and its /details).
+    def edit_task(self, task_id: str, *, touch: str | None = None, **fields: Any) -> PlannerTask:
+        """Change task fields (Graph: PATCH /planner/tasks/{id} and its /details), as a person
+        editing the task in Planner would (title, categories, description...).
 
         ``version`` (the task etag) moves when anything the task resource shows changes,
         including hasDescription and the checklist counts; ``details_version`` moves when the
         description or checklist changes. Reaching 100 % stamps completion; leaving it clears it.
+        ``touch`` "task" or "details" moves that etag even when nothing changed: an accepted
+        API write always gives the item a new version.
         """
         with self.lock:
             task = self._task(task_id)
@@ -350,8 +361,8 @@ class Tenant:
             for key, value in values.items():
                 if getattr(task, key) != value:
                     setattr(task, key, value)
-                    changed = changed or key not in ("description", "checklist")
-                    details_changed = details_changed or key in ("description", "checklist")
+                    changed = changed or key not in DETAILS_FIELDS
+                    details_changed = details_changed or key in DETAILS_FIELDS
             if task.percent_complete == 100 and task.completed_at is None:
                 task.completed_at = self.now()
                 task.completed_by = completed_by or (task.assignee_ids or [task.created_by])[0]
@@ -359,12 +370,54 @@ class Tenant:
             elif task.percent_complete < 100 and task.completed_at is not None:
                 task.completed_at = task.completed_by = None
                 changed = True
-            if details_changed:
+            if details_changed or touch == "details":
                 task.details_version += 1
                 changed = changed or _details_summary(task) != shown_before
-            if changed:
+            if changed or touch == "task":
                 task.version += 1
             return task
+
+    def add_bucket(self, plan_id: str, name: str, order_hint: str | None = None) -> str:
+        """Create a bucket in a plan (Graph: POST /planner/buckets); it lists after the
+        plan's others unless ``order_hint`` says otherwise."""
+        with self.lock:
+            if plan_id not in self.plans:
+                raise KeyError(f"plan {plan_id} not found")
+            if not isinstance(name, str) or not name.strip():
+                raise ValueError("a bucket needs a name")
+            bucket = Bucket(self.ids.planner(), name, plan_id, order_hint or self.next_order_hint())
+            self.buckets[bucket.id] = bucket
+            return bucket.id
+
+    def label_categories(
+        self, plan_id: str, labels: Mapping[str, str | None], *, touch: bool = False
+    ) -> Plan:
+        """Name (or, with None, unname) a plan's categories, as a person does in Planner's
+        label picker (Graph: PATCH /planner/plans/{id}/details with categoryDescriptions).
+
+        Only the given categories change; the plan details' etag moves when any label did,
+        the plan's own etag never (labels live in its details); ``touch`` moves it even when
+        nothing changed, as an accepted API write does."""
+        with self.lock:
+            plan = self.plans.get(plan_id)
+            if plan is None:
+                raise KeyError(f"plan {plan_id} not found")
+            bad = [key for key in labels if not _CATEGORY.fullmatch(key)]
+            if bad:
+                raise ValueError(f"not Planner categories (category1..category25): {bad}")
+            for key, label in labels.items():
+                if label is not None and not isinstance(label, str):
+                    raise ValueError(f"the label of {key} must be text or None")
+            current = dict(plan.category_descriptions)
+            for key, label in labels.items():
+                if label is None:
+                    current.pop(key, None)
+                else:
+                    current[key] = label
+            if current != plan.category_descriptions or touch:
+                plan.category_descriptions = current
+                plan.details_version += 1
+            return plan
 
     def delete_task(self, task_id: str) -> None:
         with self.lock:
@@ -650,10 +703,11 @@ class Tenant:
         return tenant_snapshot(self)
 
 
-def _details_summary(task: PlannerTask) -> tuple[bool, int, int]:
-    """What the task resource shows of its details: hasDescription and checklist counts."""
+def _details_summary(task: PlannerTask) -> tuple[bool, int, int, str]:
+    """What the task resource shows of its details: hasDescription, checklist counts and
+    previewType."""
     active = sum(not c.is_checked for c in task.checklist)
-    return bool(task.description), len(task.checklist), active
+    return bool(task.description), len(task.checklist), active, task.preview_type
 
 
 def _check_name(name: str) -> None:

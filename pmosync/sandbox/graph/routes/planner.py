@@ -1,4 +1,5 @@
-"""Planner: a group's plans, plan details, buckets, tasks and task details (read-only).
+"""Planner reads: a group's plans, plan details, buckets, tasks and task details (writes are
+in :mod:`pmosync.sandbox.graph.routes.planner_writes`).
 
 Plan and bucket task listings page with the server's fixed page size (``$top`` and
 ``$filter`` are ignored there, as Planner does), in creation order so new tasks come last.
