@@ -37,8 +37,9 @@ def check(
     ] = False,
 ) -> None:
     """Validate a configuration file, say what it configures, and test each connector's
-    credentials and permissions with a few small requests, and each delivery target: the
-    mail server's login, writing in each SharePoint folder, each Teams webhook's host."""
+    credentials and permissions with a few small requests (with a writeback block: that the
+    configured writes are permitted, writing nothing), and each delivery target: the mail
+    server's login, writing in each SharePoint folder, each Teams webhook's host."""
     from pmosync.store import StoreUrlError
     from pmosync.store.engine import create_store_engine, display_url, parse_store_url
 
@@ -56,6 +57,7 @@ def check(
     if offline:
         return
     healthy = _check_connectors(loaded)
+    healthy = _check_writeback(loaded) and healthy
     healthy = _check_deliveries(loaded) and healthy
     if not _check_engine(loaded) or not healthy:
         raise typer.Exit(EXIT_FAILED)
@@ -129,6 +131,49 @@ def _check_connectors(config: PmosyncConfig) -> bool:
             typer.echo(line, err=result.level == "error")
         healthy = healthy and all(result.level != "error" for result in results)
     return healthy
+
+
+def _check_writeback(config: PmosyncConfig) -> bool:
+    """Ask each write-back target whether the credentials permit the configured writes (it
+    writes nothing); True when every configured write is permitted."""
+    from pmosync.connectors.errors import ConnectorError
+    from pmosync.writeback.run import open_target, writeback_connectors
+
+    healthy = True
+    for name in writeback_connectors(config):
+        try:
+            target = open_target(config, name, None)
+        except ConnectorError as error:
+            typer.echo(f"  {name}: error: write-back: {error}", err=True)
+            healthy = False
+            continue
+        try:
+            problems = target.probe()
+        except ConnectorError as error:
+            problems = [str(error)]
+        finally:
+            target.close()
+        for problem in problems:
+            shown = problem.removeprefix(f"{name}: ")
+            typer.echo(f"  {name}: error: write-back: {shown}", err=True)
+        if not problems:
+            typer.echo(f"  {name}: ok: write-back: {_writes_of(config, name)} permitted")
+        healthy = healthy and not problems
+    return healthy
+
+
+def _writes_of(config: PmosyncConfig, name: str) -> str:
+    """The writes a connector's writeback block configures, in words."""
+    spec = getattr(config.connectors[name], "writeback", None)
+    keys = {
+        "status_updates": "status updates",
+        "rag_field": "the RAG field",
+        "nudges": "nudge comments",
+        "label": "the plan label",
+        "status_task": "the PMO status task",
+    }
+    named = [words for key, words in keys.items() if getattr(spec, key, None) is not None]
+    return ", ".join(named) or "writes"
 
 
 @config_app.command("schema")

@@ -149,8 +149,8 @@ def _command(
     else:
         for line in outcome_lines(loaded, outcome, verbose=verbose):
             typer.echo(line)
-        for line in failure_lines(outcome):
-            typer.echo(line, err=True)
+    for line in failure_lines(outcome):
+        typer.echo(line, err=True)
     if failed(outcome):
         raise typer.Exit(EXIT_FAILED)
 
