@@ -1,6 +1,10 @@
 """Tokens and the scopes each endpoint needs (from the spec's "Required scope" notes).
 
-Endpoints whose spec entry names no scope need none beyond a valid token.
+Endpoints whose spec entry names no scope need none beyond a valid token, except the writes
+in DEFAULT_ONLY: Asana serves an endpoint without granular scopes to a scoped (OAuth) token only
+when it was granted ``default`` (full access), and a write-back must learn that before it posts.
+A token also names the user it acts as (``created_by`` of what it writes, the owner a locked
+field checks); None is the sandbox's own user.
 """
 
 from __future__ import annotations
@@ -33,22 +37,41 @@ SCOPES: dict[str, str] = {
     "GET /tasks/{task_gid}/dependencies": "tasks:read",
     "POST /tasks": "tasks:write",
     "PUT /tasks/{task_gid}": "tasks:write",
+    "PUT /projects/{project_gid}": "projects:write",
+    "GET /tasks/{task_gid}/stories": "stories:read",
+    "POST /tasks/{task_gid}/stories": "stories:write",
+    "GET /stories/{story_gid}": "stories:read",
     "DELETE /tasks/{task_gid}": "tasks:delete",
     "GET /time_tracking_entries": "time_tracking_entries:read",
     "GET /tasks/{task_gid}/time_tracking_entries": "time_tracking_entries:read",
 }
+FULL_ACCESS = "default"
+DEFAULT_ONLY = frozenset({"POST /status_updates", "DELETE /status_updates/{status_update_gid}"})
+"""Writes whose spec entry names no granular scope: a scoped token needs ``default``."""
 
 
 class Tokens:
-    """Known tokens and their scopes; None means a full-access token."""
+    """Known tokens, their scopes (None means a full-access token) and their users."""
 
     def __init__(self) -> None:
         self._tokens: dict[str, frozenset[str] | None] = {}
+        self._users: dict[str, str | None] = {}
         self._lock = threading.Lock()
 
-    def add(self, token: str, scopes: set[str] | frozenset[str] | None = None) -> None:
+    def add(
+        self,
+        token: str,
+        scopes: set[str] | frozenset[str] | None = None,
+        user_gid: str | None = None,
+    ) -> None:
         with self._lock:
             self._tokens[token] = frozenset(scopes) if scopes is not None else None
+            self._users[token] = user_gid
+
+    def user(self, token: str) -> str | None:
+        """The user a token acts as; None for the sandbox's own user."""
+        with self._lock:
+            return self._users.get(token)
 
     def revoke(self, token: str) -> None:
         with self._lock:
@@ -61,8 +84,10 @@ class Tokens:
     def missing_scope(self, token: str, endpoint: str) -> str | None:
         """The scope ``endpoint`` needs that ``token`` lacks, if any."""
         needed = SCOPES.get(endpoint)
+        if needed is None and endpoint in DEFAULT_ONLY:
+            needed = FULL_ACCESS
         with self._lock:
             scopes = self._tokens.get(token)
-        if needed is None or scopes is None or needed in scopes:
+        if needed is None or scopes is None or needed in scopes or FULL_ACCESS in scopes:
             return None
         return needed

@@ -15,6 +15,10 @@ _PHRASES = (
     "9 brave llamas hum quietly",
     "15 shy pandas dance slowly",
 )
+PREMIUM_ONLY = (
+    "This feature is only available to premium organizations and workspaces; "
+    "upgrade the workspace's plan to use it."
+)
 
 
 class ApiError(Exception):
@@ -52,3 +56,7 @@ def bad_request(message: str) -> ApiError:
 
 def not_found(kind: str, gid: str) -> ApiError:
     return ApiError(404, f"{kind}: Unknown object: {gid}")
+
+
+def forbidden(message: str) -> ApiError:
+    return ApiError(403, message)

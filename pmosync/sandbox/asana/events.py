@@ -25,8 +25,8 @@ STALE = (
     "Sync token invalid or too old. If you are attempting to keep resources in sync, you must "
     "fetch the full dataset for this query now and use the new sync token for the next sync."
 )
-# What a project's feed reports: its tasks, its sections and the project itself.
-_PROJECT_FEED_TYPES = frozenset({"task", "section", "project"})
+# What a project's feed reports: its tasks, their comments, its sections and the project.
+_PROJECT_FEED_TYPES = frozenset({"task", "section", "project", "story"})
 
 
 class SyncTokens:
@@ -80,7 +80,7 @@ def relevant(change: Change, resource: str, is_project: bool) -> bool:
     if is_project:
         return resource in change.projects and change.resource_type in _PROJECT_FEED_TYPES
     return change.gid == resource or (
-        change.parent_gid == resource and change.resource_type == "task"
+        change.parent_gid == resource and change.resource_type in ("task", "story")
     )
 
 
@@ -119,6 +119,7 @@ def _named(
         "section": org.sections,
         "project": org.projects,
         "status_update": org.status_updates,
+        "story": org.stories,
     }.get(resource_type, {})
     record = table.get(gid)
     name = getattr(record, "title", None) or getattr(record, "name", None) or fallback
@@ -129,6 +130,9 @@ def _named(
 
 
 def _event(org: Org, change: Change, user: dict[str, Any]) -> dict[str, Any]:
+    author = org.user(change.user_gid)
+    if author is not None:  # who made the change, when the journal knows
+        user = {"gid": author.gid, "resource_type": "user", "name": author.name}
     event: dict[str, Any] = {
         "user": user,
         "created_at": format_timestamp(change.at),

@@ -63,6 +63,12 @@ def merged_after(lists: Iterable[SortedKeys], key: str | None) -> Iterator[str]:
     return merge(*(keys.after(key) for keys in lists))
 
 
+def newest_first(seconds: float, gid: str) -> str:
+    """A key that sorts later moments (then later gids) first: ``<inverted ms><inverted
+    gid>|<gid>``."""
+    return f"{10**14 - round(seconds * 1000):014d}{10**17 - int(gid):017d}|{gid}"
+
+
 EMPTY = SortedKeys()
 
 
@@ -79,11 +85,14 @@ class OrgIndex:
         self.entries_by_user: defaultdict[str, SortedKeys] = defaultdict(SortedKeys)
         self.entries_by_date = SortedKeys()
         self.statuses_by_project: defaultdict[str, SortedKeys] = defaultdict(SortedKeys)
+        """Newest first (see ``newest_first``), as Asana lists a parent's status updates."""
+        self.stories_by_task: defaultdict[str, SortedKeys] = defaultdict(SortedKeys)
         self.allocations_by_project: defaultdict[str, SortedKeys] = defaultdict(SortedKeys)
         self.allocations_by_assignee: defaultdict[str, SortedKeys] = defaultdict(SortedKeys)
         self._task_keys: dict[str, tuple[str | None, str | None, str | None]] = {}
         self._entry_keys: dict[str, tuple[str, str, str, str]] = {}
-        self._status_keys: dict[str, str] = {}
+        self._status_keys: dict[str, tuple[str, str]] = {}
+        self._story_keys: dict[str, str] = {}
         self._allocation_keys: dict[str, tuple[str, str]] = {}
         with org.lock:
             for gid in sorted(org.tasks):
@@ -94,6 +103,8 @@ class OrgIndex:
                 self._index_status(gid)
             for gid in sorted(org.allocations):
                 self._index_allocation(gid)
+            for gid in sorted(org.stories):
+                self._index_story(gid)
             self.applied = len(org.changes)
 
     def refresh(self) -> None:
@@ -149,11 +160,21 @@ class OrgIndex:
     def _index_status(self, gid: str) -> None:
         old = self._status_keys.pop(gid, None)
         if old is not None:
-            self.statuses_by_project[old].discard(gid)
+            self.statuses_by_project[old[0]].discard(old[1])
         status = self.org.status_updates.get(gid)
         if status is not None:
-            self.statuses_by_project[status.project_gid].add(gid)
-            self._status_keys[gid] = status.project_gid
+            key = newest_first(status.created_at.timestamp(), gid)
+            self.statuses_by_project[status.project_gid].add(key)
+            self._status_keys[gid] = (status.project_gid, key)
+
+    def _index_story(self, gid: str) -> None:
+        old = self._story_keys.pop(gid, None)
+        if old is not None:
+            self.stories_by_task[old].discard(gid)
+        story = self.org.stories.get(gid)
+        if story is not None:
+            self.stories_by_task[story.task_gid].add(gid)
+            self._story_keys[gid] = story.task_gid
 
     def _index_allocation(self, gid: str) -> None:
         old = self._allocation_keys.pop(gid, None)
@@ -171,6 +192,7 @@ class OrgIndex:
         "time_tracking_entry": _index_entry,
         "status_update": _index_status,
         "allocation": _index_allocation,
+        "story": _index_story,
     }
 
     # -- derived facts ----------------------------------------------------------------------

@@ -67,6 +67,9 @@ class Renderer:
         self.org = org
         self.index = index
         self.mystery_tasks = mystery_tasks
+        self.viewer: str | None = None
+        """The user the current request acts as (set under the org lock before rendering):
+        whether a locked field's value is read only depends on who asks."""
 
     def ref(self, kind: str, gid: str | None, table: dict[str, Any]) -> Ref | None:
         obj = table.get(gid) if gid else None
@@ -210,6 +213,16 @@ def _display(obj: FieldValue, r: Renderer) -> str | None:
     return f"{value:.{field.precision}f}"
 
 
+def _field_of(obj: Any) -> CustomField:
+    return obj.field if isinstance(obj, FieldValue) else obj
+
+
+def _read_only(field: CustomField, r: Renderer) -> bool:
+    """A formula field, or one locked by someone other than the viewer."""
+    owner = r.org.locked_fields.get(field.gid)
+    return field.gid in r.org.formula_fields or (owner is not None and owner != r.viewer)
+
+
 _DEFINITION_GETTERS: dict[str, Getter] = {
     "gid": _definition(lambda f: f.gid),
     "resource_type": _const("custom_field"),
@@ -221,7 +234,7 @@ _DEFINITION_GETTERS: dict[str, Getter] = {
     "enabled": _const(True),
     "id_prefix": _const(None),
     "input_restrictions": _const([]),
-    "is_formula_field": _const(False),
+    "is_formula_field": lambda obj, r: _field_of(obj).gid in r.org.formula_fields,
     "description": _definition(lambda f: f.description),
     "precision": _definition(lambda f: f.precision if f.type == "number" else ABSENT),
     "format": _definition(lambda f: f.format),
@@ -231,7 +244,7 @@ _DEFINITION_GETTERS: dict[str, Getter] = {
     "is_global_to_workspace": _const(True),
     "has_notifications_enabled": _const(False),
     "asana_created_field": _const(None),
-    "is_value_read_only": _const(False),
+    "is_value_read_only": lambda obj, r: _read_only(_field_of(obj), r),
     "privacy_setting": _const("public"),
     "default_access_level": _const("editor"),
 }
@@ -393,8 +406,8 @@ _PROJECT = _kind(
         start_on=_day("start_on"),
         notes=_attr("notes"),
         html_notes=lambda p, r: f"<body>{escape(p.notes)}</body>",
-        members=lambda p, r: [Ref("user", r.org.people[p.owner_gid])],
-        followers=lambda p, r: [Ref("user", r.org.people[p.owner_gid])],
+        members=lambda p, r: [Ref("user", r.org.people[g]) for g in r.org.followers_of(p.gid)],
+        followers=lambda p, r: [Ref("user", r.org.people[g]) for g in r.org.followers_of(p.gid)],
         privacy_setting=_const("public_to_workspace"),
         public=_const(True),
         default_access_level=_const("editor"),
@@ -563,6 +576,35 @@ _STATUS = _kind(
         "parent": _project("project_gid"),
     },
 )
+_STORY = _kind(
+    "story",
+    "resource_type created_at created_by resource_subtype text",
+    "html_text is_pinned type is_editable is_edited hearted hearts liked likes num_hearts "
+    "num_likes reaction_summary previews source target",
+    {
+        "gid": _attr("gid"),
+        "resource_type": _const("story"),
+        "created_at": _ts("created_at"),
+        "created_by": _user("author_gid"),
+        "resource_subtype": _const("comment_added"),
+        "text": _attr("text"),
+        "html_text": lambda s, r: s.html_text or f"<body>{escape(s.text)}</body>",
+        "is_pinned": _attr("is_pinned"),
+        "type": _const("comment"),
+        "is_editable": _const(True),
+        "is_edited": _const(False),
+        "hearted": _const(False),
+        "hearts": _const([]),
+        "liked": _const(False),
+        "likes": _const([]),
+        "num_hearts": _const(0),
+        "num_likes": _const(0),
+        "reaction_summary": _const([]),
+        "previews": _const([]),
+        "source": _const("api"),
+        "target": lambda s, r: r.ref("task", s.task_gid, r.org.tasks),
+    },
+)
 _ALLOCATION = _kind(
     "allocation",
     "resource_type start_date end_date effort assignee created_by parent resource_subtype",
@@ -618,6 +660,7 @@ KINDS: dict[str, Kind] = {
     "custom_field_setting": _SETTING,
     "time_tracking_entry": _ENTRY,
     "status_update": _STATUS,
+    "story": _STORY,
     "allocation": _ALLOCATION,
     "budget": _BUDGET,
 }

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from pmosync.sandbox.asana import batch
 from pmosync.sandbox.asana.auth import NOT_AUTHORIZED, Tokens
 from pmosync.sandbox.asana.call import Call, Env, Reply
 from pmosync.sandbox.asana.control import handle_control
-from pmosync.sandbox.asana.errors import ApiError
+from pmosync.sandbox.asana.errors import PREMIUM_ONLY, ApiError, error_body
 from pmosync.sandbox.asana.events import SyncTokens
 from pmosync.sandbox.asana.index import OrgIndex
 from pmosync.sandbox.asana.paging import OffsetTokens
@@ -30,11 +32,20 @@ from pmosync.sandbox.org import Org
 
 API_PREFIX = "/api/1.0"
 CONTROL_PREFIX = "/_sandbox/"
-PREMIUM_ONLY = (
-    "This feature is only available to premium organizations and workspaces; "
-    "upgrade the workspace's plan to use it."
-)
 CORRUPTIONS = ("missing_gid", "unknown_custom_field_type")
+BATCH = "POST /batch"
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What a route needs of a request, whether it came over HTTP or inside a batch."""
+
+    method: str
+    path: str | None
+    pairs: list[tuple[str, str]]
+    body: Any
+    token: str | None
+    authorization: str | None
 
 
 class AsanaSandbox(SandboxControls):
@@ -63,7 +74,7 @@ class AsanaSandbox(SandboxControls):
         self._tokens.add(token, scopes)
         self._limiter = RateLimiter(requests_per_minute, rate_window_s)
         self._faults = Faults(error_rate, latency_s, drop_rate, fault_seed)
-        self._stats = RequestStats()
+        self._stats = RequestStats(counters=("batch_actions", "batch_actions_throttled"))
         self._router = Router(ROUTES)
         index = OrgIndex(org)
         self._mystery: set[str] = set()
@@ -90,9 +101,16 @@ class AsanaSandbox(SandboxControls):
 
     # -- controls ----------------------------------------------------------------------------
 
-    def add_token(self, token: str, scopes: set[str] | None = None) -> None:
-        """Accept another token; ``scopes`` None grants full access."""
-        self._tokens.add(token, scopes)
+    def add_token(
+        self, token: str, scopes: set[str] | None = None, user_gid: str | None = None
+    ) -> None:
+        """Accept another token; ``scopes`` None grants full access (a scoped token needs
+        ``default`` for writes without a granular scope); ``user_gid`` is the person it acts
+        as (``created_by`` of what it writes; a locked field's owner or not), by default the
+        sandbox's own user."""
+        if user_gid is not None and user_gid not in self.org.people:
+            raise ValueError(f"user_gid {user_gid} is not a person of the organisation")
+        self._tokens.add(token, scopes, user_gid)
 
     def forbid_project(self, gid: str, status: int = 403) -> None:
         """Answer ``status`` (403 or 404) for the project and everything reached through it."""
@@ -140,9 +158,12 @@ class AsanaSandbox(SandboxControls):
     def expire_sync_tokens(self) -> None:
         self._env.syncs.expire_all()
 
-    def throttle_next(self, n: int, retry_after_s: int = 1) -> None:
-        """The next ``n`` requests get 429 with this Retry-After."""
-        self._faults.throttle_next(n, retry_after_s)
+    def throttle_next(
+        self, n: int, retry_after_s: int = 1, path_contains: str | None = None
+    ) -> None:
+        """The next ``n`` requests (whose path contains the text, when given; a batch's actions
+        count) get 429 with this Retry-After."""
+        self._faults.throttle_next(n, retry_after_s, path_contains)
 
     def fail_next(
         self,
@@ -176,19 +197,64 @@ class AsanaSandbox(SandboxControls):
             return
         if self._faults.latency_s:
             time.sleep(self._faults.latency_s)
-        try:
-            status, reply = self._gates(route, method, path, token, fault)
-            if route is not None and status == 0:
-                pairs = parse_qsl(url.query, keep_blank_values=True)
-                status, reply = self._dispatch(route, path or "", args, pairs, body)
-            headers: dict[str, str] = {}
-        except ApiError as error:
-            error.message = self._faults.echoed(error.message, handler.headers.get("Authorization"))
-            status, reply, headers = error.status, error.body(), error.headers
+        authorization = handler.headers.get("Authorization")
+        pairs = parse_qsl(url.query, keep_blank_values=True)
+        request = _Request(method, path, pairs, body, token, authorization)
+        if route is not None and route.endpoint == BATCH:
+            status, reply, headers = self._batch(route, request, fault)
+        else:
+            status, reply, headers = self._execute(route, args, request, fault)
         self._stats.record(method, url.path, url.query, endpoint, status)
         self._faults.hold_reply(method, url.path, status)
         pretty = "opt_pretty=true" in url.query or "opt_pretty=1" in url.query
         _send(handler, status, reply, headers, pretty)
+
+    def _execute(
+        self, route: Route | None, args: dict[str, str], request: _Request, fault: str | None
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """One request (or one action of a batch) through the gates and its handler."""
+        try:
+            status, reply = self._gates(route, request.method, request.path, request.token, fault)
+            if route is not None and status == 0:
+                status, reply = self._dispatch(route, request, args)
+            return status, reply, {}
+        except ApiError as error:
+            error.message = self._faults.echoed(error.message, request.authorization)
+            return error.status, error.body(), error.headers
+
+    def _batch(
+        self, route: Route, request: _Request, fault: str | None
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """``POST /batch``: the outer request passes the gates but the quota (Asana counts the
+        actions, not the envelope); each action then runs as a request of its own: gates,
+        quota, scope, plan, its own fault draw (never a dropped socket) and accounting."""
+        try:
+            self._gates(route, request.method, request.path, request.token, fault, quota=False)
+            actions = batch.parse(request.body)
+        except ApiError as error:
+            error.message = self._faults.echoed(error.message, request.authorization)
+            return error.status, error.body(), error.headers
+        results = []
+        for action in actions:
+            inner, args = self._router.match(action.method, action.path)
+            endpoint = inner.endpoint if inner else f"{action.method} {API_PREFIX}{action.path}"
+            sub = _Request(
+                action.method, action.path, action.pairs, action.body, request.token,
+                request.authorization,
+            )  # fmt: skip
+            if inner is not None and inner.endpoint == BATCH:
+                status, reply, headers = 400, error_body(400, "A batch cannot hold a batch"), {}
+            else:
+                status, reply, headers = self._execute(
+                    inner, args, sub, self._faults.draw(allow_drop=False)
+                )
+            query = urlencode(action.pairs)
+            self._stats.record(action.method, f"{API_PREFIX}{action.path}", query, endpoint, status)
+            self._stats.count("batch_actions")
+            if status == 429:
+                self._stats.count("batch_actions_throttled")
+            results.append(batch.result(status, headers, reply))
+        return 200, {"data": results}, {}
 
     def _gates(
         self,
@@ -197,6 +263,8 @@ class AsanaSandbox(SandboxControls):
         path: str | None,
         token: str | None,
         fault: str | None,
+        *,
+        quota: bool = True,
     ) -> Reply:
         """The checks before a handler runs; status 0 means "go ahead"."""
         if token is None or not self._tokens.known(token):
@@ -206,8 +274,10 @@ class AsanaSandbox(SandboxControls):
             status, headers = failure
             message = "Service Unavailable" if status != 429 else "You have made too many requests"
             raise ApiError(status, message, headers=headers)
-        forced = self._faults.forced_throttle()
-        wait = forced if forced is not None else self._limiter.retry_after(token)
+        forced = self._faults.forced_throttle(path or "")
+        wait = forced
+        if wait is None and quota:
+            wait = self._limiter.retry_after(token)
         if wait is not None:
             raise ApiError(
                 429,
@@ -225,12 +295,12 @@ class AsanaSandbox(SandboxControls):
             raise ApiError(402, PREMIUM_ONLY)
         return 0, {}
 
-    def _dispatch(
-        self, route: Route, path: str, args: dict[str, str], pairs: list[tuple[str, str]], body: Any
-    ) -> Reply:
+    def _dispatch(self, route: Route, request: _Request, args: dict[str, str]) -> Reply:
+        user = self._tokens.user(request.token or "") or self.user_gid
         with self.org.lock:
             self._env.index.refresh()
-            call = Call(self._env, path, args, pairs, body, self.user_gid)
+            self._env.renderer.viewer = user
+            call = Call(self._env, request.path or "", args, request.pairs, request.body, user)
             return route.handler(call)
 
     def _control(

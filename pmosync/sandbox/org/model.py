@@ -189,6 +189,19 @@ class StatusUpdate:
 
 
 @dataclass(slots=True)
+class Story:
+    """A comment on a task (the only story kind the API creates: ``comment_added``)."""
+
+    gid: str
+    task_gid: str
+    text: str
+    author_gid: str
+    created_at: datetime
+    html_text: str | None = None
+    is_pinned: bool = False
+
+
+@dataclass(slots=True)
 class Allocation:
     gid: str
     project_gid: str

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from pmosync.sandbox.org import writes
 from pmosync.sandbox.org.clock import GidFactory, MutationClock
 from pmosync.sandbox.org.costing import entry_cost
 from pmosync.sandbox.org.model import (
@@ -27,6 +28,7 @@ from pmosync.sandbox.org.model import (
     RaidEntry,
     Section,
     StatusUpdate,
+    Story,
     Task,
     Team,
     TimeEntry,
@@ -72,6 +74,16 @@ class Org:
         self.guests: dict[str, Person] = {}
         # Person gid -> hourly rate (workspace currency): what their logged time costs.
         self.rates: dict[str, float] = {}
+        # Written at run time only (never by generation, so generated orgs stay identical):
+        # comments on tasks; who was notified of which status update (user gid, status gid);
+        # locked custom fields (field gid -> the user who locked it, the only one who may set
+        # its values); formula fields (values nobody may set); people following a project
+        # besides its owner.
+        self.stories: dict[str, Story] = {}
+        self.notifications: list[tuple[str, str]] = []
+        self.locked_fields: dict[str, str] = {}
+        self.formula_fields: set[str] = set()
+        self.project_followers: dict[str, list[str]] = {}
         self.changes: list[Change] = []
         self.lock = threading.RLock()
         self.new_gid = gids
@@ -133,6 +145,7 @@ class Org:
         field: str | None = None,
         parent: tuple[str, str] | None = None,
         name: str = "",
+        user: str | None = None,
     ) -> None:
         self.changes.append(
             Change(
@@ -145,6 +158,7 @@ class Org:
                 field=field,
                 parent_gid=parent[0] if parent else None,
                 parent_type=parent[1] if parent else None,
+                user_gid=user,
                 name=name,
             )
         )
@@ -225,11 +239,17 @@ class Org:
             return gid
 
     def edit_task(
-        self, gid: str, *, custom: Mapping[str, Any] | None = None, **fields: Any
+        self,
+        gid: str,
+        *,
+        custom: Mapping[str, Any] | None = None,
+        by: str | None = None,
+        **fields: Any,
     ) -> None:
         """Change plain fields (name, due_on, start_on, assignee_gid, notes) and custom values.
 
-        ``custom`` maps a field name to a number, an enum option name or None.
+        ``custom`` maps a field name (or gid) to a number, an enum option name (or gid) or
+        None; ``by`` is the user making the edit, as the events feed names them.
         """
         with self.lock:
             task = self._task(gid)
@@ -252,18 +272,30 @@ class Org:
                         projects,
                         field=key.removesuffix("_gid"),
                         name=task.name,
+                        user=by,
                     )
             for field_gid, value in resolved:
                 task.custom[field_gid] = value
                 self._record(
-                    at, "task", gid, "changed", projects, field="custom_fields", name=task.name
+                    at,
+                    "task",
+                    gid,
+                    "changed",
+                    projects,
+                    field="custom_fields",
+                    name=task.name,
+                    user=by,
                 )
             task.modified_at = at
 
     def _custom_key(self, name: str, value: Any) -> tuple[str, Any]:
-        custom_field = self.field_named(name)
+        """(field gid, stored value) for a field named (or a field gid) and a value whose enum
+        option is named (or an option gid)."""
+        custom_field = self.custom_fields.get(name) or self.field_named(name)
         if custom_field.type == "enum" and value is not None:
-            option = next((o for o in custom_field.options if o.name == value), None)
+            option = custom_field.option(value) or next(
+                (o for o in custom_field.options if o.name == value), None
+            )
             if option is None:
                 raise ValueError(f"{name!r} has no option {value!r}")
             return custom_field.gid, option.gid
@@ -461,6 +493,7 @@ class Org:
                 (project_gid,),
                 parent=(project_gid, "project"),
                 name=title,
+                user=author_gid,
             )
             self._record(
                 at,
@@ -470,8 +503,83 @@ class Org:
                 (project_gid,),
                 field="current_status_update",
                 name=project.name,
+                user=author_gid,
             )
+            # Asana sends a status update to the parent's followers (its author excepted).
+            for follower in self.followers_of(project_gid):
+                if follower != author_gid:
+                    self.notifications.append((follower, gid))
             return gid
+
+    # -- write-back surfaces (run time only; see sandbox.org.writes) ---------------------------
+
+    def followers_of(self, project_gid: str) -> list[str]:
+        """The project's followers: its owner, then anyone added with ``follow_project``."""
+        project = self.projects[project_gid]
+        extra = self.project_followers.get(project_gid, [])
+        return [project.owner_gid, *(g for g in extra if g != project.owner_gid)]
+
+    def notified(self, status_gid: str | None = None) -> list[tuple[str, str]]:
+        """(user gid, status update gid) notifications sent, all or for one status update."""
+        with self.lock:
+            return [n for n in self.notifications if status_gid in (None, n[1])]
+
+    def follow_project(self, project_gid: str, user_gid: str) -> None:
+        writes.follow_project(self, project_gid, user_gid)
+
+    def add_custom_field(
+        self,
+        name: str,
+        field_type: str,
+        *,
+        options: Iterable[str | tuple[str, str]] = (),
+        projects: Iterable[str] = (),
+        task_projects: Iterable[str] = (),
+        formula: bool = False,
+        description: str = "",
+    ) -> str:
+        return writes.add_custom_field(
+            self,
+            name,
+            field_type,
+            options=options,
+            projects=projects,
+            task_projects=task_projects,
+            formula=formula,
+            description=description,
+        )
+
+    def lock_custom_field(self, field_gid: str, owner_gid: str | None) -> None:
+        writes.lock_custom_field(self, field_gid, owner_gid)
+
+    def disable_option(self, field_gid: str, option: str, enabled: bool = False) -> None:
+        writes.disable_option(self, field_gid, option, enabled)
+
+    def edit_project(
+        self,
+        gid: str,
+        *,
+        custom: Mapping[str, Any] | None = None,
+        by: str | None = None,
+        **fields: Any,
+    ) -> None:
+        writes.edit_project(self, gid, custom=custom, by=by, **fields)
+
+    def add_story(
+        self,
+        task_gid: str,
+        text: str,
+        author_gid: str,
+        *,
+        html_text: str | None = None,
+        is_pinned: bool = False,
+    ) -> str:
+        return writes.add_story(
+            self, task_gid, text, author_gid, html_text=html_text, is_pinned=is_pinned
+        )
+
+    def delete_status_update(self, gid: str, by: str | None = None) -> None:
+        writes.delete_status_update(self, gid, by)
 
     def mutate_fraction(self, fraction: float, seed: int) -> list[str]:
         """Benchmark helper: edit a fraction of project tasks, delete and create a few."""

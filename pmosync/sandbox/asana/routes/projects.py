@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pmosync.sandbox.asana import params
+from pmosync.sandbox.asana import body, custom_values, params
 from pmosync.sandbox.asana.call import Call, Reply
+from pmosync.sandbox.asana.errors import bad_request
 from pmosync.sandbox.asana.index import positional
 from pmosync.sandbox.asana.resources import Setting
 from pmosync.sandbox.asana.routes.directory import gid_keys
+from pmosync.sandbox.asana.routes.tasks import org_errors
 from pmosync.sandbox.asana.routing import Route
 
 
@@ -77,6 +79,53 @@ def get_project(call: Call) -> Reply:
     return call.one("project", call.project(call.arg("project_gid")))
 
 
+def _project_fields(call: Call, data: dict[str, Any]) -> dict[str, Any]:
+    """The plain fields of a project PUT, as the org names them; absent fields stay as they
+    are (Asana: "Only the fields provided in the data block will be updated")."""
+    fields: dict[str, Any] = {}
+    name = body.text(data, "name")
+    if name is not None:
+        if not name.strip():
+            raise bad_request("name: Cannot be empty")
+        fields["name"] = name
+    if "html_notes" in data:
+        fields["notes"] = body.rich_text("html_notes", body.text(data, "html_notes") or "")
+    elif "notes" in data:
+        fields["notes"] = body.text(data, "notes") or ""
+    if "owner" in data:
+        fields["owner_gid"] = body.gid(data, "owner", me=call.user_gid)
+        if fields["owner_gid"] is not None:
+            call.lookup("owner", call.org.people, fields["owner_gid"])
+    for name, key in (("start_on", "start_on"), ("due_on", "due_on"), ("due_date", "due_on")):
+        if name in data:
+            fields[key] = body.day(data, name)
+    if "archived" in data:
+        fields["archived"] = bool(body.boolean(data, "archived"))
+    color = body.text(data, "color")
+    if color is not None:
+        fields["color"] = color
+    return fields
+
+
+def update_project(call: Call) -> Reply:
+    """``PUT /projects/{gid}``: plain fields and custom values, all checked before any is
+    written; ``{"data": {}}`` changes nothing and answers the project (a write probe)."""
+    project = call.project(call.arg("project_gid"))
+    data = call.data()
+    fields = _project_fields(call, data)
+    custom = custom_values.resolve(
+        call.org,
+        data.get("custom_fields"),
+        project.custom,
+        f"project {project.gid} ({project.name})",
+        call.user_gid,
+    )
+    if fields or custom:
+        with org_errors():
+            call.org.edit_project(project.gid, custom=custom, by=call.user_gid, **fields)
+    return call.one("project", project)
+
+
 def project_sections(call: Call) -> Reply:
     project = call.project(call.arg("project_gid"))
     return call.many("section", positional(project.section_gids).after, call.org.sections.get)
@@ -108,6 +157,7 @@ ROUTES = (
     Route("GET", "/workspaces/{workspace_gid}/projects", workspace_projects),
     Route("GET", "/teams/{team_gid}/projects", team_projects),
     Route("GET", "/projects/{project_gid}", get_project),
+    Route("PUT", "/projects/{project_gid}", update_project),
     Route("GET", "/projects/{project_gid}/sections", project_sections),
     Route("GET", "/projects/{project_gid}/custom_field_settings", custom_field_settings),
     Route("GET", "/sections/{section_gid}", get_section),

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from pmosync.sandbox.asana import params
+from pmosync.sandbox.asana import custom_values, params
 from pmosync.sandbox.asana.call import Call, Reply
 from pmosync.sandbox.asana.errors import ApiError, bad_request
 from pmosync.sandbox.asana.index import EMPTY, SortedKeys, positional
@@ -145,18 +145,12 @@ def create_task(call: Call) -> Reply:
     return call.one("task", call.org.tasks[gid], status=201)
 
 
-def _custom_by_name(call: Call, values: dict[str, Any]) -> dict[str, Any]:
-    """PUT sends ``custom_fields`` as {field gid: number | enum option gid}; the org wants names."""
-    named: dict[str, Any] = {}
-    for field_gid, value in values.items():
-        field = call.lookup("custom_field", call.org.custom_fields, str(field_gid))
-        if field.type == "enum" and value is not None:
-            option = field.option(str(value))
-            if option is None:
-                raise bad_request(f"custom_fields: {value} is not an option of {field.name}")
-            value = option.name
-        named[field.name] = value
-    return named
+def _task_fields(call: Call, task: Task) -> set[str]:
+    """The fields a task has: its project's field settings (a subtask's through its parent's
+    project), or its own values when it belongs to no project."""
+    project_gid = call.org.task_project(task)
+    project = call.org.projects.get(project_gid) if project_gid else None
+    return set(project.settings) if project is not None else set(task.custom)
 
 
 def update_task(call: Call) -> Reply:
@@ -171,10 +165,13 @@ def update_task(call: Call) -> Reply:
             fields[name] = _day_field(data, name)
     if "assignee" in data:
         fields["assignee_gid"] = _gid_field(data, "assignee", call)
-    custom = _custom_by_name(call, data.get("custom_fields") or {})
+    custom = custom_values.resolve(
+        call.org, data.get("custom_fields"), _task_fields(call, task), f"task {task.gid}",
+        call.user_gid,
+    )  # fmt: skip
     with org_errors():
         if fields or custom:
-            call.org.edit_task(task.gid, custom=custom, **fields)
+            call.org.edit_task(task.gid, custom=custom, by=call.user_gid, **fields)
         if "completed" in data and bool(data["completed"]) != task.completed:
             call.org.complete_task(task.gid, bool(data["completed"]))
     return call.one("task", task)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from pmosync.sandbox.asana import params
+from pmosync.sandbox.asana import body, params
 from pmosync.sandbox.asana.call import Call, KeySource, Reply
 from pmosync.sandbox.asana.errors import bad_request, not_found
 from pmosync.sandbox.asana.index import EMPTY, SortedKeys, merged_after
@@ -118,22 +118,53 @@ def get_status_update(call: Call) -> Reply:
     return call.one("status_update", status)
 
 
+PROJECT_STATUS_TYPES = ("on_track", "at_risk", "off_track", "on_hold", "complete", "dropped")
+"""The spec's status types for a project parent (goals have achieved/partial/missed)."""
+STATUS_TYPES = (*PROJECT_STATUS_TYPES, "achieved", "partial", "missed")
+
+
+def _status_parent(call: Call, data: dict[str, Any]) -> str:
+    """The project a status update goes to: 404 for an unknown gid, 400 for an object that
+    takes no status updates (a task), and for a portfolio or goal, which this sandbox does not
+    keep status updates for."""
+    parent = body.gid(data, "parent")
+    if parent is None:
+        raise bad_request("parent: Missing input")
+    org = call.org
+    if parent in org.projects:
+        call.project(parent, "parent")
+        return parent
+    if parent in org.portfolios:
+        raise bad_request(f"parent: {parent} is a portfolio; this sandbox keeps project statuses")
+    if parent in org.tasks or parent in org.people or parent in org.sections:
+        raise bad_request(f"parent: {parent} is not a project, portfolio or goal")
+    raise not_found("parent", parent)
+
+
 def create_status_update(call: Call) -> Reply:
+    """``POST /status_updates``: posts a new update (they cannot be edited), which becomes the
+    project's current status and is sent to the project's followers."""
     data = call.data()
-    parent = str(data.get("parent") or "")
-    call.project(params.gid("parent", parent), "parent")
-    status_type = str(data.get("status_type") or "")
-    if status_type not in ("on_track", "at_risk", "off_track", "on_hold", "complete"):
+    parent = _status_parent(call, data)
+    status_type = body.text(data, "status_type", required=True) or ""
+    if status_type not in STATUS_TYPES:
         raise bad_request(f"status_type: Not a valid status type: {status_type}")
+    if status_type not in PROJECT_STATUS_TYPES:
+        raise bad_request(f"status_type: {status_type} is not a status type of a project")
+    text, _ = body.text_or_html(data, exclusive=False)
+    title = body.text(data, "title") or ""
     with org_errors():
-        gid = call.org.add_status_update(
-            parent,
-            status_type,
-            str(data.get("title", "")),
-            str(data.get("text", "")),
-            call.user_gid,
-        )
+        gid = call.org.add_status_update(parent, status_type, title, text, call.user_gid)
     return call.one("status_update", call.org.status_updates[gid], status=201)
+
+
+def delete_status_update(call: Call) -> Reply:
+    gid = call.arg("status_update_gid")
+    status = call.lookup("status_update", call.org.status_updates, gid)
+    call.project(status.project_gid, "status_update")
+    with org_errors():
+        call.org.delete_status_update(gid, by=call.user_gid)
+    return 200, {"data": {}}
 
 
 def list_allocations(call: Call) -> Reply:
@@ -175,6 +206,7 @@ ROUTES = (
     Route("GET", "/status_updates", list_status_updates),
     Route("POST", "/status_updates", create_status_update),
     Route("GET", "/status_updates/{status_update_gid}", get_status_update),
+    Route("DELETE", "/status_updates/{status_update_gid}", delete_status_update),
     Route("GET", "/allocations", list_allocations, premium=True),
     Route("GET", "/budgets", list_budgets, premium=True),
     Route("GET", "/rates", list_rates, premium=True),
