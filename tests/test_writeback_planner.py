@@ -130,6 +130,17 @@ def test_first_write_creates_bucket_and_task_names_the_label_as_worked_by_hand(
     store.close()
 
 
+def test_a_sync_after_the_write_back_reads_none_of_it_back(tmp_path, tenant, sandbox, red_plan):
+    """The owned bucket's task and label are pmosync's, not the team's work: the next sync and
+    write-back find nothing to change (the red plan's open work count is as it was)."""
+    config, store = _synced(tmp_path, sandbox)
+    _apply(config, store, tenant)
+    assert all(r.error is None for r in run_sync(config, store).connectors)
+    again = _apply(config, store, tenant)
+    assert again.changes == [] and again.requests == 0
+    store.close()
+
+
 def test_a_second_write_with_the_ledger_etag_is_one_request_each(
     tmp_path, tenant, sandbox, red_plan
 ):
