@@ -313,11 +313,16 @@ def test_confirm_finds_a_field_showing_the_intended_option(tmp_path, org, sandbo
 
 
 def test_probe_names_the_write_scope_a_token_lacks(tmp_path, org, sandbox):
+    journal = len(org.changes)
+    stamps = {g: p.modified_at for g, p in org.projects.items()}
     target = _target(tmp_path, sandbox)
     try:
         assert target.probe() == []
     finally:
         target.close()
+    # its PUTs are empty: nothing changed, nothing journalled
+    assert len(org.changes) == journal
+    assert {g: p.modified_at for g, p in org.projects.items()} == stamps
     reads = {"users:read", "projects:read", "tasks:read", "workspaces:read", "teams:read",
              "custom_fields:read", "stories:read"}  # fmt: skip
     sandbox.add_token("read-only", reads)
@@ -349,8 +354,19 @@ def test_a_writeback_run_writes_the_computed_rag_into_the_organisation(tmp_path,
             if t.project_gid == g
         )
     )
-    # by hand: due 9 days ago with open work, no baseline yet -> red, "9 days past its due date"
-    org.edit_project(late, due_on=today - timedelta(days=9))
+    # by hand: due 9 days ago with open work -> red. The first sync takes the baseline, so
+    # that due date is the baseline finish; open work = its leaf tasks, not milestones, not done
+    due = today - timedelta(days=9)
+    org.edit_project(late, due_on=due)
+    parents = {t.parent_gid for t in org.tasks.values() if t.parent_gid}
+    open_work = sum(
+        1
+        for t in org.tasks.values()
+        if org.task_project(t) == late
+        and t.resource_subtype != "milestone"
+        and t.gid not in parents
+        and not t.completed
+    )
     before = set(org.status_updates)
     store, results = sync_once(tmp_path, sandbox, extra=WRITEBACK)
     with store:
@@ -364,7 +380,10 @@ def test_a_writeback_run_writes_the_computed_rag_into_the_organisation(tmp_path,
 
         made = posted[late]
         assert made.status_type == "off_track"
-        assert "9 days past its due date" in made.text
+        assert (
+            f"- 9 days past its baseline finish ({due.isoformat()}) with {open_work} open "
+            "work tasks" in made.text.splitlines()
+        )
         assert _option(org, org.projects[late].custom[_field(org)]) == "Red"
 
         # every project judged got one status update and the field of its colour
@@ -378,6 +397,25 @@ def test_a_writeback_run_writes_the_computed_rag_into_the_organisation(tmp_path,
             shown = _option(org, org.projects[change.item_id].custom[_field(org)])
             assert shown == RAG_WORDS[change.rag]
         assert result.requests > 0
+
+        # nudges, by hand: open, past-due, unassigned tasks (not milestones) of the projects
+        # still governed (not completed or archived), one comment each, marked
+        nudged = {
+            t.gid
+            for t in org.tasks.values()
+            if (p := org.projects.get(org.task_project(t) or "")) is not None
+            and not (p.completed or p.archived)
+            and t.resource_subtype != "milestone"
+            and not t.completed
+            and t.due_on is not None
+            and t.due_on < today
+            and t.assignee_gid is None
+        }
+        comments = {s.task_gid: s for s in org.stories.values()}
+        assert nudged and set(comments) == nudged
+        for change in (c for c in result.changes if c.field.startswith(COMMENT)):
+            assert comments[change.item_id].text == change.body
+            assert marked(change.body) == change.key[:16]
 
         # a second run in the same week sends nothing: the ledger says it is all there
         again = run_writeback(config, store, apply=True, today=today)
