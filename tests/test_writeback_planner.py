@@ -296,3 +296,37 @@ def test_a_first_write_adopts_a_label_already_showing_the_value(
     assert _changes(result, red_plan)["label"].action == ADOPT
     assert _entry(store, red_plan, "label").etag
     store.close()
+
+
+def test_the_probe_names_a_group_out_of_reach_and_writes_nothing(tmp_path, tenant, sandbox):
+    groups = [*sorted(tenant.groups), "00000000-0000-0000-0000-00000000dead"]
+    reports = "reports:\n  pmo:\n    kind: portfolio_status\n    formats: [json]\n"
+    connectors = planner_yaml(sandbox, groups, extra=_writeback())
+    config = write_config(tmp_path, sandbox, connectors + reports)[1]
+    before = {p: (plan.details_version, dict(plan.category_descriptions))
+              for p, plan in tenant.plans.items()}  # fmt: skip
+    target = PlannerTarget(config, PLANNER, config.connectors[PLANNER])
+    try:
+        [line] = target.probe()
+    finally:
+        target.close()
+    assert line.startswith(f"{PLANNER}: the plans of group 00000000-0000-0000-0000-00000000dead")
+    assert "404" in line
+    after = {p: (plan.details_version, dict(plan.category_descriptions))
+             for p, plan in tenant.plans.items()}  # fmt: skip
+    assert after == before
+
+
+def test_a_status_task_a_human_deleted_is_made_again_once(tmp_path, tenant, sandbox, red_plan):
+    config, store = _synced(tmp_path, sandbox)
+    _apply(config, store, tenant)
+    [task] = _pmo_tasks(tenant, red_plan)[1]
+    tenant.delete_task(task.id)
+
+    result = _apply(_again(tmp_path, sandbox, title="PMO says: {rag}"), store, tenant)
+
+    assert _changes(result, red_plan)[STATUS_TASK].action == WRITE
+    [made] = _pmo_tasks(tenant, red_plan)[1]
+    assert made.id != task.id and made.title == "PMO says: Red"
+    assert _entry(store, red_plan, STATUS_TASK).ref == made.id
+    store.close()
