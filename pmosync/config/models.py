@@ -624,17 +624,34 @@ def _words(text: str | None) -> str:
     return " ".join((text or "").split()).casefold()
 
 
+def _asana_field_keys(connector: AsanaConnector) -> list[tuple[str, str | None]]:
+    """Every custom field an Asana connector reads, as (its key in the YAML, name or gid)."""
+    named: list[tuple[str, str | None]] = [
+        (f"fields.{key}", ref) for key, ref in connector.fields.items()
+    ]
+    raid, intake = connector.raid, connector.intake
+    if raid is not None:
+        named += [("raid.type_field", raid.type_field), ("raid.project_field", raid.project_field)]
+        named += [(f"raid.fields.{key}", ref) for key, ref in raid.fields.items()]
+    if intake is not None:
+        named.append(("intake.stage_field", intake.stage_field))
+        for block in ("fields", "criteria", "effort"):
+            named += [(f"intake.{block}.{k}", ref) for k, ref in getattr(intake, block).items()]
+    return named
+
+
 def _owned_and_read(connector: object, base: Loc) -> list[LocatedMessage]:
     """Where a connector would read back as the team's word what its write-back owns."""
     spec = connector.writeback  # type: ignore[attr-defined]
     messages = []
     if isinstance(connector, AsanaConnector) and spec.rag_field is not None:
         owned = _words(spec.rag_field.field)
-        for key in ("rag",):
-            if _words(connector.fields.get(key)) == owned:  # type: ignore[call-overload]
+        for key, ref in _asana_field_keys(connector):
+            if ref is not None and _words(ref) == owned:
+                what = "RAG" if key == "fields.rag" else key.rpartition(".")[2].replace("_", " ")
                 text = (
-                    f"{spec.rag_field.field!r} is also fields.{key}: pmosync would read its own "
-                    "write back as the team's RAG; give write-back a field of its own"
+                    f"{spec.rag_field.field!r} is also {key}: pmosync would read its own "
+                    f"write back as the team's {what}; give write-back a field of its own"
                 )
                 messages.append(LocatedMessage(base + ("rag_field", "field"), text))
     if isinstance(connector, PlannerConnector):

@@ -51,7 +51,7 @@ def open_mapper(
     Workbook mappers resolve rows against what is synced, read from ``store``; without one
     (a probe) they map nothing."""
     if isinstance(config, AsanaConnector):
-        from pmosync.mapping.asana import AsanaMapper, intake_settings, raid_settings
+        from pmosync.mapping.asana import AsanaMapper, intake_settings, owned_fields, raid_settings
 
         return AsanaMapper(
             name,
@@ -60,6 +60,7 @@ def open_mapper(
             priority_vocabulary=config.priority_vocabulary,
             raid=raid_settings(config.raid) if config.raid else None,
             intake=intake_settings(config.intake) if config.intake else None,
+            owned_fields=owned_fields(config.writeback),
         )
     if isinstance(config, PlannerConnector):
         from pmosync.mapping.microsoft import PlannerMapper

@@ -30,8 +30,10 @@ PROJECT = _join(
     "due_on", "due_date", "completed", "completed_at", "archived", "created_at", "modified_at",
     "permalink_url",
     "current_status_update.status_type", "current_status_update.created_at",
-    "current_status_update.title", *CUSTOM_FIELDS,
+    "current_status_update.title", "current_status_update.text", *CUSTOM_FIELDS,
 )  # fmt: skip
+"""A project with its latest status update's text: an update pmosync posted carries its write
+mark there (``pmosync.contracts.writeback``), and is then not the team's word."""
 SECTION = _join("gid", "name", "created_at")
 TASK = _join(
     "gid", "name", "resource_subtype", "completed", "completed_at", "created_at", "modified_at",
@@ -62,9 +64,10 @@ TIME_ENTRY = _join(
     "description",
 )  # fmt: skip
 STATUS_UPDATE = _join(
-    "gid", "title", "text", "status_type", "author.name", "author.email", "created_by.gid",
-    "created_at", "modified_at", "parent.gid", "resource_subtype",
+    "gid", "title", "text", "html_text", "status_type", "author.name", "author.email",
+    "created_by.gid", "created_at", "modified_at", "parent.gid", "resource_subtype",
 )  # fmt: skip
+"""Status updates with both texts: pmosync's write mark in either says pmosync posted it."""
 ALLOCATION = _join(
     "gid", "start_date", "end_date", "effort", "assignee.name", "assignee.email", "parent.gid",
     "resource_subtype",

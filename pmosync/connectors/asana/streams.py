@@ -21,7 +21,13 @@ Incremental rules, chosen to spend requests only where something changed:
 - time entries: the trailing ``time_entries_window_days`` are re-read (entries are edited and
   approved after the fact); anything older is taken as settled.
 - status updates: only projects whose ``current_status_update`` is newer than the last one read,
-  with ``created_since``.
+  with ``created_since``. When pmosync posted last (write-back) its update is the newer one,
+  so the listing since the last one read still brings every update the team posted before it;
+  mapping leaves pmosync's own (marked) updates out.
+- projects: a status update pmosync posts moves the project's ``modified_at``; when that post is
+  the project's last modification, the record is tagged ``_team_modified_at`` with the
+  ``modified_at`` seen before it (kept in the stream's state), so pmosync's own write does not
+  come back as a change of the project.
 - allocations and budgets: plan data, re-read in full once ``plan_refresh_minutes`` have passed.
 """
 
@@ -42,6 +48,7 @@ from pmosync.connectors.asana.raid import RaidRules
 from pmosync.connectors.base import Page, Reconcile
 from pmosync.connectors.errors import FatalError, NotFound, PermissionDenied
 from pmosync.connectors.parallel import Finished, fan_out
+from pmosync.contracts.writeback import marked
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +67,31 @@ def _gids(records: list[dict[str, Any]]) -> list[str]:
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+_POST_MARGIN = timedelta(seconds=2)
+"""How much later than a status update's ``created_at`` its project's ``modified_at`` may be
+and still be that post's own stamp (Asana sets the two in one request, not one instant)."""
+
+
+def _moment(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def pmosync_posted_last(project: Mapping[str, Any]) -> bool:
+    """Whether a project's last modification is pmosync's own status update: its current
+    update carries pmosync's write mark and the project was modified no later than then."""
+    current = project.get("current_status_update")
+    if not isinstance(current, Mapping) or marked(current.get("text")) is None:
+        return False
+    posted, modified = _moment(current.get("created_at")), _moment(project.get("modified_at"))
+    return posted is not None and modified is not None and modified - posted <= _POST_MARGIN
 
 
 @dataclass(slots=True)
@@ -211,9 +243,11 @@ class ProjectsStream(_Stream):
         api = self.client.projects
         opts = {"opt_fields": fields.PROJECT}
         listings: list[tuple[Any, str]]
+        self._modified: dict[str, str] = dict((state or {}).get("team_modified") or {})
         if scope.projects:
             yield from self._by_gid(scope.projects)
             self.run.projects_known = True
+            yield self.run.page("projects", state=self._state(complete=True))
             return
         if scope.portfolios:
             listings = [(self.client.portfolios.get_items_for_portfolio, g)
@@ -244,7 +278,7 @@ class ProjectsStream(_Stream):
         # a listing we could not read says nothing about its projects: retire none of them
         present = frozenset(self.run.projects)
         reconcile = [Reconcile("projects", None, present)] if complete else []
-        yield self.run.page("projects", reconcile=reconcile)
+        yield self.run.page("projects", reconcile=reconcile, state=self._state(complete))
 
     def _by_gid(self, gids: tuple[str, ...]) -> Iterator[Page]:
         for gid in gids:
@@ -263,6 +297,23 @@ class ProjectsStream(_Stream):
         for record in records:
             if "gid" in record:
                 self.run.projects[record["gid"]] = record
+                self._team_modified(record)
+
+    def _team_modified(self, record: dict[str, Any]) -> None:
+        """Tag a project pmosync's own post modified last with the ``modified_at`` seen
+        before that post (``_team_modified_at``); remember any other's ``modified_at``."""
+        gid = record["gid"]
+        if pmosync_posted_last(record) and gid in self._modified:
+            record["_team_modified_at"] = self._modified[gid]
+        elif isinstance(record.get("modified_at"), str):
+            self._modified[gid] = record["modified_at"]
+
+    def _state(self, complete: bool) -> dict[str, Any]:
+        """The stream's checkpoint: each project's last ``modified_at`` not of pmosync's
+        making (projects no complete listing holds any more are forgotten)."""
+        if complete:
+            self._modified = {g: m for g, m in self._modified.items() if g in self.run.projects}
+        return {"team_modified": dict(self._modified)}
 
 
 class _PerProjectStream(_Stream, ABC):

@@ -16,6 +16,11 @@ null>, "categoryDescriptions": <its plan's labels>}``, with ``"raid": true`` for
 RAID bucket or carrying a RAID label (``raid_tasks``): mapping stays a pure function of the
 record, even when a quarantined task is re-mapped on its own later. Work tasks and RAID tasks
 are reconciled apart ("tasks" and "raid_tasks"), so a task moved across changes sides.
+
+What a ``writeback:`` block owns (``owned``: the status bucket and its tasks, the owned label
+slot) is dropped from every listing before anything reads it: pmosync's writes never come
+back as the team's tasks, phases, tags, RAG or RAID items, and renaming the owned label does
+not re-map the plan's tasks.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from pmosync.connectors.errors import (
 )
 from pmosync.connectors.microsoft.graph import BatchAnswer, GraphClient, classify, gather
 from pmosync.connectors.microsoft.lists import read_list
+from pmosync.connectors.microsoft.owned import Owned
 from pmosync.connectors.microsoft.raid_tasks import is_raid_task, raid_bucket_ids, raid_marker
 
 USER_FIELDS = "id,displayName,mail,userPrincipalName"
@@ -105,6 +111,10 @@ class PlannerRun:
         self.listed_buckets: dict[str, list[dict[str, Any]]] = {}
         self.raid_buckets: dict[str, set[str]] = {}
         """Plan id -> ids of its RAID bucket(s), from the buckets stream (with raid.bucket)."""
+        self.owned = Owned(config.writeback)
+        """What write-back owns in every plan: never read as the team's."""
+        self.owned_buckets: dict[str, set[str]] = {}
+        """Plan id -> ids of its status bucket(s) (write-back's), from the buckets stream."""
 
     def page(self, kind: str, records: list[dict[str, Any]], **extra: Any) -> Page:
         return Page(kind, records, requests=self.client.take_requests(), **extra)
@@ -160,10 +170,11 @@ class PlansStream:
                     complete = False
                     run.warnings.append(f"plan {plan['id']}: its {unread} could not be read")
                     continue
-                run.plans[plan["id"]] = answer.body
+                plan_details = run.owned.plan_details(answer.body)
+                run.plans[plan["id"]] = plan_details
                 run.titles[plan["id"]] = plan.get("title") or ""
                 plan_ids.add(plan["id"])
-                record = {**plan, "details": answer.body, "group": group}
+                record = {**plan, "details": plan_details, "group": group}
                 if plan["id"] in status:
                     record["statusTasks"] = status[plan["id"]]
                     if not status[plan["id"]]:
@@ -182,7 +193,8 @@ class PlansStream:
     def _status_tasks(self, plans: list[dict]) -> dict[str, list[dict] | ConnectorError]:
         """Per plan, the tasks its rag source names (label or task: by title; bucket: the
         status bucket's tasks), in Planner's order (``orderHint``); nothing without a rag
-        source of those kinds. The listings are kept for the tasks and buckets streams."""
+        source of those kinds. The listings are kept for the tasks and buckets streams.
+        Write-back's own status tasks and label are never the rag source's."""
         run = self.run
         source = run.config.rag_source
         if source is None or source.kind == "list":
@@ -199,8 +211,9 @@ class PlansStream:
                 run.listed_tasks[plan_id] = tasks
                 if buckets is not None:
                     run.listed_buckets[plan_id] = buckets
+                team = run.owned.team_tasks(tasks, run.owned.bucket_ids(buckets or []))
                 found[plan_id] = sorted(
-                    select_status_tasks(source.kind, getattr(source, source.kind), tasks,
+                    select_status_tasks(source.kind, getattr(source, source.kind), team,
                                         buckets or []),
                     key=lambda t: (str(t.get("orderHint") or ""), t.get("id") or ""),
                 )  # fmt: skip
@@ -212,7 +225,8 @@ class PlansStream:
         try:
             tasks = await client.collect(plan.tasks.to_get_request_information())
             buckets = None
-            if self.run.config.rag_source and self.run.config.rag_source.kind == "bucket":
+            source = self.run.config.rag_source
+            if (source and source.kind == "bucket") or self.run.owned.bucket is not None:
                 buckets = await client.collect(plan.buckets.to_get_request_information())
         except NotFound as error:
             return [], None, error
@@ -264,6 +278,8 @@ class BucketsStream:
                 if error is not None:
                     run.skip(f"buckets of plan {plan_id}", error)
                     continue
+                run.owned_buckets[plan_id] = run.owned.bucket_ids(buckets)
+                buckets = run.owned.team_buckets(buckets)
                 run.raid_buckets[plan_id] = raid_bucket_ids(run.config.raid, buckets)
                 present = frozenset(b["id"] for b in buckets)
                 yield run.page(
@@ -320,10 +336,21 @@ class TasksStream:
                     if plan_id in known:
                         seen[plan_id] = known[plan_id]
                     continue
+                if run.owned.bucket is not None and plan_id not in run.owned_buckets:
+                    # which tasks are write-back's own is unknown: keep what is stored
+                    run.warnings.append(
+                        f"tasks of plan {plan_id} skipped: its buckets (write-back's status "
+                        "bucket) could not be read"
+                    )
+                    complete = False
+                    if plan_id in known:
+                        seen[plan_id] = known[plan_id]
+                    continue
+                tasks = run.owned.team_tasks(tasks, run.owned_buckets.get(plan_id, set()))
                 categories = run.plans[plan_id].get("categoryDescriptions") or {}
                 raid_ids = run.raid_buckets.get(plan_id, set())
-                marker = raid_marker(raid, raid_ids)
-                labelled = _digest(categories if marker is None else [categories, marker])
+                markers = [m for m in (raid_marker(raid, raid_ids), run.owned.marker) if m]
+                labelled = _digest([categories, *markers] if markers else categories)
                 previous = known.get(plan_id) or {}
                 if previous.get("categories") != labelled:
                     previous = {}  # relabelled categories: every task's tags change

@@ -5,7 +5,7 @@ updates), with the shared readers (values, custom fields, RAG) beside them; ``As
 the only entry point the sync engine uses.
 """
 
-from pmosync.mapping.asana.context import intake_settings, raid_settings
+from pmosync.mapping.asana.context import intake_settings, owned_fields, raid_settings
 from pmosync.mapping.asana.mapper import AsanaMapper
 
-__all__ = ["AsanaMapper", "intake_settings", "raid_settings"]
+__all__ = ["AsanaMapper", "intake_settings", "owned_fields", "raid_settings"]

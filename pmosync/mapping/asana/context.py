@@ -58,11 +58,24 @@ class Context:
     """None: the connector reads no RAID log."""
     intake: IntakeSettings | None = None
     """None: the connector reads no requests."""
+    owned_fields: tuple[str, ...] = ()
+    """Custom fields (name or gid) pmosync's write-back owns: left out of every record."""
+
+    def custom_fields(self, raw: Mapping[str, Any]) -> CustomFields:
+        """The custom fields of ``raw`` the team keeps (those write-back owns left out)."""
+        return CustomFields(raw, self.owned_fields)
 
     def field(self, custom: CustomFields, canonical: str) -> CustomField | None:
         """The custom field configured for ``canonical``, if configured and on this record."""
         reference = self.fields.get(canonical)
         return custom.find(reference) if reference else None
+
+
+def owned_fields(writeback: Any) -> tuple[str, ...]:
+    """The custom fields a connector's ``writeback:`` block owns (read by attribute, as
+    below): its rag_field, if any."""
+    rag_field = getattr(writeback, "rag_field", None) if writeback is not None else None
+    return (rag_field.field,) if rag_field is not None else ()
 
 
 def raid_settings(block: Any) -> RaidSettings:

@@ -4,11 +4,15 @@ The YAML names a field by gid (stable across renames) or by name (what a PSO too
 Every custom field on a record is type-checked when the record is mapped, configured or not: a
 type the spec does not list is one the connector cannot interpret, and a record carrying one
 goes to quarantine with the field named rather than being half-understood.
+
+A field pmosync's write-back owns (``writeback.rag_field``) is left out of a record's fields
+altogether: what pmosync wrote there is the PMO's view, never read back as anything of the
+team's, whatever purpose the YAML might name it for (by name or by gid).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -143,14 +147,28 @@ def _normal(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-class CustomFields:
-    """The custom fields of one record, every one type-checked on construction."""
+def is_named(raw: Any, reference: str) -> bool:
+    """Whether the raw custom field ``raw`` is the one ``reference`` names (a gid when all
+    digits, else a name in any case and spacing)."""
+    if not isinstance(raw, Mapping):
+        return False
+    wanted = reference.strip()
+    if wanted.isdigit():
+        return str(raw.get("gid") or "") == wanted
+    name = raw.get("name")
+    return isinstance(name, str) and _normal(name) == _normal(wanted)
 
-    def __init__(self, raw: Mapping[str, Any]) -> None:
+
+class CustomFields:
+    """The custom fields of one record, every one type-checked on construction, except those
+    ``owned`` names (pmosync's write-back fields: never read, so never checked either)."""
+
+    def __init__(self, raw: Mapping[str, Any], owned: Collection[str] = ()) -> None:
         fields = raw.get("custom_fields") or []
         if not isinstance(fields, list):
             raise MappingError(f"custom_fields is not a list: {fields!r}")
-        self._fields = [_checked(field) for field in fields]
+        kept = [f for f in fields if not any(is_named(f, ref) for ref in owned)]
+        self._fields = [_checked(field) for field in kept]
 
     def find(self, reference: str) -> CustomField | None:
         """The field the YAML names: by gid when it is all digits, else by name.

@@ -200,7 +200,7 @@ def map_request(ctx: Context, raw: Mapping[str, Any]) -> Mapped:
 
 def _map(ctx: Context, intake: IntakeSettings, raw: Mapping[str, Any]) -> Mapped:
     gid = record_gid(raw)
-    custom = CustomFields(raw)
+    custom = ctx.custom_fields(raw)
     project = raw.get("_request_project")
     project_ref = raw.get("_request_project_ref")
     if project is not None and not isinstance(project, str):

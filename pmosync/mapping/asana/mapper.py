@@ -61,7 +61,9 @@ class AsanaMapper:
         priority_vocabulary: Mapping[str, str] = _NONE,
         raid: RaidSettings | None = None,
         intake: IntakeSettings | None = None,
+        owned_fields: tuple[str, ...] = (),
     ) -> None:
+        """``owned_fields``: the custom fields (name or gid) write-back owns, never read."""
         self._context = Context(
             source=source,
             fields=dict(fields),
@@ -69,6 +71,7 @@ class AsanaMapper:
             priorities=PriorityVocabulary(priority_vocabulary, source=source),
             raid=raid,
             intake=intake,
+            owned_fields=owned_fields,
         )
 
     def map(self, stream: str, raw: Mapping[str, Any]) -> Mapped:

@@ -2,6 +2,16 @@
 
 A project's RAG prefers the team's health field when the YAML names one and it is set: it is
 what the team edits day to day. Otherwise the latest status update's type stands for it.
+
+When that latest update (``current_status_update``) is one pmosync posted (write-back; its
+text carries pmosync's write mark) it is not the team's word: the project's RAG is then the
+health field if mapped and set, else None, and its status is not put on hold by it. Reports
+then take the reported RAG from the latest status update the team posted (pmosync's are never
+synced as StatusUpdates), as they always prefer a status update to ``Project.rag``.
+
+``updated_at`` is the project's ``modified_at``, unless the connector found that the last
+modification was pmosync's own post and tagged the record ``_team_modified_at`` with the one
+it saw before (see the projects stream): pmosync's post does not change the project's row.
 """
 
 from __future__ import annotations
@@ -15,6 +25,7 @@ from pmosync.mapping.asana.context import Context
 from pmosync.mapping.asana.custom_fields import CustomFields
 from pmosync.mapping.asana.people import identity_ref
 from pmosync.mapping.asana.rag import status_type_rag
+from pmosync.mapping.asana.status_updates import pmosync_posted
 from pmosync.mapping.asana.values import context_gid, record_gid
 from pmosync.mapping.result import Mapped, MappingError, Tombstone
 from pmosync.mapping.values import build, date_of, flag, text, timestamp_of
@@ -25,11 +36,15 @@ plus this), kept apart from the budgets Asana's budget API lists."""
 
 
 def _status_type(raw: Mapping[str, Any]) -> str | None:
+    """The status type of the team's latest update; None without one, or when the latest
+    update is pmosync's (the PMO's computed RAG is never read back as the team's)."""
     update = raw.get("current_status_update")
     if update is None:
         return None
     if not isinstance(update, Mapping):
         raise MappingError(f"current_status_update is not an Asana object: {update!r}")
+    if pmosync_posted(update):
+        return None
     return text(update, "status_type")
 
 
@@ -79,7 +94,7 @@ def _field_budget(
 def map_project(ctx: Context, raw: Mapping[str, Any]) -> Mapped:
     """projects -> Project, plus the budget of the configured budget field."""
     gid = record_gid(raw)
-    custom = CustomFields(raw)
+    custom = ctx.custom_fields(raw)
     status_type = _status_type(raw)
     team = raw.get("team")
     project = build(
@@ -95,7 +110,7 @@ def map_project(ctx: Context, raw: Mapping[str, Any]) -> Mapped:
         due_date=date_of(raw, "due_on") or date_of(raw, "due_date"),
         completed_at=timestamp_of(raw, "completed_at"),
         created_at=timestamp_of(raw, "created_at"),
-        updated_at=timestamp_of(raw, "modified_at"),
+        updated_at=timestamp_of(raw, "_team_modified_at") or timestamp_of(raw, "modified_at"),
         source_url=text(raw, "permalink_url"),
     )
     result = Mapped([project], [])

@@ -128,7 +128,7 @@ def map_raid_item(ctx: Context, raw: Mapping[str, Any]) -> Mapped:
 
 def _map(ctx: Context, raid: RaidSettings, raw: Mapping[str, Any]) -> Mapped:
     gid = record_gid(raw)
-    custom = CustomFields(raw)
+    custom = ctx.custom_fields(raw)
     project = raw.get("_raid_project")
     if project is not None and not isinstance(project, str):
         raise MappingError(f"_raid_project is not a gid: {project!r}")

@@ -107,7 +107,7 @@ def map_task(ctx: Context, raw: Mapping[str, Any]) -> Mapped:
 def _map_work_task(ctx: Context, raw: Mapping[str, Any]) -> Mapped:
     gid = record_gid(raw)
     project_gid = context_gid(raw, "_project")
-    custom = CustomFields(raw)
+    custom = ctx.custom_fields(raw)
     percent_field = ctx.field(custom, "percent_complete")
     percent = percent_field.percent("percent_complete") if percent_field else None
     section_gid = _section_gid(raw, project_gid)
