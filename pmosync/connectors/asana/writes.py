@@ -61,9 +61,7 @@ def post_status_update(
 ) -> dict[str, Any]:
     """``POST /status_updates`` on ``project``, sent once; the new update (gid, created_at).
     A status update cannot be edited afterwards and notifies the project's followers."""
-    body = {
-        "data": {"parent": project, "status_type": status_type, "title": title, "text": text}
-    }
+    body = {"data": {"parent": project, "status_type": status_type, "title": title, "text": text}}
     with client.sent_once():
         payload = client.status_updates.create_status_for_object(
             body, {"opt_fields": STATUS_FIELDS}, full_payload=True
@@ -71,9 +69,7 @@ def post_status_update(
     return _data(payload)
 
 
-def set_project_field(
-    client: AsanaClient, project: str, field: str, option: str
-) -> dict[str, Any]:
+def set_project_field(client: AsanaClient, project: str, field: str, option: str) -> dict[str, Any]:
     """``PUT /projects/{gid}`` setting custom field ``field`` to enum option ``option``; the
     project after it (modified_at). Setting a value twice is the same value, so this one may
     be retried."""
@@ -146,9 +142,7 @@ def _one(gid: str, result: Any) -> ProjectRead:
         404: NotFound,
     }
     kind = kinds.get(status)
-    error: ConnectorError = (
-        kind(where, status) if kind is not None else RetriableError(where)
-    )
+    error: ConnectorError = kind(where, status) if kind is not None else RetriableError(where)
     return ProjectRead(gid, None, error)
 
 
