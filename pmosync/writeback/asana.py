@@ -219,7 +219,8 @@ class AsanaTarget:
     def probe(self) -> list[str]:
         """One line per thing the configured writes need and do not have. Writes nothing: a
         PUT with an empty body changes nothing, but is refused (403 naming the scope) when the
-        token may not write."""
+        token may not write. Comments also need ``stories:write``, which nothing short of
+        posting one can test: a token without it has each nudge refused (403, one line)."""
         client = self.client
         try:
             client.get(client.users.get_user, "me", {"opt_fields": "gid"})
@@ -249,7 +250,7 @@ class AsanaTarget:
         client = self.client
         if self.config.projects:
             return list(self.config.projects)[:PROBE_PROJECTS]
-        opts = {"limit": PROBE_PROJECTS, "archived": False, "opt_fields": "gid"}
+        opts = {"limit": PROBE_PROJECTS, "archived": "false", "opt_fields": "gid"}
         if self.config.teams:
             listing = client.get(client.projects.get_projects_for_team, self.config.teams[0], opts)
         else:

@@ -7,7 +7,9 @@ passes through ``_GovernedApiClient.request``: it takes a slot from the token's 
 connectors' one retry policy (``pmosync.connectors.retry``) decide what is tried again and how
 long to wait; whatever is not retried becomes a one-line ``ConnectorError`` built from Asana's
 ``errors`` body, never from headers, and scrubbed of the token and of any Authorization value
-in case the server echoed the request into its answer.
+in case the server echoed the request into its answer. Writes that must not be made twice
+(a POST creating a status update or a comment) are sent inside ``AsanaClient.sent_once()``:
+after a 5xx or a lost connection they fail at once instead of being sent again.
 """
 
 from __future__ import annotations
