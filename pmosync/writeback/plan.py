@@ -26,6 +26,7 @@ from pmosync.config.writeback import (
     PlannerWriteback,
 )
 from pmosync.contracts.writeback import mark
+from pmosync.store.write_ledger import CONFLICT as CONFLICTED
 from pmosync.store.write_ledger import PENDING, WRITTEN, WriteEntry, value_hash, write_key
 from pmosync.writeback.changes import (
     ADOPT,
@@ -92,7 +93,9 @@ def _standing(
     rag: str | None = None,
 ) -> Change | None:
     """A standing value's change, None when pmosync last wrote exactly this. A row left in
-    conflict is planned again so its check runs (and reports it) every time."""
+    conflict is planned again so its check runs (and reports it) every time: without its
+    etag, so the target reads the value before any write (the etag refreshed after the
+    conflict would let an If-Match write overwrite the human's value blind)."""
     key = write_key(connector, item_id, field)
     digest = hashed or value_hash(value)
     entry = entries.get(key)
@@ -111,7 +114,7 @@ def _standing(
         rag=rag,
         before=entry.value if entry is not None else None,
         ref=entry.ref if entry is not None else None,
-        etag=entry.etag if entry is not None else None,
+        etag=entry.etag if entry is not None and entry.state != CONFLICTED else None,
         project_id=item_id,
     )
 
