@@ -21,7 +21,7 @@ import pytest
 from asana_env import SOURCE, sync_once, write_config
 
 from pmosync.config.writeback import ASANA_STATUS_TYPES, RAG_WORDS
-from pmosync.connectors.errors import RetriableError
+from pmosync.connectors.errors import RetriableError, UnreachableError
 from pmosync.connectors.paging import StopRequested
 from pmosync.contracts.writeback import mark, marked
 from pmosync.sandbox.asana import AsanaSandbox
@@ -274,6 +274,24 @@ def test_a_post_answered_503_is_not_sent_again(tmp_path, org, sandbox, kind):
         assert target.confirm(_pending(change)) is None  # it never landed
     finally:
         target.close()
+
+
+def test_a_post_whose_connection_drops_is_not_sent_again(tmp_path, org, sandbox):
+    project = _delivery(org)[0]
+    change = _change(
+        STATUS_UPDATE, project, "Red", rag="red", period="2026-W49", body="PMO status: Red"
+    )
+    updates = len(org.status_updates)
+    target = _target(tmp_path, sandbox)
+    try:
+        sandbox.set_faults(drop_rate=1.0)
+        with pytest.raises(UnreachableError, match="not sent again"):
+            target.write(change)
+        sandbox.set_faults(drop_rate=0.0)
+    finally:
+        target.close()
+    assert sandbox.stats()["by_status"] == {"dropped": 1}  # one attempt, never repeated
+    assert len(org.status_updates) == updates
 
 
 def test_a_post_whose_answer_was_lost_is_found_by_its_mark(tmp_path, org, sandbox):
