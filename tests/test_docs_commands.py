@@ -39,7 +39,7 @@ MAKE_COMMANDS = {"make demo", "make test"}
 READY = {"daemon": "active: holding the lease", "sandbox": '"asana"', "demo --serve": "stay up"}
 """Commands that run until stopped, and the line that says they are up: each is started,
 left until it says so, then sent SIGTERM as a service manager would, and must exit cleanly."""
-GROUPS = {"baseline", "config", "db", "quarantine", "schedules"}
+GROUPS = {"baseline", "config", "db", "quarantine", "schedules", "writeback"}
 """Commands whose second word is their subcommand (``report`` is handled on its own)."""
 BENCH = ".venv/bin/python bench/"
 SERVE = "pmosync demo --serve"

@@ -1,6 +1,6 @@
 """Write-back as an operator runs it: ``pmosync writeback plan`` and ``apply``, ``pmosync run``,
-``pmosync check`` and the daemon, each the real command in a subprocess against the Asana
-sandbox, into a SQLite store.
+``pmosync check``, the daemon and a Temporal worker, each the real command in a subprocess
+against the Asana sandbox, into a SQLite store.
 
 Ground truth is the sandbox's own organisation (the field values and status updates it holds
 after the writes, and the requests it served) and the portfolio report's own JSON document
@@ -16,6 +16,7 @@ import pytest
 from asana_env import SOURCE, write_config
 from cli import run_pmosync
 from sqlalchemy import select
+from temporal_env import Workers, temporal_block, temporal_server, unique_queue
 from test_daemon import Daemon, read
 
 from pmosync.sandbox.asana import AsanaSandbox
@@ -25,6 +26,8 @@ from pmosync.store.schema import runs
 
 PMO_RAG = "PMO RAG"
 OPTIONS = ("Green", "Amber", "Red", "On hold", "Complete")
+__all__ = ["temporal_server"]  # the module fixture, imported for pytest
+
 STATUS_TYPES = {
     "Green": "on_track",
     "Amber": "at_risk",
@@ -56,8 +59,7 @@ def _writeback(schedule: str | None = None, deliver: Path | None = None) -> str:
 @pytest.fixture
 def sandbox():
     org = generate_org(seed=3, size="S")
-    live = [gid for gid, p in org.projects.items() if not p.archived]
-    add_custom_field(org, PMO_RAG, "enum", options=OPTIONS, projects=live)
+    add_custom_field(org, PMO_RAG, "enum", options=OPTIONS, projects=sorted(org.projects))
     with AsanaSandbox(org) as running:
         yield running
 
@@ -73,8 +75,13 @@ def _ok(result) -> str:
 
 
 def _writes(sandbox: AsanaSandbox) -> list[tuple[str, str]]:
-    """The write requests the sandbox served (method, path)."""
-    return [(m, p) for m, p, _, _ in sandbox.requests if m not in ("GET", "HEAD")]
+    """The write requests the sandbox served (method, path); a batch's envelope is not one
+    (the sandbox records each action inside it as a request of its own)."""
+    return [
+        (m, p)
+        for m, p, _, _ in sandbox.requests
+        if m not in ("GET", "HEAD") and not p.endswith("/batch")
+    ]
 
 
 def _pmo_rag(sandbox: AsanaSandbox) -> dict[str, str | None]:
@@ -123,7 +130,13 @@ def test_plan_shows_what_apply_writes_and_a_second_apply_writes_nothing(tmp_path
     assert applied["changes"] == changes  # apply did exactly what plan showed
     # The sandbox now holds, for each project, the value plan said: one new status update of
     # the matching type, and the PMO RAG option, equal to the report's computed RAG.
-    rag_words = {"green": "Green", "amber": "Amber", "red": "Red", "blue": "On hold"}
+    rag_words = {
+        "green": "Green",
+        "amber": "Amber",
+        "red": "Red",
+        "blue": "On hold",
+        "complete": "Complete",
+    }
     computed = _computed(deliver)
     names = {gid: p.name for gid, p in sandbox.org.projects.items()}
     after = _pmo_rag(sandbox)
@@ -155,19 +168,35 @@ def test_a_human_edit_of_an_owned_value_is_a_conflict_left_alone(tmp_path, sandb
     org = sandbox.org
     field = org.field_named(PMO_RAG)
     written = _pmo_rag(sandbox)
-    gid = next(g for g, name in sorted(written.items()) if name is not None)
-    other = next(o for o in field.options if o.name != written[gid])
+    red = sorted(gid for gid, name in written.items() if name == "Red")
+    assert len(red) >= 2, written
+    touched, untouched = red[0], red[1:]
+    green = next(o for o in field.options if o.name == "Green")
     with org.lock:  # a project manager picks another option by hand
-        org.projects[gid].custom[field.gid] = other.gid
+        org.projects[touched].custom[field.gid] = green.gid
+    # The PMO now writes red as "Amber": pmosync wants to change every red project's value,
+    # reads what each shows, and finds the one a person changed.
+    text = config.read_text("utf-8").replace(
+        f"rag_field: {{field: {PMO_RAG}}}",
+        f"rag_field: {{field: {PMO_RAG}, options: {{red: Amber}}}}",
+    )
+    config.write_text(text, "utf-8")
     planned = json.loads(_ok(run_pmosync("writeback", "plan", "-c", config, "--json", env=env)))
-    [conflict] = [c for c in planned["changes"] if c["item_id"] == gid]
-    assert conflict["action"] == "conflict" and conflict["current"] == other.name
+    by_item = {c["item_id"]: c for c in planned["changes"] if c["field"] == "rag_field"}
+    assert by_item[touched]["action"] == "conflict"
+    assert by_item[touched]["current"] == "Green" and by_item[touched]["before"] == "Red"
+    assert all(by_item[gid]["action"] == "write" for gid in untouched)
     sandbox.reset_stats()
     result = run_pmosync("writeback", "apply", "-c", config, env=env)
     assert result.returncode == 0, result.stderr  # a conflict is reported, not a failure
-    assert any(line.startswith("! ") and "conflict" in line for line in result.stdout.splitlines())
-    assert _writes(sandbox) == []
-    assert _pmo_rag(sandbox)[gid] == other.name  # left alone
+    [line] = [line for line in result.stdout.splitlines() if line.startswith("! ")]
+    assert "conflict" in line and "'Green'" in line and "left alone" in line
+    after = _pmo_rag(sandbox)
+    assert after[touched] == "Green"  # left alone
+    assert all(after[gid] == "Amber" for gid in untouched)
+    assert sorted(p for _, p in _writes(sandbox)) == sorted(
+        f"/api/1.0/projects/{gid}" for gid in untouched
+    )
 
 
 def test_pmosync_run_writes_back_after_the_due_report(tmp_path, sandbox):
@@ -197,6 +226,7 @@ def test_check_names_a_missing_write_permission(tmp_path, sandbox):
 
     reads = {scope for scope in SCOPES.values() if scope.endswith(":read")}
     sandbox.add_token("read-only-token", scopes=reads)
+    values, updates = _pmo_rag(sandbox), set(sandbox.org.status_updates)
     config, _ = write_config(tmp_path, sandbox, extra=_writeback())
     refused = run_pmosync("check", "-c", config, env=_env(sandbox, "read-only-token"))
     assert refused.returncode == 1, (refused.stdout, refused.stderr)
@@ -210,7 +240,10 @@ def test_check_names_a_missing_write_permission(tmp_path, sandbox):
     assert f"  {SOURCE}: ok: write-back: status updates, the RAG field permitted" in (
         permitted.stdout
     )
-    assert _writes(sandbox) == []  # probing writes nothing
+    # Probing changes nothing (its PUTs carry no field: Asana answers them, or refuses them
+    # for want of the scope, without changing the project).
+    assert _pmo_rag(sandbox) == values and set(sandbox.org.status_updates) == updates
+    assert all(m == "PUT" for m, _ in _writes(sandbox)), _writes(sandbox)
 
 
 def test_unknown_or_unconfigured_connectors_are_one_line_usage_errors(tmp_path, sandbox):
@@ -237,7 +270,7 @@ def test_the_daemon_writes_back_after_a_report_tick(tmp_path, sandbox, monkeypat
     finally:
         daemon.stop()
     rows = read(store, select(runs).order_by(runs.c.started_at))
-    [run] = [r for r in rows if r.run_id == found.group(1)]
+    [run] = [r for r in rows if r.id == found.group(1)]
     assert run.kind == "writeback"
     # It followed a report run that succeeded, which itself ran on a finished sync.
     earlier = [
@@ -248,3 +281,61 @@ def test_the_daemon_writes_back_after_a_report_tick(tmp_path, sandbox, monkeypat
     assert not any("Traceback" in line for line in daemon.lines)
     written = _pmo_rag(sandbox)
     assert any(v is not None for v in written.values())
+
+
+def test_the_temporal_report_workflow_writes_back_after_its_report(
+    tmp_path, temporal_server, sandbox
+):
+    """The report workflow, started as a schedule would start it, on a real worker: after its
+    report activity, the write-back activity writes into the sandbox, and the workflow's
+    result carries what it wrote."""
+    import asyncio
+    import uuid
+    from datetime import date, timedelta
+
+    from temporalio.client import Client
+
+    from pmosync.orchestration.temporal.requests import ReportRequest, ReportSummary
+
+    env = _env(sandbox)
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    local, _ = write_config(tmp_path, sandbox, extra=_writeback(), store=store)
+    _ok(run_pmosync("sync", "-c", local, env=env))
+    queue = unique_queue()
+    (tmp_path / "cluster").mkdir()
+    config, _ = write_config(
+        tmp_path / "cluster",
+        sandbox,
+        extra=_writeback() + temporal_block(temporal_server, queue),
+        store=store,
+    )
+    workers = Workers(config, tmp_path, env)
+    workers.start()
+
+    async def report() -> ReportSummary:
+        client = await Client.connect(temporal_server.address)
+        return await client.execute_workflow(
+            "pmosync.Report",
+            ReportRequest("portfolio", 1, date.today().isoformat()),
+            id=f"test-report-{uuid.uuid4().hex[:8]}",
+            task_queue=queue,
+            result_type=ReportSummary,
+            execution_timeout=timedelta(minutes=3),
+        )
+
+    try:
+        summary = asyncio.run(report())
+    finally:
+        workers.stop()
+    assert "Traceback" not in workers.log(0), workers.log(0)
+    assert summary.status == "succeeded"
+    written = summary.writeback
+    assert written is not None and written.status == "succeeded", written
+    counts = written.connectors[SOURCE]
+    values = _pmo_rag(sandbox)
+    assert counts["write"] == 2 * sum(1 for v in values.values() if v is not None)
+    posted = [u for u in sandbox.org.status_updates.values() if "[pmosync " in (u.text or "")]
+    assert len(posted) == counts["write"] // 2
+    rows = read(store, select(runs).order_by(runs.c.started_at))
+    [writeback] = [r for r in rows if r.kind == "writeback"]
+    assert writeback.id == written.run_id and writeback.status == "succeeded"

@@ -166,7 +166,8 @@ def runs(
     store: StoreOption = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="How many runs to show.")] = 20,
     kind: Annotated[
-        Literal["sync", "report"] | None, typer.Option("--kind", help="Only runs of this kind.")
+        Literal["sync", "report", "writeback"] | None,
+        typer.Option("--kind", help="Only runs of this kind."),
     ] = None,
     format: TableFormatOption = "table",
 ) -> None:

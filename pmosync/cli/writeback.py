@@ -250,7 +250,8 @@ def what(change: Change) -> str:
         lines = len(change.value.splitlines())
         shown = "(none)" if change.before is None else "earlier text"
         return f"{shown} -> new text ({lines} line{'s' * (lines != 1)})"
-    return f"{_quoted(change.before, change)} -> {_quoted(change.value, change)}"
+    shown = change.current if change.current not in (None, "") else change.before
+    return f"{_quoted(shown, change)} -> {_quoted(change.value, change)}"
 
 
 def change_line(config: PmosyncConfig, change: Change, widths: tuple[int, int, int]) -> str:

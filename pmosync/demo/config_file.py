@@ -14,7 +14,7 @@ from pmosync.config import config_json_schema
 from pmosync.demo.costs import COLUMNS as COST_COLUMNS
 from pmosync.demo.costs import FOLDER as COST_FOLDER
 from pmosync.demo.costs import SHEET as COST_SHEET
-from pmosync.demo.world import ASANA_TOKEN, GRAPH_TOKEN, World
+from pmosync.demo.world import ASANA_TOKEN, GRAPH_TOKEN, PMO_RAG_FIELD, World
 from pmosync.sandbox.org.costing import RATE_LEVELS, ROLE_NAMES, role_of_rate
 from pmosync.sandbox.tenant.intake_list import REQUESTS_LIST
 from pmosync.sandbox.tenant.pmo_lists import HEALTH_LIST, LEAVE_LIST
@@ -29,6 +29,8 @@ PMO_STATUS_LIST = "Project status"
 """The PMO site's list the portfolio report writes one item per project into."""
 INTAKE_REPORT = "intake"
 """The demo's intake pipeline report (the summary points at it)."""
+WRITEBACK_REPORT = "portfolio"
+"""The report whose computed RAG the demo writes back into Asana and Planner."""
 
 _TEMPLATE = """\
 # yaml-language-server: $schema=./pmosync.schema.json
@@ -84,6 +86,14 @@ connectors:
       criteria: {{strategic_fit: Strategic alignment, regulatory: Regulatory}}
       effort: {{Consultant: Consultant effort (d), Analyst: Analyst effort (d)}}
       effort_unit: days
+    # Write-back (docs/writeback.md): after each run of the portfolio report, its computed RAG
+    # goes back into Asana as a weekly status update (posted when the RAG or its reasons
+    # change) and into the "{pmo_rag}" project field, which only pmosync sets. A human's edit
+    # of that field is reported as a conflict and left alone.
+    writeback:
+      report: {writeback_report}
+      status_updates: {{period: week, post: on_change, title: "PMO status: {{rag}}"}}
+      rag_field: {{field: {pmo_rag}}}
 
   # Microsoft Planner: the plans of two Microsoft 365 groups, signed in as microsoft: says.
   # Planner has no status updates: the project managers write each plan's RAG into the PMO
@@ -115,6 +125,12 @@ connectors:
           columns: {{title: Title, type: IssueType, project: Project, owner: AssignedTo,
                      status: Status0, description: Description, resolution: Resolution,
                      due: Due_x0020_date, closed: Closed}}
+    # Write-back: each plan's last label slot is named after the computed RAG ("PMO: Red"),
+    # and a "PMO status" task in a "PMO" bucket (both pmosync's alone) carries the reasons.
+    writeback:
+      report: {writeback_report}
+      label: {{category: category25, text: "PMO: {{rag}}"}}
+      status_task: {{bucket: PMO, title: "PMO status: {{rag}}"}}
 
   # Weekly timesheet workbooks in the Operations team's "Timesheets" channel.
   timesheets:
@@ -377,6 +393,8 @@ def write_config(folder: Path, world: World, smtp_port: int) -> Path:
         status_list=PMO_STATUS_LIST,
         pmo_mailbox=PMO_MAILBOX,
         intake_report=INTAKE_REPORT,
+        writeback_report=WRITEBACK_REPORT,
+        pmo_rag=PMO_RAG_FIELD,
     )
     path = folder / CONFIG_FILE
     path.write_text(text, encoding="utf-8")

@@ -30,7 +30,8 @@ def summary_lines(
             "tasks and posted a status update."
         )
     lines += ["", *_sync_lines(result, program), "", *_report_lines(result)]
-    lines += ["", *_delivery_lines(result), "", *_cost_lines(result), *_attention_lines(result)]
+    lines += ["", *_delivery_lines(result), *_writeback_lines(result)]
+    lines += ["", *_cost_lines(result), *_attention_lines(result)]
     lines += ["", *_next_lines(result, program)]
     return lines
 
@@ -121,6 +122,38 @@ def _delivery_lines(result: TourResult) -> list[str]:
     return lines if len(lines) > 1 else ["Nothing was delivered."]
 
 
+FIELD_WORDS = {
+    "status_update": "status updates",
+    "rag_field": "PMO RAG values",
+    "label": "plan labels",
+    "status_task": "status tasks",
+    "status_note": "status notes",
+}
+
+
+def _writeback_lines(result: TourResult) -> list[str]:
+    """What write-back wrote into each tool, counted per connector and per owned field."""
+    lines: list[str] = []
+    for outcome in result.writebacks:
+        run = f" (run {outcome.run_id[:8]})" if outcome.run_id else ""
+        lines += ["", f"Written back into the teams' tools{run}, the portfolio report's RAG:"]
+        for connector in outcome.results:
+            if connector.error:
+                lines.append(f"  {connector.connector:<12}failed: {connector.error}")
+                continue
+            written = Counter(c.field for c in connector.changes if c.action == "write")
+            parts = [f"{n} {FIELD_WORDS.get(name, name)}" for name, n in sorted(written.items())]
+            line = f"  {connector.connector:<12}{sum(written.values())} written"
+            line += f" ({', '.join(parts)})" if parts else ""
+            others = [
+                f"{connector.count('adopt')} already shown" if connector.count("adopt") else "",
+                f"{connector.count('conflict')} conflicts" if connector.count("conflict") else "",
+                f"{len(connector.failed)} failed" if connector.failed else "",
+            ]
+            lines.append("; ".join([line, *filter(None, others)]))
+    return lines
+
+
 def _cost_lines(result: TourResult) -> list[str]:
     """The portfolio's cost performance in two lines (none without a money total)."""
     cost = result.cost
@@ -185,6 +218,11 @@ def _next_lines(result: TourResult, program: str) -> list[str]:
         f"  {program} status -c {config}: what each stream did",
         f"  {program} report list -c {config}: the report jobs and their schedules",
     ]
+    if result.writebacks:
+        lines.append(
+            f"  {program} writeback plan -c {config}: what write-back would change next "
+            "(nothing, until the figures move)"
+        )
     if not result.incremental:
         lines.append(
             "  run `make demo` again: the teams do a week of work, the sync is incremental"

@@ -1,8 +1,10 @@
 """One demo run: serve the world, write its configuration, sync it, run every report, deliver
-them, and gather what the summary tells the newcomer.
+them, write the portfolio report's computed RAG back into Asana and Planner, and gather what
+the summary tells the newcomer.
 
 Everything here goes through the same code a real deployment runs (``run_sync``,
-``run_report``, the SMTP and Graph transports); the demo only adds the world and the sink.
+``run_report``, ``run_writeback``, the SMTP and Graph transports); the demo only adds the
+world and the sink.
 """
 
 from __future__ import annotations
@@ -27,12 +29,15 @@ from pmosync.reports.snapshots import load_snapshot
 from pmosync.store import Store
 from pmosync.sync.engine import SyncObserver
 from pmosync.sync.run import SyncRun, run_sync
+from pmosync.writeback.run import WritebackOutcome, run_writeback
 
 OUT = "out"
 MAIL = "mail"
 SHAREPOINT = "sharepoint"
 STORE_FILE = "pmosync.db"
 ATTENTION = ("red", "amber")
+STANDING_FIELDS = ("rag_field", "label", "status_task", "status_note")
+"""Owned values that stand in the tool (not posts): what a rebuilt world has lost."""
 
 
 @dataclass(frozen=True)
@@ -86,10 +91,16 @@ class TourResult:
     cost: CostPicture | None = None
     """The portfolio's cost performance, read back from the portfolio report's figures."""
     seconds: float = 0.0
+    writebacks: list[WritebackOutcome] = field(default_factory=list)
+    """The write-back after each report that connectors follow (the portfolio report)."""
 
     @property
     def failed(self) -> bool:
-        return self.sync.failed or any(r.status == "failed" for r in self.reports)
+        return (
+            self.sync.failed
+            or any(r.status == "failed" for r in self.reports)
+            or any(w.status == "failed" for w in self.writebacks)
+        )
 
 
 def reset(folder: Path) -> None:
@@ -151,6 +162,17 @@ def run_tour(
         for name in config.reports:
             say(f"report {name}")
             result.reports.append(run_report(config, store, name))
+        if earlier:
+            _forget_standing_writes(store)
+        for outcome in result.reports:
+            following = _following(config, outcome.name)
+            if outcome.status == "succeeded" and following:
+                say(f"write-back after report {outcome.name}: {', '.join(following)}")
+                result.writebacks.append(
+                    run_writeback(
+                        config, store, apply=True, connectors=following, today=outcome.as_of
+                    )
+                )
         result.attention = _attention(store, result.reports, config)
         result.cost = _cost_picture(store, result.reports, config)
     finally:
@@ -159,6 +181,26 @@ def run_tour(
     result.sharepoint, result.list_items = _sharepoint_copies(world, folder / OUT / SHAREPOINT)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _following(config: PmosyncConfig, report: str) -> list[str]:
+    """The connectors whose write-back follows ``report``."""
+    return [
+        name
+        for name, connector in config.connectors.items()
+        if (spec := getattr(connector, "writeback", None)) is not None and spec.report == report
+    ]
+
+
+def _forget_standing_writes(store: Store) -> None:
+    """The sandboxes forget between runs: each run rebuilds the world, so the PMO RAG values,
+    Planner labels and status tasks pmosync wrote last time are gone from it. Their ledger
+    rows go too, so this run writes them afresh instead of calling the rebuilt world's empty
+    fields a human's edit. (A real tool keeps what was written: nothing like this runs
+    outside the demo.) Status updates stay recorded: one per project and week."""
+    for key, entry in store.writes.entries().items():
+        if entry.field in STANDING_FIELDS:
+            store.writes.forget(key)
 
 
 def _load(config_path: Path) -> PmosyncConfig:

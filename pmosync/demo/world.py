@@ -20,6 +20,7 @@ from pathlib import Path
 from pmosync.sandbox.asana import AsanaSandbox
 from pmosync.sandbox.graph import GraphSandbox
 from pmosync.sandbox.org import Org, OrgSize, Project, generate_org
+from pmosync.sandbox.org.writes import add_custom_field
 from pmosync.sandbox.tenant import (
     TIMESHEET_COLUMNS,
     TIMESHEET_SHEET,
@@ -38,6 +39,16 @@ ORG_SIZE = OrgSize(projects=12, tasks=600, people=16, time_entries=1600, teams=2
 TENANT_SIZE = TenantSize(groups=2, plans=4, tasks=240, people=16, timesheet_weeks=6)
 CHURN_FRACTION = 0.03
 """Share of tasks a "week of work" touches between two demo runs."""
+
+PMO_RAG_FIELD = "PMO RAG"
+PMO_RAG_OPTIONS = (
+    ("Green", "green"),
+    ("Amber", "yellow"),
+    ("Red", "red"),
+    ("On hold", "blue"),
+    ("Complete", "cool-gray"),
+)
+"""The demo's pmosync-owned project field and its options (write-back's default names)."""
 
 ASANA_TOKEN = "demo-asana-token"
 GRAPH_TOKEN = "demo-graph-token"
@@ -99,6 +110,7 @@ def build(state: WorldState) -> tuple[Org, Tenant, int]:
     touched."""
     day = date.fromisoformat(state.generated_for)
     org = generate_org(state.seed, ORG_SIZE, day)
+    _pmo_rag_field(org)
     people = [(person.name, person.email) for person in org.people.values()]
     tenant = generate_tenant(state.seed, TENANT_SIZE, day, people)
     add_pmo_lists(tenant, state.seed)
@@ -109,6 +121,22 @@ def build(state: WorldState) -> tuple[Org, Tenant, int]:
         touched = _week_of_work(org, tenant, run)
     add_intake_list(tenant, state.seed, bad=False)  # last: every other record stays as it was
     return org, tenant, touched
+
+
+def _pmo_rag_field(org: Org) -> None:
+    """The "PMO RAG" single-select field on every delivery project, empty: the field the
+    demo's write-back owns (its teams keep their own "Health"). Added right after generation,
+    so its gids and everything after are the same in every run's rebuilt world."""
+    designated = {org.raid_log_gid, org.intake_gid}
+    projects = sorted(gid for gid in org.projects if gid not in designated)
+    add_custom_field(
+        org,
+        PMO_RAG_FIELD,
+        "enum",
+        options=PMO_RAG_OPTIONS,
+        projects=projects,
+        description="The PMO's computed RAG, set by pmosync only.",
+    )
 
 
 def _a_typed_slip(tenant: Tenant) -> None:
