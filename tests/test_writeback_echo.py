@@ -12,6 +12,7 @@ or bucket that the connector also reads.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,8 @@ from pmosync.sync.run import run_sync
 
 REPORT = "reports:\n  weekly:\n    kind: portfolio_status\n"
 ASANA_WRITEBACK = "    writeback:\n      report: weekly\n      status_updates: {}\n"
+OWNED_HEALTH = "      rag_field: {field: Health}\n"
+"""Write-back also owns the Health field (the connector does not read it)."""
 
 
 def _pmosync_text(key: str) -> str:
@@ -85,7 +88,7 @@ def test_asana_status_updates_pmosync_posted_are_not_the_teams(tmp_path, org):
     ours = org.add_status_update(
         project.gid, "on_hold", "PMO status: On hold", _pmosync_text("a" * 64), person
     )
-    extra = ASANA_WRITEBACK + REPORT
+    extra = ASANA_WRITEBACK + OWNED_HEALTH + REPORT
     with AsanaSandbox(org) as sandbox:
         store, [result] = sync_once(tmp_path, sandbox, extra=extra)
         with store:
@@ -106,10 +109,12 @@ def test_asana_status_updates_pmosync_posted_are_not_the_teams(tmp_path, org):
             assert (latest["source_id"], latest["rag"]) == (team, "green")
             before = canonical_rows(store, SOURCE)
 
-        # pmosync posts again: the next (incremental) sync changes no canonical row
+        # pmosync posts again and sets its field: the next (incremental) sync changes no
+        # canonical row, though both writes moved the project's modified_at
         again = org.add_status_update(
             project.gid, "off_track", "PMO status: Red", _pmosync_text("b" * 64), person
         )
+        _set_owned_health(org, project, "Off track")
         store, [result] = sync_once(tmp_path, sandbox, extra=extra)
         with store:
             assert not result.failed, result
@@ -131,12 +136,38 @@ def test_asana_status_updates_pmosync_posted_are_not_the_teams(tmp_path, org):
                 theirs | {later}
             ) - {ours}
 
-        # and once the team's update is the current one, it is the project's RAG again
+        # and once the team's update is the current one, it is the project's RAG again, and
+        # the project's row shows the team's change
         last = org.add_status_update(project.gid, "off_track", "Week 50", "Slipping", person)
         store, [result] = sync_once(tmp_path, sandbox, extra=extra)
         with store:
-            assert live_rows(store, Project)[project.gid]["rag"] == "red"
+            row = live_rows(store, Project)[project.gid]
+            assert row["rag"] == "red" and _utc(row["updated_at"]) == _utc(project.modified_at)
             assert last in live_rows(store, StatusUpdate)
+            before = canonical_rows(store, SOURCE)
+
+        # pmosync posts after the team's update: still no canonical row changes (the team's
+        # update stays the project's latest word)
+        org.add_status_update(
+            project.gid, "at_risk", "PMO status: Amber", _pmosync_text("e" * 64), person
+        )
+        store, [result] = sync_once(tmp_path, sandbox, extra=extra)
+        with store:
+            assert not result.failed, result
+            assert canonical_rows(store, SOURCE) == before
+
+
+def _set_owned_health(org, project, option: str) -> None:
+    """Set the Health field as pmosync's write-back would (PUT /projects/{gid}): the value
+    changes and so does the project's modified_at."""
+    health = org.field_named("Health")
+    project.custom[health.gid] = next(o.gid for o in health.options if o.name == option)
+    project.modified_at = max(project.modified_at, datetime.now(UTC)) + timedelta(seconds=1)
+
+
+def _utc(moment: datetime) -> datetime:
+    """A stored or sandbox moment as naive UTC (SQLite keeps no zone)."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def project_id(project) -> str:

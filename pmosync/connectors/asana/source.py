@@ -24,6 +24,14 @@ from pmosync.connectors.retry import RetryPolicy
 FREE_PLAN_PER_MINUTE = 150
 
 
+def owned_fields(config: AsanaConnector) -> tuple[str, ...] | None:
+    """The custom fields the connector's write-back owns; None without a ``writeback:``."""
+    spec = config.writeback
+    if spec is None:
+        return None
+    return (spec.rag_field.field,) if spec.rag_field is not None else ()
+
+
 def _today() -> str:
     return date.today().isoformat()
 
@@ -69,6 +77,7 @@ class AsanaSource:
             )
             if config.intake
             else None,
+            owned_fields=owned_fields(config),
         )
 
     def streams(self) -> list[Stream]:

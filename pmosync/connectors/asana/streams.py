@@ -24,15 +24,20 @@ Incremental rules, chosen to spend requests only where something changed:
   with ``created_since``. When pmosync posted last (write-back) its update is the newer one,
   so the listing since the last one read still brings every update the team posted before it;
   mapping leaves pmosync's own (marked) updates out.
-- projects: a status update pmosync posts moves the project's ``modified_at``; when that post is
-  the project's last modification, the record is tagged ``_team_modified_at`` with the
-  ``modified_at`` seen before it (kept in the stream's state), so pmosync's own write does not
-  come back as a change of the project.
+- projects: with a ``writeback:`` block, pmosync's own writes (a status update it posts, the
+  field it owns) move the project's ``modified_at``; so each project's team-visible content
+  (what is read, less the owned field and pmosync's update) is kept as a digest in the stream's
+  state, and a project whose digest did not move is tagged ``_team_modified_at`` with the
+  ``modified_at`` seen when it last did; a project whose current update is pmosync's is tagged
+  ``_team_status_type`` with the type of the team's latest update seen before it: pmosync's
+  write does not come back as a change.
 - allocations and budgets: plan data, re-read in full once ``plan_refresh_minutes`` have passed.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from abc import ABC, abstractmethod
 from collections import Counter
@@ -44,7 +49,7 @@ from typing import Any
 from pmosync.connectors.asana import fields
 from pmosync.connectors.asana.client import AsanaClient
 from pmosync.connectors.asana.intake import IntakeRules
-from pmosync.connectors.asana.raid import RaidRules
+from pmosync.connectors.asana.raid import RaidRules, is_field
 from pmosync.connectors.base import Page, Reconcile
 from pmosync.connectors.errors import FatalError, NotFound, PermissionDenied
 from pmosync.connectors.parallel import Finished, fan_out
@@ -69,29 +74,31 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-_POST_MARGIN = timedelta(seconds=2)
-"""How much later than a status update's ``created_at`` its project's ``modified_at`` may be
-and still be that post's own stamp (Asana sets the two in one request, not one instant)."""
-
-
-def _moment(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def pmosync_posted_last(project: Mapping[str, Any]) -> bool:
-    """Whether a project's last modification is pmosync's own status update: its current
-    update carries pmosync's write mark and the project was modified no later than then."""
+def team_current(project: Mapping[str, Any]) -> str | None | bool:
+    """The gid of the project's current status update if the team posted it; False when
+    pmosync did (its text carries the write mark); None when there is none."""
     current = project.get("current_status_update")
-    if not isinstance(current, Mapping) or marked(current.get("text")) is None:
+    if not isinstance(current, Mapping):
+        return None
+    if marked(current.get("text")) is not None:
         return False
-    posted, modified = _moment(current.get("created_at")), _moment(project.get("modified_at"))
-    return posted is not None and modified is not None and modified - posted <= _POST_MARGIN
+    return str(current.get("gid") or "") or None
+
+
+def team_digest(project: Mapping[str, Any], owned: tuple[str, ...], current: str | None) -> str:
+    """What of a project the team can have changed, as a digest: the record less its
+    ``modified_at``, the custom fields write-back owns and pmosync's status update (``current``
+    is the team's latest update's gid)."""
+    kept = {
+        key: value
+        for key, value in project.items()
+        if key not in ("modified_at", "current_status_update") and not key.startswith("_")
+    }
+    fields = kept.get("custom_fields")
+    if isinstance(fields, list):
+        kept["custom_fields"] = [f for f in fields if not any(is_field(f, r) for r in owned)]
+    text = json.dumps([kept, current], sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 @dataclass(slots=True)
@@ -127,6 +134,9 @@ class AsanaRun:
     intake: IntakeRules | None = None
     """The ``intake:`` block: intake projects are read by the tasks stream only (their tasks
     are requests), never synced as projects; listed tasks are tagged ``_request``."""
+    owned_fields: tuple[str, ...] | None = None
+    """With a ``writeback:`` block, the custom fields (name or gid) it owns (maybe none);
+    None without one: nothing pmosync writes can come back, projects keep Asana's stamps."""
 
     def page(self, kind: str, records: list[dict[str, Any]] | None = None, **parts: Any) -> Page:
         """A page charged with the requests made (by any worker) since the previous page took
@@ -243,7 +253,7 @@ class ProjectsStream(_Stream):
         api = self.client.projects
         opts = {"opt_fields": fields.PROJECT}
         listings: list[tuple[Any, str]]
-        self._modified: dict[str, str] = dict((state or {}).get("team_modified") or {})
+        self._modified: dict[str, Any] = dict((state or {}).get("team_modified") or {})
         if scope.projects:
             yield from self._by_gid(scope.projects)
             self.run.projects_known = True
@@ -300,17 +310,39 @@ class ProjectsStream(_Stream):
                 self._team_modified(record)
 
     def _team_modified(self, record: dict[str, Any]) -> None:
-        """Tag a project pmosync's own post modified last with the ``modified_at`` seen
-        before that post (``_team_modified_at``); remember any other's ``modified_at``."""
+        """With write-back, tag a project whose team-visible content did not move since the
+        last sync with the ``modified_at`` seen when it last did (``_team_modified_at``), and
+        one whose current status update is pmosync's with the status type of the team's
+        latest update seen before (``_team_status_type``): a write of pmosync's (its status
+        update, its field) is then no change of the project."""
+        owned = self.run.owned_fields
+        if owned is None:
+            return
         gid = record["gid"]
-        if pmosync_posted_last(record) and gid in self._modified:
-            record["_team_modified_at"] = self._modified[gid]
-        elif isinstance(record.get("modified_at"), str):
-            self._modified[gid] = record["modified_at"]
+        saved = self._modified.get(gid)
+        saved = saved if isinstance(saved, dict) else {}
+        latest = team_current(record)
+        if latest is False:  # pmosync posted last: the team's latest is the one seen before
+            current, status = saved.get("current"), saved.get("status_type")
+            if isinstance(status, str):
+                record["_team_status_type"] = status
+        else:
+            current = latest
+            status = (record.get("current_status_update") or {}).get("status_type")
+        seen = team_digest(record, owned, current)
+        if saved.get("seen") == seen and isinstance(saved.get("modified"), str):
+            record["_team_modified_at"] = saved["modified"]
+        else:
+            modified = record.get("modified_at")
+            self._modified[gid] = {"seen": seen, "modified": modified, "current": current}
+        self._modified[gid]["status_type"] = status
 
-    def _state(self, complete: bool) -> dict[str, Any]:
-        """The stream's checkpoint: each project's last ``modified_at`` not of pmosync's
-        making (projects no complete listing holds any more are forgotten)."""
+    def _state(self, complete: bool) -> dict[str, Any] | None:
+        """The stream's checkpoint, with write-back: each project's team-visible digest, its
+        ``modified_at`` when that last moved and the team's latest update (projects no
+        complete listing holds any more are forgotten); None without write-back."""
+        if self.run.owned_fields is None:
+            return None
         if complete:
             self._modified = {g: m for g, m in self._modified.items() if g in self.run.projects}
         return {"team_modified": dict(self._modified)}

@@ -4,14 +4,17 @@ A project's RAG prefers the team's health field when the YAML names one and it i
 what the team edits day to day. Otherwise the latest status update's type stands for it.
 
 When that latest update (``current_status_update``) is one pmosync posted (write-back; its
-text carries pmosync's write mark) it is not the team's word: the project's RAG is then the
-health field if mapped and set, else None, and its status is not put on hold by it. Reports
-then take the reported RAG from the latest status update the team posted (pmosync's are never
-synced as StatusUpdates), as they always prefer a status update to ``Project.rag``.
+text carries pmosync's write mark) it is not the team's word. The project's RAG is then the
+health field if mapped and set, else the type of the team's latest update the connector saw
+before pmosync's (it tags the record ``_team_status_type``), else None (a first sync after
+pmosync posted); the status is put on hold only by the team's type. Reports take the reported
+RAG from the latest status update the team posted anyway (pmosync's are never synced as
+StatusUpdates), as they always prefer a status update to ``Project.rag``.
 
-``updated_at`` is the project's ``modified_at``, unless the connector found that the last
-modification was pmosync's own post and tagged the record ``_team_modified_at`` with the one
-it saw before (see the projects stream): pmosync's post does not change the project's row.
+``updated_at`` is the project's ``modified_at``, unless the connector (with write-back) found
+that nothing the team can change moved since it last did and tagged the record
+``_team_modified_at`` with the ``modified_at`` of then (see the projects stream): pmosync's own
+writes (its status update, its field) do not change the project's row.
 """
 
 from __future__ import annotations
@@ -36,15 +39,16 @@ plus this), kept apart from the budgets Asana's budget API lists."""
 
 
 def _status_type(raw: Mapping[str, Any]) -> str | None:
-    """The status type of the team's latest update; None without one, or when the latest
-    update is pmosync's (the PMO's computed RAG is never read back as the team's)."""
+    """The status type of the team's latest update; None without one. When the latest update
+    is pmosync's, the team's seen before it, if the connector saw one (the PMO's computed RAG
+    is never read back as the team's)."""
     update = raw.get("current_status_update")
     if update is None:
         return None
     if not isinstance(update, Mapping):
         raise MappingError(f"current_status_update is not an Asana object: {update!r}")
     if pmosync_posted(update):
-        return None
+        return text(raw, "_team_status_type")
     return text(update, "status_type")
 
 
