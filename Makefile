@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test test-scale demo lint bench clean
+.PHONY: test test-scale test-soak demo lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,12 +17,16 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 # Two workers, each taking whole test files (module fixtures such as the demo run once per file).
-# The scale-out suite (several Temporal workers for minutes) runs apart: `make test-scale`.
+# The scale-out suite (several Temporal workers for minutes) runs apart: `make test-scale`,
+# and so does the write-back soak (a thousand round trips): `make test-soak`.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not scale_out"
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not scale_out and not soak"
 
 test-scale: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m scale_out
+
+test-soak: $(STAMP)
+	$(BIN)/python -m pytest -q -m soak
 
 demo: $(STAMP)
 	$(BIN)/pmosync demo
