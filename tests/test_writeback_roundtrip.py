@@ -1,10 +1,11 @@
 """The round trip, over and over: sync -> write-back apply -> sync, with both tools opted in
 (Asana status updates and the PMO RAG field; a Planner label and PMO status task).
 
-Odd rounds churn the sandboxes a little first (their mutate control: tasks renamed, re-dated,
-completed, moved; in Planner that includes pmosync's own status task, as a person might), so
-computed RAGs really change and humans sometimes edit what pmosync owns. Even rounds change
-nothing upstream. After every round:
+Even rounds (but the first) churn the sandboxes a little first (their mutate control: tasks
+renamed, re-dated, completed, moved; in Planner that includes pmosync's own status task, as a
+person might), so computed RAGs really change and humans sometimes edit what pmosync owns.
+Odd rounds change nothing upstream: round 1 syncs right after pmosync's first writes (a status
+update posted on top of the team's own, on a project the team put on hold). After every round:
 
 - nothing pmosync wrote came back into the store as the teams' data (no marked status update,
   no task or phase from the owned bucket, no task tagged with the owned label);
@@ -118,8 +119,8 @@ def _rounds(config, store: Store, boxes: Boxes, rounds: int) -> None:
     changed_rounds = written_rounds = 0
     touched: set[str] = set()
     for number in range(rounds):
-        quiet = number % 2 == 0
-        if not quiet:
+        quiet = number % 2 == 1  # round 1 follows pmosync's first writes: the likeliest echo
+        if not quiet and number > 0:
             boxes.org.mutate_fraction(CHURN, number)
             touched.update(boxes.tenant.mutate_fraction(CHURN, number))
         synced = run_sync(config, store)
@@ -152,15 +153,6 @@ def _verdicts(config, store, today) -> dict[str, tuple]:
     return {v.source_id: (v.rag, v.reasons) for v in judged.verdicts}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "echo: the status update pmosync posts becomes the project's current_status_update, "
-        "and the Asana mapping then drops the on_hold status the team's own latest update "
-        "gave the project (mapping/asana/projects.py _status_type): the project turns from "
-        "blue to red and the next apply rewrites its PMO RAG field"
-    ),
-)
 def test_pmosyncs_first_writes_change_no_verdict_and_trigger_no_write(tmp_path):
     boxes = start_boxes(seed=3)
     try:
