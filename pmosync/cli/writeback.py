@@ -307,7 +307,8 @@ def outcome_lines(
     widths = _widths(config, changes)
     lines: list[str] = []
     for change in changes:
-        lines.append(change_line(config, change, widths))
+        done = "  (written)" if outcome.applied and change.action == "write" else ""
+        lines.append(change_line(config, change, widths) + done)
         if verbose and change.body and change.action in ("write", "conflict"):
             lines += [f"      | {plain(line)}" for line in change.body.splitlines()]
         if verbose and change.field == "status_note" and change.action == "write":

@@ -124,17 +124,16 @@ def build(state: WorldState) -> tuple[Org, Tenant, int]:
 
 
 def _pmo_rag_field(org: Org) -> None:
-    """The "PMO RAG" single-select field on every delivery project, empty: the field the
-    demo's write-back owns (its teams keep their own "Health"). Added right after generation,
-    so its gids and everything after are the same in every run's rebuilt world."""
-    designated = {org.raid_log_gid, org.intake_gid}
-    projects = sorted(gid for gid in org.projects if gid not in designated)
+    """The "PMO RAG" single-select field on every project, empty: the field the demo's
+    write-back owns (its teams keep their own "Health"), on every project of the connector's
+    scope as `pmosync check` expects. Added right after generation, so its gids and everything
+    after are the same in every run's rebuilt world."""
     add_custom_field(
         org,
         PMO_RAG_FIELD,
         "enum",
         options=PMO_RAG_OPTIONS,
-        projects=projects,
+        projects=sorted(org.projects),
         description="The PMO's computed RAG, set by pmosync only.",
     )
 
