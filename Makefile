@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test test-scale test-soak demo lint bench clean
+.PHONY: test test-slow test-scale test-soak demo lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,9 +18,14 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 # Two workers, each taking whole test files (module fixtures such as the demo run once per file).
 # The scale-out suite (several Temporal workers for minutes) runs apart: `make test-scale`,
-# and so does the write-back soak (a thousand round trips): `make test-soak`.
+# so does the write-back soak (a thousand round trips): `make test-soak`, and so do the suites
+# of minutes (SIGKILLs at random moments, quota storms, daemons handing over, every command the
+# docs show, the demo): `make test-slow`. CI runs all four.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not scale_out and not soak"
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not scale_out and not soak and not slow"
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "slow and not scale_out and not soak"
 
 test-scale: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m scale_out

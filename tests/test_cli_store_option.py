@@ -43,6 +43,9 @@ COMMANDS: dict[tuple[str, ...], tuple[tuple[str, ...], set[int]]] = {
     ("baseline", "show"): (("Website",), {2}),  # no such project in the --store
     ("baseline", "diff"): (("Website",), {2}),
     ("baseline", "activate"): (("--all", "--name", "Baseline"), {0}),
+    # no connector of this config writes back: refused in one line, the store left unopened
+    ("writeback", "plan"): ((), {2}),
+    ("writeback", "apply"): ((), {2}),
     ("daemon",): ((), {0}),  # run apart: it runs until stopped
     ("worker",): ((), {0}),  # run apart, with a Temporal server: tests/test_temporal_engine.py
 }

@@ -32,6 +32,8 @@ from pmosync.sandbox.org import OrgSize, generate_org
 from pmosync.store import Store
 from pmosync.sync.run import run_sync
 
+pytestmark = pytest.mark.slow  # minutes of wall time: `make test-slow` (CI runs it)
+
 redis = pytest.importorskip("redis", reason="the quota store needs pmosync[temporal]")
 
 REDIS_URL = "redis://127.0.0.1:6379/0"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from wait_watcher import WaitWatcher
 
 from pmosync.config import load_config
@@ -16,6 +17,8 @@ from pmosync.sandbox.asana import AsanaSandbox
 from pmosync.sandbox.org import OrgSize, generate_org
 from pmosync.store import Store
 from pmosync.sync.run import run_sync
+
+pytestmark = pytest.mark.slow  # minutes of wall time: `make test-slow` (CI runs it)
 
 ORG = OrgSize(projects=8, tasks=200, people=6, time_entries=100, teams=1, portfolios=1)
 QUOTA_PER_MINUTE = 600

@@ -33,6 +33,8 @@ from writeback_env import (
 from pmosync.store.write_ledger import PENDING, WRITTEN
 from pmosync.sync.run import run_sync
 
+pytestmark = pytest.mark.slow  # minutes of wall time: `make test-slow` (CI runs it)
+
 WAIT_S = 60
 
 

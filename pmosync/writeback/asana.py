@@ -20,7 +20,12 @@ from pmosync.config.writeback import ASANA_STATUS_TYPES, RAG_WORDS, AsanaWriteba
 from pmosync.connectors.asana import writes
 from pmosync.connectors.asana.client import AsanaClient
 from pmosync.connectors.asana.raid import named_field, normal
-from pmosync.connectors.errors import AuthenticationError, ConnectorError, PermissionDenied
+from pmosync.connectors.errors import (
+    AuthenticationError,
+    ConnectorError,
+    PermissionDenied,
+    RetriableError,
+)
 from pmosync.connectors.paging import StopSignal
 from pmosync.connectors.retry import OnWait, RetryPolicy
 from pmosync.contracts.writeback import MARK_LENGTH, marked
@@ -125,6 +130,11 @@ class AsanaTarget:
                 raise read.error
             if read.project is not None:
                 self._projects[read.gid] = read.project
+            elif isinstance(read.error, RetriableError):
+                # a batch action throttled (Asana counts each action against the quota) or
+                # failed on the server: read that project alone, retried as every request is,
+                # so no write goes out without its check
+                self._projects[read.gid] = writes.read_project(self.client, read.gid)
         found: dict[str, Current] = {}
         for change in wanted:
             project = self._projects.get(change.item_id)
