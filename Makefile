@@ -18,9 +18,9 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 # Two workers, each taking whole test files (module fixtures such as the demo run once per file).
 # The scale-out suite (several Temporal workers for minutes) runs apart: `make test-scale`,
-# so does the write-back soak (a thousand round trips): `make test-soak`, and so do the suites
-# of minutes (SIGKILLs at random moments, quota storms, daemons handing over, every command the
-# docs show, the demo): `make test-slow`. CI runs all four.
+# so does the write-back soak (a thousand round trips): `make test-soak`, and so do the long
+# suites (SIGKILLs at random moments, quota storms and retry waits, daemons handing over, a
+# Temporal dev server, every command the docs show, the demo): `make test-slow`. CI runs all four.
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not scale_out and not soak and not slow"
 

@@ -21,6 +21,8 @@ from cli import run_pmosync
 from pmosync.cli import app
 from pmosync.store import Store
 
+pytestmark = pytest.mark.slow  # a long suite: `make test-slow` (CI runs it)
+
 NEVER_OPENS_A_STORE = {("check",), ("discover",), ("schedules", "apply"), ("schedules", "list")}
 """They read the config and talk to the services (the Temporal cluster), never to the store."""
 

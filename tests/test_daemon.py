@@ -39,7 +39,7 @@ from pmosync.store import Store
 from pmosync.store.schema import daemon_lease, daemon_ticks, run_streams, runs
 from pmosync.sync.run import run_sync
 
-pytestmark = pytest.mark.slow  # minutes of wall time: `make test-slow` (CI runs it)
+pytestmark = pytest.mark.slow  # a long suite: `make test-slow` (CI runs it)
 
 EVERY_2S = "*/2 * * * * *"
 ROWS = [

@@ -22,7 +22,7 @@ from pmosync.orchestration.daemon.scheduler import job_specs
 from pmosync.orchestration.daemon.service import no_schedules
 from pmosync.store.schema import daemon_ticks, run_streams, runs
 
-pytestmark = pytest.mark.slow  # minutes of wall time: `make test-slow` (CI runs it)
+pytestmark = pytest.mark.slow  # a long suite: `make test-slow` (CI runs it)
 
 EVERY_2S = "*/2 * * * * *"
 EVERY_3S = "*/3 * * * * *"

@@ -27,7 +27,7 @@ from pmosync.demo import world as demo_world
 from pmosync.store import Store
 from pmosync.store.schema import run_streams, runs
 
-pytestmark = pytest.mark.slow  # minutes of wall time: `make test-slow` (CI runs it)
+pytestmark = pytest.mark.slow  # a long suite: `make test-slow` (CI runs it)
 
 EMAIL_REPORTS = {"portfolio", "utilisation", "timesheets", "intake"}  # the config's email targets
 SHAREPOINT_REPORTS = {"portfolio", "governance", "board"}

@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 from cli import run_pmosync
 
-pytestmark = pytest.mark.slow  # minutes of wall time: `make test-slow` (CI runs it)
+pytestmark = pytest.mark.slow  # a long suite: `make test-slow` (CI runs it)
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

@@ -114,6 +114,22 @@ def test_each_request_in_the_asana_table_has_the_scope_the_spec_gives_it(spec):
         assert set(quoted(scope_cell)) == scopes[shape(request)], request
 
 
+WRITEBACK_TABLE = "write-back request"
+"""First header cell of the Asana page's table of the requests write-back makes."""
+
+
+def test_each_write_back_request_has_the_scope_the_spec_gives_it(spec):
+    scopes = spec_scopes(spec)
+    rows = table(ASANA_PAGE, WRITEBACK_TABLE)
+    documented = set()
+    for request_cell, scope_cell, *_ in rows:
+        (request,) = quoted(request_cell)
+        documented.add(request.split(" ", 1)[0])
+        assert shape(request) in scopes, f"{request} is not in Asana's API description"
+        assert set(quoted(scope_cell)) == scopes[shape(request)], request
+    assert {"POST", "PUT"} <= documented
+
+
 FIELD_TABLE = "field"
 """First header cell of the Asana page's field-level scope table."""
 FIELD_SOURCES = {
@@ -208,6 +224,7 @@ def graph_rows() -> dict[str, list[str]]:
 def test_the_graph_table_has_a_row_for_each_permission_pmosync_names_and_no_other():
     named = {permission for _, permission in permissions._NEEDS}
     named.add(permissions.WRITE_PERMISSION)
+    named.add(permissions.PLANNER_WRITE_PERMISSION)
     assert set(graph_rows()) == named
 
 

@@ -34,6 +34,8 @@ from pmosync.store import Store
 from pmosync.store.schema import quarantine
 from pmosync.sync.engine import write_page
 
+pytestmark = pytest.mark.slow  # a long suite: `make test-slow` (CI runs it)
+
 # --- ledger: status and runs ------------------------------------------------------------------
 
 

@@ -28,6 +28,8 @@ from pmosync.store import Store
 from pmosync.store.schema import run_streams
 from pmosync.sync.run import run_sync
 
+pytestmark = pytest.mark.slow  # a long suite: `make test-slow` (CI runs it)
+
 
 def _sync(config_path, config, stop=None):
     store = Store.open(config.store, base_dir=config_path.parent)

@@ -32,7 +32,7 @@ from pmosync.sandbox.org import OrgSize, generate_org
 from pmosync.store import Store
 from pmosync.sync.run import run_sync
 
-pytestmark = pytest.mark.slow  # minutes of wall time: `make test-slow` (CI runs it)
+pytestmark = pytest.mark.slow  # a long suite: `make test-slow` (CI runs it)
 
 redis = pytest.importorskip("redis", reason="the quota store needs pmosync[temporal]")
 

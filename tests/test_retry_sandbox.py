@@ -24,6 +24,8 @@ from pmosync.sandbox.tenant import TenantSize, generate_tenant
 from pmosync.store import Store
 from pmosync.sync.run import run_sync
 
+pytestmark = pytest.mark.slow  # a long suite: `make test-slow` (CI runs it)
+
 GRAPH = "HTTP {} from Microsoft Graph"
 TENANT = TenantSize(groups=1, plans=2, tasks=40, people=5, timesheet_weeks=1)
 

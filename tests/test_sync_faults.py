@@ -48,7 +48,7 @@ from pmosync.store import Store, StoreError
 from pmosync.store.engine import display_url
 from pmosync.store.schema import daemon_lease, report_deliveries, run_streams, runs
 
-pytestmark = pytest.mark.slow  # minutes of wall time: `make test-slow` (CI runs it)
+pytestmark = pytest.mark.slow  # a long suite: `make test-slow` (CI runs it)
 
 WAIT_S = 60
 """How long a test waits for the child to reach a point or to end: generous, never asserted."""

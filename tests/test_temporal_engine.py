@@ -38,6 +38,8 @@ from pmosync.sandbox.org import generate_org
 from pmosync.store import Store
 from pmosync.store.schema import runs
 
+pytestmark = pytest.mark.slow  # a long suite: `make test-slow` (CI runs it)
+
 __all__ = ["temporal_server"]  # the module fixture, imported for pytest
 
 BERLIN = "Europe/Berlin"

@@ -31,6 +31,8 @@ from temporal_env import TemporalServer, temporal_server, unique_queue
 from pmosync.sandbox.asana import AsanaSandbox
 from pmosync.sandbox.org import generate_org
 
+pytestmark = pytest.mark.slow  # a long suite: `make test-slow` (CI runs it)
+
 __all__ = ["temporal_server"]  # the module fixture, imported for pytest
 
 API_KEY = "supersecret-xyz"

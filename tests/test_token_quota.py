@@ -18,7 +18,7 @@ from pmosync.sandbox.org import OrgSize, generate_org
 from pmosync.store import Store
 from pmosync.sync.run import run_sync
 
-pytestmark = pytest.mark.slow  # minutes of wall time: `make test-slow` (CI runs it)
+pytestmark = pytest.mark.slow  # a long suite: `make test-slow` (CI runs it)
 
 ORG = OrgSize(projects=8, tasks=200, people=6, time_entries=100, teams=1, portfolios=1)
 QUOTA_PER_MINUTE = 600

@@ -33,7 +33,7 @@ from writeback_env import (
 from pmosync.store.write_ledger import PENDING, WRITTEN
 from pmosync.sync.run import run_sync
 
-pytestmark = pytest.mark.slow  # minutes of wall time: `make test-slow` (CI runs it)
+pytestmark = pytest.mark.slow  # a long suite: `make test-slow` (CI runs it)
 
 WAIT_S = 60
 
