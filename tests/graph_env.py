@@ -12,6 +12,7 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -184,3 +185,33 @@ def _live_by_id(store: Store, entity: str, source: str) -> dict[str, dict[str, A
     query = select(table).where(table.c.source == source, table.c.deleted_at.is_(None))
     with store.engine.connect() as connection:
         return {row.id: dict(row._mapping) for row in connection.execute(query)}
+
+
+def sdk_client(sandbox: Any, token: str) -> Any:
+    """msgraph-sdk pointed at ``sandbox`` with a static ``token`` (how the connector wires it)."""
+    from kiota_abstractions.authentication import (
+        AccessTokenProvider,
+        AllowedHostsValidator,
+        BaseBearerTokenAuthenticationProvider,
+    )
+    from msgraph import GraphRequestAdapter, GraphServiceClient
+    from msgraph_core import GraphClientFactory
+
+    host = urlsplit(sandbox.base_url).hostname or ""
+
+    class StaticToken(AccessTokenProvider):
+        def __init__(self) -> None:
+            self.hosts = AllowedHostsValidator([host])
+
+        async def get_authorization_token(
+            self, uri: str, additional_authentication_context: dict[str, Any] | None = None
+        ) -> str:
+            return token if self.hosts.is_url_host_valid(uri) else ""
+
+        def get_allowed_hosts_validator(self) -> AllowedHostsValidator:
+            return self.hosts
+
+    auth = BaseBearerTokenAuthenticationProvider(StaticToken())
+    adapter = GraphRequestAdapter(auth, client=GraphClientFactory.create_with_default_middleware())
+    adapter.base_url = sandbox.base_url
+    return GraphServiceClient(request_adapter=adapter)

@@ -13,10 +13,11 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import pytest
 import requests
+from graph_env import sdk_client
 
 from pmosync.sandbox.graph import GraphSandbox
 from pmosync.sandbox.tenant import Tenant, TenantSize, generate_tenant, tenant_snapshot
@@ -806,36 +807,6 @@ def test_control_endpoints(sandbox):
 # -- the real msgraph-sdk ------------------------------------------------------------------------
 
 
-def _graph_client(sandbox: GraphSandbox) -> Any:
-    """msgraph-sdk pointed at the sandbox with a static token (how the connector wires it)."""
-    from kiota_abstractions.authentication import (
-        AccessTokenProvider,
-        AllowedHostsValidator,
-        BaseBearerTokenAuthenticationProvider,
-    )
-    from msgraph import GraphRequestAdapter, GraphServiceClient
-    from msgraph_core import GraphClientFactory
-
-    host = urlsplit(sandbox.base_url).hostname or ""
-
-    class StaticToken(AccessTokenProvider):
-        def __init__(self) -> None:
-            self.hosts = AllowedHostsValidator([host])
-
-        async def get_authorization_token(
-            self, uri: str, additional_authentication_context: dict[str, Any] | None = None
-        ) -> str:
-            return TOKEN if self.hosts.is_url_host_valid(uri) else ""
-
-        def get_allowed_hosts_validator(self) -> AllowedHostsValidator:
-            return self.hosts
-
-    auth = BaseBearerTokenAuthenticationProvider(StaticToken())
-    adapter = GraphRequestAdapter(auth, client=GraphClientFactory.create_with_default_middleware())
-    adapter.base_url = sandbox.base_url
-    return GraphServiceClient(request_adapter=adapter)
-
-
 @SDK_WARNINGS
 def test_msgraph_sdk_lists_a_groups_plans_and_tasks(shared):
     from kiota_abstractions.api_error import APIError
@@ -844,7 +815,7 @@ def test_msgraph_sdk_lists_a_groups_plans_and_tasks(shared):
     plan = _biggest_plan(tenant)
 
     async def scenario() -> tuple[list[str], list[str], Any, Any]:
-        client = _graph_client(shared)
+        client = sdk_client(shared, TOKEN)
         plans = await client.groups.by_group_id(plan.group_id).planner.plans.get()
         tasks_api = client.planner.plans.by_planner_plan_id(plan.id).tasks
         page = await tasks_api.get()
@@ -879,7 +850,7 @@ def test_msgraph_sdk_reads_files_by_path_and_follows_the_download_redirect(share
     sheet = tenant.items[next(iter(tenant.timesheets))]
 
     async def scenario() -> tuple[Any, Any, bytes]:
-        client = _graph_client(shared)
+        client = sdk_client(shared, TOKEN)
         site = await client.sites.by_site_id(f"{HOST}:/sites/operations").get()
         folder = (
             await client.drives.by_drive_id(sheet.drive_id)

@@ -13,10 +13,10 @@ import asyncio
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 import requests
+from graph_env import sdk_client
 
 from pmosync.sandbox.graph import GraphSandbox
 from pmosync.sandbox.tenant import Tenant, TenantSize, generate_tenant
@@ -445,36 +445,6 @@ def test_in_process_edits_move_the_etags_a_sync_compares(sandbox):
 # -- the real msgraph-sdk ------------------------------------------------------------------------
 
 
-def _graph_client(sandbox: GraphSandbox) -> Any:
-    """msgraph-sdk pointed at the sandbox with a static token (as tests/test_sandbox_graph.py)."""
-    from kiota_abstractions.authentication import (
-        AccessTokenProvider,
-        AllowedHostsValidator,
-        BaseBearerTokenAuthenticationProvider,
-    )
-    from msgraph import GraphRequestAdapter, GraphServiceClient
-    from msgraph_core import GraphClientFactory
-
-    host = urlsplit(sandbox.base_url).hostname or ""
-
-    class StaticToken(AccessTokenProvider):
-        def __init__(self) -> None:
-            self.hosts = AllowedHostsValidator([host])
-
-        async def get_authorization_token(
-            self, uri: str, additional_authentication_context: dict[str, Any] | None = None
-        ) -> str:
-            return TOKEN if self.hosts.is_url_host_valid(uri) else ""
-
-        def get_allowed_hosts_validator(self) -> AllowedHostsValidator:
-            return self.hosts
-
-    auth = BaseBearerTokenAuthenticationProvider(StaticToken())
-    adapter = GraphRequestAdapter(auth, client=GraphClientFactory.create_with_default_middleware())
-    adapter.base_url = sandbox.base_url
-    return GraphServiceClient(request_adapter=adapter)
-
-
 def _headers(**values: str) -> Any:
     from kiota_abstractions.base_request_configuration import RequestConfiguration
 
@@ -500,7 +470,7 @@ def test_msgraph_sdk_patches_tasks_and_plan_details_with_if_match(sandbox):
     plan = tenant.plans[task.plan_id]
 
     async def scenario() -> tuple[Any, Any, Any]:
-        client = _graph_client(sandbox)
+        client = sdk_client(sandbox, TOKEN)
         tasks = client.planner.tasks.by_planner_task_id(task.id)
         read = await tasks.get()
         body = PlannerTask(
@@ -552,7 +522,7 @@ def test_msgraph_sdk_creates_a_bucket_and_a_task_in_it(sandbox):
     plan = next(iter(tenant.plans.values()))
 
     async def scenario() -> tuple[Any, Any]:
-        client = _graph_client(sandbox)
+        client = sdk_client(sandbox, TOKEN)
         bucket = await client.planner.buckets.post(
             PlannerBucket(name="PMO", plan_id=plan.id, order_hint=" !")
         )

@@ -77,21 +77,23 @@ def _pending(config) -> bool:
 
 def _assert_settled(path, config, boxes: Boxes) -> None:
     """The rerun's end state, judged from the sandboxes: one update per project (all of the
-    workspace's projects are in the report), the owned field set on each, one PMO bucket and
-    one status task per plan; the ledger all written; a third apply sends nothing."""
+    workspace's projects are in the report; archived ones are left alone), the owned field set
+    on each, one PMO bucket and one status task per plan; the ledger all written; a third
+    apply sends nothing."""
     rerun = run_apply(path, boxes, boxes.today)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    live = {gid for gid, project in boxes.org.projects.items() if not project.archived}
+    assert live and len(live) < len(boxes.org.projects)  # the org has archived ones: skipped
     updates = marked_updates(boxes.org)
-    assert {gid: len(posted) for gid, posted in updates.items()} == {
-        gid: 1 for gid in boxes.org.projects
-    }
-    assert all(value is not None for value in field_values(boxes.org, boxes.field_gid).values())
+    assert {gid: len(posted) for gid, posted in updates.items()} == {gid: 1 for gid in live}
+    values = field_values(boxes.org, boxes.field_gid)
+    assert {gid for gid, value in values.items() if value is not None} == live
     for plan_id, owned in planner_owned(boxes.tenant).items():
         assert (len(owned.buckets), len(owned.tasks)) == (1, 1), plan_id
         assert owned.label is not None and owned.tasks[0][1].startswith("PMO status: ")
     states = _states(config)
     assert set(states) == {WRITTEN}, states
-    projects, plans = len(boxes.org.projects), len(boxes.tenant.plans)
+    projects, plans = len(live), len(boxes.tenant.plans)
     assert sum(1 for row in states[WRITTEN] if row.startswith(ASANA)) == 2 * projects
     assert sum(1 for row in states[WRITTEN] if row.startswith(PLANNER)) == 3 * plans
     boxes.reset_stats()

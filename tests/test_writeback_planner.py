@@ -15,7 +15,7 @@ from graph_env import PLANNER, planner_yaml, write_config
 from pmosync.sandbox.graph import GraphSandbox
 from pmosync.sandbox.tenant import generate_tenant
 from pmosync.store import Store
-from pmosync.store.write_ledger import CONFLICT, WRITTEN, value_hash, write_key
+from pmosync.store.write_ledger import CONFLICT, WRITTEN, WriteItem, value_hash, write_key
 from pmosync.sync.run import run_sync
 from pmosync.writeback.changes import ADOPT, STATUS_NOTE, STATUS_TASK, WRITE
 from pmosync.writeback.changes import CONFLICT as CONFLICTED
@@ -264,16 +264,8 @@ def test_a_task_posted_before_a_crash_is_adopted_not_doubled(tmp_path, tenant, s
         red_plan, "PMO status: Red", bucket_id=bucket, applied_categories=["category25"]
     )
     key = write_key(PLANNER, red_plan, STATUS_TASK)
-    store.writes.intend(
-        key=key,
-        connector=PLANNER,
-        item_kind="plan",
-        item_id=red_plan,
-        field=STATUS_TASK,
-        period=None,
-        intended="PMO status: Red",
-        intended_hash=value_hash("PMO status: Red"),
-    )
+    item = WriteItem(key, PLANNER, "plan", red_plan, STATUS_TASK)
+    store.writes.intend(item, "PMO status: Red", value_hash("PMO status: Red"))
 
     result = _apply(config, store, tenant)
 

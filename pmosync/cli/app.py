@@ -14,6 +14,7 @@ starts in a fraction of a second and never loads SQLAlchemy, the SDKs or matplot
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal, NoReturn
 
@@ -82,6 +83,16 @@ def fail(lines: list[str] | str, code: int) -> NoReturn:
     for line in [lines] if isinstance(lines, str) else lines:
         typer.echo(line, err=True)
     raise typer.Exit(code)
+
+
+def as_of_day(text: str | None) -> date | None:
+    """An ``--as-of YYYY-MM-DD`` option's day (None when not given); a usage error otherwise."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"--as-of {text!r} is not a date; write YYYY-MM-DD", EXIT_USAGE)
 
 
 def load_config_or_exit(path: Path, *, defer_unset: bool = False) -> PmosyncConfig:

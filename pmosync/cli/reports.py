@@ -21,6 +21,7 @@ from pmosync.cli.app import (
     StoreOption,
     TableFormatOption,
     app,
+    as_of_day,
     fail,
     load_config_or_exit,
     open_config_store,
@@ -34,15 +35,6 @@ if TYPE_CHECKING:
     from pmosync.store import Store
 
 ACTIONS = ("list", "history")
-
-
-def _as_of(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        fail(f"--as-of {text!r} is not a date; write YYYY-MM-DD", EXIT_USAGE)
 
 
 @app.command("report")
@@ -122,7 +114,7 @@ def report(
         elif snapshot is not None:
             _rerender(loaded, opened, snapshot, out, format)
         else:
-            _run(loaded, opened, name, _as_of(as_of), out, not no_deliver, allow_stale, format)
+            _run(loaded, opened, name, as_of_day(as_of), out, not no_deliver, allow_stale, format)
     finally:
         opened.close()
 

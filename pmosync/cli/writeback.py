@@ -33,6 +33,7 @@ from pmosync.cli.app import (
     EXIT_USAGE,
     ConfigOption,
     StoreOption,
+    as_of_day,
     fail,
     load_config_or_exit,
     open_config_store,
@@ -41,7 +42,6 @@ from pmosync.cli.app import (
 )
 
 if TYPE_CHECKING:
-    from datetime import date
 
     from pmosync.config import PmosyncConfig
     from pmosync.writeback.changes import Change
@@ -132,7 +132,7 @@ def _command(
     loaded = load_config_or_exit(config_path, defer_unset=True)
     names = _chosen(loaded, config_path, connectors)
     require_variables(loaded, names)
-    day = _day(as_of)
+    day = as_of_day(as_of)
     quiet_run_log()
     opened = open_config_store(loaded, store_url, "create")
     try:
@@ -184,17 +184,6 @@ def _chosen(config: PmosyncConfig, path: Path, connectors: Sequence[str]) -> lis
         fail(f"{path}: no connector has a writeback block: nothing to write back "
              "(docs/writeback.md)", EXIT_USAGE)  # fmt: skip
     return list(connectors) or having
-
-
-def _day(text: str | None) -> date | None:
-    from datetime import date
-
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        fail(f"--as-of {text!r} is not a date; write YYYY-MM-DD", EXIT_USAGE)
 
 
 def failed(outcome: WritebackOutcome) -> bool:

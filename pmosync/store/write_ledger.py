@@ -61,8 +61,17 @@ class WriteEntry:
     updated_at: datetime | None = None
 
 
-_SET_BY_INTEND = ("connector", "item_kind", "item_id", "field", "period", "intended",
-                  "intended_hash", "run_id")  # fmt: skip
+
+@dataclass(frozen=True, slots=True)
+class WriteItem:
+    """Which owned field of which item a write is about: its key and the columns naming it."""
+
+    key: str
+    connector: str
+    item_kind: str
+    item_id: str
+    field: str
+    period: str | None = None
 
 
 class WriteLedger:
@@ -82,26 +91,18 @@ class WriteLedger:
         return {row["key"]: WriteEntry(**{k: row[k] for k in WriteEntry.__slots__}) for row in rows}
 
     def intend(
-        self,
-        *,
-        key: str,
-        connector: str,
-        item_kind: str,
-        item_id: str,
-        field: str,
-        period: str | None,
-        intended: str,
-        intended_hash: str,
-        run_id: str | None = None,
+        self, item: WriteItem, intended: str, intended_hash: str, run_id: str | None = None
     ) -> None:
         """Record a write as ``pending`` before its request is sent. A standing value's row
         keeps what pmosync last wrote (``value``) beside what it is writing now."""
         now = datetime.now(UTC)
         values = {
-            "connector": connector, "item_kind": item_kind, "item_id": item_id, "field": field,
-            "period": period, "intended": intended, "intended_hash": intended_hash,
-            "run_id": run_id, "state": PENDING, "detail": None, "updated_at": now,
+            "connector": item.connector, "item_kind": item.item_kind, "item_id": item.item_id,
+            "field": item.field, "period": item.period, "intended": intended,
+            "intended_hash": intended_hash, "run_id": run_id, "state": PENDING, "detail": None,
+            "updated_at": now,
         }  # fmt: skip
+        key = item.key
         with write_transaction(self.engine) as connection:
             found = connection.execute(
                 select(write_ledger.c.key).where(write_ledger.c.key == key)
@@ -141,25 +142,18 @@ class WriteLedger:
 
     def adopt(
         self,
-        *,
-        key: str,
-        connector: str,
-        item_kind: str,
-        item_id: str,
-        field: str,
-        period: str | None,
+        item: WriteItem,
         value: str,
         value_hash: str,
+        *,
         ref: str | None = None,
         etag: str | None = None,
         run_id: str | None = None,
     ) -> None:
         """Record that the tool already shows ``value`` (nothing was sent): pmosync owns it
         from here on as if it had written it."""
-        self.intend(key=key, connector=connector, item_kind=item_kind, item_id=item_id,
-                    field=field, period=period, intended=value, intended_hash=value_hash,
-                    run_id=run_id)  # fmt: skip
-        self.written(key, ref=ref, etag=etag, run_id=run_id)
+        self.intend(item, value, value_hash, run_id)
+        self.written(item.key, ref=ref, etag=etag, run_id=run_id)
 
     def unsettled(self, key: str, state: str, detail: str, run_id: str | None = None) -> None:
         """The write of ``key`` did not land: ``conflict`` (a human's value was left alone) or

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from pmosync.store.write_ledger import WriteEntry
+from pmosync.store.write_ledger import WriteEntry, WriteItem
 
 # What a change does; plan and apply show the same ones.
 WRITE = "write"  # send it
@@ -84,6 +84,12 @@ class Change:
     ref: str | None = None  # from the ledger: the status task's id, the comment's story
     etag: str | None = None  # from the ledger: the etag after pmosync's last write
     project_id: str | None = None  # a task's project (nudges), a plan's own id otherwise
+
+    @property
+    def item(self) -> WriteItem:
+        """The write ledger's name for what this change is about."""
+        return WriteItem(self.key, self.connector, self.item_kind, self.item_id, self.field,
+                         self.period)  # fmt: skip
 
     def but(self, **changes: object) -> Change:
         return replace(self, **changes)  # type: ignore[arg-type]

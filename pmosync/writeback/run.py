@@ -272,41 +272,14 @@ def _apply(
     """Make one planned change and record it; returns it as it ended."""
     writes = store.writes
     if change.action == ADOPT:
-        writes.adopt(
-            key=change.key,
-            connector=change.connector,
-            item_kind=change.item_kind,
-            item_id=change.item_id,
-            field=change.field,
-            period=change.period,
-            value=change.value,
-            value_hash=change.value_hash,
-            ref=change.ref,
-            etag=change.etag,
-            run_id=run_id,
-        )
+        writes.adopt(change.item, change.value, change.value_hash, ref=change.ref,
+                     etag=change.etag, run_id=run_id)  # fmt: skip
         return change
     if change.action == CONFLICT:
-        if entry is not None:
-            writes.unsettled(change.key, CONFLICT_STATE, change.note, run_id)
-            writes.refresh_etag(change.key, change.etag, change.ref)
-        log.warning(
-            "%s: %s of %r %s", change.connector, change.field, change.item_name, change.note
-        )
-        return change
+        return _conflict(store, change, run_id, known=entry is not None)
     if change.action != WRITE:
         return change
-    writes.intend(
-        key=change.key,
-        connector=change.connector,
-        item_kind=change.item_kind,
-        item_id=change.item_id,
-        field=change.field,
-        period=change.period,
-        intended=change.value,
-        intended_hash=change.value_hash,
-        run_id=run_id,
-    )
+    writes.intend(change.item, change.value, change.value_hash, run_id)
     for attempt in (1, 2):
         try:
             written = target.write(change)
@@ -323,28 +296,19 @@ def _apply(
                 writes.written(change.key, ref=change.ref, etag=change.etag, run_id=run_id)
                 return change
             if change.action == CONFLICT:
-                writes.unsettled(change.key, CONFLICT_STATE, change.note, run_id)
-                writes.refresh_etag(change.key, change.etag, change.ref)
-                log.warning(
-                    "%s: %s of %r %s", change.connector, change.field, change.item_name, change.note
-                )
-                return change
+                return _conflict(store, change, run_id)
             if attempt == 2:
                 why = f"not written: the item kept changing while it was written ({stale})"
                 writes.unsettled(change.key, FAILED, why, run_id)
                 return skipped(change, why)
             continue
-        except Refused as refused:
-            why = f"not written: {refused}"
-            writes.unsettled(change.key, FAILED, why, run_id)
-            log.warning("%s: %s of %r %s", change.connector, change.field, change.item_name, why)
-            return skipped(change, why)
         except AuthenticationError:
             writes.unsettled(
                 change.key, FAILED, "not written: the credentials were refused", run_id
             )
             raise
-        except FatalError as error:  # this item only (403 on it, 404 gone, 400 on its value)
+        except (Refused, FatalError) as error:
+            # this item only: a locked or missing field, a 403 on it, 404 gone, 400 on its value
             why = f"not written: {error}"
             writes.unsettled(change.key, FAILED, why, run_id)
             log.warning("%s: %s of %r %s", change.connector, change.field, change.item_name, why)
@@ -361,6 +325,15 @@ def _apply(
         )
         return change.but(ref=written.ref or change.ref, etag=written.etag or change.etag)
     raise AssertionError("unreachable")
+
+
+def _conflict(store: Store, change: Change, run_id: str | None, *, known: bool = True) -> Change:
+    """Record a human's value left alone (when the ledger knows the item) and say so once."""
+    if known:
+        store.writes.unsettled(change.key, CONFLICT_STATE, change.note, run_id)
+        store.writes.refresh_etag(change.key, change.etag, change.ref)
+    log.warning("%s: %s of %r %s", change.connector, change.field, change.item_name, change.note)
+    return change
 
 
 def plan_of(result: ConnectorResult) -> ConnectorPlan:

@@ -27,6 +27,10 @@ from pmosync.store import Store
 from pmosync.writeback.changes import Nudge, Verdict
 
 TASK_FINDINGS = frozenset({"unassigned_overdue", "undated_milestones"})
+NOT_WRITTEN = frozenset({"archived"})
+"""Project statuses write-back leaves alone: an archived project is out of its team's sight,
+and a status posted there would only notify its old followers (a completed one still gets its
+"Complete", once)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +77,7 @@ def judge(config: PmosyncConfig, store: Store, report: str, as_of: date) -> Judg
             url=m.project.source_url,
         )
         for m in metrics
-        if m.project.id in project_ids
+        if m.project.id in project_ids and m.project.status not in NOT_WRITTEN
     )
     findings = [
         f
