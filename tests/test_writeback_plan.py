@@ -112,6 +112,12 @@ def test_the_tools_current_value_decides_write_adopt_or_conflict():
     (conflict,) = check(planned, {key: Current("Green")}, entries)
     assert conflict.action == CONFLICT
     assert conflict.note == "changed in the tool to 'Green' since pmosync wrote 'Amber': left alone"
+    long = "Computed RAG: Amber, by the PMO's rules.\n- SPI(t) 0.86 below 0.90\nRevised by hand"
+    (edited,) = check(planned, {key: Current(long)}, entries)
+    assert edited.note == (  # on one line, its first 59 characters and an ellipsis
+        "changed in the tool to \"Computed RAG: Amber, by the PMO's rules. - SPI(t) 0.86 belo…\""
+        " since pmosync wrote 'Amber': left alone"
+    )
     (cleared,) = check(planned, {key: Current(None)}, entries)
     assert cleared.action == CONFLICT and "to empty" in cleared.note
     # never written before: whatever is there, pmosync's declared field is written

@@ -353,12 +353,23 @@ def judge(change: Change, current: str | None, entry: WriteEntry | None) -> Chan
         return change.but(action=ADOPT, note="already shows this value")
     last = entry.value if entry is not None else None
     if last is not None and not _same(current, last):
-        shown = "empty" if current in (None, "") else repr(current)
+        shown = "empty" if current in (None, "") else repr(_clipped(current or ""))
         return change.but(
             action=CONFLICT,
-            note=f"changed in the tool to {shown} since pmosync wrote {last!r}: left alone",
+            note=f"changed in the tool to {shown} since pmosync wrote {_clipped(last)!r}: "
+            "left alone",
         )
     return change.but(action=WRITE)
+
+
+NOTE_WIDTH = 60
+"""How much of a value a conflict's note quotes: a status note is paragraphs long."""
+
+
+def _clipped(text: str) -> str:
+    """``text`` on one line, cut at ``NOTE_WIDTH`` characters with an ellipsis."""
+    line = " ".join(text.split())
+    return line if len(line) <= NOTE_WIDTH else line[: NOTE_WIDTH - 1] + "…"
 
 
 def _same(left: str | None, right: str | None) -> bool:
