@@ -169,4 +169,3 @@ class ConnectorPlan:
     connector: str
     changes: list[Change] = field(default_factory=list)
     held_back: int = 0  # nudges beyond max_per_run
-    error: str | None = None

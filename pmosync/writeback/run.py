@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from pmosync.config import PmosyncConfig
@@ -24,14 +24,13 @@ from pmosync.connectors.paging import StopRequested, StopSignal
 from pmosync.reports.readiness import check_readiness
 from pmosync.store import Store, StoreError
 from pmosync.store.write_ledger import CONFLICT as CONFLICT_STATE
-from pmosync.store.write_ledger import FAILED, PENDING, WriteEntry
+from pmosync.store.write_ledger import FAILED, PENDING, WRITTEN, WriteEntry
 from pmosync.writeback.changes import (
     ADOPT,
     CONFLICT,
     SKIP,
     WRITE,
     Change,
-    ConnectorPlan,
     Refused,
     Stale,
     Target,
@@ -234,17 +233,15 @@ def _settle_pending(
                     source_modified=landed.source_modified,
                     run_id=run_id,
                 )
-            settled[key] = WriteEntry(
-                **{
-                    **{k: getattr(entry, k) for k in WriteEntry.__slots__},
-                    "state": "written",
-                    "value": entry.intended,
-                    "value_hash": entry.intended_hash,
-                    "intended": None,
-                    "intended_hash": None,
-                    "ref": landed.ref or entry.ref,
-                    "etag": landed.etag or entry.etag,
-                }
+            settled[key] = replace(
+                entry,
+                state=WRITTEN,
+                value=entry.intended,
+                value_hash=entry.intended_hash,
+                intended=None,
+                intended_hash=None,
+                ref=landed.ref or entry.ref,
+                etag=landed.etag or entry.etag,
             )
         elif entry.value is None:
             if apply:
@@ -254,14 +251,8 @@ def _settle_pending(
             why = "an earlier run's write did not reach the tool"
             if apply:
                 store.writes.unsettled(key, FAILED, why, run_id)
-            settled[key] = WriteEntry(
-                **{
-                    **{k: getattr(entry, k) for k in WriteEntry.__slots__},
-                    "state": FAILED,
-                    "intended": None,
-                    "intended_hash": None,
-                    "detail": why,
-                }
+            settled[key] = replace(
+                entry, state=FAILED, intended=None, intended_hash=None, detail=why
             )
     return settled
 
@@ -334,8 +325,3 @@ def _conflict(store: Store, change: Change, run_id: str | None, *, known: bool =
         store.writes.refresh_etag(change.key, change.etag, change.ref)
     log.warning("%s: %s of %r %s", change.connector, change.field, change.item_name, change.note)
     return change
-
-
-def plan_of(result: ConnectorResult) -> ConnectorPlan:
-    """``result`` as a plan (for showing)."""
-    return ConnectorPlan(result.connector, list(result.changes), result.held_back, result.error)
