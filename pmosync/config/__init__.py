@@ -11,6 +11,7 @@ from pmosync.config.connectors import (
     FilesConnector,
     MicrosoftAuth,
     PlannerConnector,
+    PlannerPremiumConnector,
     SharePointFilesConnector,
     WorkbookSource,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "MicrosoftAuth",
     "People",
     "PlannerConnector",
+    "PlannerPremiumConnector",
     "PmosyncConfig",
     "Report",
     "SharePointDelivery",

@@ -270,12 +270,14 @@ class AsanaConnector(ConfigModel):
         return self
 
 
-class MicrosoftAuth(ConfigModel):
-    """Sign-in to Microsoft Graph: the top-level ``microsoft:`` block, or a Microsoft
-    connector's own keys, which override the block's.
+class MicrosoftSignIn(ConfigModel):
+    """Sign-in to Microsoft Entra ID: the credential of the top-level ``microsoft:`` block, or
+    a Microsoft connector's own keys, which override the block's.
 
     Exactly one credential: an app secret, a certificate, a managed identity, or a static
-    bearer token (for the sandbox and quick trials).
+    bearer token (for the sandbox and quick trials). Graph's connectors add Graph's URL and
+    quota (``MicrosoftAuth``); the Dataverse connector signs in the same way to its own
+    environment.
     """
 
     #: The top-level block must say how to sign in; a connector may leave it to the block,
@@ -305,19 +307,6 @@ class MicrosoftAuth(ConfigModel):
     )
     token: SecretStr | None = Field(
         None, description="A static bearer token (sandbox, short trials)."
-    )
-    base_url: HttpUrl = Field(
-        "https://graph.microsoft.com/v1.0",
-        description="Graph API root; change only to point at a sandbox or proxy.",
-    )
-    requests_per_minute: int | None = Field(
-        None,
-        ge=1,
-        le=100_000,
-        description=(
-            "Client-side quota; Graph publishes none for Planner and files, and 429s are "
-            "honoured either way. Set it to leave room for other apps of the tenant."
-        ),
     )
 
     def credentials_given(self) -> list[str]:
@@ -354,6 +343,25 @@ class MicrosoftAuth(ConfigModel):
             messages = self.sign_in_problems()
         _fail(messages)
         return self
+
+
+class MicrosoftAuth(MicrosoftSignIn):
+    """Sign-in to Microsoft Graph: the top-level ``microsoft:`` block, or a Graph connector's
+    own keys (planner, sharepoint_files), which override the block's."""
+
+    base_url: HttpUrl = Field(
+        "https://graph.microsoft.com/v1.0",
+        description="Graph API root; change only to point at a sandbox or proxy.",
+    )
+    requests_per_minute: int | None = Field(
+        None,
+        ge=1,
+        le=100_000,
+        description=(
+            "Client-side quota; Graph publishes none for Planner and files, and 429s are "
+            "honoured either way. Set it to leave room for other apps of the tenant."
+        ),
+    )
 
 
 INTAKE_KEYS = tuple(IntakeSourceFields.model_fields)
@@ -775,6 +783,87 @@ class PlannerConnector(MicrosoftAuth):
         return self.rag_source is not None and self.rag_source.list is not None
 
 
+class PlannerPremiumConnector(MicrosoftSignIn):
+    """Planner premium plans (formerly Project for the web), read from the Dataverse tables of
+    a Power Platform environment. Graph's Planner API does not show them."""
+
+    credential_required: ClassVar[bool] = False
+    shared_keys: ClassVar[tuple[str, ...]] = ("tenant_id", "client_id")
+
+    type: Literal["planner_premium"] = Field(
+        description="Selects the Planner premium plans (Dataverse) connector."
+    )
+    environment: HttpUrl = Field(
+        description=(
+            "The Dataverse environment's URL, e.g. https://contoso.crm4.dynamics.com (Power "
+            "Platform admin center > the environment > Environment URL). The Web API is read "
+            "at {environment}/api/data/v9.2; the token's scope is {environment}/.default."
+        )
+    )
+    projects: list[NonEmptyStr] = Field(
+        default=[],
+        description=(
+            "Premium plans to sync, by name or id (msdyn_projectid); none: every plan the "
+            "application user can read."
+        ),
+    )
+    page_size: int = Field(
+        500,
+        ge=1,
+        le=5000,
+        description=(
+            "Rows per page (Prefer: odata.maxpagesize; Dataverse's own limit is 5000). Smaller "
+            "pages keep each request short and memory low; larger ones cost fewer requests."
+        ),
+    )
+    timezone: NonEmptyStr = Field(
+        "UTC",
+        description=(
+            "Time zone the plans are scheduled in (IANA name, e.g. Europe/Paris): Dataverse "
+            "keeps a task's start and finish as UTC times, read as days in this zone. Default: "
+            "organisation.timezone when it is set, else UTC."
+        ),
+    )
+    requests_per_minute: int | None = Field(
+        None,
+        ge=1,
+        le=100_000,
+        description=(
+            "Client-side quota. Dataverse's service protection allows 6,000 requests and 20 "
+            "minutes of execution time per user in 5 minutes and answers 429 with Retry-After "
+            "past them (honoured either way); set it to leave room for other apps."
+        ),
+    )
+    priority_vocabulary: dict[str, KnownPriority] = Field(
+        default={},
+        description=(
+            "Task priority number (msdyn_priority, 0-10) -> low, medium, high or urgent; "
+            "overrides the bands the plans' UI uses (0-1 urgent, 2-4 important = high, 5-7 "
+            "medium, 8-10 low)."
+        ),
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return known_zone(value)
+
+    @field_validator("priority_vocabulary")
+    @classmethod
+    def _priority_numbers(cls, value: dict[str, str]) -> dict[str, str]:
+        for number in value:
+            if number not in PLANNER_PRIORITY_NUMBERS:
+                raise ValueError(f"{number!r} is not a priority (a whole number from 0 to 10)")
+        return value
+
+    schedule: Cron | None = schedule_field()
+
+    @property
+    def api_url(self) -> str:
+        """The Web API root: ``{environment}/api/data/v9.2``."""
+        return f"{str(self.environment).rstrip('/')}/api/data/v9.2"
+
+
 class SharePointFilesConnector(MicrosoftAuth, WorkbookSource):
     """Workbooks kept in a SharePoint library folder or a Teams channel's files."""
 
@@ -853,11 +942,18 @@ class FilesConnector(WorkbookSource):
 
 
 Connector = Annotated[
-    AsanaConnector | PlannerConnector | SharePointFilesConnector | FilesConnector,
+    AsanaConnector
+    | PlannerConnector
+    | PlannerPremiumConnector
+    | SharePointFilesConnector
+    | FilesConnector,
     Field(discriminator="type"),
 ]
 MICROSOFT_TYPES = ("planner", "sharepoint_files")
+"""The connectors that sign in to Microsoft Graph (a delivery may sign in through one)."""
 MICROSOFT_CREDENTIALS = ("client_secret", "certificate_path", "managed_identity", "token")
 """The ways to sign in to Microsoft Graph; a section names exactly one."""
 MICROSOFT_SHARED = ("tenant_id", "client_id", "base_url", "requests_per_minute")
-"""Keys a connector takes from the top-level ``microsoft:`` block when it leaves them out."""
+"""Keys a Graph connector takes from the top-level ``microsoft:`` block when it leaves them out
+(a connector's ``shared_keys``: planner_premium takes only the tenant and client ids, its host
+and quota being Dataverse's)."""

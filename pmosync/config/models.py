@@ -20,6 +20,7 @@ from pmosync.config.connectors import (
     AsanaConnector,
     Connector,
     MicrosoftAuth,
+    MicrosoftSignIn,
     PlannerConnector,
     WorkbookSource,
 )
@@ -443,10 +444,10 @@ class PmosyncConfig(ConfigModel):
         messages: list[LocatedMessage] = []
         block = self.microsoft
         for name, connector in self.connectors.items():
-            if not isinstance(connector, MicrosoftAuth):
+            if not isinstance(connector, MicrosoftSignIn):
                 continue
             if block is not None:
-                for key in MICROSOFT_SHARED:
+                for key in getattr(connector, "shared_keys", MICROSOFT_SHARED):
                     if key not in connector.model_fields_set and key in block.model_fields_set:
                         setattr(connector, key, getattr(block, key))
                 if not connector.credentials_given():

@@ -14,6 +14,7 @@ from pmosync.config.connectors import (
     AsanaConnector,
     FilesConnector,
     PlannerConnector,
+    PlannerPremiumConnector,
     SharePointFilesConnector,
 )
 from pmosync.connectors.base import CheckResult, Source
@@ -81,6 +82,15 @@ def open_mapper(
             ),
             raid=config.raid.model_dump() if config.raid is not None else None,
         )
+    if isinstance(config, PlannerPremiumConnector):
+        from pmosync.mapping.dataverse import PremiumMapper
+
+        return PremiumMapper(
+            name,
+            environment=str(config.environment).rstrip("/"),
+            timezone=config.timezone,
+            priority_vocabulary=config.priority_vocabulary,
+        )
     if isinstance(config, WORKBOOK_TYPES):
         from pmosync.mapping.directory import Directory
         from pmosync.mapping.workbooks import WorkbookMapper
@@ -133,6 +143,10 @@ def open_source(
         from pmosync.connectors.microsoft.source import PlannerSource
 
         return PlannerSource(name, config, policy=policy), mapper
+    if isinstance(config, PlannerPremiumConnector):
+        from pmosync.connectors.dataverse.source import PremiumSource
+
+        return PremiumSource(name, config, policy=policy), mapper
     if isinstance(config, FilesConnector):
         from pmosync.connectors.files.source import FilesSource
 
