@@ -211,13 +211,13 @@ BAD_CONFIGS: list[BadConfig] = [
         "unknown_connector_type",
         "connectors:\n  asana-eng:\n    type: asna\n",
         ":3:11: connectors.asana-eng.type: unknown connector type 'asna'; did you mean 'asana'? "
-        "(known: asana, files, planner, sharepoint_files)",
+        "(known: asana, files, planner, planner_premium, sharepoint_files)",
     ),
     _file(
         "missing_connector_type",
         f"connectors:\n  asana-eng:\n    token: {SECRET}\n",
         ":2:3: connectors.asana-eng: missing required key 'type' "
-        "(known: asana, files, planner, sharepoint_files)",
+        "(known: asana, files, planner, planner_premium, sharepoint_files)",
     ),
     _file(
         "missing_token",
