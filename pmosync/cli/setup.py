@@ -54,9 +54,12 @@ def check(
     typer.echo(f"  store:      {display_url(loaded.store)}")
     typer.echo(f"  connectors: {connectors or 'none'}")
     typer.echo(f"  reports:    {reports or 'none'}")
+    advice = _advice(loaded)
     if offline:
+        for name, result in advice:
+            typer.echo(f"  {name}: {result.level}: {result.message}")
         return
-    healthy = _check_connectors(loaded)
+    healthy = _check_connectors(loaded, advice)
     healthy = _check_writeback(loaded) and healthy
     healthy = _check_deliveries(loaded) and healthy
     if not _check_engine(loaded) or not healthy:
@@ -119,13 +122,38 @@ def _check_deliveries(config: PmosyncConfig) -> bool:
     return all(item.result.level != "error" for item in probed)
 
 
-def _check_connectors(config: PmosyncConfig) -> bool:
-    """Probe every connector that can be probed; True when none reported an error."""
+PREMIUM_UNSEEN = (
+    "premium plans (formerly Project for the web) are not in Graph's Planner API and this "
+    "connector cannot see them; sync them with a planner_premium connector "
+    "(docs/connect-microsoft.md)"
+)
+
+
+def _advice(config: PmosyncConfig) -> list[tuple[str, CheckResult]]:
+    """Warnings the configuration alone calls for, by connector: a planner connector with no
+    planner_premium beside it misses every premium plan of the tenant without a word (Graph
+    lists basic plans only), so the operator hears it once."""
+    from pmosync.connectors.base import CheckResult
+
+    types = {connector.type for connector in config.connectors.values()}
+    if "planner_premium" in types:
+        return []
+    return [
+        (name, CheckResult("warning", PREMIUM_UNSEEN))
+        for name, connector in config.connectors.items()
+        if connector.type == "planner"
+    ]
+
+
+def _check_connectors(config: PmosyncConfig, advice: list[tuple[str, CheckResult]]) -> bool:
+    """Probe every connector that can be probed, each followed by the configuration's advice
+    for it; True when none reported an error."""
     from pmosync.sync.sources import probe_source
 
     healthy = True
     for name, connector in config.connectors.items():
         results = probe_source(name, connector, config.config_path.parent)
+        results = [*results, *(result for named, result in advice if named == name)]
         for result in results:
             line = f"  {name}: {result.level}: {result.message}"
             typer.echo(line, err=result.level == "error")
