@@ -161,3 +161,59 @@ def test_a_deferred_block_secret_is_deferred_in_every_connector_sharing_it(tmp_p
     assert isinstance(config.connectors["plans"].client_secret, UnsetSecret)
     assert unset_problems(config, connectors=["own"]) == []
     assert len(unset_problems(config, connectors=["plans"])) == 1
+
+
+def test_planner_premium_shares_the_sign_in_but_not_graphs_host_or_quota(tmp_path):
+    """The same app registration signs in to Graph and to Dataverse, so a planner_premium
+    connector takes the block's tenant, client and credential; Graph's root and Graph's quota
+    are not Dataverse's, so it takes neither (its host is its environment)."""
+    path = _write(
+        tmp_path,
+        "microsoft:\n"
+        "  tenant_id: t-shared\n"
+        "  client_id: c-shared\n"
+        "  client_secret: ${SECRET}\n"
+        "  base_url: https://graph.example/v1.0\n"
+        "  requests_per_minute: 300\n"
+        "connectors:\n"
+        "  plans: {type: planner, groups: [g]}\n"
+        "  premium:\n"
+        "    type: planner_premium\n"
+        "    environment: https://contoso.crm4.dynamics.com/\n"
+        "  premium-own:\n"
+        "    type: planner_premium\n"
+        "    environment: https://fabrikam.crm.dynamics.com\n"
+        "    client_id: c-own\n"
+        "    token: t0k3n\n"
+        "    requests_per_minute: 1000\n",
+    )
+    config = load_config(path, environ={"SECRET": "s3cret"})
+    plans, premium, own = (config.connectors[n] for n in ("plans", "premium", "premium-own"))
+    assert (plans.requests_per_minute, str(plans.base_url)) == (300, "https://graph.example/v1.0")
+    assert (premium.tenant_id, premium.client_id) == ("t-shared", "c-shared")
+    assert premium.client_secret.get_secret_value() == "s3cret"
+    assert premium.requests_per_minute is None  # Graph's quota is not Dataverse's
+    assert "base_url" not in type(premium).model_fields  # its host is its environment
+    assert premium.api_url == "https://contoso.crm4.dynamics.com/api/data/v9.2"
+    # Its own keys override the block's, its own credential keeps the block's out.
+    assert (own.tenant_id, own.client_id) == ("t-shared", "c-own")
+    assert own.client_secret is None and own.token.get_secret_value() == "t0k3n"
+    assert own.requests_per_minute == 1000
+    assert own.api_url == "https://fabrikam.crm.dynamics.com/api/data/v9.2"
+
+
+def test_planner_premium_without_block_or_credential_says_both_ways(tmp_path):
+    path = _write(
+        tmp_path,
+        "connectors:\n"
+        "  premium:\n"
+        "    type: planner_premium\n"
+        "    environment: https://contoso.crm4.dynamics.com\n",
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert raised.value.problems == [
+        f"{path}:2:3: connectors.premium: needs a way to sign in: one of client_secret, "
+        "certificate_path, managed_identity: true or token (here or in a top-level "
+        "'microsoft:')"
+    ]
