@@ -85,7 +85,7 @@ def test_init_of_an_unknown_type_is_one_line(tmp_path):
     line = assert_one_clean_line(_init(tmp_path, "jira"), 2)
     assert line == (
         "--connector: unknown connector type 'jira' (known: asana, files, planner, "
-        "sharepoint_files)"
+        "planner_premium, sharepoint_files)"
     )
     assert not (tmp_path / "pmosync.yaml").exists()
 

@@ -87,3 +87,29 @@ def test_the_warning_follows_the_planner_probe_against_graph(tmp_path):
     lines = [line for line in result.stdout.splitlines() if line.startswith("  planner-ops: ")]
     assert [line.split(": ")[1] for line in lines] == ["ok"] * (len(lines) - 1) + ["warning"]
     assert len(lines) > 1 and WARNING in lines[-1]
+
+
+def test_init_writes_a_premium_section_that_signs_in_through_the_block(tmp_path):
+    path = tmp_path / "pmosync.yaml"
+    written = run_pmosync(
+        "init", "--connector", "planner", "--connector", "planner_premium", "-o", path
+    )
+    assert written.returncode == 0, written.stderr
+    assert "DATAVERSE_ENVIRONMENT" in written.stdout  # named among the variables to set
+    env = {
+        "AZURE_TENANT_ID": "00000000-0000-0000-0000-000000000001",
+        "AZURE_CLIENT_ID": "00000000-0000-0000-0000-000000000002",
+        "AZURE_CLIENT_SECRET": "s3cret",
+        "PLANNER_GROUP_ID": "00000000-0000-0000-0000-000000000003",
+        "DATAVERSE_ENVIRONMENT": "https://contoso.crm4.dynamics.com",
+    }
+    checked = run_pmosync("check", "--offline", "-c", path, env=env)
+    assert checked.returncode == 0, checked.stderr
+    assert "premium (planner_premium)" in checked.stdout
+    assert _warnings(checked.stdout) == []
+    alone = tmp_path / "alone.yaml"
+    assert run_pmosync("init", "--connector", "planner_premium", "-o", alone).returncode == 0
+    text = alone.read_text(encoding="utf-8")
+    assert "microsoft:" in text and "PLANNER_GROUP_ID" not in text
+    checked = run_pmosync("check", "--offline", "-c", alone, env=env)
+    assert checked.returncode == 0, checked.stderr

@@ -29,8 +29,8 @@ def init(
         list[str] | None,
         typer.Option(
             "--connector",
-            help="A connector type to configure (asana, planner, sharepoint_files, files); "
-            "repeat it for several.",
+            help="A connector type to configure (asana, planner, planner_premium, "
+            "sharepoint_files, files); repeat it for several.",
             show_default=False,
         ),
     ] = None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-CONNECTOR_TYPES = ("asana", "planner", "sharepoint_files", "files")
+CONNECTOR_TYPES = ("asana", "planner", "planner_premium", "sharepoint_files", "files")
 """The connector types ``init`` can write a section for, in the order they are written."""
 
 _HEADER = """\
@@ -26,7 +26,7 @@ store: sqlite:///pmosync.db          # or postgresql+psycopg://user@host/db
 """
 
 _MICROSOFT = """
-# One sign-in to Microsoft Graph for the Microsoft connectors and deliveries below (a
+# One sign-in to Microsoft 365 for the Microsoft connectors and deliveries below (a
 # connector may give its own). An app registration: docs/connect-microsoft.md.
 microsoft:
   tenant_id: ${AZURE_TENANT_ID}
@@ -48,6 +48,15 @@ _SECTIONS = {
   planner:
     type: planner
     groups: ["${PLANNER_GROUP_ID}"]  # group ids: `pmosync discover planner` lists them
+""",
+    "planner_premium": """
+  # Planner premium plans (formerly Project for the web), which Graph does not show: read
+  # from the tables of a Dataverse environment, signed in as microsoft: says. The app needs
+  # an application user there: docs/connect-microsoft.md.
+  premium:
+    type: planner_premium
+    environment: ${DATAVERSE_ENVIRONMENT}  # https://<org>.crm4.dynamics.com
+    # projects: ["..."]              # names or ids; none: every plan the app user can read
 """,
     "sharepoint_files": """
   # Timesheet workbooks in a SharePoint folder (or team: + channel: for a Teams channel's
@@ -102,7 +111,7 @@ def starter_config(types: Sequence[str]) -> str:
         )
     chosen = [t for t in CONNECTOR_TYPES if t in types]
     text = _HEADER
-    if {"planner", "sharepoint_files"} & set(chosen):
+    if {"planner", "planner_premium", "sharepoint_files"} & set(chosen):
         text += _MICROSOFT
     text += "\nconnectors:" + ("".join(_SECTIONS[t] for t in chosen) if chosen else " {}\n")
     return text + _REPORTS
