@@ -161,7 +161,7 @@ def test_each_connector_type_lists_exactly_its_own_keys(rows):
     schema = config_json_schema()
     connector = schema["properties"]["connectors"]["additionalProperties"]
     mapping = connector["discriminator"]["mapping"]
-    assert list(mapping) == ["asana", "files", "planner", "sharepoint_files"]
+    assert list(mapping) == ["asana", "files", "planner", "planner_premium", "sharepoint_files"]
     for type_, reference in mapping.items():
         own = set(schema["$defs"][reference.rsplit("/", 1)[-1]]["properties"])
         heading = f"`connectors.<name>` with `type: {type_}`"

@@ -347,7 +347,11 @@ class MicrosoftSignIn(ConfigModel):
 
 class MicrosoftAuth(MicrosoftSignIn):
     """Sign-in to Microsoft Graph: the top-level ``microsoft:`` block, or a Graph connector's
-    own keys (planner, sharepoint_files), which override the block's."""
+    own keys (planner, sharepoint_files), which override the block's.
+
+    A planner_premium connector takes only the block's tenant_id, client_id and credential
+    (the same app registration signs in to Dataverse); Graph's base_url and quota are not
+    Dataverse's."""
 
     base_url: HttpUrl = Field(
         "https://graph.microsoft.com/v1.0",
