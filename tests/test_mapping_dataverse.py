@@ -175,10 +175,12 @@ def test_a_leaf_task_maps_days_percent_effort_priority_and_links():
     assert task.priority == "high"  # 3: "important" in Planner's bands 2-4
     assert not task.is_milestone
     assert task.description == "Béton C25/30\nsee the plan"
-    assert task.dependency_ids == [  # sorted by task id, as refs
+    assert task.dependency_ids == sorted([  # the refs, in one order whatever the row's
         Task.ref(SOURCE, "a0000000-0000-0000-0000-000000000001"),
         Task.ref(SOURCE, "b0000000-0000-0000-0000-000000000002"),
-    ]
+    ])
+    listed_otherwise = _task(predecessors=list(reversed(_task()["predecessors"])))
+    assert _one(MAPPER.map("tasks", listed_otherwise), Task).dependency_ids == task.dependency_ids
     assert task.created_at == datetime(2026, 2, 21, 8, 0, tzinfo=UTC)
     assert task.updated_at == datetime(2026, 3, 3, 11, 30, tzinfo=UTC)
     assert task.source_url == (

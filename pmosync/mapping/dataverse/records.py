@@ -182,13 +182,14 @@ def map_bucket(source: str, raw: Mapping[str, Any]) -> Mapped:
 
 
 def predecessors(source: str, raw: Mapping[str, Any]) -> list[str]:
-    """Task refs of the connector's ``predecessors`` (ids of the tasks this one waits on)."""
+    """Task refs of the connector's ``predecessors`` (ids of the tasks this one waits on),
+    sorted: the same predecessors are the same list, however they were listed."""
     found = raw.get("predecessors")
     if found is None:
         return []
     if not isinstance(found, list) or not all(isinstance(i, str) and i for i in found):
         raise MappingError(f"predecessors is not a list of task ids: {found!r}")
-    return [Task.ref(source, task) for task in sorted(set(found))]
+    return sorted({Task.ref(source, task) for task in found})
 
 
 def map_task(
