@@ -436,6 +436,8 @@ def test_a_deleted_project_takes_everything_under_it_and_nothing_else(planned):
 def test_a_deleted_assignment_takes_its_allocation_and_a_deleted_bucket_its_phase(planned):
     _write(planned, Page("assignments", deleted=["A9"]), Page("buckets", deleted=[BUCKET]))
     assert _gone(planned) == {"assignment:A9", "allocation:A9", f"phase:{BUCKET}"}
+    _write(planned, Page("people", deleted=[ALICE]))
+    assert f"person_identity:{ALICE}" in _gone(planned)
 
 
 def _listing(kind: str, parent: str | None, *present: str) -> Page:

@@ -50,6 +50,8 @@ def deleted(source: str, kind: str, source_ids: list[str]) -> list[ReconcileScop
         return [_one(Task, i, dependents=_TASK_DEPENDENTS) for i in source_ids]
     if kind == "assignments":
         return [scope for i in source_ids for scope in (_one(Assignment, i), _one(Allocation, i))]
+    if kind == "people":
+        return [_one(PersonIdentity, i) for i in source_ids]
     raise ValueError(f"the Planner premium mapping has no deletions for {kind!r}")
 
 
