@@ -135,6 +135,8 @@ class Environment:
         self.expired_before = 0
         """Delta tokens older than this version are expired (``expire_delta_tokens``)."""
         self.lock = threading.RLock()
+        self.application_user_id: str | None = None
+        """The systemuser the sandbox's token acts as (set by the generator)."""
         self._rng = random.Random(f"pmosync-dataverse-ids:{seed}")
         self._clock = MutationClock(datetime.combine(today, time(), UTC))
 
