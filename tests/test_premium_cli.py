@@ -113,3 +113,14 @@ def test_init_writes_a_premium_section_that_signs_in_through_the_block(tmp_path)
     assert "microsoft:" in text and "PLANNER_GROUP_ID" not in text
     checked = run_pmosync("check", "--offline", "-c", alone, env=env)
     assert checked.returncode == 0, checked.stderr
+
+
+def test_premium_plans_are_not_expected_to_post_status_updates(tmp_path):
+    """Premium plans have no status updates: the RAG rule for a stale update must not wait
+    for one from them (a report job asks every configured connector)."""
+    from pmosync.config import load_config
+    from pmosync.reports.job import status_sources
+
+    path = _write(tmp_path, _planner("plans") + PREMIUM)
+    config = load_config(path, environ=OFFLINE_ENV)
+    assert "premium" not in status_sources(config)

@@ -863,6 +863,11 @@ class PlannerPremiumConnector(MicrosoftSignIn):
     schedule: Cron | None = schedule_field()
 
     @property
+    def yields_status_updates(self) -> bool:
+        """Premium plans have no dated status updates, so none can go stale."""
+        return False
+
+    @property
     def api_url(self) -> str:
         """The Web API root: ``{environment}/api/data/v9.2``."""
         return f"{str(self.environment).rstrip('/')}/api/data/v9.2"
