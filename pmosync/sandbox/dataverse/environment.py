@@ -240,9 +240,11 @@ class Environment:
     def expire_delta_tokens(self) -> None:
         """Every delta token handed out so far expires (Dataverse keeps change tracking data
         for a retention period; past it a client must read in full again). The deletion log
-        before now is forgotten with it."""
+        before now is forgotten with it. The version moves on by one, so a full read made
+        right after (with no mutation between) gets a token that is not expired."""
         with self.lock:
-            self.expired_before = self.version + 1
+            self.version += 1
+            self.expired_before = self.version
             self.deletions.clear()
 
     # -- reads -----------------------------------------------------------------------------
