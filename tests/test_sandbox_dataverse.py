@@ -487,3 +487,31 @@ def test_forced_throttles_failures_and_drops(sandbox: DataverseSandbox) -> None:
     assert stats["throttled"] == 3 and stats["by_status"]["dropped"] == 1
     sandbox.reset_stats()
     assert sandbox.stats()["total"] == 0 and sandbox.stats()["by_entity_set"] == {}
+
+
+# -- serve() and defaults --------------------------------------------------------------------
+
+
+def test_page_default_applies_without_a_prefer_header(env: Environment) -> None:
+    with DataverseSandbox(env, page_default=5) as sandbox:
+        response = _get(sandbox, "msdyn_projecttasks")
+        assert "Preference-Applied" not in response.headers
+        body = response.json()
+        assert len(body["value"]) == 5 and "@odata.nextLink" in body
+        capped = _get(sandbox, "msdyn_projecttasks", prefer="odata.maxpagesize=9000")
+        # Dataverse's pages hold 5,000 rows at most; all 12 fit.
+        assert capped.headers["Preference-Applied"] == "odata.maxpagesize=5000"
+        assert len(capped.json()["value"]) == 12
+
+
+def test_serve_generates_an_environment_and_signs_in_as_its_application_user() -> None:
+    from pmosync.sandbox.dataverse import serve
+
+    sandbox = serve("XS", 3, today=TODAY)
+    try:
+        who = _get(sandbox, "WhoAmI").json()
+        assert who["UserId"] == sandbox.environment.application_user_id
+        projects = _get(sandbox, "msdyn_projects", {"$select": "msdyn_subject"}).json()["value"]
+        assert len(projects) == 3  # size XS: three projects
+    finally:
+        sandbox.stop()

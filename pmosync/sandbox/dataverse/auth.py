@@ -34,11 +34,19 @@ class Tokens:
         self._principals: dict[str, Principal] = {}
         self._lock = threading.Lock()
 
-    def add(self, token: str, privileges: set[str] | None = None, member: bool = True) -> None:
+    def add(
+        self,
+        token: str,
+        privileges: set[str] | None = None,
+        member: bool = True,
+        user_id: str | None = None,
+    ) -> None:
+        """``user_id`` is the application user's systemuserid (a GUID derived from the token
+        when not given)."""
         unknown = set(privileges or ()) - set(TABLES)
         if unknown:
             raise KeyError(f"no such table(s): {sorted(unknown)}")
-        user_id = str(uuid.uuid5(_NAMESPACE, f"user:{token}"))
+        user_id = user_id or str(uuid.uuid5(_NAMESPACE, f"user:{token}"))
         with self._lock:
             self._principals[token] = Principal(
                 token, user_id, None if privileges is None else set(privileges), member

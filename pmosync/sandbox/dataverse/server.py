@@ -58,15 +58,17 @@ class DataverseSandbox(SandboxControls):
         latency_s: float = 0.0,
         error_rate: float = 0.0,
         fault_seed: int = 0,
-        tenant_id: str = DEFAULT_TENANT,
+        tenant_id: str | None = None,
     ) -> None:
         self.environment = environment
         self.token = token
-        self.tenant_id = tenant_id
+        self.tenant_id = tenant_id or DEFAULT_TENANT
+        """The Entra tenant a 401's ``WWW-Authenticate`` sends a client to sign in with."""
         self.page_default = page_default
         self.limits = limits or ServiceLimits()
         self._tokens = Tokens()
-        self._tokens.add(token)
+        # The sandbox's own token acts as the environment's application user, when it has one.
+        self._tokens.add(token, user_id=getattr(environment, "application_user_id", None))
         self._protection = Protection(self.limits)
         self._faults = Faults(error_rate, latency_s, 0.0, fault_seed, error_statuses=("503",))
         self._stats = RequestStats(counters=COUNTERS)
@@ -76,6 +78,7 @@ class DataverseSandbox(SandboxControls):
         self.requests_log: deque[dict[str, Any]] = deque(maxlen=10_000)
         """Recent requests, oldest first: method, path (decoded), query (raw), prefer,
         token_user, status."""
+        self._key_cache: dict[str, tuple[int, list[str]]] = {}
         self._reads = Reads(environment, lambda: self.api_url, self._no_principal)
         self._server = LoopbackServer(
             self.handle, name="dataverse-sandbox", server_version="DataverseSandbox/1.0"
@@ -266,15 +269,14 @@ class DataverseSandbox(SandboxControls):
             raise segment_not_found(name)
         require_read(principal, spec.logical_name)
         reads = Reads(
-            self.environment, lambda: self.api_url, lambda table: require_read(principal, table)
+            self.environment,
+            lambda: self.api_url,
+            lambda table: require_read(principal, table),
+            self._key_cache,
         )
         if key is not None:
             return name, reads.row(spec, key.strip("{}"), params)
-        parsed = Prefer.parse(prefer)
-        if parsed.maxpagesize is None and self.page_default != 5000:
-            parsed = Prefer(min(self.page_default, 5000), parsed.track_changes)
-        result = reads.collection(spec, params, parsed)
-        return name, result
+        return name, reads.collection(spec, params, Prefer.parse(prefer), self.page_default)
 
     def _count(self, result: Result) -> None:
         if result.kind in ("full", "delta"):
