@@ -10,15 +10,33 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
+from pmosync.sandbox.dataverse.churn import ChurnReport, churn
 from pmosync.sandbox.dataverse.environment import TABLES, Environment
+from pmosync.sandbox.dataverse.generate import (
+    ENVIRONMENT_SIZES,
+    EnvironmentSize,
+    generate_environment,
+)
 from pmosync.sandbox.dataverse.limits import ServiceLimits
 from pmosync.sandbox.dataverse.server import DataverseSandbox
+from pmosync.sandbox.dataverse.snapshot import environment_snapshot
 
 if TYPE_CHECKING:
-    from pmosync.sandbox.dataverse.generate import EnvironmentSize
     from pmosync.sandbox.tenant import Tenant
 
-__all__ = ["TABLES", "DataverseSandbox", "Environment", "ServiceLimits", "serve"]
+__all__ = [
+    "ENVIRONMENT_SIZES",
+    "TABLES",
+    "ChurnReport",
+    "DataverseSandbox",
+    "Environment",
+    "EnvironmentSize",
+    "ServiceLimits",
+    "churn",
+    "environment_snapshot",
+    "generate_environment",
+    "serve",
+]
 
 
 def serve(
