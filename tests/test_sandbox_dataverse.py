@@ -416,8 +416,12 @@ def test_403_for_outsiders_and_for_a_missing_read_privilege(sandbox: DataverseSa
 def test_the_request_budget_is_per_user_with_retry_after(env: Environment) -> None:
     with DataverseSandbox(env, limits=ServiceLimits(requests=3)) as sandbox:
         sandbox.add_token("second")
+        remaining = []
         for _ in range(3):
-            assert _get(sandbox, "WhoAmI").status_code == 200
+            response = _get(sandbox, "WhoAmI")
+            assert response.status_code == 200
+            remaining.append(response.headers["x-ms-ratelimit-burst-remaining-xrm-requests"])
+        assert remaining == ["2", "1", "0"]
         response = _get(sandbox, "WhoAmI")
         error = _error(response, 429)
         assert error == {"code": "0x80072322", "message": "Number of requests exceeded the limit "
@@ -446,7 +450,7 @@ def test_the_execution_time_budget_charges_rows_not_wall_time(env: Environment) 
 
 def test_the_concurrency_limit(env: Environment) -> None:
     limits = ServiceLimits(concurrent=2)
-    with DataverseSandbox(env, limits=limits, latency_s=0.8) as sandbox:
+    with DataverseSandbox(env, limits=limits, latency_s=1.5) as sandbox:
         statuses: list[tuple[int, str | None]] = []
         start = threading.Barrier(4)
 
@@ -461,7 +465,7 @@ def test_the_concurrency_limit(env: Environment) -> None:
             thread.start()
         for thread in threads:
             thread.join()
-        # Two in flight for 0.8 s; the other two arrive meanwhile and are refused.
+        # Two in flight for 1.5 s; the other two arrive meanwhile and are refused.
         assert sorted(statuses, key=str) == sorted(
             [(200, None), (200, None), (429, "0x80072326"), (429, "0x80072326")], key=str)
 
@@ -515,3 +519,13 @@ def test_serve_generates_an_environment_and_signs_in_as_its_application_user() -
         assert len(projects) == 3  # size XS: three projects
     finally:
         sandbox.stop()
+
+
+def test_seeded_server_errors_repeat_with_the_seed(env: Environment) -> None:
+    def statuses() -> list[int]:
+        with DataverseSandbox(env, error_rate=0.5, fault_seed=3) as sandbox:
+            return [_get(sandbox, "WhoAmI").status_code for _ in range(16)]
+
+    first = statuses()
+    assert set(first) == {200, 503}  # P(all 16 alike) = 2 * 0.5**16: never, for this seed
+    assert statuses() == first

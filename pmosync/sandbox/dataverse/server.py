@@ -178,7 +178,8 @@ class DataverseSandbox(SandboxControls):
         with self._lock:
             drop = self._drops > 0
             self._drops -= drop
-        if drop or self._faults.draw() == "drop":
+        fault = None if drop else self._faults.draw()
+        if drop or fault == "drop":
             self._record(method, path, url.query, prefer, None, "dropped", None)
             handler.close_connection = True
             shut(handler.connection)
@@ -190,7 +191,9 @@ class DataverseSandbox(SandboxControls):
             if principal is None:
                 raise DataverseError(401, "", "", headers=self._challenge(), body=False)
             require_member(principal)
-            entity_set, result = self._admitted(principal, method, path, url.query, prefer)
+            entity_set, result = self._admitted(
+                principal, method, path, url.query, prefer, fault
+            )
             status, body, headers = 200, result.body, result.headers
             self._count(result)
         except DataverseError as error:
@@ -207,16 +210,22 @@ class DataverseSandbox(SandboxControls):
             if burst is not None:
                 headers["x-ms-ratelimit-burst-remaining-xrm-requests"] = str(burst)
             if time_left is not None:
-                headers["x-ms-ratelimit-time-remaining-xrm-requests"] = f"{time_left:.2f}"
+                headers["x-ms-ratelimit-time-remaining-xrm-requests"] = f"{time_left:,.2f}"
         self._record(method, path, url.query, prefer, principal, status, entity_set)
         self._faults.hold_reply(method, path, status)
         _send(handler, status, body, headers)
 
     def _admitted(
-        self, principal: Principal, method: str, path: str, query: str, prefer: list[str]
+        self,
+        principal: Principal,
+        method: str,
+        path: str,
+        query: str,
+        prefer: list[str],
+        fault: str | None,
     ) -> tuple[str | None, Result]:
         """The gates after sign-in, then the read (service protection charged either way)."""
-        self._forced(path)
+        self._forced(path, fault)
         user = principal.user_id
         self._protection.enter(user)
         rows = 0
@@ -229,7 +238,7 @@ class DataverseSandbox(SandboxControls):
         finally:
             self._protection.leave(user, rows)
 
-    def _forced(self, path: str) -> None:
+    def _forced(self, path: str, fault: str | None) -> None:
         failure = self._faults.forced_failure(path)
         if failure is not None:
             status, headers = failure
@@ -241,7 +250,6 @@ class DataverseSandbox(SandboxControls):
         wait = self._faults.forced_throttle(path)
         if wait is not None:
             raise throttled(REQUESTS_EXCEEDED, self.limits.requests_message(), wait)
-        fault = self._faults.draw(allow_drop=False)
         if fault is not None:
             raise DataverseError(int(fault), UNEXPECTED, _UNAVAILABLE)
 
