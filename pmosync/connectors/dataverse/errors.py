@@ -29,7 +29,9 @@ MISSING_PRIVILEGE = "0x80040220"
 TOKEN_EXPIRED = "0x80044352"
 TRACKING_OFF = "0x80044155"
 
-_PRIVILEGE = re.compile(r"missing (prv([A-Z][a-z]+)(\w+)) privilege")
+_PRIVILEGE = re.compile(
+    r"missing (prv(AppendTo|Append|Assign|Create|Delete|Read|Share|Write)(\w+)) privilege"
+)
 _ENTITY = re.compile(r"for entity '(\w+)'")
 
 

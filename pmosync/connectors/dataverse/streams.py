@@ -98,7 +98,7 @@ TEAM = Table(
     "msdyn_projectteams",
     "msdyn_projectteamid",
     ("msdyn_projectteamid", "_msdyn_project_value", "_msdyn_bookableresourceid_value",
-     "modifiedon"),
+     "modifiedon", "versionnumber"),
     project="_msdyn_project_value",
     expand=RESOURCE_EXPAND,
 )  # fmt: skip
@@ -199,6 +199,7 @@ class ProjectsStream:
         names: dict[str, str] = dict(previous.get("names") or {})
         old_scope = set(previous.get("scope") or ())
         emitted: set[str] = set()
+        gone: set[str] = set()
         cleared = False
         for chunk in read:
             if read.full and not cleared:
@@ -213,6 +214,7 @@ class ProjectsStream:
             for project_id in chunk.deleted:
                 names.pop(project_id, None)
             deleted = [p for p in chunk.deleted if p in old_scope]
+            gone.update(deleted)
             yield from self._page(records, deleted)
         scope = {p for p, name in names.items() if self._matches(p, name)}
         entered = scope - emitted - (set() if read.full else old_scope)
@@ -221,7 +223,7 @@ class ProjectsStream:
         run.scope = scope
         self._warn_names(names)
         reconcile = [Reconcile("projects", None, frozenset(scope))] if read.full else []
-        left = sorted(old_scope - scope) if not read.full else []
+        left = sorted(old_scope - scope - gone) if not read.full else []
         state = {"table": read.state, "names": names, "scope": sorted(scope)}
         yield run.page("projects", [], state=state, reconcile=reconcile, deleted=left)
 

@@ -4,12 +4,14 @@ A table whose ``ChangeTrackingEnabled`` is set (EntityDefinitions, asked once a 
 ``Prefer: odata.track-changes``: the first read lists every row and ends with a delta link;
 the delta link then returns the rows inserted or updated since and the ids deleted since. A
 table without change tracking is read with ``$filter=modifiedon ge <last>`` (``ge``, not ``gt``:
-a row changed in the same second as the last one read is not lost; the ids already read at that
-second are skipped), and its deletions are found by a complete listing of its ids, which the
+a row changed in the same second as the last one read is not lost; the rows already read at
+that second are skipped), and its deletions are found by a complete listing of its ids, which the
 streams turn into reconciles. Small tables (projects, dependencies) without change tracking are
 simply read in full each time.
 
-A table's checkpoint is ``{"delta": <delta link>}`` or ``{"since": <modifiedon>, "at": [ids]}``.
+A table's checkpoint is ``{"delta": <delta link>}`` or ``{"since": <modifiedon>, "at": {id:
+versionnumber}}`` (the rows read at that very second, skipped next time unless their version
+moved).
 The delta link is kept relative to the Web API root (``msdyn_projecttasks?$select=...&
 $deltatoken=...``) and followed against the configured environment, so a moved environment
 (a sandbox on a new port) keeps its checkpoints. A link whose ``$select`` is not the columns
@@ -184,25 +186,26 @@ class TableRead:
         if table.expand:
             url += f"&$expand={odata(table.expand)}"
         since = None if self.full else str(self.previous["since"])
-        skip = set() if self.full else set(self.previous.get("at") or ())
+        skip = {} if self.full else dict(self.previous.get("at") or {})
         if since is not None:
             url += f"&$filter={odata(f'modifiedon ge {since}')}"
             url += f"&$orderby={odata('modifiedon asc')}"
-        latest, at = since, set(skip)
+        latest, at = since, dict(skip)
         for page in self.client.pages(url, prefer=self.client.page_prefer()):
             chunk = Chunk()
             for row in page.get("value") or []:
-                stamp = row.get("modifiedon")
-                if since is not None and stamp == since and row.get(table.key) in skip:
-                    continue
+                stamp, row_id = row.get("modifiedon"), str(row.get(table.key))
+                version = row.get("versionnumber")
+                if stamp == since and row_id in skip and skip[row_id] == version:
+                    continue  # read last time, unchanged since (same second, same version)
                 chunk.rows.append(row)
                 if isinstance(stamp, str):
                     if latest is None or stamp > latest:
-                        latest, at = stamp, set()
+                        latest, at = stamp, {}
                     if stamp == latest:
-                        at.add(str(row.get(table.key)))
+                        at[row_id] = version
             yield chunk
-        self.state = {"since": latest, "at": sorted(at)} if latest else None
+        self.state = {"since": latest, "at": dict(sorted(at.items()))} if latest else None
 
 
 def _selected(link: str) -> str | None:
