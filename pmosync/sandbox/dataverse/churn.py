@@ -213,12 +213,13 @@ def add_task(
     progress: float = 0.0,
     milestone: bool = False,
     resource_ids: Iterable[str] = (),
+    roll: bool = True,
 ) -> str:
     """A new leaf at the end of its parent's subtree (or of the plan), in the parent's bucket
     unless given, starting ``start`` (the parent's start, else today) for ``days`` working
     days (a milestone: a moment, no effort); assigned to ``resource_ids`` (added to the team
     when needed). A parent that was a leaf becomes a summary and loses its assignments, as in
-    the plans' UI. Returns the task id."""
+    the plans' UI. Returns the task id. ``roll`` false leaves the roll-up to the caller."""
     if days < 1 or not 0 <= progress <= 1 or effort < 0:
         raise ValueError("days >= 1, progress 0..1 and effort >= 0")
     with env.lock:
@@ -268,7 +269,8 @@ def add_task(
                 "msdyn_effortcompleted": completed,
                 "msdyn_effortremaining": round(hours - completed, 2),
             })  # fmt: skip
-        roll_up(env, project_id)
+        if roll:
+            roll_up(env, project_id)
         return task_id
 
 
@@ -294,13 +296,14 @@ def _after(tasks: list[dict], parent_id: str | None) -> float:
     return here + 1.0
 
 
-def delete_task(env: Environment, task_id: str) -> list[Deletion]:
+def delete_task(env: Environment, task_id: str, *, roll: bool = True) -> list[Deletion]:
     """Delete a task with its subtasks, dependencies and assignments, then roll its project
-    up (a parent left without children is a leaf again)."""
+    up (a parent left without children is a leaf again) unless ``roll`` is false."""
     with env.lock:
         project_id = _row(env, TASK, task_id)["_msdyn_project_value"]
         done = env.delete(TASK, task_id)
-        roll_up(env, project_id)
+        if roll:
+            roll_up(env, project_id)
         return done
 
 
@@ -455,46 +458,64 @@ def churn(env: Environment, seed: int, fraction: float) -> ChurnReport:
             return report
         projects = sorted(env.rows[PROJECT])
         resources = sorted(env.rows["bookableresource"])
+        tasks = env.rows[TASK]
+        summaries: dict[str, list[str]] = {}
+        for key in sorted(tasks):
+            if tasks[key]["msdyn_summary"]:
+                summaries.setdefault(tasks[key]["_msdyn_project_value"], []).append(key)
+        touched: set[str] = set()  # projects to roll up once at the end
         for n in range(structural):
             project_id = rng.choice(projects)
-            summaries = sorted(k for k, t in env.rows[TASK].items()
-                               if t["_msdyn_project_value"] == project_id and t["msdyn_summary"])
-            parent = rng.choice(summaries) if summaries and n % 2 == 0 else None
+            under = summaries.get(project_id)
+            parent = rng.choice(under) if under and n % 2 == 0 else None
             who = rng.sample(resources, 1) if resources else []
             report.added.append(add_task(env, project_id, f"Follow-up {seed}-{n}",
                                          parent_id=parent, days=rng.randint(1, 5),
-                                         effort=float(rng.randint(2, 24)), resource_ids=who))
+                                         effort=float(rng.randint(2, 24)), resource_ids=who,
+                                         roll=False))  # fmt: skip
+            touched.add(project_id)
+        leaves = [k for k in sorted(tasks) if not tasks[k]["msdyn_summary"]
+                  and k not in edited and k not in report.added]  # fmt: skip
         for _ in range(structural):
-            leaves = sorted(k for k, t in env.rows[TASK].items()
-                            if not t["msdyn_summary"] and k not in edited
-                            and k not in report.added)  # fmt: skip
             if not leaves:
                 break
             task_id = rng.choice(leaves)
-            gone = delete_task(env, task_id)
+            leaves.remove(task_id)  # a leaf's deletion takes no other task with it
+            touched.add(tasks[task_id]["_msdyn_project_value"])
+            gone = delete_task(env, task_id, roll=False)
             report.deleted += [d.id for d in gone if d.table == TASK]
             report.deletions += gone
+        ids = sorted(tasks)
+        buckets_of: dict[str, list[str]] = {}
+        for key in sorted(env.rows["msdyn_projectbucket"]):
+            bucket = env.rows["msdyn_projectbucket"][key]
+            buckets_of.setdefault(bucket["_msdyn_project_value"], []).append(key)
+        _roll_up_all(env, touched)
         for _ in range(structural):
-            task_id = rng.choice(sorted(env.rows[TASK]))
-            task = env.rows[TASK][task_id]
-            buckets = sorted(k for k, b in env.rows["msdyn_projectbucket"].items()
-                             if b["_msdyn_project_value"] == task["_msdyn_project_value"]
-                             and k != task["_msdyn_projectbucket_value"])  # fmt: skip
+            task_id = rng.choice(ids)
+            task = tasks[task_id]
+            buckets = [k for k in buckets_of.get(task["_msdyn_project_value"], ())
+                       if k != task["_msdyn_projectbucket_value"]]  # fmt: skip
             if buckets:
                 move_task(env, task_id, rng.choice(buckets))
                 report.moved.append(task_id)
+        plans: dict[str, list[dict]] = {}
+        for key in ids:
+            if not tasks[key]["msdyn_summary"]:
+                plans.setdefault(tasks[key]["_msdyn_project_value"], []).append(tasks[key])
         for _ in range(structural):
-            added = _a_dependency(env, rng)
+            added = _a_dependency(env, rng, plans)
             if added:
                 report.dependencies_added.append(added)
+        links = sorted(set(env.rows[DEPENDENCY]) - set(report.dependencies_added))
         for _ in range(structural):
-            links = sorted(env.rows[DEPENDENCY])
             if links:
                 dependency_id = rng.choice(links)
+                links.remove(dependency_id)
                 report.deletions += delete_dependency(env, dependency_id)
                 report.dependencies_deleted.append(dependency_id)
+        assignments = sorted(env.rows[ASSIGNMENT])
         for _ in range(structural):
-            assignments = sorted(env.rows[ASSIGNMENT])
             if assignments and len(resources) > 1:
                 assignment_id = rng.choice(assignments)
                 current = env.rows[ASSIGNMENT][assignment_id]["_msdyn_bookableresourceid_value"]
@@ -521,18 +542,19 @@ def churn(env: Environment, seed: int, fraction: float) -> ChurnReport:
         return report
 
 
-def _a_dependency(env: Environment, rng: random.Random) -> str | None:
-    """A new finish-to-start link between two leaves of one project, the predecessor earlier
-    in the plan (so never a cycle by construction; add_dependency checks anyway)."""
-    tasks = env.rows[TASK]
-    leaves = sorted(k for k, t in tasks.items() if not t["msdyn_summary"])
+def _a_dependency(env: Environment, rng: random.Random, plans: dict[str, list[dict]]) -> str | None:
+    """A new finish-to-start link between two leaves of one project (``plans``: leaf rows per
+    project, in id order), the predecessor earlier in the plan (so never a cycle by
+    construction; add_dependency checks anyway)."""
+    projects = sorted(p for p, leaves in plans.items() if len(leaves) > 1)
     for _ in range(10):
-        first = tasks[rng.choice(leaves)]
-        project_id = first["_msdyn_project_value"]
-        later = sorted(k for k, t in tasks.items()
-                       if t["_msdyn_project_value"] == project_id and not t["msdyn_summary"]
-                       and (t["msdyn_displaysequence"] or 0)
-                       > (first["msdyn_displaysequence"] or 0))  # fmt: skip
+        if not projects:
+            return None
+        leaves = plans[rng.choice(projects)]
+        first = rng.choice(leaves)
+        sequence = first["msdyn_displaysequence"] or 0
+        later = [t["msdyn_projecttaskid"] for t in leaves
+                 if (t["msdyn_displaysequence"] or 0) > sequence]  # fmt: skip
         if not later:
             continue
         try:
