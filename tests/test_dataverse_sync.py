@@ -1,0 +1,210 @@
+"""Planner premium end to end: the connector against the Dataverse sandbox over loopback HTTP,
+through the real engine into a real store, compared with the sandbox environment's own rows
+(tests/dataverse_env.py writes the expected values out by hand from those rows)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from cli import run_pmosync
+from dataverse_env import (
+    PREMIUM,
+    all_rows,
+    differences,
+    environ,
+    live_rows,
+    premium_yaml,
+    write_config,
+)
+
+from pmosync.canonical.types import Allocation, Assignment, Phase, Project, Task
+from pmosync.sandbox.dataverse import DataverseSandbox
+from pmosync.sandbox.dataverse.churn import (
+    churn,
+    delete_project,
+    delete_task,
+    move_task,
+    set_project_state,
+)
+from pmosync.sandbox.dataverse.generate import EnvironmentSize, generate_environment
+from pmosync.store import Store
+from pmosync.sync.run import run_sync
+
+TODAY = date(2026, 3, 2)
+SIZE = EnvironmentSize(projects=4, tasks=160, people=8)
+"""Plans of ~40 tasks: several pages of tasks at a page size of 25."""
+PAGE = 25
+
+
+@pytest.fixture
+def env():
+    return generate_environment(11, SIZE, TODAY)
+
+
+@pytest.fixture
+def sandbox(env):
+    with DataverseSandbox(env) as running:
+        yield running
+
+
+def _sync(tmp_path, sandbox, *, full=False, store_url=None, extra=""):
+    path, config = write_config(
+        tmp_path, sandbox, premium_yaml(sandbox, page_size=PAGE, extra=extra), store=store_url
+    )
+    store = Store.open(config.store, base_dir=path.parent)
+    try:
+        result = run_sync(config, store, full=full).connectors[0]
+    except BaseException:
+        store.close()
+        raise
+    return store, result
+
+
+def _streams(result):
+    return {stream.name: stream for stream in result.streams}
+
+
+def _resync(tmp_path, sandbox, **options):
+    store, result = _sync(tmp_path, sandbox, **options)
+    store.close()
+    assert not result.failed, result
+    return result
+
+
+def test_a_full_sync_holds_exactly_the_environments_plans(tmp_path, env, sandbox, store_url):
+    store, result = _sync(tmp_path, sandbox, store_url=store_url)
+    with store:
+        assert not result.failed, result
+        assert differences(store, env) == []
+        # the shapes the ground truth must cover, so the comparison above is not vacuous
+        tasks = live_rows(store, Task)
+        assert any(t["parent_id"] for t in tasks.values()), "subtasks"
+        assert any(t["is_milestone"] for t in tasks.values()), "milestones"
+        assert any(t["dependency_ids"] for t in tasks.values()), "dependencies"
+        summaries = [t for t in env.table_rows("msdyn_projecttask") if t["msdyn_summary"]]
+        assert summaries and all(
+            tasks[s["msdyn_projecttaskid"]]["estimate_hours"] is None for s in summaries
+        ), "a summary task's effort is its children's, never counted twice"
+        assert len(live_rows(store, Allocation)) == len(env.table_rows("msdyn_resourceassignment"))
+
+
+def test_an_incremental_sync_after_churn_reads_only_the_changes(
+    tmp_path, env, sandbox, store_url
+):
+    _resync(tmp_path, sandbox, store_url=store_url)
+    full = sandbox.stats()
+    sandbox.reset_stats()
+    report = churn(env, seed=3, fraction=0.05)
+    assert report.edited and report.added and report.deleted and report.moved
+    first, second = (p["msdyn_projectid"] for p in env.table_rows("msdyn_project")[:2])
+    set_project_state(env, first, active=False)  # statecode 1: archived
+    store, result = _sync(tmp_path, sandbox, store_url=store_url)
+    with store:
+        assert not result.failed, result
+        assert differences(store, env) == []
+        projects = live_rows(store, Project)
+        assert projects[first]["status"] == "archived"
+        assert projects[second]["status"] == "active"
+        tombstoned = all_rows(store, Task)
+        assert all(tombstoned[t]["deleted_at"] is not None for t in report.deleted)
+    incremental = sandbox.stats()
+    # change tracking: no tracked table is listed in full again, and the rows served are the
+    # changed ones (plus the team members, whose table has no change tracking), not the plans
+    assert incremental["delta_listings"] > 0
+    assert incremental["rows"] < full["rows"] / 4, (incremental, full)
+    assert incremental["total"] < full["total"] / 2, (incremental, full)
+
+
+def test_an_expired_delta_token_rereads_in_full_and_tombstones_what_is_gone(
+    tmp_path, env, sandbox
+):
+    _resync(tmp_path, sandbox)
+    task = next(t for t in env.table_rows("msdyn_projecttask") if not t["msdyn_summary"])
+    gone = {d.id for d in delete_task(env, task["msdyn_projecttaskid"]) if d.table.endswith("task")}
+    sandbox.expire_delta_tokens()  # the deletion log is forgotten with the tokens
+    sandbox.reset_stats()
+    store, result = _sync(tmp_path, sandbox)
+    with store:
+        assert not result.failed, result
+        assert differences(store, env) == []
+        rows = all_rows(store, Task)
+        assert gone and all(rows[t]["deleted_at"] is not None for t in gone)
+    stats = sandbox.stats()
+    assert stats["by_status"].get("400", 0) >= 1, "the expired token was tried"
+    assert stats["full_listings"] >= 1, "then the table was read in full"
+
+
+def test_a_429_storm_still_ends_at_the_ground_truth(tmp_path, env, sandbox):
+    # six 429s with Retry-After: 1 s on the task reads (6 s waited), then two without
+    # Retry-After on the assignment reads: the policy backs off 1-2 s then 2-4 s
+    sandbox.throttle_next(6, retry_after_s=1, path_contains="msdyn_projecttasks")
+    sandbox.throttle_next(2, path_contains="msdyn_resourceassignments", missing_retry_after=True)
+    store, result = _sync(tmp_path, sandbox)
+    with store:
+        assert not result.failed, result
+        assert differences(store, env) == []
+    assert sandbox.stats()["by_status"].get("429") == 8
+
+
+def test_a_missing_privilege_fails_that_stream_only_and_check_names_it(tmp_path, env, sandbox):
+    sandbox.revoke("msdyn_resourceassignment")
+    store, result = _sync(tmp_path, sandbox)
+    with store:
+        streams = _streams(result)
+        failed = streams["assignments"]
+        assert failed.status == "failed"
+        assert "prvReadmsdyn_resourceassignment" in failed.error
+        assert "\n" not in failed.error and sandbox.token not in failed.error
+        assert [s.name for s in result.streams if s.status == "failed"] == ["assignments"]
+        problems = differences(store, env)
+        others = [p for p in problems if p.split()[0] in ("project", "phase", "task")]
+        assert others == []
+        assert live_rows(store, Assignment) == {}
+    path, _ = write_config(tmp_path, sandbox)
+    checked = run_pmosync("check", "-c", path, env=environ(sandbox))
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    privilege = "prvReadmsdyn_resourceassignment"
+    said = [line for line in checked.stderr.splitlines() if privilege in line]
+    assert len(said) == 1 and PREMIUM in said[0], checked.stderr
+
+
+def test_a_task_moved_to_another_bucket_changes_phase(tmp_path, env, sandbox):
+    _resync(tmp_path, sandbox)
+    task = next(
+        t for t in env.table_rows("msdyn_projecttask")
+        if t["_msdyn_projectbucket_value"] and not t["msdyn_summary"]
+    )  # fmt: skip
+    bucket = next(
+        b["msdyn_projectbucketid"] for b in env.table_rows("msdyn_projectbucket")
+        if b["_msdyn_project_value"] == task["_msdyn_project_value"]
+        and b["msdyn_projectbucketid"] != task["_msdyn_projectbucket_value"]
+    )  # fmt: skip
+    move_task(env, task["msdyn_projecttaskid"], bucket)
+    store, result = _sync(tmp_path, sandbox)
+    with store:
+        assert not result.failed, result
+        row = live_rows(store, Task)[task["msdyn_projecttaskid"]]
+        assert row["phase_id"] == Phase.ref(PREMIUM, bucket)
+        assert differences(store, env) == []
+
+
+def test_a_deleted_project_takes_its_phases_tasks_and_assignments(tmp_path, env, sandbox):
+    _resync(tmp_path, sandbox)
+    project = env.table_rows("msdyn_project")[-1]["msdyn_projectid"]
+    tasks = {t["msdyn_projecttaskid"] for t in env.find("msdyn_projecttask",
+                                                       _msdyn_project_value=project)}
+    buckets = {b["msdyn_projectbucketid"] for b in env.find("msdyn_projectbucket",
+                                                          _msdyn_project_value=project)}
+    assignments = {a["msdyn_resourceassignmentid"] for a in env.find(
+        "msdyn_resourceassignment", _msdyn_projectid_value=project)}  # fmt: skip
+    assert tasks and buckets and assignments
+    delete_project(env, project)
+    store, result = _sync(tmp_path, sandbox)
+    with store:
+        assert not result.failed, result
+        for model, ids in ((Project, {project}), (Phase, buckets), (Task, tasks),
+                           (Assignment, assignments), (Allocation, assignments)):  # fmt: skip
+            rows = all_rows(store, model)
+            assert all(rows[i]["deleted_at"] is not None for i in ids), model.entity
+        assert differences(store, env) == []
