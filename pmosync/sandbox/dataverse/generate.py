@@ -324,13 +324,13 @@ class _Gen:
             manager = None
         buckets = [env.guid() for _ in range(rng.randint(*self.size.buckets))]
         roots = self.shape(count)
-        nodes = self.schedule(roots, length, category)
+        nodes = self.schedule(roots, length)
         created = self.created(self.day(first) - timedelta(days=rng.randint(5, 30)))
-        tasks = self.task_rows(index, project_id, roots, buckets, first, category, created)
+        tasks = self.task_rows(index, project_id, roots, buckets, first, category)
         dependencies = self.dependencies(project_id, nodes)
-        summaries, totals = rolled_up(t for t in tasks)
+        summaries, totals = rolled_up(tasks)
         for row in tasks:
-            row.update(summaries.get(row["msdyn_projecttaskid"], ()))
+            row.update(summaries.get(row["msdyn_projecttaskid"], {}))
         if totals is None:
             day = self.day(first)
             totals = {"msdyn_effort": 0.0, "msdyn_effortcompleted": 0.0,
@@ -395,7 +395,7 @@ class _Gen:
             roots.append(_Node(children))
         return roots
 
-    def schedule(self, roots: list[_Node], length: int, category: str) -> list[_Node]:
+    def schedule(self, roots: list[_Node], length: int) -> list[_Node]:
         """Give each leaf its working-day offsets from the project's start: a top-level task
         gets a window of the project's ``length`` and its leaves are laid out across it in order,
         a milestone at the latest end before it. Returns the leaves in plan order."""
@@ -424,7 +424,6 @@ class _Gen:
         buckets: list[str],
         first: int,
         category: str,
-        created: datetime,
     ) -> list[dict]:
         """Rows in plan order (a parent before its children); leaves carry their values,
         summaries get theirs from the roll-up."""
