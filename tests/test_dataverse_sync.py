@@ -19,6 +19,7 @@ from dataverse_env import (
 )
 
 from pmosync.canonical.types import Allocation, Assignment, Phase, Project, Task
+from pmosync.config import load_config
 from pmosync.sandbox.dataverse import DataverseSandbox
 from pmosync.sandbox.dataverse.churn import (
     churn,
@@ -208,3 +209,43 @@ def test_a_deleted_project_takes_its_phases_tasks_and_assignments(tmp_path, env,
             rows = all_rows(store, model)
             assert all(rows[i]["deleted_at"] is not None for i in ids), model.entity
         assert differences(store, env) == []
+
+
+def test_a_premium_assignee_is_the_same_person_as_in_basic_planner(tmp_path):
+    """The environment is generated for a Graph tenant's people: a system user's
+    azureactivedirectoryobjectid is the Graph user id and its email the user's mail, so each
+    human both tools know is one Person."""
+    from graph_env import PLANNER, planner_yaml
+
+    from pmosync.canonical.types import PersonIdentity
+    from pmosync.sandbox.graph import GraphSandbox
+    from pmosync.sandbox.tenant import TenantSize, generate_tenant
+
+    tenant = generate_tenant(seed=5, size=TenantSize(groups=1, plans=2, tasks=60, people=8,
+                                                     timesheet_weeks=1))  # fmt: skip
+    env = generate_environment(13, SIZE, TODAY, tenant=tenant)
+    with GraphSandbox(tenant, page_size=50) as graph, DataverseSandbox(env) as premium:
+        path = tmp_path / "pmosync.yaml"
+        path.write_text(
+            "store: sqlite:///pmosync.db\nconnectors:\n"
+            + planner_yaml(graph, sorted(tenant.groups)) + premium_yaml(premium),
+            encoding="utf-8",
+        )
+        config = load_config(
+            path, environ={"GRAPH_TOKEN": graph.token, "DATAVERSE_TOKEN": premium.token}
+        )
+        with Store.open(config.store, base_dir=tmp_path) as store:
+            results = run_sync(config, store).connectors
+            assert not any(r.failed for r in results), results
+            assert differences(store, env) == []
+            basic = live_rows(store, PersonIdentity, PLANNER)
+            plans = live_rows(store, PersonIdentity)
+    shared = set(basic) & set(plans)
+    # ground truth: Graph users assigned in basic Planner and referenced by a premium plan
+    assigned = {u for t in tenant.tasks.values() for u in t.assignee_ids}
+    assert shared == assigned & set(plans) and len(shared) >= 2, (basic.keys(), plans.keys())
+    for user_id in shared:
+        mail = tenant.users[user_id].mail.lower()
+        assert plans[user_id]["email"] == basic[user_id]["email"] == mail
+        assert plans[user_id]["person_id"] is not None
+        assert plans[user_id]["person_id"] == basic[user_id]["person_id"]
