@@ -21,9 +21,11 @@ import openpyxl
 import pytest
 import yaml
 from cli import run_pmosync
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pmosync.demo import world as demo_world
+from pmosync.demo.config_file import PREMIUM_CONNECTOR
+from pmosync.sandbox.dataverse import churn
 from pmosync.store import Store
 from pmosync.store.schema import run_streams, runs
 
@@ -80,6 +82,18 @@ def _world_now(run: int) -> tuple[Any, Any]:
         demo_world.WorldState(demo_world.SEED, date.today().isoformat(), run)
     )
     return org, tenant
+
+
+def _premium_now(run: int) -> Any:
+    """The Dataverse environment of the demo world at run ``run`` (its premium plans)."""
+    _, _, environment, _ = demo_world.build_world(
+        demo_world.WorldState(demo_world.SEED, date.today().isoformat(), run)
+    )
+    return environment
+
+
+def _premium_names(environment: Any) -> set[str]:
+    return {row["msdyn_subject"] for row in environment.table_rows("msdyn_project")}
 
 
 def test_first_run_syncs_in_full_and_names_every_output_that_exists(demo):
@@ -140,14 +154,16 @@ def test_outputs_parse(demo):
 
 
 def test_every_sandbox_project_is_in_the_portfolio_report(demo):
-    """Ground truth: the first run's world (12 Asana projects, 4 Planner plans)."""
+    """Ground truth: the first run's world (12 Asana projects, 4 Planner plans) and the second
+    run's 2 premium plans (its week of work renames one); the report is the second run's."""
     org, tenant = _world_now(1)
     # the "RAID log" project is read as the RAID log (the demo's raid: block), the "Project
     # intake" project as requests (its intake: block): neither is a project
     projects = [p for p in org.projects.values() if p.gid not in (org.raid_log_gid,
                                                                   org.intake_gid)]  # fmt: skip
     expected = {p.name for p in projects} | {p.title for p in tenant.plans.values()}
-    assert len(expected) == 16
+    expected |= _premium_names(_premium_now(2))
+    assert len(expected) == 18
     [book] = demo["folder"].glob("out/portfolio-*/portfolio-*.xlsx")
     sheet = openpyxl.load_workbook(book, read_only=True)["Projects"]
     header, *rows = list(sheet.iter_rows(values_only=True))
@@ -255,8 +271,9 @@ def test_portfolio_cpi_is_plausible_and_is_the_worlds_own(demo):
         assert row["EV"] == pytest.approx(ev, rel=1e-6), name
         assert row["AC"] == pytest.approx(ac, abs=0.01), name
     # the portfolio's CPI is over the projects in flight (roll-ups leave completed, archived
-    # and on-hold projects out)
-    assert _summary_item(demo["folder"], "Portfolio CPI") == pytest.approx(in_flight, rel=1e-6)
+    # and on-hold projects out); the premium plans have no budget, so their BAC is hours and
+    # the summary gives a CPI per basis: the money one is the Asana projects'
+    assert _summary_item(demo["folder"], "CPI (EUR)") == pytest.approx(in_flight, rel=1e-6)
     # the summary says it, and names the projects in flight clearly over and under budget
     summary = demo["second"].stdout
     assert f"Portfolio CPI {in_flight:.2f} ({len(active)} projects in flight, in EUR)" in summary
@@ -345,17 +362,29 @@ def test_second_run_is_incremental_and_sees_the_week_of_work(demo):
             assert [row.status for row in statuses] == ["succeeded", "succeeded"]
         second, first = ledger
         # the "Project requests" list is read in full on every sync (a list has no change
-        # marker for all its items): the incremental connectors' requests are the rest
+        # marker for all its items), and each table of the two premium plans fits one page,
+        # so their full read already costs one request a table, and a delta read as many plus
+        # the lookups its changes need (that it reads only the week's rows is the premium test
+        # below): the incremental connectors' requests are the rest
         with store.engine.connect() as connection:
+            per_run = select(run_streams.c.run_id, func.sum(run_streams.c.requests))
             full = dict(
                 connection.execute(
-                    select(run_streams.c.run_id, run_streams.c.requests).where(
-                        run_streams.c.connector == "requests"
+                    per_run.where(run_streams.c.connector == "requests").group_by(
+                        run_streams.c.run_id
+                    )
+                ).all()
+            )
+            premium = dict(
+                connection.execute(
+                    per_run.where(run_streams.c.connector == PREMIUM_CONNECTOR).group_by(
+                        run_streams.c.run_id
                     )
                 ).all()
             )
         assert full.get(first["id"]) and full.get(first["id"]) == full.get(second["id"])
-        made = [run["requests"] - full[run["id"]] for run in (first, second)]
+        assert premium.get(first["id"]) and premium.get(second["id"]), premium
+        made = [run["requests"] - full[run["id"]] - premium[run["id"]] for run in (first, second)]
         assert made[1] < made[0] / 2, made
         org, _ = _world_now(2)
         posted = {u.title for u in org.status_updates.values() if u.title.startswith("Week 2")}
@@ -372,6 +401,56 @@ def test_second_run_is_incremental_and_sees_the_week_of_work(demo):
     assert mails == demo["mails_after_first"], "a report date is delivered to a target once"
 
 
+def test_premium_plans_are_in_every_report_that_lists_projects(demo):
+    """The two premium plans of the Dataverse sandbox, named as the second run's world names
+    them, are in the portfolio, governance and board pages (the other reports list people,
+    RAID items or requests), and the summary counts them."""
+    _ok(demo["second"])
+    names = _premium_names(_premium_now(2))
+    assert len(names) == 2
+    for report in ("portfolio", "governance", "board"):
+        [page] = demo["folder"].glob(f"out/{report}-*/{report}-*.html")
+        parser = _Text()
+        parser.feed(page.read_text(encoding="utf-8"))
+        for name in names:
+            assert name in parser.text, (report, name)
+    listed = ", ".join(sorted(names))
+    assert f"2 Planner premium plans ({listed})" in demo["second"].stdout
+
+
+def test_the_second_run_reads_the_premium_plans_week_of_work_by_delta(demo):
+    """The rebuilt world reaches the versions the first run's delta links name, so the second
+    sync reads only the week's changes (a full re-read would see all 80 tasks), and the store
+    then holds the second run's tasks exactly (ground truth: the rebuilt environment)."""
+    _ok(demo["second"])
+    environment = _premium_now(2)
+    tasks = {row["msdyn_projecttaskid"]: row["msdyn_subject"]
+             for row in environment.table_rows("msdyn_projecttask")}  # fmt: skip
+    week = churn(_premium_now(1), 2, demo_world.CHURN_FRACTION)
+    store = Store.open("sqlite:///pmosync.db", base_dir=demo["folder"], schema="require")
+    try:
+        second, _ = store.ledger.recent_runs(limit=10, kind="sync")
+        with store.engine.connect() as connection:
+            counts = connection.execute(
+                select(run_streams).where(
+                    run_streams.c.run_id == second["id"],
+                    run_streams.c.connector == PREMIUM_CONNECTOR,
+                    run_streams.c.stream == "tasks",
+                )
+            ).one()
+            stored = dict(
+                connection.exec_driver_sql(
+                    "SELECT source_id, name FROM task WHERE source = ? AND deleted_at IS NULL",
+                    (PREMIUM_CONNECTOR,),
+                ).all()
+            )
+    finally:
+        store.close()
+    seen = counts.inserted + counts.updated + counts.deleted + counts.unchanged
+    assert len(week.tasks_touched) <= seen < len(tasks) / 2, (seen, len(tasks))
+    assert stored == tasks
+
+
 def test_a_production_state_folder_in_the_environment_gets_nothing_from_the_demo(demo):
     _ok(demo["second"])
     assert list(demo["production_state"].iterdir()) == []
@@ -382,6 +461,8 @@ def test_the_written_configuration_is_valid_and_holds_no_token(demo):
     folder = demo["folder"]
     text = (folder / "pmosync.yaml").read_text(encoding="utf-8")
     assert demo_world.ASANA_TOKEN not in text and demo_world.GRAPH_TOKEN not in text
+    assert demo_world.DATAVERSE_TOKEN not in text
+    assert demo_world.DATAVERSE_TOKEN in (folder / ".env").read_text(encoding="utf-8")
     assert demo_world.ASANA_TOKEN in (folder / ".env").read_text(encoding="utf-8")
     checked = run_pmosync("check", "--offline", "-c", folder / "pmosync.yaml")
     assert checked.returncode == 0, checked.stderr

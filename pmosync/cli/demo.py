@@ -30,10 +30,10 @@ def demo(
         ),
     ] = False,
 ) -> None:
-    """Run the tour: sandboxes of Asana and Microsoft 365 on 127.0.0.1 with a generated
-    organisation, a sync into DIR/pmosync.db, every report into DIR/out/, delivered to the
-    SharePoint sandbox and a local mail sink, then a summary. Run it again for an incremental
-    sync after a week of (simulated) work."""
+    """Run the tour: sandboxes of Asana, Microsoft 365 and Dataverse (Planner premium plans)
+    on 127.0.0.1 with a generated organisation, a sync into DIR/pmosync.db, every report into
+    DIR/out/, delivered to the SharePoint sandbox and a local mail sink, then a summary. Run it
+    again for an incremental sync after a week of (simulated) work."""
     import signal
     import threading
 
@@ -61,7 +61,7 @@ def demo(
                 result = run_tour(folder, world, sink, config_path, observer=observer, say=say)
         except StoreError as error:
             fail(f"demo: {error}", EXIT_FAILED)
-        urls = (world.asana.base_url, world.graph.base_url)
+        urls = (world.asana.base_url, world.graph.base_url, world.dataverse.api_url)
         typer.echo("\n".join(summary_lines(result, urls, _program())))
         if serve:
             stop = threading.Event()

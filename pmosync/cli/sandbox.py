@@ -1,4 +1,4 @@
-"""``pmosync sandbox``: the Asana and Microsoft Graph emulators, until stopped."""
+"""``pmosync sandbox``: the Asana, Microsoft Graph and Dataverse emulators, until stopped."""
 
 from __future__ import annotations
 
@@ -23,14 +23,16 @@ def sandbox(
         "sandbox-token"
     ),
 ) -> None:
-    """Run the Asana and Microsoft Graph sandboxes on 127.0.0.1 until Ctrl-C or SIGTERM.
+    """Run the Asana, Microsoft Graph and Dataverse (Planner premium plans) sandboxes on
+    127.0.0.1 until Ctrl-C or SIGTERM.
 
-    Both serve the same generated people. Prints one JSON line with each sandbox's base URL
-    and token (and the Asana workspace, the Microsoft 365 groups), for a config to point at."""
+    All serve the same generated people. Prints one JSON line with each sandbox's base URL
+    and token (and the Asana workspace, the Microsoft 365 groups, the Dataverse environment
+    a planner_premium connector's environment: takes), for a config to point at."""
     import signal
     import threading
 
-    from pmosync.sandbox import asana, graph
+    from pmosync.sandbox import asana, dataverse, graph
 
     try:
         running = asana.serve(
@@ -45,6 +47,9 @@ def sandbox(
         size, seed, people=people, page_size=page_size, requests_per_minute=rpm,
         latency_s=latency_ms / 1000,
     )  # fmt: skip
+    premium = dataverse.serve(
+        size, seed, people=people, tenant=microsoft.tenant, latency_s=latency_ms / 1000
+    )
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -60,6 +65,7 @@ def sandbox(
             "groups": sorted(microsoft.tenant.groups),
             "page_size": page_size,
         },
+        "dataverse": {"environment": premium.environment_url, "token": premium.token},
     }
     typer.echo(json.dumps(line), nl=True)
     try:
@@ -67,3 +73,4 @@ def sandbox(
     finally:
         running.stop()
         microsoft.stop()
+        premium.stop()

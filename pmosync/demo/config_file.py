@@ -14,7 +14,7 @@ from pmosync.config import config_json_schema
 from pmosync.demo.costs import COLUMNS as COST_COLUMNS
 from pmosync.demo.costs import FOLDER as COST_FOLDER
 from pmosync.demo.costs import SHEET as COST_SHEET
-from pmosync.demo.world import ASANA_TOKEN, GRAPH_TOKEN, PMO_RAG_FIELD, World
+from pmosync.demo.world import ASANA_TOKEN, DATAVERSE_TOKEN, GRAPH_TOKEN, PMO_RAG_FIELD, World
 from pmosync.sandbox.org.costing import RATE_LEVELS, ROLE_NAMES, role_of_rate
 from pmosync.sandbox.tenant.intake_list import REQUESTS_LIST
 from pmosync.sandbox.tenant.pmo_lists import HEALTH_LIST, LEAVE_LIST
@@ -22,11 +22,13 @@ from pmosync.sandbox.tenant.pmo_lists import HEALTH_LIST, LEAVE_LIST
 CONFIG_FILE = "pmosync.yaml"
 SCHEMA_FILE = "pmosync.schema.json"
 ENV_FILE = ".env"
-TOKEN_VARIABLES = ("ASANA_TOKEN", "GRAPH_TOKEN")
+TOKEN_VARIABLES = ("ASANA_TOKEN", "GRAPH_TOKEN", "DATAVERSE_TOKEN")
 PMO_SITE = "contoso.sharepoint.com:/sites/pmo"
 PMO_MAILBOX = "pmo@contoso.example"
 PMO_STATUS_LIST = "Project status"
 """The PMO site's list the portfolio report writes one item per project into."""
+PREMIUM_CONNECTOR = "premium"
+"""The connector of the Planner premium plans (the summary counts its projects)."""
 INTAKE_REPORT = "intake"
 """The demo's intake pipeline report (the summary points at it)."""
 WRITEBACK_REPORT = "portfolio"
@@ -131,6 +133,17 @@ connectors:
       report: {writeback_report}
       label: {{category: category25, text: "PMO: {{rag}}"}}
       status_task: {{bucket: PMO, title: "PMO status: {{rag}}"}}
+
+  # Planner premium plans (formerly Project for the web): Graph's Planner API does not show
+  # them, so they are read from the tables of the Dataverse environment they live in, with
+  # change tracking after the first sync. A real environment signs in as microsoft: says and
+  # needs an application user with a read role: docs/connect-microsoft.md. A summary task's
+  # effort is its subtasks' (never counted twice), a milestone is no work.
+  {premium}:
+    type: planner_premium
+    environment: {dataverse_url}   # the environment's URL, e.g. https://contoso.crm4.dynamics.com
+    token: ${{DATAVERSE_TOKEN}}      # the sandbox's; leave out to sign in as microsoft: says
+    # projects: ["..."]              # names or ids; none: every plan the app user can read
 
   # Weekly timesheet workbooks in the Operations team's "Timesheets" channel.
   timesheets:
@@ -379,6 +392,8 @@ def write_config(folder: Path, world: World, smtp_port: int) -> Path:
         intake_project=world.org.intake_gid,
         asana_url=world.asana.base_url,
         graph_url=world.graph.base_url,
+        dataverse_url=world.dataverse.environment_url,
+        premium=PREMIUM_CONNECTOR,
         groups=groups,
         roles=roles.rstrip("\n"),
         rate_cards=cards.rstrip("\n"),
@@ -401,7 +416,8 @@ def write_config(folder: Path, world: World, smtp_port: int) -> Path:
     (folder / ENV_FILE).write_text(
         "# The sandboxes' tokens (a real token belongs here or in the environment, never in\n"
         "# the YAML).\n"
-        f"ASANA_TOKEN={ASANA_TOKEN}\nGRAPH_TOKEN={GRAPH_TOKEN}\n",
+        f"ASANA_TOKEN={ASANA_TOKEN}\nGRAPH_TOKEN={GRAPH_TOKEN}\n"
+        f"DATAVERSE_TOKEN={DATAVERSE_TOKEN}\n",
         encoding="utf-8",
     )
     schema = json.dumps(config_json_schema(), indent=2) + "\n"

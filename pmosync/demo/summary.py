@@ -15,15 +15,18 @@ ATTENTION_LIMIT = 8
 
 
 def summary_lines(
-    result: TourResult, world_urls: tuple[str, str], program: str = "pmosync"
+    result: TourResult, world_urls: tuple[str, str, str], program: str = "pmosync"
 ) -> list[str]:
     """The summary of one run, as plain lines (no colour: it is also read in CI logs).
 
     ``program`` is how the reader runs pmosync (``.venv/bin/pmosync`` after ``make demo``), so
     the commands it suggests work when pasted."""
     lines = [_headline(result), ""]
-    asana_url, graph_url = world_urls
-    lines.append(f"Sandboxes on 127.0.0.1: Asana {asana_url}, Microsoft Graph {graph_url}")
+    asana_url, graph_url, dataverse_url = world_urls
+    lines.append(
+        f"Sandboxes on 127.0.0.1: Asana {asana_url}, Microsoft Graph {graph_url}, "
+        f"Dataverse {dataverse_url}"
+    )
     if result.incremental and result.changed_tasks:
         lines.append(
             f"Since the last run the teams edited, added or deleted {result.changed_tasks} "
@@ -66,6 +69,12 @@ def _sync_lines(result: TourResult, program: str) -> list[str]:
         )
         if connector.failed:
             lines.append(f"    failed: {connector.error or 'a stream failed'}")
+    if result.premium_projects:
+        names = ", ".join(result.premium_projects)
+        lines.append(
+            f"  {len(result.premium_projects)} Planner premium plans ({names}), which Graph's "
+            "Planner API does not show, came from Dataverse"
+        )
     if quarantined:
         lines.append(
             f"  {quarantined} record(s) could not be mapped and wait in the quarantine, the rest "

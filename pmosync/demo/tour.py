@@ -18,6 +18,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import select
+
+from pmosync.canonical.tables import ENTITY_TABLES
+from pmosync.canonical.types import Project
 from pmosync.config import PmosyncConfig, load_config
 from pmosync.config.state import STATE_DIR_ENV
 from pmosync.demo import world as demo_world
@@ -82,6 +86,9 @@ class TourResult:
     first_requests: int | None
     """Requests the world's first sync made, to set an incremental run's against."""
     changed_tasks: int
+    premium_projects: list[str] = field(default_factory=list)
+    """Names of the Planner premium plans in the store after the sync (Graph cannot see them;
+    the planner_premium connector read them from the Dataverse sandbox)."""
     reports: list[ReportOutcome] = field(default_factory=list)
     emails: list[Path] = field(default_factory=list)
     sharepoint: list[str] = field(default_factory=list)
@@ -158,6 +165,7 @@ def run_tour(
             requests=sum(s.counts.requests for c in sync.connectors for s in c.streams),
             first_requests=int(earlier[-1]["requests"]) if earlier else None,
             changed_tasks=world.changed_tasks,
+            premium_projects=_premium_projects(store, config),
         )
         for name in config.reports:
             say(f"report {name}")
@@ -190,6 +198,15 @@ def _following(config: PmosyncConfig, report: str) -> list[str]:
         for name, connector in config.connectors.items()
         if (spec := getattr(connector, "writeback", None)) is not None and spec.report == report
     ]
+
+
+def _premium_projects(store: Store, config: PmosyncConfig) -> list[str]:
+    """The live projects the planner_premium connectors synced, by name."""
+    sources = [name for name, c in config.connectors.items() if c.type == "planner_premium"]
+    table = ENTITY_TABLES[Project]
+    query = select(table.c.name).where(table.c.source.in_(sources), table.c.deleted_at.is_(None))
+    with store.engine.connect() as connection:
+        return sorted(str(name) for name in connection.execute(query).scalars())
 
 
 def _forget_standing_writes(store: Store) -> None:

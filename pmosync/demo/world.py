@@ -1,23 +1,36 @@
-"""The demo's organisation: an Asana workspace and a Microsoft 365 tenant sharing their people,
-served by the sandboxes on loopback, and the same world again on the next run.
+"""The demo's organisation: an Asana workspace, a Microsoft 365 tenant and a Dataverse
+environment holding two Planner premium plans, sharing their people, served by the sandboxes on
+loopback, and the same world again on the next run.
 
 A second ``pmosync demo`` must sync incrementally against the world the first one synced. The
 sandboxes live only as long as one run, so the world is rebuilt, not kept: generation is
 deterministic for a seed and a day, the "week of work" each later run adds is seeded by the
 run's number, and the Asana sandbox signs its sync tokens with a key derived from the world,
-so a token the previous run was given is still good. ``demo/.world.json`` records the seed,
-the day the world was generated for and how many runs it has seen.
+so a token the previous run was given is still good. The Dataverse environment's version
+counter is deterministic too (generation, then each week's churn, draw from seeded generators
+in a fixed order), so the rebuilt environment reaches the version the previous run's delta
+links name before this run's week of work, and those links read just that week's changes.
+``demo/.world.json`` records the seed, the day the world was generated for and how many runs
+it has seen.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 from pmosync.sandbox.asana import AsanaSandbox
+from pmosync.sandbox.dataverse import (
+    DataverseSandbox,
+    Environment,
+    EnvironmentSize,
+    churn,
+    generate_environment,
+)
 from pmosync.sandbox.graph import GraphSandbox
 from pmosync.sandbox.org import Org, OrgSize, Project, generate_org
 from pmosync.sandbox.org.writes import add_custom_field
@@ -37,6 +50,8 @@ from pmosync.sandbox.tenant.workbooks import timesheet_cells
 SEED = 9
 ORG_SIZE = OrgSize(projects=12, tasks=600, people=16, time_entries=1600, teams=2, portfolios=2)
 TENANT_SIZE = TenantSize(groups=2, plans=4, tasks=240, people=16, timesheet_weeks=6)
+PREMIUM_SIZE = EnvironmentSize(projects=2, tasks=80, people=16)
+"""Two Planner premium plans (their people are the organisation's, so ``people`` is unused)."""
 CHURN_FRACTION = 0.03
 """Share of tasks a "week of work" touches between two demo runs."""
 
@@ -52,6 +67,7 @@ PMO_RAG_OPTIONS = (
 
 ASANA_TOKEN = "demo-asana-token"
 GRAPH_TOKEN = "demo-graph-token"
+DATAVERSE_TOKEN = "demo-dataverse-token"
 STATE_FILE = ".world.json"
 
 
@@ -83,13 +99,14 @@ class WorldState:
 
 @dataclass
 class World:
-    """The two sandboxes serving one run's world."""
+    """The three sandboxes serving one run's world."""
 
     asana: AsanaSandbox
     graph: GraphSandbox
+    dataverse: DataverseSandbox
     state: WorldState
     changed_tasks: int
-    """Tasks the week of work before this run touched in the two tools (0 on a first run)."""
+    """Tasks the week of work before this run touched in the three tools (0 on a first run)."""
 
     @property
     def org(self) -> Org:
@@ -99,12 +116,24 @@ class World:
     def tenant(self) -> Tenant:
         return self.graph.tenant
 
+    @property
+    def environment(self) -> Environment:
+        return self.dataverse.environment
+
     def stop(self) -> None:
         self.asana.stop()
         self.graph.stop()
+        self.dataverse.stop()
 
 
 def build(state: WorldState) -> tuple[Org, Tenant, int]:
+    """The Asana organisation and the Microsoft 365 tenant at run ``state.runs`` (see
+    ``build_world``), with the number of tasks the last week touched in them."""
+    org, tenant, _, touched = build_world(state)
+    return org, tenant, touched
+
+
+def build_world(state: WorldState) -> tuple[Org, Tenant, Environment, int]:
     """The world as it stands at run ``state.runs``: generated, then each week of work since
     the first run replayed in order. Returns it with the number of tasks the last week
     touched."""
@@ -113,14 +142,18 @@ def build(state: WorldState) -> tuple[Org, Tenant, int]:
     _pmo_rag_field(org)
     people = [(person.name, person.email) for person in org.people.values()]
     tenant = generate_tenant(state.seed, TENANT_SIZE, day, people)
+    # The premium plans' people are the same humans, their Entra ids the tenant's users'.
+    environment = generate_environment(
+        state.seed, PREMIUM_SIZE, day, people, tenant=tenant, quirks=False
+    )
     add_pmo_lists(tenant, state.seed)
     add_raid(tenant, state.seed, bad=False)  # RAID lists, buckets and labels
     _a_typed_slip(tenant)
     touched = 0
     for run in range(2, state.runs + 1):
-        touched = _week_of_work(org, tenant, run)
+        touched = _week_of_work(org, tenant, environment, run)
     add_intake_list(tenant, state.seed, bad=False)  # last: every other record stays as it was
-    return org, tenant, touched
+    return org, tenant, environment, touched
 
 
 def _pmo_rag_field(org: Org) -> None:
@@ -186,15 +219,17 @@ def _replan(org: Org, project: Project, run: int) -> int:
     return len(overdue)
 
 
-def _week_of_work(org: Org, tenant: Tenant, run: int) -> int:
+def _week_of_work(org: Org, tenant: Tenant, environment: Environment, run: int) -> int:
     """What teams do between two runs: tasks renamed, re-dated, completed, moved, added and
-    deleted in Asana, tasks edited in Planner, a fresh status update on one project, and the
-    late project re-planned once more."""
+    deleted in Asana, tasks edited in Planner, leaves progressed, tasks added, moved and
+    deleted, dependencies and a plan's name changed in the premium plans, a fresh status
+    update on one project, and the late project re-planned once more."""
     touched = len(org.mutate_fraction(CHURN_FRACTION, seed=run))
     late = late_project(org)
     if late is not None:
         touched += _replan(org, late, run)
     touched += len(tenant.mutate_fraction(CHURN_FRACTION, seed=run))
+    touched += len(churn(environment, run, CHURN_FRACTION).tasks_touched)
     projects = sorted(org.projects)
     project = org.projects[projects[run % len(projects)]]
     org.add_status_update(
@@ -209,12 +244,13 @@ def _week_of_work(org: Org, tenant: Tenant, run: int) -> int:
 
 def start(state: WorldState) -> World:
     """Build the world for ``state`` and serve it on 127.0.0.1."""
-    org, tenant, touched = build(state)
+    org, tenant, environment, touched = build_world(state)
     secret = hashlib.sha256(f"pmosync-demo:{state.seed}:{state.generated_for}".encode()).digest()
-    asana = AsanaSandbox(org, token=ASANA_TOKEN, sync_secret=secret).start()
-    try:
+    with ExitStack() as started:  # a sandbox that fails to start stops those before it
+        asana = AsanaSandbox(org, token=ASANA_TOKEN, sync_secret=secret).start()
+        started.callback(asana.stop)
         graph = GraphSandbox(tenant, token=GRAPH_TOKEN).start()
-    except BaseException:
-        asana.stop()
-        raise
-    return World(asana, graph, state, touched)
+        started.callback(graph.stop)
+        dataverse = DataverseSandbox(environment, token=DATAVERSE_TOKEN).start()
+        started.pop_all()
+    return World(asana, graph, dataverse, state, touched)
