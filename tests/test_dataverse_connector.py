@@ -135,6 +135,18 @@ def predecessors(env: Environment) -> dict[str, list[str]]:
     return {task: sorted(before) for task, before in found.items()}
 
 
+def referenced(env: Environment) -> set[str]:
+    """Every person a plan names: its manager, its team members, its assignees."""
+    users, resources = person_keys(env)
+    found = {users[p["_msdyn_projectmanager_value"]] for p in env.table_rows("msdyn_project")
+             if p["_msdyn_projectmanager_value"]}  # fmt: skip
+    found |= {resources[m["_msdyn_bookableresourceid_value"]]
+              for m in env.table_rows("msdyn_projectteam")}  # fmt: skip
+    found |= {resources[a["_msdyn_bookableresourceid_value"]]
+              for a in env.table_rows("msdyn_resourceassignment")}  # fmt: skip
+    return found
+
+
 def ids(env: Environment, table: str) -> set[str]:
     key = {"msdyn_project": "msdyn_projectid", "msdyn_projectbucket": "msdyn_projectbucketid",
            "msdyn_projecttask": "msdyn_projecttaskid",
@@ -178,17 +190,11 @@ def test_a_full_read_hands_over_every_row_once_with_its_people_and_reconciles(sa
         wanted = resources[row["_msdyn_bookableresourceid_value"]]
         assert assignments[row["msdyn_resourceassignmentid"]]["person"] == wanted
 
-    # people: every manager, team member and assignee, once each
-    referenced = {users[p["_msdyn_projectmanager_value"]] for p in env.table_rows("msdyn_project")
-                  if p["_msdyn_projectmanager_value"]}  # fmt: skip
-    referenced |= {resources[m["_msdyn_bookableresourceid_value"]]
-                   for m in env.table_rows("msdyn_projectteam")}  # fmt: skip
-    referenced |= set(resources[a["_msdyn_bookableresourceid_value"]]
-                      for a in env.table_rows("msdyn_resourceassignment"))  # fmt: skip
+    # people: every manager, team member and assignee
     # a person is handed over again only when a later lookup knows more (a manager who is
     # also an assignee: the second record adds the bookable resource); the last one counts
     people = {p["key"]: p for p in run.records("people")}
-    assert set(people) == referenced
+    assert set(people) == referenced(env)
     assert len(run.records("people")) <= 2 * len(people)
     for row in env.table_rows("msdyn_resourceassignment"):
         resource = row["_msdyn_bookableresourceid_value"]
@@ -214,6 +220,7 @@ def test_a_full_read_hands_over_every_row_once_with_its_people_and_reconciles(sa
                                                        _msdyn_project_value=project)
         }  # fmt: skip
     assert reconciles[("assignments", None)] == ids(env, "msdyn_resourceassignment")
+    assert reconciles[("people", None)] == referenced(env)
     assert run.warnings == []
 
 
@@ -296,20 +303,50 @@ def test_a_delta_read_hands_over_only_what_changed_and_the_deleted_ids(sandbox, 
     assert [b["msdyn_name"] for b in second.records("buckets")] == ["Later"]
     assert second.records("projects") == [] and second.records("assignments") == []
     assert set(second.deleted("assignments")) == gone_assignments
-    assert second.reconciles() == []
+    # the only complete listing of a delta sync: the people the plans still name
+    assert [(r.kind, r.present) for r in second.reconciles()] == [("people", referenced(env))]
     assert [(p["key"], p["name"], p["resourcetype"]) for p in second.records("people")] == [
         (f"resource:{newcomer}", "Tester (agency)", 1)
     ]
-    # one delta request per tracked table, the team by modifiedon (one page: nothing changed
-    # but the rows read at the last second), EntityDefinitions, and one lookup of the changed
-    # tasks whose dependencies alone changed
+    # one delta request per tracked table; the tasks whose dependencies alone changed in one
+    # lookup; the managers and team members listed by reference columns (one page each at
+    # 5000 rows a page); the team read by modifiedon (its expand names the newcomer: no lookup;
+    # the rows read at the last second come again, so one page or more)
     stats = sandbox.stats()
     assert stats["delta_listings"] == 5
     assert stats["by_endpoint"]["GET EntityDefinitions"] == 1
+    per_set = stats["by_entity_set"]
+    assert per_set["msdyn_projects"] == 2 and per_set["msdyn_projecttasks"] == 2
+    for entity_set in ("msdyn_projectbuckets", "msdyn_projecttaskdependencies",
+                       "msdyn_resourceassignments"):  # fmt: skip
+        assert per_set[entity_set] == 1, entity_set
+    assert per_set["msdyn_projectteams"] >= 2
+    assert "systemusers" not in per_set and "bookableresources" not in per_set
+    assert stats["total"] == sum(per_set.values()) + 1 == second.requests
 
     # and a third sync with nothing changed hands over nothing
     third = sync(source(sandbox), second.states)
     assert all(not p.records and not p.deleted for pages in third.pages.values() for p in pages)
+
+
+def test_a_person_no_plan_names_any_more_is_left_out_of_the_people_listing(sandbox, env):
+    first = sync(source(sandbox))
+    # a new generic resource, on one team only; then taken off it again
+    project = env.table_rows("msdyn_project")[0]["msdyn_projectid"]
+    temp = env.guid()
+    env.upsert("bookableresource", {"bookableresourceid": temp, "name": "Temp",
+                                    "resourcetype": 1})  # fmt: skip
+    member = env.guid()
+    env.upsert("msdyn_projectteam", {"msdyn_projectteamid": member, "msdyn_name": "Temp",
+                                     "_msdyn_project_value": project,
+                                     "_msdyn_bookableresourceid_value": temp})  # fmt: skip
+    second = sync(source(sandbox), first.states)
+    [listed] = [r for r in second.reconciles() if r.kind == "people"]
+    assert f"resource:{temp}" in listed.present and listed.present == referenced(env)
+    env.delete("msdyn_projectteam", member)  # no change tracking: only a listing sees this
+    third = sync(source(sandbox), second.states)
+    [listed] = [r for r in third.reconciles() if r.kind == "people"]
+    assert f"resource:{temp}" not in listed.present and listed.present == referenced(env)
 
 
 def test_an_expired_token_reads_the_table_in_full_again_with_reconciles(sandbox, env):
@@ -448,3 +485,21 @@ def test_the_scope_drops_other_projects_and_a_project_added_later_is_read_by_pro
     reconciles = {(r.kind, r.parent): r.present for r in second.reconciles()}
     assert reconciles[("tasks", added["msdyn_projectid"])] == added_tasks
     assert ("tasks", chosen["msdyn_projectid"]) not in reconciles
+
+
+# -- sign-in ---------------------------------------------------------------------------------
+
+
+def test_a_missing_certificate_is_one_line_before_any_request(sandbox, tmp_path):
+    """azure-identity reads the certificate when the credential is made: a wrong path is the
+    connector's one-line error (``probe_source`` and the engine show it), not a crash."""
+    missing = tmp_path / "missing.pem"
+    config = PlannerPremiumConnector.model_validate({
+        "type": "planner_premium", "environment": sandbox.environment_url,
+        "tenant_id": "00000000-0000-0000-0000-000000000001",
+        "client_id": "00000000-0000-0000-0000-000000000002", "certificate_path": str(missing),
+    })  # fmt: skip
+    with pytest.raises(AuthenticationError) as refused:
+        PremiumSource("premium", config)
+    assert str(refused.value).startswith(f"certificate_path {missing}: cannot read it")
+    assert "\n" not in str(refused.value) and sandbox.stats()["total"] == 0

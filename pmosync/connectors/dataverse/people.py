@@ -104,17 +104,21 @@ class PeopleBook:
         self.handed: set[str] = set()
         """Keys of records already handed out (``take``)."""
 
-    def users(self, ids: Iterable[str | None]) -> dict[str, str]:
-        """Person key of each system user id (looked up the first time the run sees it)."""
+    def users(
+        self, ids: Iterable[str | None], known: Mapping[str, str] | None = None
+    ) -> dict[str, str]:
+        """Person key of each system user id: from ``known`` (a checkpoint's), the run's
+        cache, or a lookup (the first time the run sees it)."""
+        known = known or {}
         wanted = {i for i in ids if i}
-        missing = wanted - set(self.user_keys)
+        missing = wanted - set(self.user_keys) - set(known)
         found: dict[str, dict] = {}
         for rows in fetch(self.client, USERS, missing):
             found.update((str(r.get("systemuserid")), r) for r in rows)
         for user_id in missing:
             self._add(person_of_user(user_id, found.get(user_id)))
             self.user_keys[user_id] = user_key(found.get(user_id), user_id) or user_id
-        return {i: self.user_keys[i] for i in wanted}
+        return {i: self.user_keys.get(i) or known[i] for i in wanted}
 
     def resources(self, ids: Iterable[str | None], known: Mapping[str, str]) -> dict[str, str]:
         """Person key of each bookable resource id: from ``known`` (a checkpoint's), the run's

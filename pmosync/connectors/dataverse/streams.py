@@ -3,7 +3,10 @@ dependencies), assignments and people, in that order, sharing one ``PremiumRun``
 
 Each stream reads its tables' changes (``tracking.TableRead``), drops the rows of projects out
 of scope (a change-tracked read cannot ``$filter``), and hands pages to mapping as it reads
-them: no stream holds a table's rows, only ids (for reconciles) and the dependency map.
+them: no stream holds a table's rows, only ids (for reconciles) and the dependency map. People
+are handed over (kind "people") by the stream that first resolves them, before the rows naming
+them, so a later stream's failure cannot leave a manager or assignee unknown; the people stream
+ends with ``Reconcile("people", None, <every person a plan in scope names>)``.
 Intermediate pages carry ``state=None``; the last page of a stream commits its checkpoint, so a
 crash re-reads from the previous checkpoint and loses nothing.
 
@@ -11,7 +14,9 @@ Checkpoints (``state``) per stream, every table's as ``tracking`` describes:
 - projects: ``{"table", "names": {project id: its name folded}, "scope": [ids]}``; the names
   of every project let a change of ``projects:`` take effect without a full read;
 - buckets: ``{"table", "scope"}``; assignments: ``{"table", "scope", "persons":
-  {bookableresourceid: person key}}``; people: ``{"table", "scope"}`` (the team table);
+  {bookableresourceid: person key}}``; people: ``{"table", "scope", "users": {systemuserid:
+  person key}, "resources": {bookableresourceid: person key}}`` (the team table, and the
+  people resolved so far);
 - tasks: ``{"tasks", "dependencies", "deps": {dependency id: [successor, predecessor]},
   "scope"}``: the dependency map of in-scope projects, so a dependency added or deleted
   re-emits its successor with its new predecessors (and both links commit together with it).
@@ -35,6 +40,7 @@ from pmosync.connectors.dataverse.tracking import (
     TableRead,
     fetch,
     list_ids,
+    listing,
     project_rows,
     tracking_flags,
 )
@@ -122,6 +128,11 @@ class PremiumRun:
         self.people = PeopleBook(client)
         self.scope: set[str] | None = None
         """In-scope project ids, once the projects stream has read them."""
+        self.references: dict[str, set[str]] = {}
+        """Person keys referenced by "managers", "team" or "assignees", for each of those its
+        stream read in full this run (the people stream lists the others)."""
+        self.assignees: set[str] = set()
+        """Person keys of the assignments read this run."""
         self._tracked: dict[str, bool] | None = None
 
     def tracked(self, table: Table) -> bool:
@@ -200,6 +211,7 @@ class ProjectsStream:
         old_scope = set(previous.get("scope") or ())
         emitted: set[str] = set()
         gone: set[str] = set()
+        self.managers: set[str] = set()
         cleared = False
         for chunk in read:
             if read.full and not cleared:
@@ -221,6 +233,8 @@ class ProjectsStream:
         for rows in fetch(run.client, PROJECTS, entered):
             yield from self._page([r for r in rows if r.get(PROJECTS.key) in entered], [])
         run.scope = scope
+        if read.full:
+            run.references["managers"] = self.managers
         self._warn_names(names)
         reconcile = [Reconcile("projects", None, frozenset(scope))] if read.full else []
         left = sorted(old_scope - scope - gone) if not read.full else []
@@ -233,6 +247,8 @@ class ProjectsStream:
         for record in records:
             manager = record.get("_msdyn_projectmanager_value")
             record["manager"] = keys.get(manager) if manager else None
+            if record["manager"]:
+                self.managers.add(record["manager"])
         yield from run.people_page()
         if records or deleted:
             yield run.page("projects", records, deleted=deleted)
@@ -290,6 +306,7 @@ class RowsStream:
         scope = run.in_scope()
         previous = {} if full or not state else dict(state)
         read = run.read(table, previous.get("table"), full or not previous)
+        self.read = read
         self.begin(previous)
         present: dict[str, set[str]] = defaultdict(set)
         for chunk in read:
@@ -308,7 +325,11 @@ class RowsStream:
         complete = read.full or read.listing
         reconcile = self.reconciles(scope if complete else set(entered), present, complete)
         state = {"table": read.state, "scope": sorted(scope), **self.extra_state()}
+        self.finish(read)
         yield run.page(self.name, [], state=state, reconcile=reconcile)
+
+    def finish(self, read: TableRead) -> None:
+        """After the read, before the last page."""
 
     def reconciles(
         self, projects: set[str], present: Mapping[str, set[str]], complete: bool
@@ -338,6 +359,12 @@ class AssignmentsStream(RowsStream):
 
     def begin(self, previous: Mapping[str, Any]) -> None:
         self.persons: dict[str, str] = dict(previous.get("persons") or {})
+        self.assignees: set[str] = set()
+
+    def finish(self, read: TableRead) -> None:
+        self.run.assignees |= self.assignees
+        if read.full:
+            self.run.references["assignees"] = self.assignees
 
     def emit(self, rows: list[dict[str, Any]], deleted: list[str]) -> Iterator[Page]:
         run = self.run
@@ -347,6 +374,8 @@ class AssignmentsStream(RowsStream):
         for row in rows:
             resource = row.get(column)
             row["person"] = keys.get(resource) if resource else None
+            if row["person"]:
+                self.assignees.add(row["person"])
         yield from run.people_page()
         yield from super().emit(rows, deleted)
 
@@ -455,8 +484,13 @@ class TasksStream:
 
 class PeopleStream:
     """The people of the plans' teams (``msdyn_projectteam``: read by ``modifiedon`` with the
-    bookable resource and its user expanded, the table having no change tracking), and any
-    person resolved this run not yet handed over."""
+    bookable resource and its user expanded, the table having no change tracking), any person
+    resolved this run not yet handed over, and a complete listing of the people the plans in
+    scope reference (managers, team members, assignees), so a person no plan names any more is
+    retired. Managers and team members a stream did not read in full this run are listed by
+    reference columns only (``LISTING_PAGE`` rows a request): a removed team member is noticed
+    so (the team table has no change tracking). Assignees need no listing: Dataverse assigns
+    a task to a team member (``_msdyn_projectteamid_value``)."""
 
     name = "people"
 
@@ -468,13 +502,30 @@ class PeopleStream:
         scope = run.in_scope()
         previous = {} if full or not state else dict(state)
         read = run.read(TEAM, previous.get("table"), full or not previous)
+        self.members: set[str] = set()
         for chunk in read:
             yield from self._members(run.scoped(chunk.rows, TEAM))
         for project_id in run.entered(previous, read):
             for rows in project_rows(run.client, TEAM, project_id):
                 yield from self._members(rows)
-        state = {"table": read.state, "scope": sorted(scope)}
-        yield run.page("people", run.people.take(), state=state)
+        if read.full:
+            run.references["team"] = self.members
+        users = dict(previous.get("users") or {})
+        resources = dict(previous.get("resources") or {})
+        reconcile = []
+        try:
+            referenced = self._referenced(users, resources)
+        except FatalError as error:  # a table the role cannot list: retire nobody
+            run.warnings.append(f"people: not reconciled ({error})")
+        else:
+            reconcile = [Reconcile("people", None, frozenset(referenced))]
+        # every user and resource resolved so far (the environment's people: a small map),
+        # so the next listing looks up only people it has never seen
+        users.update(run.people.user_keys)
+        resources.update(run.people.resource_keys)
+        state = {"table": read.state, "scope": sorted(scope), "users": dict(sorted(users.items())),
+                 "resources": dict(sorted(resources.items()))}  # fmt: skip
+        yield run.page("people", run.people.take(), state=state, reconcile=reconcile)
 
     def _members(self, rows: list[dict[str, Any]]) -> Iterator[Page]:
         run = self.run
@@ -483,12 +534,41 @@ class PeopleStream:
             resource_id = row.get("_msdyn_bookableresourceid_value")
             resource = row.get("msdyn_bookableresourceid")
             if isinstance(resource, Mapping) and resource_id:
-                run.people.resource(str(resource_id), resource)
+                self.members.add(run.people.resource(str(resource_id), resource))
             elif resource_id:  # a tracked read cannot expand: look the resource up
                 lookup.append(str(resource_id))
-        run.people.resources(lookup, {})
+        self.members.update(run.people.resources(lookup, {}).values())
         fresh = run.people.take()
         if len(fresh) >= run.config.page_size:
             yield run.page("people", fresh)
         else:
             run.people.handed.difference_update(p["key"] for p in fresh)
+
+    def _referenced(self, users: dict[str, str], resources: dict[str, str]) -> set[str]:
+        """Every person key the plans in scope name; ``users`` and ``resources`` (the
+        checkpoint's id -> key maps) spare lookups of people resolved before."""
+        run = self.run
+        scope = run.in_scope()
+        found: set[str] = set()
+        user_ids: set[str] = set()
+        resource_ids: set[str] = set()
+        if "managers" in run.references:
+            found |= run.references["managers"]
+        else:
+            for row in listing(run.client, PROJECTS.entity_set,
+                               (PROJECTS.key, "_msdyn_projectmanager_value")):  # fmt: skip
+                if row.get(PROJECTS.key) in scope and row.get("_msdyn_projectmanager_value"):
+                    user_ids.add(str(row["_msdyn_projectmanager_value"]))
+        column = "_msdyn_bookableresourceid_value"
+        if "team" in run.references:
+            found |= run.references["team"]
+        else:
+            for row in listing(run.client, TEAM.entity_set, (TEAM.project, column)):
+                if row.get(TEAM.project) in scope and row.get(column):
+                    resource_ids.add(str(row[column]))
+        # an assignment is to a team member (its msdyn_projectteamid): the team names every
+        # assignee, and the assignees of the rows read this run are added for good measure
+        found |= run.references.get("assignees", set()) | run.assignees
+        user_keys = run.people.users(user_ids, users)
+        resource_keys = run.people.resources(resource_ids, resources)
+        return found | set(user_keys.values()) | set(resource_keys.values())

@@ -214,14 +214,21 @@ def _selected(link: str) -> str | None:
     return values[0] if values else None
 
 
+def listing(
+    client: DataverseClient, entity_set: str, columns: Iterable[str]
+) -> Iterator[dict[str, Any]]:
+    """Every row of a table with only these (few) columns, ``LISTING_PAGE`` rows a request."""
+    url = f"{entity_set}?$select={','.join(columns)}"
+    for page in client.pages(url, prefer=[f"odata.maxpagesize={LISTING_PAGE}"]):
+        yield from page.get("value") or []
+
+
 def list_ids(client: DataverseClient, table: Table) -> Iterator[tuple[str, str | None]]:
     """(id, project id) of every row of ``table``: a complete listing, for reconciles."""
-    columns = table.key if table.project in (None, table.key) else f"{table.key},{table.project}"
-    url = f"{table.entity_set}?$select={columns}"
-    for page in client.pages(url, prefer=[f"odata.maxpagesize={LISTING_PAGE}"]):
-        for row in page.get("value") or []:
-            project = row.get(table.project) if table.project else None
-            yield str(row.get(table.key)), None if project is None else str(project)
+    columns = [table.key] if table.project in (None, table.key) else [table.key, table.project]
+    for row in listing(client, table.entity_set, columns):
+        project = row.get(table.project) if table.project else None
+        yield str(row.get(table.key)), None if project is None else str(project)
 
 
 def fetch(
