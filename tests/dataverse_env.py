@@ -19,6 +19,7 @@ wrong connector or mapping shows as a difference:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -140,6 +141,20 @@ def people(env: Any) -> dict[str, dict[str, Any]]:
     return {"people": known, "by_user": by_user, "by_resource": by_resource}
 
 
+def _in_scope(projects: list[dict], scope: Sequence[str]) -> list[dict]:
+    """The projects a ``projects:`` list names, by id or by name (case and spacing ignored);
+    all of them for an empty list."""
+    if not scope:
+        return projects
+
+    def norm(name: str | None) -> str:
+        return " ".join((name or "").split()).casefold()
+
+    names = {norm(s) for s in scope}
+    return [p for p in projects
+            if p["msdyn_projectid"] in scope or norm(p["msdyn_subject"]) in names]  # fmt: skip
+
+
 def _lower(value: str | None) -> str | None:
     return value.strip().lower() if value else None
 
@@ -151,7 +166,7 @@ def _text(value: str | None) -> str | None:
 
 
 def expected(
-    env: Any, *, source: str = PREMIUM, timezone: str = "UTC"
+    env: Any, *, source: str = PREMIUM, timezone: str = "UTC", scope: Sequence[str] = ()
 ) -> dict[type, dict[str, dict[str, Any]]]:
     """What the store must hold for every project of ``env``: per model, source id -> values.
 
@@ -163,7 +178,11 @@ def expected(
     def identity(key: str | None) -> str | None:
         return PersonIdentity.ref(source, key) if key else None
 
-    projects = env.table_rows("msdyn_project")
+    projects = _in_scope(env.table_rows("msdyn_project"), scope)
+    ids = {p["msdyn_projectid"] for p in projects}
+
+    def rows(table: str, column: str) -> list[dict]:
+        return [r for r in env.table_rows(table) if r[column] in ids]
     wanted: dict[type, dict[str, dict[str, Any]]] = {model: {} for model in MODELS}
     referenced: set[str] = set()
     for p in projects:
@@ -179,16 +198,16 @@ def expected(
             "start_date": _day(p["msdyn_scheduledstart"], zone),
             "due_date": _day(p["msdyn_finish"], zone),
         }  # fmt: skip
-    for b in env.table_rows("msdyn_projectbucket"):
+    for b in rows("msdyn_projectbucket", "_msdyn_project_value"):
         wanted[Phase][b["msdyn_projectbucketid"]] = {
             "name": _text(b["msdyn_name"]),
             "project_id": Project.ref(source, b["_msdyn_project_value"]),
         }
     predecessors: dict[str, set[str]] = {}
-    for d in env.table_rows("msdyn_projecttaskdependency"):
+    for d in rows("msdyn_projecttaskdependency", "_msdyn_project_value"):
         successor = d["_msdyn_successortask_value"]
         predecessors.setdefault(successor, set()).add(d["_msdyn_predecessortask_value"])
-    for t in env.table_rows("msdyn_projecttask"):
+    for t in rows("msdyn_projecttask", "_msdyn_project_value"):
         progress = t["msdyn_progress"] or 0
         bucket = t["_msdyn_projectbucket_value"]
         parent = t["_msdyn_parenttask_value"]
@@ -210,7 +229,7 @@ def expected(
                 Task.ref(source, p) for p in predecessors.get(t["msdyn_projecttaskid"], ())
             ),
         }  # fmt: skip
-    for a in env.table_rows("msdyn_resourceassignment"):
+    for a in rows("msdyn_resourceassignment", "_msdyn_projectid_value"):
         person = person_of_resource[a["_msdyn_bookableresourceid_value"]]
         referenced.add(person)
         key = a["msdyn_resourceassignmentid"]
@@ -225,7 +244,7 @@ def expected(
             "end_date": _day(a["msdyn_finish"], zone),
             "hours": Approx(a["msdyn_effort"]),
         }
-    for member in env.table_rows("msdyn_projectteam"):
+    for member in rows("msdyn_projectteam", "_msdyn_project_value"):
         referenced.add(person_of_resource[member["_msdyn_bookableresourceid_value"]])
     for key in referenced:
         wanted[PersonIdentity][key] = dict(directory["people"][key])
@@ -259,11 +278,17 @@ def _comparable(column: str, value: Any) -> Any:
 
 
 def differences(
-    store: Any, env: Any, *, source: str = PREMIUM, timezone: str = "UTC", limit: int = 20
+    store: Any,
+    env: Any,
+    *,
+    source: str = PREMIUM,
+    timezone: str = "UTC",
+    scope: Sequence[str] = (),
+    limit: int = 20,
 ) -> list[str]:
     """Human-readable differences between the store and the environment; empty when equal."""
     problems: list[str] = []
-    for model, wanted in expected(env, source=source, timezone=timezone).items():
+    for model, wanted in expected(env, source=source, timezone=timezone, scope=scope).items():
         have = live_rows(store, model, source)
         for missing in sorted(set(wanted) - set(have))[:5]:
             problems.append(f"{model.entity} {missing} missing")

@@ -252,3 +252,46 @@ def test_a_premium_assignee_is_the_same_person_as_in_basic_planner(tmp_path):
         assert plans[user_id]["email"] == basic[user_id]["email"] == mail
         assert plans[user_id]["person_id"] is not None
         assert plans[user_id]["person_id"] == basic[user_id]["person_id"]
+
+
+def test_the_cli_syncs_the_plans_in_scope_as_days_of_the_time_zone(tmp_path, env, sandbox):
+    """``projects:`` by name (case and spacing ignored: the third plan has the first's name, so
+    both) and by id; a finish of 23:00 UTC on 9 December is 10 December in Berlin (UTC+1)."""
+    projects = env.table_rows("msdyn_project")
+    subjects = [p["msdyn_subject"] for p in projects]
+    twins = [p for p in projects if subjects.count(p["msdyn_subject"]) == 2]
+    second, fourth = (p for p in projects if p not in twins)
+    name = "  " + "  ".join(twins[0]["msdyn_subject"].upper().split())
+    scope = [name, second["msdyn_projectid"]]
+    task = next(
+        t for t in env.table_rows("msdyn_projecttask")
+        if t["_msdyn_project_value"] == second["msdyn_projectid"] and not t["msdyn_summary"]
+    )  # fmt: skip
+    env.upsert("msdyn_projecttask", {"msdyn_projecttaskid": task["msdyn_projecttaskid"],
+                                     "msdyn_scheduledend": "2026-12-09T23:00:00Z"})  # fmt: skip
+    listed = ", ".join(f'"{s}"' for s in scope)
+    path, _ = write_config(
+        tmp_path,
+        sandbox,
+        premium_yaml(sandbox, page_size=PAGE, extra=f"    projects: [{listed}]\n"),
+        head="organisation: {timezone: Europe/Berlin}\n",
+    )
+    synced = run_pmosync("sync", "-c", path, env=environ(sandbox), cwd=tmp_path)
+    assert synced.returncode == 0, synced.stdout + synced.stderr
+    with Store.open(f"sqlite:///{tmp_path / 'pmosync.db'}") as store:
+        assert differences(store, env, timezone="Europe/Berlin", scope=scope) == []
+        projects = live_rows(store, Project)
+        assert set(projects) == {p["msdyn_projectid"] for p in (*twins, second)}
+        assert live_rows(store, Task)[task["msdyn_projecttaskid"]]["due_date"] == date(2026, 12, 10)
+        assert fourth["msdyn_projectid"] not in projects
+
+
+def test_server_errors_and_dropped_connections_are_retried(tmp_path, env, sandbox):
+    sandbox.fail_next(2, 503, retry_after_s=1, path_contains="msdyn_projecttasks")
+    sandbox.drop_next(2)
+    store, result = _sync(tmp_path, sandbox)
+    with store:
+        assert not result.failed, result
+        assert differences(store, env) == []
+    statuses = sandbox.stats()["by_status"]
+    assert statuses.get("503") == 2 and statuses.get("dropped") == 2, statuses
