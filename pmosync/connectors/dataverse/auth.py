@@ -87,6 +87,11 @@ class TokenSource:
                 self._token, self._expires = access.token, float(access.expires_on)
             return self._token
 
+    @property
+    def renewable(self) -> bool:
+        """Whether a refused token can be replaced (not a static one)."""
+        return self._static is None
+
     def forget(self) -> None:
         """Drop the cached token (a 401: it may have been revoked early)."""
         with self._lock:

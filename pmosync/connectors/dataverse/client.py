@@ -21,7 +21,6 @@ a checkpoint still works when the environment's address changed (a sandbox on a 
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import random
@@ -121,6 +120,7 @@ class DataverseClient:
         headers = {"Prefer": ", ".join(prefer)} if prefer else {}
         attempts = Attempts(self.policy, SERVICE, self.rng)
         policy = self.policy
+        renewed = False
         while True:
             self.limiter.acquire(policy)
             headers["Authorization"] = f"Bearer {self.tokens.token()}"
@@ -145,9 +145,11 @@ class DataverseClient:
                         raise FatalError(f"{where}: the answer is not JSON") from None
                 retry_after = response.headers.get("Retry-After")
                 wait = attempts.after_status(status, retry_after)
+                if status == 401 and self.tokens.renewable and not renewed:
+                    self.tokens.forget()  # revoked or expired early: one try with a new one
+                    renewed = True
+                    continue
                 if wait is None:
-                    if status == 401:
-                        self.tokens.forget()
                     failure = classify(status, response.content, where, self.scrub)
                     if isinstance(failure, RetriableError):
                         failure.retry_after = parse_retry_after(retry_after)
@@ -176,7 +178,3 @@ class DataverseClient:
         """The Prefer header of a listing: the page size, and change tracking when asked."""
         size = f"odata.maxpagesize={self.page_size}"
         return [TRACK_CHANGES, size] if track else [size]
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))
