@@ -388,6 +388,28 @@ def test_a_429_storm_is_waited_out_and_every_attempt_counted(sandbox, env, missi
         assert time.monotonic() - started >= 3
 
 
+def test_server_errors_and_dropped_connections_are_retried_and_counted(sandbox, env):
+    sandbox.fail_next(2, 503)
+    sandbox.drop_next(1)
+    run = sync(source(sandbox))
+    assert set(by_id(run.records("tasks"), "msdyn_projecttaskid")) == ids(env, "msdyn_projecttask")
+    assert sandbox.stats()["by_status"].get("503") == 2
+    assert run.requests == sandbox.stats()["total"]  # the emulator counts the drop too
+
+
+def test_checkpoints_follow_the_environment_to_a_new_address(sandbox, env):
+    """Delta links are kept relative to the Web API root: the same environment served on
+    another port (a restarted sandbox) goes on from them, with no full read."""
+    first = sync(source(sandbox))
+    task = env.table_rows("msdyn_projecttask")[0]["msdyn_projecttaskid"]
+    env.upsert("msdyn_projecttask", {"msdyn_projecttaskid": task, "msdyn_subject": "Moved"})
+    with DataverseSandbox(env) as moved:
+        assert moved.environment_url != sandbox.environment_url
+        second = sync(source(moved), first.states)
+        assert [t["msdyn_projecttaskid"] for t in second.records("tasks")] == [task]
+        assert moved.stats()["delta_listings"] == 5  # every change-tracked table
+
+
 def test_a_stop_ends_a_retry_after_wait_at_once(sandbox):
     stop = threading.Event()
     sandbox.throttle_next(1, retry_after_s=60)
