@@ -9,9 +9,13 @@ why the check says it, once per planner connector, as a warning (exit code 0).
 
 from __future__ import annotations
 
-from cli import run_pmosync
+import json
+from datetime import date
+
+from cli import assert_one_clean_line, run_pmosync
 from graph_env import planner_yaml
 
+from pmosync.sandbox.dataverse import DataverseSandbox, EnvironmentSize, generate_environment
 from pmosync.sandbox.graph import GraphSandbox
 from pmosync.sandbox.tenant import TenantSize, generate_tenant
 
@@ -22,6 +26,7 @@ PREMIUM = (
     "    environment: https://contoso.crm4.dynamics.com\n"
     "    token: ${DATAVERSE_TOKEN}\n"
 )
+TODAY = date(2026, 12, 1)
 OFFLINE_ENV = {"GRAPH_TOKEN": "t0k3n", "DATAVERSE_TOKEN": "t0k3n"}
 
 
@@ -124,3 +129,30 @@ def test_premium_plans_are_not_expected_to_post_status_updates(tmp_path):
     path = _write(tmp_path, _planner("plans") + PREMIUM)
     config = load_config(path, environ=OFFLINE_ENV)
     assert "premium" not in status_sources(config)
+
+
+def test_discover_lists_the_premium_plans_the_application_user_reads(tmp_path):
+    """Ground truth: the sandbox environment's own msdyn_project rows; the ids are what the
+    connector's ``projects:`` key takes. A token the environment refuses is one line."""
+    environment = generate_environment(7, EnvironmentSize(projects=3, tasks=12, people=4), TODAY)
+    expected = {
+        row["msdyn_projectid"]: row["msdyn_subject"]
+        for row in environment.table_rows("msdyn_project")
+    }
+    with DataverseSandbox(environment) as sandbox:
+        path = _write(
+            tmp_path,
+            "  premium:\n"
+            "    type: planner_premium\n"
+            f"    environment: {sandbox.environment_url}\n"
+            "    token: ${DATAVERSE_TOKEN}\n",
+        )
+        env = {"DATAVERSE_TOKEN": sandbox.token}
+        result = run_pmosync("discover", "premium", "-c", path, "--format", "json", env=env)
+        refused = run_pmosync("discover", "premium", "-c", path, env={"DATAVERSE_TOKEN": "x"})
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)["found"]
+    assert {item["id"]: item["name"] for item in found} == expected
+    assert {(item["kind"], item["key"]) for item in found} == {("premium plan", "projects")}
+    line = assert_one_clean_line(refused, 1)
+    assert line.startswith("premium: Dataverse refused the credentials"), line

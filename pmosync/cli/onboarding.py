@@ -19,7 +19,10 @@ from pmosync.cli.app import (
     load_config_or_exit,
 )
 
-SIGN_IN_KEYS = ("tenant_id", "client_id", "client_secret", "certificate_path", "token", "base_url")
+SIGN_IN_KEYS = (
+    "tenant_id", "client_id", "client_secret", "certificate_path", "token", "base_url",
+    "environment",
+)  # fmt: skip
 """What ``discover`` reads of a section: its sign-in, never the ids it is there to find."""
 
 
@@ -79,9 +82,10 @@ def discover(
 ) -> None:
     """List what a connector's credentials can see, with the ids its YAML keys take: Asana
     workspaces, teams, portfolios and projects; Microsoft 365 groups, plans, Teams channels
-    and SharePoint sites. Needs only the sign-in variables, not the ids."""
+    and SharePoint sites; a Dataverse environment's premium plans. Needs only the sign-in
+    variables, not the ids."""
     from pmosync.cli.ledger import print_json, print_table
-    from pmosync.config import AsanaConnector, MicrosoftAuth
+    from pmosync.config import AsanaConnector, MicrosoftAuth, PlannerPremiumConnector
     from pmosync.config.errors import did_you_mean
     from pmosync.config.unset import unset_keys
     from pmosync.connectors.errors import ConnectorError
@@ -95,7 +99,7 @@ def discover(
         known = ", ".join(loaded.connectors) or "none"
         hint = did_you_mean(name, loaded.connectors)
         fail(f"{config}: no connector named {name} (configured: {known}){hint}", EXIT_USAGE)
-    if not isinstance(section, AsanaConnector | MicrosoftAuth):
+    if not isinstance(section, AsanaConnector | MicrosoftAuth | PlannerPremiumConnector):
         fail(f"{name}: discover lists what a tool's credentials can see; a files connector "
              "reads a folder, which needs none", EXIT_USAGE)  # fmt: skip
     unset = unset_keys(section, SIGN_IN_KEYS)
@@ -106,6 +110,10 @@ def discover(
             from pmosync.connectors.asana.discover import discover_asana
 
             found = discover_asana(section, PROBE_POLICY)
+        elif isinstance(section, PlannerPremiumConnector):
+            from pmosync.connectors.dataverse.discover import discover_premium
+
+            found = discover_premium(section, PROBE_POLICY)
         else:
             from pmosync.connectors.microsoft.discover import discover_microsoft
 
