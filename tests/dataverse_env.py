@@ -170,7 +170,8 @@ def expected(
 ) -> dict[type, dict[str, dict[str, Any]]]:
     """What the store must hold for every project of ``env``: per model, source id -> values.
 
-    PersonIdentity holds the people the plans reference (managers, team members, assignees)."""
+    PersonIdentity holds the people the plans reference (managers, team members, assignees):
+    a person no plan names any more is retired."""
     zone = ZoneInfo(timezone)
     directory = people(env)
     person_of_user, person_of_resource = directory["by_user"], directory["by_resource"]
@@ -292,12 +293,7 @@ def differences(
         have = live_rows(store, model, source)
         for missing in sorted(set(wanted) - set(have))[:5]:
             problems.append(f"{model.entity} {missing} missing")
-        extras = set(have) - set(wanted)
-        if model is PersonIdentity:
-            # a person no plan references any more (the deleted project's team) is still a
-            # user of the environment: pmosync keeps knowing them; only an unknown key is wrong
-            extras -= set(people(env)["people"])
-        for extra in sorted(extras)[:5]:
+        for extra in sorted(set(have) - set(wanted))[:5]:
             problems.append(f"{model.entity} {extra} should not be live")
         for key in sorted(set(wanted) & set(have)):
             for column, value in wanted[key].items():

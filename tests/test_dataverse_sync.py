@@ -13,12 +13,20 @@ from dataverse_env import (
     all_rows,
     differences,
     environ,
+    expected,
     live_rows,
     premium_yaml,
     write_config,
 )
 
-from pmosync.canonical.types import Allocation, Assignment, Phase, Project, Task
+from pmosync.canonical.types import (
+    Allocation,
+    Assignment,
+    PersonIdentity,
+    Phase,
+    Project,
+    Task,
+)
 from pmosync.config import load_config
 from pmosync.sandbox.dataverse import DataverseSandbox
 from pmosync.sandbox.dataverse.churn import (
@@ -203,12 +211,16 @@ def test_a_deleted_project_takes_its_phases_tasks_and_assignments(tmp_path, env,
     assignments = {a["msdyn_resourceassignmentid"] for a in env.find(
         "msdyn_resourceassignment", _msdyn_projectid_value=project)}  # fmt: skip
     assert tasks and buckets and assignments
+    known = set(expected(env)[PersonIdentity])
     delete_project(env, project)
+    retired = known - set(expected(env)[PersonIdentity])  # people only that plan named
+    assert retired
     store, result = _sync(tmp_path, sandbox)
     with store:
         assert not result.failed, result
         for model, ids in ((Project, {project}), (Phase, buckets), (Task, tasks),
-                           (Assignment, assignments), (Allocation, assignments)):  # fmt: skip
+                           (Assignment, assignments), (Allocation, assignments),
+                           (PersonIdentity, retired)):  # fmt: skip
             rows = all_rows(store, model)
             assert all(rows[i]["deleted_at"] is not None for i in ids), model.entity
         assert differences(store, env) == []
@@ -220,7 +232,6 @@ def test_a_premium_assignee_is_the_same_person_as_in_basic_planner(tmp_path):
     human both tools know is one Person."""
     from graph_env import PLANNER, planner_yaml
 
-    from pmosync.canonical.types import PersonIdentity
     from pmosync.sandbox.graph import GraphSandbox
     from pmosync.sandbox.tenant import TenantSize, generate_tenant
 
