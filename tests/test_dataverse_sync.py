@@ -306,3 +306,22 @@ def test_server_errors_and_dropped_connections_are_retried(tmp_path, env, sandbo
         assert differences(store, env) == []
     statuses = sandbox.stats()["by_status"]
     assert statuses.get("503") == 2 and statuses.get("dropped") == 2, statuses
+
+
+def test_a_refused_token_or_an_app_user_outside_the_environment_ends_in_one_line(
+    tmp_path, env, sandbox
+):
+    sandbox.add_token("outsider-token", member=False)
+    _, config = write_config(tmp_path, sandbox, token="outsider-token")
+    with Store.open(config.store, base_dir=tmp_path) as store:
+        outsider = run_sync(config, store).connectors[0]
+    sandbox.revoke_token(sandbox.token)
+    store, refused = _sync(tmp_path, sandbox)
+    store.close()
+    for result, token in ((outsider, "outsider-token"), (refused, sandbox.token)):
+        assert result.failed
+        said = [result.error] + [s.error for s in result.streams if s.error]
+        said = [line for line in said if line]
+        assert said and all("\n" not in line and token not in line for line in said), said
+    assert "not a member of the environment" in (outsider.error or "")
+    assert "refused the credentials" in (refused.error or "")
