@@ -325,3 +325,36 @@ def test_a_refused_token_or_an_app_user_outside_the_environment_ends_in_one_line
         assert said and all("\n" not in line and token not in line for line in said), said
     assert "not a member of the environment" in (outsider.error or "")
     assert "refused the credentials" in (refused.error or "")
+
+
+class _StopAfterTasks:
+    """Sets ``stop`` once the tasks stream has committed ``pages`` pages."""
+
+    def __init__(self, stop, pages: int) -> None:
+        self.stop, self.pages, self.written = stop, pages, 0
+
+    def stream_started(self, connector, stream) -> None: ...
+
+    def page_written(self, connector, stream, records, counts) -> None:
+        if stream == "tasks":
+            self.written += 1
+            if self.written >= self.pages:
+                self.stop.set()
+
+    def stream_finished(self, connector, result) -> None: ...
+
+
+def test_a_sync_stopped_mid_listing_resumes_to_the_ground_truth(tmp_path, env, sandbox):
+    import threading
+
+    path, config = write_config(tmp_path, sandbox, premium_yaml(sandbox, page_size=PAGE))
+    stop = threading.Event()
+    observer = _StopAfterTasks(stop, pages=2)
+    with Store.open(config.store, base_dir=path.parent) as store:
+        run_sync(config, store, stop=stop, observer=observer)
+        assert stop.is_set() and observer.written == 2
+        assert 0 < len(live_rows(store, Task)) < len(env.table_rows("msdyn_projecttask"))
+        churn(env, seed=4, fraction=0.05)  # the plans move on between the two runs
+        result = run_sync(config, store).connectors[0]
+        assert not result.failed, result
+        assert differences(store, env) == []
