@@ -141,8 +141,8 @@ connectors:
   # effort is its subtasks' (never counted twice), a milestone is no work.
   {premium}:
     type: planner_premium
-    environment: {dataverse_url}   # the environment's URL, e.g. https://contoso.crm4.dynamics.com
-    token: ${{DATAVERSE_TOKEN}}      # the sandbox's; leave out to sign in as microsoft: says
+    environment: {dataverse_url}   # a real one: https://<org>.crm4.dynamics.com
+    token: ${{DATAVERSE_TOKEN}}        # the sandbox's; leave out to sign in as microsoft: says
     # projects: ["..."]              # names or ids; none: every plan the app user can read
 
   # Weekly timesheet workbooks in the Operations team's "Timesheets" channel.
