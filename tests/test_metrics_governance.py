@@ -168,3 +168,17 @@ def test_an_update_after_as_of_does_not_count():
         ("Echo", "no status update since 2026-11-10 (22 days)"),
         ("Foxtrot", "no status update posted"),
     ]
+
+
+def test_no_status_update_is_asked_of_a_project_whose_tool_has_none():
+    # Foxtrot never posted one; as a premium plan (or a Planner plan without a status source)
+    # its team could not have. Apollo (1 October, 55 days) and Echo (15 days) are still late.
+    data = dataset()
+    data.projects = [
+        p._replace(has_status_updates=False) if p.id == "foxtrot" else p for p in data.projects
+    ]
+    findings = governance_findings(data, GovernanceRules(checks=["status_update"]))
+    assert [(f.project, f.detail) for f in findings] == [
+        ("Apollo", "no status update since 2026-10-01 (55 days)"),
+        ("Echo", "no status update since 2026-11-10 (15 days)"),
+    ]

@@ -138,7 +138,11 @@ def _budget(project: ProjectRow, budgeted: set[str]) -> Iterator[Finding]:
 def _status_update(
     project: ProjectRow, last: date | None, as_of: date, max_days: int
 ) -> Iterator[Finding]:
-    """An update ``max_days`` old is still in time; one day older is not."""
+    """An update ``max_days`` old is still in time; one day older is not. A project whose
+    tool has no status updates (a Planner plan without a status source, a premium plan) is
+    not asked for one, as the RAG's staleness rule does not: its team could not post one."""
+    if not project.has_status_updates:
+        return
     if last is None:
         yield _finding(project, "status_update", "no status update posted")
         return
