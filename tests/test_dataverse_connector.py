@@ -456,7 +456,7 @@ def test_check_signs_in_probes_each_table_the_scope_and_change_tracking(sandbox,
     assert any(level == "warning" and "2 premium plans are named" in text
                for level, text in levels)  # fmt: skip
     assert ("warning", "msdyn_projectteam: change tracking is off: read by modifiedon; "
-            "deletions found by a full id listing") in levels  # fmt: skip
+            "removals found by listing its key columns in full each run") in levels  # fmt: skip
     assert not [line for line in lines if line.level == "error"]
 
     sandbox.revoke("msdyn_resourceassignment")

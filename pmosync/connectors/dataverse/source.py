@@ -98,7 +98,10 @@ class PremiumSource:
         for table in TABLES:
             if not flags[table.logical]:
                 how = "in full each time" if table.small else "by modifiedon"
-                gone = "" if table.small else "; deletions found by a full id listing"
+                gone = (
+                    "" if table.small
+                    else "; removals found by listing its key columns in full each run"
+                )  # fmt: skip
                 results.append(
                     CheckResult(
                         "warning",
