@@ -295,6 +295,23 @@ def test_mixed_currencies_name_theirs_in_each_cell():
     assert "0 EUR" in texts and "0 USD" in texts  # a real zero stays zero
 
 
+def test_an_hours_basis_is_shown_in_hours_never_as_bare_thousands():
+    # Earned value without a budget is in estimated hours (basis "hours", no currency): a
+    # premium plan's 912.5 h BAC must not read "0.9" beside money in thousands.
+    rows = [
+        {"name": "Apollo", "budget": 53_000.0, "ac": 26_000.0, "currency": "EUR"},
+        {"name": "Beacon", "budget": 912.5, "ac": 0.0, "currency": None, "basis": "hours"},
+    ]
+    texts = Page(html_of(_money_doc(rows))).cell_texts()
+    # mixed units: each cell names its own; 912.5 h rounds half up to 913 h
+    assert "53k EUR" in texts and "913 h" in texts and "0 h" in texts
+    assert "0.9" not in texts and "Budget" in texts
+    only_hours = [rows[1], {**rows[1], "name": "Comet", "budget": 1_240.0}]
+    texts = Page(html_of(_money_doc(only_hours))).cell_texts()
+    # every row in hours: the unit once, in the header; 1,240 h stays 1,240, not "1.2"
+    assert "Budget (h)" in texts and {"913", "1,240"} <= set(texts)
+
+
 def test_an_empty_section_is_one_line_or_left_out():
     from pmosync.reports.document import Column, ReportDocument, Section
 

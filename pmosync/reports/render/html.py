@@ -203,11 +203,21 @@ def _currency(value: Any) -> str | None:
     return as_text(value).strip() or None if isinstance(value, str) else None
 
 
+HOURS_UNIT = "h"
+"""A money column's unit on the rows whose ``basis`` is hours (earned value without a budget:
+the estimated hours): shown as whole hours, never as thousands of an unnamed unit."""
+
+
+def _in_hours(row: Mapping[str, Any]) -> bool:
+    return row.get("basis") == "hours"
+
+
 def _money_unit(column: Column, rows: Sequence[Mapping[str, Any]]) -> tuple[bool, str | None]:
     """(one currency for the whole column?, that currency) over the rows that hold an amount:
-    one currency (or none named anywhere) goes in the header, mixed ones in each cell."""
+    one currency (or none named anywhere) goes in the header, mixed ones in each cell. Rows in
+    hours count as the unit "h"."""
     found = {
-        _currency(row.get("currency"))
+        HOURS_UNIT if _in_hours(row) else _currency(row.get("currency"))
         for row in rows
         if as_number(typed(row.get(column.key), "money")) is not None
     }
@@ -220,14 +230,28 @@ def _column_title(column: Column, unit: tuple[bool, str | None] | None) -> str:
     title = as_text(column.title)
     if unit is None or not unit[0]:
         return title
+    if unit[1] == HOURS_UNIT:
+        return f"{title} (h)"
     return f"{title} (k {unit[1]})" if unit[1] else f"{title} (k)"
+
+
+def _hours_cell(value: Any, in_header: bool) -> Cell | None:
+    """An amount of an hours basis: whole hours ("1,240 h", or "1,240" under an "(h)" header)."""
+    shown = typed(value, "money")
+    if not isinstance(shown, int | float) or isinstance(shown, bool):
+        return None
+    whole = f"{rounded(shown, 'int'):,.0f}"
+    return Cell(whole if in_header else f"{whole} {HOURS_UNIT}", align="right")
 
 
 def column_cell(
     column: Column, row: Mapping[str, Any], unit: tuple[bool, str | None] | None = None
 ) -> Cell:
     in_header = unit is not None and unit[0]
-    cell = format_cell(
+    hours = _hours_cell(row.get(column.key), in_header) if (
+        column.type == "money" and _in_hours(row)
+    ) else None  # fmt: skip
+    cell = hours or format_cell(
         row.get(column.key),
         column.type,
         currency=None if in_header else row.get("currency"),
