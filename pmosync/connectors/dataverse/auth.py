@@ -10,13 +10,12 @@ any secret, in the same words as the Graph connectors' (docs/troubleshooting.md,
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
-from typing import Any
 
 from pmosync.config.connectors import PlannerPremiumConnector
-from pmosync.connectors.errors import AuthenticationError, ConnectorError, UnreachableError
+from pmosync.connectors.errors import ConnectorError
+from pmosync.connectors.microsoft.auth import open_credential, sign_in_error
 
 REFRESH_S = 300.0
 """A cached token is renewed this long before it expires (a long page must not outlive it)."""
@@ -27,48 +26,13 @@ def environment_scope(config: PlannerPremiumConnector) -> str:
     return f"{str(config.environment).rstrip('/')}/.default"
 
 
-def open_credential(config: PlannerPremiumConnector) -> Any | None:
-    """The azure-identity sync credential the config names; None for a static token."""
-    if config.token is not None:
-        return None
-    # azure-identity logs every failed token request as a warning with its traceback; the
-    # failure reaches the user once, as our one-line sign-in error.
-    logging.getLogger("azure.identity").setLevel(logging.ERROR)
-    from azure.identity import (
-        CertificateCredential,
-        ClientSecretCredential,
-        ManagedIdentityCredential,
-    )
-
-    if config.client_secret is not None:
-        return ClientSecretCredential(
-            config.tenant_id, config.client_id, config.client_secret.get_secret_value()
-        )
-    if config.certificate_path is not None:
-        try:
-            return CertificateCredential(
-                config.tenant_id, config.client_id, certificate_path=config.certificate_path
-            )
-        except OSError as error:  # azure-identity reads the file here, before any request
-            raise AuthenticationError(
-                f"certificate_path {config.certificate_path}: cannot read it "
-                f"({error.strerror or error})"
-            ) from None
-        except ValueError as error:
-            raise AuthenticationError(
-                f"certificate_path {config.certificate_path}: not a PEM or PKCS12 certificate "
-                f"with its private key ({error})"
-            ) from None
-    return ManagedIdentityCredential(client_id=config.client_id)
-
-
 class TokenSource:
     """Hands out the bearer token, fetching and caching it from the credential."""
 
     def __init__(self, config: PlannerPremiumConnector) -> None:
         self._static = config.token.get_secret_value() if config.token is not None else None
         self._scope = environment_scope(config)
-        self._credential = open_credential(config)
+        self._credential = open_credential(config, sync=True)
         self._token: str | None = None
         self._expires = 0.0
         self._lock = threading.Lock()
@@ -100,16 +64,3 @@ class TokenSource:
     def close(self) -> None:
         if self._credential is not None:
             self._credential.close()
-
-
-def sign_in_error(error: Exception) -> ConnectorError:
-    """azure-identity's failure to get a token, as one line without any secret."""
-    from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError
-
-    first = (getattr(error, "message", None) or str(error)).strip().splitlines()
-    reason = first[0] if first else type(error).__name__
-    if isinstance(error, ClientAuthenticationError):
-        return AuthenticationError(f"could not sign in to Microsoft Entra ID: {reason}")
-    if isinstance(error, ServiceRequestError):  # the sign-in service itself is out of reach
-        return UnreachableError(f"cannot reach Microsoft Entra ID to sign in: {reason}")
-    raise error

@@ -1,4 +1,4 @@
-"""Sign-in to Microsoft Graph from one of the four credentials the config allows.
+"""Sign-in to Microsoft Graph and Dataverse from one of the four credentials the config allows.
 
 The azure-identity credentials are the async ones: msgraph-sdk runs on asyncio, and a sync
 credential would block the event loop while it fetches a token. A static token (the sandbox,
@@ -23,8 +23,12 @@ from kiota_authentication_azure.azure_identity_authentication_provider import (
     AzureIdentityAuthenticationProvider,
 )
 
-from pmosync.config.connectors import MicrosoftAuth
-from pmosync.connectors.errors import AuthenticationError
+from pmosync.config.connectors import MicrosoftAuth, MicrosoftSignIn
+from pmosync.connectors.errors import (
+    AuthenticationError,
+    ConnectorError,
+    UnreachableError,
+)
 
 
 class StaticTokenProvider(AccessTokenProvider):
@@ -49,18 +53,27 @@ def graph_scope(base_url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/.default"
 
 
-def open_credential(config: MicrosoftAuth) -> Any | None:
-    """The azure-identity async credential the config names; None for a static token."""
+def open_credential(config: MicrosoftSignIn, *, sync: bool = False) -> Any | None:
+    """The azure-identity credential the config names; None for a static token. The async
+    ones (``azure.identity.aio``) for msgraph-sdk's event loop; ``sync`` for a client with no
+    loop (the Dataverse connector's ``httpx.Client``)."""
     if config.token is not None:
         return None
     # azure-identity logs every failed token request as a warning with its traceback; the
     # failure reaches the user once, as our one-line sign-in error, so keep its log quiet.
     logging.getLogger("azure.identity").setLevel(logging.ERROR)
-    from azure.identity.aio import (
-        CertificateCredential,
-        ClientSecretCredential,
-        ManagedIdentityCredential,
-    )
+    if sync:
+        from azure.identity import (
+            CertificateCredential,
+            ClientSecretCredential,
+            ManagedIdentityCredential,
+        )
+    else:
+        from azure.identity.aio import (  # type: ignore[assignment]
+            CertificateCredential,
+            ClientSecretCredential,
+            ManagedIdentityCredential,
+        )
 
     if config.client_secret is not None:
         return ClientSecretCredential(
@@ -82,6 +95,19 @@ def open_credential(config: MicrosoftAuth) -> Any | None:
                 f"with its private key ({error})"
             ) from None
     return ManagedIdentityCredential(client_id=config.client_id)
+
+
+def sign_in_error(error: Exception) -> ConnectorError:
+    """azure-identity's failure to get a token, as one line without any secret."""
+    from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError
+
+    first = (getattr(error, "message", None) or str(error)).strip().splitlines()
+    reason = first[0] if first else type(error).__name__
+    if isinstance(error, ClientAuthenticationError):
+        return AuthenticationError(f"could not sign in to Microsoft Entra ID: {reason}")
+    if isinstance(error, ServiceRequestError):  # the sign-in service itself is out of reach
+        return UnreachableError(f"cannot reach Microsoft Entra ID to sign in: {reason}")
+    raise error
 
 
 def auth_provider(config: MicrosoftAuth, credential: Any | None) -> AuthenticationProvider:

@@ -53,7 +53,7 @@ from pmosync.connectors.errors import (
     UnreachableError,
 )
 from pmosync.connectors.limiter import RateLimiter, shared_limiter
-from pmosync.connectors.microsoft.auth import auth_provider, open_credential
+from pmosync.connectors.microsoft.auth import auth_provider, open_credential, sign_in_error
 from pmosync.connectors.microsoft.permissions import permission_for
 from pmosync.connectors.paging import PageGuard
 from pmosync.connectors.retry import RETRIABLE, Attempts, RetryPolicy, parse_retry_after
@@ -264,7 +264,7 @@ class GraphClient:
             except ConnectorError:
                 raise
             except Exception as error:  # noqa: BLE001 - sign-in failures come from azure-identity
-                raise _sign_in_error(error) from None
+                raise sign_in_error(error) from None
         return content or b""
 
     async def get(self, target: RequestInformation | str) -> dict[str, Any]:
@@ -378,16 +378,3 @@ class GraphClient:
         info = self.request("GET", url)
         info.headers.remove("Accept")
         return await self.send(info)
-
-
-def _sign_in_error(error: Exception) -> ConnectorError:
-    """azure-identity's failure to get a token, as one line without any secret."""
-    from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError
-
-    first = (getattr(error, "message", None) or str(error)).strip().splitlines()
-    reason = first[0] if first else type(error).__name__
-    if isinstance(error, ClientAuthenticationError):
-        return AuthenticationError(f"could not sign in to Microsoft Entra ID: {reason}")
-    if isinstance(error, ServiceRequestError):  # the sign-in service itself is out of reach
-        return UnreachableError(f"cannot reach Microsoft Entra ID to sign in: {reason}")
-    raise error
