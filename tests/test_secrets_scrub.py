@@ -22,6 +22,7 @@ from sqlalchemy import MetaData, select
 
 from pmosync.connectors.scrub import Scrubber
 from pmosync.sandbox.asana import AsanaSandbox
+from pmosync.sandbox.dataverse import DataverseSandbox, generate_environment
 from pmosync.sandbox.graph import GraphSandbox
 from pmosync.sandbox.org import OrgSize, generate_org
 from pmosync.sandbox.tenant import TenantSize, generate_tenant
@@ -30,12 +31,13 @@ from pmosync.store import Store
 ASANA_TOKEN = "asana-pat-7f3c9e1b2d4a6f8e0c1b3d5a7e9f2c4b"
 REFUSED_TOKEN = "asana-pat-revoked-90d1e2f3a4b5c6d7e8f9a0b1"
 GRAPH_TOKEN = "graph-token-c0ffee00d15ea5e0b5e55ed0a1b2c3d4"
-SECRETS = (ASANA_TOKEN, REFUSED_TOKEN, GRAPH_TOKEN)
+DATAVERSE_TOKEN = "dataverse-token-5eed1e55b0a7c0de5eed1e55b0a7c0de"
+SECRETS = (ASANA_TOKEN, REFUSED_TOKEN, GRAPH_TOKEN, DATAVERSE_TOKEN)
 MISSING_GROUP = "00000000-0000-0000-0000-00000000dead"
 
 
 @pytest.fixture(scope="module")
-def boxes() -> Iterator[tuple[AsanaSandbox, GraphSandbox]]:
+def boxes() -> Iterator[tuple[AsanaSandbox, GraphSandbox, DataverseSandbox]]:
     org = generate_org(3, OrgSize(projects=3, tasks=60, people=5, time_entries=20, teams=1,
                                   portfolios=1))  # fmt: skip
     people = [(person.name, person.email) for person in org.people.values()]
@@ -43,17 +45,24 @@ def boxes() -> Iterator[tuple[AsanaSandbox, GraphSandbox]]:
     tenant = generate_tenant(3, size, people=people)
     asana = AsanaSandbox(org, token=ASANA_TOKEN).start()
     graph = GraphSandbox(tenant, token=GRAPH_TOKEN, page_size=20).start()
+    environment = generate_environment(3, "XS", tenant.today, tenant=tenant)
+    dataverse = DataverseSandbox(environment, token=DATAVERSE_TOKEN).start()
     try:
-        for box in (asana, graph):
+        for box in (asana, graph, dataverse):
             box.set_faults(echo_authorization=True)
         asana.forbid_project(sorted(org.projects)[0], 403)
-        yield asana, graph
+        # a security role without read on assignments: a 403 naming the privilege, echoed
+        dataverse.revoke("msdyn_resourceassignment")
+        yield asana, graph, dataverse
     finally:
         asana.stop()
         graph.stop()
+        dataverse.stop()
 
 
-def _config(folder: Path, asana: AsanaSandbox, graph: GraphSandbox) -> Path:
+def _config(
+    folder: Path, asana: AsanaSandbox, graph: GraphSandbox, dataverse: DataverseSandbox
+) -> Path:
     groups = ", ".join(f'"{g}"' for g in [*sorted(graph.tenant.groups), MISSING_GROUP])
     workspace = asana.org.workspace.gid
     text = (
@@ -74,6 +83,10 @@ def _config(folder: Path, asana: AsanaSandbox, graph: GraphSandbox) -> Path:
         "    token: ${GRAPH_TOKEN}\n"
         f"    base_url: {graph.base_url}\n"
         f"    groups: [{groups}]\n"
+        "  premium:\n"
+        "    type: planner_premium\n"
+        "    token: ${DATAVERSE_TOKEN}\n"
+        f"    environment: {dataverse.environment_url}\n"
     )
     path = folder / "pmosync.yaml"
     path.write_text(text, encoding="utf-8")
@@ -84,7 +97,7 @@ def _pmosync(config: Path, *args: str, stderr_to: Path | None = None) -> str:
     """Run one pmosync command; everything it printed (stdout and stderr)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PMOSYNC_")}
     env |= {"ASANA_TOKEN": ASANA_TOKEN, "OLD_ASANA_TOKEN": REFUSED_TOKEN,
-            "GRAPH_TOKEN": GRAPH_TOKEN}  # fmt: skip
+            "GRAPH_TOKEN": GRAPH_TOKEN, "DATAVERSE_TOKEN": DATAVERSE_TOKEN}  # fmt: skip
     command = [sys.executable, "-m", "pmosync", *args, "-c", str(config)]
     if stderr_to is None:
         done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
@@ -114,9 +127,10 @@ def _leaks(text: str) -> list[str]:
 
 
 def test_echoed_tokens_appear_nowhere_pmosync_writes(tmp_path, boxes):
-    asana, graph = boxes
+    asana, graph, dataverse = boxes
     asana.throttle_next(2, retry_after_s=1)  # 429s echo too, and are retried
-    config = _config(tmp_path, asana, graph)
+    dataverse.throttle_next(2, retry_after_s=1)
+    config = _config(tmp_path, asana, graph, dataverse)
     printed = _pmosync(config, "sync")
     json_log = tmp_path / "sync.log"
     printed += _pmosync(config, "sync", "--log-format", "json", stderr_to=json_log)
@@ -127,6 +141,9 @@ def test_echoed_tokens_appear_nowhere_pmosync_writes(tmp_path, boxes):
     # the echoes did reach pmosync's messages (masked), else this test would prove nothing
     assert "token=***" in cells and "Authorization: ***" in cells
     assert "401" in cells and "403" in cells and "404" in cells
+    # Dataverse's refusal reached the store, its echo of the token masked
+    refusals = [line for line in cells.splitlines() if "prvReadmsdyn_resourceassignment" in line]
+    assert refusals and all("***" in line for line in refusals)
     for where, text in {
         "sync output": printed,
         "JSON log": json_log.read_text(encoding="utf-8"),
