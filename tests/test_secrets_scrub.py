@@ -32,7 +32,8 @@ ASANA_TOKEN = "asana-pat-7f3c9e1b2d4a6f8e0c1b3d5a7e9f2c4b"
 REFUSED_TOKEN = "asana-pat-revoked-90d1e2f3a4b5c6d7e8f9a0b1"
 GRAPH_TOKEN = "graph-token-c0ffee00d15ea5e0b5e55ed0a1b2c3d4"
 DATAVERSE_TOKEN = "dataverse-token-5eed1e55b0a7c0de5eed1e55b0a7c0de"
-SECRETS = (ASANA_TOKEN, REFUSED_TOKEN, GRAPH_TOKEN, DATAVERSE_TOKEN)
+OUTSIDER_TOKEN = "dataverse-token-0u7s1de70u7s1de70u7s1de70u7s1de7"
+SECRETS = (ASANA_TOKEN, REFUSED_TOKEN, GRAPH_TOKEN, DATAVERSE_TOKEN, OUTSIDER_TOKEN)
 MISSING_GROUP = "00000000-0000-0000-0000-00000000dead"
 
 
@@ -53,6 +54,7 @@ def boxes() -> Iterator[tuple[AsanaSandbox, GraphSandbox, DataverseSandbox]]:
         asana.forbid_project(sorted(org.projects)[0], 403)
         # a security role without read on assignments: a 403 naming the privilege, echoed
         dataverse.revoke("msdyn_resourceassignment")
+        dataverse.add_token(OUTSIDER_TOKEN, member=False)  # an app user of no environment
         yield asana, graph, dataverse
     finally:
         asana.stop()
@@ -87,6 +89,10 @@ def _config(
         "    type: planner_premium\n"
         "    token: ${DATAVERSE_TOKEN}\n"
         f"    environment: {dataverse.environment_url}\n"
+        "  premium-outsider:\n"
+        "    type: planner_premium\n"
+        "    token: ${OUTSIDER_TOKEN}\n"
+        f"    environment: {dataverse.environment_url}\n"
     )
     path = folder / "pmosync.yaml"
     path.write_text(text, encoding="utf-8")
@@ -97,7 +103,8 @@ def _pmosync(config: Path, *args: str, stderr_to: Path | None = None) -> str:
     """Run one pmosync command; everything it printed (stdout and stderr)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PMOSYNC_")}
     env |= {"ASANA_TOKEN": ASANA_TOKEN, "OLD_ASANA_TOKEN": REFUSED_TOKEN,
-            "GRAPH_TOKEN": GRAPH_TOKEN, "DATAVERSE_TOKEN": DATAVERSE_TOKEN}  # fmt: skip
+            "GRAPH_TOKEN": GRAPH_TOKEN, "DATAVERSE_TOKEN": DATAVERSE_TOKEN,
+            "OUTSIDER_TOKEN": OUTSIDER_TOKEN}  # fmt: skip
     command = [sys.executable, "-m", "pmosync", *args, "-c", str(config)]
     if stderr_to is None:
         done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
@@ -141,9 +148,11 @@ def test_echoed_tokens_appear_nowhere_pmosync_writes(tmp_path, boxes):
     # the echoes did reach pmosync's messages (masked), else this test would prove nothing
     assert "token=***" in cells and "Authorization: ***" in cells
     assert "401" in cells and "403" in cells and "404" in cells
-    # Dataverse's refusal reached the store, its echo of the token masked
-    refusals = [line for line in cells.splitlines() if "prvReadmsdyn_resourceassignment" in line]
-    assert refusals and all("***" in line for line in refusals)
+    # Dataverse's refusals reached the store: the privilege named, and Dataverse's own words
+    # (which echoed the outsider's token) masked
+    assert "prvReadmsdyn_resourceassignment" in cells
+    outsider = [line for line in cells.splitlines() if "not a member of the organization" in line]
+    assert outsider and all("***" in line for line in outsider)
     for where, text in {
         "sync output": printed,
         "JSON log": json_log.read_text(encoding="utf-8"),
