@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +91,8 @@ def say(answer: Any) -> None:
 def compare(store_url: str, env: Any) -> list[str]:
     """The store against the environment's snapshot: every live project, bucket, task,
     assignment and allocation, value by value (the rules of tests/dataverse_env.py: progress
-    a fraction, a summary's effort not its estimate, dates as UTC days), and every referenced
+    a fraction, a summary's effort not its estimate, dates as UTC days, a done task completed
+    at its actual end), and every referenced
     person with their email. Returns the first problems found (empty: a match)."""
     from sqlalchemy import select
 
@@ -122,6 +123,12 @@ def compare(store_url: str, env: Any) -> list[str]:
     def day(value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
 
+    def moment(value: Any) -> Any:
+        """A datetime as aware UTC (SQLite gives back naive UTC, PostgreSQL aware)."""
+        if isinstance(value, datetime):
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return value
+
     def same(a: Any, b: Any) -> bool:
         if isinstance(a, float) or isinstance(b, float):
             return a is not None and b is not None and abs(a - b) < 1e-6
@@ -135,7 +142,7 @@ def compare(store_url: str, env: Any) -> list[str]:
         for key in sorted(set(have) & set(wanted)):
             for column, value in wanted[key].items():
                 stored = have[key][column]
-                stored = sorted(stored) if isinstance(stored, list) else stored
+                stored = sorted(stored) if isinstance(stored, list) else moment(stored)
                 if not same(stored, value):
                     problems.append(f"{model.entity} {key}.{column}: {stored!r} != {value!r}")
 
@@ -162,6 +169,8 @@ def compare(store_url: str, env: Any) -> list[str]:
             "estimate_hours": None if t["summary"] else t["effort"],
             "start_date": day(t["start"]), "due_date": day(t["end"]),
             "dependency_ids": sorted(Task.ref(SOURCE, p) for p in t["predecessors"]),
+            "completed_at": datetime.fromisoformat(t["actualend"])
+            if t["actualend"] and (t["progress"] or 0) >= 1 else None,
         } for tid, t in truth["tasks"].items()})  # fmt: skip
         check(Assignment, {aid: {"task_id": ref[Task](a["task"]),
                                  "identity_id": ref[PersonIdentity](a["person"])}

@@ -14,13 +14,16 @@ wrong connector or mapping shows as a difference:
 - a task is a milestone when ``msdyn_ismilestone`` or its duration is 0 and it is no summary;
 - a summary task's effort is its children's roll-up: its estimate is None (never counted twice);
 - priority in the plans' UI bands: 0-1 urgent, 2-4 important (high), 5-7 medium, 8-10 low;
-- dates are the UTC instants' days in the connector's time zone.
+- dates are the UTC instants' days in the connector's time zone;
+- a done task was completed at its ``msdyn_actualend`` (Dataverse's system-computed actual
+  end; read here from the environment's row, never predicted: churn stamps it with the
+  mutation's wall-clock moment); an actual end on a task that is not done is ignored.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -103,6 +106,13 @@ def _day(value: str | None, zone: ZoneInfo) -> date | None:
     if not value:
         return None
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(zone).date()
+
+
+def _instant(value: str | None) -> datetime | None:
+    """A ``2026-03-02T17:00:00Z`` instant as an aware UTC datetime."""
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
 
 def _status(progress: float | None) -> str:
@@ -229,6 +239,7 @@ def expected(
             "dependency_ids": sorted(
                 Task.ref(source, p) for p in predecessors.get(t["msdyn_projecttaskid"], ())
             ),
+            "completed_at": _instant(t["msdyn_actualend"]) if progress >= 1 else None,
         }  # fmt: skip
     for a in rows("msdyn_resourceassignment", "_msdyn_projectid_value"):
         person = person_of_resource[a["_msdyn_bookableresourceid_value"]]
@@ -275,6 +286,8 @@ class Approx:
 def _comparable(column: str, value: Any) -> Any:
     if column == "dependency_ids" and isinstance(value, list):
         return sorted(value)
+    if isinstance(value, datetime):  # SQLite gives back naive UTC, PostgreSQL aware
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     return value
 
 

@@ -214,6 +214,23 @@ def test_progress_is_a_fraction_read_as_percent_and_status(progress, status, per
     assert (task.status, task.percent_complete) == (status, percent)
 
 
+@pytest.mark.parametrize(
+    ("progress", "actualend", "completed"),
+    [
+        # done: completed at its actual end, an instant (16:30Z is 17:30 in Paris: no shift)
+        (1, "2026-03-06T16:30:00Z", datetime(2026, 3, 6, 16, 30, tzinfo=UTC)),
+        (1.0, "2026-03-06T16:30:00.000Z", datetime(2026, 3, 6, 16, 30, tzinfo=UTC)),
+        # progress fell back below 100 %: a stale actual end is no completion
+        (0.75, "2026-03-06T16:30:00Z", None),
+        (0, "2026-03-06T16:30:00Z", None),
+        (1, None, None),  # done but Dataverse has not stamped it (yet): unknown, not invented
+    ],
+)
+def test_a_done_task_is_completed_at_its_actual_end(progress, actualend, completed):
+    row = _task(msdyn_progress=progress, msdyn_actualend=actualend)
+    assert _one(MAPPER.map("tasks", row), Task).completed_at == completed
+
+
 def test_a_summary_task_carries_no_estimate_its_effort_is_its_childrens():
     row = _task(msdyn_projecttaskid=SUMMARY, _msdyn_parenttask_value=None, msdyn_summary=True,
                 msdyn_effort=80.0, msdyn_duration=0.0)  # fmt: skip
@@ -330,6 +347,8 @@ def test_a_people_record_is_an_identity_keyed_by_the_person_key():
         ("people", {"key": None, "name": "x"}, "record has no key"),
         ("people", {"key": "k", "email": ["a@b"]}, "email is not text"),
         ("tasks", ["not", "an", "object"], "record is not a JSON object: list"),
+        ("tasks", _task(msdyn_progress=1, msdyn_actualend="Friday"),
+         "msdyn_actualend is not a timestamp: 'Friday'"),
     ],
 )  # fmt: skip
 def test_a_bad_row_is_one_line_naming_its_column(stream, row, message):

@@ -12,6 +12,7 @@ Monday 9 to Friday 13 March, 08:00-17:00 local (07:00Z-16:00Z)."""
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -21,6 +22,7 @@ from pmosync.mapping.dataverse import PremiumMapper
 from pmosync.reports.dataset import TaskRow
 from pmosync.reports.metrics.earned_value import earned_value
 from pmosync.reports.metrics.progress import parent_ids, project_progress, work_tasks
+from pmosync.reports.metrics.throughput import throughput
 
 SOURCE = "premium-ops"
 PROJECT = "6f1c2a5e-3b7d-ef11-a670-000d3a4b2c01"
@@ -63,9 +65,9 @@ PLAN = [
 ]  # fmt: skip
 
 
-def _task_rows() -> list[TaskRow]:
+def _task_rows(plan: list[dict] = PLAN) -> list[TaskRow]:
     """The mapped tasks as the report's dataset holds them."""
-    tasks = [r for raw in PLAN for r in MAPPER.map("tasks", raw).records if isinstance(r, Task)]
+    tasks = [r for raw in plan for r in MAPPER.map("tasks", raw).records if isinstance(r, Task)]
     return [
         TaskRow(
             id=t.id,
@@ -123,3 +125,23 @@ def test_earned_value_of_a_premium_plan_counts_the_leaves_not_the_summary():
         "Handover",
         date(2026, 3, 13),
     )
+
+
+def test_a_done_premium_task_counts_as_completed_in_the_week_of_its_actual_end():
+    # Frame done, its actual end Sunday 8 March 23:30Z = Monday 9 March 00:30 in Paris;
+    # Roof at 50 % with a stale actual end (it was done, then reopened): not completed
+    actuals = {
+        "A": {"msdyn_progress": 1.0, "msdyn_actualend": "2026-03-08T23:30:00Z"},
+        "B": {"msdyn_progress": 0.5, "msdyn_actualend": "2026-03-10T15:00:00Z"},
+    }
+    plan = [{**raw, **actuals.get(raw["msdyn_projecttaskid"], {})} for raw in PLAN]
+    tasks = _task_rows(plan)
+    work = work_tasks(tasks, parent_ids(tasks))  # Frame and Roof (no summary, no milestone)
+    weeks = [date(2026, 3, 2), date(2026, 3, 9)]
+    rows = throughput(work, weeks, ZoneInfo("Europe/Paris"))
+    # week of 2 March: Frame planned (due Fri 6), none completed (its Paris day is Mon 9);
+    # week of 9 March: Roof planned (due Fri 13), Frame completed
+    assert [(r.week, r.completed, r.planned) for r in rows] == [
+        (date(2026, 3, 2), 0, 1),
+        (date(2026, 3, 9), 1, 1),
+    ]

@@ -39,12 +39,19 @@ TASK, ASSIGNMENT = "msdyn_projecttask", "msdyn_resourceassignment"
 SMALL = EnvironmentSize(projects=4, tasks=240, people=8)
 
 
-def _stable(env: Environment) -> dict[str, list[dict]]:
-    """Every row in insertion order, without modifiedon (the real moment it was written)."""
+WALL_CLOCK = ("createdon", "msdyn_actualstart", "msdyn_actualend")
+"""Columns churn stamps with the real moment of an edit (a row it adds, a task it starts or
+completes), as Dataverse does: only whether they are set is deterministic after churn."""
+
+
+def _stable(env: Environment, wall_clock: tuple[str, ...] = ()) -> dict[str, list[dict]]:
+    """Every row in insertion order, without modifiedon (the real moment it was written);
+    the ``wall_clock`` columns reduced to whether they are set."""
     return {
-        table: [{k: v for k, v in row.items() if k != "modifiedon"} for row in rows.values()]
+        table: [{k: (v is not None) if k in wall_clock else v
+                 for k, v in row.items() if k != "modifiedon"} for row in rows.values()]
         for table, rows in env.rows.items()
-    }
+    }  # fmt: skip
 
 
 def test_same_seed_and_day_give_the_same_rows_in_the_same_order():
@@ -238,6 +245,80 @@ def test_summary_and_project_roll_up_like_project_does():
     assert env.get(TASK, "S")["msdyn_scheduledend"] == "2026-03-12T17:00:00Z"
 
 
+def test_actual_end_rolls_up_once_every_child_is_done_and_churn_stamps_it():
+    env, project = _hand_built()
+    env.upsert(TASK, {"msdyn_projecttaskid": "A", "msdyn_actualstart": "2026-03-02T08:00:00Z"})
+    env.upsert(TASK, {"msdyn_projecttaskid": "B", "msdyn_actualstart": "2026-03-04T09:30:00Z"})
+    roll_up(env, project)
+    # S's actual start is its children's earliest (A's); no actual end while A and B run
+    assert env.get(TASK, "S")["msdyn_actualstart"] == "2026-03-02T08:00:00Z"
+    assert env.get(TASK, "S")["msdyn_actualend"] is None
+    done = {"msdyn_progress": 1.0, "msdyn_effortremaining": 0.0}
+    env.upsert(TASK, {"msdyn_projecttaskid": "A", **done, "msdyn_effortcompleted": 8.0,
+                      "msdyn_actualend": "2026-03-03T15:00:00Z"})  # fmt: skip
+    roll_up(env, project)
+    assert env.get(TASK, "S")["msdyn_actualend"] is None  # B is still at 25 %
+    env.upsert(TASK, {"msdyn_projecttaskid": "B", **done, "msdyn_effortcompleted": 16.0,
+                      "msdyn_actualend": "2026-03-09T11:00:00Z"})  # fmt: skip
+    roll_up(env, project)
+    # both done: S ends with the later of Tue 3 March 15:00 (A) and Mon 9 March 11:00 (B)
+    assert env.get(TASK, "S")["msdyn_progress"] == 1
+    assert env.get(TASK, "S")["msdyn_actualend"] == "2026-03-09T11:00:00Z"
+    assert "msdyn_actualend" not in env.get("msdyn_project", project)  # a task's column only
+
+    # B back to 75 %: its actual end is cleared, and S's with it (its start stays)
+    edit_task(env, "B", progress=0.75)
+    assert env.get(TASK, "B")["msdyn_actualend"] is None
+    assert env.get(TASK, "B")["msdyn_actualstart"] == "2026-03-04T09:30:00Z"
+    assert env.get(TASK, "S")["msdyn_actualend"] is None
+    # B done again: stamped with the environment's mutation moment, which S then takes
+    # (later than A's 3 March); read from the rows, as the moment is the wall clock's
+    edit_task(env, "B", progress=1.0)
+    stamped = env.get(TASK, "B")["msdyn_actualend"]
+    assert stamped is not None and stamped > "2026-03-09T11:00:00Z"
+    assert stamped <= env.get(TASK, "B")["modifiedon"]  # stamped by that very edit
+    assert env.get(TASK, "S")["msdyn_actualend"] == stamped
+    # back to 0 %: neither an actual start nor an end; S starts with A alone
+    edit_task(env, "B", progress=0.0)
+    assert (env.get(TASK, "B")["msdyn_actualstart"], env.get(TASK, "B")["msdyn_actualend"]) == (
+        None, None)  # fmt: skip
+    assert env.get(TASK, "S")["msdyn_actualstart"] == "2026-03-02T08:00:00Z"
+    # a leaf added done is stamped as of its creation
+    added = add_task(env, project, "Sign off", progress=1.0, effort=2.0)
+    row = env.get(TASK, added)
+    assert row["msdyn_actualend"] == row["msdyn_actualstart"] <= row["createdon"]
+
+
+def test_generated_leaves_carry_actuals_and_summaries_roll_them_up():
+    env = generate_environment(8, SMALL, TODAY)
+    tasks = env.rows[TASK]
+    children: dict[str, list[dict]] = {}
+    for t in tasks.values():
+        if t["_msdyn_parenttask_value"]:
+            children.setdefault(t["_msdyn_parenttask_value"], []).append(t)
+    ends = 0
+    for key, t in tasks.items():
+        kids = children.get(key)
+        if kids:
+            all_done = all(k["msdyn_progress"] >= 1 for k in kids)
+            wanted = max(k["msdyn_actualend"] for k in kids) if all_done else None
+            assert t["msdyn_actualend"] == wanted
+            begun = [k["msdyn_actualstart"] for k in kids if k["msdyn_actualstart"]]
+            assert t["msdyn_actualstart"] == (min(begun) if begun else None)
+            continue
+        # a leaf: an actual end iff done, an actual start iff started; none after today
+        # (Mon 2 March 2026) 17:00, the end of today's working day
+        assert (t["msdyn_actualend"] is not None) == (t["msdyn_progress"] >= 1)
+        assert (t["msdyn_actualstart"] is not None) == (t["msdyn_progress"] > 0)
+        if t["msdyn_actualend"]:
+            ends += 1
+            assert t["msdyn_actualend"].endswith("T17:00:00Z")
+            assert t["msdyn_actualstart"] <= t["msdyn_actualend"] <= "2026-03-02T17:00:00Z"
+            if t["msdyn_scheduledend"] <= "2026-03-02T17:00:00Z":  # done on schedule
+                assert t["msdyn_actualend"] == t["msdyn_scheduledend"]
+    assert ends > 10
+
+
 def test_deleting_the_last_children_makes_the_summary_a_leaf_again():
     env, project = _hand_built()
     roll_up(env, project)
@@ -392,7 +473,7 @@ def test_churn_touches_the_fraction_asked_and_says_what_it_did():
     assert (second.edited, second.added, second.deleted) == (
         report.edited, report.added, report.deleted,
     )  # fmt: skip
-    assert _stable(again) == _stable(env)
+    assert _stable(again, WALL_CLOCK) == _stable(env, WALL_CLOCK)
 
 
 def test_edit_tasks_keeps_assignments_in_step():
@@ -475,6 +556,11 @@ def test_snapshot_people_keys_scope_and_predecessors():
         assert d["_msdyn_predecessortask_value"] in (
             snap["tasks"][d["_msdyn_successortask_value"]]["predecessors"]
         )
+    # the actual end as an instant with its UTC offset: "...T17:00:00Z" -> "...T17:00:00+00:00"
+    for key, t in env.rows[TASK].items():
+        end = t["msdyn_actualend"]
+        assert snap["tasks"][key]["actualend"] == (end[:-1] + "+00:00" if end else None)
+    assert any(t["actualend"] for t in snap["tasks"].values())
     assert all(t["predecessors"] == sorted(t["predecessors"]) for t in snap["tasks"].values())
     for key, a in snap["assignments"].items():
         row = env.rows[ASSIGNMENT][key]

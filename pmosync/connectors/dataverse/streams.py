@@ -73,7 +73,7 @@ TASKS = Table(
         "_msdyn_projectbucket_value", "_msdyn_parenttask_value", "msdyn_ismilestone",
         "msdyn_summary", "msdyn_duration", "msdyn_scheduledstart", "msdyn_scheduledend",
         "msdyn_progress", "msdyn_effort", "msdyn_priority", "msdyn_descriptionplaintext",
-        "createdon", "modifiedon",
+        "msdyn_actualend", "createdon", "modifiedon",
     ),
     project="_msdyn_project_value",
 )  # fmt: skip

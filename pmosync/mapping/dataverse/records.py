@@ -204,13 +204,16 @@ def map_task(
     A milestone is flagged, or a leaf of zero duration; its start is its due day (a milestone
     is a moment, and Dataverse may keep the start at the previous working day's start).
     A summary task's effort is its subtasks' roll-up: its estimate is None, so effort and
-    earned value count each hour once, at the leaves."""
+    earned value count each hour once, at the leaves. A done task was completed at
+    ``msdyn_actualend`` (system-computed: set when the task completes); an actual end on a task
+    that is not done is stale and ignored."""
     task_id = key(raw, "msdyn_projecttaskid")
     project = key(raw, "_msdyn_project_value")
     summary = flag(raw, "msdyn_summary")
     duration = number(raw, "msdyn_duration")
     milestone = flag(raw, "msdyn_ismilestone") or (duration == 0 and not summary)
     progress = fraction(raw, "msdyn_progress")
+    status = task_status(progress)
     effort = hours(raw, "msdyn_effort")
     start = day(raw, "msdyn_scheduledstart", zone)
     due = day(raw, "msdyn_scheduledend", zone)
@@ -228,7 +231,7 @@ def map_task(
         parent_id=Task.ref(source, parent) if parent else None,
         name=text(raw, "msdyn_subject") or "",
         is_milestone=milestone,
-        status=task_status(progress),
+        status=status,
         percent_complete=percent(progress),
         start_date=start,
         due_date=due,
@@ -236,6 +239,10 @@ def map_task(
         priority=priority_of(raw, priorities),
         description=text(raw, "msdyn_descriptionplaintext") or None,
         dependency_ids=predecessors(source, raw),
+        completed_at=(
+            parse_timestamp(raw.get("msdyn_actualend"), "msdyn_actualend")
+            if status == "done" else None
+        ),
         created_at=parse_timestamp(raw.get("createdon"), "createdon"),
         updated_at=parse_timestamp(raw.get("modifiedon"), "modifiedon"),
     )

@@ -22,6 +22,7 @@ from pmosync.sandbox.dataverse.environment import (
     Environment,
     day_end,
     day_start,
+    utc,
 )
 from pmosync.sandbox.dataverse.rollup import (
     add_working_days,
@@ -88,6 +89,7 @@ def _edit(
     if not 0 <= new_progress <= 1 or new_effort < 0:
         raise ValueError("progress is a fraction 0..1 and effort hours >= 0")
     changes = leaf_values(new_effort, new_progress)
+    changes.update(_actuals(env, task, new_progress))
     if shift:
         start = add_working_days(day_of(task["msdyn_scheduledstart"]), shift)
         end = add_working_days(day_of(task["msdyn_scheduledend"]), shift)
@@ -97,6 +99,25 @@ def _edit(
     if moved:
         env.upsert(TASK, {"msdyn_projecttaskid": task["msdyn_projecttaskid"], **moved})
     _sync_assignments(env, task, assignments)
+
+
+def _actuals(env: Environment, task: dict, progress: float) -> dict:
+    """The actual start and end Dataverse stamps as progress moves: the moment of the edit
+    when the task starts (from 0) or completes, null again when it goes back to 0 or below
+    1 (a start already stamped stays while progress stays above 0)."""
+    was = task["msdyn_progress"] or 0
+    now = utc(env.now())
+    start = task["msdyn_actualstart"]
+    end = task["msdyn_actualend"]
+    if progress <= 0:
+        start = None
+    elif was <= 0 or start is None:
+        start = now
+    if progress < 1:
+        end = None
+    elif was < 1 or end is None:
+        end = now
+    return {"msdyn_actualstart": start, "msdyn_actualend": end}
 
 
 def _sync_assignments(env: Environment, task: dict, assignments: list[dict]) -> None:
@@ -252,6 +273,9 @@ def add_task(
             "msdyn_scheduledend": day_end(last), "msdyn_duration": 0 if milestone else days,
             **leaf_values(0.0 if milestone else effort, progress),
         }  # fmt: skip
+        now = utc(env.now())  # Dataverse stamps a task created started or done as of now
+        row["msdyn_actualstart"] = now if progress > 0 else None
+        row["msdyn_actualend"] = now if progress >= 1 else None
         env.upsert(TASK, row)
         resources = [] if milestone else list(dict.fromkeys(resource_ids))
         for n, resource_id in enumerate(resources):

@@ -56,7 +56,8 @@ TABLES: dict[str, Table] = {
             "msdyn_displaysequence", "msdyn_summary", "msdyn_ismilestone",
             "msdyn_scheduledstart", "msdyn_scheduledend", "msdyn_duration", "msdyn_effort",
             "msdyn_effortcompleted", "msdyn_effortremaining", "msdyn_progress",
-            "msdyn_priority", "msdyn_descriptionplaintext", "msdyn_iscritical", *_COMMON,
+            "msdyn_priority", "msdyn_descriptionplaintext", "msdyn_iscritical",
+            "msdyn_actualstart", "msdyn_actualend", *_COMMON,
         ), 10130),
         Table(
             "msdyn_projecttaskdependency", "msdyn_projecttaskdependencies",

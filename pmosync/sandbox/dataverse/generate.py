@@ -175,6 +175,8 @@ class _Gen:
         self.first_subject = ""
         """Quirks: the third project is named like the first."""
         self.origin = add_working_days(today, 0)
+        self.latest = today if today.weekday() < 5 else add_working_days(today, -1)
+        """The last working day on or before today: no actual date is later."""
         self._days: dict[int, date] = {}
 
     def run(self) -> Environment:
@@ -466,14 +468,18 @@ class _Gen:
 
     def leaf(self, row: dict, node: _Node, first: int, category: str) -> None:
         """A leaf's dates, duration, effort and progress; a milestone is a moment (start ==
-        end at the day's end, duration 0, no effort)."""
+        end at the day's end, duration 0, no effort). Its actual start (once started) and end
+        (once done) are its scheduled ones, or the last working day up to today when those are
+        later (work done early); they draw nothing, so the rest of the data is unchanged."""
         rng = self.rng
         start, end = first + node.start, first + node.end
         if node.milestone:
             moment = day_end(self.day(end))
             slipped = category == "late" and rng.random() < 0.5
             done = category == "done" or (end < 0 and not slipped)
+            actual = day_end(min(self.day(end), self.latest)) if done else None
             row.update(msdyn_scheduledstart=moment, msdyn_scheduledend=moment, msdyn_duration=0,
+                       msdyn_actualstart=actual, msdyn_actualend=actual,
                        **leaf_values(0.0, 1.0 if done else 0.0))  # fmt: skip
             return
         days = end - start + 1
@@ -492,6 +498,10 @@ class _Gen:
             msdyn_scheduledstart=day_start(self.day(start)),
             msdyn_scheduledend=day_end(self.day(end)),
             msdyn_duration=days,
+            msdyn_actualstart=(
+                day_start(min(self.day(start), self.latest)) if progress > 0 else None
+            ),
+            msdyn_actualend=day_end(min(self.day(end), self.latest)) if progress >= 1 else None,
             msdyn_iscritical=rng.random() < 0.15,
             msdyn_descriptionplaintext=(
                 f"{rng.choice(words.STATUS_TEXTS)}" if rng.random() < 0.3 else None

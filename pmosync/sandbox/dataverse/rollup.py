@@ -2,7 +2,9 @@
 
 A summary task's effort, completed and remaining effort are the sums of its children's, its
 progress is completed / effort, and its start and end are its children's earliest start and
-latest end; the project row rolls up its top-level tasks the same way. Working days are
+latest end; its actual start is its children's earliest, and its actual end their latest once
+every child is done (null while one is not). The project row rolls up its top-level tasks the
+same way (it has no actual columns here). Working days are
 Monday to Friday (the default calendar), and a duration counts them, both ends included.
 
 The generator computes its rows with :func:`rolled_up` before inserting them (so a fresh row
@@ -33,7 +35,11 @@ TASK_ROLLUP = (
     "msdyn_scheduledstart",
     "msdyn_scheduledend",
     "msdyn_duration",
+    "msdyn_actualstart",
+    "msdyn_actualend",
 )
+ACTUALS = ("msdyn_actualstart", "msdyn_actualend")
+"""A task's system-computed actual columns (the project row has none here)."""
 PROJECT_ROLLUP = (
     "msdyn_effort",
     "msdyn_effortcompleted",
@@ -96,6 +102,10 @@ def _summary(children: list[dict]) -> dict:
     starts = [c["msdyn_scheduledstart"] for c in children if c["msdyn_scheduledstart"]]
     ends = [c["msdyn_scheduledend"] for c in children if c["msdyn_scheduledend"]]
     start, end = (min(starts) if starts else None), (max(ends) if ends else None)
+    begun = [c["msdyn_actualstart"] for c in children if c.get("msdyn_actualstart")]
+    finished = [c.get("msdyn_actualend") for c in children
+                if (c["msdyn_progress"] or 0) >= 1]  # fmt: skip
+    done = len(finished) == len(children) and all(finished)
     return {
         "msdyn_effort": effort,
         "msdyn_effortcompleted": completed,
@@ -104,6 +114,9 @@ def _summary(children: list[dict]) -> dict:
         "msdyn_scheduledstart": start,
         "msdyn_scheduledend": end,
         "msdyn_duration": working_days(day_of(start), day_of(end)) if start and end else None,
+        # ISO instants of one format: their string order is their time order
+        "msdyn_actualstart": min(begun) if begun else None,
+        "msdyn_actualend": max(finished) if done else None,
     }
 
 
@@ -139,6 +152,8 @@ def rolled_up(tasks: Iterable[dict]) -> tuple[dict[str, dict], dict | None]:
         return changed, None
     project = _summary([values[k] for k in top])
     project["msdyn_finish"] = project.pop("msdyn_scheduledend")
+    for column in ACTUALS:
+        del project[column]
     return changed, project
 
 

@@ -10,6 +10,7 @@ pmosync's connector or mapping (a ground truth computed by the code under test p
 - the people are those the in-scope plans reference: managers, team members, assignees;
 - a task is a milestone when ``msdyn_ismilestone``, or its duration is 0 and it is no summary;
 - dates are the UTC instants' days in ``timezone``; progress is the stored fraction;
+- a task's ``actualend`` is the stored UTC instant (``2026-03-02T17:00:00+00:00``), or None;
 - scope: project names (case and spacing ignored) or ids, as the connector's ``projects:``.
 """
 
@@ -48,6 +49,11 @@ def environment_snapshot(
     """Per collection, id -> values, for the projects in scope (``projects`` names or ids;
     None: all): projects, buckets, tasks, assignments, team, people; plus ``today``."""
     zone = ZoneInfo(timezone)
+
+    def moment(instant: str | None) -> str | None:
+        if not instant:
+            return None
+        return datetime.fromisoformat(instant.replace("Z", "+00:00")).isoformat()
 
     def day(instant: str | None) -> str | None:
         if not instant:
@@ -142,6 +148,7 @@ def environment_snapshot(
             "priority": t["msdyn_priority"],
             "start": day(t["msdyn_scheduledstart"]),
             "end": day(t["msdyn_scheduledend"]),
+            "actualend": moment(t["msdyn_actualend"]),
             "predecessors": sorted(predecessors.get(t["msdyn_projecttaskid"], ())),
         }
         for t in tasks
