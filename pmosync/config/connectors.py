@@ -143,6 +143,15 @@ def known_zone(value: str) -> str:
     return value
 
 
+def planner_priorities(value: dict[str, str], scale: str) -> dict[str, str]:
+    """``value`` if every key is a priority number of Planner's 0-10 scale, else the one-line
+    complaint naming ``scale`` ("Planner priority", "priority")."""
+    for number in value:
+        if number not in PLANNER_PRIORITY_NUMBERS:
+            raise ValueError(f"{number!r} is not a {scale} (a whole number from 0 to 10)")
+    return value
+
+
 def _fail(messages: list[LocatedMessage]) -> None:
     if messages:
         raise LocatedProblems(messages)
@@ -740,12 +749,7 @@ class PlannerConnector(MicrosoftAuth):
     @field_validator("priority_vocabulary")
     @classmethod
     def _planner_priority_numbers(cls, value: dict[str, str]) -> dict[str, str]:
-        for number in value:
-            if number not in PLANNER_PRIORITY_NUMBERS:
-                raise ValueError(
-                    f"{number!r} is not a Planner priority (a whole number from 0 to 10)"
-                )
-        return value
+        return planner_priorities(value, "Planner priority")
 
     rag_source: PlannerRagSource | None = Field(
         None,
@@ -855,10 +859,7 @@ class PlannerPremiumConnector(MicrosoftSignIn):
     @field_validator("priority_vocabulary")
     @classmethod
     def _priority_numbers(cls, value: dict[str, str]) -> dict[str, str]:
-        for number in value:
-            if number not in PLANNER_PRIORITY_NUMBERS:
-                raise ValueError(f"{number!r} is not a priority (a whole number from 0 to 10)")
-        return value
+        return planner_priorities(value, "priority")
 
     schedule: Cron | None = schedule_field()
 
@@ -868,9 +869,15 @@ class PlannerPremiumConnector(MicrosoftSignIn):
         return False
 
     @property
+    def environment_url(self) -> str:
+        """The environment's URL without a trailing slash (pydantic adds one to a bare host):
+        the root of record links, the token's scope and the Web API."""
+        return str(self.environment).rstrip("/")
+
+    @property
     def api_url(self) -> str:
         """The Web API root: ``{environment}/api/data/v9.2``."""
-        return f"{str(self.environment).rstrip('/')}/api/data/v9.2"
+        return f"{self.environment_url}/api/data/v9.2"
 
 
 class SharePointFilesConnector(MicrosoftAuth, WorkbookSource):

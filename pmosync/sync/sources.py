@@ -87,7 +87,7 @@ def open_mapper(
 
         return PremiumMapper(
             name,
-            environment=str(config.environment).rstrip("/"),
+            environment=config.environment_url,
             timezone=config.timezone,
             priority_vocabulary=config.priority_vocabulary,
         )
