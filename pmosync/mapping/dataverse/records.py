@@ -36,7 +36,7 @@ from pmosync.canonical.types import (
 )
 from pmosync.mapping.priority import PriorityVocabulary
 from pmosync.mapping.result import Mapped, MappingError, Tombstone
-from pmosync.mapping.values import build, flag, parse_timestamp
+from pmosync.mapping.values import build, flag, timestamp_of
 from pmosync.mapping.values import text as raw_text
 
 INACTIVE = 1
@@ -101,7 +101,7 @@ def hours(raw: Mapping[str, Any], column: str) -> float | None:
 
 def day(raw: Mapping[str, Any], column: str, zone: tzinfo) -> date | None:
     """The day a UTC datetime falls on in ``zone`` (07:00Z is 08:00 in Paris in winter)."""
-    moment = parse_timestamp(raw.get(column), column)
+    moment = timestamp_of(raw, column)
     return moment.astimezone(zone).date() if moment else None
 
 
@@ -162,8 +162,8 @@ def map_project(source: str, raw: Mapping[str, Any], environment: str, zone: tzi
         status=project_status(raw, progress),
         start_date=day(raw, "msdyn_scheduledstart", zone),
         due_date=day(raw, "msdyn_finish", zone),
-        created_at=parse_timestamp(raw.get("createdon"), "createdon"),
-        updated_at=parse_timestamp(raw.get("modifiedon"), "modifiedon"),
+        created_at=timestamp_of(raw, "createdon"),
+        updated_at=timestamp_of(raw, "modifiedon"),
     )
     return Mapped([project])
 
@@ -176,7 +176,7 @@ def map_bucket(source: str, raw: Mapping[str, Any]) -> Mapped:
         source_id=key(raw, "msdyn_projectbucketid"),
         project_id=Project.ref(source, key(raw, "_msdyn_project_value")),
         name=text(raw, "msdyn_name") or "",
-        updated_at=parse_timestamp(raw.get("modifiedon"), "modifiedon"),
+        updated_at=timestamp_of(raw, "modifiedon"),
     )
     return Mapped([phase])
 
@@ -239,12 +239,9 @@ def map_task(
         priority=priority_of(raw, priorities),
         description=text(raw, "msdyn_descriptionplaintext") or None,
         dependency_ids=predecessors(source, raw),
-        completed_at=(
-            parse_timestamp(raw.get("msdyn_actualend"), "msdyn_actualend")
-            if status == "done" else None
-        ),
-        created_at=parse_timestamp(raw.get("createdon"), "createdon"),
-        updated_at=parse_timestamp(raw.get("modifiedon"), "modifiedon"),
+        completed_at=timestamp_of(raw, "msdyn_actualend") if status == "done" else None,
+        created_at=timestamp_of(raw, "createdon"),
+        updated_at=timestamp_of(raw, "modifiedon"),
     )
     return Mapped([task])
 
@@ -257,7 +254,7 @@ def map_assignment(source: str, raw: Mapping[str, Any], zone: tzinfo) -> Mapped:
     task = key(raw, "_msdyn_taskid_value")
     project = key(raw, "_msdyn_projectid_value")
     person = key(raw, "person")
-    updated = parse_timestamp(raw.get("modifiedon"), "modifiedon")
+    updated = timestamp_of(raw, "modifiedon")
     assignment = build(
         Assignment,
         source=source,
