@@ -45,6 +45,9 @@ ENTITY_COLUMNS = ("LogicalName", "EntitySetName", "ChangeTrackingEnabled", "Meta
                   "ObjectTypeCode", "PrimaryIdAttribute")  # fmt: skip
 _METADATA_NAMESPACE = uuid.UUID("0b6f3a53-9d6e-4f44-8a5c-0d1f6c1f0e21")
 
+MayRead = Callable[[str], None]
+"""Raises the 403 when the caller may not read the table (a logical name)."""
+
 
 @dataclass(frozen=True)
 class Prefer:
@@ -85,16 +88,12 @@ class Reads:
         self,
         environment: Environment,
         api_url: Callable[[], str],
-        may_read: Callable[[str], None],
-        key_cache: dict[str, tuple[int, list[str]]] | None = None,
     ) -> None:
         self.env = environment
-        self._key_cache = {} if key_cache is None else key_cache
+        self._key_cache: dict[str, tuple[int, list[str]]] = {}
         """Each table's keys in order, with the environment version they were sorted at: the
         pages of one listing of a quiet table sort them once, not once a page."""
         self._api_url = api_url
-        self._may_read = may_read
-        """Raises the 403 when the caller may not read a table (checked for each $expand)."""
 
     @property
     def api(self) -> str:
@@ -133,12 +132,14 @@ class Reads:
 
     # -- one row ---------------------------------------------------------------------------
 
-    def row(self, spec: Table, key: str, params: list[tuple[str, str]]) -> Result:
+    def row(
+        self, spec: Table, key: str, params: list[tuple[str, str]], may_read: MayRead
+    ) -> Result:
         options = _options(params, ("$select", "$expand"))
         if not GUID.match(key):
             raise bad_request(f"Unrecognized 'Edm.Guid' literal '{key}'.", NOT_FOUND)
         select = parse_select(options.get("$select"), spec.columns, spec.logical_name)
-        expand = self._expand(options.get("$expand"), spec)
+        expand = _expand(options.get("$expand"), spec, may_read)
         with self.env.lock:
             stored = self.env.get(spec.logical_name, key.lower())
             if stored is None:
@@ -155,8 +156,10 @@ class Reads:
         spec: Table,
         params: list[tuple[str, str]],
         prefer: Prefer,
+        may_read: MayRead,
         default_size: int = MAX_PAGE,
     ) -> Result:
+        """``may_read`` raises the 403 when the caller may not read a table (each $expand's)."""
         options = _options(params, COLLECTION_OPTIONS)
         select = parse_select(options.get("$select"), spec.columns, spec.logical_name)
         tracking = prefer.track_changes or "$deltatoken" in options
@@ -182,7 +185,7 @@ class Reads:
         if "$deltatoken" in options:
             result = self._delta(spec, params, options, select, size)
         else:
-            result = self._listing(spec, params, options, select, size, tracking)
+            result = self._listing(spec, params, options, select, size, tracking, may_read)
         result.headers.update(headers)
         result.first_page = "$skiptoken" not in options
         return result
@@ -195,10 +198,11 @@ class Reads:
         select: list[str] | None,
         size: int,
         tracking: bool,
+        may_read: MayRead,
     ) -> Result:
         keep = parse_filter(options.get("$filter"), spec.columns, spec.logical_name)
         order = parse_orderby(options.get("$orderby"), spec.columns, spec.logical_name)
-        expand = self._expand(options.get("$expand"), spec)
+        expand = _expand(options.get("$expand"), spec, may_read)
         top = _top(options.get("$top"))
         columns = tuple(column for column, _ in order) + (spec.key,)
         descending = [desc for _, desc in order] + [False]
@@ -344,15 +348,6 @@ class Reads:
 
     # -- rendering and links ---------------------------------------------------------------
 
-    def _expand(self, text: str | None, spec: Table) -> list[Expand]:
-        expands = parse_expand(text, spec.logical_name, lambda table: TABLES[table].columns)
-        pending = list(expands)
-        while pending:
-            item = pending.pop()
-            self._may_read(item.table)
-            pending += item.expand
-        return expands
-
     def _render(
         self,
         row: dict[str, Any],
@@ -390,6 +385,16 @@ class Reads:
         params = [] if select is None else [("$select", ",".join(select))]
         params.append(("$deltatoken", delta_token(upto)))
         return f"{self.api}/{spec.entity_set}?{_encode(params)}"
+
+
+def _expand(text: str | None, spec: Table, may_read: MayRead) -> list[Expand]:
+    expands = parse_expand(text, spec.logical_name, lambda table: TABLES[table].columns)
+    pending = list(expands)
+    while pending:
+        item = pending.pop()
+        may_read(item.table)
+        pending += item.expand
+    return expands
 
 
 def _encode(params: list[tuple[str, str]]) -> str:
