@@ -101,8 +101,8 @@ class PeopleBook:
         self.resource_keys: dict[str, str] = {}
         self.records: dict[str, dict[str, Any]] = {}
         """Person key -> record, every person resolved this run."""
-        self.handed: set[str] = set()
-        """Keys of records already handed out (``take``)."""
+        self.pending: set[str] = set()
+        """Keys of records resolved, or changed, since the last ``take``."""
 
     def users(
         self, ids: Iterable[str | None], known: Mapping[str, str] | None = None
@@ -111,7 +111,7 @@ class PeopleBook:
         cache, or a lookup (the first time the run sees it)."""
         known = known or {}
         wanted = {i for i in ids if i}
-        missing = wanted - set(self.user_keys) - set(known)
+        missing = {i for i in wanted if i not in self.user_keys and i not in known}
         found: dict[str, dict] = {}
         for rows in fetch(self.client, USERS, missing):
             found.update((str(r.get("systemuserid")), r) for r in rows)
@@ -124,7 +124,7 @@ class PeopleBook:
         """Person key of each bookable resource id: from ``known`` (a checkpoint's), the run's
         cache, or a lookup of the resource and its system user."""
         wanted = {i for i in ids if i}
-        missing = wanted - set(self.resource_keys) - set(known)
+        missing = {i for i in wanted if i not in self.resource_keys and i not in known}
         found: dict[str, dict] = {}
         for rows in fetch(self.client, RESOURCES, missing, expand=USER_EXPAND):
             found.update((str(r.get("bookableresourceid")), r) for r in rows)
@@ -145,11 +145,11 @@ class PeopleBook:
         key = person["key"]
         merged = merge(self.records.get(key), person)
         if merged != self.records.get(key):
-            self.handed.discard(key)
+            self.pending.add(key)
         self.records[key] = merged
 
     def take(self) -> list[dict[str, Any]]:
         """The records resolved since the last call (or changed since handed out)."""
-        fresh = [self.records[k] for k in sorted(self.records) if k not in self.handed]
-        self.handed.update(r["key"] for r in fresh)
+        fresh = [self.records[k] for k in sorted(self.pending)]
+        self.pending.clear()
         return fresh

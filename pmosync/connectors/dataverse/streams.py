@@ -538,11 +538,8 @@ class PeopleStream:
             elif resource_id:  # a tracked read cannot expand: look the resource up
                 lookup.append(str(resource_id))
         self.members.update(run.people.resources(lookup, {}).values())
-        fresh = run.people.take()
-        if len(fresh) >= run.config.page_size:
-            yield run.page("people", fresh)
-        else:
-            run.people.handed.difference_update(p["key"] for p in fresh)
+        if len(run.people.pending) >= run.config.page_size:
+            yield run.page("people", run.people.take())
 
     def _referenced(self, users: dict[str, str], resources: dict[str, str]) -> set[str]:
         """Every person key the plans in scope name; ``users`` and ``resources`` (the
