@@ -58,8 +58,6 @@ def serve(
     humans, ``tenant`` the Graph tenant's (its members, and its tenant id in the 401 sign-in
     hint); ``quirks`` adds the awkward rows (a NUL in a subject, a disabled user, a guest, a
     generic and a contact resource)."""
-    from pmosync.sandbox.dataverse.generate import generate_environment
-
     environment = generate_environment(
         seed, size, today or date.today(), people, tenant, quirks=quirks
     )

@@ -217,9 +217,7 @@ class Reads:
                 raise bad_request(INVALID)
             tracking = cookie.tracking  # a tracked listing's nextLink, Prefer sent or not
         with self.env.lock:
-            upto = cookie.upto if cookie is not None and cookie.upto is not None else None
-            if upto is None:
-                upto = self.env.version
+            upto = self.env.version if cookie is None or cookie.upto is None else cookie.upto
             if order:
                 rows = self._sorted(spec, keep, key_of, descending, cookie)
             else:
@@ -316,9 +314,7 @@ class Reads:
                     "The version stamp associated with the client has expired. "
                     "Please perform a full sync.",
                 )
-            upto = cookie.upto if cookie is not None and cookie.upto is not None else None
-            if upto is None:
-                upto = self.env.version
+            upto = self.env.version if cookie is None or cookie.upto is None else cookie.upto
             after = since if cookie is None else int(cookie.last[0])
             deleted_context = f"{self.api}/$metadata#{spec.entity_set}/$deletedEntity"
             entries: list[tuple[int, dict[str, Any]]] = [
