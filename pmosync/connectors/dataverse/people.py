@@ -23,14 +23,15 @@ USER_COLUMNS = (
     "isdisabled",
 )
 USERS = Table("systemuser", "systemusers", "systemuserid", USER_COLUMNS)
+USER_EXPAND = f"UserId($select={','.join(USER_COLUMNS)})"
+"""A bookable resource's system user, read with it."""
 RESOURCES = Table(
     "bookableresource",
     "bookableresources",
     "bookableresourceid",
     ("bookableresourceid", "name", "resourcetype", "msdyn_primaryemail", "_userid_value"),
+    expand=USER_EXPAND,
 )
-USER_EXPAND = f"UserId($select={','.join(USER_COLUMNS)})"
-"""A bookable resource's system user, read with it."""
 RESOURCE_EXPAND = (
     "msdyn_bookableresourceid($select=bookableresourceid,name,msdyn_primaryemail,resourcetype;"
     f"$expand={USER_EXPAND})"
@@ -126,7 +127,7 @@ class PeopleBook:
         wanted = {i for i in ids if i}
         missing = {i for i in wanted if i not in self.resource_keys and i not in known}
         found: dict[str, dict] = {}
-        for rows in fetch(self.client, RESOURCES, missing, expand=USER_EXPAND):
+        for rows in fetch(self.client, RESOURCES, missing):
             found.update((str(r.get("bookableresourceid")), r) for r in rows)
         for resource_id in missing:
             self.resource(resource_id, found.get(resource_id))

@@ -56,6 +56,12 @@ class Table:
     def columns(self) -> str:
         return ",".join(self.select)
 
+    @property
+    def query(self) -> str:
+        """``{entity set}?$select=...`` with its ``$expand``: a read without change tracking."""
+        url = f"{self.entity_set}?$select={self.columns}"
+        return f"{url}&$expand={odata(self.expand)}" if self.expand else url
+
 
 def odata(text: str) -> str:
     """A query value, percent-encoded where it must be (spaces, quotes kept readable)."""
@@ -182,9 +188,7 @@ class TableRead:
 
     def _modified(self) -> Iterator[Chunk]:
         table = self.table
-        url = f"{table.entity_set}?$select={table.columns}"
-        if table.expand:
-            url += f"&$expand={odata(table.expand)}"
+        url = table.query
         since = None if self.full else str(self.previous["since"])
         skip = {} if self.full else dict(self.previous.get("at") or {})
         if since is not None:
@@ -232,17 +236,14 @@ def list_ids(client: DataverseClient, table: Table) -> Iterator[tuple[str, str |
 
 
 def fetch(
-    client: DataverseClient, table: Table, ids: Iterable[str], expand: str | None = None
+    client: DataverseClient, table: Table, ids: Iterable[str]
 ) -> Iterator[list[dict[str, Any]]]:
     """The rows of ``table`` with these ids, ``LOOKUP_CHUNK`` ids a request (missing ids are
     simply absent)."""
     wanted = sorted(set(ids))
     for start in range(0, len(wanted), LOOKUP_CHUNK):
         chunk = wanted[start : start + LOOKUP_CHUNK]
-        url = f"{table.entity_set}?$select={table.columns}"
-        if expand:
-            url += f"&$expand={odata(expand)}"
-        url += f"&$filter={odata(in_filter(table.key, chunk))}"
+        url = f"{table.query}&$filter={odata(in_filter(table.key, chunk))}"
         for page in client.pages(url, prefer=client.page_prefer()):
             yield list(page.get("value") or [])
 
@@ -251,9 +252,6 @@ def project_rows(
     client: DataverseClient, table: Table, project_id: str
 ) -> Iterator[list[dict[str, Any]]]:
     """Every row of ``table`` in one project (a plan that entered the scope), page by page."""
-    url = f"{table.entity_set}?$select={table.columns}"
-    if table.expand:
-        url += f"&$expand={odata(table.expand)}"
-    url += f"&$filter={odata(f'{table.project} eq {project_id}')}"
+    url = f"{table.query}&$filter={odata(f'{table.project} eq {project_id}')}"
     for page in client.pages(url, prefer=client.page_prefer()):
         yield list(page.get("value") or [])
