@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pmosync.sandbox.dataverse.environment import (
+    LINK_FINISH_TO_START,
     TABLES,
     Deletion,
     Environment,
@@ -362,7 +363,8 @@ def add_dependency(
             "msdyn_projecttaskdependencyid": dependency_id, "_msdyn_project_value": project_id,
             "_msdyn_predecessortask_value": predecessor_id,
             "_msdyn_successortask_value": successor_id,
-            "msdyn_projecttaskdependencylinktype": 1, "msdyn_projecttaskdependencylinklag": lag,
+            "msdyn_projecttaskdependencylinktype": LINK_FINISH_TO_START,
+            "msdyn_projecttaskdependencylinklag": lag,
         })  # fmt: skip
         return dependency_id
 

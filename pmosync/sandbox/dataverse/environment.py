@@ -97,9 +97,6 @@ TABLES: dict[str, Table] = {
 
 BY_ENTITY_SET = {t.entity_set: t for t in TABLES.values()}
 
-RESOURCE_TYPES = {1: "Generic", 2: "Contact", 3: "User", 4: "Equipment", 5: "Account"}
-"""``bookableresource.resourcetype``: only a User resource (3) has ``_userid_value``."""
-
 LINK_FINISH_TO_START = 1
 """``msdyn_projecttaskdependencylinktype`` of a finish-to-start link (the only kind the plans'
 UI makes)."""

@@ -25,7 +25,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import product
 from typing import TYPE_CHECKING
 
-from pmosync.sandbox.dataverse.environment import Environment, day_end, day_start
+from pmosync.sandbox.dataverse.environment import (
+    LINK_FINISH_TO_START,
+    Environment,
+    day_end,
+    day_start,
+)
 from pmosync.sandbox.dataverse.rollup import add_working_days, leaf_values, rolled_up
 from pmosync.sandbox.org import words
 from pmosync.sandbox.tenant.generate import DOMAIN, GUESTS, MAILLESS, TENANT_NAME
@@ -269,7 +274,7 @@ class _Gen:
                 self.pool.append(resource)
             else:
                 self.odd[quirk] = resource  # fmt: skip
-        if self.quirks:
+        if self.quirks:  # resourcetype: 3 User (above), 1 Generic, 2 Contact
             for quirk, name, kind, email in (
                 ("generic", GENERIC_RESOURCE, 1, None),
                 ("contact", CONTACT_RESOURCE[0], 2, CONTACT_RESOURCE[1]),
@@ -527,7 +532,7 @@ class _Gen:
                     "_msdyn_project_value": project_id,
                     "_msdyn_predecessortask_value": predecessor.row["msdyn_projecttaskid"],
                     "_msdyn_successortask_value": leaf.row["msdyn_projecttaskid"],
-                    "msdyn_projecttaskdependencylinktype": 1,
+                    "msdyn_projecttaskdependencylinktype": LINK_FINISH_TO_START,
                     "msdyn_projecttaskdependencylinklag": 0.0,
                 })  # fmt: skip
         return rows
