@@ -9,9 +9,8 @@ from __future__ import annotations
 from pmosync.config.connectors import PlannerPremiumConnector
 from pmosync.connectors.base import Discovery, Found
 from pmosync.connectors.dataverse.client import DataverseClient
+from pmosync.connectors.dataverse.streams import plan_names
 from pmosync.connectors.retry import RetryPolicy
-
-PLANS = "msdyn_projects?$select=msdyn_projectid,msdyn_subject"
 
 
 def discover_premium(
@@ -20,11 +19,7 @@ def discover_premium(
     """The environment's premium plans, by name."""
     client = DataverseClient(config, policy=policy)
     try:
-        plans = [
-            (str(row.get("msdyn_subject") or ""), str(row["msdyn_projectid"]))
-            for page in client.pages(PLANS, prefer=client.page_prefer())
-            for row in page.get("value") or []
-        ]
+        plans = sorted((name, key) for key, name in plan_names(client).items())
     finally:
         client.close()
-    return Discovery([Found("premium plan", key, name, "projects") for name, key in sorted(plans)])
+    return Discovery([Found("premium plan", key, name, "projects") for name, key in plans])

@@ -15,7 +15,6 @@ from pmosync.connectors.base import CheckResult, Stream
 from pmosync.connectors.dataverse.client import DataverseClient
 from pmosync.connectors.dataverse.people import RESOURCES, USERS
 from pmosync.connectors.dataverse.streams import (
-    PROJECTS,
     TABLES,
     AssignmentsStream,
     BucketsStream,
@@ -24,6 +23,7 @@ from pmosync.connectors.dataverse.streams import (
     ProjectsStream,
     TasksStream,
     matching,
+    plan_names,
     scope_problems,
     words,
 )
@@ -113,13 +113,9 @@ class PremiumSource:
     def _check_scope(self) -> list[CheckResult]:
         """Which plans ``projects:`` selects: a line for the plans found, a warning for each
         entry that matches none, or several."""
-        client, wanted = self.client, self.config.projects
-        names: dict[str, str] = {}
-        url = f"{PROJECTS.entity_set}?$select=msdyn_projectid,msdyn_subject"
+        wanted = self.config.projects
         try:
-            for page in client.pages(url, prefer=client.page_prefer()):
-                for row in page.get("value") or []:
-                    names[str(row.get("msdyn_projectid"))] = str(row.get("msdyn_subject") or "")
+            names = plan_names(self.client)
         except ConnectorError as error:
             return [CheckResult("error", f"projects: {error}")]
         if not wanted:

@@ -112,6 +112,16 @@ TABLES = (PROJECTS, BUCKETS, TASKS, DEPENDENCIES, ASSIGNMENTS, TEAM)
 """Every table the streams read (EntityDefinitions is asked about these)."""
 
 
+def plan_names(client: DataverseClient) -> dict[str, str]:
+    """Every premium plan's name by id, as the environment spells it (``discover``, ``check``)."""
+    url = f"{PROJECTS.entity_set}?$select={PROJECTS.key},msdyn_subject"
+    return {
+        str(row.get(PROJECTS.key)): str(row.get("msdyn_subject") or "")
+        for page in client.pages(url, prefer=client.page_prefer())
+        for row in page.get("value") or []
+    }
+
+
 def words(text: Any) -> str:
     """A plan's name as ``projects:`` matches it: case and spacing aside."""
     return " ".join(str(text or "").split()).casefold()
