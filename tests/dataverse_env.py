@@ -1,20 +1,24 @@
 """Shared pieces of the Planner premium (Dataverse) end-to-end tests: a config pointing at a
-Dataverse sandbox, the ground truth read straight off the sandbox's own ``Environment`` rows
-(never from pmosync's connector or mapping), and a reader of what the store holds.
+Dataverse sandbox, the ground truth read off the sandbox's own ``environment_snapshot`` of its
+rows (never from pmosync's connector or mapping), and a reader of what the store holds.
 
-The rules below are written out by hand from the issue and from what Dataverse documents, so a
-wrong connector or mapping shows as a difference:
+The snapshot, written by hand in the sandbox (sharing nothing with the connector or mapping),
+applies the issue's rules on Dataverse's side: a person's key is the system user's
+``azureactivedirectoryobjectid`` (the Entra object id, the id Graph uses), else
+``systemuser:<systemuserid>``, else (a generic or contact resource)
+``resource:<bookableresourceid>``; the email is the user's ``internalemailaddress``, else the
+resource's ``msdyn_primaryemail``; a task is a milestone when ``msdyn_ismilestone`` or its
+duration is 0 and it is no summary; dates are the UTC instants' days in the connector's time
+zone; the scope is project names (case and spacing ignored) or ids.
 
-- a person's key is the system user's ``azureactivedirectoryobjectid`` (the Entra object id,
-  the id Graph uses), else ``systemuser:<systemuserid>``, else (a generic or contact resource)
-  ``resource:<bookableresourceid>``; the email is the user's ``internalemailaddress``, else the
-  resource's ``msdyn_primaryemail`` (stored lower-cased);
+The canonical rules below are written out by hand from the issue and from what Dataverse
+documents, so a wrong connector or mapping shows as a difference:
+
 - ``msdyn_progress`` is a fraction: 0.34 is 34 %; 0 not started, 1 done, between in progress;
 - a project's status: ``statecode`` 1 archived, else completed at progress 1, else active;
-- a task is a milestone when ``msdyn_ismilestone`` or its duration is 0 and it is no summary;
 - a summary task's effort is its children's roll-up: its estimate is None (never counted twice);
 - priority in the plans' UI bands: 0-1 urgent, 2-4 important (high), 5-7 medium, 8-10 low;
-- dates are the UTC instants' days in the connector's time zone;
+- emails are stored lower-cased, text without NUL;
 - a done task was completed at its ``msdyn_actualend`` (Dataverse's system-computed actual
   end; read here from the environment's row, never predicted: churn stamps it with the
   mutation's wall-clock moment); an actual end on a task that is not done is ignored.
@@ -26,7 +30,6 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -40,6 +43,7 @@ from pmosync.canonical.types import (
     Task,
 )
 from pmosync.config import load_config
+from pmosync.sandbox.dataverse.snapshot import environment_snapshot
 
 PREMIUM = "premium-pmo"
 PRIORITY = {0: "urgent", 1: "urgent", 2: "high", 3: "high", 4: "high", 5: "medium",
@@ -99,70 +103,21 @@ def all_rows(store: Any, model: type, source: str = PREMIUM) -> dict[str, dict[s
         return {row.source_id: dict(row._mapping) for row in connection.execute(query)}
 
 
-# -- the ground truth, from the environment's rows -------------------------------------------
+# -- the ground truth, from the sandbox's own snapshot of the environment --------------------
 
 
-def _day(value: str | None, zone: ZoneInfo) -> date | None:
-    if not value:
-        return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(zone).date()
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
 
 
 def _instant(value: str | None) -> datetime | None:
-    """A ``2026-03-02T17:00:00Z`` instant as an aware UTC datetime."""
-    if not value:
-        return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    """The snapshot's ``2026-03-02T17:00:00+00:00`` instant as an aware UTC datetime."""
+    return datetime.fromisoformat(value).astimezone(UTC) if value else None
 
 
 def _status(progress: float | None) -> str:
     fraction = progress or 0
     return "done" if fraction >= 1 else "not_started" if fraction <= 0 else "in_progress"
-
-
-def people(env: Any) -> dict[str, dict[str, Any]]:
-    """``people``: person key -> {name, email} for every system user and bookable resource;
-    ``by_user`` / ``by_resource``: systemuserid / bookableresourceid -> person key."""
-    users = {u["systemuserid"]: u for u in env.table_rows("systemuser")}
-
-    def user_person(user: dict) -> tuple[str, dict[str, Any]]:
-        key = user["azureactivedirectoryobjectid"] or f"systemuser:{user['systemuserid']}"
-        return key, {"name": _text(user["fullname"]),
-                     "email": _lower(user["internalemailaddress"])}  # fmt: skip
-
-    known: dict[str, dict[str, Any]] = {}
-    by_user = {}
-    for user in users.values():
-        key, values = user_person(user)
-        by_user[user["systemuserid"]] = key
-        known[key] = values
-    by_resource = {}
-    for resource in env.table_rows("bookableresource"):
-        user = users.get(resource["_userid_value"] or "")
-        if user is not None:
-            key = by_user[user["systemuserid"]]
-            if known[key]["email"] is None:
-                known[key] = {**known[key], "email": _lower(resource["msdyn_primaryemail"])}
-        else:
-            key = f"resource:{resource['bookableresourceid']}"
-            known[key] = {"name": _text(resource["name"]),
-                          "email": _lower(resource["msdyn_primaryemail"])}  # fmt: skip
-        by_resource[resource["bookableresourceid"]] = key
-    return {"people": known, "by_user": by_user, "by_resource": by_resource}
-
-
-def _in_scope(projects: list[dict], scope: Sequence[str]) -> list[dict]:
-    """The projects a ``projects:`` list names, by id or by name (case and spacing ignored);
-    all of them for an empty list."""
-    if not scope:
-        return projects
-
-    def norm(name: str | None) -> str:
-        return " ".join((name or "").split()).casefold()
-
-    names = {norm(s) for s in scope}
-    return [p for p in projects
-            if p["msdyn_projectid"] in scope or norm(p["msdyn_subject"]) in names]  # fmt: skip
 
 
 def _lower(value: str | None) -> str | None:
@@ -178,88 +133,62 @@ def _text(value: str | None) -> str | None:
 def expected(
     env: Any, *, source: str = PREMIUM, timezone: str = "UTC", scope: Sequence[str] = ()
 ) -> dict[type, dict[str, dict[str, Any]]]:
-    """What the store must hold for every project of ``env``: per model, source id -> values.
+    """What the store must hold for every project of ``env`` in ``scope``: per model, source
+    id -> values, from the sandbox's ``environment_snapshot`` (person keys and emails, days in
+    ``timezone``, predecessors, milestones, scope) with the canonical rules above.
 
     PersonIdentity holds the people the plans reference (managers, team members, assignees):
     a person no plan names any more is retired."""
-    zone = ZoneInfo(timezone)
-    directory = people(env)
-    person_of_user, person_of_resource = directory["by_user"], directory["by_resource"]
+    truth = environment_snapshot(env, scope, timezone=timezone)
 
-    def identity(key: str | None) -> str | None:
-        return PersonIdentity.ref(source, key) if key else None
+    def ref(model: type, key: str | None) -> str | None:
+        return model.ref(source, key) if key else None
 
-    projects = _in_scope(env.table_rows("msdyn_project"), scope)
-    ids = {p["msdyn_projectid"] for p in projects}
-
-    def rows(table: str, column: str) -> list[dict]:
-        return [r for r in env.table_rows(table) if r[column] in ids]
     wanted: dict[type, dict[str, dict[str, Any]]] = {model: {} for model in MODELS}
-    referenced: set[str] = set()
-    for p in projects:
-        manager = person_of_user.get(p["_msdyn_projectmanager_value"] or "")
-        if manager:
-            referenced.add(manager)
-        progress = p["msdyn_progress"] or 0
-        wanted[Project][p["msdyn_projectid"]] = {
-            "name": _text(p["msdyn_subject"]),
-            "owner_identity_id": identity(manager),
+    for pid, p in truth["projects"].items():
+        progress = p["progress"] or 0
+        wanted[Project][pid] = {
+            "name": _text(p["name"]),
+            "owner_identity_id": ref(PersonIdentity, p["manager"]),
             "status": "archived" if p["statecode"] == 1
             else "completed" if progress >= 1 else "active",
-            "start_date": _day(p["msdyn_scheduledstart"], zone),
-            "due_date": _day(p["msdyn_finish"], zone),
+            "start_date": _day(p["start"]),
+            "due_date": _day(p["finish"]),
         }  # fmt: skip
-    for b in rows("msdyn_projectbucket", "_msdyn_project_value"):
-        wanted[Phase][b["msdyn_projectbucketid"]] = {
-            "name": _text(b["msdyn_name"]),
-            "project_id": Project.ref(source, b["_msdyn_project_value"]),
-        }
-    predecessors: dict[str, set[str]] = {}
-    for d in rows("msdyn_projecttaskdependency", "_msdyn_project_value"):
-        successor = d["_msdyn_successortask_value"]
-        predecessors.setdefault(successor, set()).add(d["_msdyn_predecessortask_value"])
-    for t in rows("msdyn_projecttask", "_msdyn_project_value"):
-        progress = t["msdyn_progress"] or 0
-        bucket = t["_msdyn_projectbucket_value"]
-        parent = t["_msdyn_parenttask_value"]
-        wanted[Task][t["msdyn_projecttaskid"]] = {
-            "name": _text(t["msdyn_subject"]),
-            "project_id": Project.ref(source, t["_msdyn_project_value"]),
-            "phase_id": Phase.ref(source, bucket) if bucket else None,
-            "parent_id": Task.ref(source, parent) if parent else None,
-            "is_milestone": bool(t["msdyn_ismilestone"])
-            or (t["msdyn_duration"] == 0 and not t["msdyn_summary"]),
+    for bid, b in truth["buckets"].items():
+        wanted[Phase][bid] = {"name": _text(b["name"]), "project_id": ref(Project, b["project"])}
+    for tid, t in truth["tasks"].items():
+        progress = t["progress"] or 0
+        wanted[Task][tid] = {
+            "name": _text(t["subject"]),
+            "project_id": ref(Project, t["project"]),
+            "phase_id": ref(Phase, t["bucket"]),
+            "parent_id": ref(Task, t["parent"]),
+            "is_milestone": t["milestone"],
             "status": _status(progress),
             "percent_complete": Approx(progress * 100),
-            "estimate_hours": None if t["msdyn_summary"] else Approx(t["msdyn_effort"]),
-            "priority": PRIORITY.get(t["msdyn_priority"]) if t["msdyn_priority"] is not None
-            else None,
-            "start_date": _day(t["msdyn_scheduledstart"], zone),
-            "due_date": _day(t["msdyn_scheduledend"], zone),
-            "dependency_ids": sorted(
-                Task.ref(source, p) for p in predecessors.get(t["msdyn_projecttaskid"], ())
-            ),
-            "completed_at": _instant(t["msdyn_actualend"]) if progress >= 1 else None,
-        }  # fmt: skip
-    for a in rows("msdyn_resourceassignment", "_msdyn_projectid_value"):
-        person = person_of_resource[a["_msdyn_bookableresourceid_value"]]
-        referenced.add(person)
-        key = a["msdyn_resourceassignmentid"]
-        wanted[Assignment][key] = {
-            "task_id": Task.ref(source, a["_msdyn_taskid_value"]),
-            "identity_id": identity(person),
+            "estimate_hours": None if t["summary"] else Approx(t["effort"]),
+            "priority": PRIORITY.get(t["priority"]) if t["priority"] is not None else None,
+            "start_date": _day(t["start"]),
+            "due_date": _day(t["end"]),
+            "dependency_ids": sorted(Task.ref(source, p) for p in t["predecessors"]),
+            "completed_at": _instant(t["actualend"]) if progress >= 1 else None,
         }
-        wanted[Allocation][key] = {
-            "identity_id": identity(person),
-            "project_id": Project.ref(source, a["_msdyn_projectid_value"]),
-            "start_date": _day(a["msdyn_start"], zone),
-            "end_date": _day(a["msdyn_finish"], zone),
-            "hours": Approx(a["msdyn_effort"]),
+    for aid, a in truth["assignments"].items():
+        wanted[Assignment][aid] = {
+            "task_id": ref(Task, a["task"]),
+            "identity_id": ref(PersonIdentity, a["person"]),
         }
-    for member in rows("msdyn_projectteam", "_msdyn_project_value"):
-        referenced.add(person_of_resource[member["_msdyn_bookableresourceid_value"]])
-    for key in referenced:
-        wanted[PersonIdentity][key] = dict(directory["people"][key])
+        wanted[Allocation][aid] = {
+            "identity_id": ref(PersonIdentity, a["person"]),
+            "project_id": ref(Project, a["project"]),
+            "start_date": _day(a["start"]),
+            "end_date": _day(a["finish"]),
+            "hours": Approx(a["effort"]),
+        }
+    for key, person in truth["people"].items():
+        wanted[PersonIdentity][key] = {"name": _text(person["name"]),
+                                       "email": _lower(person["email"])}  # fmt: skip
     return wanted
 
 
