@@ -28,9 +28,11 @@ from pmosync.sandbox.dataverse.environment import (
 from pmosync.sandbox.dataverse.rollup import (
     add_working_days,
     day_of,
+    effort_values,
     leaf_values,
     roll_up,
     roll_up_rows,
+    split_hours,
 )
 
 TASK = "msdyn_projecttask"
@@ -138,11 +140,9 @@ def _sync_assignments(env: Environment, task: dict, assignments: list[dict]) -> 
         else:
             hours = round(effort / len(assignments), 2)
         given += hours
-        completed = round(hours * progress, 2)
         values = {
             "msdyn_start": task["msdyn_scheduledstart"], "msdyn_finish": task["msdyn_scheduledend"],
-            "msdyn_effort": hours, "msdyn_effortcompleted": completed,
-            "msdyn_effortremaining": round(hours - completed, 2),
+            **effort_values(hours, progress),
         }  # fmt: skip
         moved = {c: v for c, v in values.items() if a[c] != v}
         if moved:
@@ -279,20 +279,16 @@ def add_task(
         row["msdyn_actualend"] = now if progress >= 1 else None
         env.upsert(TASK, row)
         resources = [] if milestone else list(dict.fromkeys(resource_ids))
-        for n, resource_id in enumerate(resources):
+        shares = split_hours(row["msdyn_effort"], len(resources)) if resources else []
+        for resource_id, hours in zip(resources, shares, strict=True):
             member_id = add_team_member(env, project_id, resource_id)
-            share = round(row["msdyn_effort"] / len(resources), 2)
-            hours = share if n < len(resources) - 1 else round(row["msdyn_effort"] - share * n, 2)
-            completed = round(hours * progress, 2)
             env.upsert(ASSIGNMENT, {
                 "msdyn_resourceassignmentid": env.guid(),
                 "msdyn_name": _row(env, "bookableresource", resource_id)["name"],
                 "_msdyn_projectid_value": project_id, "_msdyn_taskid_value": task_id,
                 "_msdyn_bookableresourceid_value": resource_id,
                 "_msdyn_projectteamid_value": member_id, "msdyn_start": row["msdyn_scheduledstart"],
-                "msdyn_finish": row["msdyn_scheduledend"], "msdyn_effort": hours,
-                "msdyn_effortcompleted": completed,
-                "msdyn_effortremaining": round(hours - completed, 2),
+                "msdyn_finish": row["msdyn_scheduledend"], **effort_values(hours, progress),
             })  # fmt: skip
         if roll:
             roll_up(env, project_id)

@@ -31,7 +31,13 @@ from pmosync.sandbox.dataverse.environment import (
     day_end,
     day_start,
 )
-from pmosync.sandbox.dataverse.rollup import add_working_days, leaf_values, rolled_up
+from pmosync.sandbox.dataverse.rollup import (
+    add_working_days,
+    effort_values,
+    leaf_values,
+    rolled_up,
+    split_hours,
+)
 from pmosync.sandbox.org import words
 from pmosync.sandbox.tenant.generate import DOMAIN, GUESTS, MAILLESS, TENANT_NAME
 
@@ -576,12 +582,9 @@ class _Gen:
             if odd:
                 resource = odd.pop(0)
                 chosen = [resource, *(r for r in chosen[1:] if r != resource)]
-            effort, progress = task["msdyn_effort"], task["msdyn_progress"]
-            share = round(effort / len(chosen), 2)
-            for k, resource_id in enumerate(chosen):
-                hours = share if k < len(chosen) - 1 else round(effort - share * k, 2)
+            shares = split_hours(task["msdyn_effort"], len(chosen))
+            for resource_id, hours in zip(chosen, shares, strict=True):
                 member_id, resource = members[resource_id]
-                completed = round(hours * progress, 2)
                 env.upsert("msdyn_resourceassignment", {
                     "msdyn_resourceassignmentid": env.guid(), "msdyn_name": resource.name,
                     "_msdyn_projectid_value": project_id,
@@ -589,9 +592,8 @@ class _Gen:
                     "_msdyn_bookableresourceid_value": resource_id,
                     "_msdyn_projectteamid_value": member_id,
                     "msdyn_start": task["msdyn_scheduledstart"],
-                    "msdyn_finish": task["msdyn_scheduledend"], "msdyn_effort": hours,
-                    "msdyn_effortcompleted": completed,
-                    "msdyn_effortremaining": round(hours - completed, 2),
+                    "msdyn_finish": task["msdyn_scheduledend"],
+                    **effort_values(hours, task["msdyn_progress"]),
                 }, created=moment + timedelta(seconds=n))  # fmt: skip
                 n += 1
 

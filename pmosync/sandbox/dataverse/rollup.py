@@ -80,15 +80,27 @@ def day_of(instant: str) -> date:
     return date.fromisoformat(instant[:10])
 
 
-def leaf_values(effort: float, progress: float) -> dict:
-    """A leaf's effort columns from its effort and progress (completed = effort * progress)."""
-    completed = round(effort * progress, HOURS)
+def effort_values(hours: float, progress: float) -> dict:
+    """The effort, completed and remaining columns (a leaf's or an assignment's) of ``hours``
+    done to ``progress`` (completed = hours * progress)."""
+    completed = round(hours * progress, HOURS)
     return {
-        "msdyn_effort": round(effort, HOURS),
+        "msdyn_effort": round(hours, HOURS),
         "msdyn_effortcompleted": completed,
-        "msdyn_effortremaining": round(effort - completed, HOURS),
-        "msdyn_progress": round(progress, FRACTION),
+        "msdyn_effortremaining": round(hours - completed, HOURS),
     }
+
+
+def leaf_values(effort: float, progress: float) -> dict:
+    """A leaf's effort columns from its effort and progress, and the progress itself."""
+    return {**effort_values(effort, progress), "msdyn_progress": round(progress, FRACTION)}
+
+
+def split_hours(effort: float, count: int) -> list[float]:
+    """``effort`` shared evenly among ``count`` assignments, to the hundredth; the last takes
+    what rounding left, so the shares sum to ``effort``."""
+    share = round(effort / count, HOURS)
+    return [share] * (count - 1) + [round(effort - share * (count - 1), HOURS)]
 
 
 def _summary(children: list[dict]) -> dict:
