@@ -193,17 +193,14 @@ def _assignments_by_task(env: Environment) -> dict[str, list[dict]]:
     return found
 
 
-def _roll_up_all(env: Environment, projects: Iterable[str]) -> list[str]:
+def _roll_up_all(env: Environment, projects: Iterable[str]) -> None:
     """Roll several projects up, grouping the tasks once."""
-    wanted = set(projects)
-    grouped: dict[str, list[dict]] = {p: [] for p in wanted}
+    grouped: dict[str, list[dict]] = {p: [] for p in projects}
     for t in env.rows[TASK].values():
-        if t["_msdyn_project_value"] in wanted:
+        if t["_msdyn_project_value"] in grouped:
             grouped[t["_msdyn_project_value"]].append(t)
-    written: list[str] = []
-    for project_id in sorted(wanted):
-        written += roll_up_rows(env, project_id, grouped[project_id])
-    return written
+    for project_id in sorted(grouped):
+        roll_up_rows(env, project_id, grouped[project_id])
 
 
 # -- structure -------------------------------------------------------------------------------
