@@ -8,6 +8,9 @@ the request path, never from headers.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 
 class ConnectorError(Exception):
     """A problem talking to a source; ``str()`` is one line naming what went wrong."""
@@ -58,3 +61,14 @@ class PaymentRequired(FatalError):
 
 class InvalidRequest(FatalError):
     """400: a parameter the API refused (for Asana also an expired pagination offset)."""
+
+
+def odata_error(body: Any) -> tuple[str, str]:
+    """(code, message) of the ``{"error": {"code", "message"}}`` body Microsoft's OData APIs
+    (Graph, Dataverse) answer a failure with; empty strings when it has none."""
+    try:
+        data = json.loads(body) if isinstance(body, bytes | str) else body
+        error = (data or {}).get("error") or {}
+        return str(error.get("code") or ""), str(error.get("message") or "")
+    except (ValueError, AttributeError, TypeError):
+        return "", ""

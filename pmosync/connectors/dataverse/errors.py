@@ -8,7 +8,6 @@ are built from the status, the request path and Dataverse's scrubbed words, neve
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -20,6 +19,7 @@ from pmosync.connectors.errors import (
     NotFound,
     PermissionDenied,
     RetriableError,
+    odata_error,
 )
 from pmosync.connectors.retry import RETRIABLE
 from pmosync.connectors.scrub import Scrubber
@@ -46,16 +46,6 @@ class NotInEnvironment(AuthenticationError):
     (or it is disabled); no request of the connector can succeed."""
 
 
-def dataverse_error(body: Any) -> tuple[str, str]:
-    """(code, message) of a Dataverse error body; empty strings when it has none."""
-    try:
-        data = json.loads(body) if isinstance(body, bytes | str) else body
-        error = (data or {}).get("error") or {}
-        return str(error.get("code") or ""), str(error.get("message") or "")
-    except (ValueError, AttributeError, TypeError):
-        return "", ""
-
-
 def missing_privilege(message: str) -> tuple[str, str, str] | None:
     """(privilege, access, table) a 0x80040220 message names: ``prvReadmsdyn_projecttask``,
     ``Read``, ``msdyn_projecttask``."""
@@ -68,7 +58,7 @@ def missing_privilege(message: str) -> tuple[str, str, str] | None:
 
 def classify(status: int, body: Any, where: str, scrub: Scrubber) -> ConnectorError:
     """One of our errors, one line, for a failed answer to ``where`` ("GET /msdyn_projects")."""
-    code, text = dataverse_error(body)
+    code, text = odata_error(body)
     said = scrub.one_line(f"{code}: {text}" if code and text else code or text, 300)
     detail = f" {said}" if said else ""
     if status == 401:

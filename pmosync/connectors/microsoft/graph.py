@@ -51,6 +51,7 @@ from pmosync.connectors.errors import (
     PermissionDenied,
     RetriableError,
     UnreachableError,
+    odata_error,
 )
 from pmosync.connectors.limiter import RateLimiter, shared_limiter
 from pmosync.connectors.microsoft.auth import auth_provider, open_credential, sign_in_error
@@ -76,12 +77,7 @@ def _path_of(url: str, base_url: str) -> str:
 
 def _graph_message(body: bytes | str | Mapping[str, Any] | None) -> str:
     """Graph's own words from an ``{"error": {"code", "message"}}`` body."""
-    try:
-        data = json.loads(body) if isinstance(body, bytes | str) else body
-        error = (data or {}).get("error") or {}
-        code, message = error.get("code") or "", error.get("message") or ""
-    except (ValueError, AttributeError, TypeError):
-        return ""
+    code, message = odata_error(body)
     return f"{code}: {message}" if code and message else code or message
 
 
