@@ -289,13 +289,19 @@ def test_actual_end_rolls_up_once_every_child_is_done_and_churn_stamps_it():
     assert row["msdyn_actualend"] == row["msdyn_actualstart"] <= row["createdon"]
 
 
-def test_generated_leaves_carry_actuals_and_summaries_roll_them_up():
-    env = generate_environment(8, SMALL, TODAY)
-    tasks = env.rows[TASK]
+def _children(tasks: dict[str, dict]) -> dict[str, list[dict]]:
+    """Task rows by their parent task's id."""
     children: dict[str, list[dict]] = {}
     for t in tasks.values():
         if t["_msdyn_parenttask_value"]:
             children.setdefault(t["_msdyn_parenttask_value"], []).append(t)
+    return children
+
+
+def test_generated_leaves_carry_actuals_and_summaries_roll_them_up():
+    env = generate_environment(8, SMALL, TODAY)
+    tasks = env.rows[TASK]
+    children = _children(tasks)
     ends = 0
     for key, t in tasks.items():
         kids = children.get(key)
@@ -333,10 +339,7 @@ def test_deleting_the_last_children_makes_the_summary_a_leaf_again():
 def test_generated_plans_hold_the_plans_rules():
     env = generate_environment(8, SMALL, TODAY)
     tasks = env.rows[TASK]
-    children: dict[str, list[dict]] = {}
-    for t in tasks.values():
-        if t["_msdyn_parenttask_value"]:
-            children.setdefault(t["_msdyn_parenttask_value"], []).append(t)
+    children = _children(tasks)
     for key, t in tasks.items():
         kids = children.get(key, [])
         assert t["msdyn_summary"] == bool(kids)
