@@ -31,6 +31,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from pmosync.canonical.tables import ENTITY_TABLES
@@ -115,6 +116,11 @@ def _instant(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value).astimezone(UTC) if value else None
 
 
+def _approx(value: float | None) -> Any:
+    """A float compared to 1e-6 (0.34 * 100 is 34.00000000000001); None equals None only."""
+    return pytest.approx(value, abs=1e-6)
+
+
 def _status(progress: float | None) -> str:
     fraction = progress or 0
     return "done" if fraction >= 1 else "not_started" if fraction <= 0 else "in_progress"
@@ -166,8 +172,8 @@ def expected(
             "parent_id": ref(Task, t["parent"]),
             "is_milestone": t["milestone"],
             "status": _status(progress),
-            "percent_complete": Approx(progress * 100),
-            "estimate_hours": None if t["summary"] else Approx(t["effort"]),
+            "percent_complete": _approx(progress * 100),
+            "estimate_hours": None if t["summary"] else _approx(t["effort"]),
             "priority": PRIORITY.get(t["priority"]) if t["priority"] is not None else None,
             "start_date": _day(t["start"]),
             "due_date": _day(t["end"]),
@@ -184,32 +190,12 @@ def expected(
             "project_id": ref(Project, a["project"]),
             "start_date": _day(a["start"]),
             "end_date": _day(a["finish"]),
-            "hours": Approx(a["effort"]),
+            "hours": _approx(a["effort"]),
         }
     for key, person in truth["people"].items():
         wanted[PersonIdentity][key] = {"name": _text(person["name"]),
                                        "email": _lower(person["email"])}  # fmt: skip
     return wanted
-
-
-class Approx:
-    """A float compared to 1e-6 (0.34 * 100 is 34.00000000000001); None equals None only."""
-
-    def __init__(self, value: float | None) -> None:
-        self.value = value
-
-    def __eq__(self, other: object) -> bool:
-        if self.value is None or other is None:
-            return self.value is None and other is None
-        return isinstance(other, int | float) and abs(float(other) - self.value) < 1e-6
-
-    def __ne__(self, other: object) -> bool:
-        return not self == other
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return repr(self.value)
 
 
 def _comparable(column: str, value: Any) -> Any:
