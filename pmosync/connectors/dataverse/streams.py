@@ -139,8 +139,8 @@ class PremiumRun:
         self.scope: set[str] | None = None
         """In-scope project ids, once the projects stream has read them."""
         self.references: dict[str, set[str]] = {}
-        """Person keys referenced by "managers", "team" or "assignees", for each of those its
-        stream read in full this run (the people stream lists the others)."""
+        """Person keys referenced by "managers" or "team", for each of those its stream read
+        in full this run (the people stream lists the others)."""
         self.assignees: set[str] = set()
         """Person keys of the assignments read this run."""
         self._tracked: dict[str, bool] | None = None
@@ -316,7 +316,6 @@ class RowsStream:
         scope = run.in_scope()
         previous = {} if full or not state else dict(state)
         read = run.read(table, previous.get("table"), full or not previous)
-        self.read = read
         self.begin(previous)
         present: dict[str, set[str]] = defaultdict(set)
         for chunk in read:
@@ -335,10 +334,10 @@ class RowsStream:
         complete = read.full or read.listing
         reconcile = self.reconciles(scope if complete else set(entered), present, complete)
         state = {"table": read.state, "scope": sorted(scope), **self.extra_state()}
-        self.finish(read)
+        self.finish()
         yield run.page(self.name, [], state=state, reconcile=reconcile)
 
-    def finish(self, read: TableRead) -> None:
+    def finish(self) -> None:
         """After the read, before the last page."""
 
     def reconciles(
@@ -371,10 +370,8 @@ class AssignmentsStream(RowsStream):
         self.persons: dict[str, str] = dict(previous.get("persons") or {})
         self.assignees: set[str] = set()
 
-    def finish(self, read: TableRead) -> None:
+    def finish(self) -> None:
         self.run.assignees |= self.assignees
-        if read.full:
-            self.run.references["assignees"] = self.assignees
 
     def emit(self, rows: list[dict[str, Any]], deleted: list[str]) -> Iterator[Page]:
         run = self.run
@@ -575,7 +572,7 @@ class PeopleStream:
                     resource_ids.add(str(row[column]))
         # an assignment is to a team member (its msdyn_projectteamid): the team names every
         # assignee, and the assignees of the rows read this run are added for good measure
-        found |= run.references.get("assignees", set()) | run.assignees
+        found |= run.assignees
         user_keys = run.people.users(user_ids, users)
         resource_keys = run.people.resources(resource_ids, resources)
         return found | set(user_keys.values()) | set(resource_keys.values())
