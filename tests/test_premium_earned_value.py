@@ -68,24 +68,7 @@ PLAN = [
 def _task_rows(plan: list[dict] = PLAN) -> list[TaskRow]:
     """The mapped tasks as the report's dataset holds them."""
     tasks = [r for raw in plan for r in MAPPER.map("tasks", raw).records if isinstance(r, Task)]
-    return [
-        TaskRow(
-            id=t.id,
-            project_id=t.project_id,
-            name=t.name,
-            source_url=t.source_url,
-            parent_id=t.parent_id,
-            is_milestone=t.is_milestone,
-            status=t.status,
-            start_date=t.start_date,
-            due_date=t.due_date,
-            completed_at=t.completed_at,
-            created_at=t.created_at,
-            percent_complete=t.percent_complete,
-            estimate_hours=t.estimate_hours,
-        )
-        for t in tasks
-    ]
+    return [TaskRow(**t.model_dump(include=set(TaskRow._fields))) for t in tasks]
 
 
 def test_the_mapped_plan_counts_each_hour_once():
