@@ -39,7 +39,7 @@ from pmosync.sandbox.dataverse.rollup import (
     split_hours,
 )
 from pmosync.sandbox.org import words
-from pmosync.sandbox.tenant.generate import DOMAIN, GUESTS, MAILLESS, TENANT_NAME
+from pmosync.sandbox.tenant.generate import DOMAIN, GUESTS, MAILLESS, TENANT_NAME, guest_upn
 
 if TYPE_CHECKING:
     from pmosync.sandbox.tenant import Tenant
@@ -73,7 +73,7 @@ APPLICATION_USER = "# pmosync"
 """The application user's full name (Dataverse's admin center prefixes app users with #)."""
 
 GUEST_NAME, GUEST_EMAIL, _ = GUESTS[0]
-GUEST_UPN = "{}_{}#EXT#@{}.onmicrosoft.com".format(*GUEST_EMAIL.split("@"), TENANT_NAME)
+GUEST_UPN = guest_upn(GUEST_EMAIL)
 """Quirks: a guest, the tenant's first guest (so the Graph user id matches)."""
 DISABLED = ("Hugo Lambert", f"hugo.lambert@{DOMAIN}")
 """Quirks: a person who left (``isdisabled``), still on a team and assigned."""

@@ -56,6 +56,15 @@ GUESTS = (
 )
 """Quirks: guests (display name, external address, whether ``mail`` is set). Their sign-in
 name is ``local_domain#EXT#@contoso.onmicrosoft.com``; the second has no mail, only that."""
+
+
+def guest_upn(external: str) -> str:
+    """A guest's sign-in name in the tenant: ``jo_fabrikam.example#EXT#@contoso.onmicrosoft.com``
+    for ``jo@fabrikam.example``."""
+    local, _, domain = external.partition("@")
+    return f"{local}_{domain}#EXT#@{TENANT_NAME}.onmicrosoft.com"
+
+
 MAILLESS = ("Planner Robot", "planner.robot@contoso.example")
 """Quirks: a member account without a mailbox (``mail`` null), known by its sign-in name."""
 LOOKALIKE_KINDS = ("security", "distribution")
@@ -174,8 +183,7 @@ class _Gen:
             self.tenant.users[user.id] = user
         if self.quirks:
             for name, external, with_mail in GUESTS:
-                local, _, domain = external.partition("@")
-                upn = f"{local}_{domain}#EXT#@{TENANT_NAME}.onmicrosoft.com"
+                upn = guest_upn(external)
                 guest = User(self.ids.guid(), name, external if with_mail else None, upn)
                 self.tenant.users[guest.id] = guest
                 self.addresses[guest.id] = external
