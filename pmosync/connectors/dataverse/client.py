@@ -35,6 +35,7 @@ from pmosync.connectors.dataverse.auth import TokenSource
 from pmosync.connectors.dataverse.errors import classify
 from pmosync.connectors.errors import FatalError, RetriableError, UnreachableError
 from pmosync.connectors.limiter import Limiter, shared_limiter
+from pmosync.connectors.microsoft.auth import quota_owner
 from pmosync.connectors.paging import PageGuard
 from pmosync.connectors.retry import Attempts, RetryPolicy, parse_retry_after
 from pmosync.connectors.scrub import Scrubber, config_secrets
@@ -62,14 +63,8 @@ class DataverseClient:
         self.page_size = config.page_size
         self.scrub = Scrubber(config_secrets(config))
         """Masks the configured secrets (and any Authorization value) in Dataverse's words."""
-        who = config.client_id or (
-            config.token.get_secret_value() if config.token is not None else "managed identity"
-        )
         self.limiter: Limiter = shared_limiter(
-            SERVICE,
-            self.host,
-            f"{config.tenant_id}\n{who}",
-            config.requests_per_minute or math.inf,
+            SERVICE, self.host, quota_owner(config), config.requests_per_minute or math.inf
         )
         self.rng = random.Random(seed)
         self.requests = 0

@@ -97,6 +97,13 @@ def open_credential(config: MicrosoftSignIn, *, sync: bool = False) -> Any | Non
     return ManagedIdentityCredential(client_id=config.client_id)
 
 
+def quota_owner(config: MicrosoftSignIn) -> str:
+    """Whose request quota a limiter counts (``shared_limiter``'s credential): the tenant and
+    the app, the static token or the managed identity. The limiter keeps only a digest."""
+    token = config.token.get_secret_value() if config.token is not None else None
+    return f"{config.tenant_id}\n{config.client_id or token or 'managed identity'}"
+
+
 def sign_in_error(error: Exception) -> ConnectorError:
     """azure-identity's failure to get a token, as one line without any secret."""
     from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError

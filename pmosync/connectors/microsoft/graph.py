@@ -54,7 +54,12 @@ from pmosync.connectors.errors import (
     odata_error,
 )
 from pmosync.connectors.limiter import RateLimiter, shared_limiter
-from pmosync.connectors.microsoft.auth import auth_provider, open_credential, sign_in_error
+from pmosync.connectors.microsoft.auth import (
+    auth_provider,
+    open_credential,
+    quota_owner,
+    sign_in_error,
+)
 from pmosync.connectors.microsoft.permissions import permission_for
 from pmosync.connectors.paging import PageGuard
 from pmosync.connectors.retry import RETRIABLE, Attempts, RetryPolicy, parse_retry_after
@@ -198,9 +203,8 @@ class GraphClient:
         secrets = [s.get_secret_value() for s in (config.token, config.client_secret) if s]
         self.scrub = Scrubber(secrets)
         """Masks the configured secrets (and any Authorization value) in Graph's words."""
-        app = config.client_id or (secrets[0] if secrets else "managed identity")
         self.limiter: RateLimiter = shared_limiter(
-            SERVICE, self.host, f"{config.tenant_id}\n{app}", config.requests_per_minute or math.inf
+            SERVICE, self.host, quota_owner(config), config.requests_per_minute or math.inf
         )
         self.rng = random.Random(seed)
         self.requests = 0
