@@ -29,7 +29,7 @@ from pmosync.connectors.dataverse.source import PremiumSource
 from pmosync.connectors.errors import AuthenticationError, PermissionDenied
 from pmosync.connectors.paging import StopRequested
 from pmosync.connectors.retry import RetryPolicy
-from pmosync.sandbox.dataverse.environment import Environment
+from pmosync.sandbox.dataverse.environment import TABLES, Environment
 from pmosync.sandbox.dataverse.generate import generate_environment
 from pmosync.sandbox.dataverse.server import DataverseSandbox
 
@@ -148,10 +148,7 @@ def referenced(env: Environment) -> set[str]:
 
 
 def ids(env: Environment, table: str) -> set[str]:
-    key = {"msdyn_project": "msdyn_projectid", "msdyn_projectbucket": "msdyn_projectbucketid",
-           "msdyn_projecttask": "msdyn_projecttaskid",
-           "msdyn_resourceassignment": "msdyn_resourceassignmentid"}[table]  # fmt: skip
-    return {row[key] for row in env.table_rows(table)}
+    return {row[TABLES[table].key] for row in env.table_rows(table)}
 
 
 def by_id(records: list[dict[str, Any]], key: str) -> dict[str, dict[str, Any]]:
