@@ -7,8 +7,10 @@ every source's mapping (Asana, Planner, workbooks).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -75,6 +77,21 @@ def date_of(raw: Mapping[str, Any], key: str) -> date | None:
 def timestamp_of(raw: Mapping[str, Any], key: str) -> datetime | None:
     """The timestamp in ``raw[key]``."""
     return parse_timestamp(raw.get(key), key)
+
+
+def local_day_of(raw: Mapping[str, Any], key: str, zone: tzinfo) -> date | None:
+    """The day the moment in ``raw[key]`` falls on in ``zone``. Planner keeps a picked day as
+    midnight where the plan is used, Dataverse a working day's start, both in UTC: read in UTC,
+    24 November in Europe/Paris (``2026-11-23T23:00:00Z``) would be a day early."""
+    moment = timestamp_of(raw, key)
+    return moment.astimezone(zone).date() if moment else None
+
+
+def record_digest(raw: Any) -> str:
+    """A record's key when it names no id of its own: a digest of its JSON, so the same
+    record keys the same quarantine entry every time."""
+    text = json.dumps(raw, sort_keys=True, default=str, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def build(model: type[R], **values: Any) -> R:

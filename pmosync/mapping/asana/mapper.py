@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -22,6 +20,7 @@ from pmosync.mapping.asana.values import record_gid
 from pmosync.mapping.priority import PriorityVocabulary
 from pmosync.mapping.result import Mapped, MappingError
 from pmosync.mapping.scope import ReconcileScope
+from pmosync.mapping.values import record_digest
 
 StreamMapper = Callable[[Context, Mapping[str, Any]], Mapped]
 
@@ -95,8 +94,7 @@ class AsanaMapper:
             gid = raw.get("gid")
             if isinstance(gid, str | int) and not isinstance(gid, bool) and str(gid).strip():
                 return str(gid)
-        text = json.dumps(raw, sort_keys=True, default=str, separators=(",", ":"))
-        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
+        return record_digest(raw)
 
     def deleted(self, kind: str, source_ids: list[str]) -> list[ReconcileScope]:
         """What goes when the source reports records of ``kind`` deleted."""

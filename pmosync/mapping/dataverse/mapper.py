@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,6 +18,7 @@ from pmosync.mapping.dataverse.records import (
 from pmosync.mapping.priority import planner_vocabulary
 from pmosync.mapping.result import Mapped, MappingError
 from pmosync.mapping.scope import ReconcileScope
+from pmosync.mapping.values import record_digest
 
 ROW_KEYS = (
     "msdyn_projecttaskid",
@@ -72,8 +71,7 @@ class PremiumMapper:
                 found = raw.get(column)
                 if isinstance(found, str) and found.strip():
                     return found
-        text = json.dumps(raw, sort_keys=True, default=str, separators=(",", ":"))
-        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
+        return record_digest(raw)
 
     def deleted(self, kind: str, source_ids: list[str]) -> list[ReconcileScope]:
         return lifecycle.deleted(self.source, kind, source_ids)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import date, tzinfo
+from datetime import tzinfo
 from typing import Any
 
 from pmosync.canonical.text import without_nul
@@ -36,7 +36,7 @@ from pmosync.canonical.types import (
 )
 from pmosync.mapping.priority import PriorityVocabulary
 from pmosync.mapping.result import Mapped, MappingError, Tombstone
-from pmosync.mapping.values import build, flag, timestamp_of
+from pmosync.mapping.values import build, flag, local_day_of, timestamp_of
 from pmosync.mapping.values import text as raw_text
 
 INACTIVE = 1
@@ -99,12 +99,6 @@ def hours(raw: Mapping[str, Any], column: str) -> float | None:
     return value
 
 
-def day(raw: Mapping[str, Any], column: str, zone: tzinfo) -> date | None:
-    """The day a UTC datetime falls on in ``zone`` (07:00Z is 08:00 in Paris in winter)."""
-    moment = timestamp_of(raw, column)
-    return moment.astimezone(zone).date() if moment else None
-
-
 def percent(progress: float | None) -> float | None:
     return None if progress is None else round(progress * 100, 2)
 
@@ -160,8 +154,8 @@ def map_project(source: str, raw: Mapping[str, Any], environment: str, zone: tzi
         name=text(raw, "msdyn_subject") or "",
         owner_identity_id=identity(source, lookup(raw, "manager")),
         status=project_status(raw, progress),
-        start_date=day(raw, "msdyn_scheduledstart", zone),
-        due_date=day(raw, "msdyn_finish", zone),
+        start_date=local_day_of(raw, "msdyn_scheduledstart", zone),
+        due_date=local_day_of(raw, "msdyn_finish", zone),
         created_at=timestamp_of(raw, "createdon"),
         updated_at=timestamp_of(raw, "modifiedon"),
     )
@@ -215,8 +209,8 @@ def map_task(
     progress = fraction(raw, "msdyn_progress")
     status = task_status(progress)
     effort = hours(raw, "msdyn_effort")
-    start = day(raw, "msdyn_scheduledstart", zone)
-    due = day(raw, "msdyn_scheduledend", zone)
+    start = local_day_of(raw, "msdyn_scheduledstart", zone)
+    due = local_day_of(raw, "msdyn_scheduledend", zone)
     if milestone:
         start = due or start
     bucket = lookup(raw, "_msdyn_projectbucket_value")
@@ -264,7 +258,7 @@ def map_assignment(source: str, raw: Mapping[str, Any], zone: tzinfo) -> Mapped:
         updated_at=updated,
     )
     effort = hours(raw, "msdyn_effort")
-    start, end = day(raw, "msdyn_start", zone), day(raw, "msdyn_finish", zone)
+    start, end = local_day_of(raw, "msdyn_start", zone), local_day_of(raw, "msdyn_finish", zone)
     if start is None or end is None:
         return Mapped([assignment], [Tombstone(Allocation.entity, assignment_id)])
     allocation = build(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,6 +25,7 @@ from pmosync.mapping.microsoft.status import RagReader, map_status_item
 from pmosync.mapping.priority import planner_vocabulary
 from pmosync.mapping.result import Mapped, MappingError
 from pmosync.mapping.scope import ReconcileScope
+from pmosync.mapping.values import record_digest
 
 
 class PlannerMapper:
@@ -95,8 +94,7 @@ class PlannerMapper:
             found = inner.get("id")
             if isinstance(found, str) and found.strip():
                 return found
-        text = json.dumps(raw, sort_keys=True, default=str, separators=(",", ":"))
-        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
+        return record_digest(raw)
 
     def deleted(self, kind: str, source_ids: list[str]) -> list[ReconcileScope]:
         raise ValueError("Planner reports no deletions; its listings are reconciled instead")

@@ -15,7 +15,7 @@ Planner speaks in its own scales; the canonical model in the PMO's:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, tzinfo
 from typing import Any
 
 from pmosync.canonical.types import (
@@ -32,7 +32,7 @@ from pmosync.canonical.types import (
 )
 from pmosync.mapping.priority import PriorityVocabulary, planner_vocabulary
 from pmosync.mapping.result import Mapped, MappingError
-from pmosync.mapping.values import build, parse_timestamp, text
+from pmosync.mapping.values import build, local_day_of, parse_timestamp, text
 
 PLANNER_WEB = "https://planner.cloud.microsoft/webui"
 
@@ -97,14 +97,6 @@ def _int(raw: Mapping[str, Any], key: str, low: int, high: int, default: int) ->
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise MappingError(f"{key} is not a whole number from {low} to {high}: {value!r}")
     return value
-
-
-def _day(raw: Mapping[str, Any], key: str, zone: tzinfo = UTC) -> Any:
-    """The date a Planner date-time stands for where the plan is used: Planner keeps a picked
-    date as midnight in the picker's zone, in UTC (24 Nov in Europe/Paris is
-    ``2026-11-23T23:00:00Z``), so the UTC date alone would be a day early east of UTC."""
-    moment: datetime | None = parse_timestamp(raw.get(key), key)
-    return moment.astimezone(zone).date() if moment else None
 
 
 def map_group(source: str, raw: Mapping[str, Any], as_portfolio: bool) -> Mapped:
@@ -198,8 +190,8 @@ def map_task(
         is_milestone=bool(milestone_label) and milestone_label in tags,
         status=status_of(percent),
         percent_complete=float(percent),
-        start_date=_day(task, "startDateTime", zone),
-        due_date=_day(task, "dueDateTime", zone),
+        start_date=local_day_of(task, "startDateTime", zone),
+        due_date=local_day_of(task, "dueDateTime", zone),
         completed_at=parse_timestamp(task.get("completedDateTime"), "completedDateTime"),
         created_at=parse_timestamp(task.get("createdDateTime"), "createdDateTime"),
         priority=priority_of(task, priorities or planner_vocabulary(source=source)),

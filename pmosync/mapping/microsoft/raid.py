@@ -37,7 +37,7 @@ from pmosync.canonical.types import RAID_KINDS, PersonIdentity, Project, RaidIte
 from pmosync.contracts.rich_text import html_text
 from pmosync.mapping.raid_vocabulary import RaidVocabulary, leading_number, normalise, whole
 from pmosync.mapping.result import Mapped, MappingError
-from pmosync.mapping.values import build, parse_timestamp
+from pmosync.mapping.values import build, local_day_of, parse_timestamp
 
 TASK_PREFIX = "task:"
 """Source-id prefix of a Planner task's RAID item."""
@@ -78,11 +78,6 @@ class RaidRules:
 
 
 # -- Planner tasks -----------------------------------------------------------------------------
-
-
-def _day(value: Any, field: str, zone: tzinfo) -> date | None:
-    moment = parse_timestamp(value, field)
-    return moment.astimezone(zone).date() if moment else None
 
 
 def _marks(text: str, where: str) -> tuple[int | None, int | None, str]:
@@ -156,10 +151,10 @@ def map_raid_task(source: str, raw: Mapping[str, Any], rules: RaidRules, zone: t
         description=description,
         owner_identity_id=PersonIdentity.ref(source, owner) if owner else None,
         status=status,
-        raised_on=_day(task.get("createdDateTime"), "createdDateTime", zone),
-        due_date=_day(task.get("dueDateTime"), "dueDateTime", zone),
+        raised_on=local_day_of(task, "createdDateTime", zone),
+        due_date=local_day_of(task, "dueDateTime", zone),
         closed_on=(
-            _day(task.get("completedDateTime"), "completedDateTime", zone)
+            local_day_of(task, "completedDateTime", zone)
             if status == "closed"
             else None
         ),

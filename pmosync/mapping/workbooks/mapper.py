@@ -26,6 +26,7 @@ from pmosync.contracts.workbooks import REFUSED_ROWS, file_prefix, parse_ref, re
 from pmosync.mapping.directory import Directory
 from pmosync.mapping.result import Mapped, MappingError
 from pmosync.mapping.scope import ReconcileScope
+from pmosync.mapping.values import record_digest
 from pmosync.mapping.workbooks.cells import RowCells
 from pmosync.mapping.workbooks.requests import RequestSettings, map_request_row
 from pmosync.mapping.workbooks.rows import (
@@ -140,8 +141,7 @@ class WorkbookMapper:
             key = record_key(raw)
             if key is not None:
                 return key
-        text = json.dumps(raw, sort_keys=True, default=str, separators=(",", ":"))
-        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
+        return record_digest(raw)
 
     def deleted(self, kind: str, source_ids: list[str]) -> list[ReconcileScope]:
         """Workbooks report no deletions; a file's absent rows are retired by ``scopes``."""
