@@ -73,7 +73,6 @@ class DataverseSandbox(SandboxControls):
         self._faults = Faults(error_rate, latency_s, 0.0, fault_seed, error_statuses=("503",))
         self._stats = RequestStats(counters=COUNTERS)
         self._by_entity_set: Counter[str] = Counter()
-        self._drops = 0
         self._lock = threading.Lock()
         self.requests_log: deque[dict[str, Any]] = deque(maxlen=10_000)
         """Recent requests, oldest first: method, path (decoded), query (raw), prefer,
@@ -141,8 +140,7 @@ class DataverseSandbox(SandboxControls):
 
     def drop_next(self, n: int) -> None:
         """Cut the connection of the next ``n`` requests without an answer."""
-        with self._lock:
-            self._drops = n
+        self._faults.drop_next(n)
 
     def expire_delta_tokens(self) -> None:
         """Every delta token handed out so far answers 400 0x80044352 (read in full again)."""
@@ -174,11 +172,8 @@ class DataverseSandbox(SandboxControls):
         method = handler.command
         token = bearer(handler.headers.get("Authorization"))
         prefer = handler.headers.get_all("Prefer") or []
-        with self._lock:
-            drop = self._drops > 0
-            self._drops -= drop
-        fault = None if drop else self._faults.draw()
-        if drop or fault == "drop":
+        fault = self._faults.draw()
+        if fault == "drop":
             self._record(method, path, url.query, prefer, None, "dropped", None)
             handler.close_connection = True
             shut(handler.connection)

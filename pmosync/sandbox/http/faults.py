@@ -57,6 +57,8 @@ class Faults:
         self.drop_rate = drop_rate
         self.error_statuses = error_statuses
         self._rng = random.Random(seed)
+        self._drops = 0
+        """Connections still to cut on demand (``drop_next``), before any seeded draw."""
         self._throttle = 0
         self._throttle_after = 1
         self._throttle_match: str | None = None
@@ -96,6 +98,11 @@ class Faults:
             return message
         token = authorization.split(" ", 1)[-1]
         return f"{message} (request had Authorization: {authorization}; token={token})"
+
+    def drop_next(self, count: int) -> None:
+        """Cut the connection of the next ``count`` requests (a draw answers "drop")."""
+        with self._lock:
+            self._drops = count
 
     def throttle_next(
         self, count: int, retry_after_s: int = 1, path_contains: str | None = None
@@ -173,6 +180,9 @@ class Faults:
         own (an item of a batch): a drop draw then counts as no fault.
         """
         with self._lock:
+            if self._drops and allow_drop:
+                self._drops -= 1
+                return "drop"
             if self.drop_rate and self._rng.random() < self.drop_rate and allow_drop:
                 return "drop"
             if self.error_rate and self._rng.random() < self.error_rate:
