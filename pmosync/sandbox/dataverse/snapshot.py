@@ -17,9 +17,10 @@ pmosync's connector or mapping (a ground truth computed by the code under test p
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
+
+from pmosync.sandbox.dataverse.odata import parse_datetime
 
 if TYPE_CHECKING:
     from pmosync.sandbox.dataverse.environment import Environment
@@ -51,15 +52,10 @@ def environment_snapshot(
     zone = ZoneInfo(timezone)
 
     def moment(instant: str | None) -> str | None:
-        if not instant:
-            return None
-        return datetime.fromisoformat(instant.replace("Z", "+00:00")).isoformat()
+        return parse_datetime(instant).isoformat() if instant else None
 
     def day(instant: str | None) -> str | None:
-        if not instant:
-            return None
-        moment = datetime.fromisoformat(instant.replace("Z", "+00:00"))
-        return moment.astimezone(zone).date().isoformat()
+        return parse_datetime(instant).astimezone(zone).date().isoformat() if instant else None
 
     with env.lock:
         users = {u["systemuserid"]: u for u in env.table_rows("systemuser")}
