@@ -23,7 +23,7 @@ REFRESH_S = 300.0
 
 def environment_scope(config: PlannerPremiumConnector) -> str:
     """``{environment}/.default``: the app's Dataverse permission in the environment."""
-    return f"{str(config.environment).rstrip('/')}/.default"
+    return f"{config.environment_url}/.default"
 
 
 class TokenSource:

@@ -77,7 +77,7 @@ class PremiumSource:
             results.append(CheckResult("ok", ok))
             return True
 
-        environment = str(self.config.environment).rstrip("/")
+        environment = self.config.environment_url
         if not probe("sign-in", lambda: client.get("WhoAmI"), f"signed in to {environment}"):
             results.append(
                 CheckResult("warning", "tables, plans and change tracking: not probed (the "
