@@ -121,9 +121,8 @@ class Environment:
 
     Thread-safe: the server's threads read under ``lock`` while a test mutates."""
 
-    def __init__(self, today: date, *, seed: int = 0, name: str = "contoso") -> None:
+    def __init__(self, today: date, *, seed: int = 0) -> None:
         self.today = today
-        self.name = name
         self.organization_id = str(uuid.UUID(int=random.Random(f"dv-org:{seed}").getrandbits(128),
                                              version=4))  # fmt: skip
         self.rows: dict[str, dict[str, dict]] = {name: {} for name in TABLES}

@@ -67,8 +67,6 @@ ENVIRONMENT_SIZES: dict[str, EnvironmentSize] = {
     "L": EnvironmentSize(projects=200, tasks=100_000, people=150),
 }
 
-ENVIRONMENT_NAME = "contoso"
-
 APPLICATION_USER = "# pmosync"
 """The application user's full name (Dataverse's admin center prefixes app users with #)."""
 
@@ -177,7 +175,7 @@ class _Gen:
         self.people = people
         self.tenant = tenant
         self.quirks = quirks
-        self.env = Environment(today, seed=seed, name=ENVIRONMENT_NAME)
+        self.env = Environment(today, seed=seed)
         self.application_user_id = application_user_id
         self.pool: list[_Resource] = []
         """User resources of the ordinary people: teams are drawn from it."""
